@@ -1,0 +1,172 @@
+// [5_SECURITY_DESIGN-REQ-SEC-RSK-901]
+import { EventEmitter } from 'node:events';
+import { RunningSummary } from '../stats/RunningSummary';
+import { StateDatabase } from '../state/StateDatabase';
+import { assertNumberInRange, assertOneOf, assertPlainObject, assertSandboxId, describeValue } from '../validation';
+import { logOnce } from '../log';
+import {
+  OUTCOMES,
+  type ActiveRun,
+  type PerfReport,
+  type RecordSink,
+  type SandboxPerfEvents,
+  type SandboxPerfRecord,
+  type StopMeta,
+} from './types';
+
+export type {
+  ActiveRun,
+  OverheadAlert,
+  PerfReport,
+  RecordSink,
+  SandboxOutcome,
+  SandboxPerfEvents,
+  SandboxPerfRecord,
+  SandboxRunDetails,
+  StopMeta,
+} from './types';
+
+export const DEFAULT_ALERT_THRESHOLD_MS = 5000;
+export const DEFAULT_RETAIN_SAMPLES = 100_000;
+
+export type PerfMonitorOptions = {
+  /**
+   * A run longer than this (strictly) fires `'overhead-alert'`.
+   * @default 5000
+   */
+  alertThresholdMs?: number;
+  /**
+   * How many recent durations are kept for exact percentiles (8 bytes each).
+   * @default 100000
+   */
+  retainSamples?: number;
+  /**
+   * Where finished records are handed off; `false` keeps them in memory only.
+   * @default StateDatabase (the SQLite file at SANDBOX_PERF_DB or ./.sandbox-perf/state.db)
+   */
+  sink?: RecordSink | false;
+};
+
+/** Thrown when `start` is called for a running id or `stop` for an id that is not running. */
+export class SandboxRunStateError extends Error {
+  override name = 'SandboxRunStateError';
+  constructor(
+    message: string,
+    readonly sandboxId: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Times sandbox runs. `start`/`stop` cost a Map slot, two monotonic clock reads and one wall-clock
+ * read; statistics are updated in O(1) and persistence is a queue hand-off.
+ */
+export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
+  /** sandboxId → monotonic start (performance.now()). */
+  private activeRecords = new Map<string, number>();
+  private readonly summary: RunningSummary;
+  private readonly alertThresholdMs: number;
+  private readonly sink: RecordSink | false;
+  private alertCount = 0;
+  private persistErrors = 0;
+  private recordObserved = false;
+
+  constructor(options: PerfMonitorOptions = {}) {
+    super();
+    assertPlainObject('options', options);
+    const { alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS, retainSamples = DEFAULT_RETAIN_SAMPLES, sink } = options;
+    assertNumberInRange('alertThresholdMs', alertThresholdMs, 0);
+    assertNumberInRange('retainSamples', retainSamples, 1, 2 ** 27, true);
+    if (sink !== undefined && sink !== false && (typeof sink !== 'object' || sink === null || typeof sink.insert !== 'function')) {
+      throw new TypeError(`Expected \`sink\` to be an object with an insert() method or false, got ${describeValue(sink)}`);
+    }
+    this.alertThresholdMs = alertThresholdMs;
+    this.summary = new RunningSummary(retainSamples);
+    this.sink = sink === undefined ? StateDatabase : sink;
+    // Emitting 'record' only when someone listens keeps stop() cheap for everybody else.
+    const untyped = this as EventEmitter;
+    untyped.on('newListener', (event: string | symbol) => {
+      if (event === 'record') this.recordObserved = true;
+    });
+    untyped.on('removeListener', () => {
+      this.recordObserved = this.listenerCount('record') > 0;
+    });
+  }
+
+  /** The threshold in force, milliseconds. */
+  get thresholdMs(): number {
+    return this.alertThresholdMs;
+  }
+
+  /** Number of runs started and not yet stopped. */
+  get activeCount(): number {
+    return this.activeRecords.size;
+  }
+
+  start(sandboxId: string): void {
+    assertSandboxId(sandboxId);
+    if (this.activeRecords.has(sandboxId)) {
+      throw new SandboxRunStateError(`Sandbox ${JSON.stringify(sandboxId)} is already running: stop it before starting it again`, sandboxId);
+    }
+    this.activeRecords.set(sandboxId, performance.now());
+  }
+
+  stop(sandboxId: string, meta: StopMeta): SandboxPerfRecord {
+    const t0 = this.activeRecords.get(sandboxId);
+    if (t0 === undefined) {
+      assertSandboxId(sandboxId);
+      throw new SandboxRunStateError(`Sandbox ${JSON.stringify(sandboxId)} is not running: call start() first`, sandboxId);
+    }
+    if (meta === null || typeof meta !== 'object') assertPlainObject('meta', meta);
+    const outcome = meta.outcome;
+    if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') assertOneOf('outcome', outcome, OUTCOMES);
+    const durationMs = performance.now() - t0;
+    this.activeRecords.delete(sandboxId);
+    const alertFired = durationMs > this.alertThresholdMs;
+    const record: SandboxPerfRecord = {
+      sandboxId,
+      startTime: Math.round(Date.now() - durationMs),
+      durationMs,
+      outcome,
+      alertFired,
+    };
+    this.summary.add(durationMs);
+    if (alertFired) this.alertCount++;
+    // Persist before any listener runs, so that a throwing listener cannot lose the record.
+    if (this.sink !== false) {
+      try {
+        if (meta.details === undefined) this.sink.insert('sandbox_perf_records', record);
+        else this.sink.insert('sandbox_perf_records', record, meta.details);
+      } catch (error) {
+        this.persistErrors++;
+        logOnce(error, 'sandbox-perf: could not hand a record to persistence; the monitor goes on');
+      }
+    }
+    if (this.recordObserved) this.emit('record', record, meta.details);
+    if (alertFired) {
+      this.emit('overhead-alert', { sandboxId, durationMs, thresholdMs: this.alertThresholdMs });
+    }
+    return record;
+  }
+
+  /** Runs in progress, with their wall-clock start (a copy). */
+  getActiveRuns(): ActiveRun[] {
+    const now = performance.now();
+    const wall = Date.now();
+    return Array.from(this.activeRecords, ([sandboxId, t0]) => ({ sandboxId, startTime: Math.round(wall - (now - t0)) }));
+  }
+
+  /** Statistics over every run stopped so far (a fresh object each call). */
+  getReport(): PerfReport {
+    return { ...this.summary.summary(), alertCount: this.alertCount, persistErrors: this.persistErrors };
+  }
+
+  /** Durations of the most recent `retainSamples` runs, oldest first (a copy). */
+  getRecentDurations(): Float64Array {
+    return this.summary.recent();
+  }
+}
+
+/** The process-wide monitor, persisting to the default StateDatabase. */
+export const sandboxPerfMonitor = new SandboxPerfMonitor();

@@ -1,0 +1,72 @@
+// [5_SECURITY_DESIGN-REQ-SEC-RSK-901]
+import type { DurationSummary } from '../stats/RunningSummary';
+
+/** How a sandbox run ended. */
+export type SandboxOutcome = 'success' | 'timeout' | 'error';
+export const OUTCOMES: readonly SandboxOutcome[] = ['success', 'timeout', 'error'];
+
+/** One finished sandbox run (the spec's record, unchanged). */
+export interface SandboxPerfRecord {
+  sandboxId: string;
+  /** Wall-clock start, epoch milliseconds. */
+  startTime: number;
+  /** Measured on a monotonic clock, milliseconds (fractional). */
+  durationMs: number;
+  outcome: SandboxOutcome;
+  alertFired: boolean;
+}
+
+/** What a sandbox backend adds to a record; stored in `sandbox_run_details` / `sandbox_run_phases`. */
+export interface SandboxRunDetails {
+  /** Backend name, e.g. `none`, `unshare`, `bubblewrap`, `docker`, `docker-warm`. */
+  backend: string;
+  /** Phase name → milliseconds, e.g. `{ create: 84, start: 611, run: 70, remove: 130 }`. */
+  phases?: Readonly<Record<string, number>>;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** CPU time (user + system) of the sandboxed command, where the backend can account it. */
+  cpuMs?: number | null;
+  /** Peak memory of the sandboxed command, where the backend can account it. */
+  peakMemoryBytes?: number | null;
+  /** Why the run could not start or failed, for `'error'` outcomes. */
+  error?: string | null;
+}
+
+/** What `stop()` takes: the spec's `{ outcome }`, plus optional details from a backend. */
+export interface StopMeta {
+  outcome: SandboxOutcome;
+  details?: SandboxRunDetails;
+}
+
+/** Payload of the `'overhead-alert'` event. */
+export interface OverheadAlert {
+  sandboxId: string;
+  durationMs: number;
+  /** The threshold the duration exceeded. */
+  thresholdMs: number;
+}
+
+/** The report: the spec's fields (count, meanMs, maxMs, p95Ms, alertCount) and the usual extras. */
+export interface PerfReport extends DurationSummary {
+  alertCount: number;
+  /** Persistence hand-offs that threw (the monitor caught them). */
+  persistErrors: number;
+}
+
+/** A run that has started and not yet stopped. */
+export interface ActiveRun {
+  sandboxId: string;
+  /** Epoch milliseconds. */
+  startTime: number;
+}
+
+/** Where finished records go; `StateDatabase` is the default. */
+export interface RecordSink {
+  insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void;
+}
+
+/** Events the monitor emits. */
+export interface SandboxPerfEvents {
+  'overhead-alert': [alert: OverheadAlert];
+  record: [record: SandboxPerfRecord, details: SandboxRunDetails | undefined];
+}

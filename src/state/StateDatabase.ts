@@ -1,0 +1,406 @@
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
+import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
+import { errorCode, errorMessage, log } from '../log';
+import { RecordQueue } from './RecordQueue';
+import { toBatch, type QueuedRecord } from './RecordBatch';
+import { SqliteStore, type Retention } from './SqliteStore';
+import { spawnWriter } from './writerSpawn';
+import type { FromWriter, ToWriter } from './writerProtocol';
+import { installExitHooks } from './exitHooks';
+
+export const DEFAULT_DB_PATH = path.join('.sandbox-perf', 'state.db');
+
+/** The database file: the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db (absolute). */
+export function resolveDbPath(option?: string): string {
+  const chosen = option ?? process.env.SANDBOX_PERF_DB ?? DEFAULT_DB_PATH;
+  if (typeof chosen !== 'string' || chosen.length === 0) {
+    throw new TypeError(expectation('path', 'a non-empty file path', chosen));
+  }
+  return path.resolve(chosen);
+}
+
+export interface StateDatabaseOptions {
+  /** @default process.env.SANDBOX_PERF_DB ?? './.sandbox-perf/state.db' */
+  path?: string;
+  /** Rows per transaction. @default 1000 */
+  batchSize?: number;
+  /** Longest a row waits before its batch is written, ms. @default 50 */
+  flushIntervalMs?: number;
+  /** Rows kept while the database cannot be written; past it the oldest are dropped (counted). @default 100000 */
+  maxQueue?: number;
+  /** How long a write waits for another connection's lock, ms. @default 5000 */
+  busyTimeoutMs?: number;
+  /** First retry delay after a failed write, doubled up to retryMaxMs. @default 100 */
+  retryBaseMs?: number;
+  /** @default 30000 */
+  retryMaxMs?: number;
+  /** Flush on SIGINT, SIGTERM, beforeExit and exit. Turn off if you own shutdown (then call close()). @default true */
+  handleExit?: boolean;
+  /** Keep N days and/or N rows; pruned in the writer thread. @default undefined (keep everything) */
+  retention?: Retention;
+  /** How often retention is applied, ms. @default 60000 */
+  pruneIntervalMs?: number;
+}
+
+/** What persistence is doing; everything is a count since this StateDatabase was created. */
+export interface PersistenceHealth {
+  path: string;
+  /** Rows waiting, including a batch being written. */
+  queued: number;
+  written: number;
+  /** Oldest rows dropped because the queue passed maxQueue during a fault. */
+  dropped: number;
+  failedWrites: number;
+  pruned: number;
+  lastError: { code: string; message: string; at: string } | null;
+  state: 'idle' | 'writing' | 'retrying' | 'closed';
+}
+
+interface Waiter {
+  /** Resolved once written + dropped reaches this count of rows enqueued. */
+  target: number;
+  resolve: () => void;
+}
+
+type Required2<T> = { [K in keyof T]-?: T[K] };
+type Settings = Required2<Omit<StateDatabaseOptions, 'retention' | 'path'>> & { retention: Retention | undefined };
+
+function settingsFrom(options: StateDatabaseOptions): Settings {
+  assertPlainObject('options', options);
+  const s: Settings = {
+    batchSize: options.batchSize ?? 1000,
+    flushIntervalMs: options.flushIntervalMs ?? 50,
+    maxQueue: options.maxQueue ?? 100_000,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    retryBaseMs: options.retryBaseMs ?? 100,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
+    handleExit: options.handleExit ?? true,
+    retention: options.retention,
+    pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
+  };
+  assertNumberInRange('batchSize', s.batchSize, 1, 1_000_000, true);
+  assertNumberInRange('flushIntervalMs', s.flushIntervalMs, 0);
+  assertNumberInRange('maxQueue', s.maxQueue, 1, Number.MAX_SAFE_INTEGER, true);
+  assertNumberInRange('busyTimeoutMs', s.busyTimeoutMs, 0);
+  assertNumberInRange('retryBaseMs', s.retryBaseMs, 1);
+  assertNumberInRange('retryMaxMs', s.retryMaxMs, s.retryBaseMs);
+  assertNumberInRange('pruneIntervalMs', s.pruneIntervalMs, 1);
+  if (typeof s.handleExit !== 'boolean') throw new TypeError(expectation('handleExit', 'a boolean', s.handleExit));
+  if (s.retention !== undefined) {
+    assertPlainObject('retention', s.retention);
+    if (s.retention.maxAgeDays !== undefined) assertNumberInRange('retention.maxAgeDays', s.retention.maxAgeDays, 0);
+    if (s.retention.maxRows !== undefined) assertNumberInRange('retention.maxRows', s.retention.maxRows, 0, Number.MAX_SAFE_INTEGER, true);
+  }
+  return s;
+}
+
+/**
+ * The SQLite history. `insert` only queues (O(1), no I/O); a writer thread writes batches in one
+ * transaction each (WAL, synchronous=NORMAL), flushed by size or age. Failures are counted,
+ * logged once per episode with the path and SQLite code, and retried with backoff; rows stay
+ * queued (up to maxQueue) until the fault clears.
+ *
+ * `StateDatabase.insert(...)` (static) writes to the process-wide default database, which opens
+ * lazily on the first row: importing the package creates no file and no thread.
+ */
+export class StateDatabase {
+  private static defaultDb: StateDatabase | undefined;
+
+  /** Queues a record for the default database (the call the monitor makes). */
+  static insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void {
+    StateDatabase.getDefault().insert(table, record, details);
+  }
+
+  /** The process-wide database, created on first use from SANDBOX_PERF_DB or the default path. */
+  static getDefault(): StateDatabase {
+    return (StateDatabase.defaultDb ??= new StateDatabase());
+  }
+
+  /** Replaces the process-wide database (the previous one is closed, its rows written first). */
+  static async setDefault(db: StateDatabase | StateDatabaseOptions): Promise<StateDatabase> {
+    const next = db instanceof StateDatabase ? db : new StateDatabase(db);
+    const previous = StateDatabase.defaultDb;
+    StateDatabase.defaultDb = next;
+    if (previous && previous !== next) await previous.close();
+    return next;
+  }
+
+  readonly path: string;
+  private readonly settings: Settings;
+  private readonly queue = new RecordQueue();
+  private worker: Worker | undefined;
+  private inFlight: QueuedRecord[] | undefined;
+  private batchId = 0;
+  private ageTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private waiters: Waiter[] = [];
+  private enqueued = 0;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+  private failures = 0;
+  private episodeCode: string | undefined;
+  private stats = { written: 0, dropped: 0, failedWrites: 0, pruned: 0 };
+  private lastError: PersistenceHealth['lastError'] = null;
+  private uninstallExitHooks: (() => void) | undefined;
+
+  constructor(options: StateDatabaseOptions = {}) {
+    this.settings = settingsFrom(options);
+    this.path = resolveDbPath(options.path);
+  }
+
+  /** Queues one record (and its backend details) for writing. Never throws for I/O reasons. */
+  insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void {
+    if (table !== 'sandbox_perf_records') {
+      throw new TypeError(expectation('table', "'sandbox_perf_records'", table));
+    }
+    if (this.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);
+    this.queue.push({ record, details });
+    this.enqueued++;
+    const queued = this.queue.length;
+    if (queued > this.settings.maxQueue) this.dropOverflow();
+    if (this.worker === undefined) this.startWriter();
+    if (queued >= this.settings.batchSize) {
+      if (!this.pumpScheduled && this.inFlight === undefined && this.retryTimer === undefined) {
+        this.pumpScheduled = true;
+        setImmediate(this.scheduledPump);
+      }
+    } else if (this.ageTimer === undefined && this.inFlight === undefined && this.retryTimer === undefined) {
+      this.ageTimer = setTimeout(this.agedPump, this.settings.flushIntervalMs);
+      this.ageTimer.unref();
+    }
+  }
+
+  /** Resolves once every row queued before the call is written (or when `timeoutMs` passes). */
+  flush(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { target: this.enqueued, resolve };
+      this.waiters.push(waiter);
+      if (options.timeoutMs !== undefined) {
+        assertNumberInRange('timeoutMs', options.timeoutMs, 0);
+        setTimeout(() => this.release(waiter), options.timeoutMs).unref();
+      }
+      this.clearRetry();
+      this.pump();
+    });
+  }
+
+  /** Writes every queued row, then stops the writer thread. Idempotent. */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush(options);
+      this.closed = true;
+      this.stopTimers();
+      this.uninstallExitHooks?.();
+      const worker = this.worker;
+      this.worker = undefined;
+      if (worker) {
+        await new Promise<void>((resolve) => {
+          worker.once('exit', () => resolve());
+          const closeMessage: ToWriter = { type: 'close' };
+          worker.postMessage(closeMessage);
+          worker.ref();
+          worker.once('message', () => void worker.terminate());
+        });
+      }
+      if (this.queue.length > 0) {
+        log(`sandbox-perf: closed ${this.path} with ${this.queue.length} rows that could not be written (${this.lastError?.code ?? 'timeout'})`);
+      }
+      if (StateDatabase.defaultDb === this) StateDatabase.defaultDb = undefined;
+    })();
+    return this.closing;
+  }
+
+  health(): PersistenceHealth {
+    return {
+      path: this.path,
+      queued: this.queue.length + (this.inFlight?.length ?? 0),
+      ...this.stats,
+      lastError: this.lastError,
+      state: this.closed ? 'closed' : this.retryTimer ? 'retrying' : this.inFlight ? 'writing' : 'idle',
+    };
+  }
+
+  /** Last chance at process exit: writes what is still queued on this thread, synchronously. */
+  writeRemainingSync(): void {
+    if (this.queue.length === 0 || this.closed) return;
+    const items = this.queue.drain();
+    const store = new SqliteStore(this.path, { busyTimeoutMs: Math.min(this.settings.busyTimeoutMs, 1000) });
+    try {
+      this.stats.written += store.write(toBatch(items));
+    } catch (error) {
+      log(`sandbox-perf: lost ${items.length} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
+    } finally {
+      store.close();
+    }
+  }
+
+  private startWriter(): void {
+    const worker = spawnWriter({ file: this.path, busyTimeoutMs: this.settings.busyTimeoutMs });
+    worker.unref();
+    worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
+    worker.on('error', (error) => {
+      log(`sandbox-perf: the writer thread for ${this.path} failed (${errorCode(error)}: ${errorMessage(error)}); restarting it`);
+      this.worker = undefined;
+      if (this.inFlight) this.onFailed('WRITER_CRASHED', errorMessage(error));
+      if (!this.closed) this.startWriter();
+    });
+    this.worker = worker;
+    if (this.settings.handleExit) this.uninstallExitHooks = installExitHooks(this);
+    const retention = this.settings.retention;
+    if (retention) {
+      const prune = (): void => this.post({ type: 'prune', retention });
+      prune();
+      this.pruneTimer = setInterval(prune, this.settings.pruneIntervalMs);
+      this.pruneTimer.unref();
+    }
+  }
+
+  private readonly scheduledPump = (): void => {
+    this.pumpScheduled = false;
+    this.pump();
+  };
+
+  private readonly agedPump = (): void => {
+    this.ageTimer = undefined;
+    this.pump();
+  };
+
+  private pump(): void {
+    if (this.inFlight !== undefined || this.retryTimer !== undefined || this.closed) return;
+    if (this.queue.length === 0) {
+      this.releaseReached();
+      return;
+    }
+    if (this.worker === undefined) this.startWriter();
+    if (this.ageTimer) {
+      clearTimeout(this.ageTimer);
+      this.ageTimer = undefined;
+    }
+    const items = this.queue.take(this.settings.batchSize);
+    this.inFlight = items;
+    const batch = toBatch(items);
+    // Keep the process alive while a batch is being written, so that exit waits for it.
+    this.worker?.ref();
+    this.post({ type: 'write', id: ++this.batchId, batch }, [
+      batch.startTimes.buffer as ArrayBuffer,
+      batch.durations.buffer as ArrayBuffer,
+      batch.flags.buffer as ArrayBuffer,
+    ]);
+  }
+
+  private post(message: ToWriter, transfer: ArrayBuffer[] = []): void {
+    this.worker?.postMessage(message, transfer);
+  }
+
+  private onWriterMessage(message: FromWriter): void {
+    switch (message.type) {
+      case 'written':
+        this.onWritten(message.count);
+        break;
+      case 'failed':
+        this.onFailed(message.code, message.message);
+        break;
+      case 'event': {
+        const { level, message: text } = message.event;
+        // Moving a corrupt file aside is said loudly, every time; other events once per episode.
+        if (level === 'error' || this.episodeCode !== message.event.code) log(`sandbox-perf: ${text}`);
+        break;
+      }
+      case 'pruned':
+        this.stats.pruned += message.removed;
+        break;
+      case 'closed':
+        break;
+    }
+  }
+
+  private onWritten(count: number): void {
+    this.inFlight = undefined;
+    this.worker?.unref();
+    this.stats.written += count;
+    if (this.episodeCode !== undefined) {
+      log(`sandbox-perf: ${this.path} is writable again (after ${this.episodeCode}); ${this.queue.length} rows still queued are being written`);
+      this.episodeCode = undefined;
+    }
+    this.failures = 0;
+    this.releaseReached();
+    const queued = this.queue.length;
+    if (queued >= this.settings.batchSize || (queued > 0 && this.waiters.length > 0)) {
+      this.pump();
+    } else if (queued > 0 && this.ageTimer === undefined) {
+      this.ageTimer = setTimeout(this.agedPump, this.settings.flushIntervalMs);
+      this.ageTimer.unref();
+    }
+  }
+
+  private onFailed(code: string, text: string): void {
+    const items = this.inFlight ?? [];
+    this.inFlight = undefined;
+    this.worker?.unref();
+    this.queue.unshift(items);
+    if (this.queue.length > this.settings.maxQueue) this.dropOverflow();
+    this.stats.failedWrites++;
+    this.failures++;
+    this.lastError = { code, message: text, at: new Date().toISOString() };
+    const delay = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** Math.min(30, this.failures - 1));
+    if (this.episodeCode !== code) {
+      this.episodeCode = code;
+      log(
+        `sandbox-perf: cannot write ${this.path} (${code}: ${text}); ${this.queue.length} rows kept in memory ` +
+          `(at most ${this.settings.maxQueue}), retrying with backoff`,
+      );
+    }
+    if (this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private dropOverflow(): void {
+    const dropped = this.queue.dropOldest(this.queue.length - this.settings.maxQueue);
+    if (this.stats.dropped === 0) {
+      log(`sandbox-perf: queue for ${this.path} passed maxQueue (${this.settings.maxQueue}); dropping the oldest rows (counted in health().dropped)`);
+    }
+    this.stats.dropped += dropped;
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+  }
+
+  private stopTimers(): void {
+    this.clearRetry();
+    if (this.ageTimer) clearTimeout(this.ageTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.ageTimer = undefined;
+    this.pruneTimer = undefined;
+  }
+
+  private release(waiter: Waiter): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
+    waiter.resolve();
+  }
+
+  private releaseReached(): void {
+    if (this.waiters.length === 0) return;
+    const done = this.stats.written + this.stats.dropped;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (done >= w.target || (this.queue.length === 0 && this.inFlight === undefined)) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+}
+

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StateDatabase, resolveDbPath } from '../StateDatabase';
+import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
+import { SCHEMA_VERSION } from '../schema';
+import type { SandboxPerfRecord } from '../../sandbox/types';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-db-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function readRows(file: string): Record<string, unknown>[] {
+  const reader = new Database(file, { readonly: true });
+  try {
+    return reader.prepare('SELECT * FROM sandbox_perf_records ORDER BY id').all() as Record<string, unknown>[];
+  } finally {
+    reader.close();
+  }
+}
+
+test('writes records through a real file that a second connection reads back', async () => {
+  const file = path.join(dir, 'nested', 'state.db');
+  const db = new StateDatabase({ path: file, handleExit: false });
+  const monitor = new SandboxPerfMonitor({ sink: db, alertThresholdMs: 1000 });
+  const records: SandboxPerfRecord[] = [];
+  for (const [id, outcome] of [['sb-a', 'success'], ['sb-b', 'timeout'], ['sb-c', 'error']] as const) {
+    monitor.start(id);
+    records.push(monitor.stop(id, { outcome }));
+  }
+  await db.flush();
+  const rows = readRows(file);
+  expect(rows).toHaveLength(3);
+  rows.forEach((row, i) => {
+    const record = records[i] as SandboxPerfRecord;
+    expect(row).toEqual({
+      id: i + 1,
+      sandbox_id: record.sandboxId,
+      start_time: record.startTime,
+      duration_ms: record.durationMs,
+      outcome: record.outcome,
+      alert_fired: 0,
+      created_at: new Date(record.startTime + record.durationMs).toISOString(),
+    });
+    expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+  expect(db.health()).toMatchObject({ queued: 0, written: 3, dropped: 0, failedWrites: 0, lastError: null });
+  await db.close();
+  const check = new Database(file, { readonly: true });
+  expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
+  check.close();
+});
+
+test('details land in sandbox_run_details and sandbox_run_phases', async () => {
+  const file = path.join(dir, 'state.db');
+  const db = new StateDatabase({ path: file, handleExit: false });
+  const monitor = new SandboxPerfMonitor({ sink: db });
+  monitor.start('x');
+  monitor.stop('x', {
+    outcome: 'error',
+    details: { backend: 'docker', phases: { create: 80, start: 600 }, exitCode: 3, signal: null, cpuMs: 12.5, peakMemoryBytes: 1024, error: 'boom' },
+  });
+  await db.close();
+  const reader = new Database(file, { readonly: true });
+  expect(reader.prepare('SELECT * FROM sandbox_run_details').all()).toEqual([
+    { record_id: 1, backend: 'docker', exit_code: 3, signal: null, cpu_ms: 12.5, peak_memory_bytes: 1024, error: 'boom' },
+  ]);
+  expect(reader.prepare('SELECT phase, duration_ms FROM sandbox_run_phases ORDER BY phase').all()).toEqual([
+    { phase: 'create', duration_ms: 80 },
+    { phase: 'start', duration_ms: 600 },
+  ]);
+  reader.close();
+});
+
+test('batches by size: 2 500 rows arrive in full', async () => {
+  const file = path.join(dir, 'state.db');
+  const db = new StateDatabase({ path: file, handleExit: false, batchSize: 1000 });
+  const monitor = new SandboxPerfMonitor({ sink: db });
+  for (let i = 0; i < 2500; i++) {
+    monitor.start(`r${i}`);
+    monitor.stop(`r${i}`, { outcome: 'success' });
+  }
+  await db.close();
+  expect(readRows(file)).toHaveLength(2500);
+});
+
+test('the path comes from the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db', () => {
+  const saved = process.env.SANDBOX_PERF_DB;
+  try {
+    delete process.env.SANDBOX_PERF_DB;
+    expect(resolveDbPath()).toBe(path.resolve('.sandbox-perf/state.db'));
+    process.env.SANDBOX_PERF_DB = path.join(dir, 'env.db');
+    expect(resolveDbPath()).toBe(path.join(dir, 'env.db'));
+    expect(resolveDbPath('rel/x.db')).toBe(path.resolve('rel/x.db'));
+    expect(() => resolveDbPath('')).toThrow(/Expected `path` to be a non-empty file path, got `""` \(string\)/);
+  } finally {
+    if (saved === undefined) delete process.env.SANDBOX_PERF_DB;
+    else process.env.SANDBOX_PERF_DB = saved;
+  }
+});
+
+test('bad options and tables are rejected with the one message shape', () => {
+  expect(() => new StateDatabase({ batchSize: 0 })).toThrow(/^Expected `batchSize` to be a finite integer >= 1/);
+  expect(() => new StateDatabase({ maxQueue: -5 })).toThrow(/`maxQueue`/);
+  expect(() => new StateDatabase({ handleExit: 'yes' as unknown as boolean })).toThrow(/`handleExit` to be a boolean/);
+  expect(() => new StateDatabase({ retention: { maxRows: 1.5 } })).toThrow(/`retention.maxRows`/);
+  const db = new StateDatabase({ path: path.join(dir, 'x.db'), handleExit: false });
+  expect(() => db.insert('other' as 'sandbox_perf_records', {} as SandboxPerfRecord)).toThrow(/Expected `table` to be 'sandbox_perf_records'/);
+});

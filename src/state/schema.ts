@@ -1,0 +1,75 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned migrations, tracked in `PRAGMA user_version`. Each entry moves the schema from
+ * version i to i + 1 and runs in one transaction. Never edit a released migration: append one.
+ * docs/database-schema.md documents the result.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the spec's table, plus the indexes the history queries use.
+  `CREATE TABLE IF NOT EXISTS sandbox_perf_records (
+     id INTEGER PRIMARY KEY,
+     sandbox_id TEXT NOT NULL,
+     start_time INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     outcome TEXT NOT NULL,
+     alert_fired INTEGER NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS sandbox_perf_records_start_time ON sandbox_perf_records (start_time, duration_ms);
+   CREATE INDEX IF NOT EXISTS sandbox_perf_records_duration ON sandbox_perf_records (duration_ms, start_time);`,
+  // 2: what a sandbox backend adds to a run, without touching the spec's columns.
+  `CREATE TABLE IF NOT EXISTS sandbox_run_details (
+     record_id INTEGER PRIMARY KEY REFERENCES sandbox_perf_records (id) ON DELETE CASCADE,
+     backend TEXT NOT NULL,
+     exit_code INTEGER,
+     signal TEXT,
+     cpu_ms REAL,
+     peak_memory_bytes INTEGER,
+     error TEXT
+   );
+   CREATE INDEX IF NOT EXISTS sandbox_run_details_backend ON sandbox_run_details (backend);
+   CREATE TABLE IF NOT EXISTS sandbox_run_phases (
+     record_id INTEGER NOT NULL REFERENCES sandbox_perf_records (id) ON DELETE CASCADE,
+     phase TEXT NOT NULL,
+     duration_ms REAL NOT NULL,
+     PRIMARY KEY (record_id, phase)
+   ) WITHOUT ROWID;`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** A database written by a newer sandbox-perf: left untouched. */
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+  readonly code = 'SANDBOX_PERF_SCHEMA_TOO_NEW';
+  constructor(
+    readonly path: string,
+    readonly found: number,
+  ) {
+    super(
+      `${path} has schema version ${found}, newer than this sandbox-perf understands (${SCHEMA_VERSION}); ` +
+        'upgrade sandbox-perf or point SANDBOX_PERF_DB at another file. The file was left untouched.',
+    );
+  }
+}
+
+/** Brings the schema up to SCHEMA_VERSION; throws SchemaTooNewError without writing for a newer file. */
+export function migrate(db: Database.Database, path: string): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(path, current);
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return current;
+}
+
+/** Checks the version of a file opened read-only (the history reader). */
+export function assertReadableVersion(db: Database.Database, path: string): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(path, current);
+  return current;
+}

@@ -1,0 +1,20 @@
+import type { RecordBatch } from './RecordBatch';
+import type { Retention, StoreEvent } from './SqliteStore';
+
+/** Messages between StateDatabase (main thread) and its writer thread. */
+export type ToWriter =
+  | { type: 'write'; id: number; batch: RecordBatch }
+  | { type: 'prune'; retention: Retention }
+  | { type: 'close' };
+
+export type FromWriter =
+  | { type: 'written'; id: number; count: number }
+  | { type: 'failed'; id: number; code: string; message: string }
+  | { type: 'event'; event: StoreEvent }
+  | { type: 'pruned'; removed: number }
+  | { type: 'closed' };
+
+export interface WriterData {
+  file: string;
+  busyTimeoutMs: number;
+}

@@ -1,0 +1,77 @@
+/**
+ * Input validation shared by every public boundary. All messages have one shape:
+ * ``Expected `name` to be <what>, got `<value>` (<type>)`` so that callers and tests can match them.
+ */
+
+const MAX_SHOWN = 60;
+
+/** Renders a value for an error message: `-1` (number), `"a…"` (string), `null` (null). */
+export function describeValue(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  let shown: string;
+  if (typeof value === 'string') {
+    shown = JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
+  } else if (typeof value === 'bigint') {
+    shown = `${value}n`;
+  } else if (typeof value === 'function' || typeof value === 'symbol') {
+    shown = String(value).slice(0, MAX_SHOWN);
+  } else {
+    try {
+      shown = JSON.stringify(value) ?? String(value);
+    } catch {
+      shown = String(value);
+    }
+    if (typeof value === 'number') shown = String(value);
+    if (shown.length > MAX_SHOWN) shown = `${shown.slice(0, MAX_SHOWN)}…`;
+  }
+  return `\`${shown}\` (${type})`;
+}
+
+export function expectation(name: string, what: string, value: unknown): string {
+  return `Expected \`${name}\` to be ${what}, got ${describeValue(value)}`;
+}
+
+/** Throws a TypeError for non-numbers and a RangeError for numbers outside [min, max]. */
+export function assertNumberInRange(
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+  integer = false,
+): asserts value is number {
+  const what = `a finite ${integer ? 'integer' : 'number'} >= ${min}${max < Number.POSITIVE_INFINITY ? ` and <= ${max}` : ''}`;
+  if (typeof value !== 'number') throw new TypeError(expectation(name, what, value));
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new RangeError(expectation(name, what, value));
+  }
+}
+
+export const MAX_ID_LENGTH = 256;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Sandbox ids are stored and exported as labels: non-empty, at most 256 characters, printable. */
+export function assertSandboxId(value: unknown, name = 'sandboxId'): asserts value is string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_ID_LENGTH ||
+    CONTROL_CHARS.test(value)
+  ) {
+    throw new TypeError(
+      expectation(name, `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters`, value),
+    );
+  }
+}
+
+export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new TypeError(expectation(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value));
+  }
+}
+
+export function assertPlainObject(name: string, value: unknown): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(expectation(name, 'an object', value));
+  }
+}
