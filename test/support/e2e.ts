@@ -1,0 +1,33 @@
+/**
+ * End-to-end tests need parts a fresh machine may lack (Docker engine, bubblewrap, Prometheus,
+ * Chromium). They skip with the command that installs the part, so `npm test` passes for a
+ * newcomer; under SANDBOX_PERF_E2E=required (set by .ci/run) a missing part fails instead.
+ */
+export const e2eRequired = process.env.SANDBOX_PERF_E2E === 'required';
+
+/**
+ * `describe` when `missing` is false/undefined; otherwise a skipped block with a message naming
+ * `install`, or, under SANDBOX_PERF_E2E=required, a block with one failing test saying why.
+ */
+export function describeWhen(
+  title: string,
+  missing: string | false | undefined,
+  install: string,
+  body: () => void,
+): void {
+  if (!missing) {
+    describe(title, body);
+    return;
+  }
+  const why = `${title}: ${missing} (install: ${install})`;
+  if (e2eRequired) {
+    describe(title, () => {
+      test('required part is present (SANDBOX_PERF_E2E=required)', () => {
+        throw new Error(why);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`skipped ${why}\n`);
+  describe.skip(title, body);
+}
