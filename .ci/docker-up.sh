@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes every sandbox backend available for the end-to-end tests: installs bubblewrap and
+# docker.io (and runsc when Debian has it) if missing, starts dockerd in the background unless an
+# engine already answers, waits for it, and builds the local image. Idempotent.
+# Writes the PID of a dockerd it started to $SANDBOX_PERF_DOCKERD_PID (default /tmp/sandbox-perf-dockerd.pid),
+# which .ci/docker-down.sh reads; an engine that was already running is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pid_file="${SANDBOX_PERF_DOCKERD_PID:-/tmp/sandbox-perf-dockerd.pid}"
+log_file="${SANDBOX_PERF_DOCKERD_LOG:-/tmp/sandbox-perf-dockerd.log}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+missing=()
+command -v bwrap > /dev/null || missing+=(bubblewrap)
+command -v dockerd > /dev/null || missing+=(docker.io)
+if [ "${#missing[@]}" -gt 0 ]; then
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+if ! command -v runsc > /dev/null; then
+  # gVisor is optional: its tests skip, saying why, where it cannot be installed.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runsc || echo "docker-up: runsc not installed; the gvisor backend will be skipped"
+fi
+
+if docker version --format '{{.Server.Version}}' > /dev/null 2>&1; then
+  echo "docker-up: an engine already answers; leaving it alone"
+else
+  $sudo sh -c "dockerd > '$log_file' 2>&1 & echo \$! > '$pid_file'"
+  for _ in $(seq 1 60); do
+    docker version --format '{{.Server.Version}}' > /dev/null 2>&1 && break
+    if ! kill -0 "$(cat "$pid_file")" 2> /dev/null; then
+      echo "docker-up: dockerd exited; last lines of $log_file:" >&2
+      tail -20 "$log_file" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  docker version --format '{{.Server.Version}}' > /dev/null || { echo "docker-up: dockerd did not answer within 30 s (see $log_file)" >&2; exit 1; }
+  echo "docker-up: dockerd $(docker version --format '{{.Server.Version}}') started (PID $(cat "$pid_file"), log $log_file)"
+fi
+
+.ci/build-image.sh
