@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate } from './schema';
+import { assertReadableVersion, migrate } from './schema';
 import { alertAt, batchLength, outcomeAt, type RecordBatch } from './RecordBatch';
 import { errorCode, errorMessage } from '../log';
 
@@ -26,7 +26,6 @@ export interface Retention {
 }
 
 const CORRUPT = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
-const MOVED = new Set(['SQLITE_READONLY_DBMOVED', 'SQLITE_IOERR_FSTAT', 'SQLITE_IOERR_DELETE_NOENT', 'SQLITE_READONLY_RECOVERY', 'SQLITE_CANTOPEN']);
 
 /** True for errors that moving the file aside and starting afresh cures. */
 export function isCorruption(code: string): boolean {
@@ -117,6 +116,8 @@ export class SqliteStore {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const db = new Database(this.file, { timeout: this.options.busyTimeoutMs });
     try {
+      // Before any pragma that writes: a file from a newer version must stay byte-identical.
+      assertReadableVersion(db, this.file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -182,7 +183,9 @@ export class SqliteStore {
       this.moveAside(error);
       return true;
     }
-    if (MOVED.has(code) || !this.fileStillOurs()) {
+    // CANTOPEN also means a read-only folder (no -wal can be created): only a file that is really
+    // gone or replaced is worth reopening.
+    if (code === 'SQLITE_READONLY_DBMOVED' || !this.fileStillOurs()) {
       this.emit('warn', code, `${this.file} was moved or deleted while open (${code}); reopening`);
       this.close();
       return true;

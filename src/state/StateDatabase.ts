@@ -137,6 +137,7 @@ export class StateDatabase {
   private retryTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
+  private started = false;
   private waiters: Waiter[] = [];
   private enqueued = 0;
   private closing: Promise<void> | undefined;
@@ -225,6 +226,19 @@ export class StateDatabase {
     };
   }
 
+  /**
+   * Flushes until nothing is queued or in flight, even while rows keep arriving (a runner that
+   * goes on recording during shutdown), or until `timeoutMs` passes. The signal hooks use it.
+   */
+  async drain(options: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    while ((this.queue.length > 0 || this.inFlight !== undefined) && !this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await this.flush(Number.isFinite(left) ? { timeoutMs: left } : {});
+    }
+  }
+
   /** Last chance at process exit: writes what is still queued on this thread, synchronously. */
   writeRemainingSync(): void {
     if (this.queue.length === 0 || this.closed) return;
@@ -240,6 +254,8 @@ export class StateDatabase {
   }
 
   private startWriter(): void {
+    const first = !this.started;
+    this.started = true;
     const worker = spawnWriter({ file: this.path, busyTimeoutMs: this.settings.busyTimeoutMs });
     worker.unref();
     worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
@@ -250,12 +266,13 @@ export class StateDatabase {
       if (!this.closed) this.startWriter();
     });
     this.worker = worker;
-    if (this.settings.handleExit) this.uninstallExitHooks = installExitHooks(this);
     const retention = this.settings.retention;
+    if (retention) this.post({ type: 'prune', retention });
+    // A restarted writer (after a crash) reuses the hooks and the prune timer of the first one.
+    if (!first) return;
+    if (this.settings.handleExit) this.uninstallExitHooks = installExitHooks(this);
     if (retention) {
-      const prune = (): void => this.post({ type: 'prune', retention });
-      prune();
-      this.pruneTimer = setInterval(prune, this.settings.pruneIntervalMs);
+      this.pruneTimer = setInterval(() => this.post({ type: 'prune', retention }), this.settings.pruneIntervalMs);
       this.pruneTimer.unref();
     }
   }
@@ -306,9 +323,9 @@ export class StateDatabase {
         this.onFailed(message.code, message.message);
         break;
       case 'event': {
-        const { level, message: text } = message.event;
+        const { level, code, message: text } = message.event;
         // Moving a corrupt file aside is said loudly, every time; other events once per episode.
-        if (level === 'error' || this.episodeCode !== message.event.code) log(`sandbox-perf: ${text}`);
+        if (level === 'error' || this.episodeCode !== code) log(`sandbox-perf: ${text} [${code}]`);
         break;
       }
       case 'pruned':

@@ -4,6 +4,7 @@ import { log } from '../log';
 export interface ExitFlushable {
   readonly path: string;
   flush(options: { timeoutMs?: number }): Promise<void>;
+  drain(options: { timeoutMs?: number }): Promise<void>;
   writeRemainingSync(): void;
 }
 
@@ -27,7 +28,8 @@ function onExit(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   const dbs = [...open];
-  void Promise.all(dbs.map((db) => db.flush({ timeoutMs: SIGNAL_FLUSH_TIMEOUT_MS }))).finally(() => {
+  // drain, not flush: the runner may go on recording until the process really ends.
+  void Promise.all(dbs.map((db) => db.drain({ timeoutMs: SIGNAL_FLUSH_TIMEOUT_MS }))).finally(() => {
     // Only re-raise when nobody else handles the signal: then the default action (exit) follows.
     process.removeListener(signal, onSignal);
     if (process.listenerCount(signal) === 0) {
