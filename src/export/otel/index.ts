@@ -1,0 +1,2 @@
+export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './SandboxPerfOtelBridge';
+export type { SandboxPerfOtelBridgeOptions } from './SandboxPerfOtelBridge';
