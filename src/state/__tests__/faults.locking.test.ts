@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { StateDatabase } from '../StateDatabase';
+import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
+import { captureLog, countRows, linesAbout, recordRuns, sandboxIds, tempDir, untilFailing } from './faultKit';
+
+/*
+ * Another connection holding the write lock (BEGIN IMMEDIATE): SQLITE_BUSY, the maxQueue bound,
+ * and the promise that a locked database never stalls the caller's event loop.
+ */
+
+jest.setTimeout(30_000);
+
+let dir: string;
+let file: string;
+let logs: ReturnType<typeof captureLog>;
+beforeEach(() => {
+  dir = tempDir('lock');
+  file = path.join(dir, 'state.db');
+  logs = captureLog();
+});
+afterEach(() => {
+  logs.restore();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A database with the schema and a few rows, the writer thread started and idle. */
+async function warmDatabase(options: ConstructorParameters<typeof StateDatabase>[0]): Promise<{ db: StateDatabase; monitor: SandboxPerfMonitor }> {
+  const db = new StateDatabase({ path: file, handleExit: false, ...options });
+  const monitor = new SandboxPerfMonitor({ sink: db, alertThresholdMs: 60_000 });
+  recordRuns(monitor, 10, 'warm');
+  await db.flush();
+  return { db, monitor };
+}
+
+function holdWriteLock(): Database.Database {
+  const other = new Database(file);
+  other.exec('BEGIN IMMEDIATE');
+  return other;
+}
+
+test('SQLITE_BUSY (a second connection holds BEGIN IMMEDIATE): rows wait, then are all written', async () => {
+  const { db, monitor } = await warmDatabase({ busyTimeoutMs: 30, retryBaseMs: 20, retryMaxMs: 100 });
+  const other = holdWriteLock();
+  expect(() => recordRuns(monitor, 400, 'busy')).not.toThrow();
+  await untilFailing(db);
+  expect(db.health()).toMatchObject({ queued: 400, written: 10, dropped: 0, state: 'retrying' });
+  expect(db.health().lastError).toMatchObject({ code: 'SQLITE_BUSY', message: expect.stringMatching(/locked/) });
+  expect(monitor.getReport()).toMatchObject({ count: 410, persistErrors: 0 });
+  other.exec('COMMIT');
+  other.close();
+  await db.flush();
+  expect(countRows(file)).toBe(410);
+  expect(db.health()).toMatchObject({ queued: 0, written: 410, dropped: 0, state: 'idle' });
+  expect(linesAbout(logs.lines, file, 'SQLITE_BUSY')).toHaveLength(1);
+  await db.close();
+});
+
+test('maxQueue: past the bound the oldest rows are dropped and counted; the newest are written', async () => {
+  const { db, monitor } = await warmDatabase({ busyTimeoutMs: 30, retryBaseMs: 20, retryMaxMs: 100, maxQueue: 100, batchSize: 40 });
+  const other = holdWriteLock();
+  recordRuns(monitor, 250, 'q');
+  await untilFailing(db);
+  expect(db.health()).toMatchObject({ queued: 100, written: 10, dropped: 150 });
+  expect(logs.lines.filter((l) => l.includes('passed maxQueue (100)') && l.includes(file))).toHaveLength(1);
+  other.exec('COMMIT');
+  other.close();
+  await db.flush();
+  expect(db.health()).toMatchObject({ queued: 0, written: 110, dropped: 150 });
+  const ids = sandboxIds(file);
+  expect(ids).toHaveLength(110);
+  expect(ids.slice(10)).toEqual(Array.from({ length: 100 }, (_, i) => `q-${150 + i}`));
+  expect(monitor.getReport().count).toBe(260);
+  await db.close();
+});
+
+test('event-loop stall: while another connection holds the write lock for 2 s, the caller\'s max loop delay stays <= 20 ms', async () => {
+  const { db, monitor } = await warmDatabase({});
+  const other = holdWriteLock();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let recorded = 10;
+  const tick = setInterval(() => {
+    recordRuns(monitor, 50, `t${recorded}`);
+    recorded += 50;
+  }, 5);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  // The writer thread sat in SQLite's busy wait all along; the loop never did.
+  expect(db.health().written).toBe(10);
+  other.exec('COMMIT');
+  other.close();
+  clearInterval(tick);
+  delay.disable();
+  await db.flush();
+  const maxMs = delay.max / 1e6;
+  expect(maxMs).toBeLessThanOrEqual(20);
+  expect(countRows(file)).toBe(recorded);
+  expect(db.health()).toMatchObject({ queued: 0, written: recorded, dropped: 0 });
+  await db.close();
+});
