@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { seedDatabase, SEED_T0 } from '../../dashboard/__tests__/support/seed';
+import {
+  readDashboardSummary,
+  readRunsAfter,
+  readMaxRunId,
+  readRunsOverTime,
+  ratioVs,
+} from '../dashboardQueries';
+import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
+
+let dir: string;
+let file: string;
+let db: Database.Database;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-dash-'));
+  file = path.join(dir, 'state.db');
+  await seedDatabase(file);
+  db = new Database(file, { readonly: true });
+});
+afterAll(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('totals: counts, mean, nearest-rank p95 and max of the seeded runs', () => {
+  const { totals, schemaVersion } = readDashboardSummary(db);
+  expect(schemaVersion).toBe(SCHEMA_VERSION);
+  expect(totals).toEqual({
+    runs: 46,
+    alerts: 2,
+    success: 43,
+    timeout: 2,
+    error: 1,
+    meanMs: 36223 / 46,
+    // rank ceil(0.95 * 46) = 44: the third largest of …, 2000, 6000, 7000
+    p95Ms: 2000,
+    maxMs: 7000,
+    firstStart: SEED_T0,
+    lastStart: SEED_T0 + 45 * 60_000,
+  });
+});
+
+test('duration histogram on the Prometheus bucket edges', () => {
+  const { histogram } = readDashboardSummary(db);
+  expect(histogram.edgesMs).toEqual([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000]);
+  expect(histogram.counts).toEqual([1, 1, 1, 6, 6, 11, 3, 5, 10, 0, 2, 0, 0, 0, 0, 0]);
+});
+
+test('overhead per backend with the ratio against none', () => {
+  const { backends } = readDashboardSummary(db);
+  expect(backends.map((b) => b.backend)).toEqual(['none', 'docker', 'bubblewrap', 'unknown']);
+  const [none, docker, bwrap, unknown] = backends;
+  expect(none).toMatchObject({ count: 20, meanMs: 105, p50Ms: 100, p95Ms: 190, maxMs: 200, alerts: 0, ratioVsNone: 1 });
+  expect(none?.stddevMs).toBeCloseTo(59.16079783, 6);
+  expect(docker).toMatchObject({ count: 20, meanMs: 1050, p50Ms: 1000, p95Ms: 1900, maxMs: 2000, alerts: 0, ratioVsNone: 10 });
+  // 10 · √2 · σ/μ with σ/μ = 59.1608 / 105 for both
+  expect(docker?.ratioError).toBeCloseTo(10 * Math.SQRT2 * (59.16079783 / 105), 6);
+  expect(bwrap).toMatchObject({ count: 4, meanMs: 1530, p50Ms: 40, p95Ms: 6000, alerts: 1 });
+  expect(bwrap?.ratioVsNone).toBeCloseTo(1530 / 105, 12);
+  expect(unknown).toMatchObject({ count: 2, meanMs: 3501.5, p50Ms: 3, p95Ms: 7000, alerts: 1 });
+});
+
+test('recent alerts, newest first, with their backend', () => {
+  expect(readDashboardSummary(db).recentAlerts).toEqual([
+    { sandboxId: 'sb-44', startTime: SEED_T0 + 44 * 60_000, durationMs: 7000, outcome: 'timeout', backend: 'unknown' },
+    { sandboxId: 'sb-43', startTime: SEED_T0 + 43 * 60_000, durationMs: 6000, outcome: 'timeout', backend: 'bubblewrap' },
+  ]);
+  expect(readDashboardSummary(db, { recentAlerts: 1 }).recentAlerts).toHaveLength(1);
+});
+
+test('runs over time: contiguous bins of a round width, at most maxTimeBins', () => {
+  const { timeline } = readDashboardSummary(db);
+  expect(timeline.binMs).toBe(60_000);
+  expect(timeline.bins).toHaveLength(46);
+  expect(timeline.bins[0]).toEqual({ start: SEED_T0, success: 1, timeout: 0, error: 0 });
+  expect(timeline.bins[45]).toEqual({ start: SEED_T0 + 45 * 60_000, success: 0, timeout: 0, error: 1 });
+  const coarse = readRunsOverTime(db, { maxTimeBins: 10 });
+  expect(coarse.binMs).toBe(300_000);
+  expect(coarse.bins).toHaveLength(10);
+  expect(coarse.bins.reduce((n, b) => n + b.success + b.timeout + b.error, 0)).toBe(46);
+  expect(coarse.bins.every((b, i) => b.start === SEED_T0 + i * 300_000)).toBe(true);
+});
+
+test('sinceMs restricts every part to later runs', () => {
+  const summary = readDashboardSummary(db, { sinceMs: SEED_T0 + 40 * 60_000 });
+  expect(summary.totals.runs).toBe(6);
+  expect(summary.backends.map((b) => [b.backend, b.count])).toEqual([['bubblewrap', 4], ['unknown', 2]]);
+  expect(summary.backends[0]?.ratioVsNone).toBeNull();
+});
+
+test('readRunsAfter pages through runs by id with their backend', () => {
+  const first = readRunsAfter(db, 0, 2);
+  expect(first).toEqual([
+    { id: 1, sandboxId: 'sb-0', startTime: SEED_T0, durationMs: 10, outcome: 'success', alertFired: false, backend: 'none' },
+    { id: 2, sandboxId: 'sb-1', startTime: SEED_T0 + 60_000, durationMs: 20, outcome: 'success', alertFired: false, backend: 'none' },
+  ]);
+  const rest = readRunsAfter(db, 40, 100);
+  expect(rest.map((r) => r.id)).toEqual([41, 42, 43, 44, 45, 46]);
+  expect(rest[3]).toMatchObject({ alertFired: true, backend: 'bubblewrap' });
+  expect(rest[4]).toMatchObject({ alertFired: true, backend: null });
+  expect(readMaxRunId(db)).toBe(46);
+});
+
+test('an empty file (no tables yet) gives an empty summary', () => {
+  const empty = new Database(':memory:');
+  const summary = readDashboardSummary(empty);
+  expect(summary.totals.runs).toBe(0);
+  expect(summary.histogram.counts).toHaveLength(16);
+  expect(summary.timeline.bins).toEqual([]);
+  expect(readRunsAfter(empty, 0, 10)).toEqual([]);
+  expect(readMaxRunId(empty)).toBe(0);
+  empty.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  expect(() => readDashboardSummary(empty)).toThrow(SchemaTooNewError);
+  empty.close();
+});
+
+test('ratioVs guards a zero baseline and single runs', () => {
+  expect(ratioVs({ meanMs: 5, stddevMs: 1, count: 3 }, { meanMs: 0, stddevMs: 0, count: 3 })).toEqual({ ratioVsNone: null, ratioError: null });
+  expect(ratioVs({ meanMs: 5, stddevMs: 0, count: 1 }, { meanMs: 2, stddevMs: 1, count: 3 })).toEqual({ ratioVsNone: 2.5, ratioError: null });
+});

@@ -1,0 +1,309 @@
+import type Database from 'better-sqlite3';
+import type { SandboxOutcome } from '../sandbox/types';
+import { assertReadableVersion } from './schema';
+
+/*
+ * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a
+ * better-sqlite3 connection (opened read-only by the caller); nothing here writes.
+ *
+ * Percentiles follow the project's one rule (src/stats/percentile.ts): nearest rank on ascending
+ * durations, 1-based rank ceil(q * n), computed in SQL with integer arithmetic as
+ * (q100 * n + 99) / 100, so a reported p95 is always a duration that was observed.
+ */
+
+/** Histogram edges in ms: the Prometheus buckets (5 ms … 300 s), so the page and Grafana agree. */
+export const DASHBOARD_HISTOGRAM_EDGES_MS: readonly number[] = Object.freeze([
+  5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000,
+]);
+
+/** Candidate widths of a runs-over-time bin, ms; the smallest giving at most `maxTimeBins` bins wins. */
+const TIME_BIN_STEPS_MS = [
+  1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
+  86_400_000, 604_800_000, 2_592_000_000,
+];
+
+export interface DashboardQueryOptions {
+  /** Only runs that started at or after this time, epoch ms. @default every run */
+  sinceMs?: number;
+  /** @default DASHBOARD_HISTOGRAM_EDGES_MS */
+  histogramEdgesMs?: readonly number[];
+  /** @default 60 */
+  maxTimeBins?: number;
+  /** @default 20 */
+  recentAlerts?: number;
+}
+
+export interface DashboardTotals {
+  runs: number;
+  alerts: number;
+  success: number;
+  timeout: number;
+  error: number;
+  meanMs: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Epoch ms of the first and last run start in range; null without runs. */
+  firstStart: number | null;
+  lastStart: number | null;
+}
+
+export interface DurationHistogram {
+  edgesMs: number[];
+  /** counts[i] = runs with edgesMs[i-1] < duration <= edgesMs[i]; the last entry counts runs above the last edge. */
+  counts: number[];
+}
+
+export interface TimeBin {
+  /** Epoch ms, a multiple of binMs. */
+  start: number;
+  success: number;
+  timeout: number;
+  error: number;
+}
+
+export interface RunsOverTime {
+  binMs: number;
+  /** Contiguous bins (empty ones included) from the first run's bin to the last's. */
+  bins: TimeBin[];
+}
+
+export interface BackendOverhead {
+  backend: string;
+  count: number;
+  meanMs: number;
+  /** Sample standard deviation; 0 for a single run. */
+  stddevMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  alerts: number;
+  /**
+   * meanMs / mean of backend `none` (the unsandboxed baseline); null without a `none` baseline
+   * or when its mean is 0.
+   */
+  ratioVsNone: number | null;
+  /**
+   * ± on the ratio, σ propagated from both sides (hyperfine's rule):
+   * ratio · √((σ_b/μ_b)² + (σ_none/μ_none)²); null when either side has fewer than two runs.
+   */
+  ratioError: number | null;
+}
+
+export interface AlertRow {
+  sandboxId: string;
+  startTime: number;
+  durationMs: number;
+  outcome: SandboxOutcome;
+  /** `unknown` when the run has no details row. */
+  backend: string;
+}
+
+export interface DashboardSummary {
+  schemaVersion: number;
+  totals: DashboardTotals;
+  histogram: DurationHistogram;
+  timeline: RunsOverTime;
+  backends: BackendOverhead[];
+  recentAlerts: AlertRow[];
+}
+
+/** A stored run, as the metrics tail reads it. */
+export interface StoredRun {
+  id: number;
+  sandboxId: string;
+  startTime: number;
+  durationMs: number;
+  outcome: SandboxOutcome;
+  alertFired: boolean;
+  /** null when the run has no details row. */
+  backend: string | null;
+}
+
+type Db = Database.Database;
+
+function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** The run source, with a backend column whether or not the details table exists yet. */
+function runsWithBackend(db: Db): string {
+  return hasTable(db, 'sandbox_run_details')
+    ? `SELECT p.id, p.sandbox_id, p.start_time, p.duration_ms, p.outcome, p.alert_fired, COALESCE(d.backend, 'unknown') AS backend
+         FROM sandbox_perf_records p LEFT JOIN sandbox_run_details d ON d.record_id = p.id`
+    : `SELECT p.id, p.sandbox_id, p.start_time, p.duration_ms, p.outcome, p.alert_fired, 'unknown' AS backend
+         FROM sandbox_perf_records p`;
+}
+
+const since = (options: DashboardQueryOptions): number => options.sinceMs ?? Number.MIN_SAFE_INTEGER;
+
+export function readTotals(db: Db, options: DashboardQueryOptions = {}): DashboardTotals {
+  const from = since(options);
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS runs, COALESCE(SUM(alert_fired), 0) AS alerts,
+              COALESCE(SUM(outcome = 'success'), 0) AS success, COALESCE(SUM(outcome = 'timeout'), 0) AS timeout,
+              COALESCE(SUM(outcome = 'error'), 0) AS error, COALESCE(AVG(duration_ms), 0) AS meanMs,
+              COALESCE(MAX(duration_ms), 0) AS maxMs, MIN(start_time) AS firstStart, MAX(start_time) AS lastStart
+         FROM sandbox_perf_records WHERE start_time >= ?`,
+    )
+    .get(from) as Omit<DashboardTotals, 'p95Ms'>;
+  let p95Ms = 0;
+  if (row.runs > 0) {
+    const rank = Math.ceil(0.95 * row.runs);
+    const hit = db
+      .prepare('SELECT duration_ms AS d FROM sandbox_perf_records WHERE start_time >= ? ORDER BY duration_ms LIMIT 1 OFFSET ?')
+      .get(from, rank - 1) as { d: number } | undefined;
+    p95Ms = hit?.d ?? 0;
+  }
+  return { ...row, p95Ms };
+}
+
+export function readDurationHistogram(db: Db, options: DashboardQueryOptions = {}): DurationHistogram {
+  const edgesMs = [...(options.histogramEdgesMs ?? DASHBOARD_HISTOGRAM_EDGES_MS)];
+  // One scan: cumulative counts per edge, differenced below.
+  const cumulative = edgesMs.map(() => 'COALESCE(SUM(duration_ms <= ?), 0)').join(', ');
+  const row = db
+    .prepare(`SELECT COUNT(*), ${cumulative} FROM sandbox_perf_records WHERE start_time >= ?`)
+    .raw()
+    .get(...edgesMs, since(options)) as number[];
+  const total = row[0] ?? 0;
+  const counts: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < edgesMs.length; i++) {
+    const upTo = row[i + 1] ?? 0;
+    counts.push(upTo - previous);
+    previous = upTo;
+  }
+  counts.push(total - previous);
+  return { edgesMs, counts };
+}
+
+export function readRunsOverTime(db: Db, options: DashboardQueryOptions = {}): RunsOverTime {
+  const maxBins = options.maxTimeBins ?? 60;
+  const from = since(options);
+  const span = db
+    .prepare('SELECT MIN(start_time) AS first, MAX(start_time) AS last FROM sandbox_perf_records WHERE start_time >= ?')
+    .get(from) as { first: number | null; last: number | null };
+  const fallback = TIME_BIN_STEPS_MS[TIME_BIN_STEPS_MS.length - 1] as number;
+  if (span.first === null || span.last === null) return { binMs: TIME_BIN_STEPS_MS[0] as number, bins: [] };
+  const { first, last } = span;
+  const binMs = TIME_BIN_STEPS_MS.find((step) => Math.floor(last / step) - Math.floor(first / step) + 1 <= maxBins) ?? fallback;
+  // better-sqlite3 binds JS numbers as REAL: the CASTs keep the division an integer one.
+  const rows = db
+    .prepare(
+      `SELECT (start_time / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS start, SUM(outcome = 'success') AS success, SUM(outcome = 'timeout') AS timeout,
+              SUM(outcome = 'error') AS error
+         FROM sandbox_perf_records WHERE start_time >= ? GROUP BY 1 ORDER BY 1`,
+    )
+    .all(binMs, binMs, from) as TimeBin[];
+  const bins: TimeBin[] = [];
+  let next = Math.floor(first / binMs) * binMs;
+  for (const row of rows) {
+    for (; next < row.start; next += binMs) bins.push({ start: next, success: 0, timeout: 0, error: 0 });
+    bins.push(row);
+    next = row.start + binMs;
+  }
+  return { binMs, bins };
+}
+
+export function readBackendOverhead(db: Db, options: DashboardQueryOptions = {}): BackendOverhead[] {
+  const rows = db
+    .prepare(
+      `WITH r AS (${runsWithBackend(db)} WHERE p.start_time >= ?),
+            ranked AS (
+              SELECT backend, duration_ms AS d, alert_fired,
+                     ROW_NUMBER() OVER (PARTITION BY backend ORDER BY duration_ms) AS rn,
+                     COUNT(*) OVER (PARTITION BY backend) AS n
+                FROM r)
+       SELECT backend, COUNT(*) AS count, AVG(d) AS meanMs, SUM(d * d) AS sumSquares, SUM(d) AS sum, MAX(d) AS maxMs,
+              SUM(alert_fired) AS alerts,
+              MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN d END) AS p50Ms,
+              MAX(CASE WHEN rn = (95 * n + 99) / 100 THEN d END) AS p95Ms
+         FROM ranked GROUP BY backend ORDER BY meanMs, backend`,
+    )
+    .all(since(options)) as (Omit<BackendOverhead, 'stddevMs' | 'ratioVsNone' | 'ratioError'> & { sum: number; sumSquares: number })[];
+  const stats = rows.map(({ sum, sumSquares, ...row }) => {
+    // Sample variance from the sums; clamped because rounding can push it a hair below zero.
+    const variance = row.count > 1 ? Math.max(0, (sumSquares - (sum * sum) / row.count) / (row.count - 1)) : 0;
+    return { ...row, stddevMs: Math.sqrt(variance) };
+  });
+  const baseline = stats.find((b) => b.backend === 'none');
+  return stats.map((b) => ({ ...b, ...ratioVs(b, baseline) }));
+}
+
+/** mean_b / mean_base ± σ propagated from both sides; see BackendOverhead. */
+export function ratioVs(
+  b: { meanMs: number; stddevMs: number; count: number },
+  base: { meanMs: number; stddevMs: number; count: number } | undefined,
+): { ratioVsNone: number | null; ratioError: number | null } {
+  if (base === undefined || !(base.meanMs > 0)) return { ratioVsNone: null, ratioError: null };
+  const ratio = b.meanMs / base.meanMs;
+  if (b.count < 2 || base.count < 2 || !(b.meanMs > 0)) return { ratioVsNone: ratio, ratioError: null };
+  const error = ratio * Math.hypot(b.stddevMs / b.meanMs, base.stddevMs / base.meanMs);
+  return { ratioVsNone: ratio, ratioError: error };
+}
+
+export function readRecentAlerts(db: Db, options: DashboardQueryOptions = {}): AlertRow[] {
+  const rows = db
+    .prepare(
+      `SELECT sandbox_id AS sandboxId, start_time AS startTime, duration_ms AS durationMs, outcome, backend
+         FROM (${runsWithBackend(db)} WHERE p.alert_fired = 1 AND p.start_time >= ?)
+        ORDER BY startTime DESC, id DESC LIMIT ?`,
+    )
+    .all(since(options), options.recentAlerts ?? 20) as AlertRow[];
+  return rows;
+}
+
+/**
+ * Runs with id > afterId, oldest first, at most `limit` (the metrics tail). Ids only grow while
+ * a file lives, so a caller that remembers the last id reads each run once.
+ */
+export function readRunsAfter(db: Db, afterId: number, limit: number): StoredRun[] {
+  if (!hasTable(db, 'sandbox_perf_records')) return [];
+  const details = hasTable(db, 'sandbox_run_details');
+  const rows = db
+    .prepare(
+      `SELECT p.id, p.sandbox_id AS sandboxId, p.start_time AS startTime, p.duration_ms AS durationMs, p.outcome,
+              p.alert_fired AS alertFired, ${details ? 'd.backend' : 'NULL'} AS backend
+         FROM sandbox_perf_records p ${details ? 'LEFT JOIN sandbox_run_details d ON d.record_id = p.id' : ''}
+        WHERE p.id > ? ORDER BY p.id LIMIT ?`,
+    )
+    .all(afterId, limit) as (Omit<StoredRun, 'alertFired'> & { alertFired: number })[];
+  return rows.map((row) => ({ ...row, alertFired: row.alertFired === 1 }));
+}
+
+/** The highest run id in the file (0 when empty): lets the tail notice a replaced file. */
+export function readMaxRunId(db: Db): number {
+  if (!hasTable(db, 'sandbox_perf_records')) return 0;
+  return (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM sandbox_perf_records').get() as { id: number }).id;
+}
+
+const EMPTY_TOTALS: DashboardTotals = {
+  runs: 0, alerts: 0, success: 0, timeout: 0, error: 0, meanMs: 0, p95Ms: 0, maxMs: 0, firstStart: null, lastStart: null,
+};
+
+/** Everything the dashboard page shows, in one read transaction (one consistent snapshot). */
+export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}): DashboardSummary {
+  const schemaVersion = assertReadableVersion(db, db.name);
+  return db.transaction(() => {
+    if (!hasTable(db, 'sandbox_perf_records')) {
+      const edgesMs = [...(options.histogramEdgesMs ?? DASHBOARD_HISTOGRAM_EDGES_MS)];
+      return {
+        schemaVersion,
+        totals: { ...EMPTY_TOTALS },
+        histogram: { edgesMs, counts: new Array<number>(edgesMs.length + 1).fill(0) },
+        timeline: { binMs: TIME_BIN_STEPS_MS[0] as number, bins: [] },
+        backends: [],
+        recentAlerts: [],
+      };
+    }
+    return {
+      schemaVersion,
+      totals: readTotals(db, options),
+      histogram: readDurationHistogram(db, options),
+      timeline: readRunsOverTime(db, options),
+      backends: readBackendOverhead(db, options),
+      recentAlerts: readRecentAlerts(db, options),
+    };
+  })();
+}
