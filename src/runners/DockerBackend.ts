@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type Docker from 'dockerode';
+import { BoundedOutput } from './BoundedOutput';
+import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
+import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
+import { describeExit, failedResult } from './hostProcess';
+import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
+import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
+
+const STREAM_GRACE_MS = 2000;
+
+/**
+ * `docker`: a fresh container per run through the Docker Engine API, as `docker run --rm` does:
+ * phases `create`, `attach`, `start`, `wait`, `remove`. Limits are Docker's (memory without swap,
+ * NanoCpus), the network is `none` unless asked for, the root filesystem is read-only with a tmpfs
+ * /tmp and the working directory bound writable. Each container gets its own cgroup parent when the
+ * engine is local on cgroup v1, so its CPU time and peak memory survive its removal.
+ */
+export class DockerBackend implements SandboxBackend {
+  readonly name = 'docker' as const;
+  readonly options: Readonly<ResolvedSandboxOptions>;
+  private engine: Engine | undefined;
+
+  constructor(options: SandboxOptions = {}) {
+    this.options = resolveSandboxOptions(options);
+  }
+
+  async prepare(): Promise<void> {
+    this.engine ??= await connectEngine(this.name, this.options);
+  }
+
+  async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
+    assertCommand(command);
+    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
+    const { docker, cgroup } = this.engine;
+    const phases: Record<string, number> = {};
+    const runId = randomUUID();
+    const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${runId}` : undefined;
+    const stdout = new BoundedOutput(maxOutputBytes);
+    const stderr = new BoundedOutput(maxOutputBytes);
+
+    let t = performance.now();
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(containerSpec(this.options, command, cgroupParent, runId));
+    } catch (error) {
+      return failedResult(this.name, engineMessage(error), { create: performance.now() - t });
+    }
+    phases.create = performance.now() - t;
+
+    let timedOut = false;
+    let exitCode: number | null = null;
+    let failure: string | undefined;
+    let oomKilled = false;
+    try {
+      t = performance.now();
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const outputDone = collect(docker, stream, stdout, stderr);
+      phases.attach = performance.now() - t;
+
+      t = performance.now();
+      try {
+        await container.start();
+      } catch (error) {
+        // e.g. `exec: "nosuchcmd": executable file not found in $PATH`: the command cannot start.
+        failure = engineMessage(error);
+      }
+      phases.start = performance.now() - t;
+
+      if (failure === undefined) {
+        t = performance.now();
+        const timer = setTimeout(() => {
+          timedOut = true;
+          container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+        }, timeoutMs);
+        const waited = (await container.wait()) as { StatusCode: number };
+        clearTimeout(timer);
+        await settleWithin(outputDone, STREAM_GRACE_MS);
+        exitCode = waited.StatusCode;
+        phases.wait = performance.now() - t;
+        if (exitCode === 137 && !timedOut && this.options.memoryBytes !== undefined) {
+          oomKilled = (await container.inspect()).State.OOMKilled;
+        }
+      }
+    } finally {
+      t = performance.now();
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      phases.remove = performance.now() - t;
+    }
+
+    let usage: ReturnType<typeof readUsage> | undefined;
+    if (cgroup && cgroupParent) {
+      usage = readUsage(cgroup, cgroupParent);
+      await removeGroup(cgroup.hierarchies, cgroupParent);
+    }
+    if (failure !== undefined) return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stderr.text() };
+
+    // Docker reports a signal as 128 + its number; a timeout's kill is the only one we can name.
+    const signal = timedOut ? 'SIGKILL' : null;
+    const code = timedOut ? null : exitCode;
+    return {
+      backend: this.name,
+      ...describeExit(code, signal, timedOut, timeoutMs, oomKilled, this.options.memoryBytes),
+      exitCode: code,
+      signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutTruncated: stdout.truncated,
+      stderrTruncated: stderr.truncated,
+      phases,
+      cpuMs: usage?.cpuMs ?? null,
+      peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+    };
+  }
+
+  async teardown(): Promise<void> {
+    this.engine = undefined;
+  }
+}
+
+export function createDockerBackend(options?: SandboxOptions): DockerBackend {
+  return new DockerBackend(options);
+}

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * cgroup v1 on the host, where this process may create groups (root, v1 hierarchies mounted).
+ * cgroup v2 is not used: its controllers are usually not delegated to a process like this one,
+ * while v1 memory/cpu/cpuacct groups are plain directories a root process can create.
+ */
+export interface CgroupV1 {
+  /** Mount point of each controller this module uses. */
+  memory: string;
+  cpu: string;
+  cpuacct: string;
+  /** Every v1 hierarchy (Docker creates a group in each). */
+  hierarchies: string[];
+}
+
+/** Where the groups of this package live, under each hierarchy. */
+export const CGROUP_PARENT = 'sandbox-perf';
+
+let probed: { value: CgroupV1 | null; reason: string } | undefined;
+
+function parseMounts(): { byController: Map<string, string>; hierarchies: string[] } {
+  const byController = new Map<string, string>();
+  const hierarchies: string[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const [fstype, , superOptions = ''] = right.split(' ');
+    if (fstype !== 'cgroup') continue;
+    const mountPoint = left.split(' ')[4];
+    if (!mountPoint) continue;
+    hierarchies.push(mountPoint);
+    for (const option of superOptions.split(',')) byController.set(option, mountPoint);
+  }
+  return { byController, hierarchies };
+}
+
+/** The host's cgroup v1, or null with the reason (cached: the answer does not change while running). */
+export function probeCgroupV1(): { value: CgroupV1 | null; reason: string } {
+  if (probed) return probed;
+  try {
+    const { byController, hierarchies } = parseMounts();
+    const memory = byController.get('memory');
+    const cpu = byController.get('cpu');
+    const cpuacct = byController.get('cpuacct');
+    if (!memory || !cpu || !cpuacct) {
+      probed = { value: null, reason: 'no cgroup v1 memory, cpu and cpuacct hierarchies are mounted' };
+    } else {
+      for (const root of new Set([memory, cpu, cpuacct])) {
+        fs.mkdirSync(path.join(root, CGROUP_PARENT), { recursive: true });
+        fs.accessSync(path.join(root, CGROUP_PARENT), fs.constants.W_OK);
+      }
+      probed = { value: { memory, cpu, cpuacct, hierarchies }, reason: 'cgroup v1 is writable' };
+    }
+  } catch (error) {
+    probed = { value: null, reason: `cgroup v1 is not writable here (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  return probed;
+}
+
+export interface CgroupLimits {
+  memoryBytes?: number | undefined;
+  cpus?: number | undefined;
+}
+
+export interface CgroupUsage {
+  cpuMs: number | null;
+  peakMemoryBytes: number | null;
+  /** Processes the kernel killed because the memory limit was reached. */
+  oomKills: number;
+}
+
+const CFS_PERIOD_US = 100_000;
+
+function readNumber(file: string): number | null {
+  try {
+    const value = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Usage of a group (hierarchical: children, even removed ones, are included). */
+export function readUsage(v1: CgroupV1, relative: string): CgroupUsage {
+  const ns = readNumber(path.join(v1.cpuacct, relative, 'cpuacct.usage'));
+  const peak = readNumber(path.join(v1.memory, relative, 'memory.max_usage_in_bytes'));
+  let oomKills = 0;
+  try {
+    const match = /^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(v1.memory, relative, 'memory.oom_control'), 'utf8'));
+    oomKills = match ? Number(match[1]) : 0;
+  } catch {
+    // Older kernels do not count OOM kills; the exit signal still tells.
+  }
+  return { cpuMs: ns === null ? null : ns / 1e6, peakMemoryBytes: peak, oomKills };
+}
+
+/** Starts a new peak-memory window and returns the CPU counter, for runs sharing a group (docker-warm). */
+export function markUsage(v1: CgroupV1, relative: string): number | null {
+  try {
+    fs.writeFileSync(path.join(v1.memory, relative, 'memory.max_usage_in_bytes'), '0');
+  } catch {
+    // A kernel that refuses the reset still reports a (too high) peak.
+  }
+  return readNumber(path.join(v1.cpuacct, relative, 'cpuacct.usage'));
+}
+
+function killMembers(dir: string): number {
+  let pids: string[];
+  try {
+    pids = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return pids.length;
+}
+
+/** Removes a group and the groups under it, in every hierarchy given; retries while members exit. */
+export async function removeGroup(roots: readonly string[], relative: string): Promise<void> {
+  for (const root of new Set(roots)) {
+    const dir = path.join(root, relative);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const child of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (child.isDirectory()) await removeGroup([dir], child.name);
+        }
+        fs.rmdirSync(dir);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || attempt >= 50) break;
+        // EBUSY: a killed member has not been reaped yet.
+        killMembers(dir);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+}
+
+let sequence = 0;
+
+/** One run's group, in the memory, cpu and cpuacct hierarchies. */
+export class RunCgroup {
+  readonly relative: string;
+  /** The directories whose `cgroup.procs` the command must join (one per distinct hierarchy). */
+  readonly dirs: string[];
+
+  constructor(
+    private readonly v1: CgroupV1,
+    limits: CgroupLimits,
+  ) {
+    this.relative = path.join(CGROUP_PARENT, `run-${process.pid}-${++sequence}`);
+    this.dirs = [...new Set([v1.memory, v1.cpu, v1.cpuacct])].map((root) => path.join(root, this.relative));
+    for (const dir of this.dirs) fs.mkdirSync(dir);
+    const memoryDir = path.join(v1.memory, this.relative);
+    if (limits.memoryBytes !== undefined) {
+      fs.writeFileSync(path.join(memoryDir, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      // Without swap in the limit, a run over its memory limit would swap instead of failing.
+      const memsw = path.join(memoryDir, 'memory.memsw.limit_in_bytes');
+      if (fs.existsSync(memsw)) fs.writeFileSync(memsw, String(limits.memoryBytes));
+    }
+    if (limits.cpus !== undefined) {
+      const cpuDir = path.join(v1.cpu, this.relative);
+      fs.writeFileSync(path.join(cpuDir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+      fs.writeFileSync(path.join(cpuDir, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * CFS_PERIOD_US)));
+    }
+  }
+
+  /** SIGKILLs every process in the group, until none is left (a member may fork meanwhile). */
+  killAll(): void {
+    const dir = path.join(this.v1.memory, this.relative);
+    for (let round = 0; round < 100 && killMembers(dir) > 0; round++);
+  }
+
+  usage(): CgroupUsage {
+    return readUsage(this.v1, this.relative);
+  }
+
+  async remove(): Promise<void> {
+    await removeGroup([this.v1.memory, this.v1.cpu, this.v1.cpuacct], this.relative);
+  }
+}
+
+/**
+ * A `/bin/sh -c` script that moves itself into the groups given as arguments, then execs the
+ * command: so the command is in its group from its first instruction (cgroup v1 cannot spawn
+ * into a group, and moving a process after spawn would miss what it forks meanwhile).
+ * Arguments: the number of groups, their directories, then the command.
+ */
+export const JOIN_SCRIPT =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; n=$((n - 1)); done; exec "$@"';

@@ -1,0 +1,23 @@
+import { createBubblewrapBackend } from './bubblewrap';
+import { createDockerBackend } from './DockerBackend';
+import { createDockerWarmBackend } from './DockerWarmBackend';
+import { createGvisorBackend } from './gvisor';
+import { createNoneBackend } from './none';
+import { assertBackendName } from './options';
+import { createUnshareBackend } from './unshare';
+import type { BackendName, SandboxBackend, SandboxOptions } from './types';
+
+const FACTORIES: Record<BackendName, (options?: SandboxOptions) => SandboxBackend> = {
+  none: createNoneBackend,
+  unshare: createUnshareBackend,
+  bubblewrap: createBubblewrapBackend,
+  docker: createDockerBackend,
+  'docker-warm': createDockerWarmBackend,
+  gvisor: createGvisorBackend,
+};
+
+/** A backend by name, its options validated (nothing is started until `prepare`). */
+export function createBackend(name: BackendName, options: SandboxOptions = {}): SandboxBackend {
+  assertBackendName(name);
+  return FACTORIES[name](options);
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import { Writable, type Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
+import { BoundedOutput } from './BoundedOutput';
+import { BackendUnavailableError } from './errors';
+import { envList } from './environment';
+import type { ResolvedSandboxOptions } from './options';
+import type { BackendName } from './types';
+
+export const ENABLE_DOCKER = 'apt-get install docker.io && dockerd &';
+export const BUILD_IMAGE = '.ci/build-image.sh';
+/** Label on every container this package creates, so leftovers can be found and removed. */
+export const CONTAINER_LABEL = 'sandbox-perf';
+const PING_TIMEOUT_MS = 3000;
+
+export interface Engine {
+  docker: Docker;
+  /** cgroup v1 of the engine's host, when it is this host and uses cgroupfs: runs are accounted. */
+  cgroup: CgroupV1 | null;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Connects and checks the engine answers and holds the image; throws BackendUnavailableError naming the socket. */
+export async function connectEngine(backend: BackendName, options: ResolvedSandboxOptions): Promise<Engine> {
+  const socket = options.dockerSocket;
+  const docker = new Docker({ socketPath: socket });
+  let info: { CgroupDriver?: string; CgroupVersion?: string };
+  try {
+    await withTimeout(docker.ping(), PING_TIMEOUT_MS, `the engine at ${socket}`);
+    info = (await docker.info()) as typeof info;
+  } catch (error) {
+    throw new BackendUnavailableError(backend, `no engine answers at ${socket}`, ENABLE_DOCKER, { cause: error });
+  }
+  try {
+    await docker.getImage(options.image).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) {
+      throw new BackendUnavailableError(backend, `image ${options.image} is not in the engine at ${socket}`, BUILD_IMAGE, { cause: error });
+    }
+    throw error;
+  }
+  // Accounting reads the container's cgroup on this host: only when the engine is local
+  // (its socket is a file here) and lays out cgroup v1 groups as plain directories.
+  const local = fs.existsSync(socket);
+  const cgroup = options.cgroups && local && info.CgroupDriver === 'cgroupfs' && info.CgroupVersion === '1' ? probeCgroupV1().value : null;
+  return { docker, cgroup };
+}
+
+/** The container settings both Docker backends share: same environment, cwd, limits and isolation. */
+export function containerSpec(
+  options: ResolvedSandboxOptions,
+  command: readonly string[],
+  cgroupParent: string | undefined,
+  labelValue: string,
+): Docker.ContainerCreateOptions {
+  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.() ?? 0}` : undefined;
+  return {
+    Image: options.image,
+    Cmd: [...command],
+    Env: envList(options.env),
+    WorkingDir: options.cwd,
+    User: user,
+    Labels: { [CONTAINER_LABEL]: labelValue },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: options.network ? 'bridge' : 'none',
+      // Like bubblewrap: nothing writable but the working directory and a tmpfs /tmp.
+      ReadonlyRootfs: true,
+      // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
+      Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': 'rw,nosuid,nodev,mode=1777' },
+      Binds: [`${options.cwd}:${options.cwd}:rw`],
+      ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
+      ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
+      ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),
+    },
+  };
+}
+
+function sinkInto(output: BoundedOutput): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      output.push(chunk);
+      callback();
+    },
+  });
+}
+
+/** Splits Docker's multiplexed stream into the two bounded outputs; resolves when the stream ends. */
+export function collect(docker: Docker, stream: Duplex | NodeJS.ReadableStream, stdout: BoundedOutput, stderr: BoundedOutput): Promise<void> {
+  docker.modem.demuxStream(stream, sinkInto(stdout), sinkInto(stderr));
+  return new Promise<void>((resolve) => {
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  });
+}
+
+/** Resolves after `ms`, or at once when `promise` settles first; never rejects. */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** The message the engine gave, without dockerode's "(HTTP code 400) unexpected - " prefix. */
+export function engineMessage(error: unknown): string {
+  const json = (error as { json?: { message?: unknown } }).json;
+  if (json && typeof json.message === 'string') return json.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BoundedOutput } from './BoundedOutput';
+import { JOIN_SCRIPT, RunCgroup, type CgroupV1, type CgroupLimits } from './cgroupV1';
+import type { BackendName, SandboxResult } from './types';
+
+/** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
+export function findExecutable(name: string, pathVar: string, cwd: string): string | null {
+  const candidates = name.includes('/') ? [path.resolve(cwd, name)] : pathVar.split(':').filter(Boolean).map((dir) => path.join(dir, name));
+  for (const file of candidates) {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch {
+      // Not here; try the next directory.
+    }
+  }
+  return null;
+}
+
+export interface HostRunSpec {
+  backend: BackendName;
+  /** What the user asked to run. */
+  command: readonly string[];
+  /** What is spawned: the sandbox tool's argv followed by the command. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  cwd: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  /** cgroup v1 to account and limit the run in, or null. */
+  cgroup: CgroupV1 | null;
+  limits: CgroupLimits;
+}
+
+export function failedResult(backend: BackendName, error: string, phases: Record<string, number> = {}): SandboxResult {
+  return {
+    backend,
+    outcome: 'error',
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    phases,
+    cpuMs: null,
+    peakMemoryBytes: null,
+    error,
+  };
+}
+
+/** The outcome and error text for how a command ended. */
+export function describeExit(
+  exitCode: number | null,
+  signal: string | null,
+  timedOut: boolean,
+  timeoutMs: number,
+  oomKilled: boolean,
+  memoryBytes: number | undefined,
+): Pick<SandboxResult, 'outcome' | 'error'> {
+  if (timedOut) return { outcome: 'timeout', error: `timed out after ${timeoutMs} ms` };
+  if (oomKilled) return { outcome: 'error', error: `killed: memory limit of ${memoryBytes ?? '?'} bytes reached` };
+  if (exitCode === 0) return { outcome: 'success', error: null };
+  if (signal) return { outcome: 'error', error: `killed by ${signal}` };
+  return { outcome: 'error', error: `exited with code ${exitCode}` };
+}
+
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Runs a command as a host process in a new process group (and a cgroup when given), with a
+ * timeout. When the command ends, whatever it left behind in its group is killed, so a run never
+ * leaves processes running. Phases: `setup` (cgroup), `run` (spawn to exit and output closed),
+ * `cleanup` (accounting read, cgroup removed).
+ */
+export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> {
+  const { backend, command, env, cwd } = spec;
+  const phases: Record<string, number> = {};
+  const program = command[0] as string;
+  // Checked on the host because these backends see the host's filesystem: spawn's own ENOENT
+  // would name the sandbox tool, not the command.
+  if (findExecutable(program, env.PATH ?? '', cwd) === null) return failedResult(backend, `spawn ${program} ENOENT`);
+
+  let t = performance.now();
+  const group = spec.cgroup ? new RunCgroup(spec.cgroup, spec.limits) : null;
+  phases.setup = performance.now() - t;
+
+  const argv = group ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv] : spec.argv;
+  const stdout = new BoundedOutput(spec.maxOutputBytes);
+  const stderr = new BoundedOutput(spec.maxOutputBytes);
+  let timedOut = false;
+  let spawnError: Error | undefined;
+
+  t = performance.now();
+  const child = spawn(argv[0] as string, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killEverything = (): void => {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already empty.
+      }
+    }
+    group?.killAll();
+  };
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => {
+      spawnError = error;
+      resolve({ code: null, signal: null });
+    });
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killEverything();
+  }, spec.timeoutMs);
+  const { code, signal } = await exited;
+  clearTimeout(timer);
+  // Background processes the command started die with it: a sandbox run leaves nothing behind.
+  killEverything();
+  const grace = setTimeout(() => {
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }, CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(grace);
+  phases.run = performance.now() - t;
+
+  t = performance.now();
+  const usage = group?.usage();
+  await group?.remove();
+  if (group) phases.cleanup = performance.now() - t;
+
+  const ended = spawnError
+    ? { outcome: 'error' as const, error: spawnError.message }
+    : describeExit(code, signal, timedOut, spec.timeoutMs, (usage?.oomKills ?? 0) > 0, spec.limits.memoryBytes);
+  return {
+    backend,
+    ...ended,
+    exitCode: code,
+    signal,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    stdoutTruncated: stdout.truncated,
+    stderrTruncated: stderr.truncated,
+    phases,
+    cpuMs: usage?.cpuMs ?? null,
+    peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+  };
+}

@@ -1,0 +1,105 @@
+import os from 'node:os';
+import path from 'node:path';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation } from '../validation';
+import { BACKEND_NAMES, type BackendName, type RunOptions, type SandboxOptions } from './types';
+import { sandboxEnv } from './environment';
+
+export const DEFAULT_TIMEOUT_MS = 300_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_DOCKER_IMAGE = 'sandbox-perf/node:local';
+/** Docker refuses smaller memory limits; the same floor applies to every backend. */
+export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+/** setTimeout's largest delay. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** SandboxOptions with every default applied, validated. */
+export interface ResolvedSandboxOptions {
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+  network: boolean;
+  memoryBytes: number | undefined;
+  cpus: number | undefined;
+  cgroups: boolean;
+  image: string;
+  dockerSocket: string;
+}
+
+export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'image', 'dockerSocket'] as const;
+export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes'] as const;
+
+export function assertBackendName(value: unknown): asserts value is BackendName {
+  assertOneOf('backend', value, BACKEND_NAMES);
+}
+
+/** A command is argv: a non-empty array of strings, the first non-empty, none holding a NUL byte. */
+export function assertCommand(value: unknown): asserts value is readonly string[] {
+  const ok =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((arg) => typeof arg === 'string' && !arg.includes('\0')) &&
+    (value[0] as string).length > 0;
+  if (!ok) {
+    throw new TypeError(expectation('command', 'a non-empty array of strings (argv, no NUL bytes, a non-empty first element)', value));
+  }
+}
+
+function assertString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
+    throw new TypeError(expectation(name, 'a non-empty string', value));
+  }
+}
+
+function assertBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new TypeError(expectation(name, 'a boolean', value));
+}
+
+function assertEnv(value: unknown): asserts value is Record<string, string> {
+  assertPlainObject('env', value);
+  for (const [key, v] of Object.entries(value)) {
+    if (key.length === 0 || key.includes('=') || key.includes('\0')) {
+      throw new TypeError(expectation('env', "an object whose keys are variable names (non-empty, no '=')", key));
+    }
+    if (typeof v !== 'string' || v.includes('\0')) throw new TypeError(expectation(`env.${key}`, 'a string', v));
+  }
+}
+
+/** The Docker socket: the option, else a unix:// DOCKER_HOST, else the standard path. */
+export function defaultDockerSocket(): string {
+  const host = process.env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
+  return '/var/run/docker.sock';
+}
+
+export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
+  assertPlainObject('options', options);
+  const { cwd = process.cwd(), env = {}, network = false, memoryBytes, cpus, cgroups = true } = options;
+  const image = options.image ?? process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
+  const dockerSocket = options.dockerSocket ?? defaultDockerSocket();
+  assertString('cwd', cwd);
+  assertEnv(env);
+  assertBoolean('network', network);
+  assertBoolean('cgroups', cgroups);
+  assertString('image', image);
+  assertString('dockerSocket', dockerSocket);
+  if (memoryBytes !== undefined) assertNumberInRange('memoryBytes', memoryBytes, MIN_MEMORY_BYTES, Number.MAX_SAFE_INTEGER, true);
+  if (cpus !== undefined) assertNumberInRange('cpus', cpus, 0.01, os.availableParallelism());
+  const absolute = path.resolve(cwd);
+  return {
+    cwd: absolute,
+    env: sandboxEnv(absolute, env),
+    network,
+    memoryBytes,
+    cpus,
+    cgroups,
+    image,
+    dockerSocket,
+  };
+}
+
+export function resolveRunOptions(options: RunOptions = {}): Required<RunOptions> {
+  assertPlainObject('options', options);
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES } = options;
+  assertNumberInRange('timeoutMs', timeoutMs, 1, MAX_TIMEOUT_MS);
+  assertNumberInRange('maxOutputBytes', maxOutputBytes, 0, Number.MAX_SAFE_INTEGER, true);
+  return { timeoutMs, maxOutputBytes };
+}

@@ -1,0 +1,82 @@
+import type { SandboxOutcome } from '../sandbox/types';
+
+/** The sandbox backends, from no isolation to a user-space kernel. */
+export type BackendName = 'none' | 'unshare' | 'bubblewrap' | 'docker' | 'docker-warm' | 'gvisor';
+export const BACKEND_NAMES: readonly BackendName[] = ['none', 'unshare', 'bubblewrap', 'docker', 'docker-warm', 'gvisor'];
+
+/** How a sandbox is set up; fixed when the backend is created, the same for each of its runs. */
+export interface SandboxOptions {
+  /**
+   * Working directory of the command, bound writable into the sandbox at the same path.
+   * @default process.cwd()
+   */
+  cwd?: string;
+  /**
+   * Variables added to the minimal environment (see `sandboxEnv`), identical for every backend.
+   * @default {}
+   */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Give the command network access. Off, it gets an empty network namespace (`none` cannot
+   * isolate the network and always has the host's).
+   * @default false
+   */
+  network?: boolean;
+  /** Memory limit, bytes (at least 6 MiB, Docker's minimum). Docker, or cgroup v1 on the host. @default no limit */
+  memoryBytes?: number;
+  /** CPU limit in CPUs, e.g. `0.5` (CFS quota). Docker, or cgroup v1 on the host. @default no limit */
+  cpus?: number;
+  /**
+   * Put each host-process run (`none`, `unshare`, `bubblewrap`, `gvisor`) in its own cgroup v1
+   * group when the host allows it: CPU time and peak memory are then accounted, limits enforced and
+   * every process of the run killed at its end. `false` turns it off (then limits are refused).
+   * @default true
+   */
+  cgroups?: boolean;
+  /** Docker image of `docker` and `docker-warm`. @default process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local' */
+  image?: string;
+  /** Docker Engine socket. @default the path in DOCKER_HOST (unix://…) or /var/run/docker.sock */
+  dockerSocket?: string;
+}
+
+/** What may change from one run to the next. */
+export interface RunOptions {
+  /** The run is killed (outcome `'timeout'`) after this many milliseconds. @default 300000 */
+  timeoutMs?: number;
+  /** Bytes kept of stdout and of stderr each; the rest is dropped (`stdoutTruncated`). @default 1048576 */
+  maxOutputBytes?: number;
+}
+
+/** What a run produced. */
+export interface SandboxResult {
+  backend: BackendName;
+  outcome: SandboxOutcome;
+  /** The command's exit code; null when it was killed by a signal or never started. */
+  exitCode: number | null;
+  /** The signal that ended it (e.g. `SIGKILL` after a timeout), else null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Phase name → milliseconds, in the order they happened. */
+  phases: Record<string, number>;
+  /** User + system CPU time of everything the run started, where accountable (cgroup v1), else null. */
+  cpuMs: number | null;
+  /** Peak memory of everything the run started, where accountable (cgroup v1), else null. */
+  peakMemoryBytes: number | null;
+  /** Why the run failed (`spawn nosuchcmd ENOENT`, `exited with code 2`, `timed out after 500 ms`), else null. */
+  error: string | null;
+}
+
+/**
+ * A sandbox backend. `prepare` once (checks it can run, starts what is kept warm), `run` as often
+ * as needed, `teardown` at the end. `run` reports failures of the command in its result and
+ * throws only for bad arguments or when the backend was not prepared.
+ */
+export interface SandboxBackend {
+  readonly name: BackendName;
+  prepare(): Promise<void>;
+  run(command: readonly string[], options?: RunOptions): Promise<SandboxResult>;
+  teardown(): Promise<void>;
+}
