@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
+import { StateDatabase } from '../../state/StateDatabase';
+import { DEFAULT_DOCKER_IMAGE, defaultDockerSocket } from '../options';
+
+/**
+ * Synchronous probes for describeWhen (it decides while the file loads): the reason a part is
+ * missing, or false. The library's own detection (detectBackends) is asynchronous and tested apart.
+ */
+export function toolMissing(binary: string): string | false {
+  return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0 ? false : `${binary} is not installed`;
+}
+
+export function gvisorMissing(): string | false {
+  const missing = toolMissing('runsc');
+  if (missing) return missing;
+  const probe = spawnSync('runsc', ['-ignore-cgroups', '-network=none', 'do', 'true'], { timeout: 30_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return probe.status === 0 ? false : `runsc cannot start a sandbox on this kernel: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+}
+
+export const dockerImage = process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
+
+export function dockerMissing(): string | false {
+  const socket = defaultDockerSocket();
+  const script = `
+    const http = require('node:http');
+    const get = (p) => new Promise((resolve) => {
+      const req = http.get({ socketPath: ${JSON.stringify(socket)}, path: p, timeout: 3000 }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', () => resolve(0)); req.on('timeout', () => { req.destroy(); resolve(0); });
+    });
+    (async () => console.log(await get('/_ping'), await get('/images/' + encodeURIComponent(${JSON.stringify(dockerImage)}) + '/json')))();`;
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 }).stdout.trim();
+  const [ping, image] = out.split(' ');
+  if (ping !== '200') return `no Docker engine answers at ${socket}`;
+  if (image !== '200') return `image ${dockerImage} is not built`;
+  return false;
+}
+
+export const INSTALL_DOCKER = '.ci/docker-up.sh (apt-get install docker.io && dockerd &, then .ci/build-image.sh)';
+
+/** Processes whose command line contains `marker` (the ps and grep of this check excluded). */
+export function processesMatching(marker: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter((line) => line.includes(marker));
+}
+
+/** A unique duration for `sleep`, so that ps can find exactly this test's processes. */
+export function uniqueSleep(): string {
+  return `${300 + Math.floor(Math.random() * 600)}.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** A monitor writing to a real temporary SQLite file, and a reader for what landed there. */
+export function tempRecording(): {
+  dir: string;
+  monitor: SandboxPerfMonitor;
+  db: StateDatabase;
+  rows(sandboxId: string): { record: Record<string, unknown> | undefined; details: Record<string, unknown> | undefined; phases: Record<string, number> };
+} {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runners-'));
+  const db = new StateDatabase({ path: path.join(dir, 'state.db'), handleExit: false });
+  const monitor = new SandboxPerfMonitor({ sink: db });
+  return {
+    dir,
+    monitor,
+    db,
+    rows(sandboxId) {
+      const reader = new Database(db.path, { readonly: true });
+      try {
+        const record = reader.prepare('SELECT * FROM sandbox_perf_records WHERE sandbox_id = ?').get(sandboxId) as Record<string, unknown> | undefined;
+        const details = record ? (reader.prepare('SELECT * FROM sandbox_run_details WHERE record_id = ?').get(record.id) as Record<string, unknown> | undefined) : undefined;
+        const phaseRows = record ? (reader.prepare('SELECT phase, duration_ms FROM sandbox_run_phases WHERE record_id = ?').all(record.id) as { phase: string; duration_ms: number }[]) : [];
+        return { record, details, phases: Object.fromEntries(phaseRows.map((r) => [r.phase, r.duration_ms])) };
+      } finally {
+        reader.close();
+      }
+    },
+  };
+}
