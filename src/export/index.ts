@@ -1,4 +1,4 @@
-export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES, createMetricsHandler } from './prometheus';
+export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES, createMetricsHandler, HistoryFeed } from './prometheus';
 export type { SandboxPerfCollectorOptions, ExpositionSource, MetricsHandlerOptions } from './prometheus';
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './otel';
 export type { SandboxPerfOtelBridgeOptions } from './otel';

@@ -2,3 +2,4 @@ export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES } from './SandboxPerfColl
 export type { SandboxPerfCollectorOptions } from './SandboxPerfCollector';
 export { createMetricsHandler } from './metricsHandler';
 export type { ExpositionSource, MetricsHandlerOptions } from './metricsHandler';
+export { HistoryFeed } from './HistoryFeed';

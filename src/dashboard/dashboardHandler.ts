@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readDashboardSummary } from '../state/dashboardQueries';
+import { errorCode, errorMessage, logOnce } from '../log';
+import { DASHBOARD_CSP, DASHBOARD_HTML } from './page';
+import type { HistoryConnection } from './HistoryConnection';
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Serves the dashboard page at `/` and its data at `/api/summary[?since=<epoch ms>]`. Returns
+ * false for any other path, so the caller can route the rest. History problems (no file yet,
+ * a newer schema, a locked file) come back as `{ error }` with status 200: the page shows them.
+ */
+export function createDashboardHandler(history: HistoryConnection): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/' && url.pathname !== '/index.html' && url.pathname !== '/api/summary') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method Not Allowed\n');
+      return true;
+    }
+    if (url.pathname !== '/api/summary') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(DASHBOARD_HTML) });
+      res.end(req.method === 'HEAD' ? undefined : DASHBOARD_HTML);
+      return true;
+    }
+    const sinceParam = url.searchParams.get('since');
+    const sinceMs = sinceParam === null ? undefined : Number(sinceParam);
+    if (sinceMs !== undefined && !Number.isSafeInteger(sinceMs)) {
+      sendJson(res, 400, { error: `Expected \`since\` to be an integer (epoch milliseconds), got ${JSON.stringify(sinceParam)}` });
+      return true;
+    }
+    const state = history.get();
+    if (!state.ok) {
+      sendJson(res, 200, { error: state.message, code: state.code, path: history.path });
+      return true;
+    }
+    try {
+      const summary = readDashboardSummary(state.db, sinceMs === undefined ? {} : { sinceMs });
+      sendJson(res, 200, { path: history.path, generatedAt: Date.now(), summary });
+    } catch (error) {
+      logOnce(error, `sandbox-perf: could not read the history at ${history.path} for the dashboard`);
+      sendJson(res, 200, { error: `Cannot read ${history.path} (${errorCode(error)}: ${errorMessage(error)})`, code: errorCode(error), path: history.path });
+    }
+    return true;
+  };
+}

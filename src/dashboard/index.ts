@@ -1,0 +1,4 @@
+export { createDashboardHandler } from './dashboardHandler';
+export { HistoryConnection } from './HistoryConnection';
+export type { HistoryState } from './HistoryConnection';
+export { DASHBOARD_HTML, DASHBOARD_CSP } from './page';
