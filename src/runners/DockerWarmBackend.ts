@@ -7,7 +7,7 @@ import { describeExit, failedResult } from './hostProcess';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
-const STREAM_GRACE_MS = 2000;
+const DISCARD_WAIT_MS = 10_000;
 /** Keeps the container alive between runs at no CPU cost. */
 const IDLE_COMMAND = ['sleep', 'infinity'];
 /** What runc answers when an exec's command cannot start (it then exits 126 or 127). */
@@ -80,6 +80,7 @@ export class DockerWarmBackend implements SandboxBackend {
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
     let timedOut = false;
+    let discarded: Promise<void> | undefined;
     let exitCode: number | null = null;
     let overlapped = this.running > 1;
     try {
@@ -104,7 +105,7 @@ export class DockerWarmBackend implements SandboxBackend {
       t = performance.now();
       const timer = setTimeout(() => {
         timedOut = true;
-        void this.discard(warm);
+        discarded = this.discard(warm);
       }, timeoutMs);
       const stream = await exec.start({ hijack: true, stdin: false });
       await collect(engine.docker, stream, stdout, stderr);
@@ -118,7 +119,7 @@ export class DockerWarmBackend implements SandboxBackend {
       overlapped ||= this.running > 1;
       this.running--;
     }
-    if (timedOut) await settleWithin(this.discard(warm), STREAM_GRACE_MS);
+    if (discarded) await settleWithin(discarded, DISCARD_WAIT_MS);
 
     let cpuMs: number | null = null;
     let peakMemoryBytes: number | null = null;
