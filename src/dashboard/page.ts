@@ -25,7 +25,7 @@ h2 { font-size:13px; text-transform:uppercase; letter-spacing:.04em; color:var(-
 .card.alert .value { color:var(--bad); }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
 th, td { text-align:right; padding:5px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
-th:first-child, td:first-child, td.text { text-align:left; }
+th:first-child, td:first-child, .text { text-align:left; }
 td.name { max-width:260px; overflow:hidden; text-overflow:ellipsis; }
 th { color:var(--muted); font-weight:500; font-size:12px; }
 svg { display:block; width:100%; height:auto; }
@@ -35,7 +35,8 @@ svg text.count { fill:var(--fg); }
 .error { color:var(--bad); }
 .legend { display:flex; gap:12px; font-size:12px; color:var(--muted); margin-top:6px; }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:-1px; }
-.legend .success { background:var(--ok); } .legend .timeout { background:var(--warn); } .legend .error { background:var(--bad); }
+.legend .k-success { background:var(--ok); } .legend .k-timeout { background:var(--warn); } .legend .k-error { background:var(--bad); }
+h2 .note { text-transform:none; letter-spacing:0; font-weight:400; }
 select { font:inherit; }
 `;
 
@@ -66,6 +67,11 @@ const SCRIPT = String.raw`
     if (ms < 1000) return Number(ms.toPrecision(3)) + ' ms';
     var s = ms / 1000;
     return (s >= 1000 ? s.toFixed(0) : s.toPrecision(3)) + ' s';
+  }
+  function fmtSpan(ms) {
+    var units = [[86400000, 'd'], [3600000, 'h'], [60000, 'min'], [1000, 's']];
+    for (var i = 0; i < units.length; i++) if (ms % units[i][0] === 0) return (ms / units[i][0]) + ' ' + units[i][1];
+    return fmtMs(ms);
   }
   function fmtEdge(ms) { return ms < 1000 ? ms + 'ms' : (ms / 1000) + 's'; }
   function fmtTime(epochMs) { return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 19) + 'Z'; }
@@ -135,7 +141,7 @@ const SCRIPT = String.raw`
     svg.appendChild(svgEl('text', { x: left, y: H - 8 }, fmtTime(t.bins[0].start)));
     svg.appendChild(svgEl('text', { x: W - right, y: H - 8, 'text-anchor': 'end' }, fmtTime(t.bins[t.bins.length - 1].start + t.binMs)));
     box.appendChild(svg);
-    byId('timeline-bin').textContent = 'one bar = ' + fmtMs(t.binMs);
+    byId('timeline-bin').textContent = '· one bar per ' + fmtSpan(t.binMs);
   }
 
   function renderBackends(rows) {
@@ -174,7 +180,7 @@ const SCRIPT = String.raw`
     if (!rows.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No overhead alerts in range.')); return; }
     var table = el('table');
     var head = el('tr');
-    ['Started', 'Sandbox', 'Backend', 'Duration', 'Outcome'].forEach(function (h) { head.appendChild(el('th', {}, h)); });
+    ['Started', 'Sandbox', 'Backend', 'Duration', 'Outcome'].forEach(function (h, i) { head.appendChild(el('th', { 'class': i === 1 || i === 2 ? 'text' : '' }, h)); });
     table.appendChild(head);
     rows.forEach(function (a) {
       var tr = el('tr', { 'data-sandbox': a.sandboxId });
@@ -233,8 +239,8 @@ const BODY = `<header>
 <main>
   <section class="wide"><div id="status" class="error" hidden></div><div class="cards" id="totals"></div></section>
   <section><h2>Duration histogram</h2><div id="histogram"></div></section>
-  <section><h2>Runs over time <span id="timeline-bin"></span></h2><div id="timeline"></div>
-    <div class="legend"><span><i class="success"></i>success</span><span><i class="timeout"></i>timeout</span><span><i class="error"></i>error</span></div></section>
+  <section><h2>Runs over time <span class="note" id="timeline-bin"></span></h2><div id="timeline"></div>
+    <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
   <section class="wide"><h2>Overhead per backend</h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
 </main>`;
