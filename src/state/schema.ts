@@ -35,6 +35,8 @@ export const MIGRATIONS: readonly string[] = [
      duration_ms REAL NOT NULL,
      PRIMARY KEY (record_id, phase)
    ) WITHOUT ROWID;`,
+  // 3: alert counts for a window without reading every row (the history reader's alertCount).
+  `CREATE INDEX IF NOT EXISTS sandbox_perf_records_alerts ON sandbox_perf_records (start_time) WHERE alert_fired = 1;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,328 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { nearestRankIndex } from '../stats/percentile';
+import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
+import { assertReadableVersion } from './schema';
+
+/** Which runs a history query covers. */
+export interface HistoryWindow {
+  /** Runs that started at or after this time, epoch ms (inclusive). @default no lower bound */
+  since?: number;
+  /** Runs that started before this time, epoch ms (exclusive). @default no upper bound */
+  until?: number;
+  /** Only runs recorded with this backend (`sandbox_run_details.backend`). @default every run */
+  backend?: string;
+}
+
+/** The monitor's report fields, over persisted runs. Durations in milliseconds; all 0 when count is 0. */
+export interface HistoryReport {
+  count: number;
+  meanMs: number;
+  minMs: number;
+  maxMs: number;
+  alertCount: number;
+  /** Nearest rank on ascending durations: index ceil(q * count) - 1, as the monitor does. */
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface BackendHistoryReport extends HistoryReport {
+  backend: string;
+}
+
+export interface PhaseHistoryReport {
+  backend: string;
+  phase: string;
+  count: number;
+  meanMs: number;
+  p95Ms: number;
+}
+
+/** Runs with `lowerMs <= duration < upperMs`; the last bucket also holds `duration == upperMs` (the maximum). */
+export interface HistogramBucket {
+  lowerMs: number;
+  upperMs: number;
+  count: number;
+}
+
+const EMPTY: HistoryReport = { count: 0, meanMs: 0, minMs: 0, maxMs: 0, alertCount: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
+const MAX_BUCKETS = 1000;
+/** Relative costs of the percentile plans (measured on 1 million rows): sorting a row, visiting an index entry with a join lookup. */
+const SORT_COST = 4;
+const JOIN_VISIT_COST = 5;
+
+interface Filter {
+  /** FROM clause with the optional join (records aliased r); `walk` walks the duration index, `sort` sorts the window's rows. */
+  from: (plan: 'walk' | 'sort' | null) => string;
+  joined: boolean;
+  /** `WHERE ...` or '' */
+  where: string;
+  params: (number | string)[];
+}
+
+/**
+ * Read-only queries over the persisted runs: the monitor's report for a time window (and a
+ * backend), per backend, per phase, and a duration histogram. Everything is computed in SQL with
+ * the indexes of the schema; no query loads the rows into JavaScript. A file that does not exist
+ * (yet) reads as empty; a file from a newer sandbox-perf throws `SchemaTooNewError`.
+ */
+export class HistoryReader {
+  readonly path: string;
+  private db: Database.Database | undefined;
+  private hasDetails = false;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(file: string) {
+    if (typeof file !== 'string' || file.length === 0) throw new TypeError(expectation('path', 'a non-empty file path', file));
+    this.path = path.resolve(file);
+    this.open();
+  }
+
+  report(window: HistoryWindow = {}): HistoryReport {
+    const filter = this.filter(window);
+    if (!filter) return { ...EMPTY };
+    if (filter.joined) {
+      // With a join every aggregate costs a pass over the joined rows: one pass for all of them.
+      const t = this.get<{ n: number; sum: number; min: number; max: number; alerts: number }>(
+        'SELECT count(*) AS n, total(r.duration_ms) AS sum, min(r.duration_ms) AS min, max(r.duration_ms) AS max, ' +
+          `total(r.alert_fired) AS alerts FROM ${filter.from(null)} ${filter.where}`,
+        filter.params,
+      );
+      const count = t?.n ?? 0;
+      if (!t || count === 0) return { ...EMPTY };
+      const rank = (q: number): number => this.durationAtRank(filter, count, nearestRankIndex(q, count));
+      return { count, meanMs: t.sum / count, minMs: t.min, maxMs: t.max, alertCount: t.alerts, p50Ms: rank(0.5), p95Ms: rank(0.95), p99Ms: rank(0.99) };
+    }
+    const totals = this.get<{ n: number; sum: number }>(
+      `SELECT count(*) AS n, total(r.duration_ms) AS sum FROM ${filter.from(null)} ${filter.where}`,
+      filter.params,
+    );
+    const count = totals?.n ?? 0;
+    if (!totals || count === 0) return { ...EMPTY };
+    // The literal `alert_fired = 1` lets SQLite use the partial index of alerts (migration 3).
+    const alerts = this.get<{ n: number }>(
+      `SELECT count(*) AS n FROM ${filter.from(null)} ${filter.where ? `${filter.where} AND` : 'WHERE'} r.alert_fired = 1`,
+      filter.params,
+    );
+    const rank = (q: number): number => this.durationAtRank(filter, count, nearestRankIndex(q, count));
+    return {
+      count,
+      meanMs: totals.sum / count,
+      minMs: rank(0),
+      maxMs: rank(1),
+      alertCount: alerts?.n ?? 0,
+      p50Ms: rank(0.5),
+      p95Ms: rank(0.95),
+      p99Ms: rank(0.99),
+    };
+  }
+
+  /** One report per backend that has runs in the window, by backend name. Runs without details are not counted. */
+  byBackend(window: Omit<HistoryWindow, 'backend'> = {}): BackendHistoryReport[] {
+    this.checkWindow(window);
+    if (!this.ensureOpen() || !this.hasDetails) return [];
+    const backends = this.all<{ backend: string }>('SELECT DISTINCT backend FROM sandbox_run_details ORDER BY backend', []);
+    return backends
+      .map(({ backend }) => ({ backend, ...this.report({ ...window, backend }) }))
+      .filter((report) => report.count > 0);
+  }
+
+  /** Count, mean and p95 of every phase, per backend, for runs in the window. */
+  phases(window: HistoryWindow = {}): PhaseHistoryReport[] {
+    const filter = this.filter(window, true);
+    if (!filter) return [];
+    const from = `${filter.from(null)} JOIN sandbox_run_phases p ON p.record_id = r.id`;
+    const groups = this.all<{ backend: string; phase: string; n: number; mean: number }>(
+      `SELECT d.backend AS backend, p.phase AS phase, count(*) AS n, avg(p.duration_ms) AS mean FROM ${from} ${filter.where} ` +
+        'GROUP BY d.backend, p.phase ORDER BY d.backend, p.phase',
+      filter.params,
+    );
+    const and = filter.where ? `${filter.where} AND` : 'WHERE';
+    return groups.map((g) => {
+      const p95 = this.get<{ ms: number }>(
+        `SELECT p.duration_ms AS ms FROM ${from} ${and} d.backend = ? AND p.phase = ? ORDER BY p.duration_ms LIMIT 1 OFFSET ?`,
+        [...filter.params, g.backend, g.phase, nearestRankIndex(0.95, g.n)],
+      );
+      return { backend: g.backend, phase: g.phase, count: g.n, meanMs: g.mean, p95Ms: p95?.ms ?? 0 };
+    });
+  }
+
+  /**
+   * Counts per duration bucket, in one pass. `buckets` is either a number of equal-width buckets
+   * spanning [min, max] of the window (the last edge is the maximum itself, so rounding cannot
+   * leave it out), or ascending upper bounds in ms (a last bucket up to the maximum is added when
+   * runs reach past the last bound).
+   */
+  histogram(window: HistoryWindow, buckets: number | readonly number[]): HistogramBucket[] {
+    const bounds = typeof buckets === 'number' ? undefined : checkBounds(buckets);
+    if (typeof buckets === 'number') assertNumberInRange('buckets', buckets, 1, MAX_BUCKETS, true);
+    else if (!Array.isArray(buckets)) throw new TypeError(expectation('buckets', 'a bucket count or an array of upper bounds', buckets));
+    const report = this.report(window);
+    const filter = this.filter(window);
+    if (!filter || report.count === 0) return [];
+    const { minMs, maxMs } = report;
+    let edges: number[];
+    let bucketOf: string;
+    let bucketParams: number[];
+    if (bounds) {
+      edges = [...bounds];
+      if ((edges.at(-1) as number) < maxMs) edges.push(maxMs);
+      // The number of upper bounds at or below the duration; the maximum itself stays in the last bucket.
+      bucketOf = `min(${edges.map(() => '(r.duration_ms >= ?)').join(' + ')}, ${edges.length - 1})`;
+      bucketParams = edges;
+    } else {
+      const n = buckets as number;
+      const width = (maxMs - minMs) / n;
+      edges = Array.from({ length: n }, (_, i) => (i === n - 1 ? maxMs : minMs + (i + 1) * width));
+      bucketOf = width > 0 ? `min(CAST((r.duration_ms - ?) / ? AS INTEGER), ${n - 1})` : '0';
+      bucketParams = width > 0 ? [minMs, width] : [];
+    }
+    const counts = new Array<number>(edges.length).fill(0);
+    const rows = this.all<{ b: number; n: number }>(
+      `SELECT ${bucketOf} AS b, count(*) AS n FROM ${filter.from(null)} ${filter.where} GROUP BY b`,
+      [...bucketParams, ...filter.params],
+    );
+    for (const { b, n } of rows) counts[b] = (counts[b] ?? 0) + n;
+    return edges.map((upperMs, i) => ({
+      lowerMs: i === 0 ? Math.min(minMs, upperMs) : (edges[i - 1] as number),
+      upperMs,
+      count: counts[i] as number,
+    }));
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /**
+   * The duration at a 0-based rank of the ascending order. Two plans, chosen by estimated rows
+   * visited: walk the duration index from the nearer end (no sort; visits offset × total/count
+   * entries, each with a lookup when joined), or sort just the rows of the window.
+   */
+  private durationAtRank(filter: Filter, count: number, rank: number): number {
+    const fromTop = rank > (count - 1) / 2;
+    const offset = fromTop ? count - 1 - rank : rank;
+    const walk = ((offset + 1) * Math.max(1, this.rowEstimate())) / count * (filter.joined ? JOIN_VISIT_COST : 1);
+    const sorted = count * SORT_COST;
+    const row = this.get<{ ms: number }>(
+      `SELECT r.duration_ms AS ms FROM ${filter.from(walk <= sorted ? 'walk' : 'sort')} ${filter.where} ` +
+        `ORDER BY r.duration_ms ${fromTop ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ?`,
+      [...filter.params, offset],
+    );
+    return row?.ms ?? 0;
+  }
+
+  /** Rows in the table, from the largest id: O(log n), exact unless rows were pruned. */
+  private rowEstimate(): number {
+    return this.get<{ n: number | null }>('SELECT max(id) AS n FROM sandbox_perf_records', [])?.n ?? 0;
+  }
+
+  private filter(window: HistoryWindow, needDetails = false): Filter | undefined {
+    this.checkWindow(window);
+    if (!this.ensureOpen()) return undefined;
+    const joinDetails = needDetails || window.backend !== undefined;
+    if (joinDetails && !this.hasDetails) return undefined;
+    const conditions: string[] = [];
+    const params: (number | string)[] = [];
+    if (window.since !== undefined) {
+      conditions.push('r.start_time >= ?');
+      params.push(window.since);
+    }
+    if (window.until !== undefined) {
+      conditions.push('r.start_time < ?');
+      params.push(window.until);
+    }
+    if (window.backend !== undefined) {
+      conditions.push('d.backend = ?');
+      params.push(window.backend);
+    }
+    const join = joinDetails ? ' JOIN sandbox_run_details d ON d.record_id = r.id' : '';
+    const plans = {
+      walk: ' INDEXED BY sandbox_perf_records_duration',
+      // Without a window, "sort" would otherwise still be planned as a walk of the duration index.
+      sort: window.since === undefined && window.until === undefined ? ' NOT INDEXED' : ' INDEXED BY sandbox_perf_records_start_time',
+    };
+    return {
+      // CROSS JOIN keeps the records table outermost, so that a walk really walks its duration index.
+      from: (plan) =>
+        plan === null
+          ? `sandbox_perf_records AS r${join}`
+          : plan === 'walk'
+            ? `sandbox_perf_records AS r${plans.walk}${join.replace(' JOIN', ' CROSS JOIN')}`
+            : `sandbox_perf_records AS r${plans.sort}${join}`,
+      joined: joinDetails,
+      where: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '',
+      params,
+    };
+  }
+
+  private checkWindow(window: HistoryWindow): void {
+    assertPlainObject('window', window);
+    if (window.since !== undefined) assertNumberInRange('since', window.since, Number.MIN_SAFE_INTEGER);
+    if (window.until !== undefined) assertNumberInRange('until', window.until, Number.MIN_SAFE_INTEGER);
+    if (window.backend !== undefined && (typeof window.backend !== 'string' || window.backend.length === 0)) {
+      throw new TypeError(expectation('backend', 'a non-empty string', window.backend));
+    }
+  }
+
+  /** Opens the file if it exists now (it may appear after the reader was made); false while it does not. */
+  private ensureOpen(): boolean {
+    return this.db !== undefined || this.open();
+  }
+
+  private open(): boolean {
+    if (!fs.existsSync(this.path)) return false;
+    const db = new Database(this.path, { readonly: true, fileMustExist: true });
+    try {
+      assertReadableVersion(db, this.path);
+      const tables = new Set(
+        (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name),
+      );
+      // A file created but not yet migrated has no table: empty, and looked at again next time.
+      if (!tables.has('sandbox_perf_records')) {
+        db.close();
+        return false;
+      }
+      this.hasDetails = tables.has('sandbox_run_details') && tables.has('sandbox_run_phases');
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.db = db;
+    return true;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = (this.db as Database.Database).prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private get<T>(sql: string, params: readonly unknown[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  private all<T>(sql: string, params: readonly unknown[]): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+}
+
+function checkBounds(bounds: readonly number[]): readonly number[] {
+  if (!Array.isArray(bounds) || bounds.length === 0 || bounds.length > MAX_BUCKETS) {
+    throw new TypeError(expectation('buckets', `a bucket count or 1 to ${MAX_BUCKETS} ascending upper bounds`, bounds));
+  }
+  bounds.forEach((b, i) => {
+    if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number))) {
+      throw new RangeError(expectation(`buckets[${i}]`, 'a finite number above the previous bound', b));
+    }
+  });
+  return bounds;
+}
+
