@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { runInSandbox } from '../runInSandbox';
+import { createBackend } from '../createBackend';
+import { detectBackends } from '../detect';
+import { BackendUnavailableError } from '../errors';
+import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
+import { tempRecording } from './support';
+
+const SHAPE = /^Expected `[\w.]+` to be .+, got `.*` \([a-z]+\)$/;
+const NO_SOCKET = `/tmp/sandbox-perf-no-engine-${process.pid}.sock`;
+
+describe('bad input throws at once with one message shape, and records nothing', () => {
+  const monitor = new SandboxPerfMonitor({ sink: false });
+  afterEach(() => expect(monitor.getReport().count).toBe(0));
+
+  test.each([
+    ['an unknown backend', 'chroot', ['true'], {}, TypeError, /`backend` to be one of 'none', 'unshare'/],
+    ['an empty command', 'none', [], {}, TypeError, /`command` to be a non-empty array/],
+    ['a command that is not an array', 'none', 'echo hi', {}, TypeError, /`command`.*got `"echo hi"` \(string\)/],
+    ['an empty program name', 'none', [''], {}, TypeError, /`command`/],
+    ['a negative timeout', 'none', ['true'], { timeoutMs: -1 }, RangeError, /`timeoutMs` to be a finite number >= 1.*got `-1` \(number\)/],
+    ['a non-numeric timeout', 'none', ['true'], { timeoutMs: '5s' }, TypeError, /`timeoutMs`.*got `"5s"` \(string\)/],
+    ['a NaN timeout', 'none', ['true'], { timeoutMs: Number.NaN }, RangeError, /`timeoutMs`.*got `NaN` \(number\)/],
+    ['a negative memory limit', 'none', ['true'], { memoryBytes: -1 }, RangeError, /`memoryBytes` to be a finite integer >= 6291456.*got `-1`/],
+    ['a non-numeric memory limit', 'docker', ['true'], { memoryBytes: '1g' }, TypeError, /`memoryBytes`.*got `"1g"` \(string\)/],
+    ['a zero CPU limit', 'none', ['true'], { cpus: 0 }, RangeError, /`cpus` to be a finite number >= 0.01/],
+    ['a non-boolean network', 'none', ['true'], { network: 'yes' }, TypeError, /`network` to be a boolean/],
+    ['an env value that is not a string', 'none', ['true'], { env: { A: 1 } }, TypeError, /`env.A` to be a string/],
+    ['a bad sandbox id', 'none', ['true'], { sandboxId: '' }, TypeError, /`sandboxId`/],
+  ])('%s', async (_what, backend, command, options, kind, message) => {
+    const call = runInSandbox(backend as never, command as never, { monitor, ...(options as object) });
+    await expect(call).rejects.toThrow(kind);
+    await expect(call).rejects.toThrow(message);
+    await expect(call).rejects.toThrow(SHAPE);
+  });
+
+  test('sandbox options next to a backend object are refused (they belong to the backend)', async () => {
+    const backend = createBackend('none');
+    await expect(runInSandbox(backend, ['true'], { monitor, network: true })).rejects.toThrow(/^Expected `options.network` to be unset when a backend object is passed/);
+  });
+
+  test('run() before prepare() says so', async () => {
+    await expect(createBackend('none').run(['true'])).rejects.toThrow('none: call prepare() before run()');
+  });
+
+  test.each(['docker', 'docker-warm'] as const)('%s asked for with no engine: a clear error naming the socket', async (backend) => {
+    const call = runInSandbox(backend, ['true'], { monitor, dockerSocket: NO_SOCKET });
+    await expect(call).rejects.toThrow(BackendUnavailableError);
+    await expect(call).rejects.toThrow(`${backend}: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)`);
+  });
+});
+
+describe('a command that cannot start', () => {
+  test('is recorded as an error with the ENOENT message, in SQLite too', async () => {
+    const recording = tempRecording();
+    try {
+      const { record, result } = await runInSandbox('none', ['sandbox-perf-no-such-command', '--flag'], { monitor: recording.monitor, sandboxId: 'enoent-1', cwd: recording.dir });
+      expect(record).toMatchObject({ sandboxId: 'enoent-1', outcome: 'error' });
+      expect(result).toMatchObject({ outcome: 'error', exitCode: null, signal: null, error: 'spawn sandbox-perf-no-such-command ENOENT' });
+      await recording.db.flush();
+      const rows = recording.rows('enoent-1');
+      expect(rows.record).toMatchObject({ outcome: 'error' });
+      expect(rows.details).toMatchObject({ backend: 'none', exit_code: null, error: 'spawn sandbox-perf-no-such-command ENOENT' });
+    } finally {
+      await recording.db.close();
+      fs.rmSync(recording.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('detectBackends', () => {
+  test('says per backend whether it is available, or why not and the one command that enables it', async () => {
+    const found = await detectBackends({ dockerSocket: NO_SOCKET }, ['none', 'docker', 'docker-warm']);
+    expect(found).toEqual([
+      { backend: 'none', available: true, reason: null, enable: null, message: 'none: available' },
+      {
+        backend: 'docker',
+        available: false,
+        reason: `no engine answers at ${NO_SOCKET}`,
+        enable: 'apt-get install docker.io && dockerd &',
+        message: `docker: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)`,
+      },
+      expect.objectContaining({ backend: 'docker-warm', available: false, message: `docker-warm: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)` }),
+    ]);
+  });
+
+  test('a missing image names the script that builds it', async () => {
+    const [docker] = await detectBackends({ image: 'sandbox-perf/absent:none' }, ['docker']);
+    if (docker?.reason?.startsWith('no engine')) return; // no engine here: the case above covers it
+    expect(docker?.message).toMatch(/^docker: image sandbox-perf\/absent:none is not in the engine at \S+ \(\.ci\/build-image\.sh\)$/);
+  });
+});
