@@ -59,8 +59,7 @@ export class SandboxRunStateError extends Error {
 }
 
 /**
- * Times sandbox runs. `start`/`stop` cost a Map slot, two monotonic clock reads and one wall-clock
- * read; statistics are updated in O(1) and persistence is a queue hand-off.
+ * Times sandbox runs. `start`/`stop` cost a Map slot and two monotonic clock reads; statistics are updated in O(1) and persistence is a queue hand-off.
  */
 export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   /** sandboxId → monotonic start (performance.now()). */
@@ -71,6 +70,9 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   private alertCount = 0;
   private persistErrors = 0;
   private recordObserved = false;
+  /** Date.now() − performance.now(), refreshed at most once a second so stop() skips a wall-clock read. */
+  private wallOffset = Date.now() - performance.now();
+  private wallOffsetAt = performance.now();
 
   constructor(options: PerfMonitorOptions = {}) {
     super();
@@ -121,12 +123,18 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     if (meta === null || typeof meta !== 'object') assertPlainObject('meta', meta);
     const outcome = meta.outcome;
     if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') assertOneOf('outcome', outcome, OUTCOMES);
-    const durationMs = performance.now() - t0;
+    const t1 = performance.now();
+    const durationMs = t1 - t0;
     this.activeRecords.delete(sandboxId);
+    // Re-anchor when a second has passed or the clock went backwards (fake timers installed).
+    if (t1 - this.wallOffsetAt > 1000 || t1 < this.wallOffsetAt) {
+      this.wallOffset = Date.now() - t1;
+      this.wallOffsetAt = t1;
+    }
     const alertFired = durationMs > this.alertThresholdMs;
     const record: SandboxPerfRecord = {
       sandboxId,
-      startTime: Math.round(Date.now() - durationMs),
+      startTime: Math.round(this.wallOffset + t0),
       durationMs,
       outcome,
       alertFired,
