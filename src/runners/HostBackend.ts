@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
+import { probeCgroupV1, RunCgroup, type CgroupV1 } from './cgroupV1';
 import { BackendUnavailableError, QuotaUnsupportedError } from './errors';
 import { findExecutable, runHostProcess } from './hostProcess';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
@@ -30,6 +30,8 @@ export class HostBackend implements SandboxBackend {
   readonly name: BackendName;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private cgroup: CgroupV1 | null = null;
+  /** Groups not in use; a run takes one (or creates one) and gives it back. */
+  private idleGroups: RunCgroup[] = [];
   private prepared = false;
 
   constructor(
@@ -73,20 +75,29 @@ export class HostBackend implements SandboxBackend {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
     if (!this.prepared) throw new Error(`${this.name}: call prepare() before run()`);
-    return runHostProcess({
-      backend: this.name,
-      command,
-      argv: this.tool.wrap(command, this.options),
-      env: this.options.env,
-      cwd: this.options.cwd,
-      timeoutMs,
-      maxOutputBytes,
-      cgroup: this.cgroup,
-      limits: { memoryBytes: this.options.memoryBytes, cpus: this.options.cpus },
-    });
+    const { memoryBytes, cpus } = this.options;
+    const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
+    try {
+      return await runHostProcess({
+        backend: this.name,
+        command,
+        argv: this.tool.wrap(command, this.options),
+        env: this.options.env,
+        cwd: this.options.cwd,
+        timeoutMs,
+        maxOutputBytes,
+        group,
+        memoryBytes,
+      });
+    } finally {
+      if (group) this.idleGroups.push(group);
+    }
   }
 
   async teardown(): Promise<void> {
     this.prepared = false;
+    const groups = this.idleGroups;
+    this.idleGroups = [];
+    await Promise.all(groups.map((group) => group.remove()));
   }
 }

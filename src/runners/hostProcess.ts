@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BoundedOutput } from './BoundedOutput';
-import { JOIN_SCRIPT, RunCgroup, type CgroupV1, type CgroupLimits } from './cgroupV1';
+import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { BackendName, SandboxResult } from './types';
 
 /** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
@@ -29,9 +29,10 @@ export interface HostRunSpec {
   cwd: string;
   timeoutMs: number;
   maxOutputBytes: number;
-  /** cgroup v1 to account and limit the run in, or null. */
-  cgroup: CgroupV1 | null;
-  limits: CgroupLimits;
+  /** The cgroup v1 group (with its limits) to run in, this run's alone while it lasts; or null. */
+  group: RunCgroup | null;
+  /** For the message of a run killed at its memory limit. */
+  memoryBytes: number | undefined;
 }
 
 export function failedResult(backend: BackendName, error: string, phases: Record<string, number> = {}): SandboxResult {
@@ -72,8 +73,8 @@ const CLOSE_GRACE_MS = 2000;
 /**
  * Runs a command as a host process in a new process group (and a cgroup when given), with a
  * timeout. When the command ends, whatever it left behind in its group is killed, so a run never
- * leaves processes running. Phases: `setup` (cgroup), `run` (spawn to exit and output closed),
- * `cleanup` (accounting read, cgroup removed).
+ * leaves processes running. Phases: `setup` (accounting window opened), `run` (spawn to exit and
+ * output closed), `cleanup` (accounting read).
  */
 export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> {
   const { backend, command, env, cwd } = spec;
@@ -84,7 +85,8 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   if (findExecutable(program, env.PATH ?? '', cwd) === null) return failedResult(backend, `spawn ${program} ENOENT`);
 
   let t = performance.now();
-  const group = spec.cgroup ? new RunCgroup(spec.cgroup, spec.limits) : null;
+  const group = spec.group;
+  group?.begin();
   phases.setup = performance.now() - t;
 
   const argv = group ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv] : spec.argv;
@@ -133,12 +135,11 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
 
   t = performance.now();
   const usage = group?.usage();
-  await group?.remove();
   if (group) phases.cleanup = performance.now() - t;
 
   const ended = spawnError
     ? { outcome: 'error' as const, error: spawnError.message }
-    : describeExit(code, signal, timedOut, spec.timeoutMs, (usage?.oomKills ?? 0) > 0, spec.limits.memoryBytes);
+    : describeExit(code, signal, timedOut, spec.timeoutMs, (usage?.oomKills ?? 0) > 0, spec.memoryBytes);
   return {
     backend,
     ...ended,

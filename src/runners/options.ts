@@ -72,7 +72,8 @@ export function defaultDockerSocket(): string {
 
 export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
   assertPlainObject('options', options);
-  const { cwd = process.cwd(), env = {}, network = false, memoryBytes, cpus, cgroups = true } = options;
+  const { cwd = process.cwd(), env = {}, network = false, memoryBytes, cpus } = options;
+  const cgroups = options.cgroups ?? (memoryBytes !== undefined || cpus !== undefined);
   const image = options.image ?? process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
   const dockerSocket = options.dockerSocket ?? defaultDockerSocket();
   assertString('cwd', cwd);

@@ -27,10 +27,12 @@ export interface SandboxOptions {
   /** CPU limit in CPUs, e.g. `0.5` (CFS quota). Docker, or cgroup v1 on the host. @default no limit */
   cpus?: number;
   /**
-   * Put each host-process run (`none`, `unshare`, `bubblewrap`, `gvisor`) in its own cgroup v1
-   * group when the host allows it: CPU time and peak memory are then accounted, limits enforced and
-   * every process of the run killed at its end. `false` turns it off (then limits are refused).
-   * @default true
+   * Run host-process backends (`none`, `unshare`, `bubblewrap`, `gvisor`) in a cgroup v1 group when
+   * the host allows it: CPU time and peak memory are then accounted, limits enforced and every
+   * process of the run killed at its end. Off by default without limits because joining a group
+   * costs each run about 20 ms here (forks after a cgroup migration take the kernel's slow path),
+   * which would inflate the baseline. Docker backends account through their own groups regardless.
+   * @default true when `memoryBytes` or `cpus` is set, else false
    */
   cgroups?: boolean;
   /** Docker image of `docker` and `docker-warm`. @default process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local' */

@@ -24,7 +24,7 @@ for (const { name, missing, install } of HOST_BACKENDS) {
   describeWhen(`${name} backend (real processes)`, missing, install, () => {
     let backend: SandboxBackend;
     beforeAll(async () => {
-      backend = createBackend(name, { cwd: recording.dir });
+      backend = createBackend(name, { cwd: recording.dir, cgroups: accounted });
       await backend.prepare();
     }, 60_000);
     afterAll(() => backend.teardown());

@@ -39,6 +39,12 @@ describe('bad input throws at once with one message shape, and records nothing',
     await expect(runInSandbox(backend, ['true'], { monitor, network: true })).rejects.toThrow(/^Expected `options.network` to be unset when a backend object is passed/);
   });
 
+  test('a limit that cannot be enforced is refused, not ignored', async () => {
+    await expect(runInSandbox('none', ['true'], { monitor, memoryBytes: 64 * 1024 * 1024, cgroups: false })).rejects.toThrow(
+      'none: cannot enforce `memoryBytes`: the `cgroups` option is false',
+    );
+  });
+
   test('run() before prepare() says so', async () => {
     await expect(createBackend('none').run(['true'])).rejects.toThrow('none: call prepare() before run()');
   });
