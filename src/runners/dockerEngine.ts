@@ -48,9 +48,10 @@ export async function connectEngine(backend: BackendName, options: ResolvedSandb
     throw error;
   }
   // Accounting reads the container's cgroup on this host: only when the engine is local
-  // (its socket is a file here) and lays out cgroup v1 groups as plain directories.
+  // (its socket is a file here) and lays out cgroup v1 groups as plain directories. Not tied to the
+  // `cgroups` option: runc puts every container in fresh groups anyway, so accounting costs nothing.
   const local = fs.existsSync(socket);
-  const cgroup = options.cgroups && local && info.CgroupDriver === 'cgroupfs' && info.CgroupVersion === '1' ? probeCgroupV1().value : null;
+  const cgroup = local && info.CgroupDriver === 'cgroupfs' && info.CgroupVersion === '1' ? probeCgroupV1().value : null;
   return { docker, cgroup };
 }
 
