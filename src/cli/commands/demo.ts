@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareBackends } from '../../compare/compareBackends';
+import { detectBackends } from '../../runners/detect';
+import { HistoryReader } from '../../state/HistoryReader';
+import { parseArgs } from '../args';
+import { UsageError, type Command } from '../command';
+import { dbPathFor, openRecording } from '../database';
+import { comparisonText } from '../format/comparisonText';
+import { reportText } from '../format/reportText';
+import { colours, progressBar } from '../terminal';
+
+const FLAGS = {
+  runs: { type: 'integer', min: 1, value: 'N' },
+  db: { type: 'string', value: 'FILE' },
+  help: { type: 'boolean' },
+} as const;
+
+/** The shipped workload: the package's own workload/build.js (two levels above dist/cli or src/cli). */
+function workloadScript(): string {
+  const candidates = [path.resolve(__dirname, '../../../workload/build.js'), path.resolve(__dirname, '../../workload/build.js')];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`the sample workload is missing (looked for ${candidates.join(', ')})`);
+  return found;
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'the main job (npm start): compare a build-like workload across every backend available here, then report',
+  usage: `Usage: sandbox-perf demo [--runs N] [--db FILE]
+
+Generates a build-like sample tree (2 000 small files) under ./.sandbox-perf/workload once, then
+runs 'node workload/build.js' (read and hash every file, a short compute step) on every sandbox
+backend that is available on this machine, interleaved, and prints the comparison and the
+history report. Backends that are missing are listed with the command that enables them.
+
+Options:
+  --runs N     timed runs per backend   [default: 5]
+  --db FILE    history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --help       this text
+`,
+  async run(argv, io) {
+    const parsed = parseArgs(argv, FLAGS, 'demo');
+    if (parsed.flags.help) {
+      io.stdout.write(this.usage);
+      return 0;
+    }
+    if (parsed.positionals.length > 0 || parsed.command !== null) throw new UsageError("'demo' takes no command");
+    const c = colours(io.stdout, io.env);
+    const script = workloadScript();
+    // The tree lives under the working directory, which every backend binds into the sandbox.
+    const tree = path.join(io.cwd, '.sandbox-perf', 'workload');
+    if (!fs.existsSync(path.join(tree, 'mod19'))) {
+      fs.mkdirSync(tree, { recursive: true });
+      await import('node:child_process').then(({ execFileSync }) => execFileSync(process.execPath, [script, '--generate', tree]));
+    }
+    // Inside a sandbox the script must be reachable too: copy it next to the tree.
+    const localScript = path.join(tree, '..', 'build.js');
+    fs.copyFileSync(script, localScript);
+
+    io.stdout.write(`${c.bold('Backends on this machine')}\n`);
+    const found = await detectBackends({ cwd: io.cwd });
+    for (const b of found) io.stdout.write(`  ${b.available ? c.green('✓') : c.yellow('✗')} ${b.message}\n`);
+    const available = found.filter((b) => b.available).map((b) => b.backend);
+    io.stdout.write('\n');
+
+    const dbPath = dbPathFor(parsed.flags.db, io);
+    const { db, monitor } = openRecording(dbPath, undefined);
+    const runs = (parsed.flags.runs as number | undefined) ?? 5;
+    const bar = progressBar(io, runs * available.length);
+    const command = ['node', path.relative(io.cwd, localScript), path.relative(io.cwd, tree)];
+    try {
+      const result = await compareBackends({ backends: available, command, runs, warmup: 1, sandbox: { cwd: io.cwd }, monitor, onRun: (b) => bar.tick(b) });
+      bar.end();
+      io.stdout.write(comparisonText(result, c));
+    } finally {
+      bar.end();
+      await db.close();
+    }
+    const reader = new HistoryReader(dbPath);
+    try {
+      const view = {
+        db: dbPath,
+        since: null,
+        backend: null,
+        overall: reader.report(),
+        byBackend: reader.byBackend(),
+        phases: reader.phases(),
+        histogram: reader.histogram({}, 8),
+      };
+      io.stdout.write(`\n${reportText(view, c)}`);
+    } finally {
+      reader.close();
+    }
+    io.stdout.write(`\nHistory: ${dbPath} (read it with: sqlite3 ${path.relative(io.cwd, dbPath) || dbPath} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,77 @@
+import { runInSandbox } from '../../runners/runInSandbox';
+import type { SandboxOptions } from '../../runners/types';
+import { parseArgs, requireCommand } from '../args';
+import { parseBackends } from '../backendsFlag';
+import type { Command } from '../command';
+import { dbPathFor, openRecording } from '../database';
+import { colours, formatMs } from '../terminal';
+import { constants } from 'node:os';
+
+const FLAGS = {
+  sandbox: { type: 'string', value: 'BACKEND' },
+  timeout: { type: 'integer', min: 1, value: 'MS' },
+  memory: { type: 'number', min: 6, value: 'MB' },
+  cpus: { type: 'number', min: 0.01, value: 'CPUS' },
+  threshold: { type: 'number', min: 0, value: 'MS' },
+  network: { type: 'boolean' },
+  db: { type: 'string', value: 'FILE' },
+  help: { type: 'boolean' },
+} as const;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run one command in a sandbox and record how long it took',
+  usage: `Usage: sandbox-perf run [options] -- COMMAND [ARGS...]
+
+Runs COMMAND once in the chosen sandbox, passes its output through, then prints the record
+(duration, phases, outcome, alert) on stderr. The exit code is the command's (124 after a
+timeout, 128+N when killed by signal N, 127 when it could not start).
+
+Options:
+  --sandbox BACKEND   none, unshare, bubblewrap, docker, docker-warm, gvisor   [default: none]
+  --timeout MS        kill the run (and everything it started) after MS ms   [default: 300000]
+  --memory MB         memory limit (Docker, or cgroup v1 on the host)         [default: none]
+  --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]
+  --threshold MS      alert when the run takes longer                         [default: 5000]
+  --network           give the command network access                         [default: off]
+  --db FILE           history file         [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --help              this text
+`,
+  async run(argv, io) {
+    const parsed = parseArgs(argv, FLAGS, 'run');
+    if (parsed.flags.help) {
+      io.stdout.write(this.usage);
+      return 0;
+    }
+    const command = requireCommand(parsed, 'run');
+    const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
+    const sandbox: SandboxOptions = { cwd: io.cwd, network: parsed.flags.network === true };
+    if (parsed.flags.memory !== undefined) sandbox.memoryBytes = Math.round((parsed.flags.memory as number) * 1024 * 1024);
+    if (parsed.flags.cpus !== undefined) sandbox.cpus = parsed.flags.cpus as number;
+    const { db, monitor } = openRecording(dbPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined);
+    const c = colours(io.stderr, io.env);
+    try {
+      const { record, result, setup } = await runInSandbox(backend ?? 'none', command, {
+        ...sandbox,
+        monitor,
+        ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
+      });
+      io.stdout.write(result.stdout);
+      io.stderr.write(result.stderr);
+      const phases = Object.entries(result.phases).map(([p, ms]) => `${p} ${formatMs(ms)}`).join(', ');
+      const outcome = result.outcome === 'success' ? c.green(result.outcome) : c.red(result.outcome);
+      io.stderr.write(
+        `${c.bold('sandbox-perf:')} ${record.sandboxId} ${outcome} in ${c.bold(formatMs(record.durationMs))}` +
+          `${phases ? ` (${phases})` : ''}${setup && setup.prepareMs >= 1 ? `, setup ${formatMs(setup.prepareMs + setup.teardownMs)} not counted` : ''}` +
+          `${record.alertFired ? c.yellow(` — ALERT: over the ${monitor.thresholdMs} ms threshold`) : ''}` +
+          `${result.error && result.outcome !== 'success' ? ` — ${result.error}` : ''}\n`,
+      );
+      if (result.outcome === 'timeout') return 124;
+      if (result.exitCode !== null) return result.exitCode;
+      if (result.signal) return 128 + ((constants.signals as Partial<Record<string, number>>)[result.signal] ?? 0);
+      return 127;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { compareCommand } from './commands/compare';
+import { demoCommand } from './commands/demo';
+import { reportCommand } from './commands/report';
+import { runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
+import { UsageError, type Command, type CommandIo } from './command';
+import { version } from './version';
+
+export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, serveCommand, demoCommand];
+
+function topUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `sandbox-perf ${version} — measures what sandboxing costs
+
+Usage: sandbox-perf <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Options:
+  --help      this text (and 'sandbox-perf <command> --help' for each command)
+  --version   print the version
+
+Examples:
+  sandbox-perf compare --sandbox none,unshare,bubblewrap --runs 10 -- node -e 0
+  sandbox-perf run --sandbox bubblewrap --timeout 60000 -- npm test
+  sandbox-perf report --since 7d
+`;
+}
+
+/** parse → dispatch → exit code. `Error: …` on stderr; 2 for usage errors, 1 for others. */
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(topUsage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!command) {
+      throw new UsageError(`unknown command '${name}'; expected one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sandbox-perf --help)`);
+    }
+    return await command.run(rest, io);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`Error: ${message}\n`);
+    return error instanceof UsageError || (error instanceof Error && /^Expected `/.test(message)) ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`Error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

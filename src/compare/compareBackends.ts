@@ -1,0 +1,158 @@
+import os from 'node:os';
+import { createBackend } from '../runners/createBackend';
+import { runInSandbox } from '../runners/runInSandbox';
+import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
+import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
+import { summarize, type SampleSummary } from '../stats/descriptive';
+import { outlierIndexes } from '../stats/outliers';
+import { differenceWithError, ratioWithError, type Ratio } from '../stats/ratio';
+
+export interface CompareOptions {
+  backends: readonly BackendName[];
+  command: readonly string[];
+  /** Timed runs per backend. */
+  runs: number;
+  /** Untimed runs per backend first (page cache, image layers, JIT of the runner); not recorded. */
+  warmup: number;
+  timeoutMs?: number;
+  sandbox?: SandboxOptions;
+  monitor: SandboxPerfMonitor;
+  onRun?: (backend: BackendName, result: SandboxResult) => void;
+}
+
+export interface PhaseSummary {
+  phase: string;
+  meanMs: number;
+  medianMs: number;
+}
+
+export interface BackendComparison {
+  backend: BackendName;
+  /** Durations of the successful timed runs, in run order (ms, from the monitor's records). */
+  durationsMs: number[];
+  failures: number;
+  /** The first failure's reason, if any. */
+  firstError: string | null;
+  summary: SampleSummary;
+  /** Indexes into durationsMs flagged by the modified z-score (MAD). */
+  outliers: number[];
+  phases: PhaseSummary[];
+  /** Mean against the baseline's mean, "X ± Y times"; null for the baseline or a zero mean. */
+  ratio: Ratio | null;
+  /** Mean minus the baseline's mean, ms ± propagated σ; null for the baseline. */
+  overheadMs: Ratio | null;
+  prepareMs: number;
+  teardownMs: number;
+}
+
+export interface ComparisonResult {
+  command: string[];
+  runs: number;
+  warmup: number;
+  baseline: BackendName;
+  startedAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  backends: BackendComparison[];
+}
+
+/**
+ * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
+ * hits every backend alike, and summarises each backend against the baseline (`none` when it
+ * is compared, else the first backend). Every timed run is recorded through the monitor.
+ */
+export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
+  const { backends: names, command, runs, warmup, monitor } = options;
+  const startedAt = new Date().toISOString();
+  const backends: SandboxBackend[] = [];
+  const prepareMs: number[] = [];
+  const teardownMs: number[] = names.map(() => 0);
+  let tornDown = false;
+  const teardownAll = async (): Promise<void> => {
+    if (tornDown) return;
+    tornDown = true;
+    for (let b = 0; b < backends.length; b++) {
+      const t = performance.now();
+      await (backends[b] as SandboxBackend).teardown().catch(() => undefined);
+      teardownMs[b] = performance.now() - t;
+    }
+  };
+  try {
+    for (const name of names) {
+      const backend = createBackend(name, options.sandbox ?? {});
+      const t = performance.now();
+      await backend.prepare();
+      prepareMs.push(performance.now() - t);
+      backends.push(backend);
+    }
+    const runOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    for (let i = 0; i < warmup; i++) {
+      for (const backend of backends) await backend.run(command, runOptions);
+    }
+    const results: SandboxResult[][] = names.map(() => []);
+    const durations: number[][] = names.map(() => []);
+    for (let i = 0; i < runs; i++) {
+      for (let b = 0; b < backends.length; b++) {
+        const backend = backends[b] as SandboxBackend;
+        const { record, result } = await runInSandbox(backend, command, { ...runOptions, monitor });
+        (results[b] as SandboxResult[]).push(result);
+        if (result.outcome === 'success') (durations[b] as number[]).push(record.durationMs);
+        options.onRun?.(backend.name, result);
+      }
+    }
+    await teardownAll();
+    const baselineIndex = Math.max(0, names.indexOf('none'));
+    const baselineSummary = summarize(durations[baselineIndex] as number[]);
+    return {
+      command: [...command],
+      runs,
+      warmup,
+      baseline: names[baselineIndex] as BackendName,
+      startedAt,
+      machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      backends: names.map((backend, b): BackendComparison => {
+        const d = durations[b] as number[];
+        const r = results[b] as SandboxResult[];
+        const summary = summarize(d);
+        const isBaseline = b === baselineIndex;
+        const failed = r.filter((x) => x.outcome !== 'success');
+        return {
+          backend,
+          durationsMs: d,
+          failures: failed.length,
+          firstError: failed[0]?.error ?? null,
+          summary,
+          outliers: outlierIndexes(d),
+          phases: summarizePhases(r),
+          ratio:
+            isBaseline || summary.count === 0 || baselineSummary.count === 0
+              ? null
+              : ratioWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs),
+          overheadMs:
+            isBaseline || summary.count === 0 || baselineSummary.count === 0
+              ? null
+              : differenceWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs),
+          prepareMs: prepareMs[b] ?? 0,
+          teardownMs: teardownMs[b] ?? 0,
+        };
+      }),
+    };
+  } finally {
+    await teardownAll();
+  }
+}
+
+function summarizePhases(results: readonly SandboxResult[]): PhaseSummary[] {
+  const byPhase = new Map<string, number[]>();
+  for (const r of results) {
+    if (r.outcome !== 'success') continue;
+    for (const [phase, ms] of Object.entries(r.phases)) {
+      let list = byPhase.get(phase);
+      if (!list) byPhase.set(phase, (list = []));
+      list.push(ms);
+    }
+  }
+  return [...byPhase].map(([phase, values]) => {
+    const s = summarize(values);
+    return { phase, meanMs: s.meanMs, medianMs: s.medianMs };
+  });
+}

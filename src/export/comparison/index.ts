@@ -1,0 +1,3 @@
+export { comparisonToJson } from './toJson';
+export { comparisonToCsv } from './toCsv';
+export { comparisonToMarkdown } from './toMarkdown';
