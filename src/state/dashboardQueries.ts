@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SandboxOutcome } from '../sandbox/types';
+import { ratioWithError } from '../stats/ratio';
 import { assertReadableVersion } from './schema';
 
 /*
@@ -231,16 +232,16 @@ export function readBackendOverhead(db: Db, options: DashboardQueryOptions = {})
   return stats.map((b) => ({ ...b, ...ratioVs(b, baseline) }));
 }
 
-/** mean_b / mean_base ± σ propagated from both sides; see BackendOverhead. */
+/** mean_b / mean_base ± σ propagated from both sides (src/stats/ratio.ts); see BackendOverhead. */
 export function ratioVs(
   b: { meanMs: number; stddevMs: number; count: number },
   base: { meanMs: number; stddevMs: number; count: number } | undefined,
 ): { ratioVsNone: number | null; ratioError: number | null } {
   if (base === undefined || !(base.meanMs > 0)) return { ratioVsNone: null, ratioError: null };
-  const ratio = b.meanMs / base.meanMs;
-  if (b.count < 2 || base.count < 2 || !(b.meanMs > 0)) return { ratioVsNone: ratio, ratioError: null };
-  const error = ratio * Math.hypot(b.stddevMs / b.meanMs, base.stddevMs / base.meanMs);
-  return { ratioVsNone: ratio, ratioError: error };
+  const r = ratioWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs);
+  // σ of a single run is not a spread: no ± rather than a false ± 0.
+  if (r === null || b.count < 2 || base.count < 2) return { ratioVsNone: b.meanMs / base.meanMs, ratioError: null };
+  return { ratioVsNone: r.ratio, ratioError: r.error };
 }
 
 export function readRecentAlerts(db: Db, options: DashboardQueryOptions = {}): AlertRow[] {

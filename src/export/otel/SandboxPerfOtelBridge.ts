@@ -48,6 +48,13 @@ function globalMeter(): Meter {
   return api.metrics.getMeter(OTEL_METER_NAME);
 }
 
+function assertMonitor(monitor: unknown): asserts monitor is MonitorSource {
+  const m = monitor as MonitorSource | null;
+  if (m === null || typeof m !== 'object' || typeof m.on !== 'function' || typeof m.activeCount !== 'number') {
+    throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
+  }
+}
+
 /**
  * Records monitor records into OpenTelemetry instruments:
  * `sandbox.run.duration` (histogram, s), `sandbox.runs` and `sandbox.overhead_alerts`
@@ -72,6 +79,8 @@ export class SandboxPerfOtelBridge {
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
     this.labels = new BackendLabels(options);
+    const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
+    for (const m of monitors as MonitorSource[]) assertMonitor(m);
     const meter = options.meter ?? globalMeter();
     if (meter === null || typeof meter !== 'object' || typeof meter.createHistogram !== 'function') {
       throw new TypeError(expectation('meter', 'an OpenTelemetry Meter', meter));
@@ -98,16 +107,13 @@ export class SandboxPerfOtelBridge {
       result.observe(this.activeRuns, active);
     };
     meter.addBatchObservableCallback(this.collectActive, [this.activeRuns]);
-    const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) this.attach(m);
   }
 
   /** Subscribes to a monitor's 'record' events; returns a function that detaches it. */
   attach(monitor: MonitorSource): () => void {
     if (this.disposed) throw new Error('This SandboxPerfOtelBridge was disposed; create a new one');
-    if (monitor === null || typeof monitor !== 'object' || typeof monitor.on !== 'function' || typeof monitor.activeCount !== 'number') {
-      throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
-    }
+    assertMonitor(monitor);
     if (!this.monitors.has(monitor)) {
       const listener = (record: SandboxPerfRecord, details: SandboxRunDetails | undefined): void => this.observe(record, details);
       monitor.on('record', listener);
