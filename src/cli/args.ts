@@ -20,8 +20,27 @@ export interface ParsedArgs {
   command: string[] | null;
 }
 
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/** The known flag within two edits of a mistyped one, for "did you mean". */
 function closest(name: string, known: readonly string[]): string | undefined {
-  return known.find((k) => k.startsWith(name.slice(0, 3)) || name.startsWith(k.slice(0, 3)));
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const distance = editDistance(name, k);
+    if (distance < bestDistance) [best, bestDistance] = [k, distance];
+  }
+  return best;
 }
 
 function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
@@ -63,6 +82,12 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
     if (word === '--') {
       command = argv.slice(i + 1);
       break;
+    }
+    // After a word that is not a flag, the rest is not parsed as flags: `run node -e 0` is a
+    // forgotten `--`, reported as such rather than as an unknown `-e`.
+    if (positionals.length > 0) {
+      positionals.push(word);
+      continue;
     }
     if (!word.startsWith('--') || word === '-') {
       if (word.startsWith('-') && word !== '-') {

@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/*
+ * End to end through the built CLI (dist/cli/main.js; `npm test` builds first), each test in a
+ * temporary folder with its own database.
+ */
+const CLI = path.resolve(__dirname, '../../../dist/cli/main.js');
+const built = fs.existsSync(CLI);
+const d = built ? describe : describe.skip;
+if (!built) process.stderr.write(`skipped CLI end-to-end tests: ${CLI} is missing (run: npm run build)\n`);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-cli-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function rowCount(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM sandbox_perf_records').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+d('sandbox-perf CLI', () => {
+  jest.setTimeout(120_000);
+
+  test('run passes the output through, returns the exit code and records the run', async () => {
+    const r = await cli(['run', '--', 'node', '-e', "console.log('hello from inside'); process.exit(3)"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('hello from inside\n');
+    expect(r.stderr).toMatch(/sandbox-perf: none-[0-9a-f-]+ error in \d/);
+    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(1);
+  });
+
+  test('compare with two backends and 3 runs, exports parsed back, report --json from the history', async () => {
+    const r = await cli([
+      'compare', '--sandbox', 'none,unshare', '--runs', '3', '--warmup', '0',
+      '--export-json', 'out.json', '--export-csv', 'out.csv', '--export-markdown', 'out.md', '--', 'true',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Time \(mean ± σ\):/);
+    expect(r.stdout).toMatch(/unshare\s+\d+\.\d\d ± \d+\.\d\d times (slower|faster) than none/);
+
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
+      runs: number; baseline: string; backends: { backend: string; durationsMs: number[]; summary: { count: number; meanMs: number } }[];
+    };
+    expect(json.runs).toBe(3);
+    expect(json.baseline).toBe('none');
+    expect(json.backends.map((b) => b.backend)).toEqual(['none', 'unshare']);
+    for (const b of json.backends) {
+      expect(b.durationsMs).toHaveLength(3);
+      expect(b.summary.meanMs).toBeCloseTo(b.durationsMs.reduce((a, x) => a + x, 0) / 3, 9);
+    }
+    const csv = fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(csv[0]?.slice(0, 4)).toEqual(['backend', 'runs', 'failures', 'mean_ms']);
+    expect(csv.slice(1).map((row) => [row[0], row[1]])).toEqual([['none', '3'], ['unshare', '3']]);
+    expect(Number(csv[1]?.[3])).toBeCloseTo(json.backends[0]?.summary.meanMs ?? -1, 4);
+    const md = fs.readFileSync(path.join(dir, 'out.md'), 'utf8');
+    expect(md).toMatch(/^\| `unshare` \| [\d.]+ ± [\d.]+ \|/m);
+
+    const rep = await cli(['report', '--json']);
+    expect(rep.code).toBe(0);
+    const view = JSON.parse(rep.stdout) as { overall: { count: number }; byBackend: { backend: string; count: number }[]; histogram: { count: number }[] };
+    expect(view.overall.count).toBe(6);
+    expect(view.byBackend.map((b) => [b.backend, b.count])).toEqual([['none', 3], ['unshare', 3]]);
+    expect(view.histogram.reduce((a, b) => a + b.count, 0)).toBe(6);
+
+    const since = await cli(['report', '--since', '1h', '--sandbox', 'unshare']);
+    expect(since.code).toBe(0);
+    expect(since.stdout).toMatch(/unshare\s+3\s/);
+  });
+
+  test('a known sleep: the mean lies within the measured error of the truth', async () => {
+    // Truth = the sleep plus what starting any process costs here, measured in the same run.
+    const r = await cli(['compare', '--sandbox', 'none', '--runs', '8', '--warmup', '1', '--export-json', 'sleep.json', '--', 'sleep', '0.2']);
+    const base = await cli(['compare', '--sandbox', 'none', '--runs', '8', '--warmup', '1', '--export-json', 'true.json', '--', 'true']);
+    expect([r.code, base.code]).toEqual([0, 0]);
+    const s = (JSON.parse(fs.readFileSync(path.join(dir, 'sleep.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }).backends[0]?.summary;
+    const t = (JSON.parse(fs.readFileSync(path.join(dir, 'true.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }).backends[0]?.summary;
+    if (!s || !t) throw new Error('missing summaries');
+    const truth = 200 + t.meanMs;
+    // 3 σ from both samples, plus 2 ms for the timer granularity of sleep(1) itself.
+    const tolerance = 3 * Math.sqrt(s.stddevMs ** 2 + t.stddevMs ** 2) + 2;
+    expect(Math.abs(s.meanMs - truth)).toBeLessThanOrEqual(tolerance);
+  });
+
+  test('--help on every subcommand, --version', async () => {
+    for (const sub of ['run', 'compare', 'report', 'serve', 'demo']) {
+      const r = await cli([sub, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: sandbox-perf ${sub}`));
+    }
+    const v = await cli(['--version']);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const top = await cli(['--help']);
+    expect(top.stdout).toMatch(/Commands:\n\s+run\s/);
+  });
+
+  test.each([
+    [['run', 'node', '-e', '0'], 2, /'run' needs the command to run after '--'/],
+    [['run', '--'], 2, /the command after '--' is empty/],
+    [['frobnicate'], 2, /unknown command 'frobnicate'/],
+    [['compare', '--rnus', '3', '--', 'true'], 2, /unknown option '--rnus' for 'compare' \(did you mean --runs\?\)/],
+    [['compare', '--runs', '0', '--', 'true'], 2, /--runs expects an integer >= 1, got "0"/],
+    [['compare', '--runs', 'abc', '--', 'true'], 2, /--runs expects an integer >= 1, got "abc"/],
+    [['compare', '--sandbox', 'none,chroot', '--', 'true'], 2, /--sandbox: unknown backend "chroot"; expected one of none, unshare/],
+    [['report', '--since', 'last tuesday'], 2, /--since expects a duration like 30m, 1h, 7d/],
+    [['compare', '--export-json', 'no/such/dir/x.json', '--', 'true'], 2, /--export-json: the folder .*no\/such\/dir does not exist/],
+    [['run', '--timeout', '-5', '--', 'true'], 2, /--timeout expects an integer >= 1, got "-5"/],
+  ])('bad input %j → exit %i with a clear message, nothing recorded', async (args, code, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(/^Error: /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(0);
+  });
+
+  test('a command that does not exist is an error run with the message, exit 127', async () => {
+    const r = await cli(['run', '--', 'no-such-command-xyz']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/ENOENT|not found/);
+    const db = new Database(path.join(dir, '.sandbox-perf/state.db'), { readonly: true });
+    const row = db.prepare('SELECT r.outcome, d.error FROM sandbox_perf_records r JOIN sandbox_run_details d ON d.record_id = r.id').get() as { outcome: string; error: string };
+    db.close();
+    expect(row.outcome).toBe('error');
+    expect(row.error).toMatch(/no-such-command-xyz/);
+  });
+
+  test('colours never with NO_COLOR or off a TTY; the database follows SANDBOX_PERF_DB', async () => {
+    const r = await cli(['run', '--', 'true'], { SANDBOX_PERF_DB: path.join(dir, 'custom.db') });
+    expect(r.stderr).not.toMatch(/\u001b\[/);
+    expect(rowCount(path.join(dir, 'custom.db'))).toBe(1);
+  });
+});
