@@ -1,0 +1,21 @@
+// The package's public API. Everything else is internal.
+export * from './sandbox';
+export { StateDatabase, resolveDbPath, DEFAULT_DB_PATH } from './state/StateDatabase';
+export type { StateDatabaseOptions, PersistenceHealth } from './state/StateDatabase';
+export type { Retention } from './state/SqliteStore';
+export { HistoryReader } from './state/HistoryReader';
+export type { HistoryWindow, HistoryReport, BackendHistoryReport, PhaseHistoryReport, HistogramBucket } from './state/HistoryReader';
+export { SchemaTooNewError, SCHEMA_VERSION } from './state/schema';
+export * from './runners';
+export { compareBackends } from './compare/compareBackends';
+export type { CompareOptions, ComparisonResult, BackendComparison, PhaseSummary } from './compare/compareBackends';
+export { comparisonToJson, comparisonToCsv, comparisonToMarkdown } from './export/comparison';
+export * from './export';
+export * from './dashboard';
+export { summarize, mean, stddev, median, mad } from './stats/descriptive';
+export type { SampleSummary } from './stats/descriptive';
+export { nearestRankIndex, percentile, percentileOfSorted } from './stats/percentile';
+export { outlierIndexes, modifiedZScores, OUTLIER_Z_THRESHOLD } from './stats/outliers';
+export { ratioWithError, differenceWithError } from './stats/ratio';
+export type { Ratio } from './stats/ratio';
+export { setLogSink } from './log';
