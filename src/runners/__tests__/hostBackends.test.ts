@@ -83,7 +83,7 @@ for (const { name, missing, install } of HOST_BACKENDS) {
       expect(result.stdout).toBe('x'.repeat(100));
       expect(result.stdoutTruncated).toBe(true);
     });
-  });
+  }, { optional: name === 'gvisor' });
 }
 
 describeWhen('cgroup v1 quotas on host processes', probeCgroupV1().value ? false : probeCgroupV1().reason, 'run as root on a host with cgroup v1 memory/cpu/cpuacct mounted', () => {
