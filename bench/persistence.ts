@@ -32,7 +32,7 @@ function median(values: readonly number[]): number {
 function timePairs(monitor: SandboxPerfMonitor, tag: string): number {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < PAIRS_PER_REP; i++) {
-    const id = tag + i;
+    const id = `${tag}${i}`;
     monitor.start(id);
     monitor.stop(id, { outcome: 'success' });
   }

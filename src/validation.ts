@@ -17,7 +17,9 @@ export function describeValue(value: unknown): string {
     shown = String(value).slice(0, MAX_SHOWN);
   } else {
     try {
-      shown = JSON.stringify(value) ?? String(value);
+      // JSON.stringify returns undefined for undefined and functions, whatever its declared type says.
+      const json: unknown = JSON.stringify(value);
+      shown = typeof json === 'string' ? json : String(value);
     } catch {
       shown = String(value);
     }

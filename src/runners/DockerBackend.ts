@@ -49,7 +49,8 @@ export class DockerBackend implements SandboxBackend {
     }
     phases.create = performance.now() - t;
 
-    let timedOut = false;
+    // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
+    let timedOut = false as boolean;
     let exitCode: number | null = null;
     let failure: string | undefined;
     let oomKilled = false;

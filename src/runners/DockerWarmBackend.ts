@@ -79,7 +79,8 @@ export class DockerWarmBackend implements SandboxBackend {
     const stderr = new BoundedOutput(maxOutputBytes);
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
-    let timedOut = false;
+    // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
+    let timedOut = false as boolean;
     let discarded: Promise<void> | undefined;
     let exitCode: number | null = null;
     let overlapped = this.running > 1;

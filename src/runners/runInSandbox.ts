@@ -59,7 +59,7 @@ export async function runInSandbox(
   assertCommand(command);
   resolveRunOptions(runOptions);
   if (sandboxId !== undefined) assertSandboxId(sandboxId);
-  if (typeof monitor !== 'object' || monitor === null || typeof monitor.start !== 'function') {
+  if (typeof monitor !== 'object' || (monitor as unknown) === null || typeof monitor.start !== 'function') {
     throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
   }
 

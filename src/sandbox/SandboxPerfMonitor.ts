@@ -80,7 +80,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     const { alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS, retainSamples = DEFAULT_RETAIN_SAMPLES, sink } = options;
     assertNumberInRange('alertThresholdMs', alertThresholdMs, 0);
     assertNumberInRange('retainSamples', retainSamples, 1, 2 ** 27, true);
-    if (sink !== undefined && sink !== false && (typeof sink !== 'object' || sink === null || typeof sink.insert !== 'function')) {
+    if (sink !== undefined && sink !== false && (typeof sink !== 'object' || (sink as unknown) === null || typeof sink.insert !== 'function')) {
       throw new TypeError(`Expected \`sink\` to be an object with an insert() method or false, got ${describeValue(sink)}`);
     }
     this.alertThresholdMs = alertThresholdMs;
@@ -120,8 +120,9 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       assertSandboxId(sandboxId);
       throw new SandboxRunStateError(`Sandbox ${JSON.stringify(sandboxId)} is not running: call start() first`, sandboxId);
     }
-    if (meta === null || typeof meta !== 'object') assertPlainObject('meta', meta);
-    const outcome = meta.outcome;
+    // JavaScript callers can pass anything: meta and outcome are checked as unknown values.
+    if ((meta as unknown) === null || typeof meta !== 'object') assertPlainObject('meta', meta);
+    const outcome: unknown = meta.outcome;
     if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') assertOneOf('outcome', outcome, OUTCOMES);
     const t1 = performance.now();
     const durationMs = t1 - t0;

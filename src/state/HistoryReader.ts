@@ -305,6 +305,7 @@ export class HistoryReader {
     return statement;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the one place a query's row type is asserted
   private get<T>(sql: string, params: readonly unknown[]): T | undefined {
     return this.statement(sql).get(...params) as T | undefined;
   }
@@ -315,7 +316,9 @@ export class HistoryReader {
 }
 
 function checkBounds(bounds: readonly number[]): readonly number[] {
-  if (!Array.isArray(bounds) || bounds.length === 0 || bounds.length > MAX_BUCKETS) {
+  // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(bounds) would make it any[].
+  const list: unknown = bounds;
+  if (!Array.isArray(list) || bounds.length === 0 || bounds.length > MAX_BUCKETS) {
     throw new TypeError(expectation('buckets', `a bucket count or 1 to ${MAX_BUCKETS} ascending upper bounds`, bounds));
   }
   bounds.forEach((b, i) => {

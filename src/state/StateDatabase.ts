@@ -155,7 +155,7 @@ export class StateDatabase {
 
   /** Queues one record (and its backend details) for writing. Never throws for I/O reasons. */
   insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void {
-    if (table !== 'sandbox_perf_records') {
+    if ((table as string) !== 'sandbox_perf_records') {
       throw new TypeError(expectation('table', "'sandbox_perf_records'", table));
     }
     if (this.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);

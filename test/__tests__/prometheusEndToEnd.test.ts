@@ -30,7 +30,7 @@ function specs(): Spec[] {
     backend,
     runs: Array.from({ length: count }, (_, i) => ({
       durationMs: Math.round(minMs * (maxMs / minMs) ** next()),
-      outcome: (i % 10 === 9 ? 'error' : i % 10 === 8 ? 'timeout' : 'success') as Outcome,
+      outcome: (i % 10 === 9 ? 'error' : i % 10 === 8 ? 'timeout' : 'success'),
     })),
   });
   return [make('alpha', 'none', 120, 3, 80), make('beta', 'bubblewrap', 90, 20, 900), make('gamma', 'docker', 60, 300, 9000)];
@@ -120,7 +120,7 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
       { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
-    server.stderr?.on('data', (c: Buffer) => (log = `${log}${c.toString()}`.slice(-4000)));
+    server.stderr.on('data', (c: Buffer) => (log = `${log}${c.toString()}`.slice(-4000)));
     server.once('exit', (code) => {
       if (code) process.stderr.write(`prometheus exited with ${code}:\n${log}\n`);
     });

@@ -158,6 +158,7 @@ d('sandbox-perf CLI', () => {
 
   test('colours never with NO_COLOR or off a TTY; the database follows SANDBOX_PERF_DB', async () => {
     const r = await cli(['run', '--', 'true'], { SANDBOX_PERF_DB: path.join(dir, 'custom.db') });
+    // eslint-disable-next-line no-control-regex -- an ANSI escape is exactly what must be absent
     expect(r.stderr).not.toMatch(/\u001b\[/);
     expect(rowCount(path.join(dir, 'custom.db'))).toBe(1);
   });

@@ -63,7 +63,7 @@ Options:
       io.stderr.write(
         `${c.bold('sandbox-perf:')} ${record.sandboxId} ${outcome} in ${c.bold(formatMs(record.durationMs))}` +
           `${phases ? ` (${phases})` : ''}${setup && setup.prepareMs >= 1 ? `, setup ${formatMs(setup.prepareMs + setup.teardownMs)} not counted` : ''}` +
-          `${record.alertFired ? c.yellow(` — ALERT: over the ${monitor.thresholdMs} ms threshold`) : ''}` +
+          (record.alertFired ? c.yellow(` — ALERT: over the ${monitor.thresholdMs} ms threshold`) : '') +
           `${result.error && result.outcome !== 'success' ? ` — ${result.error}` : ''}\n`,
       );
       if (result.outcome === 'timeout') return 124;

@@ -47,7 +47,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const dashboard = createDashboardHandler(history);
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
-    if (pathname === '/metrics') return metrics(req, res);
+    if (pathname === '/metrics') {
+      metrics(req, res);
+      return;
+    }
     if (dashboard(req, res)) return;
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not Found: try / or /metrics\n');
   });

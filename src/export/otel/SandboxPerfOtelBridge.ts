@@ -77,12 +77,12 @@ export class SandboxPerfOtelBridge {
   private disposed = false;
 
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
     this.labels = new BackendLabels(options);
     const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) assertMonitor(m);
     const meter = options.meter ?? globalMeter();
-    if (meter === null || typeof meter !== 'object' || typeof meter.createHistogram !== 'function') {
+    if ((meter as unknown) === null || typeof meter !== 'object' || typeof meter.createHistogram !== 'function') {
       throw new TypeError(expectation('meter', 'an OpenTelemetry Meter', meter));
     }
     this.meter = meter;
@@ -133,14 +133,16 @@ export class SandboxPerfOtelBridge {
   observe(record: SandboxPerfRecord, details?: SandboxRunDetails): void {
     try {
       const seconds = record.durationMs / 1000;
-      const outcome = record.outcome;
+      // Records may come from anywhere (JavaScript, another process): checked as unknown values.
+      const outcome: unknown = record.outcome;
       if (!(seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
         throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
       }
       if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
         throw new TypeError(expectation('record.outcome', "one of 'success', 'timeout', 'error'", outcome));
       }
-      const backend = details === undefined || details === null ? undefined : details.backend;
+      const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it
       const label = this.labels.label(typeof backend === 'string' ? backend : backend == null ? undefined : String(backend));
       let attrs = this.attributes.get(label);
       if (attrs === undefined) {
@@ -159,7 +161,7 @@ export class SandboxPerfOtelBridge {
       const withOutcome = attrs.byOutcome[outcome];
       this.duration.record(seconds, withOutcome);
       this.runs.add(1, withOutcome);
-      if (record.alertFired === true) this.alerts.add(1, attrs.backend);
+      if ((record.alertFired as unknown) === true) this.alerts.add(1, attrs.backend);
     } catch (error) {
       logOnce(error, 'sandbox-perf: dropped a record the OpenTelemetry bridge could not use');
     }

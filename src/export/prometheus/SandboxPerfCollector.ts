@@ -62,13 +62,15 @@ export class SandboxPerfCollector {
   private disposed = false;
 
   constructor(options: SandboxPerfCollectorOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
     const registry = options.registry ?? new Registry();
     if (!(registry instanceof Registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
     this.registry = registry;
     this.labels = new BackendLabels(options);
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
-    if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))) {
+    // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(buckets) would make it any[].
+    const list: unknown = buckets;
+    if (!Array.isArray(list) || buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))) {
       throw new TypeError(expectation('buckets', 'a non-empty, strictly increasing array of positive finite numbers', buckets));
     }
     const N = PROMETHEUS_METRIC_NAMES;
@@ -102,7 +104,7 @@ export class SandboxPerfCollector {
    */
   attach(monitor: MonitorSource): () => void {
     if (this.disposed) throw new Error('This SandboxPerfCollector was disposed; create a new one');
-    if (monitor === null || typeof monitor !== 'object' || typeof monitor.on !== 'function' || typeof monitor.activeCount !== 'number') {
+    if ((monitor as unknown) === null || typeof monitor !== 'object' || typeof monitor.on !== 'function' || typeof monitor.activeCount !== 'number') {
       throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
     }
     if (!this.monitors.has(monitor)) {
@@ -125,14 +127,16 @@ export class SandboxPerfCollector {
   observe(record: SandboxPerfRecord, details?: SandboxRunDetails): void {
     try {
       const seconds = record.durationMs / 1000;
-      const outcome = record.outcome;
+      // Records may come from anywhere (JavaScript, another process): checked as unknown values.
+      const outcome: unknown = record.outcome;
       if (!(seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
         throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
       }
       if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
         throw new TypeError(expectation('record.outcome', `one of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}`, outcome));
       }
-      const backend = details === undefined || details === null ? undefined : details.backend;
+      const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it
       const label = this.labels.label(typeof backend === 'string' ? backend : backend == null ? undefined : String(backend));
       let series = this.series.get(label);
       if (series === undefined) {
@@ -148,7 +152,7 @@ export class SandboxPerfCollector {
       }
       this.duration.observe(series.backend, seconds);
       this.runs.inc(series.byOutcome[outcome]);
-      if (record.alertFired === true) this.alerts.inc(series.backend);
+      if ((record.alertFired as unknown) === true) this.alerts.inc(series.backend);
     } catch (error) {
       logOnce(error, 'sandbox-perf: dropped a record the Prometheus collector could not use');
     }
@@ -204,7 +208,7 @@ export class SandboxPerfCollector {
   }
 
   private registerPersistence(source: PersistenceHealthSource): void {
-    if (source === null || typeof source !== 'object' || typeof source.health !== 'function') {
+    if ((source as unknown) === null || typeof source !== 'object' || typeof source.health !== 'function') {
       throw new TypeError(expectation('persistence', 'an object with a health() method (a StateDatabase)', source));
     }
     const registry = this.registry;

@@ -22,7 +22,7 @@ export function createMetricsHandler(
   source: ExpositionSource,
   options: MetricsHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  if (source === null || typeof source !== 'object' || typeof source.metrics !== 'function') {
+  if ((source as unknown) === null || typeof source !== 'object' || typeof source.metrics !== 'function') {
     throw new TypeError(expectation('source', 'a prom-client Registry or a SandboxPerfCollector', source));
   }
   const { beforeScrape } = options;

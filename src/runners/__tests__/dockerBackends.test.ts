@@ -94,7 +94,7 @@ describeWhen('docker-warm reuse', missing, INSTALL_DOCKER, () => {
   test('a one-shot runInSandbox prepares and tears down around the run, outside the record', async () => {
     const { result, setup } = await runInSandbox('docker-warm', ['true'], { monitor: recording.monitor, cwd: recording.dir });
     expect(result.outcome).toBe('success');
-    expect(setup).toEqual({ prepareMs: expect.any(Number), teardownMs: expect.any(Number) });
+    expect(setup).toEqual({ prepareMs: expect.any(Number) as number, teardownMs: expect.any(Number) as number });
     expect(leftoverContainers()).toEqual([]);
   }, 30_000);
 });

@@ -28,7 +28,7 @@ describe('bad input throws at once with one message shape, and records nothing',
     ['an env value that is not a string', 'none', ['true'], { env: { A: 1 } }, TypeError, /`env.A` to be a string/],
     ['a bad sandbox id', 'none', ['true'], { sandboxId: '' }, TypeError, /`sandboxId`/],
   ])('%s', async (_what, backend, command, options, kind, message) => {
-    const call = runInSandbox(backend as never, command as never, { monitor, ...(options as object) });
+    const call = runInSandbox(backend as never, command as never, { monitor, ...options } as never);
     await expect(call).rejects.toThrow(kind);
     await expect(call).rejects.toThrow(message);
     await expect(call).rejects.toThrow(SHAPE);

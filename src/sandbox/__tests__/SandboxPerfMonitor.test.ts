@@ -51,7 +51,7 @@ describe('SandboxPerfMonitor (spec)', () => {
     expect(listener).toHaveBeenCalledWith(
       expect.objectContaining({ sandboxId: 'sb-002', durationMs: expect.any(Number) as number }),
     );
-    const alert = listener.mock.calls[0]?.[0] as { durationMs: number; thresholdMs: number };
+    const alert = (listener.mock.calls as unknown[][])[0]?.[0] as { durationMs: number; thresholdMs: number };
     expect(alert.durationMs).toBeGreaterThanOrEqual(101);
     expect(alert.thresholdMs).toBe(100);
     expect(record.alertFired).toBe(true);

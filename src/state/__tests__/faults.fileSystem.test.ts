@@ -50,11 +50,17 @@ test('read-only folder (read-only bind mount): rows wait in memory and are writt
   const file = path.join(folder, 'state.db');
   await seed(file, 10);
   const mounted = tryMount(['--bind', folder, folder]);
-  if (!mounted.ok) return skipNote('read-only folder', mounted.reason);
+  if (!mounted.ok) {
+    skipNote('read-only folder', mounted.reason);
+    return;
+  }
   let readOnly = false;
   try {
     const remount = tryMount(['-o', 'remount,ro,bind', folder]);
-    if (!remount.ok) return skipNote('read-only folder', remount.reason);
+    if (!remount.ok) {
+      skipNote('read-only folder', remount.reason);
+      return;
+    }
     readOnly = true;
     const db = new StateDatabase({ path: file, ...fastRetry });
     const monitor = monitorOn(db);
@@ -137,7 +143,10 @@ test('disk full (tiny tmpfs): SQLITE_FULL, rows kept, written once space is free
   const mountPoint = path.join(dir, 'tiny');
   fs.mkdirSync(mountPoint);
   const mounted = tryMount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
-  if (!mounted.ok) return skipNote('disk full', mounted.reason);
+  if (!mounted.ok) {
+    skipNote('disk full', mounted.reason);
+    return;
+  }
   try {
     const file = path.join(mountPoint, 'state.db');
     const db = new StateDatabase({ path: file, ...fastRetry });

@@ -47,7 +47,7 @@ test('SQLITE_BUSY (a second connection holds BEGIN IMMEDIATE): rows wait, then a
   expect(() => recordRuns(monitor, 400, 'busy')).not.toThrow();
   await untilFailing(db);
   expect(db.health()).toMatchObject({ queued: 400, written: 10, dropped: 0, state: 'retrying' });
-  expect(db.health().lastError).toMatchObject({ code: 'SQLITE_BUSY', message: expect.stringMatching(/locked/) });
+  expect(db.health().lastError).toMatchObject({ code: 'SQLITE_BUSY', message: expect.stringMatching(/locked/) as string });
   expect(monitor.getReport()).toMatchObject({ count: 410, persistErrors: 0 });
   other.exec('COMMIT');
   other.close();

@@ -137,7 +137,9 @@ test('the request handler serves the exposition in your own server', async () =>
   const collector = new SandboxPerfCollector();
   collector.observe(record(10), { backend: 'none' });
   let scrapes = 0;
-  const handler = createMetricsHandler(collector, { beforeScrape: () => void scrapes++ });
+  const handler = createMetricsHandler(collector, { beforeScrape: () => {
+      scrapes++;
+    } });
   const server = http.createServer((req, res) => (req.url === '/metrics' ? handler(req, res) : res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
