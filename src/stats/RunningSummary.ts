@@ -1,5 +1,6 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { percentileOfSorted } from './percentile';
+import { nearestRankIndex } from './percentile';
+import { selectMany } from './select';
 
 /** The statistics a report carries; durations in milliseconds. */
 export interface DurationSummary {
@@ -86,15 +87,12 @@ export class RunningSummary {
         stddevMs: count > 1 ? Math.sqrt(this.m2 / (count - 1)) : 0,
       };
       if (count <= this.size) {
-        const sorted = this.ring.slice(0, this.size).sort();
-        result = {
-          ...base,
-          p50Ms: percentileOfSorted(sorted, 0.5),
-          p90Ms: percentileOfSorted(sorted, 0.9),
-          p95Ms: percentileOfSorted(sorted, 0.95),
-          p99Ms: percentileOfSorted(sorted, 0.99),
-          p95Exact: true,
-        };
+        const n = this.size;
+        const [p50Ms, p90Ms, p95Ms, p99Ms] = selectMany(
+          this.ring.slice(0, n),
+          [0.5, 0.9, 0.95, 0.99].map((q) => nearestRankIndex(q, n)),
+        ) as [number, number, number, number];
+        result = { ...base, p50Ms, p90Ms, p95Ms, p99Ms, p95Exact: true };
       } else {
         const h = this.histogram;
         // Clamp to the exact extremes: the histogram's bucket edges may lie a hair outside them.
