@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import Sqlite from 'better-sqlite3';
+// `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
+import type * as Database from 'better-sqlite3';
 import { errorCode, errorMessage } from '../log';
 
 export type HistoryState =
@@ -27,7 +29,7 @@ export class HistoryConnection {
       };
     }
     try {
-      this.db = new Database(this.path, { readonly: true, fileMustExist: true });
+      this.db = new Sqlite(this.path, { readonly: true, fileMustExist: true });
       return { ok: true, db: this.db };
     } catch (error) {
       return { ok: false, code: errorCode(error), message: `Cannot open ${this.path} read-only (${errorCode(error)}: ${errorMessage(error)})` };

@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+// `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
+import type * as Database from 'better-sqlite3';
 import type { SandboxOutcome } from '../sandbox/types';
 import { ratioWithError } from '../stats/ratio';
 import { assertReadableVersion } from './schema';

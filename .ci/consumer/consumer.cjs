@@ -1,0 +1,39 @@
+// CommonJS consumer: require('sandbox-perf'), record through the default SQLite sink, read it back.
+'use strict';
+const assert = require('node:assert/strict');
+const { SandboxPerfMonitor, sandboxPerfMonitor, StateDatabase, HistoryReader, resolveDbPath } = require('sandbox-perf');
+
+function busy(ms) {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+async function main() {
+  const monitor = new SandboxPerfMonitor({ sink: false, alertThresholdMs: 1 });
+  const alerts = [];
+  monitor.on('overhead-alert', (alert) => alerts.push(alert));
+  monitor.start('cjs-1');
+  busy(3);
+  const record = monitor.stop('cjs-1', { outcome: 'success' });
+  assert.equal(record.sandboxId, 'cjs-1');
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].thresholdMs, 1);
+
+  // The process-wide monitor persists to SANDBOX_PERF_DB through better-sqlite3 (the native part).
+  sandboxPerfMonitor.start('cjs-persisted');
+  sandboxPerfMonitor.stop('cjs-persisted', { outcome: 'success', details: { backend: 'none' } });
+  await StateDatabase.getDefault().close();
+  const reader = new HistoryReader(resolveDbPath());
+  const history = reader.report();
+  reader.close();
+  assert.equal(history.count, 1);
+
+  const report = monitor.getReport();
+  assert.equal(report.count, 1);
+  console.log(`cjs: ${JSON.stringify({ report, history })}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

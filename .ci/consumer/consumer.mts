@@ -1,0 +1,10 @@
+// TypeScript consumer (ESM output): resolves the "import" condition's declarations.
+import { SandboxPerfMonitor, type StopMeta } from 'sandbox-perf';
+
+const monitor = new SandboxPerfMonitor({ sink: false });
+const meta: StopMeta = { outcome: 'error', details: { backend: 'none', error: 'boom' } };
+monitor.start('mts-1');
+monitor.stop('mts-1', meta);
+// @ts-expect-error the declarations are really in use: start() takes a string id
+void (() => monitor.start(1));
+console.log(`mts: ${JSON.stringify(monitor.getReport())}`);
