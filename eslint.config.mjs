@@ -7,7 +7,7 @@ export default tseslint.config(
   { ignores: ['dist/', 'dist-bench/', 'coverage/', 'test-results/', 'node_modules/', '.sandbox-perf/'] },
   js.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
     extends: [...tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
