@@ -45,16 +45,39 @@ export async function compareBench(): Promise<CompareBenchFigures> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const out = path.join(dir, `ours-${round}.json`);
-      execFileSync(process.execPath, [cli, 'compare', '--sandbox', 'none', '--runs', String(RUNS), '--warmup', '1', '--db', path.join(dir, 'bench.db'), '--export-json', out, '--', ...COMMAND], {
-        cwd: dir,
-        stdio: 'ignore',
-        env: { ...process.env, NO_COLOR: '1' },
-      });
+      execFileSync(
+        process.execPath,
+        [
+          cli,
+          'compare',
+          '--sandbox',
+          'none',
+          '--runs',
+          String(RUNS),
+          '--warmup',
+          '1',
+          '--db',
+          path.join(dir, 'bench.db'),
+          '--export-json',
+          out,
+          '--',
+          ...COMMAND,
+        ],
+        {
+          cwd: dir,
+          stdio: 'ignore',
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
       const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { summary: { medianMs: number } }[] };
       ours.push(result.backends[0]?.summary.medianMs ?? Number.NaN);
       if (withHyperfine) {
         const hf = path.join(dir, `hyperfine-${round}.json`);
-        execFileSync('hyperfine', ['-N', '--runs', String(RUNS), '--warmup', '1', '--export-json', hf, COMMAND.join(' ')], { cwd: dir, stdio: 'ignore', env });
+        execFileSync('hyperfine', ['-N', '--runs', String(RUNS), '--warmup', '1', '--export-json', hf, COMMAND.join(' ')], {
+          cwd: dir,
+          stdio: 'ignore',
+          env,
+        });
         const parsed = JSON.parse(fs.readFileSync(hf, 'utf8')) as { results: { median: number }[] };
         theirs.push((parsed.results[0]?.median ?? Number.NaN) * 1000);
       }
@@ -64,7 +87,7 @@ export async function compareBench(): Promise<CompareBenchFigures> {
   }
   const oursMedian = median(ours);
   const theirsMedian = withHyperfine ? median(theirs) : null;
-  const rows = ours.map((o, i) => `| ${i + 1} | ${o.toFixed(2)} | ${theirs[i] === undefined ? 'n/a' : (theirs[i] as number).toFixed(2)} |`);
+  const rows = ours.map((o, i) => `| ${i + 1} | ${o.toFixed(2)} | ${theirs[i] === undefined ? 'n/a' : theirs[i].toFixed(2)} |`);
   const markdown = [
     `\`sandbox-perf compare --sandbox none --runs ${RUNS} -- ${COMMAND.join(' ')}\` against \`hyperfine -N --runs ${RUNS} '${COMMAND.join(' ')}'\`` +
       `, ${ROUNDS} alternating rounds, the same minimal environment for both.`,

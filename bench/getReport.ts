@@ -160,7 +160,16 @@ export async function getReportBench(): Promise<ScenarioResult> {
     ];
   });
   const table = markdownTable(
-    ['records', 'sandbox-perf getReport', 'p95 from', 'p95 error', 'seed literal getReport', 'seed p95 error', 'prom-client read', 'prom-client p95 error'],
+    [
+      'records',
+      'sandbox-perf getReport',
+      'p95 from',
+      'p95 error',
+      'seed literal getReport',
+      'seed p95 error',
+      'prom-client read',
+      'prom-client p95 error',
+    ],
     rows,
     [true, true, false, true, true, true, true, true],
   );
@@ -175,6 +184,14 @@ export async function getReportBench(): Promise<ScenarioResult> {
   return {
     title: 'getReport',
     markdown: `${note}\n\n${table}`,
-    targets: [{ name: 'getReport median at 1 000 000 records', value: at1e6 === undefined ? undefined : at1e6 / 1e6, op: '<=', limit: 1, unit: 'ms' }],
+    targets: [
+      {
+        name: 'getReport median at 1 000 000 records',
+        value: at1e6 === undefined ? undefined : at1e6 / 1e6,
+        op: '<=',
+        limit: 1,
+        unit: 'ms',
+      },
+    ],
   };
 }

@@ -145,7 +145,13 @@ if (require.main === module) {
   persistenceBench().then(
     (result) => {
       for (const note of result.notes) console.log(note);
-      console.log(JSON.stringify({ rowsPerSecond: result.rowsPerSecond, stopAddedNsMedian: result.stopAddedNsMedian, loopDelayP99Ms: result.loopDelayP99Ms }));
+      console.log(
+        JSON.stringify({
+          rowsPerSecond: result.rowsPerSecond,
+          stopAddedNsMedian: result.stopAddedNsMedian,
+          loopDelayP99Ms: result.loopDelayP99Ms,
+        }),
+      );
     },
     (error: unknown) => {
       console.error(error);

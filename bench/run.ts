@@ -85,7 +85,9 @@ async function compareScenario(): Promise<ScenarioResult> {
   const ours = numberField(figures, 'sandboxPerfMedianMs');
   const theirs = numberField(figures, 'hyperfineMedianMs');
   const value = ours !== undefined && theirs !== undefined && theirs > 0 ? (Math.abs(ours - theirs) / theirs) * 100 : undefined;
-  const why = note ?? (theirs === undefined ? 'no hyperfine median (is hyperfine installed?)' : 'compareBench() returned no finite `sandboxPerfMedianMs`');
+  const why =
+    note ??
+    (theirs === undefined ? 'no hyperfine median (is hyperfine installed?)' : 'compareBench() returned no finite `sandboxPerfMedianMs`');
   return {
     title: 'compare against hyperfine',
     markdown: note ?? markdownField(figures),
@@ -203,7 +205,9 @@ async function main(): Promise<void> {
   }
   const missed = targets.filter((t) => verdict(t) === 'miss > 20 %');
   if (check && (missed.length > 0 || failed)) {
-    console.error(`bench:check: ${missed.length} target(s) missed by more than ${CHECK_TOLERANCE * 100} %${failed ? ', and a scenario failed' : ''}`);
+    console.error(
+      `bench:check: ${missed.length} target(s) missed by more than ${CHECK_TOLERANCE * 100} %${failed ? ', and a scenario failed' : ''}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -218,11 +218,14 @@ function table(results: Map<string, Stats>): string {
     prom ? formatRatio(ratio(s, prom)) : 'n/a',
     seed ? formatRatio(ratio(s, seed)) : 'n/a',
   ]);
-  return markdownTable(
-    ['contender', 'median per pair', 'MAD', 'min … max', '× prom-client', '× seed literal'],
-    rows,
-    [false, true, true, true, true, true],
-  );
+  return markdownTable(['contender', 'median per pair', 'MAD', 'min … max', '× prom-client', '× seed literal'], rows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
 }
 
 export async function startStopBench(): Promise<ScenarioResult> {
@@ -254,8 +257,8 @@ export async function startStopBench(): Promise<ScenarioResult> {
   const note = [
     `One start + stop pair per operation; ${formatCount(OPS)} pairs per sample, ${WARMUP} warm-up samples discarded, median of ${REPS} samples, contenders interleaved in one process.`,
     `Every monitor and histogram ran ${formatCount(TENURE_OPS)} pairs and went through two full GCs before timing, as in a long-running runner.`,
-    'The persisted contender queues every record to a real StateDatabase on a temporary file (writer thread, handleExit: false); the queue is drained between samples, outside the timing, so the writer thread\'s work is not in these figures (bench/persistence.ts measures it).',
-    'The seed literal leaves out the spec\'s StateDatabase.insert call (kinder to it). The three metric libraries get what a user would write: a clock read at start kept in a typed-array slot, a clock read at stop, one record call. Durations here are sub-millisecond, which puts prom-client in its first bucket, its cheapest case.',
+    "The persisted contender queues every record to a real StateDatabase on a temporary file (writer thread, handleExit: false); the queue is drained between samples, outside the timing, so the writer thread's work is not in these figures (bench/persistence.ts measures it).",
+    "The seed literal leaves out the spec's StateDatabase.insert call (kinder to it). The three metric libraries get what a user would write: a clock read at start kept in a typed-array slot, a clock read at stop, one record call. Durations here are sub-millisecond, which puts prom-client in its first bucket, its cheapest case.",
   ].join(' ');
   const targets: Target[] = [
     { name: 'start+stop median, persisted (worst in-flight count)', value: worst.persisted, op: '<=', limit: 250, unit: 'ns' },

@@ -54,15 +54,8 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** Sandbox ids are stored and exported as labels: non-empty, at most 256 characters, printable. */
 export function assertSandboxId(value: unknown, name = 'sandboxId'): asserts value is string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > MAX_ID_LENGTH ||
-    CONTROL_CHARS.test(value)
-  ) {
-    throw new TypeError(
-      expectation(name, `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters`, value),
-    );
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || CONTROL_CHARS.test(value)) {
+    throw new TypeError(expectation(name, `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters`, value));
   }
 }
 

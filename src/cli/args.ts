@@ -59,7 +59,10 @@ function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
       return n;
     }
     case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (items.length === 0) throw new UsageError(`--${name} expects a comma-separated list of ${what}, got ${JSON.stringify(raw)}`);
       return items;
     }
@@ -125,9 +128,7 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
 /** The sandboxed command after `--`; usage errors for a missing `--` or an empty command. */
 export function requireCommand(parsed: ParsedArgs, commandName: string): string[] {
   if (parsed.command === null) {
-    throw new UsageError(
-      `'${commandName}' needs the command to run after '--', e.g. sandbox-perf ${commandName} -- node -e 0`,
-    );
+    throw new UsageError(`'${commandName}' needs the command to run after '--', e.g. sandbox-perf ${commandName} -- node -e 0`);
   }
   if (parsed.command.length === 0 || parsed.command[0] === '') {
     throw new UsageError(`the command after '--' is empty; e.g. sandbox-perf ${commandName} -- node -e 0`);

@@ -43,7 +43,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   const command = COMMANDS.find((c) => c.name === name);
   try {
     if (!command) {
-      throw new UsageError(`unknown command '${name}'; expected one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sandbox-perf --help)`);
+      throw new UsageError(
+        `unknown command '${name}'; expected one of ${COMMANDS.map((c) => c.name).join(', ')} (see: sandbox-perf --help)`,
+      );
     }
     return await command.run(rest, io);
   } catch (error) {
@@ -59,7 +61,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`Error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.stderr.write(`Error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exitCode = 1;
     },
   );

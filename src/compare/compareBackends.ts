@@ -108,7 +108,12 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       warmup,
       baseline: names[baselineIndex] as BackendName,
       startedAt,
-      machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      machine: {
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      },
       backends: names.map((backend, b): BackendComparison => {
         const d = durations[b] as number[];
         const r = results[b] as SandboxResult[];

@@ -4,9 +4,7 @@ import Sqlite from 'better-sqlite3';
 import type * as Database from 'better-sqlite3';
 import { errorCode, errorMessage } from '../log';
 
-export type HistoryState =
-  | { ok: true; db: Database.Database }
-  | { ok: false; code: string; message: string };
+export type HistoryState = { ok: true; db: Database.Database } | { ok: false; code: string; message: string };
 
 /**
  * A read-only connection to the SQLite history that another process writes, opened on first
@@ -32,7 +30,11 @@ export class HistoryConnection {
       this.db = new Sqlite(this.path, { readonly: true, fileMustExist: true });
       return { ok: true, db: this.db };
     } catch (error) {
-      return { ok: false, code: errorCode(error), message: `Cannot open ${this.path} read-only (${errorCode(error)}: ${errorMessage(error)})` };
+      return {
+        ok: false,
+        code: errorCode(error),
+        message: `Cannot open ${this.path} read-only (${errorCode(error)}: ${errorMessage(error)})`,
+      };
     }
   }
 

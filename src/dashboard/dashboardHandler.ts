@@ -13,7 +13,11 @@ const SECURITY_HEADERS = {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -31,7 +35,11 @@ export function createDashboardHandler(history: HistoryConnection): (req: Incomi
       return true;
     }
     if (url.pathname !== '/api/summary') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(DASHBOARD_HTML) });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': Buffer.byteLength(DASHBOARD_HTML),
+      });
       res.end(req.method === 'HEAD' ? undefined : DASHBOARD_HTML);
       return true;
     }
@@ -51,7 +59,11 @@ export function createDashboardHandler(history: HistoryConnection): (req: Incomi
       sendJson(res, 200, { path: history.path, generatedAt: Date.now(), summary });
     } catch (error) {
       logOnce(error, `sandbox-perf: could not read the history at ${history.path} for the dashboard`);
-      sendJson(res, 200, { error: `Cannot read ${history.path} (${errorCode(error)}: ${errorMessage(error)})`, code: errorCode(error), path: history.path });
+      sendJson(res, 200, {
+        error: `Cannot read ${history.path} (${errorCode(error)}: ${errorMessage(error)})`,
+        code: errorCode(error),
+        path: history.path,
+      });
     }
     return true;
   };

@@ -2,7 +2,14 @@ export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES, createMetricsHandler, Hi
 export type { SandboxPerfCollectorOptions, ExpositionSource, MetricsHandlerOptions } from './prometheus';
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './otel';
 export type { SandboxPerfOtelBridgeOptions } from './otel';
-export { BackendLabels, sanitizeLabelValue, DEFAULT_MAX_BACKENDS, DEFAULT_MAX_LABEL_LENGTH, OTHER_BACKEND, UNKNOWN_BACKEND } from './labels';
+export {
+  BackendLabels,
+  sanitizeLabelValue,
+  DEFAULT_MAX_BACKENDS,
+  DEFAULT_MAX_LABEL_LENGTH,
+  OTHER_BACKEND,
+  UNKNOWN_BACKEND,
+} from './labels';
 export type { BackendLabelOptions } from './labels';
 export { RUN_DURATION_BUCKETS_SECONDS } from './buckets';
 export type { MonitorSource, PersistenceHealthSource } from './sources';

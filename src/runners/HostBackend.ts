@@ -62,7 +62,10 @@ export class HostBackend implements SandboxBackend {
       try {
         await execFileAsync(argv[0] as string, argv.slice(1), { env: options.env, cwd: options.cwd, timeout: 30_000 });
       } catch (error) {
-        const stderr = String((error as { stderr?: string | Buffer }).stderr ?? '').trim().split('\n').pop();
+        const stderr = String((error as { stderr?: string | Buffer }).stderr ?? '')
+          .trim()
+          .split('\n')
+          .pop();
         throw new BackendUnavailableError(this.name, `cannot start a sandbox here: ${stderr || (error as Error).message}`, tool.install, {
           cause: error,
         });

@@ -31,7 +31,13 @@ export async function detectBackends(
         return { backend, available: true, reason: null, enable: null, message: `${backend}: available` };
       } catch (error) {
         if (error instanceof BackendUnavailableError) {
-          return { backend, available: false, reason: error.reason, enable: error.enable, message: `${backend}: ${error.reason} (${error.enable})` };
+          return {
+            backend,
+            available: false,
+            reason: error.reason,
+            enable: error.enable,
+            message: `${backend}: ${error.reason} (${error.enable})`,
+          };
         }
         const reason = error instanceof Error ? error.message : String(error);
         return { backend, available: false, reason, enable: null, message: `${backend}: ${reason}` };

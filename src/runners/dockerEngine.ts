@@ -97,7 +97,12 @@ function sinkInto(output: BoundedOutput): Writable {
 }
 
 /** Splits Docker's multiplexed stream into the two bounded outputs; resolves when the stream ends. */
-export function collect(docker: Docker, stream: Duplex | NodeJS.ReadableStream, stdout: BoundedOutput, stderr: BoundedOutput): Promise<void> {
+export function collect(
+  docker: Docker,
+  stream: Duplex | NodeJS.ReadableStream,
+  stdout: BoundedOutput,
+  stderr: BoundedOutput,
+): Promise<void> {
   docker.modem.demuxStream(stream, sinkInto(stdout), sinkInto(stderr));
   return new Promise<void>((resolve) => {
     stream.once('end', () => resolve());

@@ -13,7 +13,16 @@ export const gvisorTool: HostTool = {
   install: 'apt-get install runsc',
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
-  wrap: (command, options) => ['runsc', '-ignore-cgroups', `-network=${options.network ? 'host' : 'none'}`, 'do', '-cwd', options.cwd, '--', ...command],
+  wrap: (command, options) => [
+    'runsc',
+    '-ignore-cgroups',
+    `-network=${options.network ? 'host' : 'none'}`,
+    'do',
+    '-cwd',
+    options.cwd,
+    '--',
+    ...command,
+  ],
 };
 
 export function createGvisorBackend(options?: SandboxOptions): HostBackend {

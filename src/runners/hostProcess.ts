@@ -7,7 +7,12 @@ import type { BackendName, SandboxResult } from './types';
 
 /** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
 export function findExecutable(name: string, pathVar: string, cwd: string): string | null {
-  const candidates = name.includes('/') ? [path.resolve(cwd, name)] : pathVar.split(':').filter(Boolean).map((dir) => path.join(dir, name));
+  const candidates = name.includes('/')
+    ? [path.resolve(cwd, name)]
+    : pathVar
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
   for (const file of candidates) {
     try {
       fs.accessSync(file, fs.constants.X_OK);
@@ -89,7 +94,9 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   group?.begin();
   phases.setup = performance.now() - t;
 
-  const argv = group ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv] : spec.argv;
+  const argv = group
+    ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv]
+    : spec.argv;
   const stdout = new BoundedOutput(spec.maxOutputBytes);
   const stderr = new BoundedOutput(spec.maxOutputBytes);
   let timedOut = false;

@@ -68,7 +68,13 @@ export async function runInSandbox(
   if (isBackend(backend)) {
     const given = Object.keys(sandboxOptions);
     if (given.length > 0) {
-      throw new TypeError(expectation(`options.${given[0]}`, 'unset when a backend object is passed (set it when creating the backend)', sandboxOptions[given[0] as keyof SandboxOptions]));
+      throw new TypeError(
+        expectation(
+          `options.${given[0]}`,
+          'unset when a backend object is passed (set it when creating the backend)',
+          sandboxOptions[given[0] as keyof SandboxOptions],
+        ),
+      );
     }
     sandbox = backend;
   } else {
@@ -86,7 +92,10 @@ export async function runInSandbox(
     try {
       result = await sandbox.run(command, runOptions);
     } catch (error) {
-      monitor.stop(id, { outcome: 'error', details: { backend: sandbox.name, error: error instanceof Error ? error.message : String(error) } });
+      monitor.stop(id, {
+        outcome: 'error',
+        details: { backend: sandbox.name, error: error instanceof Error ? error.message : String(error) },
+      });
       throw error;
     }
     const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result) });

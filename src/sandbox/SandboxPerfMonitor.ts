@@ -80,7 +80,11 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     const { alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS, retainSamples = DEFAULT_RETAIN_SAMPLES, sink } = options;
     assertNumberInRange('alertThresholdMs', alertThresholdMs, 0);
     assertNumberInRange('retainSamples', retainSamples, 1, 2 ** 27, true);
-    if (sink !== undefined && sink !== false && (typeof sink !== 'object' || (sink as unknown) === null || typeof sink.insert !== 'function')) {
+    if (
+      sink !== undefined &&
+      sink !== false &&
+      (typeof sink !== 'object' || (sink as unknown) === null || typeof sink.insert !== 'function')
+    ) {
       throw new TypeError(`Expected \`sink\` to be an object with an insert() method or false, got ${describeValue(sink)}`);
     }
     this.alertThresholdMs = alertThresholdMs;
@@ -109,7 +113,10 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   start(sandboxId: string): void {
     assertSandboxId(sandboxId);
     if (this.activeRecords.has(sandboxId)) {
-      throw new SandboxRunStateError(`Sandbox ${JSON.stringify(sandboxId)} is already running: stop it before starting it again`, sandboxId);
+      throw new SandboxRunStateError(
+        `Sandbox ${JSON.stringify(sandboxId)} is already running: stop it before starting it again`,
+        sandboxId,
+      );
     }
     this.activeRecords.set(sandboxId, performance.now());
   }

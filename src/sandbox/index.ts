@@ -1,4 +1,10 @@
-export { SandboxPerfMonitor, sandboxPerfMonitor, SandboxRunStateError, DEFAULT_ALERT_THRESHOLD_MS, DEFAULT_RETAIN_SAMPLES } from './SandboxPerfMonitor';
+export {
+  SandboxPerfMonitor,
+  sandboxPerfMonitor,
+  SandboxRunStateError,
+  DEFAULT_ALERT_THRESHOLD_MS,
+  DEFAULT_RETAIN_SAMPLES,
+} from './SandboxPerfMonitor';
 export type {
   SandboxPerfRecord,
   PerfMonitorOptions,

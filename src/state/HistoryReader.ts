@@ -93,7 +93,16 @@ export class HistoryReader {
       const count = t?.n ?? 0;
       if (!t || count === 0) return { ...EMPTY };
       const rank = (q: number): number => this.durationAtRank(filter, count, nearestRankIndex(q, count));
-      return { count, meanMs: t.sum / count, minMs: t.min, maxMs: t.max, alertCount: t.alerts, p50Ms: rank(0.5), p95Ms: rank(0.95), p99Ms: rank(0.99) };
+      return {
+        count,
+        meanMs: t.sum / count,
+        minMs: t.min,
+        maxMs: t.max,
+        alertCount: t.alerts,
+        p50Ms: rank(0.5),
+        p95Ms: rank(0.95),
+        p99Ms: rank(0.99),
+      };
     }
     const totals = this.get<{ n: number; sum: number }>(
       `SELECT count(*) AS n, total(r.duration_ms) AS sum FROM ${filter.from(null)} ${filter.where}`,
@@ -124,9 +133,7 @@ export class HistoryReader {
     this.checkWindow(window);
     if (!this.ensureOpen() || !this.hasDetails) return [];
     const backends = this.all<{ backend: string }>('SELECT DISTINCT backend FROM sandbox_run_details ORDER BY backend', []);
-    return backends
-      .map(({ backend }) => ({ backend, ...this.report({ ...window, backend }) }))
-      .filter((report) => report.count > 0);
+    return backends.map(({ backend }) => ({ backend, ...this.report({ ...window, backend }) })).filter((report) => report.count > 0);
   }
 
   /** Count, mean and p95 of every phase, per backend, for runs in the window. */
@@ -206,7 +213,7 @@ export class HistoryReader {
   private durationAtRank(filter: Filter, count: number, rank: number): number {
     const fromTop = rank > (count - 1) / 2;
     const offset = fromTop ? count - 1 - rank : rank;
-    const walk = ((offset + 1) * Math.max(1, this.rowEstimate())) / count * (filter.joined ? JOIN_VISIT_COST : 1);
+    const walk = (((offset + 1) * Math.max(1, this.rowEstimate())) / count) * (filter.joined ? JOIN_VISIT_COST : 1);
     const sorted = count * SORT_COST;
     const row = this.get<{ ms: number }>(
       `SELECT r.duration_ms AS ms FROM ${filter.from(walk <= sorted ? 'walk' : 'sort')} ${filter.where} ` +
@@ -328,4 +335,3 @@ function checkBounds(bounds: readonly number[]): readonly number[] {
   });
   return bounds;
 }
-

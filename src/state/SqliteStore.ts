@@ -74,9 +74,7 @@ export class SqliteStore {
     }
     if (retention.maxRows !== undefined) {
       removed += db
-        .prepare(
-          'DELETE FROM sandbox_perf_records WHERE id <= (SELECT id FROM sandbox_perf_records ORDER BY id DESC LIMIT 1 OFFSET ?)',
-        )
+        .prepare('DELETE FROM sandbox_perf_records WHERE id <= (SELECT id FROM sandbox_perf_records ORDER BY id DESC LIMIT 1 OFFSET ?)')
         .run(retention.maxRows).changes;
     }
     return removed;

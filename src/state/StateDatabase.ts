@@ -212,7 +212,9 @@ export class StateDatabase {
         });
       }
       if (this.queue.length > 0) {
-        log(`sandbox-perf: closed ${this.path} with ${this.queue.length} rows that could not be written (${this.lastError?.code ?? 'timeout'})`);
+        log(
+          `sandbox-perf: closed ${this.path} with ${this.queue.length} rows that could not be written (${this.lastError?.code ?? 'timeout'})`,
+        );
       }
       if (StateDatabase.defaultDb === this) StateDatabase.defaultDb = undefined;
     })();
@@ -346,7 +348,9 @@ export class StateDatabase {
     this.worker?.unref();
     this.stats.written += count;
     if (this.episodeCode !== undefined) {
-      log(`sandbox-perf: ${this.path} is writable again (after ${this.episodeCode}); ${this.queue.length} rows still queued are being written`);
+      log(
+        `sandbox-perf: ${this.path} is writable again (after ${this.episodeCode}); ${this.queue.length} rows still queued are being written`,
+      );
       this.episodeCode = undefined;
     }
     this.failures = 0;
@@ -388,7 +392,9 @@ export class StateDatabase {
   private dropOverflow(): void {
     const dropped = this.queue.dropOldest(this.queue.length - this.settings.maxQueue);
     if (this.stats.dropped === 0) {
-      log(`sandbox-perf: queue for ${this.path} passed maxQueue (${this.settings.maxQueue}); dropping the oldest rows (counted in health().dropped)`);
+      log(
+        `sandbox-perf: queue for ${this.path} passed maxQueue (${this.settings.maxQueue}); dropping the oldest rows (counted in health().dropped)`,
+      );
     }
     this.stats.dropped += dropped;
   }
@@ -425,4 +431,3 @@ export class StateDatabase {
     this.waiters = still;
   }
 }
-

@@ -20,8 +20,8 @@ export const DASHBOARD_HISTOGRAM_EDGES_MS: readonly number[] = Object.freeze([
 
 /** Candidate widths of a runs-over-time bin, ms; the smallest giving at most `maxTimeBins` bins wins. */
 const TIME_BIN_STEPS_MS = [
-  1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
-  86_400_000, 604_800_000, 2_592_000_000,
+  1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
+  2_592_000_000,
 ];
 
 export interface DashboardQueryOptions {
@@ -281,7 +281,16 @@ export function readMaxRunId(db: Db): number {
 }
 
 const EMPTY_TOTALS: DashboardTotals = {
-  runs: 0, alerts: 0, success: 0, timeout: 0, error: 0, meanMs: 0, p95Ms: 0, maxMs: 0, firstStart: null, lastStart: null,
+  runs: 0,
+  alerts: 0,
+  success: 0,
+  timeout: 0,
+  error: 0,
+  meanMs: 0,
+  p95Ms: 0,
+  maxMs: 0,
+  firstStart: null,
+  lastStart: null,
 };
 
 /** Everything the dashboard page shows, in one read transaction (one consistent snapshot). */

@@ -2,10 +2,7 @@ import type { RecordBatch } from './RecordBatch';
 import type { Retention, StoreEvent } from './SqliteStore';
 
 /** Messages between StateDatabase (main thread) and its writer thread. */
-export type ToWriter =
-  | { type: 'write'; id: number; batch: RecordBatch }
-  | { type: 'prune'; retention: Retention }
-  | { type: 'close' };
+export type ToWriter = { type: 'write'; id: number; batch: RecordBatch } | { type: 'prune'; retention: Retention } | { type: 'close' };
 
 export type FromWriter =
   | { type: 'written'; id: number; count: number }

@@ -23,7 +23,5 @@ require(require('node:worker_threads').workerData.entry);
 export function spawnWriter(data: WriterData): Worker {
   const fromSource = __filename.endsWith('.ts');
   const entry = path.join(__dirname, fromSource ? 'writerThread.ts' : 'writerThread.js');
-  return fromSource
-    ? new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...data, entry } })
-    : new Worker(entry, { workerData: data });
+  return fromSource ? new Worker(TS_BOOTSTRAP, { eval: true, workerData: { ...data, entry } }) : new Worker(entry, { workerData: data });
 }

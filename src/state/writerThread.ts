@@ -30,7 +30,10 @@ port.on('message', (message: ToWriter) => {
       try {
         post({ type: 'pruned', removed: store.prune(message.retention) });
       } catch (error) {
-        post({ type: 'event', event: { level: 'warn', code: errorCode(error), message: `retention pruning failed: ${errorMessage(error)}` } });
+        post({
+          type: 'event',
+          event: { level: 'warn', code: errorCode(error), message: `retention pruning failed: ${errorMessage(error)}` },
+        });
       }
       break;
     case 'close':

@@ -74,7 +74,11 @@ describeWhen('dashboard in headless Chromium', !fs.existsSync(CHROMIUM) && `${CH
     expect(await cell('docker', 'ratio')).toBe('10.00 ± 7.97 ×');
     expect(await cell('bubblewrap', 'alerts')).toBe('1');
 
-    expect(await page.locator('#alerts tr[data-sandbox]').evaluateAll((rows: { getAttribute(name: string): string | null }[]) => rows.map((r) => r.getAttribute('data-sandbox')))).toEqual(['sb-44', 'sb-43']);
+    expect(
+      await page
+        .locator('#alerts tr[data-sandbox]')
+        .evaluateAll((rows: { getAttribute(name: string): string | null }[]) => rows.map((r) => r.getAttribute('data-sandbox'))),
+    ).toEqual(['sb-44', 'sb-43']);
     expect(await text('#alerts tr[data-sandbox="sb-44"]')).toContain('7.00 s');
 
     fs.mkdirSync('test-results', { recursive: true });

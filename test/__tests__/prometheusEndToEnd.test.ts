@@ -30,7 +30,7 @@ function specs(): Spec[] {
     backend,
     runs: Array.from({ length: count }, (_, i) => ({
       durationMs: Math.round(minMs * (maxMs / minMs) ** next()),
-      outcome: (i % 10 === 9 ? 'error' : i % 10 === 8 ? 'timeout' : 'success'),
+      outcome: i % 10 === 9 ? 'error' : i % 10 === 8 ? 'timeout' : 'success',
     })),
   });
   return [make('alpha', 'none', 120, 3, 80), make('beta', 'bubblewrap', 90, 20, 900), make('gamma', 'docker', 60, 300, 9000)];
@@ -68,7 +68,11 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
   }
 
   /** Polls until `check` accepts the query result (new targets need ~5-6 s before their first sample). */
-  async function until(promql: string, check: (r: QueryResult['data']['result']) => boolean, ms = 20_000): Promise<QueryResult['data']['result']> {
+  async function until(
+    promql: string,
+    check: (r: QueryResult['data']['result']) => boolean,
+    ms = 20_000,
+  ): Promise<QueryResult['data']['result']> {
     const deadline = Date.now() + ms;
     let last: QueryResult['data']['result'] = [];
     for (;;) {
@@ -143,7 +147,11 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
     const result = await until('sum(sandbox_runs_total)', (r) => r.length === 1 && Number(r[0]?.value[1]) === total);
     expect(Number(result[0]?.value[1])).toBe(270);
     const byBackend = await query('sum by (backend) (sandbox_runs_total)');
-    expect(Object.fromEntries(byBackend.map((s) => [s.metric.backend, Number(s.value[1])]))).toEqual({ none: 120, bubblewrap: 90, docker: 60 });
+    expect(Object.fromEntries(byBackend.map((s) => [s.metric.backend, Number(s.value[1])]))).toEqual({
+      none: 120,
+      bubblewrap: 90,
+      docker: 60,
+    });
     const errors = await query('sum(sandbox_runs_total{outcome="error"})');
     expect(Number(errors[0]?.value[1])).toBe(all.reduce((n, s) => n + s.runs.filter((r) => r.outcome === 'error').length, 0));
     const alerts = await query('sum(sandbox_overhead_alerts_total)');

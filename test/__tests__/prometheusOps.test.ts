@@ -11,13 +11,21 @@ const OPS = path.resolve(__dirname, '..', '..', 'ops');
 /** Sample names (…_bucket, …_total, …) of an exposition with every metric the collector can register. */
 async function exposedNames(): Promise<Set<string>> {
   const monitor = new SandboxPerfMonitor({ sink: false });
-  const collector = new SandboxPerfCollector({ monitor, persistence: { health: () => ({ queued: 0, written: 0, dropped: 0, failedWrites: 0 }) } });
+  const collector = new SandboxPerfCollector({
+    monitor,
+    persistence: { health: () => ({ queued: 0, written: 0, dropped: 0, failedWrites: 0 }) },
+  });
   monitor.start('x');
   monitor.stop('x', { outcome: 'timeout', details: { backend: 'none' } });
   collector.observe({ sandboxId: 'y', startTime: 0, durationMs: 9000, outcome: 'success', alertFired: true });
   const text = await collector.metrics();
   collector.dispose();
-  return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0] as string));
+  return new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(/[{ ]/)[0] as string),
+  );
 }
 
 /** Metric names a PromQL expression reads: identifiers starting with sandbox_ (labels never do here). */
@@ -75,7 +83,14 @@ describe('ops/prometheus-alerts.yml', () => {
 
   test('every metric its rules read is in the exposition', async () => {
     const names = await exposedNames();
-    const used = new Set(metricNames(rules.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n')));
+    const used = new Set(
+      metricNames(
+        rules
+          .split('\n')
+          .filter((l) => !l.trimStart().startsWith('#'))
+          .join('\n'),
+      ),
+    );
     expect(used.size).toBeGreaterThanOrEqual(5);
     expect([...used].filter((n) => !names.has(n))).toEqual([]);
   });

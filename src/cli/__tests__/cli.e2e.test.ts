@@ -62,8 +62,21 @@ d('sandbox-perf CLI', () => {
 
   test('compare with two backends and 3 runs, exports parsed back, report --json from the history', async () => {
     const r = await cli([
-      'compare', '--sandbox', 'none,unshare', '--runs', '3', '--warmup', '0',
-      '--export-json', 'out.json', '--export-csv', 'out.csv', '--export-markdown', 'out.md', '--', 'true',
+      'compare',
+      '--sandbox',
+      'none,unshare',
+      '--runs',
+      '3',
+      '--warmup',
+      '0',
+      '--export-json',
+      'out.json',
+      '--export-csv',
+      'out.csv',
+      '--export-markdown',
+      'out.md',
+      '--',
+      'true',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -71,7 +84,9 @@ d('sandbox-perf CLI', () => {
     expect(r.stdout).toMatch(/unshare\s+\d+\.\d\d ± \d+\.\d\d times (slower|faster) than none/);
 
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
-      runs: number; baseline: string; backends: { backend: string; durationsMs: number[]; summary: { count: number; meanMs: number } }[];
+      runs: number;
+      baseline: string;
+      backends: { backend: string; durationsMs: number[]; summary: { count: number; meanMs: number } }[];
     };
     expect(json.runs).toBe(3);
     expect(json.baseline).toBe('none');
@@ -80,18 +95,32 @@ d('sandbox-perf CLI', () => {
       expect(b.durationsMs).toHaveLength(3);
       expect(b.summary.meanMs).toBeCloseTo(b.durationsMs.reduce((a, x) => a + x, 0) / 3, 9);
     }
-    const csv = fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const csv = fs
+      .readFileSync(path.join(dir, 'out.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     expect(csv[0]?.slice(0, 4)).toEqual(['backend', 'runs', 'failures', 'mean_ms']);
-    expect(csv.slice(1).map((row) => [row[0], row[1]])).toEqual([['none', '3'], ['unshare', '3']]);
+    expect(csv.slice(1).map((row) => [row[0], row[1]])).toEqual([
+      ['none', '3'],
+      ['unshare', '3'],
+    ]);
     expect(Number(csv[1]?.[3])).toBeCloseTo(json.backends[0]?.summary.meanMs ?? -1, 4);
     const md = fs.readFileSync(path.join(dir, 'out.md'), 'utf8');
     expect(md).toMatch(/^\| `unshare` \| [\d.]+ ± [\d.]+ \|/m);
 
     const rep = await cli(['report', '--json']);
     expect(rep.code).toBe(0);
-    const view = JSON.parse(rep.stdout) as { overall: { count: number }; byBackend: { backend: string; count: number }[]; histogram: { count: number }[] };
+    const view = JSON.parse(rep.stdout) as {
+      overall: { count: number };
+      byBackend: { backend: string; count: number }[];
+      histogram: { count: number }[];
+    };
     expect(view.overall.count).toBe(6);
-    expect(view.byBackend.map((b) => [b.backend, b.count])).toEqual([['none', 3], ['unshare', 3]]);
+    expect(view.byBackend.map((b) => [b.backend, b.count])).toEqual([
+      ['none', 3],
+      ['unshare', 3],
+    ]);
     expect(view.histogram.reduce((a, b) => a + b.count, 0)).toBe(6);
 
     const since = await cli(['report', '--since', '1h', '--sandbox', 'unshare']);
@@ -101,11 +130,28 @@ d('sandbox-perf CLI', () => {
 
   test('a known sleep: the mean lies within the measured error of the truth', async () => {
     // Truth = the sleep plus what starting any process costs here, measured in the same run.
-    const r = await cli(['compare', '--sandbox', 'none', '--runs', '8', '--warmup', '1', '--export-json', 'sleep.json', '--', 'sleep', '0.2']);
+    const r = await cli([
+      'compare',
+      '--sandbox',
+      'none',
+      '--runs',
+      '8',
+      '--warmup',
+      '1',
+      '--export-json',
+      'sleep.json',
+      '--',
+      'sleep',
+      '0.2',
+    ]);
     const base = await cli(['compare', '--sandbox', 'none', '--runs', '8', '--warmup', '1', '--export-json', 'true.json', '--', 'true']);
     expect([r.code, base.code]).toEqual([0, 0]);
-    const s = (JSON.parse(fs.readFileSync(path.join(dir, 'sleep.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }).backends[0]?.summary;
-    const t = (JSON.parse(fs.readFileSync(path.join(dir, 'true.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }).backends[0]?.summary;
+    const s = (
+      JSON.parse(fs.readFileSync(path.join(dir, 'sleep.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }
+    ).backends[0]?.summary;
+    const t = (
+      JSON.parse(fs.readFileSync(path.join(dir, 'true.json'), 'utf8')) as { backends: { summary: { meanMs: number; stddevMs: number } }[] }
+    ).backends[0]?.summary;
     if (!s || !t) throw new Error('missing summaries');
     const truth = 200 + t.meanMs;
     // 3 σ from both samples, plus 2 ms for the timer granularity of sleep(1) itself.
@@ -150,7 +196,9 @@ d('sandbox-perf CLI', () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(/ENOENT|not found/);
     const db = new Database(path.join(dir, '.sandbox-perf/state.db'), { readonly: true });
-    const row = db.prepare('SELECT r.outcome, d.error FROM sandbox_perf_records r JOIN sandbox_run_details d ON d.record_id = r.id').get() as { outcome: string; error: string };
+    const row = db
+      .prepare('SELECT r.outcome, d.error FROM sandbox_perf_records r JOIN sandbox_run_details d ON d.record_id = r.id')
+      .get() as { outcome: string; error: string };
     db.close();
     expect(row.outcome).toBe('error');
     expect(row.error).toMatch(/no-such-command-xyz/);

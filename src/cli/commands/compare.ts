@@ -83,7 +83,12 @@ Options:
       bar.end();
       io.stdout.write(comparisonText(result, colours(io.stdout, io.env)));
       for (const { flag, file } of exports) {
-        const text = flag === 'export-json' ? comparisonToJson(result) : flag === 'export-csv' ? comparisonToCsv(result) : comparisonToMarkdown(result);
+        const text =
+          flag === 'export-json'
+            ? comparisonToJson(result)
+            : flag === 'export-csv'
+              ? comparisonToCsv(result)
+              : comparisonToMarkdown(result);
         fs.writeFileSync(file, text);
       }
       return result.backends.some((b) => b.summary.count === 0) ? 1 : 0;

@@ -70,7 +70,15 @@ Options:
     const bar = progressBar(io, runs * available.length);
     const command = ['node', path.relative(io.cwd, localScript), path.relative(io.cwd, tree)];
     try {
-      const result = await compareBackends({ backends: available, command, runs, warmup: 1, sandbox: { cwd: io.cwd }, monitor, onRun: (b) => bar.tick(b) });
+      const result = await compareBackends({
+        backends: available,
+        command,
+        runs,
+        warmup: 1,
+        sandbox: { cwd: io.cwd },
+        monitor,
+        onRun: (b) => bar.tick(b),
+      });
       bar.end();
       io.stdout.write(comparisonText(result, c));
     } finally {
@@ -92,7 +100,9 @@ Options:
     } finally {
       reader.close();
     }
-    io.stdout.write(`\nHistory: ${dbPath} (read it with: sqlite3 ${path.relative(io.cwd, dbPath) || dbPath} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`);
+    io.stdout.write(
+      `\nHistory: ${dbPath} (read it with: sqlite3 ${path.relative(io.cwd, dbPath) || dbPath} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`,
+    );
     return 0;
   },
 };

@@ -58,7 +58,9 @@ Options:
       });
       io.stdout.write(result.stdout);
       io.stderr.write(result.stderr);
-      const phases = Object.entries(result.phases).map(([p, ms]) => `${p} ${formatMs(ms)}`).join(', ');
+      const phases = Object.entries(result.phases)
+        .map(([p, ms]) => `${p} ${formatMs(ms)}`)
+        .join(', ');
       const outcome = result.outcome === 'success' ? c.green(result.outcome) : c.red(result.outcome);
       io.stderr.write(
         `${c.bold('sandbox-perf:')} ${record.sandboxId} ${outcome} in ${c.bold(formatMs(record.durationMs))}` +

@@ -122,7 +122,9 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
     else value = argv[++i];
     if (value === undefined || (value.startsWith('--') && eq < 0)) {
-      throw new UsageError(`Expected a value after \`${flag}\`, e.g. ${flag === '--port' ? '--port 9464' : flag === '--host' ? '--host 127.0.0.1' : '--db ./state.db'}`);
+      throw new UsageError(
+        `Expected a value after \`${flag}\`, e.g. ${flag === '--port' ? '--port 9464' : flag === '--host' ? '--host 127.0.0.1' : '--db ./state.db'}`,
+      );
     }
     if (flag === '--port') {
       const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
@@ -131,7 +133,8 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       }
       parsed.port = port;
     } else if (flag === '--host') {
-      if (value.length === 0 || /\s/.test(value)) throw new UsageError(`Expected \`--host\` to be a host name or IP address, got ${describeValue(value)}`);
+      if (value.length === 0 || /\s/.test(value))
+        throw new UsageError(`Expected \`--host\` to be a host name or IP address, got ${describeValue(value)}`);
       parsed.host = value;
     } else {
       if (value.length === 0) throw new UsageError(`Expected \`--db\` to be a file path, got ${describeValue(value)}`);
@@ -157,7 +160,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     running = await startServe({ port: args.port, host: args.host, dbPath });
   } catch (error) {
     const code = errorCode(error);
-    const hint = code === 'EADDRINUSE' ? '; choose another --port' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? '; check --host' : '';
+    const hint =
+      code === 'EADDRINUSE' ? '; choose another --port' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? '; check --host' : '';
     io.stderr.write(`Error: cannot listen on ${args.host}:${args.port} (${code}: ${errorMessage(error)})${hint}\n`);
     return 1;
   }

@@ -13,11 +13,14 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
       continue;
     }
     out.push(`  Time (${c.green('mean')} ± ${c.green('σ')}):   ${c.green(formatMs(s.meanMs))} ± ${c.green(formatMs(s.stddevMs))}`);
-    out.push(`  Range (min … max):  ${formatMs(s.minMs)} … ${formatMs(s.maxMs)}    median ${formatMs(s.medianMs)}    p95 ${formatMs(s.p95Ms)}    ${s.count} runs`);
+    out.push(
+      `  Range (min … max):  ${formatMs(s.minMs)} … ${formatMs(s.maxMs)}    median ${formatMs(s.medianMs)}    p95 ${formatMs(s.p95Ms)}    ${s.count} runs`,
+    );
     if (b.phases.length > 1) {
       out.push(`  Phases (median):    ${b.phases.map((p) => `${p.phase} ${formatMs(p.medianMs)}`).join(', ')}`);
     }
-    if (b.prepareMs >= 1) out.push(`  Setup:              prepare ${formatMs(b.prepareMs)}, teardown ${formatMs(b.teardownMs)} (once, not in the times above)`);
+    if (b.prepareMs >= 1)
+      out.push(`  Setup:              prepare ${formatMs(b.prepareMs)}, teardown ${formatMs(b.teardownMs)} (once, not in the times above)`);
     if (b.failures > 0) out.push(`  ${c.yellow('Warning:')} ${b.failures} run(s) failed and are left out: ${b.firstError ?? ''}`);
     if (b.outliers.length > 0) {
       out.push(

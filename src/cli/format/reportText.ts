@@ -36,7 +36,18 @@ export function reportText(view: HistoryView, c: Colours): string {
   const names = ['all', ...view.byBackend.map((b) => b.backend)];
   const width = Math.max(...names.map((n) => n.length), 8);
   out.push(
-    c.dim(['backend'.padEnd(width), 'runs'.padStart(6), 'mean'.padStart(10), 'p50'.padStart(10), 'p95'.padStart(10), 'p99'.padStart(10), 'max'.padStart(10), 'alerts'.padStart(7)].join('  ')),
+    c.dim(
+      [
+        'backend'.padEnd(width),
+        'runs'.padStart(6),
+        'mean'.padStart(10),
+        'p50'.padStart(10),
+        'p95'.padStart(10),
+        'p99'.padStart(10),
+        'max'.padStart(10),
+        'alerts'.padStart(7),
+      ].join('  '),
+    ),
   );
   out.push(c.bold(row('all', view.overall, width)));
   for (const b of view.byBackend) out.push(row(b.backend, b, width));
@@ -44,7 +55,9 @@ export function reportText(view: HistoryView, c: Colours): string {
     out.push('', c.bold('Phases') + c.dim(' (mean / p95)'));
     const phaseWidth = Math.max(...view.phases.map((p) => p.backend.length + p.phase.length + 1));
     for (const p of view.phases) {
-      out.push(`  ${`${p.backend} ${p.phase}`.padEnd(phaseWidth)} ${formatMs(p.meanMs).padStart(10)} / ${formatMs(p.p95Ms).padStart(10)}  (${p.count} runs)`);
+      out.push(
+        `  ${`${p.backend} ${p.phase}`.padEnd(phaseWidth)} ${formatMs(p.meanMs).padStart(10)} / ${formatMs(p.p95Ms).padStart(10)}  (${p.count} runs)`,
+      );
     }
   }
   if (view.histogram.length > 0) {

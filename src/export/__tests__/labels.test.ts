@@ -47,6 +47,8 @@ test('names that share a cut prefix share a label and do not use a second slot',
 });
 
 test('options are validated with the usual message shape', () => {
-  expect(() => new BackendLabels({ maxBackends: -1 })).toThrow(/^Expected `maxBackends` to be a finite integer >= 0 and <= 10000, got `-1` \(number\)$/);
+  expect(() => new BackendLabels({ maxBackends: -1 })).toThrow(
+    /^Expected `maxBackends` to be a finite integer >= 0 and <= 10000, got `-1` \(number\)$/,
+  );
   expect(() => new BackendLabels({ maxLabelLength: 2 })).toThrow(/^Expected `maxLabelLength` to be/);
 });

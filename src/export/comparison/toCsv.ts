@@ -1,6 +1,21 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
 
-const HEADER = ['backend', 'runs', 'failures', 'mean_ms', 'stddev_ms', 'median_ms', 'min_ms', 'max_ms', 'p95_ms', 'ratio', 'ratio_error', 'overhead_ms', 'overhead_error_ms', 'outliers'];
+const HEADER = [
+  'backend',
+  'runs',
+  'failures',
+  'mean_ms',
+  'stddev_ms',
+  'median_ms',
+  'min_ms',
+  'max_ms',
+  'p95_ms',
+  'ratio',
+  'ratio_error',
+  'overhead_ms',
+  'overhead_error_ms',
+  'outliers',
+];
 
 function cell(value: string | number | null): string {
   if (value === null) return '';
@@ -26,7 +41,9 @@ export function comparisonToCsv(result: ComparisonResult): string {
       b.overheadMs?.ratio ?? null,
       b.overheadMs?.error ?? null,
       b.outliers.length,
-    ].map(cell).join(','),
+    ]
+      .map(cell)
+      .join(','),
   );
   return `${[HEADER.join(','), ...rows].join('\n')}\n`;
 }

@@ -33,7 +33,13 @@ export class HistoryFeed {
     for (;;) {
       const runs = readRunsAfter(db, this.lastId, PAGE);
       for (const run of runs) {
-        const record = { sandboxId: run.sandboxId, startTime: run.startTime, durationMs: run.durationMs, outcome: run.outcome, alertFired: run.alertFired };
+        const record = {
+          sandboxId: run.sandboxId,
+          startTime: run.startTime,
+          durationMs: run.durationMs,
+          outcome: run.outcome,
+          alertFired: run.alertFired,
+        };
         if (run.backend === null) this.collector.observe(record);
         else this.collector.observe(record, { backend: run.backend });
         this.lastId = run.id;

@@ -70,29 +70,45 @@ export class SandboxPerfCollector {
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
     // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(buckets) would make it any[].
     const list: unknown = buckets;
-    if (!Array.isArray(list) || buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))) {
+    if (
+      !Array.isArray(list) ||
+      buckets.length === 0 ||
+      buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))
+    ) {
       throw new TypeError(expectation('buckets', 'a non-empty, strictly increasing array of positive finite numbers', buckets));
     }
     const N = PROMETHEUS_METRIC_NAMES;
-    this.duration = this.register(N.runDuration, () => new Histogram({
-      name: N.runDuration,
-      help: 'Wall time of finished sandbox runs, seconds (monotonic clock)',
-      labelNames: ['backend'],
-      buckets: [...buckets],
-      registers: [registry],
-    }));
-    this.runs = this.register(N.runs, () => new Counter({
-      name: N.runs,
-      help: 'Finished sandbox runs by outcome and backend',
-      labelNames: ['outcome', 'backend'],
-      registers: [registry],
-    }));
-    this.alerts = this.register(N.overheadAlerts, () => new Counter({
-      name: N.overheadAlerts,
-      help: "Runs longer than their monitor's alert threshold ('overhead-alert' events)",
-      labelNames: ['backend'],
-      registers: [registry],
-    }));
+    this.duration = this.register(
+      N.runDuration,
+      () =>
+        new Histogram({
+          name: N.runDuration,
+          help: 'Wall time of finished sandbox runs, seconds (monotonic clock)',
+          labelNames: ['backend'],
+          buckets: [...buckets],
+          registers: [registry],
+        }),
+    );
+    this.runs = this.register(
+      N.runs,
+      () =>
+        new Counter({
+          name: N.runs,
+          help: 'Finished sandbox runs by outcome and backend',
+          labelNames: ['outcome', 'backend'],
+          registers: [registry],
+        }),
+    );
+    this.alerts = this.register(
+      N.overheadAlerts,
+      () =>
+        new Counter({
+          name: N.overheadAlerts,
+          help: "Runs longer than their monitor's alert threshold ('overhead-alert' events)",
+          labelNames: ['backend'],
+          registers: [registry],
+        }),
+    );
     if (options.persistence !== undefined) this.registerPersistence(options.persistence);
     const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) this.attach(m);
@@ -104,7 +120,12 @@ export class SandboxPerfCollector {
    */
   attach(monitor: MonitorSource): () => void {
     if (this.disposed) throw new Error('This SandboxPerfCollector was disposed; create a new one');
-    if ((monitor as unknown) === null || typeof monitor !== 'object' || typeof monitor.on !== 'function' || typeof monitor.activeCount !== 'number') {
+    if (
+      (monitor as unknown) === null ||
+      typeof monitor !== 'object' ||
+      typeof monitor.on !== 'function' ||
+      typeof monitor.activeCount !== 'number'
+    ) {
       throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
     }
     if (!this.monitors.has(monitor)) {
@@ -195,16 +216,20 @@ export class SandboxPerfCollector {
   private registerActiveRuns(): Gauge {
     const monitors = this.monitors;
     const name = PROMETHEUS_METRIC_NAMES.activeRuns;
-    return this.register(name, () => new Gauge({
+    return this.register(
       name,
-      help: 'Sandbox runs started and not yet stopped',
-      registers: [this.registry],
-      collect() {
-        let active = 0;
-        for (const monitor of monitors.keys()) active += monitor.activeCount;
-        this.set(active);
-      },
-    }));
+      () =>
+        new Gauge({
+          name,
+          help: 'Sandbox runs started and not yet stopped',
+          registers: [this.registry],
+          collect() {
+            let active = 0;
+            for (const monitor of monitors.keys()) active += monitor.activeCount;
+            this.set(active);
+          },
+        }),
+    );
   }
 
   private registerPersistence(source: PersistenceHealthSource): void {
@@ -221,28 +246,36 @@ export class SandboxPerfCollector {
       }
     };
     const N = PROMETHEUS_METRIC_NAMES;
-    this.register(N.persistQueued, () => new Gauge({
-      name: N.persistQueued,
-      help: 'Records waiting to be written to SQLite, including a batch being written',
-      registers: [registry],
-      collect() {
-        const health = read();
-        if (health) this.set(health.queued);
-      },
-    }));
+    this.register(
+      N.persistQueued,
+      () =>
+        new Gauge({
+          name: N.persistQueued,
+          help: 'Records waiting to be written to SQLite, including a batch being written',
+          registers: [registry],
+          collect() {
+            const health = read();
+            if (health) this.set(health.queued);
+          },
+        }),
+    );
     // Counts that only grow for the life of the StateDatabase: counters whose value is read, not counted here.
     const counter = (name: string, help: string, pick: (h: NonNullable<ReturnType<typeof read>>) => number): void => {
-      this.register(name, () => new Counter({
+      this.register(
         name,
-        help,
-        registers: [registry],
-        collect() {
-          const health = read();
-          if (!health) return;
-          this.reset();
-          this.inc(pick(health));
-        },
-      }));
+        () =>
+          new Counter({
+            name,
+            help,
+            registers: [registry],
+            collect() {
+              const health = read();
+              if (!health) return;
+              this.reset();
+              this.inc(pick(health));
+            },
+          }),
+      );
     };
     counter(N.persistWritten, 'Records written to SQLite', (h) => h.written);
     counter(N.persistDropped, 'Records dropped because the write queue passed maxQueue during a fault', (h) => h.dropped);

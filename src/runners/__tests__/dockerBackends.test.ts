@@ -35,8 +35,19 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 
     test('runs a real command: stdout, stderr, exit code and phases come back, rows land in SQLite', async () => {
       const sandboxId = `${name}-exit-3`;
-      const { record, result } = await runInSandbox(backend, ['sh', '-c', 'echo out; echo err >&2; exit 3'], { monitor: recording.monitor, sandboxId });
-      expect(result).toMatchObject({ backend: name, outcome: 'error', exitCode: 3, signal: null, stdout: 'out\n', stderr: 'err\n', error: 'exited with code 3' });
+      const { record, result } = await runInSandbox(backend, ['sh', '-c', 'echo out; echo err >&2; exit 3'], {
+        monitor: recording.monitor,
+        sandboxId,
+      });
+      expect(result).toMatchObject({
+        backend: name,
+        outcome: 'error',
+        exitCode: 3,
+        signal: null,
+        stdout: 'out\n',
+        stderr: 'err\n',
+        error: 'exited with code 3',
+      });
       expect(record).toMatchObject({ sandboxId, outcome: 'error' });
       expect(Object.keys(result.phases)).toEqual(PHASES[name]);
       await recording.db.flush();
@@ -46,11 +57,18 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
     }, 30_000);
 
     test('node runs in the image with the same environment as every backend (plus the HOSTNAME Docker always sets)', async () => {
-      const { result } = await runInSandbox(backend, ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], { monitor: recording.monitor });
+      const { result } = await runInSandbox(backend, ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+        monitor: recording.monitor,
+      });
       expect(result.outcome).toBe('success');
       const { HOSTNAME, ...env } = JSON.parse(result.stdout) as Record<string, string>;
       expect(HOSTNAME).toEqual(expect.any(String));
-      expect(env).toEqual({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PWD: recording.dir });
+      expect(env).toEqual({
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: '/tmp',
+        LANG: 'C.UTF-8',
+        PWD: recording.dir,
+      });
     }, 30_000);
 
     test('a command that does not exist is an error with the engine message', async () => {
@@ -64,7 +82,10 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 
     test('a timeout kills the container: outcome timeout, ps shows nothing left, no container remains but the warm one', async () => {
       const seconds = uniqueSleep();
-      const { result } = await runInSandbox(backend, ['sh', '-c', `sleep ${seconds} & sleep ${seconds}; wait`], { monitor: recording.monitor, timeoutMs: 1500 });
+      const { result } = await runInSandbox(backend, ['sh', '-c', `sleep ${seconds} & sleep ${seconds}; wait`], {
+        monitor: recording.monitor,
+        timeoutMs: 1500,
+      });
       expect(result).toMatchObject({ outcome: 'timeout', exitCode: null, signal: 'SIGKILL', error: 'timed out after 1500 ms' });
       expect(processesMatching(seconds)).toEqual([]);
       // docker-warm discards its container on a timeout and starts a new one on the next run.

@@ -47,7 +47,12 @@ for (const { name, missing, install } of CASES) {
 
     test('`network: true` gives the command an interface beyond loopback', async () => {
       const { result } = await runInSandbox(name, ['node', '-e', INTERFACES], { monitor, cwd: dir, network: true });
-      expect(result.stdout.trim().split(',').filter((i) => i !== 'lo').length).toBeGreaterThan(0);
+      expect(
+        result.stdout
+          .trim()
+          .split(',')
+          .filter((i) => i !== 'lo').length,
+      ).toBeGreaterThan(0);
     }, 30_000);
   });
 }

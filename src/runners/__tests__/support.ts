@@ -18,8 +18,14 @@ export function toolMissing(binary: string): string | false {
 export function gvisorMissing(): string | false {
   const missing = toolMissing('runsc');
   if (missing) return missing;
-  const probe = spawnSync('runsc', ['-ignore-cgroups', '-network=none', 'do', 'true'], { timeout: 30_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return probe.status === 0 ? false : `runsc cannot start a sandbox on this kernel: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+  const probe = spawnSync('runsc', ['-ignore-cgroups', '-network=none', 'do', 'true'], {
+    timeout: 30_000,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return probe.status === 0
+    ? false
+    : `runsc cannot start a sandbox on this kernel: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 }
 
 export const dockerImage = process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
@@ -58,7 +64,11 @@ export function tempRecording(): {
   dir: string;
   monitor: SandboxPerfMonitor;
   db: StateDatabase;
-  rows(sandboxId: string): { record: Record<string, unknown> | undefined; details: Record<string, unknown> | undefined; phases: Record<string, number> };
+  rows(sandboxId: string): {
+    record: Record<string, unknown> | undefined;
+    details: Record<string, unknown> | undefined;
+    phases: Record<string, number>;
+  };
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runners-'));
   const db = new StateDatabase({ path: path.join(dir, 'state.db'), handleExit: false });
@@ -70,9 +80,17 @@ export function tempRecording(): {
     rows(sandboxId) {
       const reader = new Database(db.path, { readonly: true });
       try {
-        const record = reader.prepare('SELECT * FROM sandbox_perf_records WHERE sandbox_id = ?').get(sandboxId) as Record<string, unknown> | undefined;
-        const details = record ? (reader.prepare('SELECT * FROM sandbox_run_details WHERE record_id = ?').get(record.id) as Record<string, unknown> | undefined) : undefined;
-        const phaseRows = record ? (reader.prepare('SELECT phase, duration_ms FROM sandbox_run_phases WHERE record_id = ?').all(record.id) as { phase: string; duration_ms: number }[]) : [];
+        const record = reader.prepare('SELECT * FROM sandbox_perf_records WHERE sandbox_id = ?').get(sandboxId) as
+          Record<string, unknown> | undefined;
+        const details = record
+          ? (reader.prepare('SELECT * FROM sandbox_run_details WHERE record_id = ?').get(record.id) as Record<string, unknown> | undefined)
+          : undefined;
+        const phaseRows = record
+          ? (reader.prepare('SELECT phase, duration_ms FROM sandbox_run_phases WHERE record_id = ?').all(record.id) as {
+              phase: string;
+              duration_ms: number;
+            }[])
+          : [];
         return { record, details, phases: Object.fromEntries(phaseRows.map((r) => [r.phase, r.duration_ms])) };
       } finally {
         reader.close();

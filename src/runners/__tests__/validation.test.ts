@@ -21,7 +21,14 @@ describe('bad input throws at once with one message shape, and records nothing',
     ['a negative timeout', 'none', ['true'], { timeoutMs: -1 }, RangeError, /`timeoutMs` to be a finite number >= 1.*got `-1` \(number\)/],
     ['a non-numeric timeout', 'none', ['true'], { timeoutMs: '5s' }, TypeError, /`timeoutMs`.*got `"5s"` \(string\)/],
     ['a NaN timeout', 'none', ['true'], { timeoutMs: Number.NaN }, RangeError, /`timeoutMs`.*got `NaN` \(number\)/],
-    ['a negative memory limit', 'none', ['true'], { memoryBytes: -1 }, RangeError, /`memoryBytes` to be a finite integer >= 6291456.*got `-1`/],
+    [
+      'a negative memory limit',
+      'none',
+      ['true'],
+      { memoryBytes: -1 },
+      RangeError,
+      /`memoryBytes` to be a finite integer >= 6291456.*got `-1`/,
+    ],
     ['a non-numeric memory limit', 'docker', ['true'], { memoryBytes: '1g' }, TypeError, /`memoryBytes`.*got `"1g"` \(string\)/],
     ['a zero CPU limit', 'none', ['true'], { cpus: 0 }, RangeError, /`cpus` to be a finite number >= 0.01/],
     ['a non-boolean network', 'none', ['true'], { network: 'yes' }, TypeError, /`network` to be a boolean/],
@@ -36,7 +43,9 @@ describe('bad input throws at once with one message shape, and records nothing',
 
   test('sandbox options next to a backend object are refused (they belong to the backend)', async () => {
     const backend = createBackend('none');
-    await expect(runInSandbox(backend, ['true'], { monitor, network: true })).rejects.toThrow(/^Expected `options.network` to be unset when a backend object is passed/);
+    await expect(runInSandbox(backend, ['true'], { monitor, network: true })).rejects.toThrow(
+      /^Expected `options.network` to be unset when a backend object is passed/,
+    );
   });
 
   test('a limit that cannot be enforced is refused, not ignored', async () => {
@@ -60,7 +69,11 @@ describe('a command that cannot start', () => {
   test('is recorded as an error with the ENOENT message, in SQLite too', async () => {
     const recording = tempRecording();
     try {
-      const { record, result } = await runInSandbox('none', ['sandbox-perf-no-such-command', '--flag'], { monitor: recording.monitor, sandboxId: 'enoent-1', cwd: recording.dir });
+      const { record, result } = await runInSandbox('none', ['sandbox-perf-no-such-command', '--flag'], {
+        monitor: recording.monitor,
+        sandboxId: 'enoent-1',
+        cwd: recording.dir,
+      });
       expect(record).toMatchObject({ sandboxId: 'enoent-1', outcome: 'error' });
       expect(result).toMatchObject({ outcome: 'error', exitCode: null, signal: null, error: 'spawn sandbox-perf-no-such-command ENOENT' });
       await recording.db.flush();
@@ -86,7 +99,11 @@ describe('detectBackends', () => {
         enable: 'apt-get install docker.io && dockerd &',
         message: `docker: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)`,
       },
-      expect.objectContaining({ backend: 'docker-warm', available: false, message: `docker-warm: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)` }),
+      expect.objectContaining({
+        backend: 'docker-warm',
+        available: false,
+        message: `docker-warm: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)`,
+      }),
     ]);
   });
 

@@ -48,9 +48,7 @@ describe('SandboxPerfMonitor (spec)', () => {
     jest.advanceTimersByTime(101);
     const record = monitor.stop('sb-002', { outcome: 'success' });
     expect(listener).toHaveBeenCalledTimes(1);
-    expect(listener).toHaveBeenCalledWith(
-      expect.objectContaining({ sandboxId: 'sb-002', durationMs: expect.any(Number) as number }),
-    );
+    expect(listener).toHaveBeenCalledWith(expect.objectContaining({ sandboxId: 'sb-002', durationMs: expect.any(Number) as number }));
     const alert = (listener.mock.calls as unknown[][])[0]?.[0] as { durationMs: number; thresholdMs: number };
     expect(alert.durationMs).toBeGreaterThanOrEqual(101);
     expect(alert.thresholdMs).toBe(100);
@@ -60,7 +58,11 @@ describe('SandboxPerfMonitor (spec)', () => {
   test('getReport_returns_aggregate_stats', () => {
     jest.useFakeTimers();
     const monitor = new SandboxPerfMonitor();
-    for (const [id, ms] of [['a', 50], ['b', 100], ['c', 150]] as const) {
+    for (const [id, ms] of [
+      ['a', 50],
+      ['b', 100],
+      ['c', 150],
+    ] as const) {
       monitor.start(id);
       jest.advanceTimersByTime(ms);
       monitor.stop(id, { outcome: 'success' });
@@ -142,8 +144,18 @@ describe('SandboxPerfMonitor (beyond the spec)', () => {
 
   test('empty report is all zeros', () => {
     expect(new SandboxPerfMonitor(memoryOnly).getReport()).toEqual({
-      count: 0, meanMs: 0, minMs: 0, maxMs: 0, stddevMs: 0, p50Ms: 0, p90Ms: 0, p95Ms: 0, p99Ms: 0,
-      p95Exact: true, alertCount: 0, persistErrors: 0,
+      count: 0,
+      meanMs: 0,
+      minMs: 0,
+      maxMs: 0,
+      stddevMs: 0,
+      p50Ms: 0,
+      p90Ms: 0,
+      p95Ms: 0,
+      p99Ms: 0,
+      p95Exact: true,
+      alertCount: 0,
+      persistErrors: 0,
     });
   });
 

@@ -25,8 +25,15 @@ async function writeFixture(): Promise<void> {
   const db = new StateDatabase({ path: file, handleExit: false });
   for (let i = 0; i < 20; i++) {
     const durationMs = i + 1;
-    const record: SandboxPerfRecord = { sandboxId: `f-${i}`, startTime: T0 + i * 1000, durationMs, outcome: 'success', alertFired: durationMs > 15 };
-    if (i % 2 === 0) db.insert('sandbox_perf_records', record, { backend: 'docker', phases: { create: durationMs / 2, run: durationMs / 4 } });
+    const record: SandboxPerfRecord = {
+      sandboxId: `f-${i}`,
+      startTime: T0 + i * 1000,
+      durationMs,
+      outcome: 'success',
+      alertFired: durationMs > 15,
+    };
+    if (i % 2 === 0)
+      db.insert('sandbox_perf_records', record, { backend: 'docker', phases: { create: durationMs / 2, run: durationMs / 4 } });
     else db.insert('sandbox_perf_records', record, i % 3 === 0 ? { backend: 'none' } : undefined);
   }
   await db.close();
@@ -38,11 +45,38 @@ test('report over a hand-computed fixture (nearest rank: index ceil(q * n) - 1)'
   // 1..20: mean 10.5; p50 = 10th = 10; p95 = 19th = 19; p99 = 20th = 20; alerts 16..20.
   expect(reader.report()).toEqual({ count: 20, meanMs: 10.5, minMs: 1, maxMs: 20, alertCount: 5, p50Ms: 10, p95Ms: 19, p99Ms: 20 });
   // Since is inclusive: runs 11..20 (n = 10: p50 = 5th = 15, p95 = 10th = 20).
-  expect(reader.report({ since: T0 + 10_000 })).toEqual({ count: 10, meanMs: 15.5, minMs: 11, maxMs: 20, alertCount: 5, p50Ms: 15, p95Ms: 20, p99Ms: 20 });
+  expect(reader.report({ since: T0 + 10_000 })).toEqual({
+    count: 10,
+    meanMs: 15.5,
+    minMs: 11,
+    maxMs: 20,
+    alertCount: 5,
+    p50Ms: 15,
+    p95Ms: 20,
+    p99Ms: 20,
+  });
   // Until is exclusive: runs 1..5.
-  expect(reader.report({ until: T0 + 5000 })).toEqual({ count: 5, meanMs: 3, minMs: 1, maxMs: 5, alertCount: 0, p50Ms: 3, p95Ms: 5, p99Ms: 5 });
+  expect(reader.report({ until: T0 + 5000 })).toEqual({
+    count: 5,
+    meanMs: 3,
+    minMs: 1,
+    maxMs: 5,
+    alertCount: 0,
+    p50Ms: 3,
+    p95Ms: 5,
+    p99Ms: 5,
+  });
   // docker: the odd durations 1, 3, ..., 19 (n = 10): mean 10, p50 = 5th = 9, p95 = 10th = 19; alerts 17, 19.
-  expect(reader.report({ backend: 'docker' })).toEqual({ count: 10, meanMs: 10, minMs: 1, maxMs: 19, alertCount: 2, p50Ms: 9, p95Ms: 19, p99Ms: 19 });
+  expect(reader.report({ backend: 'docker' })).toEqual({
+    count: 10,
+    meanMs: 10,
+    minMs: 1,
+    maxMs: 19,
+    alertCount: 2,
+    p50Ms: 9,
+    p95Ms: 19,
+    p99Ms: 19,
+  });
   expect(reader.report({ backend: 'docker', since: T0 + 10_000, until: T0 + 14_000 })).toMatchObject({ count: 2, minMs: 11, maxMs: 13 });
   expect(reader.report({ backend: 'gvisor' })).toMatchObject({ count: 0, meanMs: 0, p95Ms: 0 });
   expect(reader.report({ since: T0 + 60_000 })).toMatchObject({ count: 0 });
@@ -57,7 +91,10 @@ test('byBackend, phases and histogram over the fixture', async () => {
     { backend: 'docker', count: 10, meanMs: 10, minMs: 1, maxMs: 19, alertCount: 2, p50Ms: 9, p95Ms: 19, p99Ms: 19 },
     { backend: 'none', count: 3, meanMs: 10, minMs: 4, maxMs: 16, alertCount: 1, p50Ms: 10, p95Ms: 16, p99Ms: 16 },
   ]);
-  expect(reader.byBackend({ until: T0 + 4000 }).map((r) => [r.backend, r.count])).toEqual([['docker', 2], ['none', 1]]);
+  expect(reader.byBackend({ until: T0 + 4000 }).map((r) => [r.backend, r.count])).toEqual([
+    ['docker', 2],
+    ['none', 1],
+  ]);
   // Phases of the docker runs: create = duration / 2, run = duration / 4.
   expect(reader.phases()).toEqual([
     { backend: 'docker', phase: 'create', count: 10, meanMs: 5, p95Ms: 9.5 },

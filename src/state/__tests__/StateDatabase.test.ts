@@ -29,7 +29,11 @@ test('writes records through a real file that a second connection reads back', a
   const db = new StateDatabase({ path: file, handleExit: false });
   const monitor = new SandboxPerfMonitor({ sink: db, alertThresholdMs: 1000 });
   const records: SandboxPerfRecord[] = [];
-  for (const [id, outcome] of [['sb-a', 'success'], ['sb-b', 'timeout'], ['sb-c', 'error']] as const) {
+  for (const [id, outcome] of [
+    ['sb-a', 'success'],
+    ['sb-b', 'timeout'],
+    ['sb-c', 'error'],
+  ] as const) {
     monitor.start(id);
     records.push(monitor.stop(id, { outcome }));
   }
@@ -64,7 +68,15 @@ test('details land in sandbox_run_details and sandbox_run_phases', async () => {
   monitor.start('x');
   monitor.stop('x', {
     outcome: 'error',
-    details: { backend: 'docker', phases: { create: 80, start: 600 }, exitCode: 3, signal: null, cpuMs: 12.5, peakMemoryBytes: 1024, error: 'boom' },
+    details: {
+      backend: 'docker',
+      phases: { create: 80, start: 600 },
+      exitCode: 3,
+      signal: null,
+      cpuMs: 12.5,
+      peakMemoryBytes: 1024,
+      error: 'boom',
+    },
   });
   await db.close();
   const reader = new Database(file, { readonly: true });
@@ -111,5 +123,7 @@ test('bad options and tables are rejected with the one message shape', () => {
   expect(() => new StateDatabase({ handleExit: 'yes' as unknown as boolean })).toThrow(/`handleExit` to be a boolean/);
   expect(() => new StateDatabase({ retention: { maxRows: 1.5 } })).toThrow(/`retention.maxRows`/);
   const db = new StateDatabase({ path: path.join(dir, 'x.db'), handleExit: false });
-  expect(() => db.insert('other' as 'sandbox_perf_records', {} as SandboxPerfRecord)).toThrow(/Expected `table` to be 'sandbox_perf_records'/);
+  expect(() => db.insert('other' as 'sandbox_perf_records', {} as SandboxPerfRecord)).toThrow(
+    /Expected `table` to be 'sandbox_perf_records'/,
+  );
 });

@@ -3,13 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { seedDatabase, SEED_T0 } from '../../dashboard/__tests__/support/seed';
-import {
-  readDashboardSummary,
-  readRunsAfter,
-  readMaxRunId,
-  readRunsOverTime,
-  ratioVs,
-} from '../dashboardQueries';
+import { readDashboardSummary, readRunsAfter, readMaxRunId, readRunsOverTime, ratioVs } from '../dashboardQueries';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
 
 let dir: string;
@@ -88,7 +82,10 @@ test('runs over time: contiguous bins of a round width, at most maxTimeBins', ()
 test('sinceMs restricts every part to later runs', () => {
   const summary = readDashboardSummary(db, { sinceMs: SEED_T0 + 40 * 60_000 });
   expect(summary.totals.runs).toBe(6);
-  expect(summary.backends.map((b) => [b.backend, b.count])).toEqual([['bubblewrap', 4], ['unknown', 2]]);
+  expect(summary.backends.map((b) => [b.backend, b.count])).toEqual([
+    ['bubblewrap', 4],
+    ['unknown', 2],
+  ]);
   expect(summary.backends[0]?.ratioVsNone).toBeNull();
 });
 
@@ -119,6 +116,12 @@ test('an empty file (no tables yet) gives an empty summary', () => {
 });
 
 test('ratioVs guards a zero baseline and single runs', () => {
-  expect(ratioVs({ meanMs: 5, stddevMs: 1, count: 3 }, { meanMs: 0, stddevMs: 0, count: 3 })).toEqual({ ratioVsNone: null, ratioError: null });
-  expect(ratioVs({ meanMs: 5, stddevMs: 0, count: 1 }, { meanMs: 2, stddevMs: 1, count: 3 })).toEqual({ ratioVsNone: 2.5, ratioError: null });
+  expect(ratioVs({ meanMs: 5, stddevMs: 1, count: 3 }, { meanMs: 0, stddevMs: 0, count: 3 })).toEqual({
+    ratioVsNone: null,
+    ratioError: null,
+  });
+  expect(ratioVs({ meanMs: 5, stddevMs: 0, count: 1 }, { meanMs: 2, stddevMs: 1, count: 3 })).toEqual({
+    ratioVsNone: 2.5,
+    ratioError: null,
+  });
 });

@@ -41,7 +41,9 @@ export function countRows(file: string): number {
 export function sandboxIds(file: string): string[] {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT sandbox_id FROM sandbox_perf_records ORDER BY id').all() as { sandbox_id: string }[]).map((r) => r.sandbox_id);
+    return (db.prepare('SELECT sandbox_id FROM sandbox_perf_records ORDER BY id').all() as { sandbox_id: string }[]).map(
+      (r) => r.sandbox_id,
+    );
   } finally {
     db.close();
   }

@@ -122,7 +122,9 @@ test('schema too new: a clear error in health and the log, the file left byte-id
   await until(() => db.health().failedWrites >= 3);
   const { lastError } = db.health();
   expect(lastError?.code).toBe('SANDBOX_PERF_SCHEMA_TOO_NEW');
-  expect(lastError?.message).toContain(`has schema version ${SCHEMA_VERSION + 7}, newer than this sandbox-perf understands (${SCHEMA_VERSION})`);
+  expect(lastError?.message).toContain(
+    `has schema version ${SCHEMA_VERSION + 7}, newer than this sandbox-perf understands (${SCHEMA_VERSION})`,
+  );
   expect(lastError?.message).toMatch(/left untouched/);
   expect(db.health()).toMatchObject({ queued: 30, written: 0, dropped: 0 });
   expect(linesAbout(logs.lines, file, 'SANDBOX_PERF_SCHEMA_TOO_NEW')).toHaveLength(1);

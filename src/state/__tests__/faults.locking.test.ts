@@ -27,7 +27,9 @@ afterEach(() => {
 });
 
 /** A database with the schema and a few rows, the writer thread started and idle. */
-async function warmDatabase(options: ConstructorParameters<typeof StateDatabase>[0]): Promise<{ db: StateDatabase; monitor: SandboxPerfMonitor }> {
+async function warmDatabase(
+  options: ConstructorParameters<typeof StateDatabase>[0],
+): Promise<{ db: StateDatabase; monitor: SandboxPerfMonitor }> {
   const db = new StateDatabase({ path: file, handleExit: false, ...options });
   const monitor = new SandboxPerfMonitor({ sink: db, alertThresholdMs: 60_000 });
   recordRuns(monitor, 10, 'warm');
@@ -76,7 +78,7 @@ test('maxQueue: past the bound the oldest rows are dropped and counted; the newe
   await db.close();
 });
 
-test('event-loop stall: while another connection holds the write lock for 2 s, the caller\'s max loop delay stays <= 20 ms', async () => {
+test("event-loop stall: while another connection holds the write lock for 2 s, the caller's max loop delay stays <= 20 ms", async () => {
   const { db, monitor } = await warmDatabase({});
   const other = holdWriteLock();
   const delay = monitorEventLoopDelay({ resolution: 1 });

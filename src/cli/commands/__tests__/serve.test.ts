@@ -70,7 +70,9 @@ describe('arguments', () => {
     try {
       const stream = io();
       await expect(serveCommand.run(['--port', String(port), '--db', file], stream)).resolves.toBe(1);
-      expect(stream.err()).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE: .*\\); choose another --port\\n$`));
+      expect(stream.err()).toMatch(
+        new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE: .*\\); choose another --port\\n$`),
+      );
     } finally {
       blocker.close();
     }
@@ -92,7 +94,9 @@ test('serve runs until SIGTERM: dashboard, summary and metrics from the history 
     const summary = (await (await fetch(`${base}api/summary`)).json()) as { path: string; summary: { totals: { runs: number } } };
     expect(summary.path).toBe(file);
     expect(summary.summary.totals.runs).toBe(46);
-    const since = (await (await fetch(`${base}api/summary?since=${SEED_T0 + 40 * 60_000}`)).json()) as { summary: { totals: { runs: number } } };
+    const since = (await (await fetch(`${base}api/summary?since=${SEED_T0 + 40 * 60_000}`)).json()) as {
+      summary: { totals: { runs: number } };
+    };
     expect(since.summary.totals.runs).toBe(6);
     const bad = await fetch(`${base}api/summary?since=yesterday`);
     expect(bad.status).toBe(400);
@@ -121,7 +125,11 @@ test('new runs written by another process show up at the next scrape, each count
     };
     expect(await total()).toBe(46);
     const writer = new StateDatabase({ path: copy, handleExit: false });
-    writer.insert('sandbox_perf_records', { sandboxId: 'late', startTime: Date.now(), durationMs: 42, outcome: 'success', alertFired: false }, { backend: 'none' });
+    writer.insert(
+      'sandbox_perf_records',
+      { sandboxId: 'late', startTime: Date.now(), durationMs: 42, outcome: 'success', alertFired: false },
+      { backend: 'none' },
+    );
     await writer.close();
     expect(await total()).toBe(47);
     expect(await total()).toBe(47);

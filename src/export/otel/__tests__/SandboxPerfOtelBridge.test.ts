@@ -42,7 +42,11 @@ test('records runs into the SDK: histogram in seconds, counters and active runs,
   try {
     const monitor = new SandboxPerfMonitor({ sink: false, alertThresholdMs: 100 });
     const bridge = new SandboxPerfOtelBridge({ meter: provider.getMeter('test'), monitor });
-    for (const [id, ms, backend] of [['a', 20, 'none'], ['b', 40, 'none'], ['c', 300, 'docker']] as const) {
+    for (const [id, ms, backend] of [
+      ['a', 20, 'none'],
+      ['b', 40, 'none'],
+      ['c', 300, 'docker'],
+    ] as const) {
       monitor.start(id);
       now += ms;
       monitor.stop(id, { outcome: 'success', details: { backend } });
@@ -62,7 +66,10 @@ test('records runs into the SDK: histogram in seconds, counters and active runs,
     expect(h.buckets.boundaries).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]);
 
     const runs = data.get(OTEL_INSTRUMENT_NAMES.runs);
-    expect(runs?.dataPoints.map((p) => [p.attributes['sandbox.backend'], p.value]).sort()).toEqual([['docker', 1], ['none', 2]]);
+    expect(runs?.dataPoints.map((p) => [p.attributes['sandbox.backend'], p.value]).sort()).toEqual([
+      ['docker', 1],
+      ['none', 2],
+    ]);
     const alerts = data.get(OTEL_INSTRUMENT_NAMES.overheadAlerts);
     expect(alerts?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([[{ 'sandbox.backend': 'docker' }, 1]]);
     const active = data.get(OTEL_INSTRUMENT_NAMES.activeRuns);
@@ -110,7 +117,8 @@ test('bad records are dropped with one log line and 10 000 backends stay bounded
     bridge.observe({ sandboxId: 'x', startTime: 0, durationMs: Number.POSITIVE_INFINITY, outcome: 'success', alertFired: false });
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/OpenTelemetry bridge.*Expected `record.durationMs` to be a finite number >= 0, got `Infinity` \(number\)/);
-    for (let i = 0; i < 10_000; i++) bridge.observe({ sandboxId: `s${i}`, startTime: 0, durationMs: 1, outcome: 'success', alertFired: false }, { backend: `b"${i}\n` });
+    for (let i = 0; i < 10_000; i++)
+      bridge.observe({ sandboxId: `s${i}`, startTime: 0, durationMs: 1, outcome: 'success', alertFired: false }, { backend: `b"${i}\n` });
     const runs = (await collect()).get('sandbox.runs');
     expect(runs?.dataPoints).toHaveLength(21);
     expect(runs?.dataPoints.find((p) => p.attributes['sandbox.backend'] === 'other')?.value).toBe(10_000 - 20);
@@ -134,6 +142,10 @@ test('a missing @opentelemetry/api peer dependency is a clear error, only when n
 });
 
 test('options are checked with the usual message shape', () => {
-  expect(() => new SandboxPerfOtelBridge({ meter: {} as never })).toThrow(/^Expected `meter` to be an OpenTelemetry Meter, got `\{\}` \(object\)$/);
-  expect(() => new SandboxPerfOtelBridge({ monitor: 3 as never })).toThrow(/^Expected `monitor` to be a SandboxPerfMonitor, got `3` \(number\)$/);
+  expect(() => new SandboxPerfOtelBridge({ meter: {} as never })).toThrow(
+    /^Expected `meter` to be an OpenTelemetry Meter, got `\{\}` \(object\)$/,
+  );
+  expect(() => new SandboxPerfOtelBridge({ monitor: 3 as never })).toThrow(
+    /^Expected `monitor` to be a SandboxPerfMonitor, got `3` \(number\)$/,
+  );
 });

@@ -9,7 +9,12 @@ import { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES } from '../SandboxPerfCol
 import { createMetricsHandler } from '../metricsHandler';
 import { checkMetrics, promtoolMissing } from '../../__tests__/support/tools';
 
-function record(durationMs: number, outcome: SandboxPerfRecord['outcome'] = 'success', alertFired = false, sandboxId = 'sb'): SandboxPerfRecord {
+function record(
+  durationMs: number,
+  outcome: SandboxPerfRecord['outcome'] = 'success',
+  alertFired = false,
+  sandboxId = 'sb',
+): SandboxPerfRecord {
   return { sandboxId, startTime: 1_700_000_000_000, durationMs, outcome, alertFired };
 }
 
@@ -127,9 +132,13 @@ test('bad records are dropped and logged once, never thrown into stop()', async 
 
 test('options are checked early with the usual message shape', () => {
   expect(() => new SandboxPerfCollector({ buckets: [1, 0.5] })).toThrow(/^Expected `buckets` to be a non-empty, strictly increasing array/);
-  expect(() => new SandboxPerfCollector({ registry: {} as never })).toThrow(/^Expected `registry` to be a prom-client Registry, got `\{\}` \(object\)$/);
+  expect(() => new SandboxPerfCollector({ registry: {} as never })).toThrow(
+    /^Expected `registry` to be a prom-client Registry, got `\{\}` \(object\)$/,
+  );
   expect(() => new SandboxPerfCollector({ monitor: {} as never })).toThrow(/^Expected `monitor` to be a SandboxPerfMonitor/);
-  expect(() => new SandboxPerfCollector({ persistence: {} as never })).toThrow(/^Expected `persistence` to be an object with a health\(\) method/);
+  expect(() => new SandboxPerfCollector({ persistence: {} as never })).toThrow(
+    /^Expected `persistence` to be an object with a health\(\) method/,
+  );
   expect(() => new SandboxPerfCollector({ maxBackends: 1.5 })).toThrow(/^Expected `maxBackends` to be a finite integer/);
 });
 
@@ -137,9 +146,11 @@ test('the request handler serves the exposition in your own server', async () =>
   const collector = new SandboxPerfCollector();
   collector.observe(record(10), { backend: 'none' });
   let scrapes = 0;
-  const handler = createMetricsHandler(collector, { beforeScrape: () => {
+  const handler = createMetricsHandler(collector, {
+    beforeScrape: () => {
       scrapes++;
-    } });
+    },
+  });
   const server = http.createServer((req, res) => (req.url === '/metrics' ? handler(req, res) : res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -199,7 +210,10 @@ describe('bad input: quotes, backslashes, newlines and 10 000 backend names', ()
 describeWhen('promtool on a full exposition', promtoolMissing, 'apt-get install prometheus', () => {
   test('every metric the collector can register passes promtool check metrics', async () => {
     const monitor = new SandboxPerfMonitor({ sink: false });
-    const collector = new SandboxPerfCollector({ monitor, persistence: { health: () => ({ queued: 0, written: 1, dropped: 0, failedWrites: 0 }) } });
+    const collector = new SandboxPerfCollector({
+      monitor,
+      persistence: { health: () => ({ queued: 0, written: 1, dropped: 0, failedWrites: 0 }) },
+    });
     monitor.start('x');
     monitor.stop('x', { outcome: 'success', details: { backend: 'none' } });
     const text = await collector.metrics();
