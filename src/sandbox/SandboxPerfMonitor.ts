@@ -1,6 +1,7 @@
 // [5_SECURITY_DESIGN-REQ-SEC-RSK-901]
 import { EventEmitter } from 'node:events';
 import { RunningSummary } from '../stats/RunningSummary';
+import { ActiveRuns } from './ActiveRuns';
 import { StateDatabase } from '../state/StateDatabase';
 import { assertNumberInRange, assertOneOf, assertPlainObject, assertSandboxId, describeValue } from '../validation';
 import { logOnce } from '../log';
@@ -63,7 +64,7 @@ export class SandboxRunStateError extends Error {
  */
 export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   /** sandboxId → monotonic start (performance.now()). */
-  private activeRecords = new Map<string, number>();
+  private readonly activeRecords = new ActiveRuns();
   private readonly summary: RunningSummary;
   private readonly alertThresholdMs: number;
   private readonly sink: RecordSink | false;
@@ -112,28 +113,30 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
 
   start(sandboxId: string): void {
     assertSandboxId(sandboxId);
-    if (this.activeRecords.has(sandboxId)) {
+    if (!this.activeRecords.begin(sandboxId, performance.now())) {
       throw new SandboxRunStateError(
         `Sandbox ${JSON.stringify(sandboxId)} is already running: stop it before starting it again`,
         sandboxId,
       );
     }
-    this.activeRecords.set(sandboxId, performance.now());
   }
 
   stop(sandboxId: string, meta: StopMeta): SandboxPerfRecord {
-    const t0 = this.activeRecords.get(sandboxId);
+    // JavaScript callers can pass anything: meta and outcome are checked as unknown values. A bad meta
+    // leaves the run running (so the caller can stop it properly), hence startOf() rather than end().
+    const outcome: unknown = (meta as unknown) !== null && typeof meta === 'object' ? meta.outcome : undefined;
+    const valid = outcome === 'success' || outcome === 'timeout' || outcome === 'error';
+    const t0 = valid ? this.activeRecords.end(sandboxId) : this.activeRecords.startOf(sandboxId);
     if (t0 === undefined) {
       assertSandboxId(sandboxId);
       throw new SandboxRunStateError(`Sandbox ${JSON.stringify(sandboxId)} is not running: call start() first`, sandboxId);
     }
-    // JavaScript callers can pass anything: meta and outcome are checked as unknown values.
-    if ((meta as unknown) === null || typeof meta !== 'object') assertPlainObject('meta', meta);
-    const outcome: unknown = meta.outcome;
-    if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') assertOneOf('outcome', outcome, OUTCOMES);
+    if (!valid) {
+      assertPlainObject('meta', meta);
+      assertOneOf('outcome', outcome, OUTCOMES);
+    }
     const t1 = performance.now();
     const durationMs = t1 - t0;
-    this.activeRecords.delete(sandboxId);
     // Re-anchor when a second has passed or the clock went backwards (fake timers installed).
     if (t1 - this.wallOffsetAt > 1000 || t1 < this.wallOffsetAt) {
       this.wallOffset = Date.now() - t1;
@@ -170,7 +173,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   getActiveRuns(): ActiveRun[] {
     const now = performance.now();
     const wall = Date.now();
-    return Array.from(this.activeRecords, ([sandboxId, t0]) => ({ sandboxId, startTime: Math.round(wall - (now - t0)) }));
+    return Array.from(this.activeRecords.entries(), ([sandboxId, t0]) => ({ sandboxId, startTime: Math.round(wall - (now - t0)) }));
   }
 
   /** Statistics over every run stopped so far (a fresh object each call). */
