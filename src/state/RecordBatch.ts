@@ -1,8 +1,8 @@
-import type { SandboxOutcome, SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
+import type { SandboxOutcome, SandboxRunDetails } from '../sandbox/types';
 
 /**
- * Records in columnar form, the shape that crosses to the writer thread: typed arrays are
- * transferred rather than cloned, so handing 1 000 records over costs one string array copy.
+ * Records in columnar form: how RecordQueue keeps them and the shape that crosses to the writer
+ * thread (typed arrays clone as one copy each; the batch stays here until written, for a retry).
  */
 export interface RecordBatch {
   sandboxIds: string[];
@@ -15,35 +15,8 @@ export interface RecordBatch {
 }
 
 export const OUTCOME_CODES: readonly SandboxOutcome[] = ['success', 'timeout', 'error'];
-const ALERT_BIT = 4;
-
-export interface QueuedRecord {
-  record: SandboxPerfRecord;
-  details: SandboxRunDetails | undefined;
-}
-
-export function toBatch(items: readonly QueuedRecord[]): RecordBatch {
-  const n = items.length;
-  const batch: RecordBatch = {
-    sandboxIds: new Array<string>(n),
-    startTimes: new Float64Array(n),
-    durations: new Float64Array(n),
-    flags: new Uint8Array(n),
-    details: null,
-  };
-  for (let i = 0; i < n; i++) {
-    const { record, details } = items[i] as QueuedRecord;
-    batch.sandboxIds[i] = record.sandboxId;
-    batch.startTimes[i] = record.startTime;
-    batch.durations[i] = record.durationMs;
-    batch.flags[i] = OUTCOME_CODES.indexOf(record.outcome) | (record.alertFired ? ALERT_BIT : 0);
-    if (details !== undefined) {
-      batch.details ??= new Array<SandboxRunDetails | null>(n).fill(null);
-      batch.details[i] = details;
-    }
-  }
-  return batch;
-}
+/** Set in `flags` when the run fired an alert. */
+export const ALERT_BIT = 4;
 
 export function batchLength(batch: RecordBatch): number {
   return batch.sandboxIds.length;

@@ -4,7 +4,7 @@ import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
 import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
 import { errorCode, errorMessage, log } from '../log';
 import { RecordQueue } from './RecordQueue';
-import { toBatch, type QueuedRecord } from './RecordBatch';
+import type { RecordBatch } from './RecordBatch';
 import { SqliteStore, type Retention } from './SqliteStore';
 import { spawnWriter } from './writerSpawn';
 import type { FromWriter, ToWriter } from './writerProtocol';
@@ -134,7 +134,7 @@ export class StateDatabase {
   private readonly settings: Settings;
   private readonly queue = new RecordQueue();
   private worker: Worker | undefined;
-  private inFlight: QueuedRecord[] | undefined;
+  private inFlight: RecordBatch | undefined;
   private batchId = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -162,7 +162,7 @@ export class StateDatabase {
       throw new TypeError(expectation('table', "'sandbox_perf_records'", table));
     }
     if (this.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);
-    this.queue.push({ record, details });
+    this.queue.push(record, details);
     this.enqueued++;
     const queued = this.queue.length;
     if (queued > this.settings.maxQueue) this.dropOverflow();
@@ -224,7 +224,7 @@ export class StateDatabase {
   health(): PersistenceHealth {
     return {
       path: this.path,
-      queued: this.queue.length + (this.inFlight?.length ?? 0),
+      queued: this.queue.length + (this.inFlight?.sandboxIds.length ?? 0),
       ...this.stats,
       lastError: this.lastError,
       state: this.closed ? 'closed' : this.retryTimer ? 'retrying' : this.inFlight ? 'writing' : 'idle',
@@ -247,12 +247,14 @@ export class StateDatabase {
   /** Last chance at process exit: writes what is still queued on this thread, synchronously. */
   writeRemainingSync(): void {
     if (this.queue.length === 0 || this.closed) return;
-    const items = this.queue.drain();
+    const batch = this.queue.drain();
     const store = new SqliteStore(this.path, { busyTimeoutMs: Math.min(this.settings.busyTimeoutMs, 1000) });
     try {
-      this.stats.written += store.write(toBatch(items));
+      this.stats.written += store.write(batch);
     } catch (error) {
-      log(`sandbox-perf: lost ${items.length} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
+      log(
+        `sandbox-perf: lost ${batch.sandboxIds.length} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`,
+      );
     } finally {
       store.close();
     }
@@ -305,16 +307,12 @@ export class StateDatabase {
     }
     // Under a backlog, bigger transactions: each one rewrites the duration index's pages it
     // touches, so 20 000 rows cost little more than 1 000 (measured: 58 000 → 134 000 rows/s).
-    const items = this.queue.take(Math.min(this.queue.length, this.settings.batchSize * BACKLOG_BATCH_FACTOR));
-    this.inFlight = items;
-    const batch = toBatch(items);
+    const batch = this.queue.take(this.settings.batchSize * BACKLOG_BATCH_FACTOR);
+    this.inFlight = batch;
     // Keep the process alive while a batch is being written, so that exit waits for it.
     this.worker?.ref();
-    this.post({ type: 'write', id: ++this.batchId, batch }, [
-      batch.startTimes.buffer as ArrayBuffer,
-      batch.durations.buffer as ArrayBuffer,
-      batch.flags.buffer as ArrayBuffer,
-    ]);
+    // Cloned, not transferred: the batch stays here until the writer confirms it, for a retry.
+    this.post({ type: 'write', id: ++this.batchId, batch });
   }
 
   private post(message: ToWriter, transfer: ArrayBuffer[] = []): void {
@@ -365,10 +363,10 @@ export class StateDatabase {
   }
 
   private onFailed(code: string, text: string): void {
-    const items = this.inFlight ?? [];
+    const batch = this.inFlight;
     this.inFlight = undefined;
     this.worker?.unref();
-    this.queue.unshift(items);
+    if (batch) this.queue.unshift(batch);
     if (this.queue.length > this.settings.maxQueue) this.dropOverflow();
     this.stats.failedWrites++;
     this.failures++;
