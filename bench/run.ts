@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startStopBench } from './startStop';
+import { activeRunsBench } from './activeRuns';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import {
@@ -31,7 +32,7 @@ export interface CompareFigures {
   markdown?: string;
 }
 
-const SCENARIOS = ['startStop', 'getReport', 'memory', 'persistence', 'compare'] as const;
+const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 function numberField(value: unknown, field: string): number | undefined {
@@ -106,6 +107,7 @@ async function compareScenario(): Promise<ScenarioResult> {
 
 const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   startStop: startStopBench,
+  activeRuns: activeRunsBench,
   getReport: getReportBench,
   memory: memoryBench,
   persistence: persistenceScenario,
