@@ -14,11 +14,15 @@ export function findExecutable(name: string, pathVar: string, cwd: string): stri
         .filter(Boolean)
         .map((dir) => path.join(dir, name));
   for (const file of candidates) {
+    // Runs inside the timed run, and most PATH directories do not hold the program: a miss must not
+    // throw (with an exception per miss, this lookup took 0.10 ms of each `compare` run here; now 0.06).
     try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
+      if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      }
     } catch {
-      // Not here; try the next directory.
+      // Not executable, or a PATH entry that is not a directory: try the next one.
     }
   }
   return null;
