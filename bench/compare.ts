@@ -20,6 +20,20 @@ const RUNS = 20;
 const ROUNDS = 3;
 const COMMAND = ['node', '-e', '0'];
 
+/**
+ * Where the difference comes from, measured apart (perf tracepoints and hrtime marks, 16 rounds of 20
+ * runs; method and table in docs/runners.md). Static: this scenario only measures the total.
+ */
+const WHY_SLOWER = [
+  'Both time each run from before the fork to the reaped exit; nothing is subtracted. The gap is what `child_process`',
+  'costs in Node, measured per run in [runners.md](runners.md#timing-a-run-against-hyperfine): libuv `fork()`s the',
+  'whole ~70 MB CLI process where hyperfine uses `posix_spawn` (vfork: +0.6-0.7 ms); the output is captured through',
+  'pipes, whose EOF wakes the CLI before the exit is signalled (+0.4 ms to reap); the work of the runner and of Node',
+  'before the fork and after the exit counts (+0.6-0.7 ms); and the work of the CLI while the command starts (the writer',
+  'thread of the history starts during the second run) competes for the 2 cores (-0.3 to +1.5 ms, with the load of',
+  'other jobs). The fixed part alone is 7.5-9 % of a 21 ms run, above the 5 % target.',
+].join('\n');
+
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -91,6 +105,8 @@ export async function compareBench(): Promise<CompareBenchFigures> {
   const markdown = [
     `\`sandbox-perf compare --sandbox none --runs ${RUNS} -- ${COMMAND.join(' ')}\` against \`hyperfine -N --runs ${RUNS} '${COMMAND.join(' ')}'\`` +
       `, ${ROUNDS} alternating rounds, the same minimal environment for both.`,
+    '',
+    WHY_SLOWER,
     '',
     '| round | sandbox-perf median [ms] | hyperfine median [ms] |',
     '|---:|---:|---:|',
