@@ -51,6 +51,11 @@ export class SqliteStore {
     private readonly options: StoreOptions,
   ) {}
 
+  /** Opens (creating and migrating) the file now rather than at the first write. */
+  connect(): void {
+    this.ensureOpen();
+  }
+
   /** Writes every row of the batch in one transaction; returns the number written. */
   write(batch: RecordBatch): number {
     this.ensureOpen();

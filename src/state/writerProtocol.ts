@@ -2,9 +2,11 @@ import type { RecordBatch } from './RecordBatch';
 import type { Retention, StoreEvent } from './SqliteStore';
 
 /** Messages between StateDatabase (main thread) and its writer thread. */
-export type ToWriter = { type: 'write'; id: number; batch: RecordBatch } | { type: 'prune'; retention: Retention } | { type: 'close' };
+export type ToWriter =
+  { type: 'open' } | { type: 'write'; id: number; batch: RecordBatch } | { type: 'prune'; retention: Retention } | { type: 'close' };
 
 export type FromWriter =
+  | { type: 'opened' }
   | { type: 'written'; id: number; count: number }
   | { type: 'failed'; id: number; code: string; message: string }
   | { type: 'event'; event: StoreEvent }

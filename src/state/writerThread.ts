@@ -18,6 +18,15 @@ const store = new SqliteStore(data.file, {
 
 port.on('message', (message: ToWriter) => {
   switch (message.type) {
+    case 'open':
+      try {
+        store.connect();
+      } catch {
+        // Reported by the first write, through the same fault path as any other failure.
+        store.close();
+      }
+      post({ type: 'opened' });
+      break;
     case 'write':
       try {
         post({ type: 'written', id: message.id, count: store.write(message.batch) });

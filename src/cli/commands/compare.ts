@@ -70,6 +70,8 @@ Options:
     const { db, monitor } = openRecording(dbPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined);
     const bar = progressBar(io, runs * backends.length);
     try {
+      // The writer thread starts now rather than during the second timed run.
+      await db.open();
       const result = await compareBackends({
         backends,
         command,

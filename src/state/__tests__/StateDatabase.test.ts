@@ -127,3 +127,42 @@ test('bad options and tables are rejected with the one message shape', () => {
     /Expected `table` to be 'sandbox_perf_records'/,
   );
 });
+
+describe('open()', () => {
+  test('starts the writer and creates the migrated file before any record', async () => {
+    const file = path.join(dir, 'early', 'state.db');
+    const db = new StateDatabase({ path: file, handleExit: false });
+    expect(fs.existsSync(file)).toBe(false);
+    await db.open();
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(check.prepare('SELECT count(*) AS n FROM sandbox_perf_records').get()).toEqual({ n: 0 });
+    } finally {
+      check.close();
+    }
+    await db.open();
+    db.insert('sandbox_perf_records', {
+      sandboxId: 'after-open',
+      startTime: Date.now(),
+      durationMs: 3,
+      outcome: 'success',
+      alertFired: false,
+    });
+    await db.close();
+    expect(readRows(file).map((row) => row.sandbox_id)).toEqual(['after-open']);
+    await expect(db.open()).rejects.toThrow(/is closed/);
+  });
+
+  test('resolves when the file cannot be opened; the first write reports it and the row stays queued', async () => {
+    const blocker = path.join(dir, 'a-file');
+    fs.writeFileSync(blocker, 'not a folder');
+    const db = new StateDatabase({ path: path.join(blocker, 'state.db'), handleExit: false, retryBaseMs: 50 });
+    await db.open();
+    db.insert('sandbox_perf_records', { sandboxId: 'kept', startTime: Date.now(), durationMs: 1, outcome: 'success', alertFired: false });
+    await db.flush({ timeoutMs: 300 });
+    expect(db.health()).toMatchObject({ queued: 1, written: 0 });
+    expect(db.health().lastError).not.toBeNull();
+    await db.close({ timeoutMs: 100 });
+  });
+});
