@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startStopBench } from './startStop';
 import { activeRunsBench } from './activeRuns';
+import { persistenceBench } from './persistence';
+import { compareBench } from './compare';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import {
@@ -15,83 +17,30 @@ import {
   type Target,
 } from './harness';
 
-/** What bench/persistence.ts's `persistenceBench()` resolves to (the persistence issue's figures). */
-export interface PersistenceFigures {
-  rowsPerSecond: number;
-  stopAddedNsMedian: number;
-  loopDelayP99Ms: number;
-  /** Tables and notes for docs/benchmarks.md. */
-  markdown?: string;
-}
-
-/** What bench/compare.ts's `compareBench()` resolves to (the CLI issue's figure). */
-export interface CompareFigures {
-  sandboxPerfMedianMs: number;
-  /** null when hyperfine is not installed. */
-  hyperfineMedianMs: number | null;
-  markdown?: string;
-}
-
 const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
-function numberField(value: unknown, field: string): number | undefined {
-  const v = (value as Record<string, unknown> | null)?.[field];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function markdownField(value: unknown): string {
-  const v = (value as Record<string, unknown> | null)?.markdown;
-  return typeof v === 'string' ? v : '';
-}
-
-/**
- * Loads an optional scenario written by another engineer. A path held in a variable keeps tsc from
- * resolving it, so the suite builds and runs whether or not the file exists yet.
- */
-async function loadOptional(file: string, exportName: string): Promise<(() => Promise<unknown>) | string> {
-  const compiled = path.join(__dirname, `${file}.js`);
-  if (!fs.existsSync(compiled)) return `bench/${file}.ts is not there yet: skipped`;
-  const specifier = `./${file}`;
-  const mod = (await import(specifier)) as Record<string, unknown>;
-  const fn = mod[exportName];
-  if (typeof fn !== 'function') return `bench/${file}.ts does not export ${exportName}(): skipped`;
-  return fn as () => Promise<unknown>;
-}
-
 async function persistenceScenario(): Promise<ScenarioResult> {
-  const loaded = await loadOptional('persistence', 'persistenceBench');
-  const note = typeof loaded === 'string' ? loaded : undefined;
-  const figures = typeof loaded === 'string' ? undefined : await loaded();
-  const missing = (field: string): string => note ?? `persistenceBench() returned no finite \`${field}\``;
-  const target = (name: string, field: keyof PersistenceFigures, op: Target['op'], limit: number, unit: string): Target => {
-    const value = numberField(figures, field);
-    return { name, value, op, limit, unit, ...(value === undefined ? { note: missing(field) } : {}) };
-  };
+  const figures = await persistenceBench();
   return {
     title: 'Persistence',
-    markdown: note ?? markdownField(figures),
+    markdown: figures.markdown,
     targets: [
-      target('persistence throughput, 1 000 000 records', 'rowsPerSecond', '>=', 200_000, 'rows/s'),
-      target('ns that persistence adds to stop() (median)', 'stopAddedNsMedian', '<=', 50, 'ns'),
-      target('p99 event-loop delay while persisting', 'loopDelayP99Ms', '<=', 5, 'ms'),
+      { name: 'persistence throughput, 1 000 000 records', value: figures.rowsPerSecond, op: '>=', limit: 200_000, unit: 'rows/s' },
+      { name: 'ns that persistence adds to stop() (median)', value: figures.stopAddedNsMedian, op: '<=', limit: 50, unit: 'ns' },
+      { name: 'p99 event-loop delay while persisting', value: figures.loopDelayP99Ms, op: '<=', limit: 5, unit: 'ms' },
     ],
   };
 }
 
 async function compareScenario(): Promise<ScenarioResult> {
-  const loaded = await loadOptional('compare', 'compareBench');
-  const note = typeof loaded === 'string' ? loaded : undefined;
-  const figures = typeof loaded === 'string' ? undefined : await loaded();
-  const ours = numberField(figures, 'sandboxPerfMedianMs');
-  const theirs = numberField(figures, 'hyperfineMedianMs');
-  const value = ours !== undefined && theirs !== undefined && theirs > 0 ? (Math.abs(ours - theirs) / theirs) * 100 : undefined;
-  const why =
-    note ??
-    (theirs === undefined ? 'no hyperfine median (is hyperfine installed?)' : 'compareBench() returned no finite `sandboxPerfMedianMs`');
+  const figures = await compareBench();
+  const ours = figures.sandboxPerfMedianMs;
+  const theirs = figures.hyperfineMedianMs;
+  const value = theirs !== null && theirs > 0 ? (Math.abs(ours - theirs) / theirs) * 100 : undefined;
   return {
     title: 'compare against hyperfine',
-    markdown: note ?? markdownField(figures),
+    markdown: figures.markdown,
     targets: [
       {
         name: '`compare` median vs hyperfine median, absolute difference',
@@ -99,7 +48,7 @@ async function compareScenario(): Promise<ScenarioResult> {
         op: '<=',
         limit: 5,
         unit: '%',
-        ...(value === undefined ? { note: why } : {}),
+        ...(value === undefined ? { note: 'hyperfine is not installed (apt-get install hyperfine)' } : {}),
       },
     ],
   };
