@@ -145,21 +145,26 @@ export class SqliteStore {
     const insertRecord = db.prepare(
       'INSERT INTO sandbox_perf_records (sandbox_id, start_time, duration_ms, outcome, alert_fired, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // start_time, duration_ms, alert_fired and backend are copies (migration 4): the per-backend reports need no join.
     const insertDetails = db.prepare(
-      'INSERT INTO sandbox_run_details (record_id, backend, exit_code, signal, cpu_ms, peak_memory_bytes, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sandbox_run_details (record_id, backend, exit_code, signal, cpu_ms, peak_memory_bytes, error, start_time, duration_ms, alert_fired) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    const insertPhase = db.prepare('INSERT INTO sandbox_run_phases (record_id, phase, duration_ms) VALUES (?, ?, ?)');
+    const insertPhase = db.prepare(
+      'INSERT INTO sandbox_run_phases (record_id, phase, duration_ms, backend, start_time) VALUES (?, ?, ?, ?, ?)',
+    );
     this.writeAll = db.transaction((batch: RecordBatch) => {
       const n = batchLength(batch);
       for (let i = 0; i < n; i++) {
         const startTime = batch.startTimes[i] as number;
         const durationMs = batch.durations[i] as number;
+        const alert = alertAt(batch, i) ? 1 : 0;
         const info = insertRecord.run(
           batch.sandboxIds[i],
           startTime,
           durationMs,
           outcomeAt(batch, i),
-          alertAt(batch, i) ? 1 : 0,
+          alert,
           new Date(startTime + durationMs).toISOString(),
         );
         const details = batch.details?.[i];
@@ -173,8 +178,13 @@ export class SqliteStore {
             details.cpuMs ?? null,
             details.peakMemoryBytes ?? null,
             details.error ?? null,
+            startTime,
+            durationMs,
+            alert,
           );
-          if (details.phases) for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms);
+          if (details.phases) {
+            for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);
+          }
         }
       }
     });

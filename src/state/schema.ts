@@ -38,6 +38,55 @@ export const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
   // 3: alert counts for a window without reading every row (the history reader's alertCount).
   `CREATE INDEX IF NOT EXISTS sandbox_perf_records_alerts ON sandbox_perf_records (start_time) WHERE alert_fired = 1;`,
+  // 4: per-backend and per-phase reports from covering indexes, without a join. The spec's table
+  // keeps its columns; the details and phases tables get copies of what those reports filter and
+  // sort on, backfilled here (rows whose run no longer exists are dropped), and kept in step by
+  // the writer and by triggers if a run is edited by hand. Rebuilt rather than altered, so that
+  // the copies are NOT NULL: a row that lacks them fails loudly instead of reading as no run.
+  `CREATE TABLE sandbox_run_details_v4 (
+     record_id INTEGER PRIMARY KEY REFERENCES sandbox_perf_records (id) ON DELETE CASCADE,
+     backend TEXT NOT NULL,
+     exit_code INTEGER,
+     signal TEXT,
+     cpu_ms REAL,
+     peak_memory_bytes INTEGER,
+     error TEXT,
+     start_time INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     alert_fired INTEGER NOT NULL
+   );
+   INSERT INTO sandbox_run_details_v4
+     SELECT d.record_id, d.backend, d.exit_code, d.signal, d.cpu_ms, d.peak_memory_bytes, d.error, r.start_time, r.duration_ms, r.alert_fired
+       FROM sandbox_run_details d JOIN sandbox_perf_records r ON r.id = d.record_id;
+   DROP TABLE sandbox_run_details;
+   ALTER TABLE sandbox_run_details_v4 RENAME TO sandbox_run_details;
+   CREATE INDEX sandbox_run_details_backend_time ON sandbox_run_details (backend, start_time, duration_ms);
+   CREATE INDEX sandbox_run_details_backend_duration ON sandbox_run_details (backend, duration_ms, start_time);
+   CREATE INDEX sandbox_run_details_alerts ON sandbox_run_details (backend, start_time) WHERE alert_fired = 1;
+   CREATE TABLE sandbox_run_phases_v4 (
+     record_id INTEGER NOT NULL REFERENCES sandbox_perf_records (id) ON DELETE CASCADE,
+     phase TEXT NOT NULL,
+     duration_ms REAL NOT NULL,
+     backend TEXT NOT NULL,
+     start_time INTEGER NOT NULL,
+     PRIMARY KEY (record_id, phase)
+   ) WITHOUT ROWID;
+   INSERT INTO sandbox_run_phases_v4
+     SELECT p.record_id, p.phase, p.duration_ms, d.backend, d.start_time
+       FROM sandbox_run_phases p JOIN sandbox_run_details d ON d.record_id = p.record_id;
+   DROP TABLE sandbox_run_phases;
+   ALTER TABLE sandbox_run_phases_v4 RENAME TO sandbox_run_phases;
+   CREATE INDEX sandbox_run_phases_backend_duration ON sandbox_run_phases (backend, phase, duration_ms, start_time);
+   CREATE TRIGGER sandbox_perf_records_copies AFTER UPDATE OF start_time, duration_ms, alert_fired ON sandbox_perf_records
+   BEGIN
+     UPDATE sandbox_run_details SET start_time = NEW.start_time, duration_ms = NEW.duration_ms, alert_fired = NEW.alert_fired
+      WHERE record_id = NEW.id;
+     UPDATE sandbox_run_phases SET start_time = NEW.start_time WHERE record_id = NEW.id;
+   END;
+   CREATE TRIGGER sandbox_run_details_copies AFTER UPDATE OF backend ON sandbox_run_details
+   BEGIN
+     UPDATE sandbox_run_phases SET backend = NEW.backend WHERE record_id = NEW.record_id;
+   END;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -63,6 +112,10 @@ export function migrate(db: Database.Database, path: string): number {
   if (current > SCHEMA_VERSION) throw new SchemaTooNewError(path, current);
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
+      // Read again under the write lock: another process may have migrated the file since.
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now > SCHEMA_VERSION) throw new SchemaTooNewError(path, now);
+      if (now > v) return;
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();

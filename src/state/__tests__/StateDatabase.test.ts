@@ -80,12 +80,14 @@ test('details land in sandbox_run_details and sandbox_run_phases', async () => {
   });
   await db.close();
   const reader = new Database(file, { readonly: true });
+  const run = reader.prepare('SELECT start_time, duration_ms, alert_fired FROM sandbox_perf_records').get() as Record<string, number>;
+  // start_time, duration_ms, alert_fired (and backend in the phases) are copies of the run's (migration 4).
   expect(reader.prepare('SELECT * FROM sandbox_run_details').all()).toEqual([
-    { record_id: 1, backend: 'docker', exit_code: 3, signal: null, cpu_ms: 12.5, peak_memory_bytes: 1024, error: 'boom' },
+    { record_id: 1, backend: 'docker', exit_code: 3, signal: null, cpu_ms: 12.5, peak_memory_bytes: 1024, error: 'boom', ...run },
   ]);
-  expect(reader.prepare('SELECT phase, duration_ms FROM sandbox_run_phases ORDER BY phase').all()).toEqual([
-    { phase: 'create', duration_ms: 80 },
-    { phase: 'start', duration_ms: 600 },
+  expect(reader.prepare('SELECT * FROM sandbox_run_phases ORDER BY phase').all()).toEqual([
+    { record_id: 1, phase: 'create', duration_ms: 80, backend: 'docker', start_time: run.start_time },
+    { record_id: 1, phase: 'start', duration_ms: 600, backend: 'docker', start_time: run.start_time },
   ]);
   reader.close();
 });
