@@ -4,6 +4,19 @@ import Database from 'better-sqlite3';
 import { nearestRankIndex } from '../stats/percentile';
 import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
 import { assertReadableVersion } from './schema';
+import {
+  backendSource,
+  COPIES_VERSION,
+  distinctValues,
+  durationAtRank,
+  phaseSource,
+  recordsSource,
+  timeConditions,
+  timeParams,
+  whereOf,
+  type Get,
+  type Source,
+} from './historySources';
 
 /** Which runs a history query covers. */
 export interface HistoryWindow {
@@ -49,36 +62,6 @@ export interface HistogramBucket {
 
 const EMPTY: HistoryReport = { count: 0, meanMs: 0, minMs: 0, maxMs: 0, alertCount: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
 const MAX_BUCKETS = 1000;
-/** Relative costs of the percentile plans (measured on 1 million rows): sorting a row, visiting an index entry with a join lookup. */
-const SORT_COST = 4;
-const JOIN_VISIT_COST = 5;
-/** From this schema version, details and phases hold copies of the run's time, duration, alert and backend (migration 4). */
-const COPIES_VERSION = 4;
-
-/**
- * Where a query reads its runs (aliased r, with columns start_time, duration_ms, alert_fired) and
- * how a percentile reaches them.
- */
-interface Source {
-  /** FROM clause of the aggregates: the planner's choice. */
-  from: string;
-  /** FROM clause walking an index in duration order: `ORDER BY duration_ms LIMIT 1 OFFSET k` without a sort. */
-  walk: string;
-  /** Reading only the window's rows and sorting them instead; absent where no index does better than the walk. */
-  sort?: {
-    from: string;
-    /** Cost of visiting an entry of the walked index: 1 when it covers the query, more with a join lookup. */
-    visitCost: number;
-    /** Entries of the walked index range, given the window's count: the walk visits about (offset + 1) × range / count. */
-    walkRange: (count: number) => number;
-  };
-  /** `WHERE ...` or '' */
-  where: string;
-  params: (number | string)[];
-  /** Count, sum, min, max and alerts in one pass (with a join); otherwise min and max are index steps and alerts come from a partial index. */
-  onePass: boolean;
-}
-
 /**
  * Read-only queries over the persisted runs: the monitor's report for a time window (and a
  * backend), per backend, per phase, and a duration histogram. Everything is computed in SQL with
@@ -96,6 +79,7 @@ export class HistoryReader {
   /** PRAGMA user_version, read again by every query: a writer may migrate the file while it is open. */
   private version = 0;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly getRow: Get = (sql, params) => this.get(sql, params);
 
   constructor(file: string) {
     if (typeof file !== 'string' || file.length === 0) throw new TypeError(expectation('path', 'a non-empty file path', file));
@@ -106,8 +90,9 @@ export class HistoryReader {
   report(window: HistoryWindow = {}): HistoryReport {
     const source = this.source(window);
     if (!source) return { ...EMPTY };
-    const rank = (count: number, q: number): number => this.durationAtRank(source, count, nearestRankIndex(q, count));
-    if (source.onePass) {
+    const rank = (count: number, q: number): number => durationAtRank(this.getRow, source, count, nearestRankIndex(q, count));
+    if (source.joined) {
+      // With a join every aggregate costs a pass over the joined rows: one pass for all of them.
       const t = this.get<{ n: number; sum: number; min: number; max: number; alerts: number }>(
         'SELECT count(*) AS n, total(r.duration_ms) AS sum, min(r.duration_ms) AS min, max(r.duration_ms) AS max, ' +
           `total(r.alert_fired) AS alerts FROM ${source.from} ${source.where}`,
@@ -153,7 +138,7 @@ export class HistoryReader {
   byBackend(window: Omit<HistoryWindow, 'backend'> = {}): BackendHistoryReport[] {
     this.checkWindow(window);
     if (!this.ensureOpen() || this.version < 2) return [];
-    return this.distinct('backend', 'sandbox_run_details', '', [])
+    return distinctValues(this.getRow, 'backend', 'sandbox_run_details')
       .map((backend) => ({ backend, ...this.report({ ...window, backend }) }))
       .filter((report) => report.count > 0);
   }
@@ -163,17 +148,23 @@ export class HistoryReader {
     this.checkWindow(window);
     if (!this.ensureOpen() || this.version < 2) return [];
     if (this.version < COPIES_VERSION) return this.joinedPhases(window);
-    const backends = window.backend === undefined ? this.distinct('backend', 'sandbox_run_phases', '', []) : [window.backend];
+    const backends = window.backend === undefined ? distinctValues(this.getRow, 'backend', 'sandbox_run_phases') : [window.backend];
     const result: PhaseHistoryReport[] = [];
     for (const backend of backends) {
-      for (const phase of this.distinct('phase', 'sandbox_run_phases', 'backend = ?', [backend])) {
-        const source = phaseSource(backend, phase, window);
+      for (const phase of distinctValues(this.getRow, 'phase', 'sandbox_run_phases', 'backend = ?', [backend])) {
+        const source = phaseSource(window, backend, phase);
         const t = this.get<{ n: number; mean: number }>(
           `SELECT count(*) AS n, avg(r.duration_ms) AS mean FROM ${source.from} ${source.where}`,
           source.params,
         );
         if (!t || t.n === 0) continue;
-        result.push({ backend, phase, count: t.n, meanMs: t.mean, p95Ms: this.durationAtRank(source, t.n, nearestRankIndex(0.95, t.n)) });
+        result.push({
+          backend,
+          phase,
+          count: t.n,
+          meanMs: t.mean,
+          p95Ms: durationAtRank(this.getRow, source, t.n, nearestRankIndex(0.95, t.n)),
+        });
       }
     }
     return result;
@@ -228,89 +219,12 @@ export class HistoryReader {
     this.db = undefined;
   }
 
-  /**
-   * The duration at a 0-based rank of the ascending order. Two plans, chosen by estimated rows
-   * visited: walk the duration index from the nearer end (no sort; visits offset × range/count
-   * entries, each with a lookup when joined), or sort just the rows of the window.
-   */
-  private durationAtRank(source: Source, count: number, rank: number): number {
-    const fromTop = rank > (count - 1) / 2;
-    const offset = fromTop ? count - 1 - rank : rank;
-    const sort = source.sort;
-    const walk = sort ? (((offset + 1) * Math.max(1, sort.walkRange(count))) / count) * sort.visitCost : 0;
-    const row = this.get<{ ms: number }>(
-      `SELECT r.duration_ms AS ms FROM ${sort && walk > count * SORT_COST ? sort.from : source.walk} ${source.where} ` +
-        `ORDER BY r.duration_ms ${fromTop ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ?`,
-      [...source.params, offset],
-    );
-    return row?.ms ?? 0;
-  }
-
-  /** Rows in the records table, from the largest id: O(log n), exact unless rows were pruned. */
-  private rowEstimate(): number {
-    return this.get<{ n: number | null }>('SELECT max(id) AS n FROM sandbox_perf_records', [])?.n ?? 0;
-  }
-
   private source(window: HistoryWindow): Source | undefined {
     this.checkWindow(window);
     if (!this.ensureOpen()) return undefined;
-    const bounded = window.since !== undefined || window.until !== undefined;
-    const conditions = timeConditions(window);
-    const params: (number | string)[] = timeParams(window);
-    if (window.backend === undefined) {
-      return {
-        from: 'sandbox_perf_records AS r',
-        walk: 'sandbox_perf_records AS r INDEXED BY sandbox_perf_records_duration',
-        sort: {
-          // Without a window, "sort" would otherwise still be planned as a walk of the duration index.
-          from: `sandbox_perf_records AS r ${bounded ? 'INDEXED BY sandbox_perf_records_start_time' : 'NOT INDEXED'}`,
-          visitCost: 1,
-          walkRange: () => this.rowEstimate(),
-        },
-        where: whereOf(conditions),
-        params,
-        onePass: false,
-      };
-    }
-    if (this.version < 2) return undefined;
-    const backend = window.backend;
-    if (this.version >= COPIES_VERSION) {
-      let range: number | undefined;
-      return {
-        from: 'sandbox_run_details AS r',
-        walk: 'sandbox_run_details AS r INDEXED BY sandbox_run_details_backend_duration',
-        sort: {
-          from: 'sandbox_run_details AS r INDEXED BY sandbox_run_details_backend_time',
-          visitCost: 1,
-          // The backend's runs of all time: only a window narrower than that needs counting them (once per report).
-          walkRange: (count) =>
-            bounded
-              ? (range ??= this.get<{ n: number }>('SELECT count(*) AS n FROM sandbox_run_details WHERE backend = ?', [backend])?.n ?? 0)
-              : count,
-        },
-        where: whereOf(['r.backend = ?', ...conditions]),
-        params: [backend, ...params],
-        onePass: false,
-      };
-    }
-    // Before migration 4: the records joined with their details. CROSS JOIN keeps the records
-    // outermost, so that a walk walks their duration index and a windowed sort ranges over their
-    // start times (with the details outer, that range would be scanned once per detail row).
-    const join = 'JOIN sandbox_run_details d ON d.record_id = r.id';
-    return {
-      from: `sandbox_perf_records AS r ${join}`,
-      walk: `sandbox_perf_records AS r INDEXED BY sandbox_perf_records_duration CROSS ${join}`,
-      sort: {
-        from: bounded
-          ? `sandbox_perf_records AS r INDEXED BY sandbox_perf_records_start_time CROSS ${join}`
-          : `sandbox_perf_records AS r NOT INDEXED ${join}`,
-        visitCost: JOIN_VISIT_COST,
-        walkRange: () => this.rowEstimate(),
-      },
-      where: whereOf([...conditions, 'd.backend = ?']),
-      params: [...params, backend],
-      onePass: true,
-    };
+    return window.backend === undefined
+      ? recordsSource(this.getRow, window)
+      : backendSource(this.getRow, this.version, window, window.backend);
   }
 
   /** phases() before migration 4: the phases joined with their run and its details. */
@@ -337,21 +251,6 @@ export class HistoryReader {
       );
       return { backend: g.backend, phase: g.phase, count: g.n, meanMs: g.mean, p95Ms: p95?.ms ?? 0 };
     });
-  }
-
-  /**
-   * The distinct values of an indexed column, ascending, by one index step each (a skip scan):
-   * a handful of backends or phases cost a handful of lookups, however many runs they have.
-   */
-  private distinct(column: 'backend' | 'phase', table: string, where: string, params: readonly string[]): string[] {
-    const and = where ? `WHERE ${where} AND` : 'WHERE';
-    const values: string[] = [];
-    let next = this.get<{ v: string | null }>(`SELECT min(${column}) AS v FROM ${table} ${where ? `WHERE ${where}` : ''}`, params)?.v;
-    while (next !== null && next !== undefined) {
-      values.push(next);
-      next = this.get<{ v: string | null }>(`SELECT min(${column}) AS v FROM ${table} ${and} ${column} > ?`, [...params, next])?.v;
-    }
-    return values;
   }
 
   private checkWindow(window: HistoryWindow): void {
@@ -420,28 +319,4 @@ function checkBounds(bounds: readonly number[]): readonly number[] {
     }
   });
   return bounds;
-}
-
-function timeConditions(window: HistoryWindow): string[] {
-  return [...(window.since === undefined ? [] : ['r.start_time >= ?']), ...(window.until === undefined ? [] : ['r.start_time < ?'])];
-}
-
-function timeParams(window: HistoryWindow): number[] {
-  return [...(window.since === undefined ? [] : [window.since]), ...(window.until === undefined ? [] : [window.until])];
-}
-
-function whereOf(conditions: readonly string[]): string {
-  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-}
-
-/** One phase of one backend (migration 4): its one index leads with the duration, so a window is filtered, never ranged. */
-function phaseSource(backend: string, phase: string, window: HistoryWindow): Source {
-  const from = 'sandbox_run_phases AS r INDEXED BY sandbox_run_phases_backend_duration';
-  return {
-    from,
-    walk: from,
-    where: whereOf(['r.backend = ?', 'r.phase = ?', ...timeConditions(window)]),
-    params: [backend, phase, ...timeParams(window)],
-    onePass: true,
-  };
 }
