@@ -1,7 +1,9 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
 import type { SandboxOutcome } from '../sandbox/types';
+import { nearestRankIndex } from '../stats/percentile';
 import { ratioWithError } from '../stats/ratio';
+import { backendSource, COPIES_VERSION, distinctValues, durationAtRank, recordsSource, type Get, type Source } from './historySources';
 import { assertReadableVersion } from './schema';
 
 /*
@@ -10,7 +12,8 @@ import { assertReadableVersion } from './schema';
  *
  * Percentiles follow the project's one rule (src/stats/percentile.ts): nearest rank on ascending
  * durations, 1-based rank ceil(q * n), computed in SQL with integer arithmetic as
- * (q100 * n + 99) / 100, so a reported p95 is always a duration that was observed.
+ * (q100 * n + 99) / 100, so a reported p95 is always a duration that was observed; or as one
+ * `ORDER BY duration_ms LIMIT 1 OFFSET k` on an index (src/state/historySources.ts), the same rank.
  */
 
 /** Histogram edges in ms: the Prometheus buckets (5 ms … 300 s), so the page and Grafana agree. */
@@ -138,6 +141,15 @@ function runsWithBackend(db: Db): string {
 
 const since = (options: DashboardQueryOptions): number => options.sinceMs ?? Number.MIN_SAFE_INTEGER;
 
+/** The window of the history sources: unbounded without sinceMs, so that they need not count the window against the whole. */
+const sinceWindow = (options: DashboardQueryOptions): { since?: number } =>
+  options.sinceMs === undefined ? {} : { since: options.sinceMs };
+
+function rowGetter(db: Db): Get {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the row type of a query is asserted, as in better-sqlite3
+  return <T>(sql: string, params: readonly unknown[]) => db.prepare(sql).get(...params) as T | undefined;
+}
+
 export function readTotals(db: Db, options: DashboardQueryOptions = {}): DashboardTotals {
   const from = since(options);
   const row = db
@@ -149,14 +161,9 @@ export function readTotals(db: Db, options: DashboardQueryOptions = {}): Dashboa
          FROM sandbox_perf_records WHERE start_time >= ?`,
     )
     .get(from) as Omit<DashboardTotals, 'p95Ms'>;
-  let p95Ms = 0;
-  if (row.runs > 0) {
-    const rank = Math.ceil(0.95 * row.runs);
-    const hit = db
-      .prepare('SELECT duration_ms AS d FROM sandbox_perf_records WHERE start_time >= ? ORDER BY duration_ms LIMIT 1 OFFSET ?')
-      .get(from, rank - 1) as { d: number } | undefined;
-    p95Ms = hit?.d ?? 0;
-  }
+  const get = rowGetter(db);
+  const p95Ms =
+    row.runs > 0 ? durationAtRank(get, recordsSource(get, sinceWindow(options)), row.runs, nearestRankIndex(0.95, row.runs)) : 0;
   return { ...row, p95Ms };
 }
 
@@ -208,10 +215,76 @@ export function readRunsOverTime(db: Db, options: DashboardQueryOptions = {}): R
   return { binMs, bins };
 }
 
+type OverheadSums = Omit<BackendOverhead, 'stddevMs' | 'ratioVsNone' | 'ratioError'> & { sum: number; sumSquares: number };
+
+/**
+ * Overhead per backend, runs without details as `unknown`, by mean. From schema version 4 each
+ * backend is read from the indexes of sandbox_run_details (one range for the sums, index steps
+ * for max, p50 and p95), and `unknown` from the records' own indexes when no run has details;
+ * before, and for `unknown` among runs with details, window functions over the joined rows.
+ */
 export function readBackendOverhead(db: Db, options: DashboardQueryOptions = {}): BackendOverhead[] {
-  const rows = db
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const rows = version >= COPIES_VERSION ? overheadFromIndexes(db, options, version) : overheadByWindowFunctions(db, since(options), false);
+  const stats = rows.map(({ sum, sumSquares, ...row }) => {
+    // Sample variance from the sums; clamped because rounding can push it a hair below zero.
+    const variance = row.count > 1 ? Math.max(0, (sumSquares - (sum * sum) / row.count) / (row.count - 1)) : 0;
+    return { ...row, stddevMs: Math.sqrt(variance) };
+  });
+  const baseline = stats.find((b) => b.backend === 'none');
+  return stats.map((b) => ({ ...b, ...ratioVs(b, baseline) }));
+}
+
+function overheadFromIndexes(db: Db, options: DashboardQueryOptions, version: number): OverheadSums[] {
+  const get = rowGetter(db);
+  const window = sinceWindow(options);
+  const rows: OverheadSums[] = [];
+  for (const backend of distinctValues(get, 'backend', 'sandbox_run_details')) {
+    const row = overheadOf(get, backendSource(get, version, window, backend) as Source, backend);
+    if (row) rows.push(row);
+  }
+  const records = recordsSource(get, window);
+  const all = get<{ n: number }>(`SELECT count(*) AS n FROM ${records.from} ${records.where}`, records.params)?.n ?? 0;
+  const withDetails = rows.reduce((n, row) => n + row.count, 0);
+  if (all > withDetails) {
+    // Runs without details: all of them when none has details, else found by an anti-join.
+    const unknown = withDetails === 0 ? overheadOf(get, records, 'unknown') : overheadByWindowFunctions(db, since(options), true)[0];
+    if (unknown) rows.push(unknown);
+  }
+  return rows.sort((a, b) => a.meanMs - b.meanMs || (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));
+}
+
+/** The sums of one source in one range of its index; max, p50, p95 as rank queries; alerts from the partial index. */
+function overheadOf(get: Get, source: Source, backend: string): OverheadSums | undefined {
+  const t = get<{ n: number; sum: number; sumSquares: number }>(
+    `SELECT count(*) AS n, total(r.duration_ms) AS sum, total(r.duration_ms * r.duration_ms) AS sumSquares FROM ${source.from} ${source.where}`,
+    source.params,
+  );
+  const count = t?.n ?? 0;
+  if (!t || count === 0) return undefined;
+  const alerts = get<{ n: number }>(
+    `SELECT count(*) AS n FROM ${source.from} ${source.where ? `${source.where} AND` : 'WHERE'} r.alert_fired = 1`,
+    source.params,
+  );
+  const rank = (q: number): number => durationAtRank(get, source, count, nearestRankIndex(q, count));
+  return {
+    backend,
+    count,
+    meanMs: t.sum / count,
+    sum: t.sum,
+    sumSquares: t.sumSquares,
+    maxMs: rank(1),
+    alerts: alerts?.n ?? 0,
+    p50Ms: rank(0.5),
+    p95Ms: rank(0.95),
+  };
+}
+
+/** Every backend (or only the runs without details) in one pass with window functions: sorts every run of the window. */
+function overheadByWindowFunctions(db: Db, from: number, withoutDetailsOnly: boolean): OverheadSums[] {
+  return db
     .prepare(
-      `WITH r AS (${runsWithBackend(db)} WHERE p.start_time >= ?),
+      `WITH r AS (${runsWithBackend(db)} WHERE p.start_time >= ?${withoutDetailsOnly ? ' AND d.record_id IS NULL' : ''}),
             ranked AS (
               SELECT backend, duration_ms AS d, alert_fired,
                      ROW_NUMBER() OVER (PARTITION BY backend ORDER BY duration_ms) AS rn,
@@ -223,14 +296,7 @@ export function readBackendOverhead(db: Db, options: DashboardQueryOptions = {})
               MAX(CASE WHEN rn = (95 * n + 99) / 100 THEN d END) AS p95Ms
          FROM ranked GROUP BY backend ORDER BY meanMs, backend`,
     )
-    .all(since(options)) as (Omit<BackendOverhead, 'stddevMs' | 'ratioVsNone' | 'ratioError'> & { sum: number; sumSquares: number })[];
-  const stats = rows.map(({ sum, sumSquares, ...row }) => {
-    // Sample variance from the sums; clamped because rounding can push it a hair below zero.
-    const variance = row.count > 1 ? Math.max(0, (sumSquares - (sum * sum) / row.count) / (row.count - 1)) : 0;
-    return { ...row, stddevMs: Math.sqrt(variance) };
-  });
-  const baseline = stats.find((b) => b.backend === 'none');
-  return stats.map((b) => ({ ...b, ...ratioVs(b, baseline) }));
+    .all(from) as OverheadSums[];
 }
 
 /** mean_b / mean_base ± σ propagated from both sides (src/stats/ratio.ts); see BackendOverhead. */

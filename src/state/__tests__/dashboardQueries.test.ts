@@ -3,8 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { seedDatabase, SEED_T0 } from '../../dashboard/__tests__/support/seed';
-import { readDashboardSummary, readRunsAfter, readMaxRunId, readRunsOverTime, ratioVs } from '../dashboardQueries';
+import {
+  readBackendOverhead,
+  readDashboardSummary,
+  readRunsAfter,
+  readMaxRunId,
+  readRunsOverTime,
+  readTotals,
+  ratioVs,
+  type BackendOverhead,
+} from '../dashboardQueries';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
+import { FIXTURE_T0, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from './historyFixture';
 
 let dir: string;
 let file: string;
@@ -123,5 +133,47 @@ test('ratioVs guards a zero baseline and single runs', () => {
   expect(ratioVs({ meanMs: 5, stddevMs: 0, count: 1 }, { meanMs: 2, stddevMs: 1, count: 3 })).toEqual({
     ratioVsNone: 2.5,
     ratioError: null,
+  });
+});
+
+describe('from the indexes of schema 4, the same figures as the window functions over a version 3 file', () => {
+  const close = (value: number | null): number | null => (value === null ? null : (expect.closeTo(value, 9) as number));
+  const approx = (b: BackendOverhead): BackendOverhead => ({
+    ...b,
+    meanMs: close(b.meanMs) as number,
+    stddevMs: close(b.stddevMs) as number,
+    ratioVsNone: close(b.ratioVsNone),
+    ratioError: close(b.ratioError),
+  });
+
+  async function compare(runs: readonly FixtureRun[]): Promise<void> {
+    const v3 = path.join(dir, `v3-${runs.length}.db`);
+    const v4 = path.join(dir, `v4-${runs.length}.db`);
+    writeVersion3(v3, runs);
+    await writeCurrent(v4, runs);
+    const old = new Database(v3, { readonly: true });
+    const current = new Database(v4, { readonly: true });
+    try {
+      expect(current.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      // All of it; the later half; the last 10 runs (the rank queries sort rather than walk).
+      for (const options of [{}, { sinceMs: FIXTURE_T0 + (runs.length / 2) * 1000 }, { sinceMs: FIXTURE_T0 + (runs.length - 10) * 1000 }]) {
+        const expected = readBackendOverhead(old, options);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(readBackendOverhead(current, options)).toEqual(expected.map(approx));
+        const totals = readTotals(old, options);
+        expect(readTotals(current, options)).toEqual({ ...totals, meanMs: expect.closeTo(totals.meanMs, 9) as number });
+      }
+    } finally {
+      old.close();
+      current.close();
+    }
+  }
+
+  test('backends and runs without details (unknown)', async () => {
+    await compare(fixtureRuns(2000));
+  });
+
+  test('no run with details: unknown from the records alone', async () => {
+    await compare(fixtureRuns(1500).map(({ record }) => ({ record })));
   });
 });
