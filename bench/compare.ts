@@ -29,9 +29,9 @@ const WHY_SLOWER = [
   'costs in Node, measured per run in [runners.md](runners.md#timing-a-run-against-hyperfine): libuv `fork()`s the',
   'whole ~70 MB CLI process where hyperfine uses `posix_spawn` (vfork: +0.6-0.7 ms); the output is captured through',
   'pipes, whose EOF wakes the CLI before the exit is signalled (+0.4 ms to reap); the work of the runner and of Node',
-  'before the fork and after the exit counts (+0.6-0.7 ms); and the work of the CLI while the command starts (the writer',
-  'thread of the history starts during the second run) competes for the 2 cores (-0.3 to +1.5 ms, with the load of',
-  'other jobs). The fixed part alone is 7.5-9 % of a 21 ms run, above the 5 % target.',
+  'before the fork and after the exit counts (+0.6-0.7 ms); and the work of the CLI while the command starts competes for',
+  "the 2 cores (-0.3 to +1.5 ms, with the load of other jobs; the history's writer thread now starts before the",
+  'first timed run). The fixed part alone is 7.5-9 % of a 21 ms run, above the 5 % target.',
 ].join('\n');
 
 function median(values: readonly number[]): number {
