@@ -55,6 +55,15 @@ export interface ComparisonResult {
   backends: BackendComparison[];
 }
 
+/** How a failed run is told: its error, and the last line it wrote to stderr (what hyperfine users look for). */
+export function describeFailure(result: SandboxResult | undefined): string | null {
+  if (result === undefined) return null;
+  const lastLine = result.stderr.trimEnd().split('\n').pop()?.trim() ?? '';
+  if (lastLine === '' || (result.error ?? '').includes(lastLine)) return result.error ?? result.outcome;
+  const shown = lastLine.length > 200 ? `${lastLine.slice(0, 200)}…` : lastLine;
+  return `${result.error ?? result.outcome}; its stderr ends with: ${shown}`;
+}
+
 /**
  * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
  * hits every backend alike, and summarises each backend against the baseline (`none` when it
@@ -124,7 +133,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
           backend,
           durationsMs: d,
           failures: failed.length,
-          firstError: failed[0]?.error ?? null,
+          firstError: describeFailure(failed[0]),
           summary,
           outliers: outlierIndexes(d),
           phases: summarizePhases(r),

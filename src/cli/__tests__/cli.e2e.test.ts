@@ -191,6 +191,15 @@ d('sandbox-perf CLI', () => {
     expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(0);
   });
 
+  test('compare of a command that always fails: exit 1, and the message shows the end of its stderr', async () => {
+    const script = "console.error('first line'); console.error('usage: tool DIR'); process.exit(3)";
+    const r = await cli(['compare', '--sandbox', 'none', '--runs', '2', '--warmup', '0', '--', process.execPath, '-e', script]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('no successful run: exited with code 3; its stderr ends with: usage: tool DIR');
+    expect(r.stdout).not.toContain('3; its stderr ends with: first line');
+    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(2);
+  });
+
   test('a command that does not exist is an error run with the message, exit 127', async () => {
     const r = await cli(['run', '--', 'no-such-command-xyz']);
     expect(r.code).toBe(127);
