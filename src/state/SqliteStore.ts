@@ -10,6 +10,17 @@ export interface StoreOptions {
   busyTimeoutMs: number;
   /** Diagnostics that the owner logs (once per episode). */
   onEvent?: (event: StoreEvent) => void;
+  /**
+   * Asked inside each write transaction, once the write lock is held: true makes the write roll back
+   * and throw WriteAbandonedError. The writer thread's answer to "the main thread is exiting and
+   * writes the rest itself".
+   */
+  abandonWrites?: () => boolean;
+}
+
+/** A write rolled back because the owner took the remaining rows over (process exit). */
+export class WriteAbandonedError extends Error {
+  override name = 'WriteAbandonedError';
 }
 
 export interface StoreEvent {
@@ -44,7 +55,8 @@ export function isCorruption(code: string): boolean {
 export class SqliteStore {
   private db: Database.Database | undefined;
   private inode = 0;
-  private writeAll: ((batch: RecordBatch) => void) | undefined;
+  private writeAll: Database.Transaction<(batch: RecordBatch) => void> | undefined;
+  private hasRow: Database.Statement<[string, number, number]> | undefined;
 
   constructor(
     readonly file: string,
@@ -60,13 +72,38 @@ export class SqliteStore {
   write(batch: RecordBatch): number {
     this.ensureOpen();
     try {
-      (this.writeAll as (b: RecordBatch) => void)(batch);
+      this.writeAll?.immediate(batch);
     } catch (error) {
-      if (!this.recover(error)) throw error;
+      if (error instanceof WriteAbandonedError || !this.recover(error)) throw error;
       this.ensureOpen();
-      (this.writeAll as (b: RecordBatch) => void)(batch);
+      this.writeAll?.immediate(batch);
     }
     return batchLength(batch);
+  }
+
+  /**
+   * The last write at process exit, in one transaction: `maybeWritten` (the batch the writer thread
+   * may or may not have committed) unless its last row is already in the file, then `rest`. Rows of
+   * a batch are committed together, so its last row tells whether the whole batch is there; a run is
+   * told apart by its id, start time (ms) and duration (a double from the monotonic clock).
+   * Returns the number of rows written.
+   */
+  writeAtExit(maybeWritten: RecordBatch | undefined, rest: RecordBatch): number {
+    this.ensureOpen();
+    const db = this.db as Database.Database;
+    const writeAll = this.writeAll as Database.Transaction<(batch: RecordBatch) => void>;
+    let written = 0;
+    db.transaction(() => {
+      if (maybeWritten !== undefined && batchLength(maybeWritten) > 0 && !this.holdsLastRow(maybeWritten)) {
+        writeAll(maybeWritten);
+        written += batchLength(maybeWritten);
+      }
+      if (batchLength(rest) > 0) {
+        writeAll(rest);
+        written += batchLength(rest);
+      }
+    }).immediate();
+    return written;
   }
 
   /** Deletes rows outside the retention; returns how many runs were removed. */
@@ -89,6 +126,7 @@ export class SqliteStore {
     const db = this.db;
     this.db = undefined;
     this.writeAll = undefined;
+    this.hasRow = undefined;
     if (db?.open) {
       try {
         db.close();
@@ -141,7 +179,17 @@ export class SqliteStore {
     this.prepare(db);
   }
 
+  private holdsLastRow(batch: RecordBatch): boolean {
+    const last = batchLength(batch) - 1;
+    const row = this.hasRow?.get(batch.sandboxIds[last] as string, batch.startTimes[last] as number, batch.durations[last] as number);
+    return row !== undefined;
+  }
+
   private prepare(db: Database.Database): void {
+    // Served by the (start_time, duration_ms) index.
+    this.hasRow = db.prepare<[string, number, number]>(
+      'SELECT 1 FROM sandbox_perf_records WHERE sandbox_id = ? AND start_time = ? AND duration_ms = ? LIMIT 1',
+    );
     const insertRecord = db.prepare(
       'INSERT INTO sandbox_perf_records (sandbox_id, start_time, duration_ms, outcome, alert_fired, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -154,6 +202,7 @@ export class SqliteStore {
       'INSERT INTO sandbox_run_phases (record_id, phase, duration_ms, backend, start_time) VALUES (?, ?, ?, ?, ?)',
     );
     this.writeAll = db.transaction((batch: RecordBatch) => {
+      if (this.options.abandonWrites?.() === true) throw new WriteAbandonedError(`the write of ${batchLength(batch)} rows was taken over`);
       const n = batchLength(batch);
       for (let i = 0; i < n; i++) {
         const startTime = batch.startTimes[i] as number;

@@ -7,7 +7,7 @@ import { RecordQueue } from './RecordQueue';
 import type { RecordBatch } from './RecordBatch';
 import { SqliteStore, type Retention } from './SqliteStore';
 import { spawnWriter } from './writerSpawn';
-import type { FromWriter, ToWriter } from './writerProtocol';
+import { TAKEN_OVER, type FromWriter, type ToWriter } from './writerProtocol';
 import { installExitHooks } from './exitHooks';
 
 /** How many times batchSize one transaction may take when rows are waiting. */
@@ -135,6 +135,8 @@ export class StateDatabase {
   private readonly queue = new RecordQueue();
   private worker: Worker | undefined;
   private inFlight: RecordBatch | undefined;
+  /** Shared with the writer thread (see WriterData.control). */
+  private readonly control = new Int32Array(new SharedArrayBuffer(4));
   private batchId = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -262,17 +264,26 @@ export class StateDatabase {
     }
   }
 
-  /** Last chance at process exit: writes what is still queued on this thread, synchronously. */
+  /**
+   * Last chance at process exit (the exit hook calls it): writes, synchronously on this thread, what
+   * is queued and the batch the writer thread was given, unless that thread committed it first. The
+   * writer thread begins no batch after this; the database is closed afterwards.
+   */
   writeRemainingSync(): void {
-    if (this.queue.length === 0 || this.closed) return;
-    const batch = this.queue.drain();
-    const store = new SqliteStore(this.path, { busyTimeoutMs: Math.min(this.settings.busyTimeoutMs, 1000) });
+    if (this.closed) return;
+    this.closed = true;
+    const inFlight = this.inFlight;
+    if (this.queue.length === 0 && inFlight === undefined) return;
+    Atomics.store(this.control, TAKEN_OVER, 1);
+    const rest = this.queue.drain();
+    // The writer thread may be inside its transaction: wait for its lock as any write would.
+    const store = new SqliteStore(this.path, { busyTimeoutMs: this.settings.busyTimeoutMs });
     try {
-      this.stats.written += store.write(batch);
+      this.stats.written += store.writeAtExit(inFlight, rest);
+      this.inFlight = undefined;
     } catch (error) {
-      log(
-        `sandbox-perf: lost ${batch.sandboxIds.length} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`,
-      );
+      const lost = rest.sandboxIds.length + (inFlight?.sandboxIds.length ?? 0);
+      log(`sandbox-perf: lost up to ${lost} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
     } finally {
       store.close();
     }
@@ -281,7 +292,7 @@ export class StateDatabase {
   private startWriter(): void {
     const first = !this.started;
     this.started = true;
-    const worker = spawnWriter({ file: this.path, busyTimeoutMs: this.settings.busyTimeoutMs });
+    const worker = spawnWriter({ file: this.path, busyTimeoutMs: this.settings.busyTimeoutMs, control: this.control });
     worker.unref();
     worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
     worker.on('error', (error) => {

@@ -16,4 +16,12 @@ export type FromWriter =
 export interface WriterData {
   file: string;
   busyTimeoutMs: number;
+  /**
+   * Shared with the main thread. [0] = 1 once the main thread writes the remaining rows itself at
+   * process exit: from then on the writer commits no batch it has not begun.
+   */
+  control: Int32Array;
 }
+
+/** Index in WriterData.control of the "taken over at exit" flag. */
+export const TAKEN_OVER = 0;

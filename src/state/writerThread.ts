@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteStore } from './SqliteStore';
+import { SqliteStore, WriteAbandonedError } from './SqliteStore';
 import { errorCode, errorMessage } from '../log';
-import type { FromWriter, ToWriter, WriterData } from './writerProtocol';
+import { TAKEN_OVER, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
 
 /**
  * The writer thread: all SQLite work of StateDatabase happens here, so that a locked, slow or
@@ -14,6 +14,7 @@ const post = (message: FromWriter): void => port.postMessage(message);
 const store = new SqliteStore(data.file, {
   busyTimeoutMs: data.busyTimeoutMs,
   onEvent: (event) => post({ type: 'event', event }),
+  abandonWrites: () => Atomics.load(data.control, TAKEN_OVER) === 1,
 });
 
 port.on('message', (message: ToWriter) => {
@@ -31,6 +32,8 @@ port.on('message', (message: ToWriter) => {
       try {
         post({ type: 'written', id: message.id, count: store.write(message.batch) });
       } catch (error) {
+        // The main thread is exiting and writes this batch itself: nothing to report.
+        if (error instanceof WriteAbandonedError) break;
         store.close();
         post({ type: 'failed', id: message.id, code: errorCode(error), message: errorMessage(error) });
       }
