@@ -50,9 +50,7 @@ export class LogLinearHistogram {
   }
 
   record(durationMs: number): void {
-    scratch[0] = durationMs;
-    let bucket = ((words[HIGH_WORD] as number) >>> (20 - SUB_BITS)) - FIRST_INDEX;
-    if (bucket >= BUCKET_COUNT || bucket < 0) bucket = bucketOf(durationMs);
+    const bucket = bucketOf(durationMs);
     this.counts[bucket] = (this.counts[bucket] as number) + 1;
     this.total++;
   }

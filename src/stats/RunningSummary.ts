@@ -18,6 +18,8 @@ export interface DurationSummary {
 }
 
 const INITIAL_RING = 1024;
+/** p50, p90, p95, p99: the percentiles a summary reports. */
+const REPORTED_QUANTILES = [0.5, 0.9, 0.95, 0.99];
 
 /**
  * Fixed-memory summary of a stream of durations.
@@ -85,15 +87,13 @@ export class RunningSummary {
         maxMs: this.max,
         stddevMs: count > 1 ? Math.sqrt(this.m2 / (count - 1)) : 0,
       };
+      const ranks = REPORTED_QUANTILES.map((q) => nearestRankIndex(q, count));
       if (count <= this.size) {
-        const n = this.size;
-        const [p50Ms, p90Ms, p95Ms, p99Ms] = selectMany(
-          this.ring.slice(0, n),
-          [0.5, 0.9, 0.95, 0.99].map((q) => nearestRankIndex(q, n)),
-        ) as [number, number, number, number];
+        // Every duration is in the ring (count === size).
+        const [p50Ms, p90Ms, p95Ms, p99Ms] = selectMany(this.ring.slice(0, count), ranks) as [number, number, number, number];
         result = { ...base, p50Ms, p90Ms, p95Ms, p99Ms, p95Exact: true };
       } else {
-        const values = this.histogram.valuesAtRanks([0.5, 0.9, 0.95, 0.99].map((q) => nearestRankIndex(q, count)));
+        const values = this.histogram.valuesAtRanks(ranks);
         // Clamp to the exact extremes: a bucket's midpoint may lie a hair outside them.
         const [p50Ms, p90Ms, p95Ms, p99Ms] = values.map((v) => Math.min(this.max, Math.max(this.min, v))) as [
           number,
