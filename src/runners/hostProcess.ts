@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BoundedOutput } from './BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
+import { registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
 
 /** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
@@ -132,6 +133,11 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     timedOut = true;
     killEverything();
   }, spec.timeoutMs);
+  // SIGINT/SIGTERM of this process: the run is killed and its output closed before the process exits.
+  const unregister = registerRun(`${backend} run (pid ${child.pid ?? '?'})`, async () => {
+    killEverything();
+    await closed;
+  });
   const { code, signal } = await exited;
   clearTimeout(timer);
   // Background processes the command started die with it: a sandbox run leaves nothing behind.
@@ -142,6 +148,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   }, CLOSE_GRACE_MS);
   await closed;
   clearTimeout(grace);
+  unregister();
   phases.run = performance.now() - t;
 
   t = performance.now();

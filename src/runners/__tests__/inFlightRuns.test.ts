@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processesMatching, uniqueSleep } from './support';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-inflight-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+}
+
+/** Starts a fixture, waits for `ready` on its stdout (or `until`), sends `signal`, and waits for its end. */
+async function signalChild(args: string[], signal: NodeJS.Signals, until: () => boolean = () => false): Promise<Ended> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const ended = new Promise<Ended>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig, stdout })));
+  const deadline = Date.now() + 20_000;
+  while (!stdout.includes('ready') && !until() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  child.kill(signal);
+  const result = await ended;
+  result.stdout = stdout;
+  return result;
+}
+
+const REGISTRY_CHILD = path.join(__dirname, 'fixtures', 'registryChild.js');
+const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
+
+describe('inFlightRuns', () => {
+  test.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s runs the cleanup, then the process dies of the same signal',
+    async (signal) => {
+      const marker = path.join(dir, `cleaned-${signal}`);
+      const ended = await signalChild([REGISTRY_CHILD, marker], signal);
+      expect(fs.readFileSync(marker, 'utf8')).toBe(`cleaned on ${signal}`);
+      expect(ended.signal).toBe(signal);
+    },
+    30_000,
+  );
+
+  test("a process's own SIGTERM handler decides how to exit, after the cleanup", async () => {
+    const marker = path.join(dir, 'cleaned-own');
+    const ended = await signalChild([REGISTRY_CHILD, marker, 'own-handler'], 'SIGTERM');
+    expect(fs.readFileSync(marker, 'utf8')).toBe('cleaned on SIGTERM');
+    expect(ended.code).toBe(7);
+    expect(ended.stdout).toContain('own handler, in flight: 0');
+  }, 30_000);
+
+  test('no handler stays installed once no run is in flight', async () => {
+    const marker = path.join(dir, 'cleaned-none');
+    const ended = await signalChild([REGISTRY_CHILD, marker, 'unregister'], 'SIGTERM');
+    expect(ended.stdout).toContain('listeners after done: 0');
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(ended.signal).toBe('SIGTERM');
+  }, 30_000);
+
+  test('SIGTERM of a library process running `none` kills the command before the process exits', async () => {
+    const sleep = uniqueSleep();
+    const request = { backend: 'none', command: ['sleep', sleep], options: { cwd: dir } };
+    const ended = await signalChild(
+      [RUNNER_CHILD, JSON.stringify(request)],
+      'SIGTERM',
+      () => processesMatching(`sleep ${sleep}`).length > 0,
+    );
+    expect(ended.signal).toBe('SIGTERM');
+    expect(processesMatching(`sleep ${sleep}`)).toEqual([]);
+  }, 30_000);
+});

@@ -1,0 +1,113 @@
+/**
+ * The runs in flight in this process, so that SIGINT or SIGTERM stops and cleans every one of them
+ * before the process exits: a run (host process group, cgroup, container, pool member) that
+ * outlived its runner would go on using the host, and for a hostile command, go on attacking it.
+ *
+ * Usage: right after a run has something to clean (a spawned process, a created container), call
+ * `const done = registerRun('docker container abc123', async (signal) => { ...kill and remove... })`;
+ * call `done()` when the run ended and was cleaned normally (`done` is idempotent). The cleanup
+ * must stop the run for good and settle within a few seconds; it runs at most once, and never
+ * together with `done()`'s path having already finished. Signal handlers are installed only while
+ * at least one run is in flight (a process with no run is left alone). On a signal every cleanup
+ * runs (each bounded by CLEANUP_TIMEOUT_MS), then the signal is re-raised with its default action
+ * unless another listener (e.g. the CLI's own shutdown, the database's exit hook) still handles it,
+ * so the exit status says "killed by SIGTERM" as it would have without us. A run registered while
+ * the process is stopping is cleaned at once. A second signal during the cleanup
+ * exits at once when nobody else handles it.
+ */
+import { log, logOnce } from '../log';
+
+export type RunCleanup = (signal: NodeJS.Signals) => void | Promise<void>;
+
+interface InFlightRun {
+  what: string;
+  cleanup: RunCleanup;
+  cleaned: boolean;
+}
+
+/** How long one cleanup may take on a signal before the process exits anyway. */
+export const CLEANUP_TIMEOUT_MS = 10_000;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+const runs = new Set<InFlightRun>();
+let installed = false;
+let stopping: NodeJS.Signals | null = null;
+
+function runCleanup(run: InFlightRun, signal: NodeJS.Signals): Promise<void> {
+  if (run.cleaned) return Promise.resolve();
+  run.cleaned = true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      log(`sandbox-perf: ${signal}: cleaning ${run.what} took over ${CLEANUP_TIMEOUT_MS} ms; exiting anyway`);
+      resolve();
+    }, CLEANUP_TIMEOUT_MS);
+    timer.unref();
+  });
+  const cleaned = (async () => {
+    try {
+      await run.cleanup(signal);
+    } catch (error) {
+      logOnce(error, `sandbox-perf: ${signal}: cleaning ${run.what} failed`);
+    }
+  })();
+  return Promise.race([cleaned, timeout]).finally(() => clearTimeout(timer));
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping !== null) {
+    // Asked twice: the operator wants out now (unless someone else handles the signal).
+    reraise(signal);
+    return;
+  }
+  stopping = signal;
+  if (process.stderr.isTTY) log(`sandbox-perf: ${signal}: stopping ${runs.size} run(s) in flight`);
+  void Promise.all([...runs].map((run) => runCleanup(run, signal))).then(() => {
+    runs.clear();
+    uninstall();
+    stopping = null;
+    // Only re-raise when nobody else handles the signal: their handler decides how to exit.
+    reraise(signal);
+  });
+}
+
+function reraise(signal: NodeJS.Signals): void {
+  uninstall();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  installed = false;
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
+}
+
+/**
+ * Registers a run in flight: `cleanup` stops and cleans it if the process gets SIGINT, SIGTERM or
+ * SIGHUP meanwhile. `what` names it in diagnostics (e.g. `bubblewrap run (pid 1234)`). Returns the
+ * function that unregisters it once the run ended.
+ */
+export function registerRun(what: string, cleanup: RunCleanup): () => void {
+  const run: InFlightRun = { what, cleanup, cleaned: false };
+  if (stopping !== null) {
+    void runCleanup(run, stopping);
+    return () => undefined;
+  }
+  runs.add(run);
+  install();
+  return () => {
+    runs.delete(run);
+    if (runs.size === 0 && stopping === null) uninstall();
+  };
+}
+
+/** How many runs are registered (for tests and diagnostics). */
+export function inFlightRunCount(): number {
+  return runs.size;
+}
