@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readDashboardSummary } from '../state/dashboardQueries';
 import { errorCode, errorMessage, logOnce } from '../log';
+import { printableDeep } from '../printable';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page';
 import type { HistoryConnection } from './HistoryConnection';
 
@@ -11,8 +12,9 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/** Every string goes out through printableDeep: names from a forged row reach the page escaped. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(printableDeep(body));
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',

@@ -8,6 +8,7 @@ import type { Command } from '../command';
 import { assertWritableTarget, dbPathFor, openRecording } from '../database';
 import { comparisonText } from '../format/comparisonText';
 import { colours, progressBar } from '../terminal';
+import { printableDeep } from '../../printable';
 
 const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
@@ -83,7 +84,8 @@ Options:
         onRun: (backend) => bar.tick(backend),
       });
       bar.end();
-      io.stdout.write(comparisonText(result, colours(io.stdout, io.env)));
+      // A failure message ends with the command's stderr: escaped before it reaches the terminal.
+      io.stdout.write(comparisonText(printableDeep(result), colours(io.stdout, io.env)));
       for (const { flag, file } of exports) {
         const text =
           flag === 'export-json'

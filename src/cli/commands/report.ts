@@ -5,6 +5,7 @@ import { dbPathFor } from '../database';
 import { reportText, type HistoryView } from '../format/reportText';
 import { parseSince } from '../since';
 import { colours } from '../terminal';
+import { printableDeep } from '../../printable';
 
 const FLAGS = {
   since: { type: 'string', value: '1h|7d|ISO-DATE' },
@@ -46,7 +47,8 @@ Options:
     const reader = new HistoryReader(db);
     try {
       const window = { ...(since === undefined ? {} : { since }), ...(backend === undefined ? {} : { backend }) };
-      const view: HistoryView = {
+      // Names come from records anyone who can write the file may have forged: escaped for the terminal.
+      const view: HistoryView = printableDeep({
         db,
         since: since === undefined ? null : new Date(since).toISOString(),
         backend: backend ?? null,
@@ -54,7 +56,7 @@ Options:
         byBackend: reader.byBackend(since === undefined ? {} : { since }).filter((b) => backend === undefined || b.backend === backend),
         phases: reader.phases(window),
         histogram: reader.histogram(window, (parsed.flags.buckets as number | undefined) ?? 10),
-      };
+      });
       io.stdout.write(parsed.flags.json ? `${JSON.stringify(view, null, 2)}\n` : reportText(view, colours(io.stdout, io.env)));
       return 0;
     } finally {

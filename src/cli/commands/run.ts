@@ -6,6 +6,7 @@ import type { Command } from '../command';
 import { dbPathFor, openRecording } from '../database';
 import { colours, formatMs } from '../terminal';
 import { constants } from 'node:os';
+import { printable } from '../../printable';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -66,7 +67,7 @@ Options:
         `${c.bold('sandbox-perf:')} ${record.sandboxId} ${outcome} in ${c.bold(formatMs(record.durationMs))}` +
           `${phases ? ` (${phases})` : ''}${setup && setup.prepareMs >= 1 ? `, setup ${formatMs(setup.prepareMs + setup.teardownMs)} not counted` : ''}` +
           (record.alertFired ? c.yellow(` — ALERT: over the ${monitor.thresholdMs} ms threshold`) : '') +
-          `${result.error && result.outcome !== 'success' ? ` — ${result.error}` : ''}\n`,
+          `${result.error && result.outcome !== 'success' ? ` — ${printable(result.error)}` : ''}\n`,
       );
       if (result.outcome === 'timeout') return 124;
       if (result.exitCode !== null) return result.exitCode;
