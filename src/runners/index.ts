@@ -11,3 +11,5 @@ export { DEFAULT_DOCKER_IMAGE, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, MIN
 export { HostBackend } from './HostBackend';
 export { DockerBackend } from './DockerBackend';
 export { DockerWarmBackend } from './DockerWarmBackend';
+export { commandWorkload, namedWorkload } from './workload';
+export type { Workload } from './workload';

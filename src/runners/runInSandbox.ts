@@ -3,6 +3,7 @@ import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../sandbox/SandboxP
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
 import { assertPlainObject, assertSandboxId, expectation } from '../validation';
 import { createBackend } from './createBackend';
+import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
 import { assertBackendName, assertCommand, resolveRunOptions, RUN_OPTION_KEYS, SANDBOX_OPTION_KEYS } from './options';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
@@ -11,6 +12,11 @@ export interface RunInSandboxOptions extends SandboxOptions, RunOptions {
   monitor?: SandboxPerfMonitor;
   /** The record's id. @default `<backend>-<random UUID>` */
   sandboxId?: string;
+  /**
+   * What the job is called in reports; backends are compared only within one workload.
+   * @default a key derived from the command and its working directory, labelled with the command line
+   */
+  workload?: string;
 }
 
 export interface SandboxRun {
@@ -18,6 +24,12 @@ export interface SandboxRun {
   result: SandboxResult;
   /** Milliseconds spent in `prepare` and `teardown` when `runInSandbox` created the backend (outside the record). */
   setup: { prepareMs: number; teardownMs: number } | null;
+  /** What the run was recorded under. */
+  workload: Workload;
+  /** The command's own time (`result.commandMs`), null when the backend could not time it. */
+  commandMs: number | null;
+  /** `record.durationMs − commandMs`: what isolation added; null with `commandMs`. */
+  overheadMs: number | null;
 }
 
 function isBackend(value: unknown): value is SandboxBackend {
@@ -25,8 +37,8 @@ function isBackend(value: unknown): value is SandboxBackend {
 }
 
 /** What the monitor stores next to the record (sandbox_run_details, sandbox_run_phases). */
-export function toRunDetails(result: SandboxResult): SandboxRunDetails {
-  return {
+export function toRunDetails(result: SandboxResult, workload?: Workload): SandboxRunDetails {
+  const details: SandboxRunDetails = {
     backend: result.backend,
     phases: result.phases,
     exitCode: result.exitCode,
@@ -35,6 +47,22 @@ export function toRunDetails(result: SandboxResult): SandboxRunDetails {
     peakMemoryBytes: result.peakMemoryBytes,
     error: result.error,
   };
+  if (result.commandMs !== undefined && result.commandMs !== null) {
+    details.commandMs = result.commandMs;
+    details.timer = result.timer ?? null;
+  }
+  if (workload !== undefined) {
+    details.workload = workload.key;
+    details.workloadLabel = workload.label;
+  }
+  return details;
+}
+
+/** The cwd a backend object runs commands in, when it says (every built-in backend does). */
+function cwdOf(backend: SandboxBackend): string {
+  const options: unknown = (backend as { options?: unknown }).options;
+  const cwd: unknown = typeof options === 'object' && options !== null ? (options as { cwd?: unknown }).cwd : undefined;
+  return typeof cwd === 'string' ? cwd : process.cwd();
 }
 
 /**
@@ -50,7 +78,7 @@ export async function runInSandbox(
   options: RunInSandboxOptions = {},
 ): Promise<SandboxRun> {
   assertPlainObject('options', options);
-  const { monitor = sandboxPerfMonitor, sandboxId, ...rest } = options;
+  const { monitor = sandboxPerfMonitor, sandboxId, workload: workloadName, ...rest } = options;
   const runOptions: RunOptions = {};
   const sandboxOptions: SandboxOptions = {};
   for (const key of RUN_OPTION_KEYS) if (rest[key] !== undefined) runOptions[key] = rest[key];
@@ -59,6 +87,7 @@ export async function runInSandbox(
   assertCommand(command);
   resolveRunOptions(runOptions);
   if (sandboxId !== undefined) assertSandboxId(sandboxId);
+  if (workloadName !== undefined) assertWorkloadName(workloadName);
   if (typeof monitor !== 'object' || (monitor as unknown) === null || typeof monitor.start !== 'function') {
     throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
   }
@@ -81,6 +110,7 @@ export async function runInSandbox(
     sandbox = owned = createBackend(backend, sandboxOptions);
   }
 
+  const workload = workloadName !== undefined ? namedWorkload(workloadName) : commandWorkload(command, cwdOf(sandbox));
   let t = performance.now();
   if (owned) await owned.prepare();
   const prepareMs = performance.now() - t;
@@ -94,12 +124,18 @@ export async function runInSandbox(
     } catch (error) {
       monitor.stop(id, {
         outcome: 'error',
-        details: { backend: sandbox.name, error: error instanceof Error ? error.message : String(error) },
+        details: {
+          backend: sandbox.name,
+          error: error instanceof Error ? error.message : String(error),
+          workload: workload.key,
+          workloadLabel: workload.label,
+        },
       });
       throw error;
     }
-    const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result) });
-    run = { record, result, setup: null };
+    const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result, workload) });
+    const commandMs = result.commandMs ?? null;
+    run = { record, result, setup: null, workload, commandMs, overheadMs: commandMs === null ? null : record.durationMs - commandMs };
   } finally {
     if (owned) {
       t = performance.now();

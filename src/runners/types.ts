@@ -69,6 +69,13 @@ export interface SandboxResult {
   peakMemoryBytes: number | null;
   /** Why the run failed (`spawn nosuchcmd ENOENT`, `exited with code 2`, `timed out after 500 ms`), else null. */
   error: string | null;
+  /**
+   * The command's own time, from its process start to its exit, measured as close to it as the
+   * backend allows (see `timer` and docs/runners.md); null or absent when it could not be measured.
+   */
+  commandMs?: number | null;
+  /** How `commandMs` was measured: `launcher` (the C timer next to the command), `docker-engine`, `node`. */
+  timer?: string | null;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type RecordSink,
   type SandboxPerfEvents,
   type SandboxPerfRecord,
+  type SandboxRunDetails,
   type StopMeta,
 } from './types';
 
@@ -152,17 +153,22 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     };
     this.summary.add(durationMs);
     if (alertFired) this.alertCount++;
+    let details = meta.details;
+    // The backend timed its command: what isolation added is the rest of this run's duration.
+    const commandMs = details?.commandMs;
+    if (typeof commandMs === 'number' && Number.isFinite(commandMs))
+      details = { ...details, overheadMs: durationMs - commandMs } as SandboxRunDetails;
     // Persist before any listener runs, so that a throwing listener cannot lose the record.
     if (this.sink !== false) {
       try {
-        if (meta.details === undefined) this.sink.insert('sandbox_perf_records', record);
-        else this.sink.insert('sandbox_perf_records', record, meta.details);
+        if (details === undefined) this.sink.insert('sandbox_perf_records', record);
+        else this.sink.insert('sandbox_perf_records', record, details);
       } catch (error) {
         this.persistErrors++;
         logOnce(error, 'sandbox-perf: could not hand a record to persistence; the monitor goes on');
       }
     }
-    if (this.recordObserved) this.emit('record', record, meta.details);
+    if (this.recordObserved) this.emit('record', record, details);
     if (alertFired) {
       this.emit('overhead-alert', { sandboxId, durationMs, thresholdMs: this.alertThresholdMs });
     }

@@ -30,6 +30,19 @@ export interface SandboxRunDetails {
   peakMemoryBytes?: number | null;
   /** Why the run could not start or failed, for `'error'` outcomes. */
   error?: string | null;
+  /**
+   * What ran: the caller's name for the job, or a key derived from argv and working directory
+   * (`cmd-` + 12 hex digits). Backends are compared only within one workload.
+   */
+  workload?: string | null;
+  /** A short readable name for `workload`, e.g. `sleep 0.2`. @default the workload itself */
+  workloadLabel?: string | null;
+  /** The command's own time, from its process start to its exit, measured next to it (see `timer`). */
+  commandMs?: number | null;
+  /** `durationMs − commandMs`: what isolation added around the command. Set by the monitor. */
+  overheadMs?: number | null;
+  /** How `commandMs` was measured: `launcher` (the C timer), `docker-engine`, `node`. */
+  timer?: string | null;
 }
 
 /** What `stop()` takes: the spec's `{ outcome }`, plus optional details from a backend. */

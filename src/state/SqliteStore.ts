@@ -201,6 +201,12 @@ export class SqliteStore {
     const insertPhase = db.prepare(
       'INSERT INTO sandbox_run_phases (record_id, phase, duration_ms, backend, start_time) VALUES (?, ?, ?, ?, ?)',
     );
+    // Migration 5: the decomposition and the workload, for runs that have either.
+    const insertOverhead = db.prepare(
+      'INSERT INTO sandbox_run_overhead (record_id, workload, backend, exit_code, command_ms, overhead_ms, timer, outcome, start_time, duration_ms) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertWorkload = db.prepare('INSERT OR IGNORE INTO sandbox_workloads (workload, label) VALUES (?, ?)');
     this.writeAll = db.transaction((batch: RecordBatch) => {
       if (this.options.abandonWrites?.() === true) throw new WriteAbandonedError(`the write of ${batchLength(batch)} rows was taken over`);
       const n = batchLength(batch);
@@ -233,6 +239,24 @@ export class SqliteStore {
           );
           if (details.phases) {
             for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);
+          }
+          const workload = typeof details.workload === 'string' ? details.workload : null;
+          const commandMs = typeof details.commandMs === 'number' && Number.isFinite(details.commandMs) ? details.commandMs : null;
+          if (workload !== null || commandMs !== null) {
+            insertOverhead.run(
+              id,
+              workload,
+              details.backend,
+              details.exitCode ?? null,
+              commandMs,
+              commandMs === null ? null : durationMs - commandMs,
+              typeof details.timer === 'string' ? details.timer : null,
+              outcomeAt(batch, i),
+              startTime,
+              durationMs,
+            );
+            if (workload !== null)
+              insertWorkload.run(workload, typeof details.workloadLabel === 'string' ? details.workloadLabel : workload);
           }
         }
       }

@@ -87,6 +87,34 @@ export const MIGRATIONS: readonly string[] = [
    BEGIN
      UPDATE sandbox_run_phases SET backend = NEW.backend WHERE record_id = NEW.record_id;
    END;`,
+  // 5: what the run's time is made of, and what it ran (issue 14). One row per run from a backend
+  // that named its workload or timed its command; copies of the run's start, duration and outcome
+  // so that per-workload reports read one index. Workload labels once per workload.
+  `CREATE TABLE sandbox_run_overhead (
+     record_id INTEGER PRIMARY KEY REFERENCES sandbox_perf_records (id) ON DELETE CASCADE,
+     workload TEXT,
+     backend TEXT NOT NULL,
+     exit_code INTEGER,
+     command_ms REAL,
+     overhead_ms REAL,
+     timer TEXT,
+     outcome TEXT NOT NULL,
+     start_time INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL
+   );
+   CREATE INDEX sandbox_run_overhead_workload ON sandbox_run_overhead
+     (workload, backend, outcome, start_time, duration_ms, command_ms, overhead_ms);
+   CREATE INDEX sandbox_run_overhead_time ON sandbox_run_overhead (start_time);
+   CREATE TABLE sandbox_workloads (
+     workload TEXT PRIMARY KEY,
+     label TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TRIGGER sandbox_perf_records_overhead_copies AFTER UPDATE OF start_time, duration_ms, outcome ON sandbox_perf_records
+   BEGIN
+     UPDATE sandbox_run_overhead SET start_time = NEW.start_time, duration_ms = NEW.duration_ms, outcome = NEW.outcome,
+            overhead_ms = CASE WHEN command_ms IS NULL THEN NULL ELSE NEW.duration_ms - command_ms END
+      WHERE record_id = NEW.id;
+   END;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

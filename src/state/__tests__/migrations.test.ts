@@ -71,10 +71,22 @@ test('migration 4 on a version 3 file: copies backfilled from the runs, orphans 
     'sandbox_run_details_alerts',
     'sandbox_run_details_backend_duration',
     'sandbox_run_details_backend_time',
+    'sandbox_run_overhead_time',
+    'sandbox_run_overhead_workload',
     'sandbox_run_phases_backend_duration',
   ]);
-  expect(names(db, 'trigger')).toEqual(['sandbox_perf_records_copies', 'sandbox_run_details_copies']);
-  expect(names(db, 'table')).toEqual(['sandbox_perf_records', 'sandbox_run_details', 'sandbox_run_phases']);
+  expect(names(db, 'trigger')).toEqual([
+    'sandbox_perf_records_copies',
+    'sandbox_perf_records_overhead_copies',
+    'sandbox_run_details_copies',
+  ]);
+  expect(names(db, 'table')).toEqual([
+    'sandbox_perf_records',
+    'sandbox_run_details',
+    'sandbox_run_overhead',
+    'sandbox_run_phases',
+    'sandbox_workloads',
+  ]);
   db.close();
 });
 
