@@ -5,7 +5,7 @@ import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from 
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { summarize, type SampleSummary } from '../stats/descriptive';
 import { outlierIndexes } from '../stats/outliers';
-import { differenceWithError, ratioWithError, type Ratio } from '../stats/ratio';
+import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
 
 export interface CompareOptions {
   backends: readonly BackendName[];
@@ -40,7 +40,7 @@ export interface BackendComparison {
   /** Mean against the baseline's mean, "X ± Y times"; null for the baseline or a zero mean. */
   ratio: Ratio | null;
   /** Mean minus the baseline's mean, ms ± propagated σ; null for the baseline. */
-  overheadMs: Ratio | null;
+  overheadMs: Difference | null;
   prepareMs: number;
   teardownMs: number;
 }

@@ -2,11 +2,16 @@
  * Comparing two samples as hyperfine does: "X ± Y times slower than". The ratio of the means,
  * with the uncertainty propagated from both sides to first order (independent errors):
  *   r = a / b,   σr = r · sqrt((σa / a)² + (σb / b)²)
- * and the absolute difference a − b with σ = sqrt(σa² + σb²).
- * A zero baseline has no ratio: null, never Infinity or NaN.
+ * and the absolute difference a − b with σ = sqrt(σa² + σb²) (its own type: a difference in
+ * milliseconds is not a ratio). A zero baseline has no ratio: null, never Infinity or NaN.
  */
 export interface Ratio {
   ratio: number;
+  error: number;
+}
+
+export interface Difference {
+  difference: number;
   error: number;
 }
 
@@ -16,6 +21,6 @@ export function ratioWithError(a: number, sa: number, b: number, sb: number): Ra
   return { ratio, error: Math.abs(ratio) * Math.sqrt((sa / a) ** 2 + (sb / b) ** 2) };
 }
 
-export function differenceWithError(a: number, sa: number, b: number, sb: number): Ratio {
-  return { ratio: a - b, error: Math.sqrt(sa * sa + sb * sb) };
+export function differenceWithError(a: number, sa: number, b: number, sb: number): Difference {
+  return { difference: a - b, error: Math.sqrt(sa * sa + sb * sb) };
 }

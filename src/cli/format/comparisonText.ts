@@ -35,13 +35,13 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
     const width = Math.max(...others.map((b) => b.backend.length));
     for (const b of others) {
       const r = b.ratio as { ratio: number; error: number };
-      const d = b.overheadMs as { ratio: number; error: number };
+      const d = b.overheadMs as { difference: number; error: number };
       const word = r.ratio >= 1 ? 'slower' : 'faster';
       const times = r.ratio >= 1 ? r.ratio : 1 / r.ratio;
       const timesErr = r.ratio >= 1 ? r.error : r.error / (r.ratio * r.ratio);
       out.push(
         `  ${c.cyan(b.backend.padEnd(width))}  ${c.bold(`${times.toFixed(2)} ± ${timesErr.toFixed(2)}`)} times ${word} than ${result.baseline}` +
-          `  (${d.ratio >= 0 ? '+' : ''}${formatMs(d.ratio)} ± ${formatMs(d.error)} per run)`,
+          `  (${d.difference >= 0 ? '+' : ''}${formatMs(d.difference)} ± ${formatMs(d.error)} per run)`,
       );
     }
   }

@@ -38,7 +38,7 @@ export function comparisonToCsv(result: ComparisonResult): string {
       b.summary.p95Ms,
       b.ratio?.ratio ?? null,
       b.ratio?.error ?? null,
-      b.overheadMs?.ratio ?? null,
+      b.overheadMs?.difference ?? null,
       b.overheadMs?.error ?? null,
       b.outliers.length,
     ]

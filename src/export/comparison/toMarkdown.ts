@@ -13,7 +13,11 @@ export function comparisonToMarkdown(result: ComparisonResult): string {
   for (const b of result.backends) {
     const s = b.summary;
     const relative = b.backend === result.baseline ? '1.00' : b.ratio ? `${b.ratio.ratio.toFixed(2)} ± ${b.ratio.error.toFixed(2)}` : 'n/a';
-    const overhead = b.overheadMs ? `${ms(b.overheadMs.ratio)} ± ${ms(b.overheadMs.error)}` : b.backend === result.baseline ? '0' : 'n/a';
+    const overhead = b.overheadMs
+      ? `${ms(b.overheadMs.difference)} ± ${ms(b.overheadMs.error)}`
+      : b.backend === result.baseline
+        ? '0'
+        : 'n/a';
     lines.push(
       `| \`${b.backend}\` | ${ms(s.meanMs)} ± ${ms(s.stddevMs)} | ${ms(s.medianMs)} | ${ms(s.minMs)} … ${ms(s.maxMs)} | ${ms(s.p95Ms)} | ${relative} | ${overhead} |`,
     );

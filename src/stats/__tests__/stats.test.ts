@@ -57,5 +57,5 @@ test('ratio with the error propagated from both sides; a zero baseline has no ra
   expect(r?.ratio).toBeCloseTo(1.2, 12);
   expect(r?.error).toBeCloseTo(0.0768375, 6);
   expect(ratioWithError(1, 0, 0, 0)).toBeNull();
-  expect(differenceWithError(120, 3, 100, 4)).toEqual({ ratio: 20, error: 5 });
+  expect(differenceWithError(120, 3, 100, 4)).toEqual({ difference: 20, error: 5 });
 });
