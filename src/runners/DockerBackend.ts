@@ -36,7 +36,7 @@ export class DockerBackend implements SandboxBackend {
     const { docker, cgroup } = this.engine;
     const phases: Record<string, number> = {};
     const runId = randomUUID();
-    const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${runId}` : undefined;
+    const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
     const stdout = new BoundedOutput(maxOutputBytes);
     const stderr = new BoundedOutput(maxOutputBytes);
 

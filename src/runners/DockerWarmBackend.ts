@@ -44,7 +44,7 @@ export class DockerWarmBackend implements SandboxBackend {
 
   private async startContainer({ docker, cgroup }: Engine): Promise<Warm> {
     const id = randomUUID();
-    const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${id}` : undefined;
+    const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
     const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`);
     const container = await docker.createContainer({ ...spec, AttachStdout: false, AttachStderr: false });
     try {

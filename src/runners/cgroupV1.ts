@@ -11,7 +11,7 @@ export interface CgroupV1 {
   memory: string;
   cpu: string;
   cpuacct: string;
-  /** Every v1 hierarchy (Docker creates a group in each). */
+  /** Every hierarchy, v1 and a hybrid host's v2 (Docker creates a group in each): where groups are removed. */
   hierarchies: string[];
 }
 
@@ -27,10 +27,12 @@ function parseMounts(): { byController: Map<string, string>; hierarchies: string
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const [fstype, , superOptions = ''] = right.split(' ');
-    if (fstype !== 'cgroup') continue;
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     const mountPoint = left.split(' ')[4];
     if (!mountPoint) continue;
     hierarchies.push(mountPoint);
+    // A hybrid host's v2 tree (/sys/fs/cgroup/unified) gets a group per container too: it is removed with the rest.
+    if (fstype === 'cgroup2') continue;
     for (const option of superOptions.split(',')) byController.set(option, mountPoint);
   }
   return { byController, hierarchies };

@@ -3,15 +3,16 @@ import { Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
 import { BoundedOutput } from './BoundedOutput';
+import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { BackendUnavailableError } from './errors';
 import { envList } from './environment';
+import { sweepOnce } from './orphans';
 import type { ResolvedSandboxOptions } from './options';
 import type { BackendName } from './types';
 
 export const ENABLE_DOCKER = 'apt-get install docker.io && dockerd &';
 export const BUILD_IMAGE = '.ci/build-image.sh';
-/** Label on every container this package creates, so leftovers can be found and removed. */
-export const CONTAINER_LABEL = 'sandbox-perf';
+export { CONTAINER_LABEL };
 const PING_TIMEOUT_MS = 3000;
 
 export interface Engine {
@@ -55,6 +56,8 @@ export async function connectEngine(backend: BackendName, options: ResolvedSandb
   // `cgroups` option: runc puts every container in fresh groups anyway, so accounting costs nothing.
   const local = fs.existsSync(socket);
   const cgroup = local && info.CgroupDriver === 'cgroupfs' && info.CgroupVersion === '1' ? probeCgroupV1().value : null;
+  // Containers (and their groups) left by runners that died without cleaning up go first.
+  await sweepOnce(socket, docker, cgroup);
   return { docker, cgroup };
 }
 
@@ -72,7 +75,7 @@ export function containerSpec(
     Env: envList(options.env),
     WorkingDir: options.cwd,
     User: user,
-    Labels: { [CONTAINER_LABEL]: labelValue },
+    Labels: { [CONTAINER_LABEL]: labelValue, ...ownerLabels() },
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { errorMessage, logOnce } from '../log';
+import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './cgroupV1';
+import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './containerOwner';
+
+/** What a sweep found and did. */
+export interface OrphanSweep {
+  /** Ids of the containers removed because their owner is gone. */
+  removed: string[];
+  /** Containers left alone, by what their labels say (`alive`, `foreign`, `unknown`). */
+  kept: Record<Exclude<OwnerState, 'gone'>, number>;
+  /** Groups removed under sandbox-perf/ in the cgroup v1 hierarchies, because the process named in them is dead. */
+  cgroupsRemoved: string[];
+  /** One line per container or group that could not be removed. */
+  failures: string[];
+}
+
+/**
+ * Groups of this package are named `<kind>-<pid>-<rest>` (`run-…` for host runs, `docker-…` and
+ * `warm-…` for containers' cgroup parents): the PID of the process that made them.
+ */
+const GROUP_NAME = /^[a-z]+-([1-9]\d{0,9})-/;
+
+/** Removes every container labelled `sandbox-perf` whose owner is gone (see containerOwner.ts). */
+export async function removeOrphanContainers(docker: Docker, sweep: OrphanSweep): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [CONTAINER_LABEL] } });
+  await Promise.all(
+    containers.map(async (info) => {
+      const state = ownerState(info.Labels);
+      if (state !== 'gone') {
+        sweep.kept[state]++;
+        return;
+      }
+      try {
+        await docker.getContainer(info.Id).remove({ force: true, v: true });
+        sweep.removed.push(info.Id);
+      } catch (error) {
+        // 404: removed meanwhile by someone else (another sweep): gone all the same.
+        if ((error as { statusCode?: number }).statusCode === 404) return;
+        sweep.failures.push(`container ${info.Id.slice(0, 12)}: ${errorMessage(error)}`);
+      }
+    }),
+  );
+}
+
+/** Removes the groups under sandbox-perf/ whose creating process is dead, killing what is left in them. */
+export async function removeOrphanGroups(cgroup: CgroupV1, sweep: OrphanSweep): Promise<void> {
+  const orphans = new Set<string>();
+  for (const root of new Set(cgroup.hierarchies)) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(root, CGROUP_PARENT), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const pid = GROUP_NAME.exec(entry.name)?.[1];
+      if (entry.isDirectory() && pid !== undefined && !processAlive(Number(pid), null)) orphans.add(entry.name);
+    }
+  }
+  for (const name of orphans) {
+    const relative = path.join(CGROUP_PARENT, name);
+    try {
+      await removeGroup(cgroup.hierarchies, relative);
+      sweep.cgroupsRemoved.push(relative);
+    } catch (error) {
+      sweep.failures.push(`cgroup ${relative}: ${errorMessage(error)}`);
+    }
+  }
+}
+
+/** Sweeps the engine's containers (when given) and the host's groups (when given). Never throws. */
+export async function removeOrphans(parts: { docker?: Docker | null; cgroup?: CgroupV1 | null }): Promise<OrphanSweep> {
+  const sweep: OrphanSweep = { removed: [], kept: { alive: 0, foreign: 0, unknown: 0 }, cgroupsRemoved: [], failures: [] };
+  if (parts.docker) {
+    try {
+      await removeOrphanContainers(parts.docker, sweep);
+    } catch (error) {
+      sweep.failures.push(`listing containers: ${errorMessage(error)}`);
+    }
+  }
+  // Containers first: removing one frees its group, whose parent can then go.
+  if (parts.cgroup) await removeOrphanGroups(parts.cgroup, sweep);
+  return sweep;
+}
+
+/** A long-lived process sweeps again at most this often (every runner's exit is worth catching, not every prepare). */
+const SWEEP_INTERVAL_MS = 60_000;
+const swept = new Map<string, { at: number; pending: Promise<OrphanSweep> }>();
+
+/**
+ * The sweep a Docker backend's `prepare()` does: it removes what runners killed without cleanup
+ * (SIGKILL) left behind. At most once a minute per engine socket in a process, so a `compare`
+ * preparing several backends sweeps once. Failures are logged once, never thrown: a sweep must
+ * not stop a run.
+ */
+export function sweepOnce(socket: string, docker: Docker, cgroup: CgroupV1 | null): Promise<OrphanSweep> {
+  const last = swept.get(socket);
+  if (last && performance.now() - last.at < SWEEP_INTERVAL_MS) return last.pending;
+  const pending = removeOrphans({ docker, cgroup }).then((sweep) => {
+    for (const failure of sweep.failures) logOnce(new Error(failure), 'sandbox-perf: could not remove an orphan');
+    return sweep;
+  });
+  swept.set(socket, { at: performance.now(), pending });
+  return pending;
+}
