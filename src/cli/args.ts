@@ -1,10 +1,17 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError } from './command';
+
+/** setTimeout's longest delay: the largest --timeout. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** How one flag is read. */
 export interface FlagSpec {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'list';
   /** For integers and numbers. */
   min?: number;
+  /** For integers and numbers. @default Number.MAX_SAFE_INTEGER */
+  max?: number;
   /** Shown in errors, e.g. `MS`. */
   value?: string;
 }
@@ -48,13 +55,15 @@ function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
   switch (spec.type) {
     case 'integer':
     case 'number': {
-      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      // Decimal digits only: Number() would also take 0x2, 1e3, ' 7' and 99999999999999999999.
+      const decimal = spec.type === 'integer' ? /^[0-9]+$/ : /^[0-9]+(\.[0-9]+)?$/;
+      const n = decimal.test(raw) ? Number(raw) : Number.NaN;
       const min = spec.min ?? 0;
-      const okType = spec.type === 'integer' ? Number.isInteger(n) : Number.isFinite(n);
-      if (!okType || n < min) {
-        throw new UsageError(
-          `--${name} expects ${spec.type === 'integer' ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(raw)} (e.g. --${name} ${Math.max(min, 1) === min ? min : Math.max(min, 1)})`,
-        );
+      const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+      if (!(n >= min && n <= max)) {
+        const kind = spec.type === 'integer' ? 'a decimal integer' : 'a decimal number';
+        const range = spec.max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+        throw new UsageError(`--${name} expects ${kind} ${range}, got ${JSON.stringify(raw)} (e.g. --${name} ${Math.max(min, 1)})`);
       }
       return n;
     }
@@ -125,8 +134,11 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
   return { flags, positionals, command };
 }
 
-/** The sandboxed command after `--`; usage errors for a missing `--` or an empty command. */
-export function requireCommand(parsed: ParsedArgs, commandName: string): string[] {
+/**
+ * The sandboxed command after `--`; usage errors for a missing `--`, an empty command, and a
+ * whole command line quoted as one word (`-- 'node -e 0'`: argv is not parsed by a shell).
+ */
+export function requireCommand(parsed: ParsedArgs, commandName: string, cwd = process.cwd()): string[] {
   if (parsed.command === null) {
     throw new UsageError(`'${commandName}' needs the command to run after '--', e.g. sandbox-perf ${commandName} -- node -e 0`);
   }
@@ -135,6 +147,13 @@ export function requireCommand(parsed: ParsedArgs, commandName: string): string[
   }
   if (parsed.positionals.length > 0) {
     throw new UsageError(`unexpected '${parsed.positionals[0]}' before '--' (put the command after '--')`);
+  }
+  const [only] = parsed.command;
+  if (parsed.command.length === 1 && only !== undefined && /\s/.test(only.trim()) && !fs.existsSync(path.resolve(cwd, only))) {
+    throw new UsageError(
+      `the command ${JSON.stringify(only)} is one word with spaces, and no program has that name: ` +
+        `split it into words (sandbox-perf ${commandName} -- ${only.trim()}) or run it through a shell (sandbox-perf ${commandName} -- sh -c ${JSON.stringify(only)})`,
+    );
   }
   return parsed.command;
 }

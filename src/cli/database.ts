@@ -3,18 +3,91 @@ import path from 'node:path';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { StateDatabase, resolveDbPath } from '../state/StateDatabase';
 import { UsageError, type CommandIo } from './command';
+import { historyPathMessage, historyPathProblem, type HistorySource } from './historyPath';
 
-/** The history file of a command: --db, else SANDBOX_PERF_DB of the command's environment, else the default. */
-export function dbPathFor(flag: unknown, io: CommandIo): string {
-  const chosen = typeof flag === 'string' ? flag : io.env.SANDBOX_PERF_DB;
-  return chosen ? path.resolve(io.cwd, chosen) : resolveDbPath(path.join(io.cwd, '.sandbox-perf', 'state.db'));
+export interface HistoryPath {
+  file: string;
+  source: HistorySource;
 }
 
-/** A monitor writing to the command's database; close `db` before exiting. */
-export function openRecording(dbPath: string, thresholdMs: number | undefined): { db: StateDatabase; monitor: SandboxPerfMonitor } {
-  const db = new StateDatabase({ path: dbPath });
-  const monitor = new SandboxPerfMonitor({ sink: db, ...(thresholdMs === undefined ? {} : { alertThresholdMs: thresholdMs }) });
-  return { db, monitor };
+/**
+ * The history file of a command: --db, else SANDBOX_PERF_DB of the command's environment, else
+ * the default. An empty SANDBOX_PERF_DB counts as unset, in every command.
+ */
+export function historyPathFor(flag: unknown, io: CommandIo): HistoryPath {
+  if (typeof flag === 'string') return { file: path.resolve(io.cwd, flag), source: '--db' };
+  const env = io.env.SANDBOX_PERF_DB;
+  if (env) return { file: path.resolve(io.cwd, env), source: 'SANDBOX_PERF_DB' };
+  return { file: resolveDbPath(path.join(io.cwd, '.sandbox-perf', 'state.db')), source: 'the default history' };
+}
+
+export function dbPathFor(flag: unknown, io: CommandIo): string {
+  return historyPathFor(flag, io).file;
+}
+
+/** How long `run` and `compare` wait for their rows to be written before saying they were lost. */
+const SETTLE_MS = 5000;
+/** Failed writes in a row after which the history counts as unusable (retries run 0.1, 0.2, 0.4 s apart). */
+const SETTLE_FAILURES = 3;
+
+export interface Recording {
+  monitor: SandboxPerfMonitor;
+  /** Starts the writer early; resolves also when the file cannot be opened. */
+  open(): Promise<void>;
+  /**
+   * Waits for the rows to be written (or for the history to prove unusable), then says on stderr
+   * how many runs were not recorded and where. Never throws and always settles: the exit code
+   * stays the command's whatever state the history is in.
+   */
+  finish(): Promise<void>;
+}
+
+/**
+ * A monitor writing to the command's history. A path that cannot be a history (a directory, a
+ * FIFO, a device, a /proc file, a symlink loop, under a plain file) is never opened: the runs
+ * still happen and are counted as not recorded.
+ */
+export function openRecording(where: HistoryPath, thresholdMs: number | undefined, io: CommandIo): Recording {
+  const threshold = thresholdMs === undefined ? {} : { alertThresholdMs: thresholdMs };
+  const problem = historyPathProblem(where.file);
+  if (problem !== null) {
+    let unrecorded = 0;
+    const monitor = new SandboxPerfMonitor({ sink: { insert: () => void unrecorded++ }, ...threshold });
+    return {
+      monitor,
+      open: () => Promise.resolve(),
+      finish: () => {
+        if (unrecorded > 0) {
+          io.stderr.write(`sandbox-perf: ${unrecorded} run(s) not recorded: ${historyPathMessage(where.source, where.file, problem)}\n`);
+        }
+        return Promise.resolve();
+      },
+    };
+  }
+  const db = new StateDatabase({ path: where.file });
+  const monitor = new SandboxPerfMonitor({ sink: db, ...threshold });
+  return { monitor, open: () => db.open(), finish: () => settle(db, io) };
+}
+
+async function settle(db: StateDatabase, io: CommandIo): Promise<void> {
+  const closed = db.close({ timeoutMs: SETTLE_MS }).then(
+    () => true,
+    () => true,
+  );
+  // close() resolves once written; a history that keeps failing is given up on, with a timer that
+  // keeps the process alive until then (the library's own timers do not).
+  const deadline = Date.now() + SETTLE_MS;
+  let done = false;
+  void closed.then(() => (done = true));
+  while (!done && Date.now() < deadline && db.health().failedWrites < SETTLE_FAILURES) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const health = db.health();
+  const lost = health.queued + health.dropped;
+  if (lost > 0) {
+    const why = health.lastError ? `${health.lastError.code}: ${health.lastError.message}` : `not written within ${SETTLE_MS} ms`;
+    io.stderr.write(`sandbox-perf: ${lost} run(s) not recorded in ${health.path} (${why})\n`);
+  }
 }
 
 /** Export files are checked before any run, so a typo does not cost a whole comparison. */

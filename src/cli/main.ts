@@ -7,6 +7,9 @@ import { serveCommand } from './commands/serve';
 import { UsageError, type Command, type CommandIo } from './command';
 import { version } from './version';
 
+/** How long the process may linger after the command is done before it exits anyway. */
+const EXIT_GRACE_MS = 2000;
+
 export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, serveCommand, demoCommand];
 
 function topUsage(): string {
@@ -29,7 +32,11 @@ Examples:
 `;
 }
 
-/** parse → dispatch → exit code. `Error: …` on stderr; 2 for usage errors, 1 for others. */
+/**
+ * parse → dispatch → exit code. `Error: …` on stderr; 2 for a UsageError (the class every
+ * mistake in the command line is thrown as: the CLI checks each value before the library sees
+ * it), 1 for anything else.
+ */
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -51,7 +58,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`Error: ${message}\n`);
-    return error instanceof UsageError || (error instanceof Error && /^Expected `/.test(message)) ? 2 : 1;
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -59,6 +66,9 @@ if (require.main === module) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;
+      // The exit code is the command's even if something left behind (a writer thread stuck on a
+      // broken file system, a socket) would keep the process alive: unref'd, this fires only then.
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
     },
     (error: unknown) => {
       process.stderr.write(`Error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

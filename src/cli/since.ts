@@ -1,16 +1,53 @@
 import { UsageError } from './command';
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** Prometheus' duration units, largest first (a year is 365 days there too). */
+const UNITS: readonly (readonly [string, number])[] = [
+  ['y', 365 * 86_400_000],
+  ['w', 7 * 86_400_000],
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
 
-/** `--since 90m | 1h | 7d | 2w | 2026-11-01 | 2026-11-01T12:00:00Z` → epoch ms. */
+/** `2h30m`, `1w2d`, `90s`, `1.5h`: Prometheus-style, units from largest to smallest, each at most once. */
+const COMPOUND = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+/** One unit with a fraction, as earlier versions took (`1.5h`). */
+const FRACTION = /^(\d+\.\d+)(ms|[smhdwy])$/;
+
+const EXAMPLES = 'a duration like 30m, 2h30m, 7d, 2w (units ms, s, m, h, d, w, y) or an ISO date like 2026-11-01 or 2026-11-01T12:00:00Z';
+
+/** Milliseconds of a duration, or null when `text` is not one. */
+export function parseDuration(text: string): number | null {
+  const fraction = FRACTION.exec(text);
+  if (fraction) return Number(fraction[1]) * (UNITS.find(([unit]) => unit === fraction[2])?.[1] ?? Number.NaN);
+  const parts = COMPOUND.exec(text);
+  if (!parts || text === '') return null;
+  let ms = 0;
+  UNITS.forEach(([, size], i) => {
+    const count = parts[i + 1];
+    if (count !== undefined) ms += Number(count) * size;
+  });
+  return ms;
+}
+
+/** `--since 90m | 2h30m | 7d | 2026-11-01 | 2026-11-01T12:00:00Z` → epoch ms. */
 export function parseSince(raw: string, now = Date.now()): number {
-  const rel = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(raw.trim());
-  if (rel) return now - Number(rel[1]) * (UNITS[rel[2] as string] as number);
-  if (/^\d{4}-\d{2}-\d{2}/.test(raw)) {
-    const t = Date.parse(raw);
+  const text = raw.trim();
+  const ms = parseDuration(text);
+  if (ms !== null) {
+    // Before 1970 nothing was recorded, and past it Date() gives "Invalid time value".
+    if (!(ms <= now)) {
+      throw new UsageError(
+        `--since expects a duration that stays after 1970-01-01 (at most ${Math.floor(now / (365 * 86_400_000))}y), got ${JSON.stringify(raw)}, which is out of range`,
+      );
+    }
+    return now - ms;
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const t = Date.parse(text);
     if (Number.isFinite(t)) return t;
   }
-  throw new UsageError(
-    `--since expects a duration like 30m, 1h, 7d, 2w or an ISO date like 2026-11-01 or 2026-11-01T12:00:00Z, got ${JSON.stringify(raw)}`,
-  );
+  throw new UsageError(`--since expects ${EXAMPLES}, got ${JSON.stringify(raw)}`);
 }

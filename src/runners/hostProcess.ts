@@ -29,6 +29,25 @@ export function findExecutable(name: string, pathVar: string, cwd: string): stri
   return null;
 }
 
+/**
+ * Why `name` cannot be run, told the way a shell would: a directory (EISDIR) or a file without
+ * execute permission (EACCES) found where the program was looked for, else not found (ENOENT).
+ */
+export function whyNotExecutable(name: string, pathVar: string, cwd: string): string {
+  const candidates = name.includes('/')
+    ? [path.resolve(cwd, name)]
+    : pathVar
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
+  for (const file of candidates) {
+    const stats = fs.statSync(file, { throwIfNoEntry: false });
+    if (stats?.isDirectory() && name.includes('/')) return `spawn ${name} EISDIR: ${file} is a directory, not a program`;
+    if (stats?.isFile()) return `spawn ${name} EACCES: ${file} is not executable (chmod +x it, or run it through its interpreter)`;
+  }
+  return `spawn ${name} ENOENT`;
+}
+
 export interface HostRunSpec {
   backend: BackendName;
   /** What the user asked to run. */
@@ -92,7 +111,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   const program = command[0] as string;
   // Checked on the host because these backends see the host's filesystem: spawn's own ENOENT
   // would name the sandbox tool, not the command.
-  if (findExecutable(program, env.PATH ?? '', cwd) === null) return failedResult(backend, `spawn ${program} ENOENT`);
+  if (findExecutable(program, env.PATH ?? '', cwd) === null) return failedResult(backend, whyNotExecutable(program, env.PATH ?? '', cwd));
 
   let t = performance.now();
   const group = spec.group;

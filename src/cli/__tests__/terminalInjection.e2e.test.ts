@@ -10,6 +10,9 @@ const EVIL = '\u001b[2J\u001b]0;PWNED\u0007';
 const EVIL_BACKEND = `evil${EVIL}\nnone`;
 const ESCAPED_BACKEND = 'evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0anone';
 
+// Real child processes and a writer thread on a shared, busy machine.
+jest.setTimeout(60_000);
+
 let dir: string;
 let file: string;
 beforeAll(async () => {

@@ -1,22 +1,27 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { compareBackends } from '../../compare/compareBackends';
 import { comparisonToCsv, comparisonToJson, comparisonToMarkdown } from '../../export/comparison';
 import type { SandboxOptions } from '../../runners/types';
-import { parseArgs, requireCommand } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
-import { assertWritableTarget, dbPathFor, openRecording } from '../database';
+import { assertWritableTarget, historyPathFor, openRecording } from '../database';
 import { comparisonText } from '../format/comparisonText';
 import { colours, progressBar } from '../terminal';
 import { printableDeep } from '../../printable';
 
+/** Largest --runs: a comparison of this size already takes hours; a typo must not run forever. */
+export const MAX_RUNS = 100_000;
+export const MAX_WARMUP = 10_000;
+
 const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
-  runs: { type: 'integer', min: 1, value: 'N' },
-  warmup: { type: 'integer', min: 0, value: 'N' },
-  timeout: { type: 'integer', min: 1, value: 'MS' },
+  runs: { type: 'integer', min: 1, max: MAX_RUNS, value: 'N' },
+  warmup: { type: 'integer', min: 0, max: MAX_WARMUP, value: 'N' },
+  timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
   memory: { type: 'number', min: 6, value: 'MB' },
-  cpus: { type: 'number', min: 0.01, value: 'CPUS' },
+  cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
   threshold: { type: 'number', min: 0, value: 'MS' },
   network: { type: 'boolean' },
   'export-json': { type: 'string', value: 'FILE' },
@@ -39,9 +44,9 @@ Every timed run is recorded in the history; warm-up runs are not.
 Options:
   --sandbox LIST          backends, comma-separated      [default: none,unshare]
                           (none, unshare, bubblewrap, docker, docker-warm, gvisor)
-  --runs N                timed runs per backend         [default: 10]
-  --warmup N              untimed runs per backend first [default: 1]
-  --timeout MS            per-run timeout                [default: 300000]
+  --runs N                timed runs per backend, 1 to 100000          [default: 10]
+  --warmup N              untimed runs per backend first, 0 to 10000   [default: 1]
+  --timeout MS            per-run timeout, up to 2147483647            [default: 300000]
   --memory MB, --cpus N   limits (Docker, or cgroup v1 on the host)
   --threshold MS          alert threshold                [default: 5000]
   --network               give the command network access
@@ -57,7 +62,7 @@ Options:
       io.stdout.write(this.usage);
       return 0;
     }
-    const command = requireCommand(parsed, 'compare');
+    const command = requireCommand(parsed, 'compare', io.cwd);
     const backends = parseBackends(parsed.flags.sandbox ?? ['none', 'unshare']);
     const exports = (['export-json', 'export-csv', 'export-markdown'] as const)
       .filter((f) => parsed.flags[f] !== undefined)
@@ -68,11 +73,12 @@ Options:
     if (parsed.flags.memory !== undefined) sandbox.memoryBytes = Math.round((parsed.flags.memory as number) * 1024 * 1024);
     if (parsed.flags.cpus !== undefined) sandbox.cpus = parsed.flags.cpus as number;
 
-    const { db, monitor } = openRecording(dbPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined);
+    const recording = openRecording(historyPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined, io);
+    const { monitor } = recording;
     const bar = progressBar(io, runs * backends.length);
     try {
       // The writer thread starts now rather than during the second timed run.
-      await db.open();
+      await recording.open();
       const result = await compareBackends({
         backends,
         command,
@@ -98,7 +104,7 @@ Options:
       return result.backends.some((b) => b.summary.count === 0) ? 1 : 0;
     } finally {
       bar.end();
-      await db.close();
+      await recording.finish();
     }
   },
 };

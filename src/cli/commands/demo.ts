@@ -5,13 +5,14 @@ import { detectBackends } from '../../runners/detect';
 import { HistoryReader } from '../../state/HistoryReader';
 import { parseArgs } from '../args';
 import { UsageError, type Command } from '../command';
-import { dbPathFor, openRecording } from '../database';
+import { historyPathFor, openRecording } from '../database';
+import { printableDeep } from '../../printable';
 import { comparisonText } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
 import { colours, progressBar } from '../terminal';
 
 const FLAGS = {
-  runs: { type: 'integer', min: 1, value: 'N' },
+  runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
   db: { type: 'string', value: 'FILE' },
   help: { type: 'boolean' },
 } as const;
@@ -35,7 +36,7 @@ backend that is available on this machine, interleaved, and prints the compariso
 history report. Backends that are missing are listed with the command that enables them.
 
 Options:
-  --runs N     timed runs per backend   [default: 5]
+  --runs N     timed runs per backend, 1 to 1000   [default: 5]
   --db FILE    history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
   --help       this text
 `,
@@ -64,8 +65,10 @@ Options:
     const available = found.filter((b) => b.available).map((b) => b.backend);
     io.stdout.write('\n');
 
-    const dbPath = dbPathFor(parsed.flags.db, io);
-    const { db, monitor } = openRecording(dbPath, undefined);
+    const where = historyPathFor(parsed.flags.db, io);
+    const dbPath = where.file;
+    const recording = openRecording(where, undefined, io);
+    const { monitor } = recording;
     const runs = (parsed.flags.runs as number | undefined) ?? 5;
     const bar = progressBar(io, runs * available.length);
     const command = ['node', path.relative(io.cwd, localScript), path.relative(io.cwd, tree)];
@@ -80,14 +83,14 @@ Options:
         onRun: (b) => bar.tick(b),
       });
       bar.end();
-      io.stdout.write(comparisonText(result, c));
+      io.stdout.write(comparisonText(printableDeep(result), c));
     } finally {
       bar.end();
-      await db.close();
+      await recording.finish();
     }
     const reader = new HistoryReader(dbPath);
     try {
-      const view = {
+      const view = printableDeep({
         db: dbPath,
         since: null,
         backend: null,
@@ -95,7 +98,7 @@ Options:
         byBackend: reader.byBackend(),
         phases: reader.phases(),
         histogram: reader.histogram({}, 8),
-      };
+      });
       io.stdout.write(`\n${reportText(view, c)}`);
     } finally {
       reader.close();

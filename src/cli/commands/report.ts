@@ -1,20 +1,31 @@
 import { HistoryReader } from '../../state/HistoryReader';
 import { parseArgs } from '../args';
 import { UsageError, type Command } from '../command';
-import { dbPathFor } from '../database';
+import { historyPathFor } from '../database';
+import { openHistory, readFailure } from '../openHistory';
+import { BACKEND_NAMES } from '../../runners/types';
 import { reportText, type HistoryView } from '../format/reportText';
 import { parseSince } from '../since';
 import { colours } from '../terminal';
-import { printableDeep } from '../../printable';
+import { printable, printableDeep } from '../../printable';
 
 const FLAGS = {
   since: { type: 'string', value: '1h|7d|ISO-DATE' },
   sandbox: { type: 'string', value: 'BACKEND' },
   json: { type: 'boolean' },
-  buckets: { type: 'integer', min: 1, value: 'N' },
+  buckets: { type: 'integer', min: 1, max: 1000, value: 'N' },
   db: { type: 'string', value: 'FILE' },
   help: { type: 'boolean' },
 } as const;
+
+/** A built-in backend, or one the history has runs of (library callers name their own). */
+function assertKnownBackend(backend: string, reader: HistoryReader): void {
+  if ((BACKEND_NAMES as readonly string[]).includes(backend)) return;
+  const recorded = reader.byBackend().map((b) => b.backend);
+  if (recorded.includes(backend)) return;
+  const known = [...new Set([...BACKEND_NAMES, ...recorded])].map((name) => printable(name));
+  throw new UsageError(`--sandbox: unknown backend ${JSON.stringify(printable(backend))}; expected one of ${known.join(', ')}`);
+}
 
 export const reportCommand: Command = {
   name: 'report',
@@ -27,7 +38,7 @@ overall, per backend and per phase, and a histogram of durations.
 Options:
   --since WHEN     only runs that started after WHEN: 30m, 1h, 7d, 2w, or an ISO date
   --sandbox NAME   only runs of this backend
-  --buckets N      histogram buckets   [default: 10]
+  --buckets N      histogram buckets, 1 to 1000   [default: 10]
   --json           machine-readable output
   --db FILE        history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
   --help           this text
@@ -43,9 +54,11 @@ Options:
     }
     const since = parsed.flags.since === undefined ? undefined : parseSince(parsed.flags.since as string);
     const backend = parsed.flags.sandbox as string | undefined;
-    const db = dbPathFor(parsed.flags.db, io);
-    const reader = new HistoryReader(db);
+    const where = historyPathFor(parsed.flags.db, io);
+    const db = where.file;
+    const reader = openHistory(where);
     try {
+      if (backend !== undefined) assertKnownBackend(backend, reader);
       const window = { ...(since === undefined ? {} : { since }), ...(backend === undefined ? {} : { backend }) };
       // Names come from records anyone who can write the file may have forged: escaped for the terminal.
       const view: HistoryView = printableDeep({
@@ -59,6 +72,8 @@ Options:
       });
       io.stdout.write(parsed.flags.json ? `${JSON.stringify(view, null, 2)}\n` : reportText(view, colours(io.stdout, io.env)));
       return 0;
+    } catch (error) {
+      throw error instanceof UsageError ? error : readFailure(db, error);
     } finally {
       reader.close();
     }

@@ -1,18 +1,18 @@
 import { runInSandbox } from '../../runners/runInSandbox';
 import type { SandboxOptions } from '../../runners/types';
-import { parseArgs, requireCommand } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
-import { dbPathFor, openRecording } from '../database';
+import { historyPathFor, openRecording } from '../database';
 import { colours, formatMs } from '../terminal';
-import { constants } from 'node:os';
+import os, { constants } from 'node:os';
 import { printable } from '../../printable';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
-  timeout: { type: 'integer', min: 1, value: 'MS' },
+  timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
   memory: { type: 'number', min: 6, value: 'MB' },
-  cpus: { type: 'number', min: 0.01, value: 'CPUS' },
+  cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
   threshold: { type: 'number', min: 0, value: 'MS' },
   network: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
@@ -44,12 +44,13 @@ Options:
       io.stdout.write(this.usage);
       return 0;
     }
-    const command = requireCommand(parsed, 'run');
+    const command = requireCommand(parsed, 'run', io.cwd);
     const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
     const sandbox: SandboxOptions = { cwd: io.cwd, network: parsed.flags.network === true };
     if (parsed.flags.memory !== undefined) sandbox.memoryBytes = Math.round((parsed.flags.memory as number) * 1024 * 1024);
     if (parsed.flags.cpus !== undefined) sandbox.cpus = parsed.flags.cpus as number;
-    const { db, monitor } = openRecording(dbPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined);
+    const recording = openRecording(historyPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined, io);
+    const { monitor } = recording;
     const c = colours(io.stderr, io.env);
     try {
       const { record, result, setup } = await runInSandbox(backend ?? 'none', command, {
@@ -74,7 +75,7 @@ Options:
       if (result.signal) return 128 + ((constants.signals as Partial<Record<string, number>>)[result.signal] ?? 0);
       return 127;
     } finally {
-      await db.close();
+      await recording.finish();
     }
   },
 };

@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seedDatabase } from '../../dashboard/__tests__/support/seed';
+import { cli, describeBuilt, rowCount } from './support/cli';
+
+/*
+ * Issue 13, "smaller bad inputs": each gets a clear `Error: …` in the one shape and the right exit
+ * code, and none hangs (every child has a timeout).
+ */
+// Real child processes and a writer thread on a shared, busy machine.
+jest.setTimeout(60_000);
+
+let dir: string;
+let history: string;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bad-'));
+  history = path.join(dir, 'state.db');
+  await seedDatabase(history);
+  execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+  fs.mkdirSync(path.join(dir, 'a-directory'));
+  fs.writeFileSync(path.join(dir, 'script.sh'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+type Case = [args: () => string[], code: number, stderr: RegExp];
+
+describeBuilt('bad inputs get a clear error', () => {
+  jest.setTimeout(60_000);
+
+  test.each<[string, ...Case]>([
+    [
+      'report --db /nonexistent.db',
+      () => ['report', '--db', '/nonexistent.db'],
+      1,
+      /^Error: no history at \/nonexistent\.db: nothing was recorded there yet/,
+    ],
+    [
+      'report --sandbox nope',
+      () => ['report', '--db', history, '--sandbox', 'nope'],
+      2,
+      /^Error: --sandbox: unknown backend "nope"; expected one of none, unshare/,
+    ],
+    [
+      'report --db /tmp',
+      () => ['report', '--db', '/tmp'],
+      2,
+      /^Error: Expected `--db` to be a SQLite history file or a path where one can be created, got `"\/tmp"` \(a directory\)$/m,
+    ],
+    [
+      'report --db <a FIFO>',
+      () => ['report', '--db', path.join(dir, 'fifo')],
+      2,
+      /^Error: Expected `--db` to be .*\(a FIFO \(named pipe\)\)$/m,
+    ],
+    [
+      'report --db <a text file>',
+      () => ['report', '--db', path.join(dir, 'script.sh')],
+      1,
+      /^Error: Cannot open the history .*script\.sh read-only \(SQLITE_NOTADB: .*\): it is not a SQLite database$/m,
+    ],
+    [
+      'report --since 99999999999999999999w',
+      () => ['report', '--db', history, '--since', '99999999999999999999w'],
+      2,
+      /^Error: --since expects a duration that stays after 1970-01-01 \(at most \d+y\), got "99999999999999999999w", which is out of range$/m,
+    ],
+    [
+      'report --since 1h30',
+      () => ['report', '--db', history, '--since', '1h30'],
+      2,
+      /^Error: --since expects a duration like 30m, 2h30m, 7d, 2w \(units ms, s, m, h, d, w, y\)/,
+    ],
+    [
+      'report --since 30m2h (units out of order)',
+      () => ['report', '--db', history, '--since', '30m2h'],
+      2,
+      /^Error: --since expects a duration like/,
+    ],
+    [
+      'report --buckets 0x10',
+      () => ['report', '--db', history, '--buckets', '0x10'],
+      2,
+      /^Error: --buckets expects a decimal integer from 1 to 1000, got "0x10"/,
+    ],
+    [
+      'compare --runs 0x2',
+      () => ['compare', '--runs', '0x2', '--', 'true'],
+      2,
+      /^Error: --runs expects a decimal integer from 1 to 100000, got "0x2" \(e\.g\. --runs 1\)$/m,
+    ],
+    [
+      'compare --runs 1e3',
+      () => ['compare', '--runs', '1e3', '--', 'true'],
+      2,
+      /^Error: --runs expects a decimal integer from 1 to 100000, got "1e3"/,
+    ],
+    [
+      'compare --runs 99999999999999999999',
+      () => ['compare', '--runs', '99999999999999999999', '--', 'true'],
+      2,
+      /^Error: --runs expects a decimal integer from 1 to 100000, got "99999999999999999999"/,
+    ],
+    [
+      'compare --runs 100001',
+      () => ['compare', '--runs', '100001', '--', 'true'],
+      2,
+      /^Error: --runs expects a decimal integer from 1 to 100000/,
+    ],
+    ['compare --runs " 3"', () => ['compare', '--runs', ' 3', '--', 'true'], 2, /^Error: --runs expects a decimal integer/],
+    [
+      'compare --warmup 0x2',
+      () => ['compare', '--warmup', '0x2', '--', 'true'],
+      2,
+      /^Error: --warmup expects a decimal integer from 0 to 10000, got "0x2"/,
+    ],
+    [
+      'run --timeout 99999999999',
+      () => ['run', '--timeout', '99999999999', '--', 'true'],
+      2,
+      /^Error: --timeout expects a decimal integer from 1 to 2147483647/,
+    ],
+    ['run --cpus 1e9', () => ['run', '--cpus', '1e9', '--', 'true'], 2, /^Error: --cpus expects a decimal number from 0\.01 to \d+/],
+    [
+      "compare -- 'node -e 0' (one word)",
+      () => ['compare', '--', 'node -e 0'],
+      2,
+      /^Error: the command "node -e 0" is one word with spaces, and no program has that name: split it into words \(sandbox-perf compare -- node -e 0\) or run it through a shell \(sandbox-perf compare -- sh -c "node -e 0"\)$/m,
+    ],
+    ["run -- 'node -e 0' (one word)", () => ['run', '--', 'node -e 0'], 2, /^Error: the command "node -e 0" is one word with spaces/],
+  ])('%s', async (_, args, code, stderr) => {
+    const r = await cli(args(), dir, { timeoutMs: 20_000 });
+    expect(r.stderr).toMatch(stderr);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/\n {4}at /);
+    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(0);
+  });
+
+  test('report --since 2h30m is accepted (Prometheus-style compound duration)', async () => {
+    const r = await cli(['report', '--db', history, '--since', '2h30m', '--json'], dir, { timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    const view = JSON.parse(r.stdout) as { since: string };
+    const since = Date.parse(view.since);
+    expect(Math.abs(Date.now() - 150 * 60_000 - since)).toBeLessThan(60_000);
+  });
+
+  test.each([
+    ['running a directory', './a-directory', /spawn \.\/a-directory EISDIR: .*a-directory is a directory, not a program/],
+    ['running a non-executable file', './script.sh', /spawn \.\/script\.sh EACCES: .*script\.sh is not executable \(chmod \+x it/],
+  ])('%s says why, not ENOENT', async (_, program, message) => {
+    const r = await cli(['run', '--db', path.join(dir, 'runs.db'), '--', program], dir, { timeoutMs: 20_000 });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/ENOENT/);
+  });
+});
