@@ -6,6 +6,7 @@ import { persistenceBench } from './persistence';
 import { compareBench } from './compare';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
+import { changesBench } from './changes';
 import {
   CHECK_TOLERANCE,
   describeMachine,
@@ -17,7 +18,7 @@ import {
   type Target,
 } from './harness';
 
-const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare'] as const;
+const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 async function persistenceScenario(): Promise<ScenarioResult> {
@@ -61,6 +62,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   memory: memoryBench,
   persistence: persistenceScenario,
   compare: compareScenario,
+  changes: changesBench,
 };
 
 function parseArgs(argv: readonly string[]): { check: boolean; only: ScenarioName[] | undefined } {

@@ -1,0 +1,71 @@
+import { evaluate, noiseRows, pureNoise, SCENARIOS, score, steps } from '../../bench/changeQuality';
+import { steps as stepSeries } from '../../bench/changeSeries';
+import { detectChangePoints } from '../../src/stats/changePoints';
+
+/*
+ * The quality table of docs/change-points.md, asserted: synthetic series with known changes
+ * (fixed seeds, so every run sees the same values), precision and recall per kind of change,
+ * and no change at all on pure noise at the default significance.
+ */
+jest.setTimeout(120_000);
+
+const row = (name: string, sigma: number) => {
+  const scenario = SCENARIOS.find((s) => s.name === name && s.sigma === sigma);
+  if (!scenario) throw new Error(`no scenario ${name} at σ ${sigma}`);
+  return evaluate(scenario);
+};
+
+test('score matches detections to true changes within the tolerance, each once', () => {
+  expect(score([100, 103, 250], [101, 200])).toEqual({ truePositives: 1, falsePositives: 2, falseNegatives: 1 });
+  expect(score([], [5])).toEqual({ truePositives: 0, falsePositives: 0, falseNegatives: 1 });
+});
+
+test('the generator puts the steps where it says', () => {
+  const { values, changes } = stepSeries(1, 0.5, 3, 0.001);
+  expect(changes).toHaveLength(2);
+  const c = changes[0] as number;
+  expect((values[c] as number) / (values[c - 1] as number)).toBeCloseTo(1.5, 1);
+  expect(steps).toBe(stepSeries);
+});
+
+test('pure noise: 10 000 independent lognormal values give no change at the default significance', () => {
+  for (const { sigma, found } of noiseRows()) {
+    expect({ sigma, found }).toEqual({ sigma, found: found.map(() => 0) });
+  }
+  // And the raw series of one seed, for the record of what "pure noise" is.
+  expect(pureNoise(1, 0.1)).toHaveLength(10_000);
+});
+
+test.each([0.05, 0.1])('steps of 15 % and 50 % in σ = %p noise: precision and recall >= 0.95', (sigma) => {
+  for (const name of ['step 15 %', 'step 50 %']) {
+    const r = row(name, sigma);
+    expect({ name, precision: r.precision >= 0.95, recall: r.recall >= 0.95 }).toEqual({ name, precision: true, recall: true });
+  }
+});
+
+test('outliers (2 % at 5×) do not hide 15 % steps: precision and recall >= 0.9', () => {
+  for (const sigma of [0.05, 0.1]) {
+    const r = row('step 15 % + 2 % outliers (5×)', sigma);
+    expect({ sigma, precision: r.precision >= 0.9, recall: r.recall >= 0.9 }).toEqual({ sigma, precision: true, recall: true });
+  }
+});
+
+test('5 % steps: found in 5 % noise (precision and recall >= 0.75), mostly not in 10 % noise (documented)', () => {
+  const quiet = row('step 5 %', 0.05);
+  expect(quiet.precision).toBeGreaterThanOrEqual(0.75);
+  expect(quiet.recall).toBeGreaterThanOrEqual(0.75);
+  expect(row('step 5 %', 0.1).recall).toBeLessThan(0.25);
+});
+
+test('a variance-only change is not what a t-test sees: recall stays low (documented limitation)', () => {
+  expect(row('variance only: σ 0.05 → 0.2 at 500', 0.05).recall).toBeLessThanOrEqual(0.2);
+});
+
+test('a slow drift is cut into a few steps, not into one per run', () => {
+  const r = row('slow drift +30 % over 1 000 runs', 0.05);
+  expect(r.score.falsePositives / r.series).toBeLessThan(8);
+  const one = SCENARIOS.find((s) => s.name === 'slow drift +30 % over 1 000 runs')?.series(1);
+  const found = detectChangePoints(one?.values ?? []);
+  // Every reported change on a rising drift is a rise.
+  for (const c of found) expect(c.relativeChange).toBeGreaterThan(0);
+});
