@@ -27,3 +27,7 @@ export type { SignedRankTest } from './stats/wilcoxon';
 export { hodgesLehmannShift } from './stats/hodgesLehmann';
 export { pairedBootstrapInterval } from './stats/bootstrap';
 export { setLogSink } from './log';
+export { detectChangePoints } from './stats/changePoints';
+export type { ChangePoint, SegmentSummary } from './stats/changePoints';
+export { CHANGE_POINT_DEFAULTS } from './stats/changePointOptions';
+export type { ChangePointOptions } from './stats/changePointOptions';

@@ -83,13 +83,15 @@ export function resolveChangePointOptions(values: ArrayLike<number>, options: Ch
   if (s.window < 2 * s.minSegment) {
     throw new RangeError(expectation('window', `an integer >= 2 × minSegment (${2 * s.minSegment})`, s.window));
   }
-  const times = options.times;
+  // Checked as unknown: JavaScript callers may pass anything.
+  const times: unknown = options.times;
   if (times !== undefined) {
-    if (typeof times !== 'object' || times === null || times.length !== values.length) {
+    if (typeof times !== 'object' || times === null || (times as { length?: unknown }).length !== values.length) {
       throw new TypeError(expectation('times', `an array of ${values.length} epoch ms (one per value)`, times));
     }
-    for (let i = 0; i < times.length; i++) {
-      const t = times[i];
+    const list = times as ArrayLike<unknown>;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i];
       if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError(expectation(`times[${i}]`, 'a finite number (epoch ms)', t));
     }
   }
