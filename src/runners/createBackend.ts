@@ -4,6 +4,7 @@ import { createDockerWarmBackend } from './DockerWarmBackend';
 import { createGvisorBackend } from './gvisor';
 import { createNoneBackend } from './none';
 import { assertBackendName } from './options';
+import { createPoolBackend } from './pool/SandboxPool';
 import { createUnshareBackend } from './unshare';
 import type { BackendName, SandboxBackend, SandboxOptions } from './types';
 
@@ -13,7 +14,9 @@ const FACTORIES: Record<BackendName, (options?: SandboxOptions) => SandboxBacken
   bubblewrap: createBubblewrapBackend,
   docker: createDockerBackend,
   'docker-warm': createDockerWarmBackend,
+  'docker-pool': (options) => createPoolBackend('docker-pool', options),
   gvisor: createGvisorBackend,
+  'gvisor-pool': (options) => createPoolBackend('gvisor-pool', options),
 };
 
 /** A backend by name, its options validated (nothing is started until `prepare`). */

@@ -1,5 +1,6 @@
 import { createBackend } from './createBackend';
 import { BackendUnavailableError } from './errors';
+import { SandboxPool } from './pool/SandboxPool';
 import { BACKEND_NAMES, type BackendName, type SandboxOptions } from './types';
 
 export interface BackendAvailability {
@@ -16,7 +17,8 @@ export interface BackendAvailability {
 /**
  * Which backends can run here, each checked the way a run would use it (`prepare`, then
  * `teardown`): a real `true` in the sandbox for host tools, a ping and the image for Docker.
- * docker-warm is checked like docker without starting its container.
+ * docker-warm is checked like docker without starting its container, the pools without filling
+ * (the engine, the image and, for gvisor-pool, the runsc runtime).
  */
 export async function detectBackends(
   options: SandboxOptions = {},
@@ -26,8 +28,11 @@ export async function detectBackends(
     backends.map(async (backend): Promise<BackendAvailability> => {
       const probe = createBackend(backend === 'docker-warm' ? 'docker' : backend, options);
       try {
-        await probe.prepare();
-        await probe.teardown();
+        if (probe instanceof SandboxPool) await probe.check();
+        else {
+          await probe.prepare();
+          await probe.teardown();
+        }
         return { backend, available: true, reason: null, enable: null, message: `${backend}: available` };
       } catch (error) {
         if (error instanceof BackendUnavailableError) {

@@ -24,7 +24,7 @@ export interface ResolvedSandboxOptions {
   dockerSocket: string;
 }
 
-export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'image', 'dockerSocket'] as const;
+export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'pool', 'image', 'dockerSocket'] as const;
 export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes'] as const;
 
 export function assertBackendName(value: unknown): asserts value is BackendName {

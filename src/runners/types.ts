@@ -1,8 +1,18 @@
+import type { PoolOptions } from './pool/poolOptions';
 import type { SandboxOutcome } from '../sandbox/types';
 
 /** The sandbox backends, from no isolation to a user-space kernel. */
-export type BackendName = 'none' | 'unshare' | 'bubblewrap' | 'docker' | 'docker-warm' | 'gvisor';
-export const BACKEND_NAMES: readonly BackendName[] = ['none', 'unshare', 'bubblewrap', 'docker', 'docker-warm', 'gvisor'];
+export type BackendName = 'none' | 'unshare' | 'bubblewrap' | 'docker' | 'docker-warm' | 'docker-pool' | 'gvisor' | 'gvisor-pool';
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'none',
+  'unshare',
+  'bubblewrap',
+  'docker',
+  'docker-warm',
+  'docker-pool',
+  'gvisor',
+  'gvisor-pool',
+];
 
 /** How a sandbox is set up; fixed when the backend is created, the same for each of its runs. */
 export interface SandboxOptions {
@@ -35,7 +45,12 @@ export interface SandboxOptions {
    * @default true when `memoryBytes` or `cpus` is set, else false
    */
   cgroups?: boolean;
-  /** Docker image of `docker` and `docker-warm`. @default process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local' */
+  /**
+   * Sizing of `docker-pool` and `gvisor-pool` (ignored by the other backends).
+   * @default { size: 2, maxSandboxes: 2 × size, acquireTimeoutMs: 60000, refillConcurrency: 2 }
+   */
+  pool?: PoolOptions;
+  /** Docker image of the Docker backends (`docker`, `docker-warm`, the pools). @default process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local' */
   image?: string;
   /** Docker Engine socket. @default the path in DOCKER_HOST (unix://…) or /var/run/docker.sock */
   dockerSocket?: string;

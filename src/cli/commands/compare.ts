@@ -43,7 +43,8 @@ Every timed run is recorded in the history; warm-up runs are not.
 
 Options:
   --sandbox LIST          backends, comma-separated      [default: none,unshare]
-                          (none, unshare, bubblewrap, docker, docker-warm, gvisor)
+                          (none, unshare, bubblewrap, docker, docker-warm, docker-pool,
+                          gvisor, gvisor-pool)
   --runs N                timed runs per backend, 1 to 100000          [default: 10]
   --warmup N              untimed runs per backend first, 0 to 10000   [default: 1]
   --timeout MS            per-run timeout, up to 2147483647            [default: 300000]

@@ -29,7 +29,7 @@ Runs COMMAND once in the chosen sandbox, passes its output through, then prints 
 timeout, 128+N when killed by signal N, 127 when it could not start).
 
 Options:
-  --sandbox BACKEND   none, unshare, bubblewrap, docker, docker-warm, gvisor   [default: none]
+  --sandbox BACKEND   none, unshare, bubblewrap, docker, docker-warm, docker-pool, gvisor, gvisor-pool   [default: none]
   --timeout MS        kill the run (and everything it started) after MS ms   [default: 300000]
   --memory MB         memory limit (Docker, or cgroup v1 on the host)         [default: none]
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]

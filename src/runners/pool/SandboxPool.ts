@@ -1,0 +1,318 @@
+import type Docker from 'dockerode';
+import { BackendUnavailableError } from '../errors';
+import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
+import { describeExit, failedResult } from '../hostProcess';
+import { registerRun } from '../inFlightRuns';
+import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
+import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
+import { splitPhases } from './agentProtocol';
+import { AGENT_COMMAND } from './agentScript';
+import type { Transport } from './agentChannel';
+import { PooledSandbox, type HandOff } from './PooledSandbox';
+import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
+import { PoolStats, type PoolHealth } from './PoolStats';
+
+export type PoolBackendName = 'docker-pool' | 'gvisor-pool';
+
+/** The Docker runtime of each pool backend; gVisor's is registered by .ci/docker-up.sh. */
+const RUNTIMES: Record<PoolBackendName, string | undefined> = { 'docker-pool': undefined, 'gvisor-pool': 'runsc' };
+/** How each reaches its agents (see agentChannel.ts): runc sees a host socket, gVisor's sandbox does not. */
+const TRANSPORTS: Record<PoolBackendName, Transport> = { 'docker-pool': 'socket', 'gvisor-pool': 'attach' };
+const ENABLE_RUNSC = '.ci/docker-up.sh (registers runsc as a Docker runtime)';
+/** Sandboxes a run may find dead before it gives up (each one is discarded, never handed out). */
+const MAX_REFUSALS = 3;
+/** Longest wait for the removals of a closing pool. */
+const CLOSE_WAIT_MS = 10_000;
+/** Label naming the pool backend, next to the owner labels every container of this package carries. */
+export const POOL_LABEL = 'sandbox-perf.pool';
+
+interface Waiter {
+  resolve: (sandbox: PooledSandbox) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface SandboxPoolOptions extends SandboxOptions {
+  pool?: PoolOptions;
+}
+
+/**
+ * `docker-pool` / `gvisor-pool`: a pool of fresh containers, created and started ahead of demand,
+ * each running the agent (agentScript.ts) that waits on its attached stdin for one command. A run
+ * takes an idle sandbox (phase `acquire`), hands it the command (`hand-off`), which the agent runs
+ * (`command`) and reports (`result`); the container then serves no other run and is removed in the
+ * background while the pool refills. The engine's API is not on the run's path: the hand-off is a
+ * write to a stream attached before the sandbox became idle. Containers have exactly `docker`'s
+ * settings (containerSpec), the runtime aside, and carry the owner's labels (poolLabels.ts).
+ */
+export class SandboxPool implements SandboxBackend {
+  readonly options: Readonly<ResolvedSandboxOptions>;
+  readonly poolOptions: Readonly<ResolvedPoolOptions>;
+  private engine: Engine | undefined;
+  private spec: Docker.ContainerCreateOptions | undefined;
+  private readonly idle: PooledSandbox[] = [];
+  private readonly inUse = new Set<PooledSandbox>();
+  private readonly removals = new Set<Promise<void>>();
+  private readonly waiters: Waiter[] = [];
+  private starting = 0;
+  private backoffUntil = 0;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private unregister: (() => void) | undefined;
+  private readonly stats = new PoolStats();
+  /** Set while prepare() waits: called with null once `size` sandboxes are idle, or with the first failure. */
+  private onFilled: ((failure: string | null) => void) | undefined;
+
+  constructor(
+    readonly name: PoolBackendName,
+    options: SandboxPoolOptions = {},
+  ) {
+    const { pool, ...sandbox } = options;
+    this.options = resolveSandboxOptions(sandbox);
+    this.poolOptions = resolvePoolOptions(pool);
+  }
+
+  /** Connects and checks the engine can run this pool (image, runtime) without starting anything; what `detectBackends` calls. */
+  async check(): Promise<Engine> {
+    const engine = await connectEngine(this.name, this.options);
+    const runtime = RUNTIMES[this.name];
+    if (runtime !== undefined) {
+      const { Runtimes } = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
+      if (!Runtimes || !(runtime in Runtimes))
+        throw new BackendUnavailableError(this.name, `the engine has no '${runtime}' runtime`, ENABLE_RUNSC);
+      if (this.options.network)
+        throw new BackendUnavailableError(this.name, 'no network: the runsc runtime is registered with --network=none', ENABLE_RUNSC);
+    }
+    return engine;
+  }
+
+  /** Connects, removes containers of pools whose owner died, and fills the pool: resolves once `size` sandboxes are ready. */
+  async prepare(): Promise<void> {
+    if (this.engine) return;
+    const engine = await this.check();
+    const runtime = RUNTIMES[this.name];
+    // connectEngine has removed the containers whose owner died (a SIGKILLed pool's among them).
+    const spec = containerSpec(this.options, AGENT_COMMAND, undefined, this.name);
+    this.spec = {
+      ...spec,
+      Labels: { ...spec.Labels, [POOL_LABEL]: this.name },
+      ...(TRANSPORTS[this.name] === 'attach'
+        ? { AttachStdin: true, OpenStdin: true, StdinOnce: true }
+        : { AttachStdout: false, AttachStderr: false }),
+      HostConfig: { ...spec.HostConfig, ...(runtime !== undefined ? { Runtime: runtime } : {}) },
+    };
+    this.engine = engine;
+    this.closed = false;
+    this.unregister = registerRun(`${this.name} pool`, () => this.close());
+    await new Promise<void>((resolve, reject) => {
+      this.onFilled = (failure) => {
+        this.onFilled = undefined;
+        if (failure === null) resolve();
+        else reject(new Error(`${this.name}: the pool did not fill: ${failure}`));
+      };
+      this.fill();
+    }).catch(async (error: unknown) => {
+      await this.teardown();
+      throw error;
+    });
+  }
+
+  health(): PoolHealth {
+    return {
+      backend: this.name,
+      size: this.poolOptions.size,
+      maxSandboxes: this.poolOptions.maxSandboxes,
+      idle: this.idle.length,
+      starting: this.starting,
+      inUse: this.inUse.size,
+      removing: this.removals.size,
+      waiting: this.waiters.length,
+      runs: this.stats.runs,
+      misses: this.stats.misses,
+      refills: this.stats.refills,
+      refillsPerSecond: this.stats.refillsPerSecond(),
+      failures: this.stats.failures,
+      consecutiveFailures: this.stats.consecutiveFailures,
+      backoffMs: Math.max(0, this.backoffUntil - performance.now()),
+      lastFailure: this.stats.lastFailure,
+      discarded: this.stats.discarded,
+      background: this.stats.background(),
+      closed: this.closed,
+    };
+  }
+
+  /** Starts sandboxes until idle + starting covers `size` plus the runs waiting, within `maxSandboxes`. */
+  private fill(): void {
+    const engine = this.engine;
+    const spec = this.spec;
+    if (!engine || !spec || this.closed) return;
+    const { size, maxSandboxes, refillConcurrency } = this.poolOptions;
+    while (
+      this.starting < refillConcurrency &&
+      this.idle.length + this.starting < size + this.waiters.length &&
+      this.idle.length + this.starting + this.inUse.size < maxSandboxes &&
+      performance.now() >= this.backoffUntil
+    ) {
+      this.starting++;
+      PooledSandbox.start(engine.docker, spec, TRANSPORTS[this.name]).then(
+        (sandbox) => {
+          this.starting--;
+          this.stats.refilled(sandbox.lifecycle);
+          if (this.closed) {
+            this.discard(sandbox);
+            return;
+          }
+          sandbox.onLost = () => {
+            const at = this.idle.indexOf(sandbox);
+            if (at !== -1) this.idle.splice(at, 1);
+            this.stats.discarded++;
+            this.discard(sandbox);
+            this.fill();
+          };
+          this.offer(sandbox);
+          if (this.idle.length >= this.poolOptions.size) this.onFilled?.(null);
+          this.fill();
+        },
+        (error: unknown) => {
+          this.starting--;
+          this.stats.failed(error instanceof Error ? error.message : String(error));
+          this.onFilled?.(this.stats.lastFailure);
+          const delay = refillBackoffMs(this.stats.consecutiveFailures);
+          this.backoffUntil = performance.now() + delay;
+          clearTimeout(this.backoffTimer);
+          this.backoffTimer = setTimeout(() => this.fill(), delay);
+          this.backoffTimer.unref();
+        },
+      );
+    }
+  }
+
+  private offer(sandbox: PooledSandbox): void {
+    const waiter = this.waiters.shift();
+    if (!waiter) {
+      this.idle.push(sandbox);
+      return;
+    }
+    clearTimeout(waiter.timer);
+    this.inUse.add(sandbox);
+    waiter.resolve(sandbox);
+  }
+
+  /** An idle sandbox now (oldest first), or the first to become ready; counts a miss when it waits. */
+  private acquire(timeoutMs: number): Promise<PooledSandbox> {
+    const sandbox = this.idle.shift();
+    if (sandbox) {
+      this.inUse.add(sandbox);
+      return Promise.resolve(sandbox);
+    }
+    if (this.closed) return Promise.reject(new Error(`${this.name}: the pool is closed`));
+    return new Promise<PooledSandbox>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          const why = this.stats.lastFailure === null ? '' : ` (last refill failure: ${this.stats.lastFailure})`;
+          reject(new Error(`no pooled sandbox became ready within ${timeoutMs} ms${why}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+      this.fill();
+    });
+  }
+
+  private discard(sandbox: PooledSandbox): void {
+    this.inUse.delete(sandbox);
+    const removal = sandbox.dispose().then((ms) => {
+      this.stats.removed(ms);
+      this.removals.delete(removal);
+    });
+    this.removals.add(removal);
+  }
+
+  async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
+    assertCommand(command);
+    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
+    const phases: Record<string, number> = {};
+    const start = performance.now();
+    this.stats.runs++;
+    const request = { argv: command, env: this.options.env, cwd: this.options.cwd, timeoutMs };
+    let missed = false;
+    let handOff: HandOff = { kind: 'refused', reason: 'no sandbox' };
+    for (let attempt = 0; attempt < MAX_REFUSALS && handOff.kind === 'refused'; attempt++) {
+      if (this.idle.length === 0 && !missed) {
+        missed = true;
+        this.stats.misses++;
+      }
+      let sandbox: PooledSandbox;
+      try {
+        sandbox = await this.acquire(this.poolOptions.acquireTimeoutMs);
+      } catch (error) {
+        return failedResult(this.name, error instanceof Error ? error.message : String(error), { acquire: performance.now() - start });
+      }
+      phases.acquire = performance.now() - start;
+      handOff = await sandbox.handOff(request, maxOutputBytes);
+      if (handOff.kind === 'refused') this.stats.discarded++;
+      this.discard(sandbox);
+      this.fill();
+    }
+    if (handOff.kind === 'refused') return failedResult(this.name, `every pooled sandbox tried was dead: ${handOff.reason}`, phases);
+    const { report, stdout, stderr } = handOff;
+    if (report === null) {
+      const reason = handOff.hostTimedOut
+        ? `timed out after ${timeoutMs} ms (the agent did not stop the command)`
+        : (handOff.failure ?? 'no report');
+      const outcome = handOff.hostTimedOut ? 'timeout' : 'error';
+      return { ...failedResult(this.name, reason, phases), outcome, stdout: stdout.text(), stderr: stderr.text() };
+    }
+    const split = splitPhases(handOff.written, handOff.reported, report);
+    phases['hand-off'] = split.handOffMs;
+    phases.command = split.commandMs;
+    phases.result = split.resultMs;
+    const ended =
+      report.error !== null
+        ? { outcome: 'error' as const, error: report.error }
+        : describeExit(report.code, report.signal, report.timedOut, timeoutMs, false, this.options.memoryBytes);
+    return {
+      backend: this.name,
+      ...ended,
+      exitCode: report.timedOut ? null : report.code,
+      signal: report.timedOut ? 'SIGKILL' : report.signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutTruncated: stdout.truncated,
+      stderrTruncated: stderr.truncated,
+      phases,
+      cpuMs: null,
+      peakMemoryBytes: null,
+    };
+  }
+
+  /** Stops refilling, fails the runs waiting, and removes every container (idle and in use); idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.backoffTimer);
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`${this.name}: the pool closed while the run waited`));
+    }
+    for (const sandbox of [...this.idle.splice(0), ...this.inUse]) this.discard(sandbox);
+    // Sandboxes still starting are discarded as they become ready (see fill).
+    const deadline = performance.now() + CLOSE_WAIT_MS;
+    while ((this.starting > 0 || this.removals.size > 0) && performance.now() < deadline) {
+      await Promise.race([...this.removals, new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
+    this.unregister?.();
+    this.unregister = undefined;
+  }
+
+  async teardown(): Promise<void> {
+    await this.close();
+    this.engine = undefined;
+  }
+}
+
+export function createPoolBackend(name: PoolBackendName, options?: SandboxPoolOptions): SandboxPool {
+  return new SandboxPool(name, options);
+}

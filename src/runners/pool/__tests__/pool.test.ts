@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import { describeWhen } from '../../../../test/support/e2e';
+import { dockerMissing, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
+import { sandboxEnv } from '../../environment';
+import { createPool, type Pool } from '../createPool';
+import type { PoolBackendName } from '../SandboxPool';
+import { containerPid, INSTALL_RUNSC, poolContainersIn, runscRuntimeMissing } from './support';
+
+const recording = tempRecording();
+afterAll(async () => {
+  await recording.db.close();
+  fs.rmSync(recording.dir, { recursive: true, force: true });
+});
+
+const CASES: { name: PoolBackendName; missing: string | false; install: string; optional: boolean }[] = [
+  { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER, optional: false },
+  // Debian's runsc does not run everywhere (as for the gvisor backend): optional even in CI.
+  { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
+];
+
+/** Counts the processes in /proc (the image has no grep): what a run can see alive. */
+const PROCESSES = `node -e "console.log(require('fs').readdirSync('/proc').filter((f) => /^[0-9]+$/.test(f)).length)"`;
+/** A background process in a session of its own (the image has no setsid), and a plain one. */
+const BACKGROUND = `node -e "require('child_process').spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' }).unref()"; (sleep 1000 &)`;
+
+for (const { name, missing, install, optional } of CASES) {
+  describeWhen(
+    `${name} (real engine, fresh container per run)`,
+    missing,
+    install,
+    () => {
+      let pool: Pool;
+      beforeAll(async () => {
+        pool = await createPool(name, { cwd: recording.dir, size: 2, monitor: recording.monitor });
+      }, 120_000);
+      afterAll(() => pool.close(), 60_000);
+
+      test('runs a real command: stdout, stderr, exit code, the four phases, rows in SQLite', async () => {
+        const sandboxId = `${name}-exit-3`;
+        const { record, result } = await pool.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], { sandboxId });
+        expect(result).toMatchObject({
+          backend: name,
+          outcome: 'error',
+          exitCode: 3,
+          signal: null,
+          stdout: 'out\n',
+          stderr: 'err\n',
+          error: 'exited with code 3',
+        });
+        expect(record).toMatchObject({ sandboxId, outcome: 'error' });
+        expect(Object.keys(result.phases)).toEqual(['acquire', 'hand-off', 'command', 'result']);
+        const phaseSum = Object.values(result.phases).reduce((a, b) => a + b, 0);
+        expect(phaseSum).toBeLessThanOrEqual(record.durationMs + 1);
+        await recording.db.flush();
+        const rows = recording.rows(sandboxId);
+        expect(rows.details).toMatchObject({ backend: name, exit_code: 3 });
+        expect(Object.keys(rows.phases).sort()).toEqual(['acquire', 'command', 'hand-off', 'result']);
+      }, 60_000);
+
+      test('the command gets the environment every backend gives, and nothing of the agent', async () => {
+        const { result } = await pool.run(['node', '-e', 'process.stdout.write(JSON.stringify(process.env))']);
+        expect(result.outcome).toBe('success');
+        expect(JSON.parse(result.stdout)).toEqual(sandboxEnv(recording.dir));
+      }, 60_000);
+
+      test('a command that does not exist is an error naming it', async () => {
+        const { result } = await pool.run(['sandbox-perf-no-such-command']);
+        expect(result).toMatchObject({ outcome: 'error', error: 'spawn sandbox-perf-no-such-command ENOENT' });
+      }, 60_000);
+
+      test('nothing of run k is visible to run k+1: a file in /tmp, a background process, an environment variable', async () => {
+        const leave = `echo secret > /tmp/left-by-k; export LEFT_BY_K=1; ${BACKGROUND}; ${PROCESSES}; cat /proc/sys/kernel/hostname`;
+        const k = await pool.run(['sh', '-c', leave]);
+        expect(k.result.outcome).toBe('success');
+        const [kProcesses, kHost] = k.result.stdout.trim().split('\n');
+        const look = `cat /tmp/left-by-k 2>/dev/null || echo no-file; echo "env:\${LEFT_BY_K:-unset}"; ${PROCESSES}; cat /proc/sys/kernel/hostname`;
+        const next = await pool.run(['sh', '-c', look]);
+        const [file, env, processes, host] = next.result.stdout.trim().split('\n');
+        expect({ file, env }).toEqual({ file: 'no-file', env: 'env:unset' });
+        // Run k saw its agent, sh, node and the two sleeps; run k+1 its agent, sh and node only.
+        expect(Number(processes)).toBeLessThan(Number(kProcesses));
+        expect(host).not.toBe(kHost);
+      }, 60_000);
+
+      test('a timeout kills the command: outcome timeout, the next run is served', async () => {
+        const { result } = await pool.run(['sh', '-c', 'sleep 30'], { timeoutMs: 500 });
+        expect(result).toMatchObject({ outcome: 'timeout', exitCode: null, signal: 'SIGKILL', error: 'timed out after 500 ms' });
+        expect((await pool.run(['true'])).result.outcome).toBe('success');
+      }, 60_000);
+
+      test('output beyond maxOutputBytes is cut and says so', async () => {
+        const { result } = await pool.run(['node', '-e', 'process.stdout.write("x".repeat(100000))'], { maxOutputBytes: 1000 });
+        expect(result).toMatchObject({ outcome: 'success', stdoutTruncated: true });
+        expect(result.stdout).toHaveLength(1000);
+      }, 60_000);
+
+      test('health counts runs, misses and refills; used containers are removed', async () => {
+        const before = pool.health();
+        await pool.run(['true']);
+        const after = pool.health();
+        expect(after.runs).toBe(before.runs + 1);
+        expect(after).toMatchObject({ backend: name, size: 2, maxSandboxes: 4, closed: false });
+        expect(after.refills).toBeGreaterThanOrEqual(2);
+        expect(after.misses).toBeLessThanOrEqual(after.runs);
+        expect(after.background.createMs).toEqual(expect.any(Number));
+      }, 60_000);
+
+      if (name === 'docker-pool') {
+        test('a dead agent is never handed out: its sandbox is discarded, the run lands on a live one', async () => {
+          // Wait for a full pool, then kill every idle agent from the host and run at once.
+          const deadline = Date.now() + 30_000;
+          while (pool.health().idle < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+          const idle = poolContainersIn(recording.dir).filter((id) => containerPid(id) > 0);
+          const discardedBefore = pool.health().discarded;
+          for (const id of idle) process.kill(containerPid(id), 'SIGKILL');
+          const { result } = await pool.run(['cat', '/proc/sys/kernel/hostname']);
+          expect(result.outcome).toBe('success');
+          expect(idle.map((id) => id.slice(0, 12))).not.toContain(result.stdout.trim());
+          expect(pool.health().discarded).toBeGreaterThanOrEqual(discardedBefore + 1);
+        }, 90_000);
+      }
+    },
+    { optional },
+  );
+}
