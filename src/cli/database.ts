@@ -52,7 +52,14 @@ export function openRecording(where: HistoryPath, thresholdMs: number | undefine
   const problem = historyPathProblem(where.file);
   if (problem !== null) {
     let unrecorded = 0;
-    const monitor = new SandboxPerfMonitor({ sink: { insert: () => void unrecorded++ }, ...threshold });
+    const monitor = new SandboxPerfMonitor({
+      sink: {
+        insert: () => {
+          unrecorded++;
+        },
+      },
+      ...threshold,
+    });
     return {
       monitor,
       open: () => Promise.resolve(),
@@ -77,9 +84,9 @@ async function settle(db: StateDatabase, io: CommandIo): Promise<void> {
   // close() resolves once written; a history that keeps failing is given up on, with a timer that
   // keeps the process alive until then (the library's own timers do not).
   const deadline = Date.now() + SETTLE_MS;
-  let done = false;
-  void closed.then(() => (done = true));
-  while (!done && Date.now() < deadline && db.health().failedWrites < SETTLE_FAILURES) {
+  const state = { closed: false };
+  void closed.then(() => (state.closed = true));
+  while (!state.closed && Date.now() < deadline && db.health().failedWrites < SETTLE_FAILURES) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const health = db.health();

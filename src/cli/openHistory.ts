@@ -29,7 +29,8 @@ export function readFailure(file: string, error: unknown): Error {
   const code = errorCode(error);
   let hint = '';
   if (code === 'SQLITE_CANTOPEN' && readOnlyFileSystem(path.dirname(file))) {
-    hint = ': its file system is read-only and a WAL history needs its -shm file beside it; copy the file somewhere writable and read the copy';
+    hint =
+      ': its file system is read-only and a WAL history needs its -shm file beside it; copy the file somewhere writable and read the copy';
   } else if (code === 'SQLITE_NOTADB') {
     hint = ': it is not a SQLite database';
   }
@@ -44,4 +45,3 @@ function readOnlyFileSystem(dir: string): boolean {
     return errorCode(error) === 'EROFS';
   }
 }
-

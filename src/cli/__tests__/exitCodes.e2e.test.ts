@@ -61,7 +61,7 @@ describeBuilt('exit codes with an unusable history', () => {
     expect(r.stderr).toContain('not recorded: Expected `SANDBOX_PERF_DB` to be a SQLite history file');
   });
 
-  test("compare --db <a FIFO> of a command that always fails exits 1; 2 runs not recorded", async () => {
+  test('compare --db <a FIFO> of a command that always fails exits 1; 2 runs not recorded', async () => {
     const r = await cli(['compare', '--sandbox', 'none', '--runs', '2', '--warmup', '0', '--db', path.join(dir, 'fifo'), ...EXIT_7], dir, {
       timeoutMs: 20_000,
     });
@@ -71,9 +71,13 @@ describeBuilt('exit codes with an unusable history', () => {
   });
 
   test('compare --db <a FIFO> of a command that succeeds still exits 0', async () => {
-    const r = await cli(['compare', '--sandbox', 'none', '--runs', '2', '--warmup', '0', '--db', path.join(dir, 'fifo'), '--', 'true'], dir, {
-      timeoutMs: 20_000,
-    });
+    const r = await cli(
+      ['compare', '--sandbox', 'none', '--runs', '2', '--warmup', '0', '--db', path.join(dir, 'fifo'), '--', 'true'],
+      dir,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('sandbox-perf: 2 run(s) not recorded');
   });
