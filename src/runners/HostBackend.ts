@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { probeCgroupV1, RunCgroup, type CgroupV1 } from './cgroupV1';
 import { BackendUnavailableError, QuotaUnsupportedError } from './errors';
 import { findExecutable, runHostProcess } from './hostProcess';
+import { launcherForRun } from './launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import { SANDBOX_PATH } from './environment';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
@@ -17,8 +18,16 @@ export interface HostTool {
   binary?: string;
   /** The one command that installs the tool. */
   install: string;
-  /** The argv that runs `command` sandboxed. */
-  wrap(command: readonly string[], options: ResolvedSandboxOptions): string[];
+  /**
+   * The argv that runs `command` sandboxed. `launcher`, when given, is the timer at the head of
+   * `command`: a tool that does not show the host's files inside must make that file visible.
+   */
+  wrap(command: readonly string[], options: ResolvedSandboxOptions, launcher?: string): string[];
+  /**
+   * How the launcher's report gets out: descriptor 3, or standard error for a sandbox that passes
+   * no other descriptor in (`runsc do`). @default 'fd'
+   */
+  reportVia?: 'fd' | 'stderr';
 }
 
 /**
@@ -81,10 +90,16 @@ export class HostBackend implements SandboxBackend {
     const { memoryBytes, cpus } = this.options;
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
     try {
+      const launcher = launcherForRun();
+      const via = this.tool.reportVia ?? 'fd';
       return await runHostProcess({
         backend: this.name,
         command,
-        argv: this.tool.wrap(command, this.options),
+        argv:
+          launcher === null
+            ? this.tool.wrap(command, this.options)
+            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.options, launcher),
+        launcher: launcher === null ? null : via,
         env: this.options.env,
         cwd: this.options.cwd,
         timeoutMs,

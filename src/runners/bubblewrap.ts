@@ -10,7 +10,7 @@ export const bubblewrapTool: HostTool = {
   name: 'bubblewrap',
   binary: 'bwrap',
   install: 'apt-get install bubblewrap',
-  wrap: (command, options) => [
+  wrap: (command, options, launcher) => [
     'bwrap',
     '--ro-bind',
     '/',
@@ -25,6 +25,8 @@ export const bubblewrapTool: HostTool = {
     '--bind',
     options.cwd,
     options.cwd,
+    // The timer, read-only at its own path, whatever else of the host is visible (after the mounts above).
+    ...(launcher === undefined ? [] : ['--ro-bind', launcher, launcher]),
     '--chdir',
     options.cwd,
     '--unshare-all',

@@ -11,6 +11,8 @@ export const gvisorTool: HostTool = {
   name: 'gvisor',
   binary: 'runsc',
   install: 'apt-get install runsc',
+  // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
+  reportVia: 'stderr',
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
   wrap: (command, options) => [

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BoundedOutput } from './BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import { registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
+import { monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
 
 /** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
 export function findExecutable(name: string, pathVar: string, cwd: string): string | null {
@@ -62,6 +64,11 @@ export interface HostRunSpec {
   group: RunCgroup | null;
   /** For the message of a run killed at its memory limit. */
   memoryBytes: number | undefined;
+  /**
+   * How the launcher in `argv` (if any) reports: on descriptor 3 (a pipe of this runner) or as the
+   * last line of standard error (sandboxes that pass no other descriptor in). Null: no launcher.
+   */
+  launcher?: 'fd' | 'stderr' | null;
 }
 
 export function failedResult(backend: BackendName, error: string, phases: Record<string, number> = {}): SandboxResult {
@@ -102,10 +109,12 @@ const CLOSE_GRACE_MS = 2000;
 /**
  * Runs a command as a host process in a new process group (and a cgroup when given), with a
  * timeout. When the command ends, whatever it left behind in its group is killed, so a run never
- * leaves processes running. Phases: `setup` (accounting window opened), `run` (spawn to exit and
- * output closed), `cleanup` (accounting read).
+ * leaves processes running. Phases: `setup` (PATH check, accounting window opened), `run` (spawn
+ * to exit and output closed; with the launcher, `spawn` + `command` + `exit`, or `sandbox` +
+ * `command`, see commandTiming), `cleanup` (accounting read).
  */
 export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> {
+  let t = performance.now();
   const { backend, command, env, cwd } = spec;
   const phases: Record<string, number> = {};
   const program = command[0] as string;
@@ -113,7 +122,6 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   // would name the sandbox tool, not the command.
   if (findExecutable(program, env.PATH ?? '', cwd) === null) return failedResult(backend, whyNotExecutable(program, env.PATH ?? '', cwd));
 
-  let t = performance.now();
   const group = spec.group;
   group?.begin();
   phases.setup = performance.now() - t;
@@ -123,11 +131,29 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     : spec.argv;
   const stdout = new BoundedOutput(spec.maxOutputBytes);
   const stderr = new BoundedOutput(spec.maxOutputBytes);
+  const via = spec.launcher ?? null;
+  // The launcher's line: at most one short line on its own pipe, or the tail of standard error.
+  let reportText = '';
   let timedOut = false;
   let spawnError: Error | undefined;
 
+  const offsetMs = via === null ? 0 : performanceOffsetMs();
   t = performance.now();
-  const child = spawn(argv[0] as string, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0] as string, argv.slice(1), {
+    cwd,
+    env,
+    detached: true,
+    stdio: via === 'fd' ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcessByStdio<null, Readable, Readable>;
+  const reportPipe = via === 'fd' ? (child.stdio[3] as Readable | null) : null;
+  reportPipe?.on('data', (chunk: Buffer) => {
+    if (reportText.length < REPORT_MAX) reportText += chunk.toString('latin1');
+  });
+  if (via === 'stderr') {
+    child.stderr.on('data', (chunk: Buffer) => {
+      reportText = (reportText + chunk.toString('latin1')).slice(-REPORT_MAX);
+    });
+  }
   const killEverything = (): void => {
     if (child.pid !== undefined) {
       try {
@@ -164,30 +190,71 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   const grace = setTimeout(() => {
     child.stdout.destroy();
     child.stderr.destroy();
+    reportPipe?.destroy();
   }, CLOSE_GRACE_MS);
   await closed;
+  const closedAt = performance.now();
   clearTimeout(grace);
   unregister();
-  phases.run = performance.now() - t;
+  const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);
+  if (timing === null) phases.run = closedAt - t;
+  else Object.assign(phases, timing.phases);
 
   t = performance.now();
   const usage = group?.usage();
   if (group) phases.cleanup = performance.now() - t;
 
+  // The launcher saw the command's own wait status; the sandbox tool in between may have changed it.
+  const exitCode = timing ? timing.report.exitCode : code;
+  const exitSignal = timing ? timing.report.signal : signal;
   const ended = spawnError
     ? { outcome: 'error' as const, error: spawnError.message }
-    : describeExit(code, signal, timedOut, spec.timeoutMs, (usage?.oomKills ?? 0) > 0, spec.memoryBytes);
+    : describeExit(exitCode, exitSignal, timedOut, spec.timeoutMs, (usage?.oomKills ?? 0) > 0, spec.memoryBytes);
+  let errText = stderr.text();
+  if (via === 'stderr' && !stderr.truncated) errText = errText.slice(0, errText.length - reportLineLength(errText));
   return {
     backend,
     ...ended,
-    exitCode: code,
-    signal,
+    exitCode,
+    signal: exitSignal,
     stdout: stdout.text(),
-    stderr: stderr.text(),
+    stderr: errText,
     stdoutTruncated: stdout.truncated,
     stderrTruncated: stderr.truncated,
     phases,
-    cpuMs: usage?.cpuMs ?? null,
-    peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+    cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
+    peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
+    commandMs: timing?.commandMs ?? null,
+    timer: timing ? 'launcher' : null,
   };
+}
+
+/** Longest launcher report kept (the line is under 100 bytes). */
+const REPORT_MAX = 256;
+
+/**
+ * The command's time from the launcher's report, checked against what this runner saw (the report
+ * is untrusted: a command can at most shift its own split, never beyond the run). Where the
+ * launcher's clock is this process's (host namespaces share CLOCK_MONOTONIC) the run splits into
+ * `spawn` (runner spawn to command start: fork, sandbox set-up, launcher start), `command` and
+ * `exit` (command exit to every pipe closed: sandbox teardown, reap); where it is not (gVisor's
+ * clock is its own), into `sandbox` (both ends together) and `command`.
+ */
+export function commandTiming(
+  reportText: string,
+  spawnedAt: number,
+  closedAt: number,
+  offsetMs: number,
+): { report: LauncherReport; commandMs: number; phases: Record<string, number> } | null {
+  const report = parseLauncherReport(reportText);
+  if (report === null) return null;
+  const commandMs = Number(report.endNs - report.startNs) / 1e6;
+  const runMs = closedAt - spawnedAt;
+  if (!(commandMs >= 0 && commandMs <= runMs)) return null;
+  const start = monotonicToPerformance(report.startNs, offsetMs);
+  const end = start + commandMs;
+  if (start >= spawnedAt && end <= closedAt) {
+    return { report, commandMs, phases: { spawn: start - spawnedAt, command: commandMs, exit: closedAt - end } };
+  }
+  return { report, commandMs, phases: { sandbox: runMs - commandMs, command: commandMs } };
 }

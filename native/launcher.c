@@ -1,0 +1,118 @@
+/*
+ * sandbox-perf launcher: the timer next to the command (issue 14).
+ *
+ *   sandbox-perf-launcher FD PROGRAM [ARGS...]
+ *   sandbox-perf-launcher stderr PROGRAM [ARGS...]
+ *
+ * Starts PROGRAM (looked up on PATH) with posix_spawnp, waits for it with wait4 and writes one line
+ * to file descriptor FD, then closes it:
+ *
+ *   sandbox-perf-launcher 1 <start ns> <end ns> <wait status> <user us> <system us> <max rss KiB>
+ *   sandbox-perf-launcher 1 spawn-error <errno>
+ *
+ * Times are CLOCK_MONOTONIC, read just before the spawn and just after the reap: the command's own
+ * wall time, without the runner's fork of a large process, pipe EOF or sandbox set-up and teardown.
+ * Resource usage is the command's (and its reaped descendants'), which wait4 on the outer process
+ * cannot see when a sandbox tool sits in between.
+ *
+ * With `stderr` (for sandboxes that pass no other descriptor in, such as gVisor's `runsc do`), the
+ * line is the last thing written to standard error, after the command has been reaped.
+ *
+ * Then it ends the way the command ended: the same exit code, or the same signal.
+ *
+ * The command is an attacker: FD is close-on-exec, so the command does not inherit it, and the
+ * launcher makes itself non-dumpable, so that a command running as the same user cannot reopen it
+ * through /proc/<pid>/fd. The reader still treats the line as untrusted input.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long usec(struct timeval tv) { return (long long)tv.tv_sec * 1000000LL + tv.tv_usec; }
+
+static void report(int fd, const char *line, int length) {
+  while (length > 0) {
+    ssize_t n = write(fd, line, (size_t)length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    line += n;
+    length -= (int)n;
+  }
+  close(fd);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: sandbox-perf-launcher FD|stderr PROGRAM [ARGS...]\n");
+    return 127;
+  }
+  char *end;
+  long fd = 2;
+  if (strcmp(argv[1], "stderr") != 0) {
+    fd = strtol(argv[1], &end, 10);
+    if (*argv[1] == '\0' || *end != '\0' || fd < 3 || fd > 1023 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) {
+      fprintf(stderr, "sandbox-perf-launcher: expected an open file descriptor >= 3 or `stderr`, got %s\n", argv[1]);
+      return 127;
+    }
+  }
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  char line[160];
+  pid_t pid;
+  long long start = now_ns();
+  int error = posix_spawnp(&pid, argv[2], NULL, NULL, argv + 2, environ);
+  if (error != 0) {
+    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 spawn-error %d\n", error));
+    fprintf(stderr, "sandbox-perf-launcher: %s: %s\n", argv[2], strerror(error));
+    return 127;
+  }
+  int status = 0;
+  struct rusage usage;
+  pid_t reaped;
+  do reaped = wait4(pid, &status, 0, &usage);
+  while (reaped < 0 && errno == EINTR);
+  long long stop = now_ns();
+  if (reaped != pid) {
+    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 wait-error %d\n", errno));
+    return 127;
+  }
+  report((int)fd, line,
+         snprintf(line, sizeof line, "sandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld\n", start, stop, status,
+                  usec(usage.ru_utime), usec(usage.ru_stime), usage.ru_maxrss));
+
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    /* No core file of the launcher for the command's crash; the same signal for whoever waits. */
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    return 128 + sig;
+  }
+  return 127;
+}

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { commandTiming } from '../hostProcess';
+import { LAUNCHER_FILE, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
+import { describeWhen } from '../../../test/support/e2e';
+
+const line = (start: number, end: number, status = 0): string => `sandbox-perf-launcher 1 ${start} ${end} ${status} 1500 250 2048\n`;
+
+test('parses the launcher line: times, exit code or signal, CPU time and peak memory', () => {
+  expect(parseLauncherReport(line(1_000_000, 201_000_000))).toEqual({
+    startNs: 1_000_000n,
+    endNs: 201_000_000n,
+    exitCode: 0,
+    signal: null,
+    userCpuMs: 1.5,
+    systemCpuMs: 0.25,
+    peakMemoryBytes: 2048 * 1024,
+  });
+  expect(parseLauncherReport(line(1, 2, 3 << 8))).toMatchObject({ exitCode: 3, signal: null });
+  expect(parseLauncherReport(line(1, 2, 9))).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
+});
+
+test('a forged or damaged report is no report: wrong shape, end before start, not the last line', () => {
+  expect(parseLauncherReport('')).toBeNull();
+  expect(parseLauncherReport('sandbox-perf-launcher 1 spawn-error 2\n')).toBeNull();
+  expect(parseLauncherReport(line(5, 4))).toBeNull();
+  expect(parseLauncherReport(`${line(1, 2)}more output\n`)).toBeNull();
+  expect(parseLauncherReport(line(1, 2).replace('1500', '-1'))).toBeNull();
+  expect(parseLauncherReport(`junk${line(1, 2)}`)).toBeNull();
+  // The last line wins: what a command printed before the launcher's own line does not count.
+  expect(parseLauncherReport(`${line(1, 900)}${line(10, 20)}`)).toMatchObject({ startNs: 10n, endNs: 20n });
+  expect(reportLineLength(`err\n${line(10, 20)}`)).toBe(line(10, 20).length);
+});
+
+test('commandTiming places the command in the run when the clocks agree, and refuses a command longer than its run', () => {
+  const offsetMs = 0;
+  // The run spanned 100..350 ms on this process's clock; the command 110..320.
+  const timing = commandTiming(line(110e6, 320e6), 100, 350, offsetMs);
+  expect(timing?.commandMs).toBe(210);
+  expect(timing?.phases).toEqual({ spawn: 10, command: 210, exit: 30 });
+  // Another clock (gVisor's): only the two ends together.
+  expect(commandTiming(line(5e6, 215e6), 100, 350, offsetMs)?.phases).toEqual({ sandbox: 40, command: 210 });
+  expect(commandTiming(line(0, 300e6), 100, 350, offsetMs)).toBeNull();
+});
+
+describeWhen(
+  'the built launcher (native/launcher.c)',
+  launcherStatus().path === null && 'the launcher is not built',
+  'a C compiler (apt-get install gcc), then node native/build.js',
+  () => {
+    const run = (args: string[], fd3 = true): ReturnType<typeof spawnSync> =>
+      spawnSync(LAUNCHER_FILE, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd3 ? 'pipe' : 'ignore'], timeout: 10_000 });
+
+    test('reports on its descriptor and ends the way the command ended', () => {
+      const ok = run(['3', 'sh', '-c', 'exit 7']);
+      expect(ok.status).toBe(7);
+      expect(parseLauncherReport(String(ok.output[3]))).toMatchObject({ exitCode: 7 });
+      const killed = run(['3', 'sh', '-c', 'kill -TERM $$']);
+      expect(killed.signal).toBe('SIGTERM');
+      expect(parseLauncherReport(String(killed.output[3]))).toMatchObject({ signal: 'SIGTERM' });
+    });
+
+    test('the command cannot write to the report descriptor, nor (same user, not root) reopen it through /proc', () => {
+      // As nobody, launcher and command alike: only the launcher's non-dumpable flag stands in the way.
+      const attack = spawnSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          LAUNCHER_FILE,
+          '3',
+          'sh',
+          '-c',
+          'echo forged >&3; echo forged > /proc/$PPID/fd/3; echo done',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 10_000 },
+      );
+      expect(attack.stdout).toBe('done\n');
+      expect(attack.stderr).toMatch(/Bad file descriptor/);
+      expect(attack.stderr).toMatch(/Permission denied/);
+      const report = String(attack.output[3]);
+      expect(report).not.toMatch(/forged/);
+      expect(parseLauncherReport(report)).toMatchObject({ exitCode: 0 });
+    });
+
+    test('bad arguments and a missing program: exit 127 with a message', () => {
+      expect(run(['1', 'true']).status).toBe(127);
+      expect(run(['x', 'true']).stderr).toMatch(/expected an open file descriptor >= 3 or `stderr`, got x/);
+      const missing = run(['3', 'sandbox-perf-no-such-program']);
+      expect(missing.status).toBe(127);
+      expect(String(missing.output[3])).toBe('sandbox-perf-launcher 1 spawn-error 2\n');
+    });
+  },
+);

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants } from 'node:os';
+import { log } from '../log';
+
+/**
+ * The C launcher (native/launcher.c, built at install by native/build.js): the timer that runs
+ * next to the command, inside the sandbox, and reports the command's own wall time, CPU time and
+ * peak memory. Without it (no C compiler at install, or SANDBOX_PERF_LAUNCHER=off) runs are timed
+ * from Node as before, and that is said once.
+ */
+export type TimerName = 'launcher' | 'node';
+
+/** What the launcher reported for one run. */
+export interface LauncherReport {
+  /** CLOCK_MONOTONIC just before the spawn and just after the reap, nanoseconds. */
+  startNs: bigint;
+  endNs: bigint;
+  /** The command's wait status: an exit code or the signal that ended it. */
+  exitCode: number | null;
+  signal: string | null;
+  userCpuMs: number;
+  systemCpuMs: number;
+  peakMemoryBytes: number;
+}
+
+export const LAUNCHER_FILE = path.resolve(__dirname, '..', '..', 'native', 'bin', 'sandbox-perf-launcher');
+
+let resolved: { path: string | null; why: string } | undefined;
+let said = false;
+
+/** The launcher's path, or null (with why) when runs are timed from Node. Checked once per process. */
+export function launcherStatus(): { path: string | null; why: string } {
+  if (resolved) return resolved;
+  const setting = process.env.SANDBOX_PERF_LAUNCHER;
+  if (setting === 'off') {
+    resolved = { path: null, why: 'SANDBOX_PERF_LAUNCHER=off' };
+  } else {
+    const file = setting !== undefined && setting !== '' ? path.resolve(setting) : LAUNCHER_FILE;
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      resolved = { path: file, why: `C launcher at ${file}` };
+    } catch {
+      resolved = { path: null, why: `no launcher at ${file} (no C compiler at install; install one, then: npm rebuild sandbox-perf)` };
+    }
+  }
+  return resolved;
+}
+
+/** Which timer measures commands here, in one line (detectBackends, compare's header). */
+export function timerDescription(): string {
+  const status = launcherStatus();
+  return status.path !== null ? 'launcher (C, CLOCK_MONOTONIC next to the command)' : `node (${status.why})`;
+}
+
+/** The launcher's path for a run, saying once when there is none. */
+export function launcherForRun(): string | null {
+  const status = launcherStatus();
+  if (status.path === null && !said) {
+    said = true;
+    log(`sandbox-perf: commands are timed from Node, fork and pipe included: ${status.why}`);
+  }
+  return status.path;
+}
+
+/** For tests: forget what was found. */
+export function resetLauncherStatus(): void {
+  resolved = undefined;
+  said = false;
+}
+
+const LINE = /(?:^|\n)sandbox-perf-launcher 1 (\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15})\n$/;
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/**
+ * Reads the launcher's report from the end of `text` (its descriptor's content, or the tail of
+ * standard error); null when there is none or it is not well formed. Untrusted input: strict
+ * digits, bounded lengths, end not before start.
+ */
+export function parseLauncherReport(text: string): LauncherReport | null {
+  const match = LINE.exec(text);
+  if (match === null) return null;
+  const [, start, end, status, user, system, rss] = match as unknown as [string, string, string, string, string, string, string];
+  const startNs = BigInt(start);
+  const endNs = BigInt(end);
+  const wait = Number(status);
+  if (endNs < startNs || wait > 0xffff) return null;
+  const termSignal = wait & 0x7f;
+  const exited = termSignal === 0;
+  return {
+    startNs,
+    endNs,
+    exitCode: exited ? (wait >> 8) & 0xff : null,
+    signal: exited ? null : (SIGNAL_NAMES.get(termSignal) ?? `SIG${termSignal}`),
+    userCpuMs: Number(user) / 1000,
+    systemCpuMs: Number(system) / 1000,
+    peakMemoryBytes: Number(rss) * 1024,
+  };
+}
+
+/** Length of the report line at the end of `text` (to cut it off standard error), or 0. */
+export function reportLineLength(text: string): number {
+  const match = LINE.exec(text);
+  return match === null ? 0 : match[0].length - (match[0].startsWith('\n') ? 1 : 0);
+}
+
+/**
+ * performance.now() of a CLOCK_MONOTONIC reading: Node's clock is uv_hrtime, the same clock, so the
+ * offset between the two is fixed; it is read once per run (two clock reads, under a microsecond apart).
+ */
+export function monotonicToPerformance(ns: bigint, offsetMs: number): number {
+  return Number(ns) / 1e6 - offsetMs;
+}
+
+export function performanceOffsetMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6 - performance.now();
+}
