@@ -24,10 +24,11 @@ copy() {
   cp -L "$src" "$root$dest"
 }
 
-# Binaries the tests and typical commands need; `sleep` keeps the warm container alive.
+# Binaries the tests and typical commands need; `sleep` keeps the warm container alive; `grep` and
+# `setsid` let the hostile-code tests count processes and escape into a new session as an attacker would.
 copy "$node_bin" /usr/local/bin/node
 copy "$(readlink -f "$(type -P dash)")" /bin/sh
-for tool in sleep cat env id ls touch true false; do
+for tool in sleep cat env id ls touch true false grep setsid; do
   copy "$(readlink -f "$(type -P "$tool")")" "/bin/$tool"
 done
 

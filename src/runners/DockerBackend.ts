@@ -4,6 +4,7 @@ import { BoundedOutput } from './BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { describeExit, failedResult } from './hostProcess';
+import { registerRun } from './inFlightRuns';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
@@ -12,9 +13,11 @@ const STREAM_GRACE_MS = 2000;
 /**
  * `docker`: a fresh container per run through the Docker Engine API, as `docker run --rm` does:
  * phases `create`, `attach`, `start`, `wait`, `remove`. Limits are Docker's (memory without swap,
- * NanoCpus), the network is `none` unless asked for, the root filesystem is read-only with a tmpfs
- * /tmp and the working directory bound writable. Each container gets its own cgroup parent when the
- * engine is local on cgroup v1, so its CPU time and peak memory survive its removal.
+ * NanoCpus); the hardening is containerSpec's (no capabilities, no-new-privileges, a non-root
+ * user, read-only root, the working directory the only host path, a PID limit, network `none`
+ * unless asked for). Each container gets its own cgroup parent when the engine is local on cgroup
+ * v1, so its CPU time and peak memory survive its removal. The command is the container's PID 1:
+ * when it exits, the kernel kills whatever it left in the container.
  */
 export class DockerBackend implements SandboxBackend {
   readonly name = 'docker' as const;
@@ -48,6 +51,10 @@ export class DockerBackend implements SandboxBackend {
       return failedResult(this.name, engineMessage(error), { create: performance.now() - t });
     }
     phases.create = performance.now() - t;
+    // SIGINT/SIGTERM of this process meanwhile: the container is removed before the process exits.
+    const unregister = registerRun(`docker container ${container.id.slice(0, 12)}`, async () => {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    });
 
     // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
     let timedOut = false as boolean;
@@ -87,6 +94,7 @@ export class DockerBackend implements SandboxBackend {
     } finally {
       t = performance.now();
       await container.remove({ force: true, v: true }).catch(() => undefined);
+      unregister();
       phases.remove = performance.now() - t;
     }
 

@@ -2,29 +2,40 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { BoundedOutput } from './BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
+import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
+import { registerRun } from './inFlightRuns';
 import { describeExit, failedResult } from './hostProcess';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
 const DISCARD_WAIT_MS = 10_000;
-/** Keeps the container alive between runs at no CPU cost. */
+/** Keeps the container alive between runs at no CPU cost, under Docker's init (tini), which reaps what runs leave. */
 const IDLE_COMMAND = ['sleep', 'infinity'];
 /** What runc answers when an exec's command cannot start (it then exits 126 or 127). */
 const EXEC_FAILED = /OCI runtime exec failed[^\n]*/;
+/** How long the killed leftovers of a run may take to be reaped before the container is replaced instead. */
+const REAP_TIMEOUT_MS = 2000;
 
 interface Warm {
   container: Docker.Container;
   cgroupParent: string | undefined;
+  /** Host PIDs of the container's init and its idle child, when the engine is local; null: runs cannot be cleaned one by one. */
+  init: { pid: number; idle: number } | null;
+  /** Takes the container off the in-flight registry (SIGINT/SIGTERM remove it meanwhile). */
+  unregister: () => void;
 }
 
 /**
  * `docker-warm`: one container started by `prepare` and kept running; each run is an exec into it
- * (phases `exec-create`, `exec`, `inspect`), which saves the create/start/remove of a fresh
- * container. The container has the same settings as `docker`'s. A timeout kills the whole
- * container (an exec cannot be killed through the API) and the next run starts a new one (phase
- * `recreate`). `teardown` removes it. CPU time and peak memory are the container's cgroup deltas,
- * so they are reported only while runs do not overlap.
+ * (phases `exec-create`, `exec`, `inspect`, `cleanup`), which saves the create/start/remove of a
+ * fresh container. The container has the same settings as `docker`'s, plus Docker's init as PID 1.
+ * After each run every process it left is killed (`cleanup`), so no process survives from one run
+ * to the next; files in the working directory, /tmp and /dev/shm do (the pools of issue 15 give
+ * each run a fresh container). A timeout kills the whole container (an exec cannot be killed
+ * through the API) and the next run starts a new one (phase `recreate`). `teardown` removes it.
+ * CPU time and peak memory are the container's cgroup deltas, so they are reported only while runs
+ * do not overlap.
  */
 export class DockerWarmBackend implements SandboxBackend {
   readonly name = 'docker-warm' as const;
@@ -32,6 +43,8 @@ export class DockerWarmBackend implements SandboxBackend {
   private engine: Engine | undefined;
   private warm: Warm | undefined;
   private running = 0;
+  /** Set while the leftovers of the last run are being killed. */
+  private cleaning: Promise<void> | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.options = resolveSandboxOptions(options);
@@ -46,20 +59,54 @@ export class DockerWarmBackend implements SandboxBackend {
     const id = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
     const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`);
-    const container = await docker.createContainer({ ...spec, AttachStdout: false, AttachStderr: false });
+    const container = await docker.createContainer({
+      ...spec,
+      AttachStdout: false,
+      AttachStderr: false,
+      HostConfig: { ...spec.HostConfig, Init: true },
+    });
+    const warm: Warm = { container, cgroupParent, init: null, unregister: () => undefined };
+    // From here until teardown, SIGINT/SIGTERM of this process removes the container.
+    warm.unregister = registerRun(`docker-warm container ${container.id.slice(0, 12)}`, () => this.discard(warm));
     try {
       await container.start();
+      const pid = (await container.inspect()).State.Pid;
+      const idle = isLocalDockerInit(pid) ? await firstChild(pid, REAP_TIMEOUT_MS) : null;
+      warm.init = idle === null ? null : { pid, idle };
     } catch (error) {
-      await container.remove({ force: true }).catch(() => undefined);
+      await this.discard(warm);
       throw new Error(`${this.name}: the warm container did not start: ${engineMessage(error)}`, { cause: error });
     }
-    return { container, cgroupParent };
+    return warm;
   }
 
   private async discard(warm: Warm): Promise<void> {
     if (this.warm === warm) this.warm = undefined;
+    warm.unregister();
     await warm.container.remove({ force: true, v: true }).catch(() => undefined);
     if (this.engine?.cgroup && warm.cgroupParent) await removeGroup(this.engine.cgroup.hierarchies, warm.cgroupParent);
+  }
+
+  /**
+   * Kills every process the runs left in the container (background jobs, setsid or double-fork
+   * escapes: all reparented to the init) and waits until the init reaped them, so the next run
+   * starts in the state the first one did. A process forked between listing and killing is in the
+   * next listing (its parent, killed, forks no more). Only processes still in the container's PID
+   * namespace are signalled (PIDs are allocated cyclically, so one listed here is not another
+   * process's by the time it is killed). Where the processes cannot be seen (a remote engine), or
+   * they do not go within REAP_TIMEOUT_MS, the container is replaced instead.
+   */
+  private async killLeftovers(warm: Warm): Promise<void> {
+    const { init } = warm;
+    if (!init) return this.discard(warm);
+    const keep = new Set([init.idle]);
+    const namespace = pidNamespace(init.pid);
+    const deadline = performance.now() + REAP_TIMEOUT_MS;
+    for (let left = descendantsOf(init.pid, keep); left.length > 0; left = descendantsOf(init.pid, keep)) {
+      if (performance.now() > deadline || namespace === null) return this.discard(warm);
+      killAll(left.filter((pid) => pidNamespace(pid) === namespace));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
@@ -69,6 +116,8 @@ export class DockerWarmBackend implements SandboxBackend {
     if (!engine) throw new Error(`${this.name}: call prepare() before run()`);
     const phases: Record<string, number> = {};
     let t = performance.now();
+    // A run starts in a container its predecessors' leftovers are gone from.
+    if (this.cleaning) await this.cleaning;
     if (!this.warm) {
       this.warm = await this.startContainer(engine);
       phases.recreate = performance.now() - t;
@@ -121,6 +170,13 @@ export class DockerWarmBackend implements SandboxBackend {
       this.running--;
     }
     if (discarded) await settleWithin(discarded, DISCARD_WAIT_MS);
+    // Overlapping runs share the container: the last one to end cleans up after all of them.
+    if (!timedOut && this.running === 0 && this.warm === warm) {
+      t = performance.now();
+      this.cleaning = this.killLeftovers(warm).finally(() => (this.cleaning = undefined));
+      await this.cleaning;
+      phases.cleanup = performance.now() - t;
+    }
 
     let cpuMs: number | null = null;
     let peakMemoryBytes: number | null = null;

@@ -3,16 +3,16 @@ import { Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
 import { BoundedOutput } from './BoundedOutput';
-import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
+import { CONTAINER_LABEL } from './containerOwner';
+import { assertSocketOutsideCwd, containerSpec } from './containerSpec';
 import { BackendUnavailableError } from './errors';
-import { envList } from './environment';
 import { sweepOnce } from './orphans';
 import type { ResolvedSandboxOptions } from './options';
 import type { BackendName } from './types';
 
 export const ENABLE_DOCKER = 'apt-get install docker.io && dockerd &';
 export const BUILD_IMAGE = '.ci/build-image.sh';
-export { CONTAINER_LABEL };
+export { CONTAINER_LABEL, containerSpec };
 const PING_TIMEOUT_MS = 3000;
 
 export interface Engine {
@@ -32,6 +32,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 /** Connects and checks the engine answers and holds the image; throws BackendUnavailableError naming the socket. */
 export async function connectEngine(backend: BackendName, options: ResolvedSandboxOptions): Promise<Engine> {
   const socket = options.dockerSocket;
+  assertSocketOutsideCwd(options.cwd, socket);
   // Loaded on first use: dockerode and its dependencies add ~16 MB to the process, and every host
   // backend run forks this process (fork copies its page tables: ~0.14 ms more per run, measured).
   const { default: DockerClient } = await import('dockerode');
@@ -59,38 +60,6 @@ export async function connectEngine(backend: BackendName, options: ResolvedSandb
   // Containers (and their groups) left by runners that died without cleaning up go first.
   await sweepOnce(socket, docker, cgroup);
   return { docker, cgroup };
-}
-
-/** The container settings both Docker backends share: same environment, cwd, limits and isolation. */
-export function containerSpec(
-  options: ResolvedSandboxOptions,
-  command: readonly string[],
-  cgroupParent: string | undefined,
-  labelValue: string,
-): Docker.ContainerCreateOptions {
-  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.() ?? 0}` : undefined;
-  return {
-    Image: options.image,
-    Cmd: [...command],
-    Env: envList(options.env),
-    WorkingDir: options.cwd,
-    User: user,
-    Labels: { [CONTAINER_LABEL]: labelValue, ...ownerLabels() },
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    HostConfig: {
-      NetworkMode: options.network ? 'bridge' : 'none',
-      // Like bubblewrap: nothing writable but the working directory and a tmpfs /tmp.
-      ReadonlyRootfs: true,
-      // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
-      Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': 'rw,nosuid,nodev,mode=1777' },
-      Binds: [`${options.cwd}:${options.cwd}:rw`],
-      ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
-      ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
-      ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),
-    },
-  };
 }
 
 function sinkInto(output: BoundedOutput): Writable {

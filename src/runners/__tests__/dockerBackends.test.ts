@@ -14,7 +14,7 @@ afterAll(async () => {
 
 const PHASES: Record<string, string[]> = {
   docker: ['create', 'attach', 'start', 'wait', 'remove'],
-  'docker-warm': ['exec-create', 'exec', 'inspect'],
+  'docker-warm': ['exec-create', 'exec', 'inspect', 'cleanup'],
 };
 
 /** Containers this package created that still exist (running or not). */

@@ -9,6 +9,8 @@ import type { BackendName } from '../types';
 
 const monitor = new SandboxPerfMonitor({ sink: false });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-isolation-'));
+// Docker runs the command as nobody when the directory is root's (containerUser): let it write here.
+fs.chmodSync(dir, 0o777);
 // Outside the bound directory, somewhere the caller (root here) could write on the host.
 const outside = path.join(os.tmpdir(), `sandbox-perf-outside-${process.pid}`);
 const etc = `/etc/sandbox-perf-isolation-${process.pid}`;
@@ -30,14 +32,14 @@ const CASES: { name: BackendName; missing: string | false; install: string }[] =
 for (const { name, missing, install } of CASES) {
   describeWhen(`${name} isolates`, missing, install, () => {
     test('a write outside the bound directory fails or stays in the sandbox; inside it lands on the host', async () => {
-      const script = `echo x > ${etc} && echo wrote-etc; echo x > ${outside} && echo wrote-private-tmp; echo x > inside.txt && echo wrote-inside`;
+      const script = `echo x > ${etc} && echo wrote-etc; echo x > ${outside} && echo wrote-private-tmp; echo x > inside-${name}.txt && echo wrote-inside`;
       const { result } = await runInSandbox(name, ['sh', '-c', script], { monitor, cwd: dir });
       // /tmp is a tmpfs private to the sandbox: writable, but nothing reaches the host's /tmp.
       expect(result.stdout).toBe('wrote-private-tmp\nwrote-inside\n');
       expect(result.stderr).toMatch(/Read-only file system/);
       expect(fs.existsSync(etc)).toBe(false);
       expect(fs.existsSync(outside)).toBe(false);
-      expect(fs.readFileSync(path.join(dir, 'inside.txt'), 'utf8')).toBe('x\n');
+      expect(fs.readFileSync(path.join(dir, `inside-${name}.txt`), 'utf8')).toBe('x\n');
     }, 30_000);
 
     test('the network is unreachable by default, and only loopback exists', async () => {

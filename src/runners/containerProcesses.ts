@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+
+/**
+ * A local engine's container seen from the host's /proc: its init (Docker's `--init`, tini,
+ * installed as docker-init) and the processes below it. When an exec's command exits, whatever it
+ * left running is reparented to the container's init (the PID namespace's reaper), so at the end of
+ * a run the init's descendants, but for the idle process that keeps the container up, are exactly
+ * what the run left behind.
+ */
+
+/** Children of every thread of `pid` (a thread that forks is the child's parent). */
+export function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const task of tasks) {
+    try {
+      for (const child of fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ')) {
+        if (child.trim() !== '') children.push(Number(child));
+      }
+    } catch {
+      // The thread exited meanwhile.
+    }
+  }
+  return children;
+}
+
+/** Every process below `pid`, breadth first, leaving out the subtrees rooted at `except`. */
+export function descendantsOf(pid: number, except: ReadonlySet<number> = new Set()): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of childrenOf(next)) {
+      if (except.has(child)) continue;
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Whether host PID `pid` is a container's Docker init on this machine: the engine may be elsewhere
+ * (a VM behind a forwarded socket), and then the PID it reports means nothing here.
+ */
+export function isLocalDockerInit(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'docker-init';
+  } catch {
+    return false;
+  }
+}
+
+/** The first child of `pid` (the init's idle command), waiting up to `timeoutMs` for it to be forked. */
+export async function firstChild(pid: number, timeoutMs: number): Promise<number | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const [child] = childrenOf(pid);
+    if (child !== undefined) return child;
+    if (performance.now() > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** The PID namespace of `pid` (`pid:[4026532…]`), or null when it is gone. */
+export function pidNamespace(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return null;
+  }
+}
+
+/** SIGKILLs each PID; one that exited meanwhile is skipped. */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}

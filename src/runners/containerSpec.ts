@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { expectation } from '../validation';
+import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
+import { envList } from './environment';
+import type { ResolvedSandboxOptions } from './options';
+
+/** Tasks (processes and threads) one container may hold: a fork bomb stops here. */
+export const CONTAINER_PIDS_LIMIT = 512;
+/** The unprivileged user of Debian images, used when the working directory belongs to root. */
+export const NOBODY = 65534;
+/** Size of the private /tmp when no memory limit is set (tmpfs pages count as the container's memory). */
+export const TMP_SIZE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The uid:gid a container runs as: never root. A non-root caller's own uid:gid (a command may do
+ * what its caller may, no more). For a root caller, the owner of the working directory when that is
+ * not root (so the directory stays writable and what the command writes keeps its owner), else
+ * nobody (65534:65534), who can then write only where the directory's permissions let it: the
+ * caller's files are never re-permissioned to make room. A group of 0 becomes nobody's group too.
+ */
+export function containerUser(cwd: string): string {
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) return `${uid}:${process.getgid?.() || NOBODY}`;
+  const owner = fs.statSync(cwd);
+  if (owner.uid === 0) return `${NOBODY}:${NOBODY}`;
+  return `${owner.uid}:${owner.gid || NOBODY}`;
+}
+
+/**
+ * A working directory that holds the engine's socket (`/`, `/run`, `/var/run`, a home with a rootless
+ * engine…) would hand the engine, and so the host, to the command: refused with the socket named.
+ */
+export function assertSocketOutsideCwd(cwd: string, socket: string): void {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const dir = real(cwd);
+  const relative = path.relative(dir, real(socket));
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+    throw new TypeError(
+      expectation('cwd', `a directory that does not contain the Docker socket ${socket} (it is bound writable into the sandbox)`, cwd),
+    );
+  }
+}
+
+/**
+ * The container settings every container-based backend shares (docker, docker-warm, the pools):
+ * same environment, working directory, limits, and the hardening a hostile command meets:
+ * - no capabilities (`CapDrop: ALL`) and `no-new-privileges` (setuid binaries gain nothing);
+ * - a non-root user (see containerUser);
+ * - a read-only root file system; writable: the working directory (bound at the same path, the
+ *   only host path in the container), a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
+ *   since the working directory is executable anyway and tools run helpers from /tmp) and /dev/shm;
+ * - at most CONTAINER_PIDS_LIMIT tasks; network `none` unless asked for; private IPC;
+ * - the engine's default seccomp profile and masked /proc paths (not weakened here);
+ * - labels: `sandbox-perf=<labelValue>` and the owner's PID, start time, boot id and host.
+ */
+export function containerSpec(
+  options: ResolvedSandboxOptions,
+  command: readonly string[],
+  cgroupParent: string | undefined,
+  labelValue: string,
+): Docker.ContainerCreateOptions {
+  const tmpBytes = Math.min(options.memoryBytes ?? TMP_SIZE_BYTES, TMP_SIZE_BYTES);
+  return {
+    Image: options.image,
+    Cmd: [...command],
+    Env: envList(options.env),
+    WorkingDir: options.cwd,
+    User: containerUser(options.cwd),
+    Labels: { [CONTAINER_LABEL]: labelValue, ...ownerLabels() },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: options.network ? 'bridge' : 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      IpcMode: 'private',
+      PidsLimit: CONTAINER_PIDS_LIMIT,
+      // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
+      Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': `rw,nosuid,nodev,size=${tmpBytes},mode=1777` },
+      Binds: [`${options.cwd}:${options.cwd}:rw`],
+      ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
+      ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
+      ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),
+    },
+  };
+}
