@@ -286,6 +286,9 @@ export class SandboxPool implements SandboxBackend {
       phases,
       cpuMs: null,
       peakMemoryBytes: null,
+      // The agent's reading, from the request's arrival to the command's exit (spawn included).
+      commandMs: split.commandMs,
+      timer: 'pool-agent',
     };
   }
 
