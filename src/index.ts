@@ -31,3 +31,6 @@ export { detectChangePoints } from './stats/changePoints';
 export type { ChangePoint, SegmentSummary } from './stats/changePoints';
 export { CHANGE_POINT_DEFAULTS } from './stats/changePointOptions';
 export type { ChangePointOptions } from './stats/changePointOptions';
+export type { ChangeQuery, SeriesChanges } from './state/historyChanges';
+export type { SeriesMetric } from './state/runSeries';
+export { HistoryLacksColumnError } from './state/runSeries';

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { nearestRankIndex } from '../stats/percentile';
 import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
 import { assertReadableVersion } from './schema';
+import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
 import {
   backendSource,
   COPIES_VERSION,
@@ -211,6 +212,16 @@ export class HistoryReader {
       upperMs,
       count: counts[i] as number,
     }));
+  }
+
+  /**
+   * Change points of each series (per backend; per workload too once the history has them), oldest
+   * first: E-divisive means with a t-test over the runs in the window (docs/change-points.md).
+   */
+  changes(query: ChangeQuery = {}): SeriesChanges[] {
+    checkChangeQuery(query);
+    if (!this.ensureOpen()) return [];
+    return readChanges(this.db as Database.Database, this.version, query);
   }
 
   close(): void {

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HistoryReader } from '../HistoryReader';
+import { HistoryLacksColumnError } from '../runSeries';
+import { changeRuns, dockerStart, STEP_AT } from './changeFixture';
+import { writeCurrent, writeVersion3 } from './historyFixture';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-changes-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const summary = (reader: HistoryReader, query = {}) =>
+  reader.changes(query).map((s) => ({ backend: s.backend, runs: s.runs, at: s.changes.map((c) => c.index) }));
+
+test('changes() finds the docker step at its run, per backend, from a file the real writer wrote', async () => {
+  const file = path.join(dir, 'current.db');
+  await writeCurrent(file, changeRuns());
+  const reader = new HistoryReader(file);
+  try {
+    expect(summary(reader)).toEqual([
+      { backend: 'docker', runs: 120, at: [STEP_AT] },
+      { backend: 'none', runs: 120, at: [] },
+      { backend: 'unknown', runs: 30, at: [] },
+    ]);
+    const docker = reader.changes({ backend: 'docker' });
+    expect(docker).toHaveLength(1);
+    const change = docker[0]?.changes[0];
+    expect(change?.time).toBe(dockerStart(STEP_AT));
+    expect(change?.relativeChange).toBeCloseTo(0.18, 2);
+    expect(change?.before.count).toBe(STEP_AT);
+    expect(change?.pValue).toBeLessThan(1e-30);
+    expect(docker[0]?.firstStart).toBe(dockerStart(0));
+    expect(docker[0]?.lastStart).toBe(dockerStart(119));
+    // A window after the step, and the last runs only: no step inside either.
+    expect(summary(reader, { backend: 'docker', since: dockerStart(STEP_AT) })).toEqual([{ backend: 'docker', runs: 60, at: [] }]);
+    expect(summary(reader, { backend: 'docker', maxRuns: 40 })).toEqual([{ backend: 'docker', runs: 40, at: [] }]);
+    expect(summary(reader, { backend: 'docker', maxRuns: 80 })).toEqual([{ backend: 'docker', runs: 80, at: [20] }]);
+    expect(summary(reader, { backend: 'docker', until: dockerStart(STEP_AT) })).toEqual([{ backend: 'docker', runs: 60, at: [] }]);
+    expect(summary(reader, { backend: 'unknown' })).toEqual([{ backend: 'unknown', runs: 30, at: [] }]);
+    expect(summary(reader, { backend: 'gvisor' })).toEqual([]);
+    // Detector options pass through: a step of 18 % is below a 50 % minimum.
+    expect(summary(reader, { backend: 'docker', detector: { minRelativeChange: 0.5 } })).toEqual([
+      { backend: 'docker', runs: 120, at: [] },
+    ]);
+  } finally {
+    reader.close();
+  }
+});
+
+test('a file at schema version 3 (joins) gives the same changes', () => {
+  const file = path.join(dir, 'v3.db');
+  writeVersion3(file, changeRuns());
+  const reader = new HistoryReader(file);
+  try {
+    expect(summary(reader)).toEqual([
+      { backend: 'docker', runs: 120, at: [STEP_AT] },
+      { backend: 'none', runs: 120, at: [] },
+      { backend: 'unknown', runs: 30, at: [] },
+    ]);
+  } finally {
+    reader.close();
+  }
+});
+
+test('workload and overhead series are refused with a message saying the history has no such column yet', async () => {
+  const file = path.join(dir, 'lacks.db');
+  await writeCurrent(file, changeRuns().slice(0, 10));
+  const reader = new HistoryReader(file);
+  try {
+    expect(() => reader.changes({ workload: 'npm-test' })).toThrow(HistoryLacksColumnError);
+    expect(() => reader.changes({ workload: 'npm-test' })).toThrow(/has no workload column yet/);
+    expect(() => reader.changes({ metric: 'overhead' })).toThrow(/has no overhead column yet/);
+  } finally {
+    reader.close();
+  }
+});
+
+test('a missing file has no changes; bad queries throw in the one message shape', () => {
+  const reader = new HistoryReader(path.join(dir, 'absent.db'));
+  expect(reader.changes()).toEqual([]);
+  expect(() => reader.changes({ metric: 'cpu' as 'duration' })).toThrow(/^Expected `metric` to be one of 'duration', 'overhead'/);
+  expect(() => reader.changes({ maxRuns: 0 })).toThrow(/^Expected `maxRuns` to be a finite integer >= 1/);
+  expect(() => reader.changes({ backend: '' })).toThrow(/^Expected `backend` to be a non-empty string/);
+  expect(() => reader.changes({ detector: { significance: 2 } })).toThrow(/^Expected `significance`/);
+  reader.close();
+});
