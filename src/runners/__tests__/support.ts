@@ -71,6 +71,9 @@ export function tempRecording(): {
   };
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runners-'));
+  // Containers run as nobody when the working directory is root's (containerSpec's containerUser):
+  // like a build checkout shared with the sandbox, it is open to them.
+  fs.chmodSync(dir, 0o777);
   const db = new StateDatabase({ path: path.join(dir, 'state.db'), handleExit: false });
   const monitor = new SandboxPerfMonitor({ sink: db });
   return {
