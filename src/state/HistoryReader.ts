@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { nearestRankIndex } from '../stats/percentile';
 import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
 import { assertReadableVersion } from './schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
+import { assertOwnDatabasePath } from './ownership';
 import {
   backendSource,
   COPIES_VERSION,
@@ -281,7 +281,9 @@ export class HistoryReader {
   }
 
   private open(): boolean {
-    if (!fs.existsSync(this.path)) return false;
+    // Refused before opening: a FIFO would block this thread, a foreign file is not a history.
+    const found = assertOwnDatabasePath(this.path);
+    if (found.kind === 'missing' || found.kind === 'empty') return false;
     const db = new Database(this.path, { readonly: true, fileMustExist: true });
     try {
       const version = assertReadableVersion(db, this.path);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, migrate } from './schema';
+import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath } from './ownership';
 import { alertAt, batchLength, outcomeAt, type RecordBatch } from './RecordBatch';
 import { errorCode, errorMessage } from '../log';
 
@@ -47,10 +48,13 @@ export function isCorruption(code: string): boolean {
  * Synchronous SQLite writer with recovery. Used by the writer thread, and on the main thread
  * only for the last-chance write at process exit.
  *
+ * Opens only what inspectDatabaseFile accepts (a new path, an empty file, a sandbox-perf
+ * database); anything else throws DatabaseRefusedError and is never opened for writing.
  * Recovers by itself from: a missing folder (created), a file moved or deleted while open
- * (reopened, which recreates it), a corrupt or non-database file (moved aside to
+ * (reopened, which recreates it), a damaged file that is verifiably ours (moved aside to
  * `<name>.corrupt-<timestamp>`, a fresh database created). Anything else (read-only, busy,
- * disk full, a newer schema) is thrown to the owner, which keeps the rows and retries.
+ * disk full, a newer schema, a file that is not ours) is thrown to the owner, which keeps the
+ * rows and retries.
  */
 export class SqliteStore {
   private db: Database.Database | undefined;
@@ -154,20 +158,34 @@ export class SqliteStore {
   }
 
   private open(mayMoveAside: boolean): void {
+    // Before anything that could create, write or block: a file that is not ours stays untouched.
+    const found = assertOwnDatabasePath(this.file);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const db = new Database(this.file, { timeout: this.options.busyTimeoutMs });
     try {
       // Before any pragma that writes: a file from a newer version must stay byte-identical.
       assertReadableVersion(db, this.file);
+      const stamped = db.pragma('application_id', { simple: true }) as number;
+      if (stamped !== APPLICATION_ID) {
+        // Replaced since the inspection by something that is not ours: leave it alone.
+        if (found.kind === 'ours') throw new DatabaseRefusedError(this.file, `a file whose application_id changed to ${stamped}`);
+        // Stamped before WAL mode, in the main file itself: a crash before the first checkpoint
+        // cannot leave a file whose header does not say it is ours.
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+      }
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // The duration index takes inserts all over its b-tree: the default 2 MB cache thrashes on it.
       db.pragma('cache_size = -32768');
       db.pragma('foreign_keys = ON');
       migrate(db, this.file);
+      // An older sandbox-perf file is already in WAL mode: its stamp went to the WAL; put it in the header now.
+      if (stamped !== APPLICATION_ID) db.pragma('wal_checkpoint(PASSIVE)');
     } catch (error) {
       db.close();
-      if (mayMoveAside && isCorruption(errorCode(error))) {
+      // Moved aside only when verifiably ours: our application_id, or an older sandbox-perf's tables.
+      const ours = found.kind === 'ours' || found.kind === 'legacy';
+      if (mayMoveAside && ours && isCorruption(errorCode(error))) {
         this.moveAside(error);
         this.open(false);
         return;
@@ -266,7 +284,8 @@ export class SqliteStore {
   /** Returns true when the error was cured and the write should be tried once more. */
   private recover(error: unknown): boolean {
     const code = errorCode(error);
-    if (isCorruption(code)) {
+    // The open file passed the ownership check; its inode says it is still that file.
+    if (isCorruption(code) && this.fileStillOurs()) {
       this.close();
       this.moveAside(error);
       return true;

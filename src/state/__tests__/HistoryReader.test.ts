@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { HistoryReader } from '../HistoryReader';
 import { StateDatabase } from '../StateDatabase';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
+import { APPLICATION_ID } from '../ownership';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord } from '../../sandbox/types';
 import { tempDir } from './faultKit';
@@ -240,6 +241,7 @@ test('a missing file reads as empty, and is read once it appears', async () => {
 
 test('a file from a newer schema throws SchemaTooNewError and is not modified', () => {
   const future = new Database(file);
+  future.pragma(`application_id = ${APPLICATION_ID}`);
   future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   future.close();
   const before = fs.readFileSync(file);

@@ -3,13 +3,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
 import { SCHEMA_VERSION } from '../schema';
+import { APPLICATION_ID } from '../ownership';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { captureLog, countRows, linesAbout, recordRuns, tempDir, until, untilFailing } from './faultKit';
 
 /*
- * Damaged files, made for real: garbage bytes, a real database with pages overwritten, a file
- * from a newer schema. The first two are moved aside and a fresh database takes the rows; the
- * third is left byte-identical.
+ * Damaged files, made for real: a sandbox-perf database with pages overwritten (moved aside, a
+ * fresh database takes the rows) and a file from a newer schema (left byte-identical). Files that
+ * are not ours, garbage bytes included, are never moved: ownership.test.ts.
  */
 
 jest.setTimeout(30_000);
@@ -46,27 +47,6 @@ function garbage(bytes: number): Buffer {
   }
   return out;
 }
-
-test('garbage bytes (SQLITE_NOTADB): moved aside to <name>.corrupt-<timestamp>, a fresh database takes every row', async () => {
-  const file = path.join(dir, 'state.db');
-  const junk = garbage(3 * 4096);
-  fs.writeFileSync(file, junk);
-  const db = new StateDatabase({ path: file, ...options });
-  const monitor = new SandboxPerfMonitor({ sink: db });
-  expect(() => recordRuns(monitor, 150, 'junk')).not.toThrow();
-  await db.flush();
-  expect(countRows(file)).toBe(150);
-  expect(db.health()).toMatchObject({ queued: 0, written: 150, dropped: 0 });
-  const aside = asideFiles(file);
-  expect(aside).toHaveLength(1);
-  expect(aside[0]).toMatch(/^state\.db\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
-  expect(fs.readFileSync(path.join(dir, aside[0] as string)).equals(junk)).toBe(true);
-  const said = linesAbout(logs.lines, file, 'SQLITE_NOTADB');
-  expect(said).toHaveLength(1);
-  expect(said[0]).toContain(`moved it aside to ${path.join(dir, aside[0] as string)}`);
-  expect(monitor.getReport()).toMatchObject({ count: 150, persistErrors: 0 });
-  await db.close();
-});
 
 test('damaged pages (SQLITE_CORRUPT): the write fails in the writer thread, the file is moved aside, the rows land in a fresh one', async () => {
   const file = path.join(dir, 'state.db');
@@ -109,6 +89,7 @@ test('damaged pages (SQLITE_CORRUPT): the write fails in the writer thread, the 
 test('schema too new: a clear error in health and the log, the file left byte-identical', async () => {
   const file = path.join(dir, 'future.db');
   const future = new Database(file);
+  future.pragma(`application_id = ${APPLICATION_ID}`);
   future.exec('CREATE TABLE sandbox_perf_records (id INTEGER PRIMARY KEY, from_the_future BLOB)');
   future.pragma(`user_version = ${SCHEMA_VERSION + 7}`);
   future.close();
