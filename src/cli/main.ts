@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { changesCommand } from './commands/changes';
 import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
 import { reportCommand } from './commands/report';
@@ -10,7 +11,7 @@ import { version } from './version';
 /** How long the process may linger after the command is done before it exits anyway. */
 const EXIT_GRACE_MS = 2000;
 
-export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, serveCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, changesCommand, serveCommand, demoCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -29,6 +30,7 @@ Examples:
   sandbox-perf compare --sandbox none,unshare,bubblewrap --runs 10 -- node -e 0
   sandbox-perf run --sandbox bubblewrap --timeout 60000 -- npm test
   sandbox-perf report --since 7d
+  sandbox-perf changes --sandbox docker
 `;
 }
 

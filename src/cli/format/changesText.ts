@@ -1,0 +1,81 @@
+import type { ChangePoint } from '../../stats/changePoints';
+import type { SeriesChanges } from '../../state/historyChanges';
+import { formatMs, type Colours } from '../terminal';
+
+/*
+ * The text of `sandbox-perf changes`: one line per change point, newest first, across series:
+ *   +18 % duration on docker since 2026-12-03 14:05 UTC (p = 0.0003)
+ * then what moved (means and medians before → after, runs on each side). Names are escaped by
+ * the caller (they come from records).
+ */
+
+/** `+18 %`, `-4.2 %`: whole percents from 10 %, one decimal below. */
+export function formatChange(relative: number | null): string {
+  if (relative === null) return 'from 0';
+  const pct = relative * 100;
+  const digits = Math.abs(pct) >= 10 ? 0 : 1;
+  return `${pct >= 0 ? '+' : '-'}${Math.abs(pct).toFixed(digits)} %`;
+}
+
+/** `0.0003`, `0.042`, `3.2e-41`: two significant figures. */
+export function formatP(p: number): string {
+  if (p === 0) return '0';
+  return p >= 1e-4 ? String(Number(p.toPrecision(2))) : p.toExponential(1);
+}
+
+/** `2026-12-03 14:05 UTC` */
+export function formatTime(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+interface Line {
+  time: number;
+  text: string;
+}
+
+function detail(c: ChangePoint, value: (v: number) => string): string {
+  return (
+    `mean ${value(c.before.mean)} → ${value(c.after.mean)}, median ${value(c.before.median)} → ${value(c.after.median)}, ` +
+    `${c.before.count} runs before, ${c.after.count} after`
+  );
+}
+
+export function changesText(series: readonly SeriesChanges[], header: string, c: Colours): string {
+  const lines: Line[] = [];
+  for (const s of series) {
+    const where = s.workload === null ? s.backend : `${s.workload} on ${s.backend}`;
+    for (const change of s.changes) {
+      const time = change.time as number;
+      const size = formatChange(change.relativeChange);
+      const coloured = (change.relativeChange ?? 0) > 0 ? c.red(size) : c.green(size);
+      lines.push({
+        time,
+        text: `${c.bold(coloured)} ${s.metric} on ${where} since ${formatTime(time)} (p = ${formatP(change.pValue)})\n    ${c.dim(detail(change, formatMs))}`,
+      });
+    }
+  }
+  const runs = series.reduce((n, s) => n + s.runs, 0);
+  const scope = `${series.length} series, ${runs} runs`;
+  if (lines.length === 0) return `${header}\nNo change points (${scope}).\n`;
+  lines.sort((a, b) => b.time - a.time);
+  return `${header}\n${lines.length} change point${lines.length === 1 ? '' : 's'}, newest first (${scope}):\n${lines.map((l) => `  ${l.text}`).join('\n')}\n`;
+}
+
+/** `--input`: positions are rows of the file (and times when it has them). */
+export function inputChangesText(
+  name: string,
+  changes: readonly ChangePoint[],
+  lines: readonly number[],
+  count: number,
+  c: Colours,
+): string {
+  const header = `Change points in ${name} (${count} values):`;
+  if (changes.length === 0) return `${header}\nNo change points.\n`;
+  const value = (v: number): string => String(Number(v.toPrecision(4)));
+  const rows = [...changes].reverse().map((change) => {
+    const size = formatChange(change.relativeChange);
+    const when = change.time === null ? '' : ` since ${formatTime(change.time)}`;
+    return `  ${c.bold(size)} at value ${change.index + 1} (line ${lines[change.index] ?? '?'})${when} (p = ${formatP(change.pValue)})\n    ${c.dim(detail(change, value).replace(/runs/g, 'values'))}`;
+  });
+  return `${header}\n${changes.length} change point${changes.length === 1 ? '' : 's'}, newest first:\n${rows.join('\n')}\n`;
+}
