@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { createBackend } from '../runners/createBackend';
 import { runInSandbox } from '../runners/runInSandbox';
+import { StderrTail } from './StderrTail';
 import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { summarize, type SampleSummary } from '../stats/descriptive';
@@ -94,15 +95,23 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       backends.push(backend);
     }
     const runOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    // Output is not kept (maxOutputBytes 0): only a bounded tail of stderr, for failure messages.
     for (let i = 0; i < warmup; i++) {
-      for (const backend of backends) await backend.run(command, runOptions);
+      for (const backend of backends) await backend.run(command, { ...runOptions, maxOutputBytes: 0 });
     }
     const results: SandboxResult[][] = names.map(() => []);
     const durations: number[][] = names.map(() => []);
+    const failedBefore: boolean[] = names.map(() => false);
     for (let i = 0; i < runs; i++) {
       for (let b = 0; b < backends.length; b++) {
         const backend = backends[b] as SandboxBackend;
-        const { record, result } = await runInSandbox(backend, command, { ...runOptions, monitor });
+        const tail = new StderrTail();
+        const run = await runInSandbox(backend, command, { ...runOptions, monitor, maxOutputBytes: 0, onOutput: tail.listener });
+        const { record } = run;
+        // Only the first failure's message is reported: only its tail is kept.
+        const first = run.result.outcome !== 'success' && !(failedBefore[b] ?? false);
+        if (first) failedBefore[b] = true;
+        const result = first ? { ...run.result, stderr: tail.text() } : run.result;
         (results[b] as SandboxResult[]).push(result);
         if (result.outcome === 'success') (durations[b] as number[]).push(record.durationMs);
         options.onRun?.(backend.name, result);

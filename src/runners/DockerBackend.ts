@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { BoundedOutput } from './BoundedOutput';
+import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { describeExit, failedResult } from './hostProcess';
@@ -34,14 +34,13 @@ export class DockerBackend implements SandboxBackend {
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
-    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
     const { docker, cgroup } = this.engine;
     const phases: Record<string, number> = {};
     const runId = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
-    const stdout = new BoundedOutput(maxOutputBytes);
-    const stderr = new BoundedOutput(maxOutputBytes);
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
 
     let t = performance.now();
     let container: Docker.Container;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { BoundedOutput } from './BoundedOutput';
+import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
@@ -111,7 +111,7 @@ export class DockerWarmBackend implements SandboxBackend {
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
-    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const engine = this.engine;
     if (!engine) throw new Error(`${this.name}: call prepare() before run()`);
     const phases: Record<string, number> = {};
@@ -124,8 +124,7 @@ export class DockerWarmBackend implements SandboxBackend {
     }
     const warm = this.warm;
     const cgroup = engine.cgroup && warm.cgroupParent ? { v1: engine.cgroup, path: warm.cgroupParent } : undefined;
-    const stdout = new BoundedOutput(maxOutputBytes);
-    const stderr = new BoundedOutput(maxOutputBytes);
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
     // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.

@@ -85,7 +85,7 @@ export class HostBackend implements SandboxBackend {
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
-    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     if (!this.prepared) throw new Error(`${this.name}: call prepare() before run()`);
     const { memoryBytes, cpus } = this.options;
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
@@ -104,6 +104,7 @@ export class HostBackend implements SandboxBackend {
         cwd: this.options.cwd,
         timeoutMs,
         maxOutputBytes,
+        onOutput,
         group,
         memoryBytes,
       });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BoundedOutput } from './BoundedOutput';
+import { boundedOutputs, type OutputListener } from './BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import { registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
@@ -60,6 +60,8 @@ export interface HostRunSpec {
   cwd: string;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** Sees every chunk as it arrives (RunOptions.onOutput). */
+  onOutput?: OutputListener | undefined;
   /** The cgroup v1 group (with its limits) to run in, this run's alone while it lasts; or null. */
   group: RunCgroup | null;
   /** For the message of a run killed at its memory limit. */
@@ -129,8 +131,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   const argv = group
     ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv]
     : spec.argv;
-  const stdout = new BoundedOutput(spec.maxOutputBytes);
-  const stderr = new BoundedOutput(spec.maxOutputBytes);
+  const { stdout, stderr } = boundedOutputs(spec.maxOutputBytes, spec.onOutput);
   const via = spec.launcher ?? null;
   // The launcher's line: at most one short line on its own pipe, or the tail of standard error.
   let reportText = '';

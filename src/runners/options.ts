@@ -25,7 +25,7 @@ export interface ResolvedSandboxOptions {
 }
 
 export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'pool', 'image', 'dockerSocket'] as const;
-export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes'] as const;
+export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes', 'onOutput'] as const;
 
 export function assertBackendName(value: unknown): asserts value is BackendName {
   assertOneOf('backend', value, BACKEND_NAMES);
@@ -97,10 +97,14 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   };
 }
 
-export function resolveRunOptions(options: RunOptions = {}): Required<RunOptions> {
+export type ResolvedRunOptions = Required<Omit<RunOptions, 'onOutput'>> & Pick<RunOptions, 'onOutput'>;
+
+export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
   assertPlainObject('options', options);
   const { timeoutMs = DEFAULT_TIMEOUT_MS, maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES } = options;
   assertNumberInRange('timeoutMs', timeoutMs, 1, MAX_TIMEOUT_MS);
   assertNumberInRange('maxOutputBytes', maxOutputBytes, 0, Number.MAX_SAFE_INTEGER, true);
-  return { timeoutMs, maxOutputBytes };
+  const { onOutput } = options;
+  if (onOutput !== undefined && typeof onOutput !== 'function') throw new TypeError(expectation('onOutput', 'a function', onOutput));
+  return { timeoutMs, maxOutputBytes, onOutput };
 }

@@ -81,7 +81,7 @@ export async function runInSandbox(
   const { monitor = sandboxPerfMonitor, sandboxId, workload: workloadName, ...rest } = options;
   const runOptions: RunOptions = {};
   const sandboxOptions: SandboxOptions = {};
-  for (const key of RUN_OPTION_KEYS) if (rest[key] !== undefined) runOptions[key] = rest[key];
+  for (const key of RUN_OPTION_KEYS) if (rest[key] !== undefined) (runOptions as Record<string, unknown>)[key] = rest[key];
   for (const key of SANDBOX_OPTION_KEYS) if (rest[key] !== undefined) (sandboxOptions as Record<string, unknown>)[key] = rest[key];
   if (!isBackend(backend)) assertBackendName(backend);
   assertCommand(command);

@@ -62,6 +62,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Bytes kept of stdout and of stderr each; the rest is dropped (`stdoutTruncated`). @default 1048576 */
   maxOutputBytes?: number;
+  /**
+   * Called with every chunk of the command's output as it arrives, before `maxOutputBytes` is
+   * applied: the way to pass output through without a cap (`sandbox-perf run` does). A throw is
+   * logged once and ignored. @default undefined
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** What a run produced. */

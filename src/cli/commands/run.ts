@@ -24,9 +24,11 @@ export const runCommand: Command = {
   summary: 'run one command in a sandbox and record how long it took',
   usage: `Usage: sandbox-perf run [options] -- COMMAND [ARGS...]
 
-Runs COMMAND once in the chosen sandbox, passes its output through, then prints the record
-(duration, phases, outcome, alert) on stderr. The exit code is the command's (124 after a
-timeout, 128+N when killed by signal N, 127 when it could not start).
+Runs COMMAND once in the chosen sandbox, passes its output through as it comes (no size
+limit), then prints the record (duration, phases, outcome, alert) on stderr. The exit code is
+the command's (124 after a timeout, 128+N when killed by signal N, 127 when it could not start),
+whatever state the history is in: a history that cannot be written is reported on stderr with
+the number of runs not recorded, and does not change the exit code.
 
 Options:
   --sandbox BACKEND   none, unshare, bubblewrap, docker, docker-warm, docker-pool, gvisor, gvisor-pool   [default: none]
@@ -57,9 +59,11 @@ Options:
         ...sandbox,
         monitor,
         ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
+        // Passed through as it comes, without a cap; nothing is kept. Writes to a file, a pipe or a
+        // terminal are synchronous on Linux, so a slow reader slows the copy rather than filling memory.
+        maxOutputBytes: 0,
+        onOutput: (stream, chunk) => (stream === 'stdout' ? io.stdout : io.stderr).write(chunk),
       });
-      io.stdout.write(result.stdout);
-      io.stderr.write(result.stderr);
       const phases = Object.entries(result.phases)
         .map(([p, ms]) => `${p} ${formatMs(ms)}`)
         .join(', ');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { BoundedOutput } from '../BoundedOutput';
+import { boundedOutputs, type BoundedOutput, type OutputListener } from '../BoundedOutput';
 import { engineMessage } from '../dockerEngine';
 import { attachChannel, AGENT_SOCKET_DIR, SocketListener, type AgentChannel, type Transport } from './agentChannel';
 import { FrameReader, parseAccepted, parseExit, parseReady, ProtocolError, type ExitReport, type FrameType } from './agentProtocol';
@@ -155,11 +155,10 @@ export class PooledSandbox {
    * `refused` (nothing ran), a death or protocol breach after the agent took the request is a
    * `ran` without a report. A host-side timer kills the container if the agent misses its own timeout.
    */
-  handOff(request: AgentRequest, maxOutputBytes: number): Promise<HandOff> {
+  handOff(request: AgentRequest, maxOutputBytes: number, onOutput?: OutputListener): Promise<HandOff> {
     if (this.state !== 'idle') return Promise.resolve({ kind: 'refused', reason: this.lostReason ?? 'the sandbox was already used' });
     this.state = 'taken';
-    const stdout = new BoundedOutput(maxOutputBytes);
-    const stderr = new BoundedOutput(maxOutputBytes);
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
     return new Promise<HandOff>((resolve) => {
       let accepted = false;
       let settled = false;

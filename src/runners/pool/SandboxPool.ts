@@ -232,7 +232,7 @@ export class SandboxPool implements SandboxBackend {
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
-    const { timeoutMs, maxOutputBytes } = resolveRunOptions(options);
+    const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
     const phases: Record<string, number> = {};
     const start = performance.now();
@@ -252,7 +252,7 @@ export class SandboxPool implements SandboxBackend {
         return failedResult(this.name, error instanceof Error ? error.message : String(error), { acquire: performance.now() - start });
       }
       phases.acquire = performance.now() - start;
-      handOff = await sandbox.handOff(request, maxOutputBytes);
+      handOff = await sandbox.handOff(request, maxOutputBytes, onOutput);
       if (handOff.kind === 'refused') this.stats.discarded++;
       this.discard(sandbox);
       this.fill();
