@@ -46,19 +46,19 @@ describeBuilt('bad inputs get a clear error', () => {
       'report --db /tmp',
       () => ['report', '--db', '/tmp'],
       2,
-      /^Error: Expected `--db` to be a SQLite history file or a path where one can be created, got `"\/tmp"` \(a directory\)$/m,
+      /^Error: Expected `--db` to be a sandbox-perf history file or a path where one can be created, got `"\/tmp"` \(a directory\); it was left untouched$/m,
     ],
     [
       'report --db <a FIFO>',
       () => ['report', '--db', path.join(dir, 'fifo')],
       2,
-      /^Error: Expected `--db` to be .*\(a FIFO \(named pipe\)\)$/m,
+      /^Error: Expected `--db` to be .*\(a FIFO \(named pipe\)\); it was left untouched$/m,
     ],
     [
       'report --db <a text file>',
       () => ['report', '--db', path.join(dir, 'script.sh')],
-      1,
-      /^Error: Cannot open the history .*script\.sh read-only \(SQLITE_NOTADB: .*\): it is not a SQLite database$/m,
+      2,
+      /^Error: Expected `--db` to be .*\(a file that is not a SQLite database \(\d+ bytes starting with .*\)\); it was left untouched$/m,
     ],
     [
       'report --since 99999999999999999999w',
