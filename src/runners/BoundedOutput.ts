@@ -10,7 +10,10 @@ export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => voi
 export class BoundedOutput {
   private readonly chunks: Buffer[] = [];
   private size = 0;
+  private last = '';
   truncated = false;
+  /** Also keep the last this many bytes, truncated or not (where the launcher's report line is). */
+  tailBytes = 0;
 
   constructor(
     private readonly limit: number,
@@ -19,6 +22,7 @@ export class BoundedOutput {
   ) {}
 
   push(chunk: Buffer): void {
+    if (this.tailBytes > 0) this.last = (this.last + chunk.subarray(-this.tailBytes).toString('latin1')).slice(-this.tailBytes);
     if (this.listener) {
       try {
         this.listener(this.stream, chunk);
@@ -35,6 +39,11 @@ export class BoundedOutput {
     }
     this.chunks.push(chunk);
     this.size += chunk.length;
+  }
+
+  /** The last `tailBytes` bytes seen (latin1). */
+  tail(): string {
+    return this.last;
   }
 
   text(): string {

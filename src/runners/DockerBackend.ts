@@ -3,8 +3,10 @@ import type Docker from 'dockerode';
 import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
-import { describeExit, failedResult } from './hostProcess';
+import { commandTiming, describeExit, failedResult } from './hostProcess';
 import { registerRun } from './inFlightRuns';
+import { launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
@@ -37,15 +39,19 @@ export class DockerBackend implements SandboxBackend {
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
     const { docker, cgroup } = this.engine;
-    const phases: Record<string, number> = {};
+    let phases: Record<string, number> = {};
     const runId = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
+    const launcher = launcherForRun();
+    // The launcher's report is the last line of standard error (the attach stream has no third descriptor).
+    if (launcher !== null) stderr.tailBytes = REPORT_TAIL;
+    const offsetMs = launcher === null ? 0 : performanceOffsetMs();
 
     let t = performance.now();
     let container: Docker.Container;
     try {
-      container = await docker.createContainer(containerSpec(this.options, command, cgroupParent, runId));
+      container = await docker.createContainer(containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, launcher));
     } catch (error) {
       return failedResult(this.name, engineMessage(error), { create: performance.now() - t });
     }
@@ -60,6 +66,8 @@ export class DockerBackend implements SandboxBackend {
     let exitCode: number | null = null;
     let failure: string | undefined;
     let oomKilled = false;
+    let startedAt = 0;
+    let waitedAt = 0;
     try {
       t = performance.now();
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -67,6 +75,7 @@ export class DockerBackend implements SandboxBackend {
       phases.attach = performance.now() - t;
 
       t = performance.now();
+      startedAt = t;
       try {
         await container.start();
       } catch (error) {
@@ -85,7 +94,8 @@ export class DockerBackend implements SandboxBackend {
         clearTimeout(timer);
         await settleWithin(outputDone, STREAM_GRACE_MS);
         exitCode = waited.StatusCode;
-        phases.wait = performance.now() - t;
+        waitedAt = performance.now();
+        phases.wait = waitedAt - t;
         if (exitCode === 137 && !timedOut && this.options.memoryBytes !== undefined) {
           oomKilled = (await container.inspect()).State.OOMKilled;
         }
@@ -99,26 +109,36 @@ export class DockerBackend implements SandboxBackend {
 
     let usage: ReturnType<typeof readUsage> | undefined;
     if (cgroup && cgroupParent) {
+      t = performance.now();
       usage = readUsage(cgroup, cgroupParent);
       await removeGroup(cgroup.hierarchies, cgroupParent);
+      phases.cleanup = performance.now() - t;
     }
-    if (failure !== undefined) return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stderr.text() };
+    const spawnErrno = launcher === null ? null : launcherSpawnError(stderr.tail());
+    if (spawnErrno !== null) failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
+    if (failure !== undefined)
+      return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stripReport(stderr, launcher) };
 
-    // Docker reports a signal as 128 + its number; a timeout's kill is the only one we can name.
-    const signal = timedOut ? 'SIGKILL' : null;
-    const code = timedOut ? null : exitCode;
+    // The launcher's report splits start + wait into spawn, command and exit, and names the signal.
+    const timing = launcher === null || waitedAt === 0 || timedOut ? null : commandTiming(stderr.tail(), startedAt, waitedAt, offsetMs);
+    if (timing) phases = replacePhases(phases, ['start', 'wait'], timing.phases);
+    // Without it Docker reports a signal as 128 + its number; a timeout's kill is the only one we can name.
+    const signal = timedOut ? 'SIGKILL' : (timing?.report.signal ?? null);
+    const code = timedOut ? null : timing ? timing.report.exitCode : exitCode;
     return {
       backend: this.name,
       ...describeExit(code, signal, timedOut, timeoutMs, oomKilled, this.options.memoryBytes),
       exitCode: code,
       signal,
       stdout: stdout.text(),
-      stderr: stderr.text(),
+      stderr: stripReport(stderr, launcher),
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       phases,
-      cpuMs: usage?.cpuMs ?? null,
-      peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+      cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
+      peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
+      commandMs: timing?.commandMs ?? null,
+      timer: timing ? 'launcher' : null,
     };
   }
 

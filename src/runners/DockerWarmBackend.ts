@@ -5,7 +5,9 @@ import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { registerRun } from './inFlightRuns';
-import { describeExit, failedResult } from './hostProcess';
+import { commandTiming, describeExit, failedResult } from './hostProcess';
+import { launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
@@ -24,6 +26,8 @@ interface Warm {
   init: { pid: number; idle: number } | null;
   /** Takes the container off the in-flight registry (SIGINT/SIGTERM remove it meanwhile). */
   unregister: () => void;
+  /** The launcher bound into the container, or null (commands timed from Node). */
+  launcher: string | null;
 }
 
 /**
@@ -58,14 +62,15 @@ export class DockerWarmBackend implements SandboxBackend {
   private async startContainer({ docker, cgroup }: Engine): Promise<Warm> {
     const id = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
-    const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`);
+    const launcher = launcherForRun();
+    const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`, launcher);
     const container = await docker.createContainer({
       ...spec,
       AttachStdout: false,
       AttachStderr: false,
       HostConfig: { ...spec.HostConfig, Init: true },
     });
-    const warm: Warm = { container, cgroupParent, init: null, unregister: () => undefined };
+    const warm: Warm = { container, cgroupParent, init: null, unregister: () => undefined, launcher };
     // From here until teardown, SIGINT/SIGTERM of this process removes the container.
     warm.unregister = registerRun(`docker-warm container ${container.id.slice(0, 12)}`, () => this.discard(warm));
     try {
@@ -114,7 +119,7 @@ export class DockerWarmBackend implements SandboxBackend {
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const engine = this.engine;
     if (!engine) throw new Error(`${this.name}: call prepare() before run()`);
-    const phases: Record<string, number> = {};
+    let phases: Record<string, number> = {};
     let t = performance.now();
     // A run starts in a container its predecessors' leftovers are gone from.
     if (this.cleaning) await this.cleaning;
@@ -125,6 +130,9 @@ export class DockerWarmBackend implements SandboxBackend {
     const warm = this.warm;
     const cgroup = engine.cgroup && warm.cgroupParent ? { v1: engine.cgroup, path: warm.cgroupParent } : undefined;
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
+    if (warm.launcher !== null) stderr.tailBytes = REPORT_TAIL;
+    const offsetMs = warm.launcher === null ? 0 : performanceOffsetMs();
+    let timing: ReturnType<typeof commandTiming> = null;
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
     // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
@@ -139,7 +147,7 @@ export class DockerWarmBackend implements SandboxBackend {
       let exec: Docker.Exec;
       try {
         exec = await warm.container.exec({
-          Cmd: [...command],
+          Cmd: [...timedCommand(command, warm.launcher)],
           Env: spec.Env,
           WorkingDir: spec.WorkingDir,
           User: spec.User,
@@ -159,7 +167,11 @@ export class DockerWarmBackend implements SandboxBackend {
       const stream = await exec.start({ hijack: true, stdin: false });
       await collect(engine.docker, stream, stdout, stderr);
       clearTimeout(timer);
-      phases.exec = performance.now() - t;
+      const execEnd = performance.now();
+      phases.exec = execEnd - t;
+      // The launcher's report splits the exec into spawn, command and exit.
+      if (warm.launcher !== null && !timedOut) timing = commandTiming(stderr.tail(), t, execEnd, offsetMs);
+      if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
 
       t = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
@@ -185,21 +197,32 @@ export class DockerWarmBackend implements SandboxBackend {
       peakMemoryBytes = usage.peakMemoryBytes;
     }
     const out = stdout.text();
-    const execFailure = exitCode === 126 || exitCode === 127 ? EXEC_FAILED.exec(out)?.[0] : undefined;
-    if (execFailure) return { ...failedResult(this.name, execFailure, phases), stdout: out, stderr: stderr.text() };
-    const signal = timedOut ? 'SIGKILL' : null;
+    const errText = stripReport(stderr, warm.launcher);
+    const spawnErrno = warm.launcher === null ? null : launcherSpawnError(stderr.tail());
+    const execFailure =
+      spawnErrno !== null
+        ? `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`
+        : exitCode === 126 || exitCode === 127
+          ? EXEC_FAILED.exec(out)?.[0]
+          : undefined;
+    if (execFailure) return { ...failedResult(this.name, execFailure, phases), stdout: out, stderr: errText };
+    const signal = timedOut ? 'SIGKILL' : (timing?.report.signal ?? null);
+    if (timing) exitCode = timing.report.exitCode;
     return {
       backend: this.name,
       ...describeExit(exitCode, signal, timedOut, timeoutMs, false, this.options.memoryBytes),
       exitCode,
       signal,
       stdout: out,
-      stderr: stderr.text(),
+      stderr: errText,
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       phases,
-      cpuMs,
-      peakMemoryBytes,
+      // The container's cgroup deltas when they are the run's alone, else the launcher's wait4.
+      cpuMs: cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
+      peakMemoryBytes: peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
+      commandMs: timing?.commandMs ?? null,
+      timer: timing ? 'launcher' : null,
     };
   }
 

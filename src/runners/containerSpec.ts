@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { expectation } from '../validation';
+import { launcherBind } from './dockerLauncher';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { envList } from './environment';
 import type { ResolvedSandboxOptions } from './options';
@@ -66,6 +67,7 @@ export function containerSpec(
   command: readonly string[],
   cgroupParent: string | undefined,
   labelValue: string,
+  launcher: string | null = null,
 ): Docker.ContainerCreateOptions {
   const tmpBytes = Math.min(options.memoryBytes ?? TMP_SIZE_BYTES, TMP_SIZE_BYTES);
   return {
@@ -88,7 +90,8 @@ export function containerSpec(
       PidsLimit: CONTAINER_PIDS_LIMIT,
       // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
       Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': `rw,nosuid,nodev,size=${tmpBytes},mode=1777` },
-      Binds: [`${options.cwd}:${options.cwd}:rw`],
+      // The timer (issue 14), read-only, when it was built.
+      Binds: [`${options.cwd}:${options.cwd}:rw`, ...(launcher === null ? [] : [launcherBind(launcher)])],
       ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
       ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
       ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),

@@ -63,6 +63,9 @@ export function launcherForRun(): string | null {
   return status.path;
 }
 
+/** Where Docker backends mount the launcher (read-only) in their containers. */
+export const LAUNCHER_IN_CONTAINER = '/.sandbox-perf-launcher';
+
 /** For tests: forget what was found. */
 export function resetLauncherStatus(): void {
   resolved = undefined;
@@ -96,6 +99,14 @@ export function parseLauncherReport(text: string): LauncherReport | null {
     systemCpuMs: Number(system) / 1000,
     peakMemoryBytes: Number(rss) * 1024,
   };
+}
+
+const SPAWN_ERROR = /(?:^|\n)sandbox-perf-launcher 1 spawn-error (\d{1,4})\n$/;
+
+/** The errno of a command the launcher could not start (its report's other form), or null. */
+export function launcherSpawnError(text: string): number | null {
+  const match = SPAWN_ERROR.exec(text);
+  return match === null ? null : Number(match[1]);
 }
 
 /** Length of the report line at the end of `text` (to cut it off standard error), or 0. */
