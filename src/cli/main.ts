@@ -2,6 +2,7 @@
 import { changesCommand } from './commands/changes';
 import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
+import { gcCommand } from './commands/gc';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
@@ -11,7 +12,7 @@ import { version } from './version';
 /** How long the process may linger after the command is done before it exits anyway. */
 const EXIT_GRACE_MS = 2000;
 
-export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, changesCommand, serveCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, changesCommand, serveCommand, demoCommand, gcCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -29,17 +29,24 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Connects and checks the engine answers and holds the image; throws BackendUnavailableError naming the socket. */
-export async function connectEngine(backend: BackendName, options: ResolvedSandboxOptions): Promise<Engine> {
-  const socket = options.dockerSocket;
-  assertSocketOutsideCwd(options.cwd, socket);
+/** A client of the engine at `socket` that answered a ping within PING_TIMEOUT_MS; rejects otherwise. */
+export async function pingEngine(socket: string): Promise<Docker> {
   // Loaded on first use: dockerode and its dependencies add ~16 MB to the process, and every host
   // backend run forks this process (fork copies its page tables: ~0.14 ms more per run, measured).
   const { default: DockerClient } = await import('dockerode');
   const docker = new DockerClient({ socketPath: socket });
+  await withTimeout(docker.ping(), PING_TIMEOUT_MS, `the engine at ${socket}`);
+  return docker;
+}
+
+/** Connects and checks the engine answers and holds the image; throws BackendUnavailableError naming the socket. */
+export async function connectEngine(backend: BackendName, options: ResolvedSandboxOptions): Promise<Engine> {
+  const socket = options.dockerSocket;
+  assertSocketOutsideCwd(options.cwd, socket);
+  let docker: Docker;
   let info: { CgroupDriver?: string; CgroupVersion?: string };
   try {
-    await withTimeout(docker.ping(), PING_TIMEOUT_MS, `the engine at ${socket}`);
+    docker = await pingEngine(socket);
     info = (await docker.info()) as typeof info;
   } catch (error) {
     throw new BackendUnavailableError(backend, `no engine answers at ${socket}`, ENABLE_DOCKER, { cause: error });

@@ -1,0 +1,30 @@
+import { probeCgroupV1 } from './cgroupV1';
+import { pingEngine } from './dockerEngine';
+import { defaultDockerSocket } from './options';
+import { removeOrphans, type OrphanSweep } from './orphans';
+import { errorMessage } from '../log';
+
+export interface GarbageCollection extends OrphanSweep {
+  /** The engine socket looked at. */
+  socket: string;
+  /** Why containers were not looked at (no engine answers there), else null. */
+  engineUnavailable: string | null;
+}
+
+/**
+ * What `sandbox-perf gc` does: removes the containers whose owner process is gone (their labels
+ * name its PID, start time, boot id and host) and the cgroup groups of this package named after a
+ * dead PID, as the next start of a Docker backend would. Containers of live owners, of other hosts
+ * and without owner labels are left alone and counted. Never throws for an absent engine: the
+ * groups are still swept.
+ */
+export async function collectGarbage(options: { dockerSocket?: string } = {}): Promise<GarbageCollection> {
+  const socket = options.dockerSocket ?? defaultDockerSocket();
+  let engineUnavailable: string | null = null;
+  const docker = await pingEngine(socket).catch((error: unknown) => {
+    engineUnavailable = `no engine answers at ${socket} (${errorMessage(error)})`;
+    return null;
+  });
+  const sweep = await removeOrphans({ docker, cgroup: probeCgroupV1().value });
+  return { ...sweep, socket, engineUnavailable };
+}
