@@ -31,6 +31,7 @@ th { color:var(--muted); font-weight:500; font-size:12px; }
 svg { display:block; width:100%; height:auto; }
 svg text { font-size:11px; fill:var(--muted); }
 svg text.count { fill:var(--fg); }
+svg text.change-label { fill:#7a3fb0; font-size:10px; }
 .empty, .error { color:var(--muted); padding:16px 0; }
 .error { color:var(--bad); }
 .legend { display:flex; gap:12px; font-size:12px; color:var(--muted); margin-top:6px; }
@@ -44,7 +45,7 @@ const SCRIPT = String.raw`
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
-  var COLORS = { success: '#2e9d6b', timeout: '#e0a100', error: '#d64545', bar: '#4a78c2' };
+  var COLORS = { success: '#2e9d6b', timeout: '#e0a100', error: '#d64545', bar: '#4a78c2', change: '#7a3fb0' };
   var byId = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, text) {
@@ -116,7 +117,31 @@ const SCRIPT = String.raw`
     box.appendChild(svg);
   }
 
-  function renderTimeline(t) {
+  function fmtChange(r) {
+    if (r === null) return 'from 0';
+    var pct = r * 100;
+    return (pct >= 0 ? '+' : '-') + Math.abs(pct).toFixed(Math.abs(pct) >= 10 ? 0 : 1) + ' %';
+  }
+  function fmtP(p) { return p === 0 ? '0' : p >= 1e-4 ? String(Number(p.toPrecision(2))) : p.toExponential(1); }
+
+  // Change points as dashed lines on the time chart, each titled like the CLI's line for it.
+  function renderMarks(svg, t, marks, geometry) {
+    var start = t.bins[0].start, end = t.bins[t.bins.length - 1].start + t.binMs, shown = 0;
+    (marks || []).forEach(function (m) {
+      if (m.time < start || m.time >= end) return;
+      var x = geometry.left + ((m.time - start) / t.binMs) * geometry.slot;
+      var label = fmtChange(m.relativeChange) + ' ' + m.metric + ' on ' + (m.workload === null ? m.backend : m.workload + ' on ' + m.backend);
+      var g = svgEl('g', { 'class': 'change', 'data-change-backend': m.backend, 'data-change-time': m.time });
+      g.appendChild(svgEl('line', { x1: x, x2: x, y1: geometry.top - 6, y2: geometry.bottomY, stroke: COLORS.change, 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }));
+      g.appendChild(svgEl('text', { x: x + 3, y: geometry.top + 2 + (shown % 3) * 12, 'class': 'change-label' }, fmtChange(m.relativeChange) + ' ' + m.backend));
+      g.appendChild(svgEl('title', {}, label + ' since ' + fmtTime(m.time) + ' (p = ' + fmtP(m.pValue) + '): mean ' + fmtMs(m.meanBeforeMs) + ' → ' + fmtMs(m.meanAfterMs)));
+      svg.appendChild(g);
+      shown++;
+    });
+    return shown;
+  }
+
+  function renderTimeline(t, marks) {
     var box = clear(byId('timeline'));
     if (!t.bins.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No runs in range.')); return; }
     var W = 640, H = 220, top = 16, bottom = 30, left = 34, right = 8;
@@ -140,8 +165,10 @@ const SCRIPT = String.raw`
     svg.appendChild(svgEl('text', { x: left - 4, y: H - bottom, 'text-anchor': 'end' }, 0));
     svg.appendChild(svgEl('text', { x: left, y: H - 8 }, fmtTime(t.bins[0].start)));
     svg.appendChild(svgEl('text', { x: W - right, y: H - 8, 'text-anchor': 'end' }, fmtTime(t.bins[t.bins.length - 1].start + t.binMs)));
+    var changes = renderMarks(svg, t, marks, { left: left, slot: slot, top: top, bottomY: H - bottom });
     box.appendChild(svg);
-    byId('timeline-bin').textContent = '· one bar per ' + fmtSpan(t.binMs);
+    byId('timeline-bin').textContent = '· one bar per ' + fmtSpan(t.binMs) +
+      (changes ? ' · ' + changes + ' change point' + (changes === 1 ? '' : 's') + ' (dashed; hover for details)' : '');
   }
 
   function renderBackends(rows) {
@@ -212,7 +239,7 @@ const SCRIPT = String.raw`
         var s = body.summary;
         renderTotals(s.totals);
         renderHistogram(s.histogram);
-        renderTimeline(s.timeline);
+        renderTimeline(s.timeline, s.changes);
         renderBackends(s.backends);
         renderAlerts(s.recentAlerts);
         document.body.setAttribute('data-loaded', 'true');

@@ -5,6 +5,7 @@ import { nearestRankIndex } from '../stats/percentile';
 import { ratioWithError } from '../stats/ratio';
 import { backendSource, COPIES_VERSION, distinctValues, durationAtRank, recordsSource, type Get, type Source } from './historySources';
 import { assertReadableVersion } from './schema';
+import { readChangeMarks, type ChangeMark } from './changeMarks';
 
 /*
  * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a
@@ -110,6 +111,8 @@ export interface DashboardSummary {
   timeline: RunsOverTime;
   backends: BackendOverhead[];
   recentAlerts: AlertRow[];
+  /** Change points of each backend's recent runs (src/state/changeMarks.ts), newest first. */
+  changes: ChangeMark[];
 }
 
 /** A stored run, as the metrics tail reads it. */
@@ -372,6 +375,7 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
         timeline: { binMs: TIME_BIN_STEPS_MS[0] as number, bins: [] },
         backends: [],
         recentAlerts: [],
+        changes: [],
       };
     }
     return {
@@ -381,6 +385,7 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
       timeline: readRunsOverTime(db, options),
       backends: readBackendOverhead(db, options),
       recentAlerts: readRecentAlerts(db, options),
+      changes: readChangeMarks(db, schemaVersion, options),
     };
   })();
 }

@@ -7,7 +7,8 @@ import { DEFAULT_DB_PATH } from '../../state/StateDatabase';
 import { SandboxPerfCollector, createMetricsHandler, HistoryFeed } from '../../export/prometheus';
 import { createDashboardHandler, HistoryConnection } from '../../dashboard';
 import { describeValue } from '../../validation';
-import { errorCode, errorMessage } from '../../log';
+import { errorCode, errorMessage, log } from '../../log';
+import { ChangeWatch } from '../../dashboard/changeWatch';
 
 export const DEFAULT_SERVE_PORT = 9464;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
@@ -19,6 +20,10 @@ export interface ServeOptions {
   host?: string;
   /** The SQLite history to read (absolute or relative to the working directory). */
   dbPath: string;
+  /** How often to look for new change points; 0: never. @default 60 000 ms */
+  changeIntervalMs?: number;
+  /** Where a new change point is told. @default the library's log (stderr) */
+  onChangeLine?: (line: string) => void;
 }
 
 export interface RunningServe {
@@ -63,6 +68,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       resolve();
     });
   });
+  // After the caller's banner: the first look tells how many change points the history holds.
+  const changes = new ChangeWatch(history, options.onChangeLine ?? log, options.changeIntervalMs);
+  const firstLook = setImmediate(() => changes.check());
   const address = server.address() as AddressInfo;
   const shownHost = net.isIPv6(address.address) ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
@@ -76,6 +84,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         server.close(() => resolve());
         server.closeAllConnections();
       }).then(() => {
+        clearImmediate(firstLook);
+        changes.close();
         history.close();
         collector.dispose();
       })),
@@ -157,7 +167,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const dbPath = path.resolve(io.cwd, args.db ?? io.env.SANDBOX_PERF_DB ?? DEFAULT_DB_PATH);
   let running: RunningServe;
   try {
-    running = await startServe({ port: args.port, host: args.host, dbPath });
+    running = await startServe({ port: args.port, host: args.host, dbPath, onChangeLine: (line) => io.stdout.write(`${line}\n`) });
   } catch (error) {
     const code = errorCode(error);
     const hint =

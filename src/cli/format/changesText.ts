@@ -1,5 +1,6 @@
 import type { ChangePoint } from '../../stats/changePoints';
 import type { SeriesChanges } from '../../state/historyChanges';
+import { formatChange, formatChangeTime as formatTime, formatP } from '../../state/changeMarks';
 import { formatMs, type Colours } from '../terminal';
 
 /*
@@ -8,25 +9,6 @@ import { formatMs, type Colours } from '../terminal';
  * then what moved (means and medians before → after, runs on each side). Names are escaped by
  * the caller (they come from records).
  */
-
-/** `+18 %`, `-4.2 %`: whole percents from 10 %, one decimal below. */
-export function formatChange(relative: number | null): string {
-  if (relative === null) return 'from 0';
-  const pct = relative * 100;
-  const digits = Math.abs(pct) >= 10 ? 0 : 1;
-  return `${pct >= 0 ? '+' : '-'}${Math.abs(pct).toFixed(digits)} %`;
-}
-
-/** `0.0003`, `0.042`, `3.2e-41`: two significant figures. */
-export function formatP(p: number): string {
-  if (p === 0) return '0';
-  return p >= 1e-4 ? String(Number(p.toPrecision(2))) : p.toExponential(1);
-}
-
-/** `2026-12-03 14:05 UTC` */
-export function formatTime(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 interface Line {
   time: number;
