@@ -7,9 +7,42 @@ import { findExecutable, runHostProcess } from './hostProcess';
 import { launcherForRun } from './launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import { SANDBOX_PATH } from './environment';
+import { log, logOnce } from '../log';
+import { SandboxRoot } from './sandboxRoot';
+import { ContainmentGroup, probeFreezer, removeOrphanRunGroups } from './containmentGroup';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
+/**
+ * Put before every host sandbox tool: util-linux `setpriv` sets the parent-death signal and execs
+ * the tool, so a SIGKILL of the runner kills the tool, and the tool's namespace or sandbox with it.
+ */
+export const PDEATHSIG_PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--'] as const;
+/** The same, and `no_new_privs` for everything the sandbox runs (setuid files gain nothing). */
+export const STRICT_PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--no-new-privs', '--'] as const;
+
+/** What `wrap` may use: the resolved options and, for a `strict` tool, the sandbox's root. */
+export interface WrapContext {
+  options: ResolvedSandboxOptions;
+  /** The strict sandbox's root skeleton, built by `prepare`; null for other tools. */
+  root: SandboxRoot | null;
+}
+
 const execFileAsync = promisify(execFile);
+
+let orphansCleaned: Promise<void> | undefined;
+
+/** Once per process, before its first run: the run groups a killed runner left are emptied and removed. */
+function cleanOrphansOnce(): Promise<void> {
+  orphansCleaned ??= removeOrphanRunGroups().then(
+    (removed) => {
+      if (removed > 0) log(`sandbox-perf: removed ${removed} run cgroup(s) left by runners that died`);
+    },
+    (error: unknown) => {
+      logOnce(error, 'sandbox-perf: could not remove the run cgroups of dead runners');
+    },
+  );
+  return orphansCleaned;
+}
 
 /** What a host-process backend needs: its tool, how to wrap a command, how to enable it. */
 export interface HostTool {
@@ -18,11 +51,21 @@ export interface HostTool {
   binary?: string;
   /** The one command that installs the tool. */
   install: string;
+  /** Needs a SandboxRoot (the minimal read-only root with its own /etc). */
+  strict?: boolean;
+  /** Writes what the tool needs beside the root (e.g. unshare's fstab), once, at prepare. */
+  setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
+  /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
+  probe?: boolean;
+  /** Its runs need a freezer group to contain their processes (nothing else does: `none`). */
+  contain?: boolean;
+  /** Used instead when this tool cannot start a sandbox here (`none` without PID namespaces). */
+  fallback?: HostTool;
   /**
    * The argv that runs `command` sandboxed. `launcher`, when given, is the timer at the head of
    * `command`: a tool that does not show the host's files inside must make that file visible.
    */
-  wrap(command: readonly string[], options: ResolvedSandboxOptions, launcher?: string): string[];
+  wrap(command: readonly string[], context: WrapContext, launcher?: string): string[];
   /**
    * How the launcher's report gets out: descriptor 3, or standard error for a sandbox that passes
    * no other descriptor in (`runsc do`). @default 'fd'
@@ -39,23 +82,31 @@ export class HostBackend implements SandboxBackend {
   readonly name: BackendName;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private cgroup: CgroupV1 | null = null;
+  /** The tool in use: the preferred one, or the fallback `prepare` settled on. */
+  private tool: HostTool;
+  private root: SandboxRoot | null = null;
   /** Groups not in use; a run takes one (or creates one) and gives it back. */
   private idleGroups: RunCgroup[] = [];
+  private freezer: string | null = null;
+  private idleContainment: ContainmentGroup[] = [];
   private prepared = false;
 
   constructor(
-    private readonly tool: HostTool,
+    private readonly preferred: HostTool,
     options: SandboxOptions = {},
   ) {
+    const tool = preferred;
+    this.tool = tool;
     this.name = tool.name;
     this.options = resolveSandboxOptions(options);
   }
 
   async prepare(): Promise<void> {
-    const { options, tool } = this;
+    const { options } = this;
     if (!fs.existsSync(options.cwd) || !fs.statSync(options.cwd).isDirectory()) {
       throw new Error(`${this.name}: the working directory ${options.cwd} does not exist`);
     }
+    await cleanOrphansOnce();
     const cgroup = probeCgroupV1();
     this.cgroup = options.cgroups ? cgroup.value : null;
     for (const quota of ['memoryBytes', 'cpus'] as const) {
@@ -63,24 +114,54 @@ export class HostBackend implements SandboxBackend {
         throw new QuotaUnsupportedError(this.name, quota, options.cgroups ? cgroup.reason : 'the `cgroups` option is false');
       }
     }
-    if (tool.binary !== undefined) {
-      if (findExecutable(tool.binary, SANDBOX_PATH, options.cwd) === null) {
-        throw new BackendUnavailableError(this.name, 'not installed', tool.install);
-      }
-      const argv = tool.wrap(['true'], options);
+    const chain: HostTool[] = [this.preferred];
+    for (let next = this.preferred.fallback; next; next = next.fallback) chain.push(next);
+    for (const [index, tool] of chain.entries()) {
       try {
-        await execFileAsync(argv[0] as string, argv.slice(1), { env: options.env, cwd: options.cwd, timeout: 30_000 });
+        await this.probe(tool);
+        this.tool = tool;
+        break;
       } catch (error) {
-        const stderr = String((error as { stderr?: string | Buffer }).stderr ?? '')
-          .trim()
-          .split('\n')
-          .pop();
-        throw new BackendUnavailableError(this.name, `cannot start a sandbox here: ${stderr || (error as Error).message}`, tool.install, {
-          cause: error,
-        });
+        const fallback = chain[index + 1];
+        if (!fallback) {
+          this.root?.remove();
+          this.root = null;
+          throw error;
+        }
+        logOnce(error, `${this.name}: falling back to ${fallback.wrap(['COMMAND'], this.context(fallback)).join(' ')}`);
       }
     }
+    this.freezer = this.tool.contain ? probeFreezer().root : null;
     this.prepared = true;
+  }
+
+  /** Checks the tool is installed and starts a sandbox here (one real run of `true`). */
+  private async probe(tool: HostTool): Promise<void> {
+    const { options } = this;
+    if (tool.binary !== undefined && findExecutable(tool.binary, SANDBOX_PATH, options.cwd) === null) {
+      throw new BackendUnavailableError(this.name, 'not installed', tool.install);
+    }
+    if (tool.strict && this.root === null) {
+      this.root = SandboxRoot.create(options.cwd);
+      tool.setup?.(this.root, options);
+    }
+    if (tool.probe === false) return;
+    const argv = tool.wrap(['true'], this.context(tool));
+    try {
+      await execFileAsync(argv[0] as string, argv.slice(1), { env: options.env, cwd: options.cwd, timeout: 30_000 });
+    } catch (error) {
+      const stderr = String((error as { stderr?: string | Buffer }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .pop();
+      throw new BackendUnavailableError(this.name, `cannot start a sandbox here: ${stderr || (error as Error).message}`, tool.install, {
+        cause: error,
+      });
+    }
+  }
+
+  private context(tool: HostTool): WrapContext {
+    return { options: this.options, root: tool.strict ? this.root : null };
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
@@ -89,6 +170,7 @@ export class HostBackend implements SandboxBackend {
     if (!this.prepared) throw new Error(`${this.name}: call prepare() before run()`);
     const { memoryBytes, cpus } = this.options;
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
+    const containment = this.freezer ? (this.idleContainment.pop() ?? new ContainmentGroup(this.freezer)) : null;
     try {
       const launcher = launcherForRun();
       const via = this.tool.reportVia ?? 'fd';
@@ -97,8 +179,8 @@ export class HostBackend implements SandboxBackend {
         command,
         argv:
           launcher === null
-            ? this.tool.wrap(command, this.options)
-            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.options, launcher),
+            ? this.tool.wrap(command, this.context(this.tool))
+            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.context(this.tool), launcher),
         launcher: launcher === null ? null : via,
         env: this.options.env,
         cwd: this.options.cwd,
@@ -106,17 +188,22 @@ export class HostBackend implements SandboxBackend {
         maxOutputBytes,
         onOutput,
         group,
+        containment,
         memoryBytes,
       });
     } finally {
       if (group) this.idleGroups.push(group);
+      if (containment) this.idleContainment.push(containment);
     }
   }
 
   async teardown(): Promise<void> {
     this.prepared = false;
-    const groups = this.idleGroups;
+    const groups = [...this.idleGroups, ...this.idleContainment];
     this.idleGroups = [];
+    this.idleContainment = [];
+    this.root?.remove();
+    this.root = null;
     await Promise.all(groups.map((group) => group.remove()));
   }
 }

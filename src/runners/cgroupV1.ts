@@ -20,7 +20,7 @@ export const CGROUP_PARENT = 'sandbox-perf';
 
 let probed: { value: CgroupV1 | null; reason: string } | undefined;
 
-function parseMounts(): { byController: Map<string, string>; hierarchies: string[] } {
+export function parseMounts(): { byController: Map<string, string>; hierarchies: string[] } {
   const byController = new Map<string, string>();
   const hierarchies: string[] = [];
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
@@ -108,7 +108,7 @@ export function markUsage(v1: CgroupV1, relative: string): number | null {
   return readNumber(path.join(v1.cpuacct, relative, 'cpuacct.usage'));
 }
 
-function killMembers(dir: string): number {
+export function killMembers(dir: string): number {
   let pids: string[];
   try {
     pids = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);

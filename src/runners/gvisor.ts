@@ -1,11 +1,14 @@
-import { HostBackend, type HostTool } from './HostBackend';
+import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from './types';
 
 /**
- * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every
- * system call. The host filesystem is seen read-only under a tmpfs overlay, so writes (the
- * working directory's included) are discarded at the end of the run. No network unless
- * `network` (then the host's network namespace). Needs root.
+ * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system
+ * call; no host Unix socket can be connected to (runsc's default `-host-uds=none`). The host file
+ * system is seen read-only under a tmpfs overlay, so writes (the working directory's included)
+ * are discarded at the end of the run. Inside, util-linux `setpriv` drops to uid/gid 65534 with
+ * no capabilities (bounding and inheritable sets emptied) and `no_new_privs` before the command
+ * starts. No network unless `network` (then the host's network namespace). Needs root.
  */
 export const gvisorTool: HostTool = {
   name: 'gvisor',
@@ -15,13 +18,22 @@ export const gvisorTool: HostTool = {
   reportVia: 'stderr',
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
-  wrap: (command, options) => [
+  wrap: (command, { options }) => [
+    ...STRICT_PREFIX,
     'runsc',
     '-ignore-cgroups',
     `-network=${options.network ? 'host' : 'none'}`,
     'do',
     '-cwd',
     options.cwd,
+    '--',
+    'setpriv',
+    `--reuid=${SANDBOX_UID}`,
+    `--regid=${SANDBOX_GID}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
     '--',
     ...command,
   ],

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { boundedOutputs, type OutputListener } from './BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
+import type { ContainmentGroup } from './containmentGroup';
 import { registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
 import { monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
@@ -64,6 +65,8 @@ export interface HostRunSpec {
   onOutput?: OutputListener | undefined;
   /** The cgroup v1 group (with its limits) to run in, this run's alone while it lasts; or null. */
   group: RunCgroup | null;
+  /** The freezer group that holds every process of the run (`none`), or null. */
+  containment: ContainmentGroup | null;
   /** For the message of a run killed at its memory limit. */
   memoryBytes: number | undefined;
   /**
@@ -109,11 +112,12 @@ export function describeExit(
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * Runs a command as a host process in a new process group (and a cgroup when given), with a
- * timeout. When the command ends, whatever it left behind in its group is killed, so a run never
- * leaves processes running. Phases: `setup` (PATH check, accounting window opened), `run` (spawn
- * to exit and output closed; with the launcher, `spawn` + `command` + `exit`, or `sandbox` +
- * `command`, see commandTiming), `cleanup` (accounting read).
+ * Runs a command as a host process in a new process group (and cgroups when given), with a
+ * timeout. When the command ends, whatever it left behind in its process group and cgroups is
+ * killed (the backend's namespaces kill the rest), so a run leaves no process running; so does a
+ * SIGINT/SIGTERM of this process (inFlightRuns). Phases: `setup` (PATH check, accounting window
+ * opened), `run` (spawn to exit and output closed; with the launcher, `spawn` + `command` + `exit`,
+ * or `sandbox` + `command`, see commandTiming), `cleanup` (accounting read).
  */
 export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> {
   let t = performance.now();
@@ -128,9 +132,9 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   group?.begin();
   phases.setup = performance.now() - t;
 
-  const argv = group
-    ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, ...spec.argv]
-    : spec.argv;
+  const joins = [...(group?.dirs ?? []), ...(spec.containment ? [spec.containment.dir] : [])];
+  const argv =
+    joins.length > 0 ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(joins.length), ...joins, ...spec.argv] : spec.argv;
   const { stdout, stderr } = boundedOutputs(spec.maxOutputBytes, spec.onOutput);
   const via = spec.launcher ?? null;
   // The launcher's line: at most one short line on its own pipe, or the tail of standard error.
@@ -163,6 +167,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
         // The group is already empty.
       }
     }
+    spec.containment?.killAll();
     group?.killAll();
   };
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -1,28 +1,94 @@
-import { HostBackend, type HostTool } from './HostBackend';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { launcherStatus } from './launcher';
+import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
+import type { ResolvedSandboxOptions } from './options';
 import type { SandboxOptions } from './types';
 
+/** fstab fields escape white space and backslashes as octal, as getmntent reads them. */
+function fstabField(value: string): string {
+  return value.replace(/[\s\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
 /**
- * util-linux `unshare`: new user (mapped to root), pid (with its own /proc), mount and network
- * namespaces. The filesystem is the host's, writable as the caller could write it.
+ * The mounts of the sandbox's root, in order, for one `mount --all --fstab`: the skeleton bound
+ * read-only onto itself (so that it is a mount of its own in the private namespace), the host's
+ * system directories read-only, a tmpfs /tmp and /dev/shm, a /proc of the new PID namespace, the
+ * device nodes, and last the working directory, writable.
+ */
+export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions, launcher: string | null): string {
+  const r = root.rootfs;
+  const lines: string[][] = [
+    [r, r, 'none', 'bind,ro'],
+    ...root.systemDirs.filter((d) => d.link === null).map((d) => [`/${d.name}`, path.join(r, d.name), 'none', 'bind,ro']),
+    ['tmpfs', path.join(r, 'tmp'), 'tmpfs', 'mode=1777,nosuid,nodev'],
+    ['tmpfs', path.join(r, 'dev/shm'), 'tmpfs', 'mode=1777,nosuid,nodev,noexec'],
+    ['proc', path.join(r, 'proc'), 'proc', 'nosuid,nodev,noexec'],
+    ...DEVICES.map((name) => [`/dev/${name}`, path.join(r, 'dev', name), 'none', 'bind']),
+    // The timer (issue 14's launcher), read-only at its own path.
+    ...(launcher === null ? [] : [[launcher, path.join(r, launcher), 'none', 'bind,ro']]),
+    [options.cwd, path.join(r, options.cwd), 'none', 'bind,X-mount.mkdir'],
+  ];
+  return lines.map((fields) => `${fields.map(fstabField).join(' ')} 0 0\n`).join('');
+}
+
+/**
+ * Runs in the new namespaces as their root (mapped to the caller): mounts the sandbox's root, then
+ * a second `unshare` maps the caller to uid/gid 65534 in a nested user namespace, chroots into that
+ * root and execs the command, which starts with no capabilities (execve by a non-zero uid).
+ */
+const SETUP_SCRIPT = `mount --all --fstab "$1" || exit 125; root=$2; wd=$3; shift 3; exec unshare --map-user=${SANDBOX_UID} --map-group=${SANDBOX_GID} "--root=$root" "--wd=$wd" -- "$@"`;
+
+/**
+ * util-linux `unshare`, strict: new user, mount, PID (with its own /proc), IPC, UTS, cgroup and
+ * (unless `network`) network namespaces. The command runs as uid/gid 65534 of a nested user
+ * namespace, no capabilities, `no_new_privs`, chrooted into the SandboxRoot: the host's /usr,
+ * /bin, /sbin, /lib* read-only, the vetted /etc copy, six device nodes, private /tmp and /proc;
+ * the working directory is the only writable bind. Everything in the PID namespace dies when the
+ * command ends, when unshare is killed (`--kill-child`), and when the runner dies (setpriv's
+ * parent-death signal on unshare).
  */
 export const unshareTool: HostTool = {
   name: 'unshare',
   binary: 'unshare',
   install: 'apt-get install util-linux',
-  wrap: (command, options) => [
-    'unshare',
-    '--user',
-    '--map-root-user',
-    '--pid',
-    '--fork',
-    // Everything in the namespace dies with unshare, e.g. when a timeout kills it.
-    '--kill-child',
-    '--mount',
-    '--mount-proc',
-    ...(options.network ? [] : ['--net']),
-    '--',
-    ...command,
-  ],
+  strict: true,
+  setup(root, options) {
+    const launcher = launcherStatus().path;
+    // The launcher's mount point, a file in the read-only root (a directory under /tmp is a tmpfs there).
+    if (launcher !== null && !isUnder(launcher, '/tmp')) {
+      fs.mkdirSync(path.join(root.rootfs, path.dirname(launcher)), { recursive: true });
+      fs.writeFileSync(path.join(root.rootfs, launcher), '');
+    }
+    const bound = launcher !== null && !isUnder(launcher, '/tmp') ? launcher : null;
+    fs.writeFileSync(path.join(root.dir, 'fstab'), sandboxFstab(root, options, bound), { mode: 0o644 });
+  },
+  wrap: (command, { options, root: maybeRoot }) => {
+    const root = requireRoot(maybeRoot);
+    return [
+      ...STRICT_PREFIX,
+      'unshare',
+      '--map-root-user',
+      '--mount',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--ipc',
+      '--uts',
+      '--cgroup',
+      ...(options.network ? [] : ['--net']),
+      '--',
+      '/bin/sh',
+      '-c',
+      SETUP_SCRIPT,
+      'sandbox-perf-unshare',
+      path.join(root.dir, 'fstab'),
+      root.rootfs,
+      options.cwd,
+      ...command,
+    ];
+  },
 };
 
 export function createUnshareBackend(options?: SandboxOptions): HostBackend {

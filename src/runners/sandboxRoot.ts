@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The user and group a strict host sandbox runs its command as (`nobody`/`nogroup` on Debian). */
+export const SANDBOX_UID = 65534;
+export const SANDBOX_GID = 65534;
+
+/**
+ * What of the host's /etc a strict sandbox sees: what the C library, the shell, Node and TLS
+ * clients read (name resolution, the dynamic loader's cache, time zone, Debian's alternatives
+ * symlinks, CA certificates). Never `shadow`, `gshadow`, `sudoers`, `ssl/private`, `ssh`, or the
+ * host's passwd/group (the sandbox gets its own, naming only root and nobody). Copied, world-readable
+ * entries only, when the backend is prepared: the copy is what the command reads.
+ */
+export const ETC_ENTRIES = [
+  'hosts',
+  'host.conf',
+  'resolv.conf',
+  'nsswitch.conf',
+  'gai.conf',
+  'protocols',
+  'services',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'timezone',
+  'alternatives',
+  'ssl/certs',
+  'ssl/openssl.cnf',
+  'ca-certificates.conf',
+  'mime.types',
+  'os-release',
+  'debian_version',
+] as const;
+
+/** Host directories bound read-only (or recreated as the same symlink, e.g. `/bin -> usr/bin`). */
+export const SYSTEM_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const;
+
+/** Device nodes of a strict sandbox's private /dev. */
+export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'] as const;
+
+export interface SystemDir {
+  /** e.g. `lib64`. */
+  name: string;
+  /** The link's target when the host has a symlink there (merged /usr), else null (a directory). */
+  link: string | null;
+}
+
+/** The system directories this host has, each a directory or a symlink. */
+export function systemDirs(): SystemDir[] {
+  const found: SystemDir[] = [];
+  for (const name of SYSTEM_DIRS) {
+    const stat = fs.lstatSync(`/${name}`, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) found.push({ name, link: fs.readlinkSync(`/${name}`) });
+    else if (stat?.isDirectory()) found.push({ name, link: null });
+  }
+  return found;
+}
+
+const PASSWD = `root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:${SANDBOX_UID}:${SANDBOX_GID}:nobody:/tmp:/usr/sbin/nologin\n`;
+const GROUP = `root:x:0:\nnogroup:x:${SANDBOX_GID}:\n`;
+
+function worldReadable(stat: fs.Stats): boolean {
+  return (stat.mode & (stat.isDirectory() ? 0o005 : 0o004)) === (stat.isDirectory() ? 0o005 : 0o004);
+}
+
+/** Copies `from` to `to`: files dereferenced, directories entry by entry with symlinks kept as links. */
+function copyVetted(from: string, to: string): void {
+  const stat = fs.statSync(from, { throwIfNoEntry: false });
+  if (!stat || !worldReadable(stat)) return;
+  if (stat.isFile()) {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, 0o644);
+    return;
+  }
+  if (!stat.isDirectory()) return;
+  fs.mkdirSync(to, { recursive: true, mode: 0o755 });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), path.join(to, entry.name));
+    else copyVetted(source, path.join(to, entry.name));
+  }
+}
+
+const PREFIX = 'sandbox-perf-root-';
+
+/** True when a process with this pid exists (ours or not). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the skeletons of sandbox-perf processes that died without their teardown (SIGKILL). */
+function removeStale(parent: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
+    if (match && !alive(Number(match[1]))) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The root directory of a strict host sandbox, built once per prepared backend in the host's temp
+ * directory: `etc/` (the vetted copy plus a passwd and group naming only root and nobody, which
+ * `os.userInfo()` needs), empty mount points for the system directories, /proc, /tmp and the
+ * devices, and the same symlinks as the host (`bin -> usr/bin`). It is only ever mounted read-only
+ * into a sandbox. `remove()` deletes it; a skeleton left by a killed process is removed by the
+ * next one.
+ */
+export class SandboxRoot {
+  /** The root file system: what `/` is in the sandbox. */
+  readonly rootfs: string;
+  /** The host's system directories, as this skeleton mirrors them. */
+  readonly systemDirs: readonly SystemDir[] = systemDirs();
+
+  private constructor(readonly dir: string) {
+    this.rootfs = path.join(dir, 'root');
+  }
+
+  /** `cwd` gets a mount point too, unless it lies under /tmp (a tmpfs in the sandbox). */
+  static create(cwd: string): SandboxRoot {
+    const parent = os.tmpdir();
+    // Bound writable, a directory holding the skeleton would let one run rewrite the next run's /etc.
+    if (isUnder(parent, cwd)) {
+      throw new Error(`the working directory ${cwd} holds ${parent}, where the sandbox root is built; use a directory below it`);
+    }
+    removeStale(parent);
+    const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${process.pid}-`));
+    const root = new SandboxRoot(dir);
+    const rootfs = root.rootfs;
+    const etc = root.etc;
+    fs.mkdirSync(etc, { recursive: true, mode: 0o755 });
+    fs.chmodSync(rootfs, 0o755);
+    for (const entry of ETC_ENTRIES) copyVetted(path.join('/etc', entry), path.join(etc, entry));
+    fs.writeFileSync(path.join(etc, 'passwd'), PASSWD, { mode: 0o644 });
+    fs.writeFileSync(path.join(etc, 'group'), GROUP, { mode: 0o644 });
+    for (const { name, link } of root.systemDirs) {
+      if (link === null) fs.mkdirSync(path.join(rootfs, name));
+      else fs.symlinkSync(link, path.join(rootfs, name));
+    }
+    for (const name of ['proc', 'tmp', 'dev', 'dev/shm']) fs.mkdirSync(path.join(rootfs, name), { mode: 0o755 });
+    for (const name of DEVICES) fs.writeFileSync(path.join(rootfs, 'dev', name), '');
+    const links: [string, string][] = [
+      ['fd', '/proc/self/fd'],
+      ['stdin', '/proc/self/fd/0'],
+      ['stdout', '/proc/self/fd/1'],
+      ['stderr', '/proc/self/fd/2'],
+    ];
+    for (const [name, target] of links) fs.symlinkSync(target, path.join(rootfs, 'dev', name));
+    if (!isUnder(cwd, '/tmp')) fs.mkdirSync(path.join(rootfs, cwd), { recursive: true });
+    return root;
+  }
+
+  get etc(): string {
+    return path.join(this.rootfs, 'etc');
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function isUnder(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The root a strict tool's `wrap` needs; `prepare` builds it before any run. */
+export function requireRoot(root: SandboxRoot | null): SandboxRoot {
+  if (root === null) throw new Error('a strict sandbox needs its root: call prepare() before run()');
+  return root;
+}
