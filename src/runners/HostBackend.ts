@@ -9,7 +9,8 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import { SANDBOX_PATH } from './environment';
 import { log, logOnce } from '../log';
 import { SandboxRoot } from './sandboxRoot';
-import { ContainmentGroup, probeFreezer, removeOrphanRunGroups } from './containmentGroup';
+import { ContainmentGroup, probeFreezer } from './containmentGroup';
+import { removeOrphans } from './orphans';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
 /**
@@ -31,16 +32,15 @@ const execFileAsync = promisify(execFile);
 
 let orphansCleaned: Promise<void> | undefined;
 
-/** Once per process, before its first run: the run groups a killed runner left are emptied and removed. */
+/**
+ * Once per process, before its first host run: the groups a SIGKILLed runner left (with what
+ * escaped into them still running) are emptied and removed. Never throws.
+ */
 function cleanOrphansOnce(): Promise<void> {
-  orphansCleaned ??= removeOrphanRunGroups().then(
-    (removed) => {
-      if (removed > 0) log(`sandbox-perf: removed ${removed} run cgroup(s) left by runners that died`);
-    },
-    (error: unknown) => {
-      logOnce(error, 'sandbox-perf: could not remove the run cgroups of dead runners');
-    },
-  );
+  orphansCleaned ??= removeOrphans({ cgroup: probeCgroupV1().value }).then((sweep) => {
+    for (const failure of sweep.failures) logOnce(new Error(failure), 'sandbox-perf: could not remove an orphan');
+    if (sweep.cgroupsRemoved.length > 0) log(`sandbox-perf: removed ${sweep.cgroupsRemoved.length} cgroup(s) left by runners that died`);
+  });
   return orphansCleaned;
 }
 
