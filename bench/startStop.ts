@@ -185,7 +185,9 @@ function floorContender(r: Ring): Contender {
 
 async function measureInFlight(inFlight: number, db: StateDatabase): Promise<Map<string, Stats>> {
   const r = ring(inFlight);
-  const drain = (): Promise<void> => db.flush();
+  const drain = async (): Promise<void> => {
+    await db.flush();
+  };
   const contenders = [
     monitorContender(PERSISTED, new SandboxPerfMonitor({ sink: db }), r, drain),
     monitorContender(IN_MEMORY, new SandboxPerfMonitor({ sink: false }), r),

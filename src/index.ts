@@ -1,7 +1,9 @@
 // The package's public API. Everything else is internal.
 export * from './sandbox';
 export { StateDatabase, resolveDbPath, DEFAULT_DB_PATH } from './state/StateDatabase';
-export type { StateDatabaseOptions, PersistenceHealth } from './state/StateDatabase';
+export type { StateDatabaseOptions, PersistenceHealth, SettleReport } from './state/StateDatabase';
+export { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDatabaseFile, isDatabaseFile } from './state/ownership';
+export type { DatabaseFileState } from './state/ownership';
 export type { Retention } from './state/SqliteStore';
 export { HistoryReader } from './state/HistoryReader';
 export type { HistoryWindow, HistoryReport, BackendHistoryReport, PhaseHistoryReport, HistogramBucket } from './state/HistoryReader';

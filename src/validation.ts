@@ -3,6 +3,8 @@
  * ``Expected `name` to be <what>, got `<value>` (<type>)`` so that callers and tests can match them.
  */
 
+import { nearest } from './nearest';
+
 const MAX_SHOWN = 60;
 
 /** Renders a value for an error message: `-1` (number), `"a…"` (string), `null` (null). */
@@ -68,5 +70,20 @@ export function assertOneOf<T extends string>(name: string, value: unknown, allo
 export function assertPlainObject(name: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(expectation(name, 'an object', value));
+  }
+}
+
+/**
+ * Unknown keys are a TypeError naming the key and the nearest known one: a misspelt option
+ * (`{ tiemout: 5 }`) would otherwise be silently ignored.
+ */
+export function assertKnownKeys(name: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const guess = nearest(key, known);
+    throw new TypeError(
+      expectation(name, `an object with only the keys ${known.map((k) => `\`${k}\``).join(', ')}`, key) +
+        (guess === undefined ? '' : `: did you mean \`${guess}\`?`),
+    );
   }
 }

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
-import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
+import { expectation } from '../validation';
 import { errorCode, errorMessage, log } from '../log';
 import { RecordQueue } from './RecordQueue';
 import type { RecordBatch } from './RecordBatch';
-import { SqliteStore, type Retention } from './SqliteStore';
+import { SqliteStore } from './SqliteStore';
+import { settingsFrom, settleTimeout, type Settings, type StateDatabaseOptions } from './settings';
 import { spawnWriter } from './writerSpawn';
 import { TAKEN_OVER, type FromWriter, type ToWriter } from './writerProtocol';
 import { installExitHooks } from './exitHooks';
@@ -24,28 +25,7 @@ export function resolveDbPath(option?: string): string {
   return path.resolve(chosen);
 }
 
-export interface StateDatabaseOptions {
-  /** @default process.env.SANDBOX_PERF_DB ?? './.sandbox-perf/state.db' */
-  path?: string;
-  /** Rows that trigger a write; under a backlog one transaction takes up to 20 times this. @default 1000 */
-  batchSize?: number;
-  /** Longest a row waits before its batch is written, ms. @default 50 */
-  flushIntervalMs?: number;
-  /** Rows kept while the database cannot be written; past it the oldest are dropped (counted). @default 100000 */
-  maxQueue?: number;
-  /** How long a write waits for another connection's lock, ms. @default 5000 */
-  busyTimeoutMs?: number;
-  /** First retry delay after a failed write, doubled up to retryMaxMs. @default 100 */
-  retryBaseMs?: number;
-  /** @default 30000 */
-  retryMaxMs?: number;
-  /** Flush on SIGINT, SIGTERM, beforeExit and exit. Turn off if you own shutdown (then call close()). @default true */
-  handleExit?: boolean;
-  /** Keep N days and/or N rows; pruned in the writer thread. @default undefined (keep everything) */
-  retention?: Retention;
-  /** How often retention is applied, ms. @default 60000 */
-  pruneIntervalMs?: number;
-}
+export type { StateDatabaseOptions } from './settings';
 
 /** What persistence is doing; everything is a count since this StateDatabase was created. */
 export interface PersistenceHealth {
@@ -55,48 +35,35 @@ export interface PersistenceHealth {
   written: number;
   /** Oldest rows dropped because the queue passed maxQueue during a fault. */
   dropped: number;
+  /** Rows the writer could not store even alone (a bad value that got past validation): dropped, the rest of their batch written. */
+  rejected: number;
+  /** Rows still unwritten when close() gave up (its timeoutMs passed) or the last write at exit failed. */
+  abandoned: number;
+  /** dropped + rejected + abandoned: every row this database will never write. */
+  lost: number;
   failedWrites: number;
   pruned: number;
   lastError: { code: string; message: string; at: string } | null;
   state: 'idle' | 'writing' | 'retrying' | 'closed';
 }
 
-interface Waiter {
-  /** Resolved once written + dropped reaches this count of rows enqueued. */
-  target: number;
-  resolve: () => void;
+/** What flush() and close() resolve with: they never reject for I/O reasons and always settle by their timeoutMs. */
+export interface SettleReport {
+  path: string;
+  /** True when every row queued before the call was written (or counted lost) before the timeout. */
+  complete: boolean;
+  /** Rows of that call still unwritten when it settled (0 after close(): they are counted in `lost`). */
+  pending: number;
+  /** Rows this database will never write (PersistenceHealth.lost). */
+  lost: number;
+  lastError: PersistenceHealth['lastError'];
 }
 
-type Required2<T> = { [K in keyof T]-?: T[K] };
-type Settings = Required2<Omit<StateDatabaseOptions, 'retention' | 'path'>> & { retention: Retention | undefined };
-
-function settingsFrom(options: StateDatabaseOptions): Settings {
-  assertPlainObject('options', options);
-  const s: Settings = {
-    batchSize: options.batchSize ?? 1000,
-    flushIntervalMs: options.flushIntervalMs ?? 50,
-    maxQueue: options.maxQueue ?? 100_000,
-    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
-    retryBaseMs: options.retryBaseMs ?? 100,
-    retryMaxMs: options.retryMaxMs ?? 30_000,
-    handleExit: options.handleExit ?? true,
-    retention: options.retention,
-    pruneIntervalMs: options.pruneIntervalMs ?? 60_000,
-  };
-  assertNumberInRange('batchSize', s.batchSize, 1, 1_000_000, true);
-  assertNumberInRange('flushIntervalMs', s.flushIntervalMs, 0);
-  assertNumberInRange('maxQueue', s.maxQueue, 1, Number.MAX_SAFE_INTEGER, true);
-  assertNumberInRange('busyTimeoutMs', s.busyTimeoutMs, 0);
-  assertNumberInRange('retryBaseMs', s.retryBaseMs, 1);
-  assertNumberInRange('retryMaxMs', s.retryMaxMs, s.retryBaseMs);
-  assertNumberInRange('pruneIntervalMs', s.pruneIntervalMs, 1);
-  if (typeof s.handleExit !== 'boolean') throw new TypeError(expectation('handleExit', 'a boolean', s.handleExit));
-  if (s.retention !== undefined) {
-    assertPlainObject('retention', s.retention);
-    if (s.retention.maxAgeDays !== undefined) assertNumberInRange('retention.maxAgeDays', s.retention.maxAgeDays, 0);
-    if (s.retention.maxRows !== undefined) assertNumberInRange('retention.maxRows', s.retention.maxRows, 0, Number.MAX_SAFE_INTEGER, true);
-  }
-  return s;
+interface Waiter {
+  /** Resolved once written + dropped + rejected reaches this count of rows enqueued. */
+  target: number;
+  resolve: (report: SettleReport) => void;
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -146,11 +113,11 @@ export class StateDatabase {
   private waiters: Waiter[] = [];
   private openWaiters: (() => void)[] = [];
   private enqueued = 0;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<SettleReport> | undefined;
   private closed = false;
   private failures = 0;
   private episodeCode: string | undefined;
-  private stats = { written: 0, dropped: 0, failedWrites: 0, pruned: 0 };
+  private stats = { written: 0, dropped: 0, rejected: 0, abandoned: 0, failedWrites: 0, pruned: 0 };
   private lastError: PersistenceHealth['lastError'] = null;
   private uninstallExitHooks: (() => void) | undefined;
 
@@ -198,45 +165,49 @@ export class StateDatabase {
     });
   }
 
-  /** Resolves once every row queued before the call is written (or when `timeoutMs` passes). */
-  flush(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === undefined) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: Waiter = { target: this.enqueued, resolve };
+  /**
+   * Resolves once every row queued before the call is written, or when `timeoutMs` passes
+   * (default 30 000) with `complete: false`: it always settles. The timer keeps the process
+   * alive until then, so code after `await db.flush()` runs even while the file cannot be written.
+   */
+  flush(options: { timeoutMs?: number } = {}): Promise<SettleReport> {
+    const timeoutMs = settleTimeout(options);
+    if (this.queue.length === 0 && this.inFlight === undefined) return Promise.resolve(this.report(0));
+    return new Promise<SettleReport>((resolve) => {
+      const waiter: Waiter = { target: this.enqueued, resolve, timer: setTimeout(() => this.release(waiter), timeoutMs) };
       this.waiters.push(waiter);
-      if (options.timeoutMs !== undefined) {
-        assertNumberInRange('timeoutMs', options.timeoutMs, 0);
-        setTimeout(() => this.release(waiter), options.timeoutMs).unref();
-      }
       this.clearRetry();
       this.pump();
     });
   }
 
-  /** Writes every queued row, then stops the writer thread. Idempotent. */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  /**
+   * Writes every queued row, then stops the writer thread. Idempotent. Settles within about
+   * `timeoutMs` (default 30 000) whatever state the file is in: rows still unwritten then are
+   * counted in `lost` (and `health().abandoned`) and logged with the path.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<SettleReport> {
+    const timeoutMs = settleTimeout(options);
     this.closing ??= (async () => {
-      await this.flush(options);
+      const deadline = performance.now() + timeoutMs;
+      await this.flush({ timeoutMs });
       this.closed = true;
       this.stopTimers();
       this.uninstallExitHooks?.();
       const worker = this.worker;
       this.worker = undefined;
-      if (worker) {
-        await new Promise<void>((resolve) => {
-          worker.once('exit', () => resolve());
-          const closeMessage: ToWriter = { type: 'close' };
-          worker.postMessage(closeMessage);
-          worker.ref();
-          worker.once('message', () => void worker.terminate());
-        });
-      }
-      if (this.queue.length > 0) {
+      if (worker) await this.stopWorker(worker, Math.max(0, deadline - performance.now()));
+      const unwritten = this.queue.length + (this.inFlight?.sandboxIds.length ?? 0);
+      if (unwritten > 0) {
+        this.stats.abandoned += unwritten;
+        this.queue.dropOldest(this.queue.length);
+        this.inFlight = undefined;
         log(
-          `sandbox-perf: closed ${this.path} with ${this.queue.length} rows that could not be written (${this.lastError?.code ?? 'timeout'})`,
+          `sandbox-perf: ${unwritten} rows lost: closed ${this.path} with rows that could not be written (${this.lastError?.code ?? 'timeout'})`,
         );
       }
       if (StateDatabase.defaultDb === this) StateDatabase.defaultDb = undefined;
+      return { ...this.report(0), complete: unwritten === 0 };
     })();
     return this.closing;
   }
@@ -246,6 +217,7 @@ export class StateDatabase {
       path: this.path,
       queued: this.queue.length + (this.inFlight?.sandboxIds.length ?? 0),
       ...this.stats,
+      lost: this.lost(),
       lastError: this.lastError,
       state: this.closed ? 'closed' : this.retryTimer ? 'retrying' : this.inFlight ? 'writing' : 'idle',
     };
@@ -256,11 +228,11 @@ export class StateDatabase {
    * goes on recording during shutdown), or until `timeoutMs` passes. The signal hooks use it.
    */
   async drain(options: { timeoutMs?: number } = {}): Promise<void> {
-    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    const deadline = performance.now() + settleTimeout(options);
     while ((this.queue.length > 0 || this.inFlight !== undefined) && !this.closed) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return;
-      await this.flush(Number.isFinite(left) ? { timeoutMs: left } : {});
+      await this.flush({ timeoutMs: left });
     }
   }
 
@@ -283,6 +255,7 @@ export class StateDatabase {
       this.inFlight = undefined;
     } catch (error) {
       const lost = rest.sandboxIds.length + (inFlight?.sandboxIds.length ?? 0);
+      this.stats.abandoned += lost;
       log(`sandbox-perf: lost up to ${lost} rows at exit: cannot write ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
     } finally {
       store.close();
@@ -452,19 +425,50 @@ export class StateDatabase {
     this.pruneTimer = undefined;
   }
 
+  private lost(): number {
+    return this.stats.dropped + this.stats.rejected + this.stats.abandoned;
+  }
+
+  private report(pending: number): SettleReport {
+    return { path: this.path, complete: pending === 0, pending, lost: this.lost(), lastError: this.lastError };
+  }
+
+  /** Asks the writer thread to close its connection; terminates it if it has not answered within `waitMs` (at least 1 s). */
+  private async stopWorker(worker: Worker, waitMs: number): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const closeMessage: ToWriter = { type: 'close' };
+    worker.postMessage(closeMessage);
+    worker.ref();
+    worker.once('message', () => void worker.terminate());
+    // Ref'd: the process stays alive until the thread is gone, however long a write inside it takes.
+    const timer = setTimeout(() => void worker.terminate(), Math.max(1000, waitMs));
+    await exited;
+    clearTimeout(timer);
+  }
+
   private release(waiter: Waiter): void {
     const i = this.waiters.indexOf(waiter);
     if (i >= 0) this.waiters.splice(i, 1);
-    waiter.resolve();
+    waiter.resolve(this.report(Math.max(0, waiter.target - this.settledRows())));
+  }
+
+  /** Rows enqueued so far that are written or counted lost (in enqueue order: the queue is FIFO). */
+  private settledRows(): number {
+    return this.stats.written + this.stats.dropped + this.stats.rejected;
   }
 
   private releaseReached(): void {
     if (this.waiters.length === 0) return;
-    const done = this.stats.written + this.stats.dropped;
+    const done = this.settledRows();
+    const idle = this.queue.length === 0 && this.inFlight === undefined;
     const still: Waiter[] = [];
     for (const w of this.waiters) {
-      if (done >= w.target || (this.queue.length === 0 && this.inFlight === undefined)) w.resolve();
-      else still.push(w);
+      if (done >= w.target || idle) {
+        clearTimeout(w.timer);
+        w.resolve(this.report(0));
+      } else {
+        still.push(w);
+      }
     }
     this.waiters = still;
   }

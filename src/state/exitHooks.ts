@@ -3,7 +3,7 @@ import { log } from '../log';
 /** What the exit hooks need from a database. */
 export interface ExitFlushable {
   readonly path: string;
-  flush(options: { timeoutMs?: number }): Promise<void>;
+  flush(options: { timeoutMs?: number }): Promise<unknown>;
   drain(options: { timeoutMs?: number }): Promise<void>;
   writeRemainingSync(): void;
 }
