@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readDashboardSummary } from '../state/dashboardQueries';
-import { errorCode, errorMessage, logOnce } from '../log';
-import { printableDeep } from '../printable';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page';
 import type { HistoryConnection } from './HistoryConnection';
+import { summaryResponse } from './summaryResponse';
+import { SummaryWorker } from './SummaryWorker';
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': DASHBOARD_CSP,
@@ -12,9 +11,8 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-/** Every string goes out through printableDeep: names from a forged row reach the page escaped. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(printableDeep(body));
+  const text = JSON.stringify(body);
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',
@@ -27,8 +25,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
  * Serves the dashboard page at `/` and its data at `/api/summary[?since=<epoch ms>]`. Returns
  * false for any other path, so the caller can route the rest. History problems (no file yet,
  * a newer schema, a locked file) come back as `{ error }` with status 200: the page shows them.
+ * With a SummaryWorker the queries run on its thread (what `sandbox-perf serve` does); with a
+ * HistoryConnection they run on the caller's event loop.
  */
-export function createDashboardHandler(history: HistoryConnection): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createDashboardHandler(history: HistoryConnection | SummaryWorker): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== '/index.html' && url.pathname !== '/api/summary') return false;
@@ -51,22 +51,8 @@ export function createDashboardHandler(history: HistoryConnection): (req: Incomi
       sendJson(res, 400, { error: `Expected \`since\` to be an integer (epoch milliseconds), got ${JSON.stringify(sinceParam)}` });
       return true;
     }
-    const state = history.get();
-    if (!state.ok) {
-      sendJson(res, 200, { error: state.message, code: state.code, path: history.path });
-      return true;
-    }
-    try {
-      const summary = readDashboardSummary(state.db, sinceMs === undefined ? {} : { sinceMs });
-      sendJson(res, 200, { path: history.path, generatedAt: Date.now(), summary });
-    } catch (error) {
-      logOnce(error, `sandbox-perf: could not read the history at ${history.path} for the dashboard`);
-      sendJson(res, 200, {
-        error: `Cannot read ${history.path} (${errorCode(error)}: ${errorMessage(error)})`,
-        code: errorCode(error),
-        path: history.path,
-      });
-    }
+    const answer = history instanceof SummaryWorker ? history.summary(sinceMs) : Promise.resolve(summaryResponse(history, sinceMs));
+    void answer.then(({ status, body }) => sendJson(res, status, body));
     return true;
   };
 }

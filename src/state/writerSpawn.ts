@@ -7,7 +7,7 @@ import type { WriterData } from './writerProtocol';
  * that a worker cannot load by itself, so the worker first installs a transpile-only hook
  * (TypeScript is a dev dependency, present wherever .ts sources are run).
  */
-const TS_BOOTSTRAP = `
+export const TS_BOOTSTRAP = `
 const fs = require('node:fs');
 const ts = require('typescript');
 require.extensions['.ts'] = (module, file) => {

@@ -1,17 +1,20 @@
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { UsageError, type Command, type CommandIo } from '../command';
-import { DEFAULT_DB_PATH } from '../../state/StateDatabase';
 import { SandboxPerfCollector, createMetricsHandler, HistoryFeed } from '../../export/prometheus';
-import { createDashboardHandler, HistoryConnection } from '../../dashboard';
+import { createDashboardHandler, HistoryConnection, SummaryWorker } from '../../dashboard';
+import { hostAllowList } from '../../export/allowedHost';
+import { historyPathFor } from '../database';
+import { historyPathMessage, historyPathProblem } from '../historyPath';
 import { describeValue } from '../../validation';
 import { errorCode, errorMessage, log } from '../../log';
 import { ChangeWatch } from '../../dashboard/changeWatch';
 
 export const DEFAULT_SERVE_PORT = 9464;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
+/** How long close() waits for connections and the query thread (SIGTERM stops serve within 2 s). */
+const CLOSE_WAIT_MS = 1000;
 
 export interface ServeOptions {
   /** 0 picks a free port. @default 9464 */
@@ -24,6 +27,11 @@ export interface ServeOptions {
   changeIntervalMs?: number;
   /** Where a new change point is told. @default the library's log (stderr) */
   onChangeLine?: (line: string) => void;
+  /**
+   * Host names accepted in the `Host` header besides localhost, 127.0.0.1, [::1] and `host`
+   * (against DNS rebinding; other requests get 421). @default []
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningServe {
@@ -42,15 +50,29 @@ export interface RunningServe {
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const port = options.port ?? DEFAULT_SERVE_PORT;
   const host = options.host ?? DEFAULT_SERVE_HOST;
+  // A FIFO would block the first read and a device or foreign file is not ours: refused up front.
+  const problem = historyPathProblem(options.dbPath);
+  if (problem !== null) throw new TypeError(historyPathMessage('--db', options.dbPath, problem));
   const history = new HistoryConnection(options.dbPath);
+  const summaries = new SummaryWorker(options.dbPath);
   const collector = new SandboxPerfCollector();
   const feed = new HistoryFeed(collector, () => {
     const state = history.get();
     return state.ok ? state.db : undefined;
   });
   const metrics = createMetricsHandler(collector, { beforeScrape: () => feed.poll() });
-  const dashboard = createDashboardHandler(history);
+  const dashboard = createDashboardHandler(summaries);
+  let boundPort = port;
+  const allowedHost = hostAllowList(host, () => boundPort, options.allowedHosts ?? []);
   const server = http.createServer((req, res) => {
+    if (!allowedHost(req.headers.host)) {
+      res
+        .writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+        .end(
+          `Misdirected Request: Host ${JSON.stringify(req.headers.host ?? '')} is not this server (allowed: localhost, 127.0.0.1, [::1], ${host})\n`,
+        );
+      return;
+    }
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === '/metrics') {
       metrics(req, res);
@@ -72,6 +94,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const changes = new ChangeWatch(history, options.onChangeLine ?? log, options.changeIntervalMs);
   const firstLook = setImmediate(() => changes.check());
   const address = server.address() as AddressInfo;
+  boundPort = address.port;
   const shownHost = net.isIPv6(address.address) ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
@@ -80,10 +103,17 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     host: address.address,
     dbPath: options.dbPath,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }).then(() => {
+      (closing ??= Promise.race([
+        Promise.all([
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+          summaries.close(),
+        ]),
+        // Shutdown never waits longer than this, whatever a connection or the thread is doing.
+        new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+      ]).then(() => {
         clearImmediate(firstLook);
         changes.close();
         history.close();
@@ -92,7 +122,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   };
 }
 
-const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db PATH]
+const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db PATH] [--allow-host NAMES]
 
 Serves, from the SQLite history of this host:
   /              the dashboard (duration histogram, runs over time, overhead per backend, alerts)
@@ -104,6 +134,8 @@ Options:
   --host H      address to listen on (default 127.0.0.1, loopback only; anything else exposes
                 your run history to whoever can reach the port)
   --db PATH     history file (default: SANDBOX_PERF_DB, else ./.sandbox-perf/state.db)
+  --allow-host NAMES  comma-separated host names the Host header may carry besides localhost,
+                127.0.0.1, [::1] and --host (requests naming any other host get 421: DNS rebinding)
   -h, --help    this text
 
 Stops on SIGINT or SIGTERM.`;
@@ -112,11 +144,12 @@ interface ParsedArgs {
   port: number;
   host: string;
   db: string | undefined;
+  allowHosts: string[];
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { port: DEFAULT_SERVE_PORT, host: DEFAULT_SERVE_HOST, db: undefined, help: false };
+  const parsed: ParsedArgs = { port: DEFAULT_SERVE_PORT, host: DEFAULT_SERVE_HOST, db: undefined, allowHosts: [], help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '-h' || arg === '--help') {
@@ -125,8 +158,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== '--port' && flag !== '--host' && flag !== '--db') {
-      throw new UsageError(`Unknown argument ${describeValue(arg)}: sandbox-perf serve takes --port, --host and --db (see --help)`);
+    if (flag !== '--port' && flag !== '--host' && flag !== '--db' && flag !== '--allow-host') {
+      throw new UsageError(
+        `Unknown argument ${describeValue(arg)}: sandbox-perf serve takes --port, --host, --db and --allow-host (see --help)`,
+      );
     }
     let value: string | undefined;
     if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
@@ -146,6 +181,11 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
       if (value.length === 0 || /\s/.test(value))
         throw new UsageError(`Expected \`--host\` to be a host name or IP address, got ${describeValue(value)}`);
       parsed.host = value;
+    } else if (flag === '--allow-host') {
+      const names = value.split(',').map((n) => n.trim());
+      const bad = names.find((n) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(n));
+      if (bad !== undefined) throw new UsageError(`Expected \`--allow-host\` to be comma-separated host names, got ${describeValue(bad)}`);
+      parsed.allowHosts.push(...names);
     } else {
       if (value.length === 0) throw new UsageError(`Expected \`--db\` to be a file path, got ${describeValue(value)}`);
       parsed.db = value;
@@ -164,10 +204,21 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const dbPath = path.resolve(io.cwd, args.db ?? io.env.SANDBOX_PERF_DB ?? DEFAULT_DB_PATH);
+  const where = historyPathFor(args.db, io);
+  const dbPath = where.file;
+  const problem = historyPathProblem(dbPath);
+  if (problem !== null) throw new UsageError(historyPathMessage(where.source, dbPath, problem));
   let running: RunningServe;
   try {
-    running = await startServe({ port: args.port, host: args.host, dbPath, onChangeLine: (line) => io.stdout.write(`${line}\n`) });
+    running = await startServe({
+      port: args.port,
+      host: args.host,
+      dbPath,
+      allowedHosts: args.allowHosts,
+      onChangeLine: (line) =>
+        io.stdout.write(`${line}
+`),
+    });
   } catch (error) {
     const code = errorCode(error);
     const hint =

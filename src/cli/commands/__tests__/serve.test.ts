@@ -10,6 +10,9 @@ import { StateDatabase } from '../../../state/StateDatabase';
 import { describeWhen } from '../../../../test/support/e2e';
 import { checkMetrics, promtoolMissing } from '../../../export/__tests__/support/tools';
 
+// Real servers, writer threads and files on a shared, busy machine.
+jest.setTimeout(30_000);
+
 let dir: string;
 let file: string;
 beforeAll(async () => {
@@ -48,7 +51,7 @@ describe('arguments', () => {
     [['--port=70000'], /^Expected `--port` to be an integer from 0 to 65535, got `"70000"` \(string\)$/],
     [['--port'], /^Expected a value after `--port`, e.g. --port 9464$/],
     [['--host', '--port', '1'], /^Expected a value after `--host`/],
-    [['--verbose'], /^Unknown argument `"--verbose"` \(string\): sandbox-perf serve takes --port, --host and --db/],
+    [['--verbose'], /^Unknown argument `"--verbose"` \(string\): sandbox-perf serve takes --port, --host, --db and --allow-host/],
     [['--db='], /^Expected `--db` to be a file path/],
   ])('%j is a usage error', async (argv, message) => {
     const p = serveCommand.run(argv, io());

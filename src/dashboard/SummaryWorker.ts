@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { TS_BOOTSTRAP } from '../state/writerSpawn';
+import { errorCode, errorMessage, logOnce } from '../log';
+import type { SummaryResponse } from './summaryResponse';
+
+export interface SummaryRequest {
+  id: number;
+  sinceMs: number | undefined;
+}
+
+export interface SummaryReply extends SummaryResponse {
+  id: number;
+}
+
+/** Queries waiting for the thread past which `/api/summary` answers 503 (each costs a pass over the history). */
+export const MAX_QUEUED_SUMMARIES = 1000;
+
+interface Pending {
+  resolve: (response: SummaryResponse) => void;
+}
+
+/**
+ * Runs the dashboard's history queries on a worker thread with its own read-only connection,
+ * so a slow query (or two hundred of them) never holds up the server's event loop: `/metrics`,
+ * the page and SIGTERM stay responsive. Requests for the same window share one query. The thread
+ * starts on the first request, does not keep the process alive, and is restarted if it dies.
+ */
+export class SummaryWorker {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+  /** In-flight queries by window, so identical requests share one. */
+  private readonly byWindow = new Map<string, Promise<SummaryResponse>>();
+  private closed = false;
+
+  constructor(readonly path: string) {}
+
+  /** The summary of runs since `sinceMs` (all runs when undefined). Never rejects. */
+  summary(sinceMs: number | undefined): Promise<SummaryResponse> {
+    if (this.closed) return Promise.resolve({ status: 503, body: { error: 'The server is shutting down' } });
+    const key = String(sinceMs);
+    const shared = this.byWindow.get(key);
+    if (shared) return shared;
+    if (this.pending.size >= MAX_QUEUED_SUMMARIES) {
+      return Promise.resolve({
+        status: 503,
+        body: { error: `Too many dashboard queries waiting (${MAX_QUEUED_SUMMARIES}); retry shortly` },
+      });
+    }
+    const id = ++this.nextId;
+    const answer = new Promise<SummaryResponse>((resolve) => {
+      this.pending.set(id, { resolve });
+      const worker = this.thread();
+      worker.ref();
+      const request: SummaryRequest = { id, sinceMs };
+      worker.postMessage(request);
+    }).finally(() => this.byWindow.delete(key));
+    this.byWindow.set(key, answer);
+    return answer;
+  }
+
+  /** Stops the thread; requests still waiting are answered 503. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll(503, 'The server is shutting down');
+    if (worker) await worker.terminate();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const fromSource = __filename.endsWith('.ts');
+    const entry = path.join(__dirname, fromSource ? 'summaryThread.ts' : 'summaryThread.js');
+    const workerData = { file: this.path, entry };
+    const worker = fromSource ? new Worker(TS_BOOTSTRAP, { eval: true, workerData }) : new Worker(entry, { workerData });
+    worker.unref();
+    worker.on('message', (reply: SummaryReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      waiting?.resolve({ status: reply.status, body: reply.body });
+    });
+    worker.on('error', (error) => {
+      logOnce(error, `sandbox-perf: the dashboard's query thread for ${this.path} failed; restarting it on the next request`);
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(200, `Cannot read ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
+    });
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(200, `Cannot read ${this.path}: the query thread stopped`);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(status: number, error: string): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const { resolve } of waiting) resolve({ status, body: { error, path: this.path } });
+  }
+}
