@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests drive (Debian packages): Prometheus with promtool for the
-# exporter tests, Chromium for the dashboard test. Does nothing when both are present.
+# exporter tests, Chromium for the dashboard test, hyperfine and python3 for the compare export
+# tests (--export-hyperfine is checked against real hyperfine output). Does nothing when all are present.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "e2e-deps: prometheus, promtool and chromium are present"
+  echo "e2e-deps: prometheus, promtool, chromium, hyperfine and python3 are present"
   exit 0
 fi
 sudo=""

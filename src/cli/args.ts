@@ -14,6 +14,8 @@ export interface FlagSpec {
   max?: number;
   /** Shown in errors, e.g. `MS`. */
   value?: string;
+  /** A one-letter alias, as hyperfine has them: `-r 5`, `-r5`. */
+  short?: string;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -100,6 +102,27 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
     if (positionals.length > 0) {
       positionals.push(word);
       continue;
+    }
+    if (/^-[A-Za-z]/.test(word)) {
+      const letter = word[1] as string;
+      const entry = Object.entries(specs).find(([, spec]) => spec.short === letter);
+      if (entry) {
+        const [name, spec] = entry;
+        if (spec.type === 'boolean') {
+          if (word.length > 2) throw new UsageError(`-${letter} (--${name}) takes no value`);
+          flags[name] = true;
+          continue;
+        }
+        let raw = word.slice(2);
+        if (raw === '') {
+          const next = argv[i + 1];
+          if (next === undefined || next === '--') throw new UsageError(`-${letter} (--${name}) needs a value (${spec.value ?? 'VALUE'})`);
+          raw = next;
+          i++;
+        }
+        flags[name] = parseValue(name, spec, raw);
+        continue;
+      }
     }
     if (!word.startsWith('--') || word === '-') {
       if (word.startsWith('-') && word !== '-') {

@@ -12,7 +12,15 @@ import { version } from './version';
 /** How long the process may linger after the command is done before it exits anyway. */
 const EXIT_GRACE_MS = 2000;
 
-export const COMMANDS: readonly Command[] = [runCommand, compareCommand, reportCommand, changesCommand, serveCommand, demoCommand, gcCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  compareCommand,
+  reportCommand,
+  changesCommand,
+  serveCommand,
+  demoCommand,
+  gcCommand,
+];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -9,20 +9,32 @@ export function colours(stream: CommandIo['stdout'], env: NodeJS.ProcessEnv) {
 
 export type Colours = ReturnType<typeof colours>;
 
-/** A one-line progress bar on stderr, drawn only on a TTY. */
+/** `42 s`, `3 min 05 s`: an ETA needs no more. */
+export function formatEta(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/**
+ * A one-line progress bar on stderr, drawn only on a TTY, with an ETA from the mean time per
+ * tick so far (hyperfine shows one). `total` may grow (adaptive runs: the bar then counts against
+ * the current limit) and `note` adds a status such as the precision reached.
+ */
 export function progressBar(io: CommandIo, total: number) {
   const tty = Boolean(io.stderr.isTTY);
+  const started = performance.now();
   let done = 0;
   return {
-    tick(label: string): void {
+    tick(label: string, note = ''): void {
       done++;
       if (!tty) return;
       const width = 30;
-      const filled = Math.round((done / total) * width);
-      io.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} ${label.padEnd(14)}`);
+      const filled = Math.min(width, Math.round((done / total) * width));
+      const eta = done < total ? ` ETA ${formatEta(((performance.now() - started) / done) * (total - done))}` : '';
+      io.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${eta} ${label.padEnd(12)}${note}\u001b[K`);
     },
     end(): void {
-      if (tty) io.stderr.write(`\r${' '.repeat(60)}\r`);
+      if (tty) io.stderr.write(`\r\u001b[K`);
     },
   };
 }

@@ -4,55 +4,58 @@ import { runInSandbox } from '../runners/runInSandbox';
 import { StderrTail } from './StderrTail';
 import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
-import { summarize, type SampleSummary } from '../stats/descriptive';
-import { outlierIndexes } from '../stats/outliers';
-import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
+import { warmupDone } from './autoWarmup';
+import { childCpuTimes, cpuDelta } from './childCpu';
+import type { MachineFingerprint } from './fingerprint';
+import { runHook, type Hooks } from './hooks';
+import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from './precision';
+import { summarizeBackends, type BackendComparison, type BackendRounds } from './summarizeBackends';
+
+export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 
 export interface CompareOptions {
   backends: readonly BackendName[];
   command: readonly string[];
-  /** Timed runs per backend. */
+  /** Timed rounds (one run per backend each); ignored when `adaptive` is given. */
   runs: number;
-  /** Untimed runs per backend first (page cache, image layers, JIT of the runner); not recorded. */
-  warmup: number;
+  /** Keep running rounds until precise enough (`--runs auto`), within these limits. */
+  adaptive?: AdaptiveLimits;
+  /** Untimed rounds first (page cache, image layers, JIT of the runner), not recorded; 'auto': see autoWarmup.ts. */
+  warmup: number | 'auto';
   timeoutMs?: number;
   sandbox?: SandboxOptions;
   monitor: SandboxPerfMonitor;
+  /** Shell hooks run on the host per backend (hooks.ts). */
+  hooks?: Hooks;
+  /** Recorded with the result (machineFingerprint()). */
+  fingerprint?: MachineFingerprint;
+  /** After every timed run (its output is not kept: `stdout` is empty, `stderr` holds a failure's tail at most). */
   onRun?: (backend: BackendName, result: SandboxResult) => void;
-}
-
-export interface PhaseSummary {
-  phase: string;
-  meanMs: number;
-  medianMs: number;
-}
-
-export interface BackendComparison {
-  backend: BackendName;
-  /** Durations of the successful timed runs, in run order (ms, from the monitor's records). */
-  durationsMs: number[];
-  failures: number;
-  /** The first failure's reason, if any. */
-  firstError: string | null;
-  summary: SampleSummary;
-  /** Indexes into durationsMs flagged by the modified z-score (MAD). */
-  outliers: number[];
-  phases: PhaseSummary[];
-  /** Mean against the baseline's mean, "X ± Y times"; null for the baseline or a zero mean. */
-  ratio: Ratio | null;
-  /** Mean minus the baseline's mean, ms ± propagated σ; null for the baseline. */
-  overheadMs: Difference | null;
-  prepareMs: number;
-  teardownMs: number;
+  /** The output of every run, warm-up included, as it arrives (--show-output); nothing is kept otherwise. */
+  onOutput?: (backend: BackendName, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** After every warm-up run. */
+  onWarmupRun?: (backend: BackendName, result: SandboxResult) => void;
+  /** After every timed round: its number (1-based) and the worst precision so far (fraction; Infinity before 2 rounds). */
+  onRound?: (round: number, worstPrecision: number) => void;
 }
 
 export interface ComparisonResult {
   command: string[];
+  /** Timed rounds run (each backend ran once per round). */
   runs: number;
+  /** Warm-up rounds run (with `--warmup auto`, as many as it took). */
   warmup: number;
+  warmupMode: 'fixed' | 'auto';
+  /** What ended the timed rounds: the fixed count, the precision reached, or a limit. */
+  stoppedBy: StopReason;
+  /** The adaptive target and limits, when `--runs auto`. */
+  adaptive: AdaptiveLimits | null;
+  /** Worst precision at the end (fraction, see precision.ts); null below two rounds. */
+  precision: number | null;
   baseline: BackendName;
   startedAt: string;
   machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  fingerprint: MachineFingerprint | null;
   backends: BackendComparison[];
 }
 
@@ -65,17 +68,34 @@ export function describeFailure(result: SandboxResult | undefined): string | nul
   return `${result.error ?? result.outcome}; its stderr ends with: ${shown}`;
 }
 
+const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(['none', 'unshare', 'bubblewrap', 'gvisor']);
+
 /**
  * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
- * hits every backend alike, and summarises each backend against the baseline (`none` when it
- * is compared, else the first backend). Every timed run is recorded through the monitor.
+ * hits every backend alike and round i of each backend forms a pair, and summarises each backend
+ * against the baseline (`none` when it is compared, else the first backend). Every timed run is
+ * recorded through the monitor; warm-up runs are not.
  */
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
-  const { backends: names, command, runs, warmup, monitor } = options;
+  const { backends: names, command, monitor } = options;
+  const hooks = options.hooks ?? {};
+  const cwd = options.sandbox?.cwd ?? process.cwd();
+  const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? 300_000 };
   const startedAt = new Date().toISOString();
   const backends: SandboxBackend[] = [];
-  const prepareMs: number[] = [];
-  const teardownMs: number[] = names.map(() => 0);
+  const rounds: BackendRounds[] = names.map((backend) => ({
+    backend,
+    roundsMs: [],
+    exitCodes: [],
+    cpu: [],
+    phases: [],
+    failures: 0,
+    firstError: null,
+    prepareMs: 0,
+    teardownMs: 0,
+    warmupRuns: 0,
+  }));
+  let setUp = 0;
   let tornDown = false;
   const teardownAll = async (): Promise<void> => {
     if (tornDown) return;
@@ -83,47 +103,102 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
     for (let b = 0; b < backends.length; b++) {
       const t = performance.now();
       await (backends[b] as SandboxBackend).teardown().catch(() => undefined);
-      teardownMs[b] = performance.now() - t;
+      (rounds[b] as BackendRounds).teardownMs = performance.now() - t;
     }
   };
+  const runOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
   try {
-    for (const name of names) {
-      const backend = createBackend(name, options.sandbox ?? {});
+    for (let b = 0; b < names.length; b++) {
+      const backend = createBackend(names[b] as BackendName, options.sandbox ?? {});
       const t = performance.now();
       await backend.prepare();
-      prepareMs.push(performance.now() - t);
+      (rounds[b] as BackendRounds).prepareMs = performance.now() - t;
       backends.push(backend);
     }
-    const runOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-    // Output is not kept (maxOutputBytes 0): only a bounded tail of stderr, for failure messages.
-    for (let i = 0; i < warmup; i++) {
-      for (const backend of backends) await backend.run(command, { ...runOptions, maxOutputBytes: 0 });
+    for (const backend of backends) {
+      await runHook('setup', hooks.setup, backend.name, hookOptions);
+      setUp++;
     }
-    const results: SandboxResult[][] = names.map(() => []);
-    const durations: number[][] = names.map(() => []);
-    const failedBefore: boolean[] = names.map(() => false);
-    for (let i = 0; i < runs; i++) {
+
+    const warm: (number | null)[][] = names.map(() => []);
+    for (let i = 0; options.warmup === 'auto' ? !warmupDone(warm) : i < options.warmup; i++) {
       for (let b = 0; b < backends.length; b++) {
         const backend = backends[b] as SandboxBackend;
-        const tail = new StderrTail();
-        const run = await runInSandbox(backend, command, { ...runOptions, monitor, maxOutputBytes: 0, onOutput: tail.listener });
-        const { record } = run;
-        // Only the first failure's message is reported: only its tail is kept.
-        const first = run.result.outcome !== 'success' && !(failedBefore[b] ?? false);
-        if (first) failedBefore[b] = true;
-        const result = first ? { ...run.result, stderr: tail.text() } : run.result;
-        (results[b] as SandboxResult[]).push(result);
-        if (result.outcome === 'success') (durations[b] as number[]).push(record.durationMs);
-        options.onRun?.(backend.name, result);
+        await runHook('prepare', hooks.prepare, backend.name, hookOptions);
+        const t = performance.now();
+        const onOutput = options.onOutput;
+        // Output is not kept (maxOutputBytes 0); --show-output streams it instead.
+        const result = await backend.run(command, {
+          ...runOptions,
+          maxOutputBytes: 0,
+          ...(onOutput ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => onOutput(backend.name, stream, chunk) } : {}),
+        });
+        (warm[b] as (number | null)[]).push(result.outcome === 'success' ? performance.now() - t : null);
+        (rounds[b] as BackendRounds).warmupRuns++;
+        options.onWarmupRun?.(backend.name, result);
       }
     }
-    await teardownAll();
+
     const baselineIndex = Math.max(0, names.indexOf('none'));
-    const baselineSummary = summarize(durations[baselineIndex] as number[]);
+    const started = performance.now();
+    let stoppedBy: StopReason = 'runs';
+    let worst = Number.POSITIVE_INFINITY;
+    for (let round = 1; ; round++) {
+      for (let b = 0; b < backends.length; b++) {
+        const backend = backends[b] as SandboxBackend;
+        const r = rounds[b] as BackendRounds;
+        await runHook('prepare', hooks.prepare, backend.name, hookOptions);
+        const before = HOST_BACKENDS.has(backend.name) ? childCpuTimes() : null;
+        // Only a bounded tail of stderr is kept, for the first failure's message: memory does not grow with output.
+        const tail = new StderrTail();
+        const onOutput = options.onOutput;
+        const { record, result } = await runInSandbox(backend, command, {
+          ...runOptions,
+          monitor,
+          maxOutputBytes: 0,
+          onOutput: onOutput
+            ? (stream, chunk) => {
+                tail.listener(stream, chunk);
+                onOutput(backend.name, stream, chunk);
+              }
+            : tail.listener,
+        });
+        const ok = result.outcome === 'success';
+        r.roundsMs.push(ok ? record.durationMs : null);
+        r.exitCodes.push(result.exitCode);
+        if (ok) {
+          r.cpu.push(cpuDelta(before, before ? childCpuTimes() : null));
+          r.phases.push(result.phases);
+        } else {
+          r.failures++;
+          r.firstError ??= describeFailure({ ...result, stderr: tail.text() });
+        }
+        options.onRun?.(backend.name, result);
+      }
+      worst = Math.max(
+        ...precisions(
+          rounds.map((r) => r.roundsMs),
+          baselineIndex,
+        ),
+      );
+      options.onRound?.(round, worst);
+      if (options.adaptive) {
+        const reason = adaptiveStop(worst, round, performance.now() - started, options.adaptive);
+        if (reason) {
+          stoppedBy = reason;
+          break;
+        }
+      } else if (round >= options.runs) break;
+    }
+    await teardownAll();
     return {
       command: [...command],
-      runs,
-      warmup,
+      runs: rounds[0]?.roundsMs.length ?? 0,
+      warmup: warm[0]?.length ?? 0,
+      warmupMode: options.warmup === 'auto' ? 'auto' : 'fixed',
+      stoppedBy,
+      adaptive: options.adaptive ?? null,
+      precision: Number.isFinite(worst) ? worst : null,
       baseline: names[baselineIndex] as BackendName,
       startedAt,
       machine: {
@@ -132,50 +207,14 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
       },
-      backends: names.map((backend, b): BackendComparison => {
-        const d = durations[b] as number[];
-        const r = results[b] as SandboxResult[];
-        const summary = summarize(d);
-        const isBaseline = b === baselineIndex;
-        const failed = r.filter((x) => x.outcome !== 'success');
-        return {
-          backend,
-          durationsMs: d,
-          failures: failed.length,
-          firstError: describeFailure(failed[0]),
-          summary,
-          outliers: outlierIndexes(d),
-          phases: summarizePhases(r),
-          ratio:
-            isBaseline || summary.count === 0 || baselineSummary.count === 0
-              ? null
-              : ratioWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs),
-          overheadMs:
-            isBaseline || summary.count === 0 || baselineSummary.count === 0
-              ? null
-              : differenceWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs),
-          prepareMs: prepareMs[b] ?? 0,
-          teardownMs: teardownMs[b] ?? 0,
-        };
-      }),
+      fingerprint: options.fingerprint ?? null,
+      backends: summarizeBackends(rounds, baselineIndex),
     };
   } finally {
-    await teardownAll();
-  }
-}
-
-function summarizePhases(results: readonly SandboxResult[]): PhaseSummary[] {
-  const byPhase = new Map<string, number[]>();
-  for (const r of results) {
-    if (r.outcome !== 'success') continue;
-    for (const [phase, ms] of Object.entries(r.phases)) {
-      let list = byPhase.get(phase);
-      if (!list) byPhase.set(phase, (list = []));
-      list.push(ms);
+    try {
+      for (let b = 0; b < setUp; b++) await runHook('cleanup', hooks.cleanup, (backends[b] as SandboxBackend).name, hookOptions);
+    } finally {
+      await teardownAll();
     }
   }
-  return [...byPhase].map(([phase, values]) => {
-    const s = summarize(values);
-    return { phase, meanMs: s.meanMs, medianMs: s.medianMs };
-  });
 }

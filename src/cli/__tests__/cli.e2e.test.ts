@@ -81,7 +81,10 @@ d('sandbox-perf CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Time \(mean ± σ\):/);
-    expect(r.stdout).toMatch(/unshare\s+\d+\.\d\d ± \d+\.\d\d times (slower|faster) than none/);
+    expect(r.stdout).toMatch(
+      /unshare\s+(\d+\.\d\d times (slower|faster) than none \[[\d.]+ … [\d.]+\]|no significant difference from none: [+−][\d.]+ ms per run \[)/,
+    );
+    expect(r.stdout).toMatch(/hyperfine: \d+\.\d\d ± \d+\.\d\d/);
 
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
       runs: number;
@@ -100,14 +103,26 @@ d('sandbox-perf CLI', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(','));
-    expect(csv[0]?.slice(0, 4)).toEqual(['backend', 'runs', 'failures', 'mean_ms']);
-    expect(csv.slice(1).map((row) => [row[0], row[1]])).toEqual([
-      ['none', '3'],
-      ['unshare', '3'],
+    expect(csv[0]?.slice(0, 11)).toEqual([
+      'command',
+      'mean',
+      'stddev',
+      'median',
+      'user',
+      'system',
+      'min',
+      'max',
+      'backend',
+      'runs',
+      'failures',
     ]);
-    expect(Number(csv[1]?.[3])).toBeCloseTo(json.backends[0]?.summary.meanMs ?? -1, 4);
+    expect(csv.slice(1).map((row) => [row[0], row[8], row[9]])).toEqual([
+      ['none: true', 'none', '3'],
+      ['unshare: true', 'unshare', '3'],
+    ]);
+    expect(Number(csv[1]?.[1]) * 1000).toBeCloseTo(json.backends[0]?.summary.meanMs ?? -1, 4);
     const md = fs.readFileSync(path.join(dir, 'out.md'), 'utf8');
-    expect(md).toMatch(/^\| `unshare` \| [\d.]+ ± [\d.]+ \|/m);
+    expect(md).toMatch(/^\| `unshare: true` \| [\d.]+ ± [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ ± [\d.]+ \|/m);
 
     const rep = await cli(['report', '--json']);
     expect(rep.code).toBe(0);
@@ -176,8 +191,8 @@ d('sandbox-perf CLI', () => {
     [['run', '--'], 2, /the command after '--' is empty/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
     [['compare', '--rnus', '3', '--', 'true'], 2, /unknown option '--rnus' for 'compare' \(did you mean --runs\?\)/],
-    [['compare', '--runs', '0', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000, got "0"/],
-    [['compare', '--runs', 'abc', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000, got "abc"/],
+    [['compare', '--runs', '0', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000 or 'auto', got "0"/],
+    [['compare', '--runs', 'abc', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000 or 'auto', got "abc"/],
     [['compare', '--sandbox', 'none,chroot', '--', 'true'], 2, /--sandbox: unknown backend "chroot"; expected one of none, unshare/],
     [['report', '--since', 'last tuesday'], 2, /--since expects a duration like 30m, 2h30m, 7d/],
     [['compare', '--export-json', 'no/such/dir/x.json', '--', 'true'], 2, /--export-json: the folder .*no\/such\/dir does not exist/],

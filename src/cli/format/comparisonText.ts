@@ -1,10 +1,28 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
+import { fingerprintLine } from './fingerprintText';
+import { shellQuote } from '../../shellQuote';
+import { summaryLines } from './summaryText';
 import { formatMs, type Colours } from '../terminal';
 
-/** hyperfine-style text: per backend mean ± σ, range, median, p95, phases, outliers; then the summary. */
+function runsNote(result: ComparisonResult): string {
+  const warmup = result.warmupMode === 'auto' ? `${result.warmup} warm-up (auto)` : `${result.warmup} warm-up`;
+  const base = `${result.runs} round(s), ${warmup}, interleaved`;
+  if (!result.adaptive) return base;
+  const target = `${(result.adaptive.precision * 100).toFixed(1).replace(/\.0$/, '')} %`;
+  const why =
+    result.stoppedBy === 'precision'
+      ? `every interval within ${target}`
+      : result.stoppedBy === 'max-runs'
+        ? `--max-runs ${result.adaptive.maxRuns} reached before ${target}`
+        : `--max-time ${result.adaptive.maxTimeMs / 1000} s reached before ${target}`;
+  return `${base}; stopped after ${result.runs} rounds: ${why}`;
+}
+
+/** hyperfine-style text: per backend mean ± σ, CPU, range, median, intervals, phases, outliers; then the summary. */
 export function comparisonText(result: ComparisonResult, c: Colours): string {
   const out: string[] = [];
-  out.push(`${c.bold('Command:')} ${result.command.join(' ')}  (${result.runs} runs per backend, ${result.warmup} warm-up, interleaved)`);
+  out.push(`${c.bold('Command:')} ${shellQuote(result.command)}  (${runsNote(result)})`);
+  if (result.fingerprint) out.push(c.dim(`Machine: ${fingerprintLine(result.fingerprint)}`));
   for (const b of result.backends) {
     const s = b.summary;
     out.push('', c.bold(c.cyan(b.backend)));
@@ -12,10 +30,22 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
       out.push(`  ${c.red('no successful run')}${b.firstError ? `: ${b.firstError}` : ''}`);
       continue;
     }
-    out.push(`  Time (${c.green('mean')} ± ${c.green('σ')}):   ${c.green(formatMs(s.meanMs))} ± ${c.green(formatMs(s.stddevMs))}`);
+    const cpu = b.cpu ? `    [User: ${formatMs(b.cpu.userMs)}, System: ${formatMs(b.cpu.systemMs)}]` : '';
+    out.push(
+      s.count > 1
+        ? `  Time (${c.green('mean')} ± ${c.green('σ')}):   ${c.green(formatMs(s.meanMs))} ± ${c.green(formatMs(s.stddevMs))}${cpu}`
+        : `  Time (${c.green('abs')} ≡):       ${c.green(formatMs(s.meanMs))}${cpu}`,
+    );
     out.push(
       `  Range (min … max):  ${formatMs(s.minMs)} … ${formatMs(s.maxMs)}    median ${formatMs(s.medianMs)}    p95 ${formatMs(s.p95Ms)}    ${s.count} runs`,
     );
+    const { mean, median } = b.intervals;
+    if (mean) {
+      out.push(
+        `  95 % CI:            mean ${formatMs(mean.low)} … ${formatMs(mean.high)} (t)` +
+          (median ? `, median ${formatMs(median.low)} … ${formatMs(median.high)} (order statistic)` : ', median: needs 6 runs'),
+      );
+    }
     if (b.phases.length > 1) {
       out.push(`  Phases (median):    ${b.phases.map((p) => `${p.phase} ${formatMs(p.medianMs)}`).join(', ')}`);
     }
@@ -25,25 +55,10 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
     if (b.outliers.length > 0) {
       out.push(
         `  ${c.yellow('Warning:')} ${b.outliers.length} statistical outlier(s) (modified z-score > 3.5 by the MAD). ` +
-          'Other load on the machine, or caches warming up (try --warmup), can cause them.',
+          'Other load on the machine, or caches warming up (try --warmup auto), can cause them.',
       );
     }
   }
-  const others = result.backends.filter((b) => b.backend !== result.baseline && b.ratio);
-  if (others.length > 0) {
-    out.push('', `${c.bold('Summary')} (overhead against ${c.cyan(result.baseline)})`);
-    const width = Math.max(...others.map((b) => b.backend.length));
-    for (const b of others) {
-      const r = b.ratio as { ratio: number; error: number };
-      const d = b.overheadMs as { difference: number; error: number };
-      const word = r.ratio >= 1 ? 'slower' : 'faster';
-      const times = r.ratio >= 1 ? r.ratio : 1 / r.ratio;
-      const timesErr = r.ratio >= 1 ? r.error : r.error / (r.ratio * r.ratio);
-      out.push(
-        `  ${c.cyan(b.backend.padEnd(width))}  ${c.bold(`${times.toFixed(2)} ± ${timesErr.toFixed(2)}`)} times ${word} than ${result.baseline}` +
-          `  (${d.difference >= 0 ? '+' : ''}${formatMs(d.difference)} ± ${formatMs(d.error)} per run)`,
-      );
-    }
-  }
+  out.push(...summaryLines(result, c));
   return `${out.join('\n')}\n`;
 }
