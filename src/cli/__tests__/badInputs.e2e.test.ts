@@ -88,19 +88,19 @@ describeBuilt('bad inputs get a clear error', () => {
       'compare --runs 0x2',
       () => ['compare', '--runs', '0x2', '--', 'true'],
       2,
-      /^Error: --runs expects a decimal integer from 1 to 100000, got "0x2" \(e\.g\. --runs 1\)$/m,
+      /^Error: --runs expects a decimal integer from 1 to 100000 or 'auto', got "0x2" \(e\.g\. --runs 10 or --runs auto\)$/m,
     ],
     [
       'compare --runs 1e3',
       () => ['compare', '--runs', '1e3', '--', 'true'],
       2,
-      /^Error: --runs expects a decimal integer from 1 to 100000, got "1e3"/,
+      /^Error: --runs expects a decimal integer from 1 to 100000 or 'auto', got "1e3"/,
     ],
     [
       'compare --runs 99999999999999999999',
       () => ['compare', '--runs', '99999999999999999999', '--', 'true'],
       2,
-      /^Error: --runs expects a decimal integer from 1 to 100000, got "99999999999999999999"/,
+      /^Error: --runs expects a decimal integer from 1 to 100000 or 'auto', got "99999999999999999999"/,
     ],
     [
       'compare --runs 100001',
@@ -113,7 +113,7 @@ describeBuilt('bad inputs get a clear error', () => {
       'compare --warmup 0x2',
       () => ['compare', '--warmup', '0x2', '--', 'true'],
       2,
-      /^Error: --warmup expects a decimal integer from 0 to 10000, got "0x2"/,
+      /^Error: --warmup expects a decimal integer from 0 to 10000 or 'auto', got "0x2"/,
     ],
     [
       'run --timeout 99999999999',

@@ -14,7 +14,7 @@ export const ADAPTIVE_DEFAULTS: AdaptiveLimits = { precision: 0.05, minRuns: 10,
 
 function countOrAuto(flag: string, raw: string, min: number, max: number): number | 'auto' {
   if (raw.trim() === 'auto') return 'auto';
-  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(n >= min && n <= max)) {
     throw new UsageError(
       `--${flag} expects a decimal integer from ${min} to ${max} or 'auto', got ${JSON.stringify(raw)} (e.g. --${flag} ${Math.max(min, 1) * 10} or --${flag} auto)`,
