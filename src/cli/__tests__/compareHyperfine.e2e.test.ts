@@ -101,7 +101,7 @@ d('compare, the hyperfine habits', () => {
     expect(lines.filter((l) => l === 'cleanup unshare')).toHaveLength(1);
     expect(lines[0]).toBe('setup none');
     expect(lines[lines.length - 1]).toBe('cleanup unshare');
-    expect(r.stdout.split('\n').filter((l) => l === 'visible-output')).toHaveLength(4);
+    expect(r.stdout.split('\n').filter((l) => l === 'visible-output')).toHaveLength(6); // 2 backends × (1 warm-up + 2 timed)
     expect(r.stdout).toMatch(/\[User: [\d.]+ ms, System: [\d.]+ ms\]/);
 
     const failing = await cli(['compare', '--sandbox', 'none', '-r', '1', '--prepare', 'echo nope >&2; exit 4', '--', 'true']);
