@@ -130,10 +130,11 @@ const SCRIPT = String.raw`
     (marks || []).forEach(function (m) {
       if (m.time < start || m.time >= end) return;
       var x = geometry.left + ((m.time - start) / t.binMs) * geometry.slot;
-      var label = fmtChange(m.relativeChange) + ' ' + m.metric + ' on ' + (m.workload === null ? m.backend : m.workload + ' on ' + m.backend);
+      var series = m.workload === null ? m.backend : m.backend + ' (' + (m.workloadLabel || m.workload) + ')';
+      var label = fmtChange(m.relativeChange) + ' ' + m.metric + ' on ' + series;
       var g = svgEl('g', { 'class': 'change', 'data-change-backend': m.backend, 'data-change-time': m.time });
       g.appendChild(svgEl('line', { x1: x, x2: x, y1: geometry.top - 6, y2: geometry.bottomY, stroke: COLORS.change, 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }));
-      g.appendChild(svgEl('text', { x: x + 3, y: geometry.top + 2 + (shown % 3) * 12, 'class': 'change-label' }, fmtChange(m.relativeChange) + ' ' + m.backend));
+      g.appendChild(svgEl('text', { x: x + 3, y: geometry.top + 2 + (shown % 3) * 12, 'class': 'change-label' }, fmtChange(m.relativeChange) + ' ' + series));
       g.appendChild(svgEl('title', {}, label + ' since ' + fmtTime(m.time) + ' (p = ' + fmtP(m.pValue) + '): mean ' + fmtMs(m.meanBeforeMs) + ' → ' + fmtMs(m.meanAfterMs)));
       svg.appendChild(g);
       shown++;

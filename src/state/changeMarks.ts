@@ -15,6 +15,7 @@ export const MARK_RUNS = 2000;
 export interface ChangeMark {
   backend: string;
   workload: string | null;
+  workloadLabel: string | null;
   metric: SeriesMetric;
   /** Epoch ms of the first run after the change. */
   time: number;
@@ -32,6 +33,7 @@ export function readChangeMarks(db: Database.Database, version: number, options:
       marks.push({
         backend: series.backend,
         workload: series.workload,
+        workloadLabel: series.workloadLabel,
         metric: series.metric,
         time: c.time as number,
         relativeChange: c.relativeChange,
@@ -63,8 +65,18 @@ export function formatChangeTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** `+18 % duration on docker since 2026-12-03 14:05 UTC (p = 0.0003)`; names as given (escape them for a terminal). */
-export function changeLine(mark: Pick<ChangeMark, 'backend' | 'workload' | 'metric' | 'time' | 'relativeChange' | 'pValue'>): string {
-  const where = mark.workload === null ? mark.backend : `${mark.workload} on ${mark.backend}`;
+/** `docker`, or `docker (sleep 0.2)` for a workload's series. */
+export function seriesName(series: Pick<ChangeMark, 'backend' | 'workload' | 'workloadLabel'>): string {
+  return series.workload === null ? series.backend : `${series.backend} (${series.workloadLabel ?? series.workload})`;
+}
+
+/**
+ * `+18 % overhead on docker (sleep 0.2) since 2026-12-03 14:05 UTC (p = 0.0003)`; names as given
+ * (escape them for a terminal).
+ */
+export function changeLine(
+  mark: Pick<ChangeMark, 'backend' | 'workload' | 'workloadLabel' | 'metric' | 'time' | 'relativeChange' | 'pValue'>,
+): string {
+  const where = seriesName(mark);
   return `${formatChange(mark.relativeChange)} ${mark.metric} on ${where} since ${formatChangeTime(mark.time)} (p = ${formatP(mark.pValue)})`;
 }

@@ -11,10 +11,13 @@ export interface ChangeQuery extends SeriesQuery {
   detector?: Omit<ChangePointOptions, 'times'>;
 }
 
-/** The change points of one series (a backend, and a workload once the history has them), oldest first. */
+/** The change points of one series (a workload on a backend, or a backend's runs without a workload), oldest first. */
 export interface SeriesChanges {
   backend: string;
+  /** null for the runs that name no workload. */
   workload: string | null;
+  /** The workload's readable label, e.g. `sleep 0.2`; null without a workload. */
+  workloadLabel: string | null;
   metric: SeriesMetric;
   /** Runs analysed. */
   runs: number;
@@ -30,6 +33,7 @@ export function readChanges(db: Database.Database, version: number, query: Chang
   return readRunSeries(db, version, query).map((s) => ({
     backend: s.backend,
     workload: s.workload,
+    workloadLabel: s.workloadLabel,
     metric: s.metric,
     runs: s.values.length,
     firstStart: s.times[0] as number,

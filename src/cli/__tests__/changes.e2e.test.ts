@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { changeRuns, dockerStart, STEP_AT } from '../../state/__tests__/changeFixture';
-import { writeCurrent } from '../../state/__tests__/historyFixture';
+import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from '../../state/__tests__/changeFixture';
+import { writeCurrent, writeVersion3 } from '../../state/__tests__/historyFixture';
 
 /*
  * `sandbox-perf changes` end to end through the built CLI (dist/cli/main.js; `npm test` builds
@@ -92,19 +92,46 @@ d('sandbox-perf changes', () => {
     expect(none.stdout).toContain('No change points (1 series, 120 runs).');
   });
 
-  test('--workload and --metric overhead: a clear error, the history has no such column yet', async () => {
-    const w = await cli(['changes', '--db', db(), '--workload', 'npm-test']);
+  test('workloads: per workload series by duration and overhead; an unknown workload and an old history are clear errors', async () => {
+    const file = path.join(dir, 'workloads.db');
+    await writeCurrent(file, changeRuns({ workloads: true }));
+    const when = new Date(dockerStart(STEP_AT)).toISOString().slice(0, 16).replace('T', ' ');
+    const overhead = await cli(['changes', '--db', file, '--metric', 'overhead']);
+    expect(overhead.stderr).toBe('');
+    expect(overhead.stdout).toMatch(
+      new RegExp(`^  \\+90 % overhead on docker \\(sleep 0\\.4\\) since ${when} UTC \\(p = [0-9.e-]+\\)$`, 'm'),
+    );
+    const byLabel = await cli(['changes', '--db', file, '--workload', 'sleep 0.4', '--sandbox', 'docker', '--json']);
+    const body = JSON.parse(byLabel.stdout) as {
+      series: { backend: string; workload: string; workloadLabel: string; changes: { index: number }[] }[];
+    };
+    expect(body.series.map((s) => [s.backend, s.workload, s.workloadLabel, s.changes.map((c) => c.index)])).toEqual([
+      ['docker', WORKLOAD.id, 'sleep 0.4', [STEP_AT]],
+    ]);
+    const unknown = await cli(['changes', '--db', file, '--workload', 'npm-test']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^Error: --workload: no runs of workload "npm-test" \(give a workload id like cmd-0123456789ab or its label/,
+    );
+    // A history without any timed command: no overhead series, said so.
+    const none = await cli(['changes', '--db', db(), '--metric', 'overhead']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('No run has an overhead: none timed its command');
+
+    const old = path.join(dir, 'v3.db');
+    writeVersion3(old, changeRuns());
+    const w = await cli(['changes', '--db', old, '--workload', 'npm-test']);
     expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/^Error: the history at .* has no workload column yet/);
-    const o = await cli(['changes', '--db', db(), '--metric', 'overhead']);
+    expect(w.stderr).toMatch(/^Error: the history at .*v3\.db has no workload column \(schema version 3/);
+    const o = await cli(['changes', '--db', old, '--metric', 'overhead']);
     expect(o.code).toBe(2);
-    expect(o.stderr).toMatch(/has no overhead column yet/);
+    expect(o.stderr).toMatch(/has no overhead column \(schema version 3/);
     const bad = await cli(['changes', '--db', db(), '--metric', 'cpu']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('Error: --metric expects one of duration, overhead, got "cpu"\n');
-    const unknown = await cli(['changes', '--db', db(), '--sandbox', 'dokcer']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/--sandbox: unknown backend "dokcer"/);
+    const typo = await cli(['changes', '--db', db(), '--sandbox', 'dokcer']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--sandbox: unknown backend "dokcer"/);
   });
 
   test('--input CSV with time and value columns, --json', async () => {

@@ -33,14 +33,14 @@ const USAGE = `Usage: sandbox-perf changes [options]
 
 Finds the change points of the history: the runs at which a series' level moved and stayed
 moved (E-divisive means with a t-test, as Apache Otava; see docs/change-points.md). One series
-per backend; lines newest first, e.g.
-  +18 % duration on docker since 2026-12-03 14:05 UTC (p = 0.0003)
+per workload and backend (runs that name no workload: one per backend); lines newest first, e.g.
+  +18 % overhead on docker (npm test) since 2026-12-03 14:05 UTC (p = 0.0003)
 
 Options:
   --since WHEN        only runs that started after WHEN: 30m, 2h30m, 7d, or an ISO date
   --sandbox NAME      only this backend's series
-  --workload NAME     only this workload's series (needs workload identity in the history, issue 14)
-  --metric M          duration (default) or overhead (needs the decomposition of issue 14)
+  --workload NAME     only this workload's series: its id (cmd-…) or its label
+  --metric M          duration (default), or overhead: duration − the command's own time
   --input FILE        analyse a series from a file instead: CSV with a \`value\` column and an
                       optional \`time\` column (epoch ms or ISO date), or one number per line
   --significance P    report changes with a p-value below P   [default: 0.001]
@@ -108,13 +108,22 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
     if (backend !== undefined) assertKnownBackend(backend, reader);
     const series = reader.changes({ since, backend, workload, metric, detector: detectorOptions(flags) });
+    if (workload !== undefined && series.length === 0) {
+      throw new UsageError(
+        `--workload: no runs of workload ${JSON.stringify(printable(workload))}${since === undefined ? '' : ' in the window'}${backend === undefined ? '' : ` on ${printable(backend)}`} (give a workload id like cmd-0123456789ab or its label, e.g. "sleep 0.2")`,
+      );
+    }
     // Names come from records anyone who can write the file may have forged: escaped for the terminal.
     const view = printableDeep({ db: where.file, since: since === undefined ? null : new Date(since).toISOString(), metric, series });
     if (flags.json) {
       io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
     } else {
       const header = `Change points of ${metric} in ${view.db}${view.since === null ? '' : ` since ${view.since}`}:`;
-      io.stdout.write(changesText(view.series, header, colours(io.stdout, io.env)));
+      io.stdout.write(
+        metric === 'overhead' && series.length === 0
+          ? `${header}\nNo run${since === undefined ? '' : ' in the window'} has an overhead: none timed its command (sandbox-perf run and compare do).\n`
+          : changesText(view.series, header, colours(io.stdout, io.env)),
+      );
     }
     return 0;
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { ChangePoint } from '../../stats/changePoints';
 import type { SeriesChanges } from '../../state/historyChanges';
-import { formatChange, formatChangeTime as formatTime, formatP } from '../../state/changeMarks';
+import { formatChange, formatChangeTime as formatTime, formatP, seriesName } from '../../state/changeMarks';
 import { formatMs, type Colours } from '../terminal';
 
 /*
@@ -25,7 +25,7 @@ function detail(c: ChangePoint, value: (v: number) => string): string {
 export function changesText(series: readonly SeriesChanges[], header: string, c: Colours): string {
   const lines: Line[] = [];
   for (const s of series) {
-    const where = s.workload === null ? s.backend : `${s.workload} on ${s.backend}`;
+    const where = seriesName(s);
     for (const change of s.changes) {
       const time = change.time as number;
       const size = formatChange(change.relativeChange);

@@ -63,6 +63,7 @@ test('serve logs the count at start, then one line when a new change point appea
     const expected = changeLine({
       backend: 'docker',
       workload: null,
+      workloadLabel: null,
       metric: 'duration',
       time: dockerStart(STEP_AT),
       relativeChange: 0.18,
@@ -81,12 +82,19 @@ test('serve logs the count at start, then one line when a new change point appea
 });
 
 test('changeLine: the one-line form, a decrease, a zero baseline, a workload', () => {
-  const base = { backend: 'docker', workload: null, metric: 'duration' as const, time: Date.UTC(2026, 11, 3, 14, 5), pValue: 0.0003 };
+  const base = {
+    backend: 'docker',
+    workload: null,
+    workloadLabel: null,
+    metric: 'duration' as const,
+    time: Date.UTC(2026, 11, 3, 14, 5),
+    pValue: 0.0003,
+  };
   expect(changeLine({ ...base, relativeChange: 0.18 })).toBe('+18 % duration on docker since 2026-12-03 14:05 UTC (p = 0.0003)');
   expect(changeLine({ ...base, relativeChange: -0.042, pValue: 3.21e-41 })).toBe(
     '-4.2 % duration on docker since 2026-12-03 14:05 UTC (p = 3.2e-41)',
   );
-  expect(changeLine({ ...base, relativeChange: null, workload: 'npm-test' })).toBe(
-    'from 0 duration on npm-test on docker since 2026-12-03 14:05 UTC (p = 0.0003)',
+  expect(changeLine({ ...base, relativeChange: null, workload: 'cmd-0123456789ab', workloadLabel: 'npm test' })).toBe(
+    'from 0 duration on docker (npm test) since 2026-12-03 14:05 UTC (p = 0.0003)',
   );
 });

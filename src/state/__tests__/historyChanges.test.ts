@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HistoryReader } from '../HistoryReader';
 import { HistoryLacksColumnError } from '../runSeries';
-import { changeRuns, dockerStart, STEP_AT } from './changeFixture';
+import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from './changeFixture';
 import { writeCurrent, writeVersion3 } from './historyFixture';
 
 let dir: string;
@@ -65,14 +65,51 @@ test('a file at schema version 3 (joins) gives the same changes', () => {
   }
 });
 
-test('workload and overhead series are refused with a message saying the history has no such column yet', async () => {
+test('with workloads (schema 5): one series per workload and backend, by duration or by overhead', async () => {
+  const file = path.join(dir, 'workloads.db');
+  await writeCurrent(file, changeRuns({ workloads: true }));
+  const reader = new HistoryReader(file);
+  try {
+    const bySeries = (query = {}) =>
+      reader.changes(query).map((s) => ({
+        series: `${s.backend}/${s.workloadLabel ?? '-'}`,
+        runs: s.runs,
+        at: s.changes.map((c) => [c.index, Math.round((c.relativeChange ?? 0) * 100)]),
+      }));
+    expect(bySeries()).toEqual([
+      { series: 'docker/sleep 0.4', runs: 120, at: [[STEP_AT, 18]] },
+      { series: 'none/sleep 0.4', runs: 120, at: [] },
+      { series: 'unknown/-', runs: 30, at: [] },
+    ]);
+    // Overhead = duration − command time: about 100 → 190 ms on docker.
+    expect(bySeries({ metric: 'overhead' })).toEqual([
+      { series: 'docker/sleep 0.4', runs: 120, at: [[STEP_AT, 90]] },
+      { series: 'none/sleep 0.4', runs: 120, at: [] },
+    ]);
+    expect(reader.changes({ metric: 'overhead', backend: 'docker' })[0]?.workload).toBe(WORKLOAD.id);
+    // A workload by its label or its id; another workload has no runs.
+    expect(bySeries({ workload: WORKLOAD.label, backend: 'docker' })).toEqual([
+      { series: 'docker/sleep 0.4', runs: 120, at: [[STEP_AT, 18]] },
+    ]);
+    expect(bySeries({ workload: WORKLOAD.id, metric: 'overhead', backend: 'none' })).toEqual([
+      { series: 'none/sleep 0.4', runs: 120, at: [] },
+    ]);
+    expect(bySeries({ workload: 'npm test' })).toEqual([]);
+  } finally {
+    reader.close();
+  }
+});
+
+test('a history from before schema 5 refuses workload and overhead series, saying it has no such column', () => {
   const file = path.join(dir, 'lacks.db');
-  await writeCurrent(file, changeRuns().slice(0, 10));
+  writeVersion3(file, changeRuns().slice(0, 10));
   const reader = new HistoryReader(file);
   try {
     expect(() => reader.changes({ workload: 'npm-test' })).toThrow(HistoryLacksColumnError);
-    expect(() => reader.changes({ workload: 'npm-test' })).toThrow(/has no workload column yet/);
-    expect(() => reader.changes({ metric: 'overhead' })).toThrow(/has no overhead column yet/);
+    expect(() => reader.changes({ workload: 'npm-test' })).toThrow(
+      /has no workload column \(schema version 3; workloads are recorded from version 5/,
+    );
+    expect(() => reader.changes({ metric: 'overhead' })).toThrow(/has no overhead column \(schema version 3/);
   } finally {
     reader.close();
   }
