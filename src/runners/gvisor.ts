@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
 import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from './types';
@@ -6,10 +7,21 @@ import type { SandboxOptions } from './types';
  * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system
  * call; no host Unix socket can be connected to (runsc's default `-host-uds=none`). The host file
  * system is seen read-only under a tmpfs overlay, so writes (the working directory's included)
- * are discarded at the end of the run. Inside, util-linux `setpriv` drops to uid/gid 65534 with
+ * are discarded at the end of the run. Inside, util-linux `setpriv` drops to gvisorUser() with
  * no capabilities (bounding and inheritable sets emptied) and `no_new_privs` before the command
  * starts. No network unless `network` (then the host's network namespace). Needs root.
  */
+/**
+ * Who the command runs as inside gVisor, which shows it the host's files with their owners: the
+ * working directory's owner when that is not root (the same rule as the Docker backends), else
+ * 65534. As 65534 in a root-owned working directory, that directory and the path to it must be
+ * readable by others.
+ */
+export function gvisorUser(cwd: string): { uid: number; gid: number } {
+  const stat = fs.statSync(cwd, { throwIfNoEntry: false });
+  return stat && stat.uid !== 0 ? { uid: stat.uid, gid: stat.gid } : { uid: SANDBOX_UID, gid: SANDBOX_GID };
+}
+
 export const gvisorTool: HostTool = {
   name: 'gvisor',
   binary: 'runsc',
@@ -18,25 +30,28 @@ export const gvisorTool: HostTool = {
   reportVia: 'stderr',
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
-  wrap: (command, { options }) => [
-    ...STRICT_PREFIX,
-    'runsc',
-    '-ignore-cgroups',
-    `-network=${options.network ? 'host' : 'none'}`,
-    'do',
-    '-cwd',
-    options.cwd,
-    '--',
-    'setpriv',
-    `--reuid=${SANDBOX_UID}`,
-    `--regid=${SANDBOX_GID}`,
-    '--clear-groups',
-    '--inh-caps=-all',
-    '--bounding-set=-all',
-    '--no-new-privs',
-    '--',
-    ...command,
-  ],
+  wrap: (command, { options }) => {
+    const user = gvisorUser(options.cwd);
+    return [
+      ...STRICT_PREFIX,
+      'runsc',
+      '-ignore-cgroups',
+      `-network=${options.network ? 'host' : 'none'}`,
+      'do',
+      '-cwd',
+      options.cwd,
+      '--',
+      'setpriv',
+      `--reuid=${user.uid}`,
+      `--regid=${user.gid}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--no-new-privs',
+      '--',
+      ...command,
+    ];
+  },
 };
 
 export function createGvisorBackend(options?: SandboxOptions): HostBackend {

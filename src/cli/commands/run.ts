@@ -24,10 +24,11 @@ export const runCommand: Command = {
   summary: 'run one command in a sandbox and record how long it took',
   usage: `Usage: sandbox-perf run [options] -- COMMAND [ARGS...]
 
-Runs COMMAND once in the chosen sandbox, passes its output through as it comes (no size
-limit), then prints the record (duration, phases, outcome, alert) on stderr. The exit code is
-the command's (124 after a timeout, 128+N when killed by signal N, 127 when it could not start),
-whatever state the history is in: a history that cannot be written is reported on stderr with
+Runs COMMAND once in the chosen sandbox (none, the default, is the bare baseline: no
+isolation), passes its output through as it comes (no size limit), then prints the record
+(duration, phases, outcome, alert) on stderr. The exit code is the command's (124 after a
+timeout, 128+N when killed by signal N, 127 when it could not start), whatever state the
+history is in: a history that cannot be written is reported on stderr with
 the number of runs not recorded, and does not change the exit code.
 
 Options:

@@ -60,7 +60,8 @@ for (const { name, missing, install } of HOST_BACKENDS) {
         expect(rows.record).toMatchObject({ outcome: 'error' });
         expect(rows.details).toMatchObject({ backend: name, exit_code: 3, signal: null, error: 'exited with code 3' });
         expect(Object.keys(rows.phases).sort()).toEqual(Object.keys(result.phases).sort());
-      });
+        // The first run also starts the history's writer thread: seconds on a loaded 2-CPU machine.
+      }, 30_000);
 
       test('a success is recorded as success, with CPU time and peak memory where cgroup v1 or the launcher accounts them', async () => {
         const { result } = await runInSandbox(backend, ['node', '-e', 'process.stdout.write(String(6 * 7))'], {
