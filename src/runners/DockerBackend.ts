@@ -5,7 +5,7 @@ import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
 import { registerRun } from './inFlightRuns';
-import { launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
@@ -42,8 +42,9 @@ export class DockerBackend implements SandboxBackend {
     let phases: Record<string, number> = {};
     const runId = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
-    const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
     const launcher = launcherForRun();
+    const held = launcher === null ? null : holdBackReport(onOutput);
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
     // The launcher's report is the last line of standard error (the attach stream has no third descriptor).
     if (launcher !== null) stderr.tailBytes = REPORT_TAIL;
     const offsetMs = launcher === null ? 0 : performanceOffsetMs();
@@ -107,6 +108,8 @@ export class DockerBackend implements SandboxBackend {
       phases.remove = performance.now() - t;
     }
 
+    // Whatever way the run ended, the held-back end of stderr goes out (without the launcher's line).
+    held?.finish();
     let usage: ReturnType<typeof readUsage> | undefined;
     if (cgroup && cgroupParent) {
       t = performance.now();

@@ -6,7 +6,7 @@ import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } f
 import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { registerRun } from './inFlightRuns';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
-import { launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
@@ -129,7 +129,8 @@ export class DockerWarmBackend implements SandboxBackend {
     }
     const warm = this.warm;
     const cgroup = engine.cgroup && warm.cgroupParent ? { v1: engine.cgroup, path: warm.cgroupParent } : undefined;
-    const { stdout, stderr } = boundedOutputs(maxOutputBytes, onOutput);
+    const held = warm.launcher === null ? null : holdBackReport(onOutput);
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
     if (warm.launcher !== null) stderr.tailBytes = REPORT_TAIL;
     const offsetMs = warm.launcher === null ? 0 : performanceOffsetMs();
     let timing: ReturnType<typeof commandTiming> = null;
@@ -180,6 +181,7 @@ export class DockerWarmBackend implements SandboxBackend {
       overlapped ||= this.running > 1;
       this.running--;
     }
+    held?.finish();
     if (discarded) await settleWithin(discarded, DISCARD_WAIT_MS);
     // Overlapping runs share the container: the last one to end cleans up after all of them.
     if (!timedOut && this.running === 0 && this.warm === warm) {

@@ -7,7 +7,14 @@ import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
 import { registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
-import { monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
+import {
+  holdBackReport,
+  monotonicToPerformance,
+  parseLauncherReport,
+  performanceOffsetMs,
+  reportLineLength,
+  type LauncherReport,
+} from './launcher';
 
 /** Finds `name` the way execvp would with this PATH; null when there is no such executable. */
 export function findExecutable(name: string, pathVar: string, cwd: string): string | null {
@@ -135,8 +142,9 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   const joins = [...(group?.dirs ?? []), ...(spec.containment ? [spec.containment.dir] : [])];
   const argv =
     joins.length > 0 ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(joins.length), ...joins, ...spec.argv] : spec.argv;
-  const { stdout, stderr } = boundedOutputs(spec.maxOutputBytes, spec.onOutput);
   const via = spec.launcher ?? null;
+  const held = via === 'stderr' ? holdBackReport(spec.onOutput) : null;
+  const { stdout, stderr } = boundedOutputs(spec.maxOutputBytes, held ? held.listener : spec.onOutput);
   // The launcher's line: at most one short line on its own pipe, or the tail of standard error.
   let reportText = '';
   let timedOut = false;
@@ -200,6 +208,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   }, CLOSE_GRACE_MS);
   await closed;
   const closedAt = performance.now();
+  held?.finish();
   clearTimeout(grace);
   unregister();
   const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);

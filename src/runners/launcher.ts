@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import { log } from '../log';
+import type { OutputListener } from './BoundedOutput';
 
 /**
  * The C launcher (native/launcher.c, built at install by native/build.js): the timer that runs
@@ -125,4 +126,35 @@ export function monotonicToPerformance(ns: bigint, offsetMs: number): number {
 
 export function performanceOffsetMs(): number {
   return Number(process.hrtime.bigint()) / 1e6 - performance.now();
+}
+
+/**
+ * A streaming listener that never shows the launcher's line: where it reports on standard error,
+ * the last {@link HELD_BYTES} bytes of standard error are held back until `finish()`, which passes
+ * them on without the report line. Everything else is passed on as it comes.
+ */
+export const HELD_BYTES = 256;
+
+export function holdBackReport(listener: OutputListener | undefined): { listener: OutputListener | undefined; finish(): void } {
+  if (listener === undefined) return { listener, finish: () => undefined };
+  let held: Buffer = Buffer.alloc(0);
+  return {
+    listener(stream, chunk) {
+      if (stream !== 'stderr') {
+        listener(stream, chunk);
+        return;
+      }
+      held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      if (held.length > HELD_BYTES) {
+        const out = held.subarray(0, held.length - HELD_BYTES);
+        held = Buffer.from(held.subarray(held.length - HELD_BYTES));
+        listener('stderr', out);
+      }
+    },
+    finish() {
+      const rest = held.subarray(0, held.length - reportLineLength(held.toString('latin1')));
+      held = Buffer.alloc(0);
+      if (rest.length > 0) listener('stderr', rest);
+    },
+  };
 }

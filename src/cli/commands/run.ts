@@ -7,6 +7,7 @@ import { historyPathFor, openRecording } from '../database';
 import { colours, formatMs } from '../terminal';
 import os, { constants } from 'node:os';
 import { printable } from '../../printable';
+import { runToJson } from '../format/runJson';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -15,6 +16,8 @@ const FLAGS = {
   cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
   threshold: { type: 'number', min: 0, value: 'MS' },
   network: { type: 'boolean' },
+  workload: { type: 'string', value: 'NAME' },
+  json: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
   help: { type: 'boolean' },
 } as const;
@@ -38,6 +41,9 @@ Options:
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]
   --threshold MS      alert when the run takes longer                         [default: 5000]
   --network           give the command network access                         [default: off]
+  --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
+  --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases);
+                      the command's own output then goes to stderr
   --db FILE           history file         [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
   --help              this text
 `,
@@ -55,16 +61,20 @@ Options:
     const recording = openRecording(historyPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
     const c = colours(io.stderr, io.env);
+    const json = parsed.flags.json === true;
     try {
-      const { record, result, setup } = await runInSandbox(backend ?? 'none', command, {
+      const run = await runInSandbox(backend ?? 'none', command, {
         ...sandbox,
         monitor,
         ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
         // Passed through as it comes, without a cap; nothing is kept. Writes to a file, a pipe or a
         // terminal are synchronous on Linux, so a slow reader slows the copy rather than filling memory.
         maxOutputBytes: 0,
-        onOutput: (stream, chunk) => (stream === 'stdout' ? io.stdout : io.stderr).write(chunk),
+        onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
+        ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
       });
+      if (json) io.stdout.write(`${JSON.stringify(runToJson(run))}\n`);
+      const { record, result, setup } = run;
       const phases = Object.entries(result.phases)
         .map(([p, ms]) => `${p} ${formatMs(ms)}`)
         .join(', ');

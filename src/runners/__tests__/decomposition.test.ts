@@ -19,11 +19,11 @@ const ATTEMPTS = 5;
 const load = os.loadavg()[0] as number;
 const overloaded = load > 2 * os.cpus().length;
 const COMMAND_TOLERANCE_MS = overloaded ? 40 : 2;
+const PHASES_TOLERANCE_MS = overloaded ? 2 : 0.5;
 if (overloaded)
   process.stderr.write(
-    `decomposition: load ${load.toFixed(1)} on ${os.cpus().length} CPUs, commandMs bound widened to ${COMMAND_TOLERANCE_MS} ms\n`,
+    `decomposition: load ${load.toFixed(1)} on ${os.cpus().length} CPUs, commandMs and phases bounds widened to ${COMMAND_TOLERANCE_MS} and ${PHASES_TOLERANCE_MS} ms\n`,
   );
-const PHASES_TOLERANCE_MS = 0.5;
 
 const launcherMissing = launcherStatus().path === null && 'the C launcher is not built';
 const dockerAbsent = dockerMissing();

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { commandTiming } from '../hostProcess';
-import { LAUNCHER_FILE, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
+import { HELD_BYTES, LAUNCHER_FILE, holdBackReport, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
 import { describeWhen } from '../../../test/support/e2e';
 
 const line = (start: number, end: number, status = 0): string => `sandbox-perf-launcher 1 ${start} ${end} ${status} 1500 250 2048\n`;
@@ -40,6 +40,23 @@ test('commandTiming places the command in the run when the clocks agree, and ref
   // Another clock (gVisor's): only the two ends together.
   expect(commandTiming(line(5e6, 215e6), 100, 350, offsetMs)?.phases).toEqual({ sandbox: 40, command: 210 });
   expect(commandTiming(line(0, 300e6), 100, 350, offsetMs)).toBeNull();
+});
+
+test('streamed standard error never shows the launcher line: the end is held back, then passed on without it', () => {
+  const seen: string[] = [];
+  const held = holdBackReport((stream, chunk) => seen.push(`${stream}:${chunk.toString()}`));
+  const noise = 'e'.repeat(HELD_BYTES + 10);
+  held.listener?.('stdout', Buffer.from('out'));
+  held.listener?.('stderr', Buffer.from(noise));
+  held.listener?.('stderr', Buffer.from(`last words\n${line(1, 2)}`));
+  held.finish();
+  const err = seen
+    .filter((s) => s.startsWith('stderr:'))
+    .map((s) => s.slice(7))
+    .join('');
+  expect(seen[0]).toBe('stdout:out');
+  expect(err).toBe(`${noise}last words\n`);
+  expect(holdBackReport(undefined).listener).toBeUndefined();
 });
 
 describeWhen(
