@@ -175,7 +175,7 @@ d('sandbox-perf CLI', () => {
   });
 
   test('--help on every subcommand, --version', async () => {
-    for (const sub of ['run', 'compare', 'report', 'serve', 'demo']) {
+    for (const sub of ['run', 'compare', 'report', 'serve', 'demo', 'gc']) {
       const r = await cli([sub, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: sandbox-perf ${sub}`));
