@@ -3,6 +3,7 @@ import { Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
 import { BoundedOutput } from './BoundedOutput';
+import { ensureGuardian } from './containerGuardian';
 import { CONTAINER_LABEL } from './containerOwner';
 import { assertSocketOutsideCwd, containerSpec } from './containerSpec';
 import { BackendUnavailableError } from './errors';
@@ -66,6 +67,8 @@ export async function connectEngine(backend: BackendName, options: ResolvedSandb
   const cgroup = local && info.CgroupDriver === 'cgroupfs' && info.CgroupVersion === '1' ? probeCgroupV1().value : null;
   // Containers (and their groups) left by runners that died without cleaning up go first.
   await sweepOnce(socket, docker, cgroup);
+  // And what this process leaves if it is SIGKILLed goes when it dies.
+  ensureGuardian(socket);
   return { docker, cgroup };
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describeWhen } from '../../../test/support/e2e';
 import { main } from '../../cli/main';
+import { GUARDIAN_TITLE } from '../containerGuardian';
 import { OWNER_PID_LABEL } from '../containerOwner';
 import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from './support';
 
@@ -49,6 +50,11 @@ async function startRunner(backend: string): Promise<Runner> {
   return { pid, sleep, ended };
 }
 
+/** SIGKILLs the guardian of runner `pid`: the runner's whole process tree dies, as under an OOM kill of its cgroup. */
+function killGuardianOf(pid: number): void {
+  for (const line of processesMatching(`${GUARDIAN_TITLE} of ${pid}`)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+}
+
 const missing = dockerMissing();
 for (const backend of ['docker', 'docker-warm']) {
   describeWhen(`${backend}: runs die with their runner`, missing, INSTALL_DOCKER, () => {
@@ -65,8 +71,21 @@ for (const backend of ['docker', 'docker-warm']) {
       180_000,
     );
 
+    test(`runs die with their runner after SIGKILL: nothing of a SIGKILLed ${backend} runner's run is alive within 5 s (its guardian removes the container)`, async () => {
+      const runner = await startRunner(backend);
+      expect(processesMatching(`${GUARDIAN_TITLE} of ${runner.pid}`)).toHaveLength(1);
+      process.kill(runner.pid, 'SIGKILL');
+      await runner.ended;
+      const killedAt = Date.now();
+      expect(await until(() => containersOf(runner.pid).length === 0 && processesMatching(`sleep ${runner.sleep}`).length === 0, 5000)).toBe(true);
+      expect(Date.now() - killedAt).toBeLessThan(5000);
+      // The guardian exits once its work is done.
+      expect(await until(() => processesMatching(`${GUARDIAN_TITLE} of ${runner.pid}`).length === 0, 5000)).toBe(true);
+    }, 180_000);
+
     test(`runs die with their runner after SIGKILL: the next start of a Docker backend removes the container of a SIGKILLed ${backend} runner`, async () => {
       const runner = await startRunner(backend);
+      killGuardianOf(runner.pid);
       process.kill(runner.pid, 'SIGKILL');
       await runner.ended;
       // A fresh process preparing a Docker backend: its start sweeps what dead owners left.
@@ -82,6 +101,7 @@ for (const backend of ['docker', 'docker-warm']) {
     test(`runs die with their runner after SIGKILL: \`sandbox-perf gc\` removes the container of a SIGKILLed ${backend} runner and says so`, async () => {
       const runner = await startRunner(backend);
       const [id] = containersOf(runner.pid);
+      killGuardianOf(runner.pid);
       process.kill(runner.pid, 'SIGKILL');
       await runner.ended;
       const stdout = new PassThrough();
