@@ -56,7 +56,7 @@ export function assertSocketOutsideCwd(cwd: string, socket: string): void {
  * - no capabilities (`CapDrop: ALL`) and `no-new-privileges` (setuid binaries gain nothing);
  * - a non-root user (see containerUser);
  * - a read-only root file system; writable: the working directory (bound at the same path, the
- *   only host path in the container), a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
+ *   only host path in the container but for the read-only launcher binary), a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
  *   since the working directory is executable anyway and tools run helpers from /tmp) and /dev/shm;
  * - at most CONTAINER_PIDS_LIMIT tasks; network `none` unless asked for; private IPC;
  * - the engine's default seccomp profile and masked /proc paths (not weakened here);

@@ -77,7 +77,9 @@ for (const backend of ['docker', 'docker-warm']) {
       process.kill(runner.pid, 'SIGKILL');
       await runner.ended;
       const killedAt = Date.now();
-      expect(await until(() => containersOf(runner.pid).length === 0 && processesMatching(`sleep ${runner.sleep}`).length === 0, 5000)).toBe(true);
+      expect(
+        await until(() => containersOf(runner.pid).length === 0 && processesMatching(`sleep ${runner.sleep}`).length === 0, 5000),
+      ).toBe(true);
       expect(Date.now() - killedAt).toBeLessThan(5000);
       // The guardian exits once its work is done.
       expect(await until(() => processesMatching(`${GUARDIAN_TITLE} of ${runner.pid}`).length === 0, 5000)).toBe(true);
