@@ -5,7 +5,7 @@ import path from 'node:path';
 import { boundedOutputs, type OutputListener } from './BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
-import { registerRun } from './inFlightRuns';
+import { afterSignalCleanup, registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
 import {
   holdBackReport,
@@ -211,6 +211,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   held?.finish();
   clearTimeout(grace);
   unregister();
+  await afterSignalCleanup();
   const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);
   if (timing === null) phases.run = closedAt - t;
   else Object.assign(phases, timing.phases);

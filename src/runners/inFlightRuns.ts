@@ -13,7 +13,8 @@
  * unless another listener (e.g. the CLI's own shutdown, the database's exit hook) still handles it,
  * so the exit status says "killed by SIGTERM" as it would have without us. A run registered while
  * the process is stopping is cleaned at once. A second signal during the cleanup
- * exits at once when nobody else handles it.
+ * exits at once when nobody else handles it. A run that ended awaits `afterSignalCleanup()` before
+ * reporting, so that a run the signal killed is not reported as an ordinary failure.
  */
 import { log, logOnce } from '../log';
 
@@ -32,6 +33,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const runs = new Set<InFlightRun>();
 let installed = false;
 let stopping: NodeJS.Signals | null = null;
+/** The cleanup round of the signal being handled; settles when it is over and the process lives on. */
+let round: Promise<void> | null = null;
 
 function runCleanup(run: InFlightRun, signal: NodeJS.Signals): Promise<void> {
   if (run.cleaned) return Promise.resolve();
@@ -62,10 +65,11 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   stopping = signal;
   if (process.stderr.isTTY) log(`sandbox-perf: ${signal}: stopping ${runs.size} run(s) in flight`);
-  void Promise.all([...runs].map((run) => runCleanup(run, signal))).then(() => {
+  round = Promise.all([...runs].map((run) => runCleanup(run, signal))).then(() => {
     runs.clear();
     uninstall();
     stopping = null;
+    round = null;
     // Only re-raise when nobody else handles the signal: their handler decides how to exit.
     reraise(signal);
   });
@@ -105,6 +109,16 @@ export function registerRun(what: string, cleanup: RunCleanup): () => void {
     runs.delete(run);
     if (runs.size === 0 && stopping === null) uninstall();
   };
+}
+
+/**
+ * Await this once a run ended, before reporting its result: while a signal's cleanup round is
+ * under way it settles only if the process survives the round (someone else handles the signal),
+ * so that a run killed by the round is not reported (with the exit code of a killed command) by
+ * a caller racing the re-raised signal. Resolved at once otherwise.
+ */
+export function afterSignalCleanup(): Promise<void> {
+  return round ?? Promise.resolve();
 }
 
 /** How many runs are registered (for tests and diagnostics). */

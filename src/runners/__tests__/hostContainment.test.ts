@@ -35,7 +35,7 @@ async function signalRunner(backend: BackendName, signal: NodeJS.Signals): Promi
   const request = { backend, command: ['sleep', marker], options: { cwd } };
   const child = spawn(process.execPath, [RUNNER_CHILD, JSON.stringify(request)], { stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   // `sleep <marker>`: the runner's own argv holds the marker too, in JSON.
   while (processesMatching(`sleep ${marker}`).length === 0 && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -66,7 +66,7 @@ for (const { name, missing, install, optional } of BACKENDS) {
       beforeAll(async () => {
         backend = createBackend(name, { cwd });
         await backend.prepare();
-      }, 60_000);
+      }, 120_000);
       afterAll(() => backend.teardown());
 
       test(`escapes from the timeout on ${name}: a setsid escape is killed at the timeout, which returns at once`, async () => {
@@ -96,13 +96,13 @@ for (const { name, missing, install, optional } of BACKENDS) {
         const { marker, exit } = await signalRunner(name, 'SIGKILL');
         expect(exit).toBe('SIGKILL');
         expect(await gone(`sleep ${marker}`, 5000)).toEqual([]);
-      }, 60_000);
+      }, 120_000);
 
       test('SIGTERM of the runner kills the run before the runner exits, with SIGTERM', async () => {
         const { marker, exit } = await signalRunner(name, 'SIGTERM');
         expect(exit).toBe('SIGTERM');
         expect(processesMatching(`sleep ${marker}`)).toEqual([]);
-      }, 60_000);
+      }, 120_000);
     },
     { optional },
   );

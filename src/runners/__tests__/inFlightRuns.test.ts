@@ -19,7 +19,7 @@ async function signalChild(args: string[], signal: NodeJS.Signals, until: () => 
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const ended = new Promise<Ended>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig, stdout })));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while (!stdout.includes('ready') && !until() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   child.kill(signal);
   const result = await ended;
@@ -48,7 +48,7 @@ describe('inFlightRuns', () => {
     expect(fs.readFileSync(marker, 'utf8')).toBe('cleaned on SIGTERM');
     expect(ended.code).toBe(7);
     expect(ended.stdout).toContain('own handler, in flight: 0');
-  }, 30_000);
+  }, 90_000);
 
   test('no handler stays installed once no run is in flight', async () => {
     const marker = path.join(dir, 'cleaned-none');
@@ -56,7 +56,7 @@ describe('inFlightRuns', () => {
     expect(ended.stdout).toContain('listeners after done: 0');
     expect(fs.existsSync(marker)).toBe(false);
     expect(ended.signal).toBe('SIGTERM');
-  }, 30_000);
+  }, 90_000);
 
   test('SIGTERM of a library process running `none` kills the command before the process exits', async () => {
     const sleep = uniqueSleep();
@@ -68,5 +68,5 @@ describe('inFlightRuns', () => {
     );
     expect(ended.signal).toBe('SIGTERM');
     expect(processesMatching(`sleep ${sleep}`)).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });
