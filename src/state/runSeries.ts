@@ -102,10 +102,18 @@ function seriesReader(db: Db, metric: SeriesMetric, limit: number, into: RunSeri
     const rows = db
       .prepare(sql)
       .raw()
-      .all(...params, limit) as [number, number][];
-    if (rows.length === 0) return;
-    rows.reverse();
-    into.push({ ...key, metric, times: rows.map((r) => r[0]), values: rows.map((r) => r[1]) });
+      .all(...params, limit) as [unknown, unknown][];
+    const times: number[] = [];
+    const values: number[] = [];
+    // Newest first from SQL; a row whose time or value is not a finite number (edited or forged
+    // by hand) is left out rather than failing the whole analysis.
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const [t, v] = rows[i] as [unknown, unknown];
+      if (typeof t !== 'number' || typeof v !== 'number' || !Number.isFinite(t) || !Number.isFinite(v)) continue;
+      times.push(t);
+      values.push(v);
+    }
+    if (values.length > 0) into.push({ ...key, metric, times, values });
   };
 }
 

@@ -1,4 +1,15 @@
-import { evaluate, noiseRows, pureNoise, SCENARIOS, score, steps } from '../../bench/changeQuality';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  noiseRows,
+  pureNoise,
+  qualityMarkdown,
+  qualityRows,
+  score,
+  steps,
+  type NoiseRow,
+  type QualityRow,
+} from '../../bench/changeQuality';
 import { steps as stepSeries } from '../../bench/changeSeries';
 import { detectChangePoints } from '../../src/stats/changePoints';
 
@@ -9,10 +20,18 @@ import { detectChangePoints } from '../../src/stats/changePoints';
  */
 jest.setTimeout(120_000);
 
-const row = (name: string, sigma: number) => {
-  const scenario = SCENARIOS.find((s) => s.name === name && s.sigma === sigma);
-  if (!scenario) throw new Error(`no scenario ${name} at σ ${sigma}`);
-  return evaluate(scenario);
+// Every scenario once (about 20 s under Jest on a busy machine); the tests below read the rows.
+let rows: QualityRow[];
+let noise: NoiseRow[];
+beforeAll(() => {
+  rows = qualityRows();
+  noise = noiseRows();
+});
+
+const row = (name: string, sigma: number): QualityRow => {
+  const found = rows.find((r) => r.scenario === name && r.sigma === sigma);
+  if (!found) throw new Error(`no scenario ${name} at σ ${sigma}`);
+  return found;
 };
 
 test('score matches detections to true changes within the tolerance, each once', () => {
@@ -29,7 +48,7 @@ test('the generator puts the steps where it says', () => {
 });
 
 test('pure noise: 10 000 independent lognormal values give no change at the default significance', () => {
-  for (const { sigma, found } of noiseRows()) {
+  for (const { sigma, found } of noise) {
     expect({ sigma, found }).toEqual({ sigma, found: found.map(() => 0) });
   }
   // And the raw series of one seed, for the record of what "pure noise" is.
@@ -64,8 +83,15 @@ test('a variance-only change is not what a t-test sees: recall stays low (docume
 test('a slow drift is cut into a few steps, not into one per run', () => {
   const r = row('slow drift +30 % over 1 000 runs', 0.05);
   expect(r.score.falsePositives / r.series).toBeLessThan(8);
-  const one = SCENARIOS.find((s) => s.name === 'slow drift +30 % over 1 000 runs')?.series(1);
-  const found = detectChangePoints(one?.values ?? []);
+  const one = stepSeries(1, 0, 1, 0.05);
+  expect(one.changes).toEqual([]);
+  const drift = Float64Array.from({ length: 1000 }, (_, i) => (one.values[i % one.values.length] as number) * (1 + (0.3 * i) / 1000));
+  const found = detectChangePoints(drift);
   // Every reported change on a rising drift is a rise.
   for (const c of found) expect(c.relativeChange).toBeGreaterThan(0);
+});
+
+test('docs/change-points.md holds the table these runs produce', () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/change-points.md'), 'utf8');
+  expect(doc).toContain(qualityMarkdown(rows, noise));
 });

@@ -125,7 +125,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db PATH] [--allow-host NAMES]
 
 Serves, from the SQLite history of this host:
-  /              the dashboard (duration histogram, runs over time, overhead per backend, alerts)
+  /              the dashboard (duration histogram, runs over time with change points, overhead per backend, alerts)
   /api/summary   the dashboard's data as JSON (?since=<epoch ms> to narrow it)
   /metrics       Prometheus exposition of every stored run (sandbox_run_duration_seconds, sandbox_runs_total, ...)
 
@@ -138,7 +138,8 @@ Options:
                 127.0.0.1, [::1] and --host (requests naming any other host get 421: DNS rebinding)
   -h, --help    this text
 
-Stops on SIGINT or SIGTERM.`;
+Prints a line when a new change point appears in the history (looked for every minute; see
+sandbox-perf changes). Stops on SIGINT or SIGTERM.`;
 
 interface ParsedArgs {
   port: number;

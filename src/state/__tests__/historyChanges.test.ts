@@ -1,10 +1,13 @@
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { HistoryReader } from '../HistoryReader';
 import { HistoryLacksColumnError } from '../runSeries';
 import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from './changeFixture';
 import { writeCurrent, writeVersion3 } from './historyFixture';
+
+jest.setTimeout(60_000);
 
 let dir: string;
 beforeAll(() => {
@@ -110,6 +113,26 @@ test('a history from before schema 5 refuses workload and overhead series, sayin
       /has no workload column \(schema version 3; workloads are recorded from version 5/,
     );
     expect(() => reader.changes({ metric: 'overhead' })).toThrow(/has no overhead column \(schema version 3/);
+  } finally {
+    reader.close();
+  }
+});
+
+test('rows edited by hand into non-numbers are left out, not fatal (regression: one poisoned row failed the analysis)', async () => {
+  const file = path.join(dir, 'poisoned.db');
+  await writeCurrent(file, changeRuns());
+  const db = new Database(file);
+  db.prepare(
+    "UPDATE sandbox_run_details SET duration_ms = 'garbage' WHERE record_id = (SELECT min(record_id) FROM sandbox_run_details WHERE backend = 'docker')",
+  ).run();
+  db.prepare(
+    "UPDATE sandbox_run_details SET start_time = 'yesterday' WHERE record_id = (SELECT max(record_id) FROM sandbox_run_details WHERE backend = 'none')",
+  ).run();
+  db.close();
+  const reader = new HistoryReader(file);
+  try {
+    expect(summary(reader, { backend: 'docker' })).toEqual([{ backend: 'docker', runs: 119, at: [STEP_AT - 1] }]);
+    expect(summary(reader, { backend: 'none' })).toEqual([{ backend: 'none', runs: 119, at: [] }]);
   } finally {
     reader.close();
   }
