@@ -79,6 +79,8 @@ describe('public API types', () => {
   test('PerfMonitorOptions: every option is optional, with the documented defaults', () => {
     expectTypeOf<PerfMonitorOptions>().toEqualTypeOf<{
       alertThresholdMs?: number;
+      overheadAlertMs?: number;
+      overheadAlertRatio?: number;
       retainSamples?: number;
       sink?: RecordSink | false;
     }>();

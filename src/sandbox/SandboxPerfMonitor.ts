@@ -18,6 +18,7 @@ import {
 
 export type {
   ActiveRun,
+  IsolationOverheadAlert,
   OverheadAlert,
   PerfReport,
   RecordSink,
@@ -37,6 +38,19 @@ export type PerfMonitorOptions = {
    * @default 5000
    */
   alertThresholdMs?: number;
+  /**
+   * A run whose `overheadMs` (what isolation added around the command, known when the backend timed
+   * the command) exceeds this fires `'isolation-overhead-alert'`. Unlike `alertThresholdMs`, a long
+   * command with a cheap sandbox never fires it.
+   * @default Infinity (off)
+   */
+  overheadAlertMs?: number;
+  /**
+   * A run whose `overheadMs / commandMs` exceeds this fires `'isolation-overhead-alert'` (e.g. `0.5`:
+   * the sandbox added more than half the command's own time).
+   * @default Infinity (off)
+   */
+  overheadAlertRatio?: number;
   /**
    * How many recent durations are kept for exact percentiles (8 bytes each).
    * @default 100000
@@ -68,6 +82,8 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   private readonly activeRecords = new ActiveRuns();
   private readonly summary: RunningSummary;
   private readonly alertThresholdMs: number;
+  private readonly overheadAlertMs: number;
+  private readonly overheadAlertRatio: number;
   private readonly sink: RecordSink | false;
   private alertCount = 0;
   private persistErrors = 0;
@@ -79,8 +95,22 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   constructor(options: PerfMonitorOptions = {}) {
     super();
     assertPlainObject('options', options);
-    const { alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS, retainSamples = DEFAULT_RETAIN_SAMPLES, sink } = options;
+    const {
+      alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS,
+      overheadAlertMs = Number.POSITIVE_INFINITY,
+      overheadAlertRatio = Number.POSITIVE_INFINITY,
+      retainSamples = DEFAULT_RETAIN_SAMPLES,
+      sink,
+    } = options;
     assertNumberInRange('alertThresholdMs', alertThresholdMs, 0);
+    for (const [name, value] of [
+      ['overheadAlertMs', overheadAlertMs],
+      ['overheadAlertRatio', overheadAlertRatio],
+    ] as const) {
+      if (value !== Number.POSITIVE_INFINITY) assertNumberInRange(name, value, 0);
+    }
+    this.overheadAlertMs = overheadAlertMs;
+    this.overheadAlertRatio = overheadAlertRatio;
     assertNumberInRange('retainSamples', retainSamples, 1, 2 ** 27, true);
     if (
       sink !== undefined &&
@@ -156,8 +186,12 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     let details = meta.details;
     // The backend timed its command: what isolation added is the rest of this run's duration.
     const commandMs = details?.commandMs;
-    if (typeof commandMs === 'number' && Number.isFinite(commandMs))
-      details = { ...details, overheadMs: durationMs - commandMs } as SandboxRunDetails;
+    let overheadAlert = false;
+    if (typeof commandMs === 'number' && Number.isFinite(commandMs)) {
+      const overheadMs = durationMs - commandMs;
+      details = { ...details, overheadMs } as SandboxRunDetails;
+      overheadAlert = overheadMs > this.overheadAlertMs || (commandMs > 0 && overheadMs / commandMs > this.overheadAlertRatio);
+    }
     // Persist before any listener runs, so that a throwing listener cannot lose the record.
     if (this.sink !== false) {
       try {
@@ -169,6 +203,17 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       }
     }
     if (this.recordObserved) this.emit('record', record, details);
+    if (overheadAlert) {
+      const d = details as SandboxRunDetails;
+      this.emit('isolation-overhead-alert', {
+        sandboxId,
+        backend: d.backend,
+        workload: typeof d.workload === 'string' ? d.workload : null,
+        durationMs,
+        commandMs: d.commandMs as number,
+        overheadMs: d.overheadMs as number,
+      });
+    }
     if (alertFired) {
       this.emit('overhead-alert', { sandboxId, durationMs, thresholdMs: this.alertThresholdMs });
     }

@@ -10,6 +10,7 @@ export type {
   PerfMonitorOptions,
   PerfReport,
   OverheadAlert,
+  IsolationOverheadAlert,
   SandboxOutcome,
   SandboxRunDetails,
   StopMeta,

@@ -59,6 +59,18 @@ export interface OverheadAlert {
   thresholdMs: number;
 }
 
+/** Payload of `'isolation-overhead-alert'`: the sandbox's own share of a run was too large. */
+export interface IsolationOverheadAlert {
+  sandboxId: string;
+  backend: string;
+  /** The run's workload, null when the caller gave none. */
+  workload: string | null;
+  durationMs: number;
+  commandMs: number;
+  /** `durationMs − commandMs`. */
+  overheadMs: number;
+}
+
 /** The report: the spec's fields (count, meanMs, maxMs, p95Ms, alertCount) and the usual extras. */
 export interface PerfReport extends DurationSummary {
   alertCount: number;
@@ -81,5 +93,7 @@ export interface RecordSink {
 /** Events the monitor emits. */
 export interface SandboxPerfEvents {
   'overhead-alert': [alert: OverheadAlert];
+  /** `overheadMs` over `overheadAlertMs`, or `overheadMs / commandMs` over `overheadAlertRatio`. */
+  'isolation-overhead-alert': [alert: IsolationOverheadAlert];
   record: [record: SandboxPerfRecord, details: SandboxRunDetails | undefined];
 }
