@@ -7,6 +7,7 @@ import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { warmupDone } from './autoWarmup';
 import { childCpuTimes, cpuDelta } from './childCpu';
 import type { MachineFingerprint } from './fingerprint';
+import type { BaselineComparison } from './savedBaseline';
 import { runHook, type Hooks } from './hooks';
 import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from './precision';
 import { summarizeBackends, type BackendComparison, type BackendRounds } from './summarizeBackends';
@@ -57,6 +58,8 @@ export interface ComparisonResult {
   machine: { node: string; platform: string; cpus: number; cpuModel: string };
   fingerprint: MachineFingerprint | null;
   backends: BackendComparison[];
+  /** Against a saved comparison (`compare --baseline NAME`), when asked. */
+  againstBaseline?: BaselineComparison;
 }
 
 /** How a failed run is told: its error, and the last line it wrote to stderr (what hyperfine users look for). */

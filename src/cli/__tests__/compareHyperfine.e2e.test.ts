@@ -111,6 +111,47 @@ d('compare, the hyperfine habits', () => {
     );
   });
 
+  test('--save-baseline then --baseline: today against the saved comparison, with intervals', async () => {
+    const first = await cli([
+      'compare',
+      '--db',
+      'h.db',
+      '--sandbox',
+      'none,unshare',
+      '-r',
+      '4',
+      '-w',
+      '0',
+      '--save-baseline',
+      'main',
+      '--',
+      'true',
+    ]);
+    expect(first.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'baselines', 'main.json'))).toBe(true);
+    const second = await cli([
+      'compare',
+      '--db',
+      'h.db',
+      '--sandbox',
+      'none,unshare',
+      '-r',
+      '4',
+      '-w',
+      '0',
+      '--baseline',
+      'main',
+      '--',
+      'true',
+    ]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/Against saved baseline main \(saved 20\d\d-/);
+    expect(second.stdout).toMatch(/unshare\s+overhead\s+[+−][\d.]+ ms → [+−][\d.]+ ms: (no significant change|higher|lower) [+−]/);
+    const missing = await cli(['compare', '--db', 'h.db', '--baseline', 'nope', '--', 'true']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no saved baseline "nope" \(saved: main\)/);
+  });
+
   test('--runs auto --precision stops by itself and says after how many rounds and why', async () => {
     const r = await cli([
       'compare',

@@ -3,12 +3,14 @@ import os from 'node:os';
 import { compareBackends } from '../../compare/compareBackends';
 import { machineFingerprint } from '../../compare/fingerprint';
 import { noiseWarnings } from '../../compare/noise';
+import { compareWithSaved } from '../../compare/savedBaseline';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown } from '../../export/comparison';
 import { printable, printableDeep } from '../../printable';
 import type { SandboxOptions } from '../../runners/types';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
+import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../compare/baselineStore';
 import { commandArgv, runPlan } from '../compare/runOptions';
 import { assertWritableTarget, historyPathFor, openRecording } from '../database';
 import { comparisonText } from '../format/comparisonText';
@@ -33,6 +35,8 @@ const FLAGS = {
   cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
   threshold: { type: 'number', min: 0, value: 'MS' },
   network: { type: 'boolean' },
+  'save-baseline': { type: 'string', value: 'NAME' },
+  baseline: { type: 'string', value: 'NAME' },
   'export-json': { type: 'string', value: 'FILE' },
   'export-hyperfine': { type: 'string', value: 'FILE' },
   'export-csv': { type: 'string', value: 'FILE' },
@@ -84,6 +88,8 @@ Options:
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
+  --save-baseline NAME      keep this comparison as NAME (baselines/ beside the history)
+  --baseline NAME           compare today's run times and overheads with the saved NAME
   --export-json FILE        every duration, statistic and the machine's fingerprint as JSON
   --export-hyperfine FILE   hyperfine's JSON format (results[], seconds)
   --export-csv FILE         one row per backend (hyperfine's columns first)
@@ -120,7 +126,16 @@ Options:
     // Before anything is measured, on stdout with the results it qualifies (as hyperfine prints its warnings).
     for (const warning of noiseWarnings(fingerprint)) io.stdout.write(`${c.yellow('Warning:')} ${warning}\n`);
 
-    const recording = openRecording(historyPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined, io);
+    const historyPath = historyPathFor(parsed.flags.db, io);
+    // Both checked before any run: a typo must not cost a whole comparison.
+    const saveAs =
+      parsed.flags['save-baseline'] === undefined
+        ? null
+        : baselineFile(historyPath.file, 'save-baseline', parsed.flags['save-baseline'] as string);
+    if (saveAs) assertSavable(saveAs);
+    const savedName = parsed.flags.baseline as string | undefined;
+    const saved = savedName === undefined ? null : loadBaseline(baselineFile(historyPath.file, 'baseline', savedName), savedName);
+    const recording = openRecording(historyPath, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
     const bar = progressBar(io, plan.runs * backends.length);
     const target = plan.adaptive ? ` (target ${(plan.adaptive.precision * 100).toFixed(1)} %)` : '';
@@ -128,7 +143,7 @@ Options:
     try {
       // The writer thread starts now rather than during the second timed run.
       await recording.open();
-      const result = await compareBackends({
+      const measured = await compareBackends({
         backends,
         command,
         runs: plan.runs,
@@ -154,6 +169,9 @@ Options:
         },
       });
       bar.end();
+      const result =
+        saved && savedName !== undefined ? { ...measured, againstBaseline: compareWithSaved(measured, saved, savedName) } : measured;
+      if (saveAs) saveBaseline(saveAs, measured);
       // A failure message ends with the command's stderr: escaped before it reaches the terminal.
       io.stdout.write(comparisonText(printableDeep(result), c));
       for (const { flag, file } of exports) fs.writeFileSync(file, EXPORTERS[flag](result));

@@ -1,4 +1,5 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
+import { baselineLines } from './baselineText';
 import { fingerprintLine } from './fingerprintText';
 import { shellQuote } from '../../shellQuote';
 import { summaryLines } from './summaryText';
@@ -60,5 +61,6 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
     }
   }
   out.push(...summaryLines(result, c));
+  if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c));
   return `${out.join('\n')}\n`;
 }
