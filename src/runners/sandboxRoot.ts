@@ -87,6 +87,15 @@ function copyVetted(from: string, to: string): void {
 
 const PREFIX = 'sandbox-perf-root-';
 
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when a process with this pid exists (ours or not). */
 function alive(pid: number): boolean {
   try {
@@ -113,7 +122,7 @@ function removeStale(parent: string): void {
 
 /**
  * The root directory of a strict host sandbox, built once per prepared backend in the host's temp
- * directory: `etc/` (the vetted copy plus a passwd and group naming only root and nobody, which
+ * directory (or /dev/shm, /var/tmp when the working directory holds it): `etc/` (the vetted copy plus a passwd and group naming only root and nobody, which
  * `os.userInfo()` needs), empty mount points for the system directories, /proc, /tmp and the
  * devices, and the same symlinks as the host (`bin -> usr/bin`). It is only ever mounted read-only
  * into a sandbox. `remove()` deletes it; a skeleton left by a killed process is removed by the
@@ -131,10 +140,10 @@ export class SandboxRoot {
 
   /** `cwd` gets a mount point too, unless it lies under /tmp (a tmpfs in the sandbox). */
   static create(cwd: string): SandboxRoot {
-    const parent = os.tmpdir();
     // Bound writable, a directory holding the skeleton would let one run rewrite the next run's /etc.
-    if (isUnder(parent, cwd)) {
-      throw new Error(`the working directory ${cwd} holds ${parent}, where the sandbox root is built; use a directory below it`);
+    const parent = [os.tmpdir(), '/dev/shm', '/var/tmp'].find((dir) => !isUnder(dir, cwd) && writable(dir));
+    if (parent === undefined) {
+      throw new Error(`the working directory ${cwd} holds every place the sandbox root can be built (${os.tmpdir()}, /dev/shm, /var/tmp)`);
     }
     removeStale(parent);
     const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${process.pid}-`));
