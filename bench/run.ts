@@ -7,6 +7,7 @@ import { compareBench } from './compare';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import { changesBench } from './changes';
+import { serveBench } from './serve';
 import {
   CHECK_TOLERANCE,
   describeMachine,
@@ -18,7 +19,7 @@ import {
   type Target,
 } from './harness';
 
-const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes'] as const;
+const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes', 'serve'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 async function persistenceScenario(): Promise<ScenarioResult> {
@@ -63,6 +64,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   persistence: persistenceScenario,
   compare: compareScenario,
   changes: changesBench,
+  serve: serveBench,
 };
 
 function parseArgs(argv: readonly string[]): { check: boolean; only: ScenarioName[] | undefined } {

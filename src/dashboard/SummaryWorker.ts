@@ -2,22 +2,34 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TS_BOOTSTRAP } from '../state/writerSpawn';
 import { errorCode, errorMessage, logOnce } from '../log';
-import type { SummaryResponse } from './summaryResponse';
 
 export interface SummaryRequest {
   id: number;
   sinceMs: number | undefined;
 }
 
-export interface SummaryReply extends SummaryResponse {
+export interface SummaryReply {
   id: number;
+  status: number;
+  /** The body as UTF-8 JSON, transferred. */
+  json: ArrayBuffer;
+}
+
+/** A summary as the server sends it: status and JSON text. */
+export interface SummaryAnswer {
+  status: number;
+  json: Buffer;
+}
+
+function answer(status: number, body: unknown): SummaryAnswer {
+  return { status, json: Buffer.from(JSON.stringify(body)) };
 }
 
 /** Queries waiting for the thread past which `/api/summary` answers 503 (each costs a pass over the history). */
 export const MAX_QUEUED_SUMMARIES = 1000;
 
 interface Pending {
-  resolve: (response: SummaryResponse) => void;
+  resolve: (response: SummaryAnswer) => void;
 }
 
 /**
@@ -31,33 +43,30 @@ export class SummaryWorker {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   /** In-flight queries by window, so identical requests share one. */
-  private readonly byWindow = new Map<string, Promise<SummaryResponse>>();
+  private readonly byWindow = new Map<string, Promise<SummaryAnswer>>();
   private closed = false;
 
   constructor(readonly path: string) {}
 
   /** The summary of runs since `sinceMs` (all runs when undefined). Never rejects. */
-  summary(sinceMs: number | undefined): Promise<SummaryResponse> {
-    if (this.closed) return Promise.resolve({ status: 503, body: { error: 'The server is shutting down' } });
+  summary(sinceMs: number | undefined): Promise<SummaryAnswer> {
+    if (this.closed) return Promise.resolve(answer(503, { error: 'The server is shutting down' }));
     const key = String(sinceMs);
     const shared = this.byWindow.get(key);
     if (shared) return shared;
     if (this.pending.size >= MAX_QUEUED_SUMMARIES) {
-      return Promise.resolve({
-        status: 503,
-        body: { error: `Too many dashboard queries waiting (${MAX_QUEUED_SUMMARIES}); retry shortly` },
-      });
+      return Promise.resolve(answer(503, { error: `Too many dashboard queries waiting (${MAX_QUEUED_SUMMARIES}); retry shortly` }));
     }
     const id = ++this.nextId;
-    const answer = new Promise<SummaryResponse>((resolve) => {
+    const reply = new Promise<SummaryAnswer>((resolve) => {
       this.pending.set(id, { resolve });
       const worker = this.thread();
       worker.ref();
       const request: SummaryRequest = { id, sinceMs };
       worker.postMessage(request);
     }).finally(() => this.byWindow.delete(key));
-    this.byWindow.set(key, answer);
-    return answer;
+    this.byWindow.set(key, reply);
+    return reply;
   }
 
   /** Stops the thread; requests still waiting are answered 503. */
@@ -80,7 +89,7 @@ export class SummaryWorker {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
-      waiting?.resolve({ status: reply.status, body: reply.body });
+      waiting?.resolve({ status: reply.status, json: Buffer.from(reply.json) });
     });
     worker.on('error', (error) => {
       logOnce(error, `sandbox-perf: the dashboard's query thread for ${this.path} failed; restarting it on the next request`);
@@ -98,6 +107,6 @@ export class SummaryWorker {
   private failAll(status: number, error: string): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const { resolve } of waiting) resolve({ status, body: { error, path: this.path } });
+    for (const { resolve } of waiting) resolve(answer(status, { error, path: this.path }));
   }
 }

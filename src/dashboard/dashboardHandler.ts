@@ -12,13 +12,16 @@ const SECURITY_HEADERS = {
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, Buffer.from(JSON.stringify(body)));
+}
+
+function sendJsonText(res: ServerResponse, status: number, json: Buffer): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Length': json.length,
   });
-  res.end(text);
+  res.end(json);
 }
 
 /**
@@ -51,8 +54,12 @@ export function createDashboardHandler(history: HistoryConnection | SummaryWorke
       sendJson(res, 400, { error: `Expected \`since\` to be an integer (epoch milliseconds), got ${JSON.stringify(sinceParam)}` });
       return true;
     }
-    const answer = history instanceof SummaryWorker ? history.summary(sinceMs) : Promise.resolve(summaryResponse(history, sinceMs));
-    void answer.then(({ status, body }) => sendJson(res, status, body));
+    if (history instanceof SummaryWorker) {
+      void history.summary(sinceMs).then(({ status, json }) => sendJsonText(res, status, json));
+    } else {
+      const { status, body } = summaryResponse(history, sinceMs);
+      sendJson(res, status, body);
+    }
     return true;
   };
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HistoryConnection } from './HistoryConnection';
 import { summaryResponse } from './summaryResponse';
@@ -7,13 +8,27 @@ import type { SummaryRequest, SummaryReply } from './SummaryWorker';
  * The summary thread: its own read-only connection to the history, one query at a time, so the
  * server's event loop (and /metrics) never waits for a dashboard query.
  */
+/** Lower priority than the event loop (0), as for a background job. */
+const QUERY_THREAD_NICE = 10;
+
 const history = new HistoryConnection((workerData as { file: string }).file);
+// On Linux a nice value is per thread: this one yields the CPU to the server's event loop, so a
+// scrape is answered promptly even while queries keep this thread busy.
+try {
+  os.setPriority(QUERY_THREAD_NICE);
+} catch {
+  // Not allowed here (or not Linux): the queries run at the server's priority.
+}
 parentPort?.on('message', (request: SummaryRequest | { type: 'close' }) => {
   if ('type' in request) {
     history.close();
     parentPort?.close();
     return;
   }
-  const reply: SummaryReply = { id: request.id, ...summaryResponse(history, request.sinceMs) };
-  parentPort?.postMessage(reply);
+  const { status, body } = summaryResponse(history, request.sinceMs);
+  // Serialised here, and the bytes moved rather than copied: the server's thread only writes them.
+  const json = Buffer.from(JSON.stringify(body));
+  const bytes = json.buffer.slice(json.byteOffset, json.byteOffset + json.byteLength);
+  const reply: SummaryReply = { id: request.id, status, json: bytes };
+  parentPort?.postMessage(reply, [bytes]);
 });
