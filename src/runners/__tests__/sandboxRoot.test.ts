@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gvisorUser } from '../gvisor';
+import { SandboxRoot } from '../sandboxRoot';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-root-test-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('SandboxRoot', () => {
+  test('its /etc names only root and nobody, and holds no secret of the host', () => {
+    const root = SandboxRoot.create(dir);
+    try {
+      expect(fs.readFileSync(path.join(root.etc, 'passwd'), 'utf8')).toBe(
+        'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n',
+      );
+      for (const secret of ['shadow', 'gshadow', 'sudoers', 'ssl/private', 'ssh', 'passwd-', 'machine-id']) {
+        expect([secret, fs.existsSync(path.join(root.etc, secret))]).toEqual([secret, false]);
+      }
+      for (const { name, link } of root.systemDirs) {
+        const made = fs.lstatSync(path.join(root.rootfs, name));
+        expect([name, made.isSymbolicLink() ? fs.readlinkSync(path.join(root.rootfs, name)) : null]).toEqual([name, link]);
+      }
+    } finally {
+      root.remove();
+    }
+    expect(fs.existsSync(root.dir)).toBe(false);
+  });
+
+  test('never under the working directory: with cwd /tmp it is built elsewhere', () => {
+    const root = SandboxRoot.create('/tmp');
+    try {
+      expect(root.dir.startsWith('/tmp/')).toBe(false);
+    } finally {
+      root.remove();
+    }
+  });
+
+  test("a skeleton left by a dead process is removed by the next one, a live process's is not", () => {
+    const dead = spawnSync('true').pid;
+    const left = path.join(os.tmpdir(), `sandbox-perf-root-${dead}-stale`);
+    const live = path.join(os.tmpdir(), `sandbox-perf-root-${process.pid}-live`);
+    fs.mkdirSync(left);
+    fs.mkdirSync(live);
+    SandboxRoot.create(dir).remove();
+    expect(fs.existsSync(left)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    fs.rmdirSync(live);
+  });
+});
+
+describe('gvisorUser', () => {
+  test('the working directory owner when not root, else 65534', () => {
+    expect(gvisorUser(dir)).toEqual(
+      process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : { uid: process.getuid?.(), gid: process.getgid?.() },
+    );
+    if (process.getuid?.() !== 0) return;
+    const owned = path.join(dir, 'owned');
+    fs.mkdirSync(owned);
+    fs.chownSync(owned, 1000, 1001);
+    expect(gvisorUser(owned)).toEqual({ uid: 1000, gid: 1001 });
+  });
+});
