@@ -150,7 +150,7 @@ export async function serveBench(): Promise<ScenarioResult> {
       markdown: [
         `A history of ${formatCount(RUNS)} runs (4 backends, lognormal durations); the server in its own process. ${CONCURRENT}`,
         '`GET /api/summary` with distinct windows (as page loads send them) are fired at once; meanwhile `/metrics` is scraped',
-        'one request at a time, 5 ms apart, until the last summary is answered. Same run, same file, both servers.',
+        'one request at a time, 5 ms apart, until the last summary is answered (at most 2 000 scrapes). Same run, same file, both servers.',
         '',
         markdownTable(headers, rows, [false, true, true, true, true, true, true]),
         '',
