@@ -6,6 +6,7 @@ export { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDat
 export type { DatabaseFileState } from './state/ownership';
 export type { Retention } from './state/SqliteStore';
 export { HistoryReader } from './state/HistoryReader';
+export type { WorkloadWindow, WorkloadHistoryReport, WorkloadBackendReport, WorkloadRatio } from './state/workloadHistory';
 export type { HistoryWindow, HistoryReport, BackendHistoryReport, PhaseHistoryReport, HistogramBucket } from './state/HistoryReader';
 export { SchemaTooNewError, SCHEMA_VERSION } from './state/schema';
 export * from './runners';

@@ -5,6 +5,7 @@ import { assertNumberInRange, assertPlainObject, expectation } from '../validati
 import { assertReadableVersion } from './schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
 import { assertOwnDatabasePath } from './ownership';
+import { readWorkloads, type WorkloadHistoryReport, type WorkloadWindow } from './workloadHistory';
 import {
   backendSource,
   COPIES_VERSION,
@@ -222,6 +223,19 @@ export class HistoryReader {
     checkChangeQuery(query);
     if (!this.ensureOpen()) return [];
     return readChanges(this.db as Database.Database, this.version, query);
+  }
+
+  /**
+   * Per workload (`sandbox_run_overhead`, schema 5): each backend's runs by outcome, the duration
+   * and decomposition statistics of its successful runs, and ratios to `none` within the workload.
+   */
+  byWorkload(window: WorkloadWindow = {}): WorkloadHistoryReport[] {
+    this.checkWindow(window);
+    if (window.workload !== undefined && (typeof window.workload !== 'string' || window.workload.length === 0)) {
+      throw new TypeError(expectation('workload', 'a non-empty string', window.workload));
+    }
+    if (!this.ensureOpen()) return [];
+    return readWorkloads(this.db as Database.Database, this.version, window);
   }
 
   close(): void {

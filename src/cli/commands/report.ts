@@ -69,6 +69,7 @@ Options:
         byBackend: reader.byBackend(since === undefined ? {} : { since }).filter((b) => backend === undefined || b.backend === backend),
         phases: reader.phases(window),
         histogram: reader.histogram(window, (parsed.flags.buckets as number | undefined) ?? 10),
+        workloads: reader.byWorkload(window),
       });
       io.stdout.write(parsed.flags.json ? `${JSON.stringify(view, null, 2)}\n` : reportText(view, colours(io.stdout, io.env)));
       return 0;

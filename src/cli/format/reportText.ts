@@ -1,5 +1,7 @@
 import type { BackendHistoryReport, HistogramBucket, HistoryReport, PhaseHistoryReport } from '../../state/HistoryReader';
 import { formatMs, histogramLines, type Colours } from '../terminal';
+import type { WorkloadHistoryReport } from '../../state/workloadHistory';
+import { workloadLines } from './workloadText';
 
 export interface HistoryView {
   db: string;
@@ -9,6 +11,8 @@ export interface HistoryView {
   byBackend: BackendHistoryReport[];
   phases: PhaseHistoryReport[];
   histogram: HistogramBucket[];
+  /** Per workload, ratios within each (schema 5 histories; empty before). */
+  workloads?: WorkloadHistoryReport[];
 }
 
 function row(name: string, r: HistoryReport, width: number): string {
@@ -60,6 +64,7 @@ export function reportText(view: HistoryView, c: Colours): string {
       );
     }
   }
+  out.push(...workloadLines(view.workloads ?? [], c));
   if (view.histogram.length > 0) {
     out.push('', c.bold('Durations'));
     const lines = histogramLines(view.histogram.map((b) => ({ label: `${formatMs(b.lowerMs)} – ${formatMs(b.upperMs)}`, count: b.count })));

@@ -1,0 +1,135 @@
+import type Database from 'better-sqlite3';
+import { ratioWithError, type Ratio } from '../stats/ratio';
+import { OUTCOMES, type SandboxOutcome } from '../sandbox/types';
+import { timeConditions, timeParams, whereOf } from './historySources';
+
+/** Schema version that added `sandbox_run_overhead` (workloads and the decomposition). */
+export const WORKLOADS_VERSION = 5;
+
+export interface WorkloadWindow {
+  since?: number;
+  until?: number;
+  backend?: string;
+  /** Only this workload (its key). @default every workload */
+  workload?: string;
+}
+
+/** One backend's runs of one workload. Durations over successful runs only, as `compare` does. */
+export interface WorkloadBackendReport {
+  backend: string;
+  /** Runs by outcome: failed and timed-out runs are counted here and left out of every duration. */
+  outcomes: Record<SandboxOutcome, number>;
+  /** Successful runs: the count behind the statistics below. */
+  runs: number;
+  meanMs: number;
+  stddevMs: number;
+  /** Mean of the command's own time, over the successful runs that have it; null when none has. */
+  meanCommandMs: number | null;
+  /** Mean of `overheadMs` (what isolation added), over the same runs; null when none has it. */
+  meanOverheadMs: number | null;
+  /** How many successful runs have `commandMs`. */
+  timedRuns: number;
+}
+
+/** A backend against the baseline within one workload, with the run counts on each side. */
+export interface WorkloadRatio {
+  backend: string;
+  baseline: string;
+  /** Mean duration / the baseline's, ± the error propagated from both standard deviations. */
+  ratio: Ratio | null;
+  runs: number;
+  baselineRuns: number;
+}
+
+export interface WorkloadHistoryReport {
+  workload: string;
+  label: string;
+  backends: WorkloadBackendReport[];
+  /** Ratios against `none` (when this workload has successful runs there), never across workloads. */
+  vsBaseline: WorkloadRatio[];
+}
+
+export const BASELINE_BACKEND = 'none';
+
+interface Row {
+  workload: string;
+  label: string;
+  backend: string;
+  outcome: string;
+  n: number;
+  mean: number;
+  sq: number;
+  cmd: number | null;
+  ovh: number | null;
+  timed: number;
+}
+
+/** Per workload and backend: outcomes, duration statistics of successful runs, the decomposition, and ratios within the workload. */
+export function readWorkloads(db: Database.Database, version: number, window: WorkloadWindow): WorkloadHistoryReport[] {
+  if (version < WORKLOADS_VERSION) return [];
+  const conditions = ['r.workload IS NOT NULL', ...timeConditions(window)];
+  const params: (string | number)[] = timeParams(window);
+  if (window.backend !== undefined) {
+    conditions.push('r.backend = ?');
+    params.push(window.backend);
+  }
+  if (window.workload !== undefined) {
+    conditions.push('r.workload = ?');
+    params.push(window.workload);
+  }
+  const rows = db
+    .prepare(
+      'SELECT r.workload AS workload, coalesce(w.label, r.workload) AS label, r.backend AS backend, r.outcome AS outcome, count(*) AS n, ' +
+        'avg(r.duration_ms) AS mean, avg(r.duration_ms * r.duration_ms) AS sq, avg(r.command_ms) AS cmd, avg(r.overhead_ms) AS ovh, ' +
+        'count(r.command_ms) AS timed ' +
+        `FROM sandbox_run_overhead AS r LEFT JOIN sandbox_workloads AS w ON w.workload = r.workload ${whereOf(conditions)} ` +
+        'GROUP BY r.workload, r.backend, r.outcome ORDER BY r.workload, r.backend',
+    )
+    .all(...params) as Row[];
+  const byWorkload = new Map<string, WorkloadHistoryReport>();
+  for (const row of rows) {
+    let report = byWorkload.get(row.workload);
+    if (!report) {
+      report = { workload: row.workload, label: row.label, backends: [], vsBaseline: [] };
+      byWorkload.set(row.workload, report);
+    }
+    let backend = report.backends.find((b) => b.backend === row.backend);
+    if (!backend) {
+      backend = {
+        backend: row.backend,
+        outcomes: { success: 0, timeout: 0, error: 0 },
+        runs: 0,
+        meanMs: 0,
+        stddevMs: 0,
+        meanCommandMs: null,
+        meanOverheadMs: null,
+        timedRuns: 0,
+      };
+      report.backends.push(backend);
+    }
+    if ((OUTCOMES as readonly string[]).includes(row.outcome)) backend.outcomes[row.outcome as SandboxOutcome] += row.n;
+    if (row.outcome !== 'success') continue;
+    backend.runs = row.n;
+    backend.meanMs = row.mean;
+    // Sample standard deviation from the sums (n − 1), as compare and hyperfine report it.
+    backend.stddevMs = row.n > 1 ? Math.sqrt(Math.max(0, row.sq - row.mean * row.mean) * (row.n / (row.n - 1))) : 0;
+    backend.meanCommandMs = row.cmd;
+    backend.meanOverheadMs = row.ovh;
+    backend.timedRuns = row.timed;
+  }
+  for (const report of byWorkload.values()) {
+    const base = report.backends.find((b) => b.backend === BASELINE_BACKEND && b.runs > 0);
+    if (!base) continue;
+    for (const b of report.backends) {
+      if (b === base || b.runs === 0) continue;
+      report.vsBaseline.push({
+        backend: b.backend,
+        baseline: base.backend,
+        ratio: ratioWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs),
+        runs: b.runs,
+        baselineRuns: base.runs,
+      });
+    }
+  }
+  return [...byWorkload.values()];
+}
