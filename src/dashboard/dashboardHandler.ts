@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page';
+import { logOnce } from '../log';
+import { printableDeep } from '../printable';
+import type { PoolHealthSource } from '../export/prometheus/PoolCollector';
 import type { HistoryConnection } from './HistoryConnection';
 import { summaryResponse } from './summaryResponse';
 import { SummaryWorker } from './SummaryWorker';
@@ -10,6 +13,24 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
 };
+
+export interface DashboardHandlerOptions {
+  /** Live pools of this process (createPool) whose health the page shows next to the history. @default none */
+  pools?: readonly PoolHealthSource[];
+}
+
+/** Each pool's health now, terminal- and page-safe; one that throws is left out (the page must not fail for it). */
+function poolHealth(pools: readonly PoolHealthSource[]): unknown[] {
+  const rows: unknown[] = [];
+  for (const pool of pools) {
+    try {
+      rows.push(printableDeep(pool.health()));
+    } catch (error) {
+      logOnce(error, 'sandbox-perf: a pool health() failed for the dashboard');
+    }
+  }
+  return rows;
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   sendJsonText(res, status, Buffer.from(JSON.stringify(body)));
@@ -29,9 +50,14 @@ function sendJsonText(res: ServerResponse, status: number, json: Buffer): void {
  * false for any other path, so the caller can route the rest. History problems (no file yet,
  * a newer schema, a locked file) come back as `{ error }` with status 200: the page shows them.
  * With a SummaryWorker the queries run on its thread (what `sandbox-perf serve` does); with a
- * HistoryConnection they run on the caller's event loop.
+ * HistoryConnection they run on the caller's event loop. `pools`' health is read at each request
+ * (`pools` in the JSON, next to the summary), and the page shows them when there are some.
  */
-export function createDashboardHandler(history: HistoryConnection | SummaryWorker): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createDashboardHandler(
+  history: HistoryConnection | SummaryWorker,
+  options: DashboardHandlerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const pools = options.pools ?? [];
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== '/index.html' && url.pathname !== '/api/summary') return false;
@@ -54,11 +80,17 @@ export function createDashboardHandler(history: HistoryConnection | SummaryWorke
       sendJson(res, 400, { error: `Expected \`since\` to be an integer (epoch milliseconds), got ${JSON.stringify(sinceParam)}` });
       return true;
     }
+    // With pools, their health joins the summary (parsed back only then: the worker sends JSON text).
+    const withPools = (body: unknown): unknown =>
+      typeof body === 'object' && body !== null && !('error' in body) ? { ...body, pools: poolHealth(pools) } : body;
     if (history instanceof SummaryWorker) {
-      void history.summary(sinceMs).then(({ status, json }) => sendJsonText(res, status, json));
+      void history.summary(sinceMs).then(({ status, json }) => {
+        if (pools.length === 0) sendJsonText(res, status, json);
+        else sendJson(res, status, withPools(JSON.parse(json.toString('utf8'))));
+      });
     } else {
       const { status, body } = summaryResponse(history, sinceMs);
-      sendJson(res, status, body);
+      sendJson(res, status, pools.length === 0 ? body : withPools(body));
     }
     return true;
   };

@@ -222,6 +222,30 @@ const SCRIPT = String.raw`
     box.appendChild(table);
   }
 
+  function renderPools(rows) {
+    var section = byId('pools-section');
+    section.hidden = !rows || !rows.length;
+    if (section.hidden) return;
+    var box = clear(byId('pools'));
+    var table = el('table');
+    var head = el('tr');
+    ['Pool', 'Size', 'Idle', 'Starting', 'In use', 'Waiting', 'Runs', 'Misses', 'Refills/s', 'Failures', 'Discarded', 'Last failure'].forEach(function (h, i) {
+      head.appendChild(el('th', { 'class': i === 0 || i === 11 ? 'text' : '' }, h));
+    });
+    table.appendChild(head);
+    rows.forEach(function (p) {
+      var tr = el('tr', { 'data-pool': p.backend });
+      tr.appendChild(el('td', { 'class': 'name' }, p.backend));
+      [p.size, p.idle, p.starting, p.inUse, p.waiting, p.runs, p.misses].forEach(function (v) { tr.appendChild(el('td', {}, fmtCount(v))); });
+      tr.appendChild(el('td', {}, p.refillsPerSecond.toFixed(2)));
+      tr.appendChild(el('td', {}, fmtCount(p.failures)));
+      tr.appendChild(el('td', {}, fmtCount(p.discarded)));
+      tr.appendChild(el('td', { 'class': 'text name', title: p.lastFailure || '' }, p.lastFailure || '–'));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+  }
+
   function showError(message) {
     var box = byId('status');
     box.textContent = message;
@@ -243,6 +267,7 @@ const SCRIPT = String.raw`
         renderTimeline(s.timeline, s.changes);
         renderBackends(s.backends);
         renderAlerts(s.recentAlerts);
+        renderPools(body.pools);
         document.body.setAttribute('data-loaded', 'true');
       })
       .catch(function (error) { showError('Could not load the summary: ' + error.message); });
@@ -271,6 +296,7 @@ const BODY = `<header>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
   <section class="wide"><h2>Overhead per backend</h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
+  <section class="wide" id="pools-section" hidden><h2>Sandbox pools</h2><div id="pools"></div></section>
 </main>`;
 
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;

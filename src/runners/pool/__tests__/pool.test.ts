@@ -1,4 +1,9 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDashboardHandler } from '../../../dashboard/dashboardHandler';
+import { HistoryConnection } from '../../../dashboard/HistoryConnection';
+import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
 import { dockerMissing, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
 import { sandboxEnv } from '../../environment';
@@ -103,6 +108,41 @@ for (const { name, missing, install, optional } of CASES) {
         expect(after.refills).toBeGreaterThanOrEqual(2);
         expect(after.misses).toBeLessThanOrEqual(after.runs);
         expect(after.background.createMs).toEqual(expect.any(Number));
+      }, 60_000);
+
+      test('the Prometheus collector reads health() at scrape time', async () => {
+        const collector = new SandboxPoolCollector({ pools: [pool] });
+        try {
+          await pool.run(['true']);
+          const text = await collector.metrics();
+          const { runs, misses } = pool.health();
+          expect(text).toContain(`sandbox_pool_runs_total{backend="${name}"} ${runs}`);
+          expect(text).toContain(`sandbox_pool_misses_total{backend="${name}"} ${misses}`);
+          expect(text).toContain(`sandbox_pool_size{backend="${name}"} 2`);
+          expect(text).toMatch(new RegExp(`sandbox_pool_sandboxes\\{backend="${name}",state="idle"\\} \\d`));
+          expect(text).toMatch(new RegExp(`sandbox_pool_background_seconds\\{backend="${name}",step="create"\\} [0-9.e-]+`));
+        } finally {
+          collector.dispose();
+        }
+      }, 60_000);
+
+      test('the dashboard shows the pool health next to the history', async () => {
+        await recording.db.flush();
+        const history = new HistoryConnection(recording.db.path);
+        const handler = createDashboardHandler(history, { pools: [pool] });
+        const server = http.createServer((req, res) => {
+          if (!handler(req, res)) res.writeHead(404).end();
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+          const body = (await (await fetch(`${base}/api/summary`)).json()) as { pools: unknown[] };
+          expect(body.pools).toEqual([expect.objectContaining({ backend: name, size: 2, runs: pool.health().runs })]);
+          expect(await (await fetch(`${base}/`)).text()).toContain('<h2>Sandbox pools</h2>');
+        } finally {
+          server.close();
+          history.close();
+        }
       }, 60_000);
 
       if (name === 'docker-pool') {

@@ -1,0 +1,156 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import { logOnce } from '../../log';
+import type { PoolHealth } from '../../runners/pool/PoolStats';
+import { expectation } from '../../validation';
+
+/** Anything with a pool's `health()` (a Pool from createPool, or its SandboxPool backend). */
+export interface PoolHealthSource {
+  health(): PoolHealth;
+}
+
+/** Every metric name the pool collector registers (docs/exporters.md uses exactly these). */
+export const POOL_METRIC_NAMES = Object.freeze({
+  sandboxes: 'sandbox_pool_sandboxes',
+  size: 'sandbox_pool_size',
+  waiting: 'sandbox_pool_waiting_runs',
+  runs: 'sandbox_pool_runs_total',
+  misses: 'sandbox_pool_misses_total',
+  refills: 'sandbox_pool_refills_total',
+  failures: 'sandbox_pool_refill_failures_total',
+  discarded: 'sandbox_pool_discarded_total',
+  refillRate: 'sandbox_pool_refills_per_second',
+  backoff: 'sandbox_pool_backoff_seconds',
+  background: 'sandbox_pool_background_seconds',
+} as const);
+
+const STATES = ['idle', 'starting', 'inUse', 'removing'] as const;
+const STATE_LABELS: Record<(typeof STATES)[number], string> = { idle: 'idle', starting: 'starting', inUse: 'in_use', removing: 'removing' };
+const STEPS = ['createMs', 'attachMs', 'startMs', 'readyMs', 'removeMs'] as const;
+
+export interface SandboxPoolCollectorOptions {
+  /** @default a new Registry owned by this collector (pass the SandboxPerfCollector's to expose both together) */
+  registry?: Registry;
+  /** Pools to report now; more with add(). */
+  pools?: readonly PoolHealthSource[];
+}
+
+/**
+ * Pool health as Prometheus metrics, read from each pool's `health()` at scrape time: nothing runs
+ * on a pool's or a run's path. Series are labelled by backend (`docker-pool`, `gvisor-pool`);
+ * two pools of the same backend add up. A pool whose health() throws is skipped with one log line.
+ */
+export class SandboxPoolCollector {
+  readonly registry: Registry;
+  private readonly pools = new Set<PoolHealthSource>();
+  private readonly names: string[] = [];
+
+  constructor(options: SandboxPoolCollectorOptions = {}) {
+    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    const registry = options.registry ?? new Registry();
+    if (!(registry instanceof Registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
+    this.registry = registry;
+    for (const pool of options.pools ?? []) this.add(pool);
+    const N = POOL_METRIC_NAMES;
+    const read = (): PoolHealth[] => this.read();
+    const sum = (rows: PoolHealth[], pick: (h: PoolHealth) => number): Map<string, number> => {
+      const totals = new Map<string, number>();
+      for (const h of rows) totals.set(h.backend, (totals.get(h.backend) ?? 0) + pick(h));
+      return totals;
+    };
+    const gauge = (name: string, help: string, pick: (h: PoolHealth) => number): void => {
+      this.names.push(name);
+      new Gauge({
+        name,
+        help,
+        labelNames: ['backend'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [backend, value] of sum(read(), pick)) this.set({ backend }, value);
+        },
+      });
+    };
+    const counter = (name: string, help: string, pick: (h: PoolHealth) => number): void => {
+      this.names.push(name);
+      new Counter({
+        name,
+        help,
+        labelNames: ['backend'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [backend, value] of sum(read(), pick)) this.inc({ backend }, value);
+        },
+      });
+    };
+    this.names.push(N.sandboxes, N.background);
+    new Gauge({
+      name: N.sandboxes,
+      help: 'Pooled sandboxes by state: idle (ready), starting, in_use (serving a run), removing (used, being removed)',
+      labelNames: ['backend', 'state'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const rows = read();
+        for (const state of STATES) {
+          for (const [backend, value] of sum(rows, (h) => h[state])) this.set({ backend, state: STATE_LABELS[state] }, value);
+        }
+      },
+    });
+    gauge(N.size, 'Sandboxes each pool keeps ready (its size option)', (h) => h.size);
+    gauge(N.waiting, 'Runs waiting for a pooled sandbox now', (h) => h.waiting);
+    counter(N.runs, 'Runs served by pools', (h) => h.runs);
+    counter(N.misses, 'Runs that found no idle sandbox and waited for one', (h) => h.misses);
+    counter(N.refills, 'Sandboxes that became ready', (h) => h.refills);
+    counter(N.failures, 'Refills that failed (engine error, agent never ready)', (h) => h.failures);
+    counter(N.discarded, 'Sandboxes dropped because their agent died or misbehaved (never handed out)', (h) => h.discarded);
+    gauge(N.refillRate, 'Sandboxes that became ready per second, over the last minute', (h) => h.refillsPerSecond);
+    gauge(N.backoff, 'Delay before the next refill attempt after failures, seconds (0: not backing off)', (h) => h.backoffMs / 1000);
+    new Gauge({
+      name: N.background,
+      help: 'Median of the last 64 background steps per sandbox (create, attach, start, ready, remove), seconds; off the runs',
+      labelNames: ['backend', 'step'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const h of read()) {
+          for (const step of STEPS) {
+            const ms = h.background[step];
+            if (ms !== null) this.set({ backend: h.backend, step: step.slice(0, -2) }, ms / 1000);
+          }
+        }
+      },
+    });
+  }
+
+  add(pool: PoolHealthSource): () => void {
+    if ((pool as unknown) === null || typeof pool !== 'object' || typeof pool.health !== 'function') {
+      throw new TypeError(expectation('pool', 'an object with a health() method (a Pool from createPool)', pool));
+    }
+    this.pools.add(pool);
+    return () => this.pools.delete(pool);
+  }
+
+  private read(): PoolHealth[] {
+    const rows: PoolHealth[] = [];
+    for (const pool of this.pools) {
+      try {
+        rows.push(pool.health());
+      } catch (error) {
+        logOnce(error, 'sandbox-perf: a pool health() failed at scrape time');
+      }
+    }
+    return rows;
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Removes this collector's metrics from the registry. */
+  dispose(): void {
+    for (const name of this.names) this.registry.removeSingleMetric(name);
+    this.names.length = 0;
+    this.pools.clear();
+  }
+}
