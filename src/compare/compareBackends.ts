@@ -11,6 +11,7 @@ import type { BaselineComparison } from './savedBaseline';
 import { runHook, type Hooks } from './hooks';
 import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from './precision';
 import { summarizeBackends, type BackendComparison, type BackendRounds } from './summarizeBackends';
+import { mitigationSavings, type MitigationSaving } from './mitigations';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 
@@ -60,6 +61,11 @@ export interface ComparisonResult {
   backends: BackendComparison[];
   /** Against a saved comparison (`compare --baseline NAME`), when asked. */
   againstBaseline?: BaselineComparison;
+  /**
+   * What each mitigation compared (docker-warm, docker-pool, gvisor-pool) saved against its
+   * unmitigated backend; absent in results saved before it existed.
+   */
+  mitigations?: MitigationSaving[];
 }
 
 /** How a failed run is told: its error, and the last line it wrote to stderr (what hyperfine users look for). */
@@ -194,6 +200,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       } else if (round >= options.runs) break;
     }
     await teardownAll();
+    const backendsCompared = summarizeBackends(rounds, baselineIndex);
     return {
       command: [...command],
       runs: rounds[0]?.roundsMs.length ?? 0,
@@ -211,7 +218,8 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
       },
       fingerprint: options.fingerprint ?? null,
-      backends: summarizeBackends(rounds, baselineIndex),
+      backends: backendsCompared,
+      mitigations: mitigationSavings(backendsCompared),
     };
   } finally {
     try {

@@ -62,5 +62,19 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
   }
   out.push(...summaryLines(result, c));
   if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c));
+  const mitigations = result.mitigations ?? [];
+  if (mitigations.length > 0) {
+    out.push('', `${c.bold('Mitigations')} (saving against the unmitigated backend, same runs)`);
+    const width = Math.max(...mitigations.map((m) => m.mitigation.length));
+    for (const m of mitigations) {
+      const per1000 = m.savingSecondsPer1000Runs;
+      const speedup = m.speedup ? `, ${m.speedup.ratio.toFixed(2)} ± ${m.speedup.error.toFixed(2)} times faster` : '';
+      out.push(
+        `  ${c.cyan(m.mitigation.padEnd(width))}  saves ${c.bold(`${formatMs(m.savingMs.difference)} ± ${formatMs(m.savingMs.error)}`)} per run against ${m.against}` +
+          `  (${per1000.difference.toFixed(1)} ± ${per1000.error.toFixed(1)} s per 1 000 runs${speedup})` +
+          (m.freshSandboxPerRun ? '' : `  ${c.yellow('shares one container between runs')}`),
+      );
+    }
+  }
   return `${out.join('\n')}\n`;
 }

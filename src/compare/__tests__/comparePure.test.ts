@@ -48,6 +48,7 @@ function result(all: BackendRounds[]): ComparisonResult {
     machine: { node: 'v20', platform: 'linux', cpus: 2, cpuModel: 'x' },
     fingerprint: null,
     backends: summarizeBackends(all, 0),
+    mitigations: [],
   };
 }
 

@@ -87,6 +87,23 @@ for (const { name, missing, install, optional } of CASES) {
         expect(host).not.toBe(kHost);
       }, 60_000);
 
+      test('isolation basics: uid is not 0, no effective capability, the Docker socket and the agent socket unreachable', async () => {
+        const script = `
+          const fs = require('fs'), net = require('net');
+          const capEff = /CapEff:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1];
+          const tryConnect = (path) => new Promise((resolve) => {
+            const s = net.connect(path).on('connect', () => { s.destroy(); resolve('connected'); }).on('error', (e) => resolve(e.code));
+          });
+          Promise.all(['/var/run/docker.sock', '/run/docker.sock', '/run/sandbox-perf-agent/agent.sock'].map(tryConnect)).then((codes) =>
+            console.log(JSON.stringify({ uid: process.getuid(), capEff, codes })));`;
+        const { result } = await pool.run(['node', '-e', script]);
+        expect(result.outcome).toBe('success');
+        const seen = JSON.parse(result.stdout) as { uid: number; capEff: string; codes: string[] };
+        expect(seen.uid).not.toBe(0);
+        expect(seen.capEff).toBe('0000000000000000');
+        expect(seen.codes).not.toContain('connected');
+      }, 60_000);
+
       test('a timeout kills the command: outcome timeout, the next run is served', async () => {
         const { result } = await pool.run(['sh', '-c', 'sleep 30'], { timeoutMs: 500 });
         expect(result).toMatchObject({ outcome: 'timeout', exitCode: null, signal: 'SIGKILL', error: 'timed out after 500 ms' });

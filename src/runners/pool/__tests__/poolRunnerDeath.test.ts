@@ -17,6 +17,8 @@ afterAll(() => {
 /** Starts a runner process holding a filled docker-pool in its own directory; resolves once it has served a run. */
 async function runnerWithPool(): Promise<{ child: ChildProcess; dir: string; exited: Promise<NodeJS.Signals | null> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-death-'));
+  // Containers run as nobody in a root-owned directory: it must let them in.
+  fs.chmodSync(dir, 0o777);
   dirs.push(dir);
   const child = spawn(process.execPath, [CHILD, JSON.stringify({ backend: 'docker-pool', options: { cwd: dir, size: 2 } })], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,7 +30,7 @@ async function runnerWithPool(): Promise<{ child: ChildProcess; dir: string; exi
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
     child.once('exit', () => reject(new Error(`the runner exited before its pool was ready: ${stderr}`)));
   });
-  expect(JSON.parse(line)).toMatchObject({ ran: 'success' });
+  expect(JSON.parse(line)).toMatchObject({ ran: 'success', error: null });
   return { child, dir, exited };
 }
 
