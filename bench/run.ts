@@ -8,6 +8,7 @@ import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import { changesBench } from './changes';
 import { serveBench } from './serve';
+import { poolBench } from './pool';
 import {
   CHECK_TOLERANCE,
   describeMachine,
@@ -19,7 +20,7 @@ import {
   type Target,
 } from './harness';
 
-const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes', 'serve'] as const;
+const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes', 'serve', 'pool'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 async function persistenceScenario(): Promise<ScenarioResult> {
@@ -65,6 +66,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   compare: compareScenario,
   changes: changesBench,
   serve: serveBench,
+  pool: poolBench,
 };
 
 function parseArgs(argv: readonly string[]): { check: boolean; only: ScenarioName[] | undefined } {
