@@ -17,8 +17,8 @@ export function levenshtein(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`: case-insensitively equal, a prefix either way (`alertThreshold`
- * → `alertThresholdMs`), else the smallest edit distance if it is at most a third of the word
- * (at least 2). Undefined when nothing is that close.
+ * → `alertThresholdMs`), else the smallest edit distance (to the key or to its start of the same
+ * length) if it is at most a third of the word (at least 2). Undefined when nothing is that close.
  */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
@@ -29,7 +29,9 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {
-    const d = levenshtein(lower, c.toLowerCase());
+    const candidate = c.toLowerCase();
+    // Against the whole key and against its start: `tiemout` is a typo of `timeout`, the start of `timeoutMs`.
+    const d = Math.min(levenshtein(lower, candidate), levenshtein(lower, candidate.slice(0, lower.length)));
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

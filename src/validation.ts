@@ -51,13 +51,30 @@ export function assertNumberInRange(
 }
 
 export const MAX_ID_LENGTH = 256;
+/**
+ * C0 and C1 controls, and the invisible bidirectional controls that reorder what a terminal or a
+ * table shows (U+061C, U+200E/200F, U+202A-202E, U+2066-2069).
+ */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True for strings holding a control character, a bidirectional control or a lone surrogate. */
+export function hasUnsafeChars(value: string): boolean {
+  return UNSAFE_CHARS.test(value) || LONE_SURROGATE.test(value);
+}
 
 /** Sandbox ids are stored and exported as labels: non-empty, at most 256 characters, printable. */
 export function assertSandboxId(value: unknown, name = 'sandboxId'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || CONTROL_CHARS.test(value)) {
-    throw new TypeError(expectation(name, `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters`, value));
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || hasUnsafeChars(value)) {
+    throw new TypeError(
+      expectation(
+        name,
+        `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters, bidirectional controls or lone surrogates`,
+        value,
+      ),
+    );
   }
 }
 

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { RunningSummary } from '../stats/RunningSummary';
 import { ActiveRuns } from './ActiveRuns';
 import { StateDatabase } from '../state/StateDatabase';
-import { assertNumberInRange, assertOneOf, assertPlainObject, assertSandboxId, describeValue } from '../validation';
+import { assertKnownKeys, assertNumberInRange, assertOneOf, assertPlainObject, assertSandboxId, describeValue } from '../validation';
+import { assertRunDetails } from './recordShape';
 import { logOnce } from '../log';
 import {
   OUTCOMES,
@@ -63,6 +64,14 @@ export type PerfMonitorOptions = {
   sink?: RecordSink | false;
 };
 
+const MONITOR_OPTION_KEYS: readonly (keyof PerfMonitorOptions)[] = [
+  'alertThresholdMs',
+  'overheadAlertMs',
+  'overheadAlertRatio',
+  'retainSamples',
+  'sink',
+];
+
 /** Thrown when `start` is called for a running id or `stop` for an id that is not running. */
 export class SandboxRunStateError extends Error {
   override name = 'SandboxRunStateError';
@@ -95,6 +104,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   constructor(options: PerfMonitorOptions = {}) {
     super();
     assertPlainObject('options', options);
+    assertKnownKeys('options', options, MONITOR_OPTION_KEYS);
     const {
       alertThresholdMs = DEFAULT_ALERT_THRESHOLD_MS,
       overheadAlertMs = Number.POSITIVE_INFINITY,
@@ -132,6 +142,11 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     });
   }
 
+  private readonly onSinkRejected = (error: unknown): void => {
+    this.persistErrors++;
+    logOnce(error, 'sandbox-perf: the sink rejected a record (its promise failed); the monitor goes on');
+  };
+
   /** The threshold in force, milliseconds. */
   get thresholdMs(): number {
     return this.alertThresholdMs;
@@ -155,8 +170,18 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   stop(sandboxId: string, meta: StopMeta): SandboxPerfRecord {
     // JavaScript callers can pass anything: meta and outcome are checked as unknown values. A bad meta
     // leaves the run running (so the caller can stop it properly), hence startOf() rather than end().
-    const outcome: unknown = (meta as unknown) !== null && typeof meta === 'object' ? meta.outcome : undefined;
-    const valid = outcome === 'success' || outcome === 'timeout' || outcome === 'error';
+    // Bad details likewise: a TypeError at the call, the run still running; nothing reaches the sink.
+    const isObject = (meta as unknown) !== null && typeof meta === 'object';
+    const outcome: unknown = isObject ? meta.outcome : undefined;
+    let badDetails: unknown;
+    if (isObject && meta.details !== undefined) {
+      try {
+        assertRunDetails(meta.details);
+      } catch (error) {
+        badDetails = error;
+      }
+    }
+    const valid = (outcome === 'success' || outcome === 'timeout' || outcome === 'error') && badDetails === undefined;
     const t0 = valid ? this.activeRecords.end(sandboxId) : this.activeRecords.startOf(sandboxId);
     if (t0 === undefined) {
       assertSandboxId(sandboxId);
@@ -165,6 +190,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     if (!valid) {
       assertPlainObject('meta', meta);
       assertOneOf('outcome', outcome, OUTCOMES);
+      throw badDetails;
     }
     const t1 = performance.now();
     const durationMs = t1 - t0;
@@ -195,8 +221,15 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     // Persist before any listener runs, so that a throwing listener cannot lose the record.
     if (this.sink !== false) {
       try {
-        if (details === undefined) this.sink.insert('sandbox_perf_records', record);
-        else this.sink.insert('sandbox_perf_records', record, details);
+        // `unknown`: a JavaScript sink may return anything, whatever RecordSink says.
+        const pending: unknown =
+          details === undefined
+            ? this.sink.insert('sandbox_perf_records', record)
+            : this.sink.insert('sandbox_perf_records', record, details);
+        // An async sink: its rejection is this monitor's to catch, or it would kill the process.
+        if (typeof pending === 'object' && pending !== null && typeof (pending as PromiseLike<void>).then === 'function') {
+          (pending as PromiseLike<void>).then(undefined, this.onSinkRejected);
+        }
       } catch (error) {
         this.persistErrors++;
         logOnce(error, 'sandbox-perf: could not hand a record to persistence; the monitor goes on');

@@ -87,7 +87,11 @@ export interface ActiveRun {
 
 /** Where finished records go; `StateDatabase` is the default. */
 export interface RecordSink {
-  insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void;
+  /**
+   * May return a promise (or any thenable): a rejection is caught like a throw, counted in
+   * `persistErrors` and logged once per kind; the monitor never awaits it.
+   */
+  insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void | PromiseLike<void>;
 }
 
 /** Events the monitor emits. */

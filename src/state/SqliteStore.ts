@@ -39,6 +39,23 @@ export interface Retention {
 
 const CORRUPT = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
 
+/** What a write stored: rows written, rows dropped because SQLite refused what they hold. */
+export interface WriteResult {
+  written: number;
+  rejected: number;
+  firstRejected: { sandboxId: string; code: string; message: string } | undefined;
+}
+
+/**
+ * Errors caused by a row's values rather than by the file: a constraint (NOT NULL on a NaN bound
+ * as NULL), a type SQLite cannot bind (better-sqlite3 throws TypeError/RangeError), a value too big.
+ */
+export function isRowError(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = errorCode(error);
+  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE';
+}
+
 /** True for errors that moving the file aside and starting afresh cures. */
 export function isCorruption(code: string): boolean {
   return CORRUPT.has(code);
@@ -60,6 +77,7 @@ export class SqliteStore {
   private db: Database.Database | undefined;
   private inode = 0;
   private writeAll: Database.Transaction<(batch: RecordBatch) => void> | undefined;
+  private writeIsolated: Database.Transaction<(batch: RecordBatch) => WriteResult> | undefined;
   private hasRow: Database.Statement<[string, number, number]> | undefined;
 
   constructor(
@@ -72,17 +90,22 @@ export class SqliteStore {
     this.ensureOpen();
   }
 
-  /** Writes every row of the batch in one transaction; returns the number written. */
-  write(batch: RecordBatch): number {
+  /**
+   * Writes every row of the batch in one transaction. When a row fails for what it holds (a
+   * constraint, a value SQLite cannot bind), the batch is written again row by row, each in a
+   * savepoint: only the bad rows are dropped (counted in `rejected`), the rest are committed.
+   */
+  write(batch: RecordBatch): WriteResult {
     this.ensureOpen();
     try {
       this.writeAll?.immediate(batch);
     } catch (error) {
+      if (isRowError(error)) return (this.writeIsolated as Database.Transaction<(b: RecordBatch) => WriteResult>).immediate(batch);
       if (error instanceof WriteAbandonedError || !this.recover(error)) throw error;
       this.ensureOpen();
-      this.writeAll?.immediate(batch);
+      return this.write(batch);
     }
-    return batchLength(batch);
+    return { written: batchLength(batch), rejected: 0, firstRejected: undefined };
   }
 
   /**
@@ -92,22 +115,22 @@ export class SqliteStore {
    * told apart by its id, start time (ms) and duration (a double from the monotonic clock).
    * Returns the number of rows written.
    */
-  writeAtExit(maybeWritten: RecordBatch | undefined, rest: RecordBatch): number {
+  writeAtExit(maybeWritten: RecordBatch | undefined, rest: RecordBatch): WriteResult {
     this.ensureOpen();
     const db = this.db as Database.Database;
-    const writeAll = this.writeAll as Database.Transaction<(batch: RecordBatch) => void>;
-    let written = 0;
+    // Row by row (savepoints): one bad row must not lose the rest at exit either.
+    const writeIsolated = this.writeIsolated as Database.Transaction<(batch: RecordBatch) => WriteResult>;
+    const total: WriteResult = { written: 0, rejected: 0, firstRejected: undefined };
+    const add = (r: WriteResult): void => {
+      total.written += r.written;
+      total.rejected += r.rejected;
+      total.firstRejected ??= r.firstRejected;
+    };
     db.transaction(() => {
-      if (maybeWritten !== undefined && batchLength(maybeWritten) > 0 && !this.holdsLastRow(maybeWritten)) {
-        writeAll(maybeWritten);
-        written += batchLength(maybeWritten);
-      }
-      if (batchLength(rest) > 0) {
-        writeAll(rest);
-        written += batchLength(rest);
-      }
+      if (maybeWritten !== undefined && batchLength(maybeWritten) > 0 && !this.holdsLastRow(maybeWritten)) add(writeIsolated(maybeWritten));
+      if (batchLength(rest) > 0) add(writeIsolated(rest));
     }).immediate();
-    return written;
+    return total;
   }
 
   /** Deletes rows outside the retention; returns how many runs were removed. */
@@ -130,6 +153,7 @@ export class SqliteStore {
     const db = this.db;
     this.db = undefined;
     this.writeAll = undefined;
+    this.writeIsolated = undefined;
     this.hasRow = undefined;
     if (db?.open) {
       try {
@@ -225,59 +249,80 @@ export class SqliteStore {
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertWorkload = db.prepare('INSERT OR IGNORE INTO sandbox_workloads (workload, label) VALUES (?, ?)');
-    this.writeAll = db.transaction((batch: RecordBatch) => {
-      if (this.options.abandonWrites?.() === true) throw new WriteAbandonedError(`the write of ${batchLength(batch)} rows was taken over`);
-      const n = batchLength(batch);
-      for (let i = 0; i < n; i++) {
-        const startTime = batch.startTimes[i] as number;
-        const durationMs = batch.durations[i] as number;
-        const alert = alertAt(batch, i) ? 1 : 0;
-        const info = insertRecord.run(
-          batch.sandboxIds[i],
+    const insertRow = (batch: RecordBatch, i: number): void => {
+      const startTime = batch.startTimes[i] as number;
+      const durationMs = batch.durations[i] as number;
+      const alert = alertAt(batch, i) ? 1 : 0;
+      const info = insertRecord.run(
+        batch.sandboxIds[i],
+        startTime,
+        durationMs,
+        outcomeAt(batch, i),
+        alert,
+        new Date(startTime + durationMs).toISOString(),
+      );
+      const details = batch.details?.[i];
+      if (details) {
+        const id = info.lastInsertRowid;
+        insertDetails.run(
+          id,
+          details.backend,
+          details.exitCode ?? null,
+          details.signal ?? null,
+          details.cpuMs ?? null,
+          details.peakMemoryBytes ?? null,
+          details.error ?? null,
           startTime,
           durationMs,
-          outcomeAt(batch, i),
           alert,
-          new Date(startTime + durationMs).toISOString(),
         );
-        const details = batch.details?.[i];
-        if (details) {
-          const id = info.lastInsertRowid;
-          insertDetails.run(
+        if (details.phases) {
+          for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);
+        }
+        const workload = typeof details.workload === 'string' ? details.workload : null;
+        const commandMs = typeof details.commandMs === 'number' && Number.isFinite(details.commandMs) ? details.commandMs : null;
+        if (workload !== null || commandMs !== null) {
+          insertOverhead.run(
             id,
+            workload,
             details.backend,
             details.exitCode ?? null,
-            details.signal ?? null,
-            details.cpuMs ?? null,
-            details.peakMemoryBytes ?? null,
-            details.error ?? null,
+            commandMs,
+            commandMs === null ? null : durationMs - commandMs,
+            typeof details.timer === 'string' ? details.timer : null,
+            outcomeAt(batch, i),
             startTime,
             durationMs,
-            alert,
           );
-          if (details.phases) {
-            for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);
-          }
-          const workload = typeof details.workload === 'string' ? details.workload : null;
-          const commandMs = typeof details.commandMs === 'number' && Number.isFinite(details.commandMs) ? details.commandMs : null;
-          if (workload !== null || commandMs !== null) {
-            insertOverhead.run(
-              id,
-              workload,
-              details.backend,
-              details.exitCode ?? null,
-              commandMs,
-              commandMs === null ? null : durationMs - commandMs,
-              typeof details.timer === 'string' ? details.timer : null,
-              outcomeAt(batch, i),
-              startTime,
-              durationMs,
-            );
-            if (workload !== null)
-              insertWorkload.run(workload, typeof details.workloadLabel === 'string' ? details.workloadLabel : workload);
-          }
+          if (workload !== null) insertWorkload.run(workload, typeof details.workloadLabel === 'string' ? details.workloadLabel : workload);
         }
       }
+    };
+    const abandonCheck = (batch: RecordBatch): void => {
+      if (this.options.abandonWrites?.() === true) throw new WriteAbandonedError(`the write of ${batchLength(batch)} rows was taken over`);
+    };
+    this.writeAll = db.transaction((batch: RecordBatch) => {
+      abandonCheck(batch);
+      const n = batchLength(batch);
+      for (let i = 0; i < n; i++) insertRow(batch, i);
+    });
+    // Called inside writeIsolated's transaction: a savepoint, so a failing row rolls back alone.
+    const writeOne = db.transaction(insertRow);
+    this.writeIsolated = db.transaction((batch: RecordBatch): WriteResult => {
+      abandonCheck(batch);
+      const result: WriteResult = { written: 0, rejected: 0, firstRejected: undefined };
+      const n = batchLength(batch);
+      for (let i = 0; i < n; i++) {
+        try {
+          writeOne(batch, i);
+          result.written++;
+        } catch (error) {
+          if (!isRowError(error)) throw error;
+          result.rejected++;
+          result.firstRejected ??= { sandboxId: String(batch.sandboxIds[i]), code: errorCode(error), message: errorMessage(error) };
+        }
+      }
+      return result;
     });
   }
 

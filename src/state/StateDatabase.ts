@@ -5,7 +5,8 @@ import { expectation } from '../validation';
 import { errorCode, errorMessage, log } from '../log';
 import { RecordQueue } from './RecordQueue';
 import type { RecordBatch } from './RecordBatch';
-import { SqliteStore } from './SqliteStore';
+import { SqliteStore, type WriteResult } from './SqliteStore';
+import { assertRecord, assertRunDetails } from '../sandbox/recordShape';
 import { settingsFrom, settleTimeout, type Settings, type StateDatabaseOptions } from './settings';
 import { spawnWriter } from './writerSpawn';
 import { TAKEN_OVER, type FromWriter, type ToWriter } from './writerProtocol';
@@ -119,6 +120,7 @@ export class StateDatabase {
   private episodeCode: string | undefined;
   private stats = { written: 0, dropped: 0, rejected: 0, abandoned: 0, failedWrites: 0, pruned: 0 };
   private lastError: PersistenceHealth['lastError'] = null;
+  private readonly rejectedCodes = new Set<string>();
   private uninstallExitHooks: (() => void) | undefined;
 
   constructor(options: StateDatabaseOptions = {}) {
@@ -126,12 +128,18 @@ export class StateDatabase {
     this.path = resolveDbPath(options.path);
   }
 
-  /** Queues one record (and its backend details) for writing. Never throws for I/O reasons. */
+  /**
+   * Queues one record (and its backend details) for writing. Never throws for I/O reasons; a
+   * malformed record or details object is a TypeError naming the field, and nothing is queued.
+   */
   insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void {
     if ((table as string) !== 'sandbox_perf_records') {
       throw new TypeError(expectation('table', "'sandbox_perf_records'", table));
     }
     if (this.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);
+    // A bad row is a TypeError here, at the caller, rather than a failure inside a batch.
+    assertRecord(record);
+    if (details !== undefined) assertRunDetails(details);
     this.queue.push(record, details);
     this.enqueued++;
     const queued = this.queue.length;
@@ -251,7 +259,9 @@ export class StateDatabase {
     // The writer thread may be inside its transaction: wait for its lock as any write would.
     const store = new SqliteStore(this.path, { busyTimeoutMs: this.settings.busyTimeoutMs });
     try {
-      this.stats.written += store.writeAtExit(inFlight, rest);
+      const result = store.writeAtExit(inFlight, rest);
+      this.stats.written += result.written;
+      this.noteRejected(result);
       this.inFlight = undefined;
     } catch (error) {
       const lost = rest.sandboxIds.length + (inFlight?.sandboxIds.length ?? 0);
@@ -325,7 +335,7 @@ export class StateDatabase {
   private onWriterMessage(message: FromWriter): void {
     switch (message.type) {
       case 'written':
-        this.onWritten(message.count);
+        this.onWritten(message.result);
         break;
       case 'failed':
         this.onFailed(message.code, message.message);
@@ -354,10 +364,25 @@ export class StateDatabase {
     for (const resolve of waiters) resolve();
   }
 
-  private onWritten(count: number): void {
+  /** Rows SQLite refused even alone: dropped and counted; said once per SQLite code. */
+  private noteRejected(result: WriteResult): void {
+    if (result.rejected === 0) return;
+    this.stats.rejected += result.rejected;
+    const first = result.firstRejected;
+    if (first !== undefined && !this.rejectedCodes.has(first.code)) {
+      this.rejectedCodes.add(first.code);
+      log(
+        `sandbox-perf: dropped ${result.rejected} row(s) that ${this.path} refused (${first.code}: ${first.message}; first: ` +
+          `${JSON.stringify(first.sandboxId)}); the other rows of the batch were written (counted in health().rejected)`,
+      );
+    }
+  }
+
+  private onWritten(result: WriteResult): void {
     this.inFlight = undefined;
     this.worker?.unref();
-    this.stats.written += count;
+    this.stats.written += result.written;
+    this.noteRejected(result);
     if (this.episodeCode !== undefined) {
       log(
         `sandbox-perf: ${this.path} is writable again (after ${this.episodeCode}); ${this.queue.length} rows still queued are being written`,

@@ -1,5 +1,5 @@
 import type { RecordBatch } from './RecordBatch';
-import type { Retention, StoreEvent } from './SqliteStore';
+import type { Retention, StoreEvent, WriteResult } from './SqliteStore';
 
 /** Messages between StateDatabase (main thread) and its writer thread. */
 export type ToWriter =
@@ -7,7 +7,7 @@ export type ToWriter =
 
 export type FromWriter =
   | { type: 'opened' }
-  | { type: 'written'; id: number; count: number }
+  | { type: 'written'; id: number; result: WriteResult }
   | { type: 'failed'; id: number; code: string; message: string }
   | { type: 'event'; event: StoreEvent }
   | { type: 'pruned'; removed: number }

@@ -30,7 +30,7 @@ port.on('message', (message: ToWriter) => {
       break;
     case 'write':
       try {
-        post({ type: 'written', id: message.id, count: store.write(message.batch) });
+        post({ type: 'written', id: message.id, result: store.write(message.batch) });
       } catch (error) {
         // The main thread is exiting and writes this batch itself: nothing to report.
         if (error instanceof WriteAbandonedError) break;

@@ -174,7 +174,18 @@ describe('SandboxPerfMonitor (beyond the spec)', () => {
     [42, /got `42` \(number\)/],
     [undefined, /got `undefined` \(undefined\)/],
     ['x'.repeat(257).slice(0, 257), /at most 256 characters/],
-    ['bad\nid', /without control characters, got `"bad\\nid"` \(string\)/],
+    ['bad\nid', /without control characters, bidirectional controls or lone surrogates, got `"bad\\nid"` \(string\)/],
+    // Issue 13: C1 controls, bidirectional overrides/isolates/marks and lone surrogates were accepted.
+    ['c1\u0085next-line', /without control characters, bidirectional controls or lone surrogates/],
+    ['c1\u009bcsi', /without control characters/],
+    ['rtl\u202eoverride', /bidirectional controls/],
+    ['ltr\u202aembedding', /bidirectional controls/],
+    ['isolate\u2066x\u2069', /bidirectional controls/],
+    ['mark\u200e', /bidirectional controls/],
+    ['mark\u200f', /bidirectional controls/],
+    ['arabic\u061cmark', /bidirectional controls/],
+    ['lone\ud800', /lone surrogates/],
+    ['\udc00trail', /lone surrogates/],
   ])('start(%#) with a bad id throws a TypeError', (id, message) => {
     const monitor = new SandboxPerfMonitor(memoryOnly);
     expect(() => monitor.start(id as string)).toThrow(TypeError);
@@ -303,5 +314,25 @@ describe('SandboxPerfMonitor (beyond the spec)', () => {
     expect(Math.abs(report.p95Ms - 190) / 190).toBeLessThanOrEqual(0.001);
     expect(report.maxMs).toBe(200);
     expect(Array.from(monitor.getRecentDurations())).toEqual([110, 120, 130, 140, 150, 160, 170, 180, 190, 200]);
+  });
+});
+
+describe('unknown option keys (issue 13: silently ignored before)', () => {
+  test.each([
+    [{ alertThreshold: 5 }, 'alertThreshold', 'alertThresholdMs'],
+    [{ alertthresholdms: 5 }, 'alertthresholdms', 'alertThresholdMs'],
+    [{ retainSample: 5 }, 'retainSample', 'retainSamples'],
+    [{ snk: false }, 'snk', 'sink'],
+  ])('%j is a TypeError naming the key and the nearest known one', (options, key, guess) => {
+    expect(() => new SandboxPerfMonitor(options as never)).toThrow(TypeError);
+    expect(() => new SandboxPerfMonitor(options as never)).toThrow(
+      new RegExp(
+        `^Expected \`options\` to be an object with only the keys \`alertThresholdMs\`, \`retainSamples\`, \`sink\`, got \`"${key}"\` \\(string\\): did you mean \`${guess}\`\\?$`,
+      ),
+    );
+  });
+
+  test('a key near nothing gets no suggestion', () => {
+    expect(() => new SandboxPerfMonitor({ colour: 'red' } as never)).toThrow(/got `"colour"` \(string\)$/);
   });
 });

@@ -34,7 +34,7 @@ test('writeAtExit skips the batch whose last row is already in the file, and wri
   const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
   const committed = batchOf('a', 50);
   store.write(committed);
-  expect(store.writeAtExit(committed, batchOf('b', 20))).toBe(20);
+  expect(store.writeAtExit(committed, batchOf('b', 20))).toMatchObject({ written: 20, rejected: 0 });
   store.close();
   expect(countRows(file)).toBe(70);
   expect(new Set(sandboxIds(file)).size).toBe(70);
@@ -43,8 +43,8 @@ test('writeAtExit skips the batch whose last row is already in the file, and wri
 test('writeAtExit writes a batch that never reached the file, then the rest, in order', () => {
   const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
   store.write(batchOf('earlier', 5));
-  expect(store.writeAtExit(batchOf('a', 30), batchOf('b', 10))).toBe(40);
-  expect(store.writeAtExit(undefined, batchOf('c', 0))).toBe(0);
+  expect(store.writeAtExit(batchOf('a', 30), batchOf('b', 10))).toMatchObject({ written: 40, rejected: 0 });
+  expect(store.writeAtExit(undefined, batchOf('c', 0))).toMatchObject({ written: 0, rejected: 0 });
   store.close();
   const ids = sandboxIds(file);
   expect(ids).toHaveLength(45);
@@ -57,7 +57,7 @@ test('a run with the same id but another duration is not taken for the committed
   store.write(batchOf('a', 3));
   const other = batchOf('a', 3);
   other.durations[2] = 99.5;
-  expect(store.writeAtExit(other, batchOf('b', 0))).toBe(3);
+  expect(store.writeAtExit(other, batchOf('b', 0))).toMatchObject({ written: 3, rejected: 0 });
   store.close();
   expect(countRows(file)).toBe(6);
 });
@@ -65,7 +65,7 @@ test('a run with the same id but another duration is not taken for the committed
 test('abandonWrites: once it answers true, a write rolls back and throws WriteAbandonedError', () => {
   let takenOver = false;
   const store = new SqliteStore(file, { busyTimeoutMs: 1000, abandonWrites: () => takenOver });
-  expect(store.write(batchOf('a', 10))).toBe(10);
+  expect(store.write(batchOf('a', 10))).toMatchObject({ written: 10, rejected: 0 });
   takenOver = true;
   expect(() => store.write(batchOf('b', 10))).toThrow(WriteAbandonedError);
   store.close();
