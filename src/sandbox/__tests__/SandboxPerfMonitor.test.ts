@@ -327,7 +327,7 @@ describe('unknown option keys (issue 13: silently ignored before)', () => {
     expect(() => new SandboxPerfMonitor(options as never)).toThrow(TypeError);
     expect(() => new SandboxPerfMonitor(options as never)).toThrow(
       new RegExp(
-        `^Expected \`options\` to be an object with only the keys \`alertThresholdMs\`, \`retainSamples\`, \`sink\`, got \`"${key}"\` \\(string\\): did you mean \`${guess}\`\\?$`,
+        `^Expected \`options\` to be an object with only the keys \`alertThresholdMs\`, \`overheadAlertMs\`, \`overheadAlertRatio\`, \`retainSamples\`, \`sink\`, got \`"${key}"\` \\(string\\): did you mean \`${guess}\`\\?$`,
       ),
     );
   });
