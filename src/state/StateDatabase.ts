@@ -17,9 +17,12 @@ const BACKLOG_BATCH_FACTOR = 20;
 
 export const DEFAULT_DB_PATH = path.join('.sandbox-perf', 'state.db');
 
-/** The database file: the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db (absolute). */
+/**
+ * The database file: the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db (absolute).
+ * An empty SANDBOX_PERF_DB counts as unset, as in every CLI command.
+ */
 export function resolveDbPath(option?: string): string {
-  const chosen = option ?? process.env.SANDBOX_PERF_DB ?? DEFAULT_DB_PATH;
+  const chosen = option ?? (process.env.SANDBOX_PERF_DB || DEFAULT_DB_PATH);
   if (typeof chosen !== 'string' || chosen.length === 0) {
     throw new TypeError(expectation('path', 'a non-empty file path', chosen));
   }
