@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OVERHEAD_METRIC_NAME, OverheadHistogram } from './overheadHistogram';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
 import { logOnce } from '../../log';
@@ -17,6 +18,7 @@ export const PROMETHEUS_METRIC_NAMES = Object.freeze({
   persistWritten: 'sandbox_perf_persist_written_total',
   persistDropped: 'sandbox_perf_persist_dropped_total',
   persistFailedWrites: 'sandbox_perf_persist_failed_writes_total',
+  overhead: OVERHEAD_METRIC_NAME,
 } as const);
 
 export interface SandboxPerfCollectorOptions extends BackendLabelOptions {
@@ -55,6 +57,7 @@ export class SandboxPerfCollector {
   private readonly duration: Histogram<'backend'>;
   private readonly runs: Counter<'outcome' | 'backend'>;
   private readonly alerts: Counter<'backend'>;
+  private readonly overhead: OverheadHistogram;
   private activeRuns: Gauge | undefined;
   private readonly registered: string[] = [];
   private readonly series = new Map<string, Series>();
@@ -109,6 +112,7 @@ export class SandboxPerfCollector {
           registers: [registry],
         }),
     );
+    this.overhead = this.register(N.overhead, () => new OverheadHistogram(registry));
     if (options.persistence !== undefined) this.registerPersistence(options.persistence);
     const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) this.attach(m);
@@ -174,6 +178,7 @@ export class SandboxPerfCollector {
       this.duration.observe(series.backend, seconds);
       this.runs.inc(series.byOutcome[outcome]);
       if ((record.alertFired as unknown) === true) this.alerts.inc(series.backend);
+      this.overhead.observe(label, details);
     } catch (error) {
       logOnce(error, 'sandbox-perf: dropped a record the Prometheus collector could not use');
     }
