@@ -84,7 +84,8 @@ describe('a command that cannot start', () => {
       await recording.db.close();
       fs.rmSync(recording.dir, { recursive: true, force: true });
     }
-  });
+    // Starts and stops the history's writer thread: seconds on a loaded 2-CPU machine.
+  }, 30_000);
 });
 
 describe('detectBackends', () => {
