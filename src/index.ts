@@ -29,6 +29,8 @@ export { wilcoxonSignedRank } from './stats/wilcoxon';
 export type { SignedRankTest } from './stats/wilcoxon';
 export { hodgesLehmannShift } from './stats/hodgesLehmann';
 export { pairedBootstrapInterval } from './stats/bootstrap';
+export { welchInterval, mannWhitneyU, hodgesLehmannTwoSample } from './stats/twoSample';
+export type { RankSumTest } from './stats/twoSample';
 export { setLogSink } from './log';
 export { detectChangePoints } from './stats/changePoints';
 export type { ChangePoint, SegmentSummary } from './stats/changePoints';

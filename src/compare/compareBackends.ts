@@ -176,7 +176,8 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         r.roundsMs.push(ok ? record.durationMs : null);
         r.exitCodes.push(result.exitCode);
         if (ok) {
-          r.cpu.push(cpuDelta(before, before ? childCpuTimes() : null));
+          // The launcher's wait4 when it timed the run; else what this process's reaped children used.
+          r.cpu.push(result.cpuTimes ?? cpuDelta(before, before ? childCpuTimes() : null));
           r.phases.push(result.phases);
         } else {
           r.failures++;

@@ -141,6 +141,7 @@ export class DockerBackend implements SandboxBackend {
       cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
       peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
       commandMs: timing?.commandMs ?? null,
+      cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
       timer: timing ? 'launcher' : null,
     };
   }

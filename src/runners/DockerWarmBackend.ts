@@ -224,6 +224,7 @@ export class DockerWarmBackend implements SandboxBackend {
       cpuMs: cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
       peakMemoryBytes: peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
       commandMs: timing?.commandMs ?? null,
+      cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
       timer: timing ? 'launcher' : null,
     };
   }

@@ -241,6 +241,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
     peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
     commandMs: timing?.commandMs ?? null,
+    cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
     timer: timing ? 'launcher' : null,
   };
 }

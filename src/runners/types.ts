@@ -88,6 +88,12 @@ export interface SandboxResult {
   cpuMs: number | null;
   /** Peak memory of everything the run started, where accountable (cgroup v1), else null. */
   peakMemoryBytes: number | null;
+  /**
+   * User and system CPU of the command (and the descendants it waited for), from the launcher
+   * timer's wait4 (ru_utime, ru_stime): what hyperfine reports as User and System. Null or absent
+   * without the launcher.
+   */
+  cpuTimes?: { userMs: number; systemMs: number } | null;
   /** Why the run failed (`spawn nosuchcmd ENOENT`, `exited with code 2`, `timed out after 500 ms`), else null. */
   error: string | null;
   /**

@@ -6,7 +6,7 @@ import { shellQuote } from '../../shellQuote';
  * command named `<backend>: <argv as a shell would quote it>`, every time in seconds, `stddev`
  * null with a single run (as hyperfine writes it). `times` and `exit_codes` cover the successful
  * timed runs, in run order. `user` and `system` are mean CPU seconds per run where they were
- * measured (host backends, see compare/childCpu.ts), else 0. So hyperfine's own
+ * measured (the launcher timer, or this process's reaped children: compare/childCpu.ts), else 0. So hyperfine's own
  * scripts (advanced_statistics.py, plot_*.py) and tools reading its format read ours.
  */
 export interface HyperfineResult {
