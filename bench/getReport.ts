@@ -14,7 +14,7 @@ import {
   type Stats,
 } from './harness';
 
-const SIZES = [1e3, 1e5, 1e6, 1e7] as const;
+const SIZES = [1e3, 1e4, 1e5, 1e6, 1e7] as const;
 /** The seed literal keeps every record and sorts them all per report: at 1e7 that is ~1 GB and ~10 s a call. */
 const SEED_CAP = 1e6;
 const WARMUP = 2;
@@ -174,7 +174,6 @@ export async function getReportBench(): Promise<ScenarioResult> {
     [true, true, false, true, true, true, true, true],
   );
   console.log(table);
-  const at1e6 = results.find((r) => r.size === 1e6)?.times.get(MONITOR)?.median;
   const note = [
     `Durations: lognormal, median 800 ms, σ(log) 0.8, fixed seed; they enter each monitor through its real start/stop with its clock replaced, so the exact p95 (nearest rank on a sorted copy, computed outside the timing) is known.`,
     `One new record before every timed call (the monitor caches its report until the next record), ${WARMUP} warm-up calls discarded, median of ${REPS}; monitor with the default retainSamples (100 000).`,
@@ -184,14 +183,16 @@ export async function getReportBench(): Promise<ScenarioResult> {
   return {
     title: 'getReport',
     markdown: `${note}\n\n${table}`,
-    targets: [
-      {
-        name: 'getReport median at 1 000 000 records',
-        value: at1e6 === undefined ? undefined : at1e6 / 1e6,
-        op: '<=',
+    // Under 1 ms at every size: exact while the ring holds every record (histogram-narrowed selection), histogram after.
+    targets: results.map((r) => {
+      const median = r.times.get(MONITOR)?.median;
+      return {
+        name: `getReport median at ${formatCount(r.size)} records`,
+        value: median === undefined ? undefined : median / 1e6,
+        op: '<=' as const,
         limit: 1,
         unit: 'ms',
-      },
-    ],
+      };
+    }),
   };
 }

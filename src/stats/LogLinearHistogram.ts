@@ -41,6 +41,18 @@ export function bucketMidpoint(bucket: number): number {
   return power * (1 + ((bucket & (SUB_BUCKETS - 1)) + 0.5) / SUB_BUCKETS);
 }
 
+/**
+ * Smallest duration (ms) in a bucket: bucketOf(v) === b exactly when
+ * bucketLowerEdge(b) <= v < bucketLowerEdge(b + 1). The first bucket starts at -Infinity (it takes zero
+ * and negatives), the last ends at +Infinity.
+ */
+export function bucketLowerEdge(bucket: number): number {
+  if (bucket <= 0) return Number.NEGATIVE_INFINITY;
+  if (bucket >= BUCKET_COUNT) return Number.POSITIVE_INFINITY;
+  const power = 2 ** ((bucket >> SUB_BITS) + LOWEST_EXPONENT - 1023);
+  return power * (1 + (bucket & (SUB_BUCKETS - 1)) / SUB_BUCKETS);
+}
+
 export class LogLinearHistogram {
   private readonly counts = new Float64Array(BUCKET_COUNT);
   private total = 0;
@@ -56,20 +68,30 @@ export class LogLinearHistogram {
   }
 
   /**
-   * The values at the given 0-based nearest-rank indexes (ascending, each < count): the midpoint of
-   * the bucket holding the value of that rank. One pass over the buckets for all of them.
+   * For each 0-based rank (ascending, each < count): the bucket holding the value of that rank and
+   * how many values lie in buckets below it, so a caller holding the values themselves only has to
+   * search that bucket's few values (RunningSummary's exact percentiles).
    */
-  valuesAtRanks(ranks: readonly number[]): number[] {
-    const out: number[] = [];
+  locateRanks(ranks: readonly number[]): { bucket: number; below: number; inBucket: number }[] {
+    const out: { bucket: number; below: number; inBucket: number }[] = [];
     let seen = 0;
     let next = 0;
     for (let bucket = 0; bucket < BUCKET_COUNT && next < ranks.length; bucket++) {
-      seen += this.counts[bucket] as number;
+      const inBucket = this.counts[bucket] as number;
+      seen += inBucket;
       while (next < ranks.length && (ranks[next] as number) < seen) {
-        out.push(bucketMidpoint(bucket));
+        out.push({ bucket, below: seen - inBucket, inBucket });
         next++;
       }
     }
     return out;
+  }
+
+  /**
+   * The values at the given 0-based nearest-rank indexes (ascending, each < count): the midpoint of
+   * the bucket holding the value of that rank. One pass over the buckets for all of them.
+   */
+  valuesAtRanks(ranks: readonly number[]): number[] {
+    return this.locateRanks(ranks).map((located) => bucketMidpoint(located.bucket));
   }
 }

@@ -1,4 +1,4 @@
-import { BUCKET_COUNT, LogLinearHistogram, bucketMidpoint, bucketOf } from '../LogLinearHistogram';
+import { BUCKET_COUNT, LogLinearHistogram, bucketLowerEdge, bucketMidpoint, bucketOf } from '../LogLinearHistogram';
 import { nearestRankIndex } from '../percentile';
 
 /** Deterministic uniform (0, 1) numbers. */
@@ -78,4 +78,15 @@ test('hand-computed: 1, 2, 3, 4 ms and a 100 ms outlier', () => {
   expect(p50).toBe(3 + 1 / 1024); // 3 = 2 · 1.5: the bucket [3, 3 + 2/1024) of the power 2
   expect(p95).toBe(64 * (1 + (576 + 0.5) / 1024)); // 100 = 64 · 1.5625: sub-bucket 576
   expect(h.valuesAtRanks([])).toEqual([]);
+});
+
+test('bucketLowerEdge(b) is the smallest value bucketOf puts in bucket b', () => {
+  for (const b of [1, 2, 1023, 1024, 20 * 1024, 30_279, BUCKET_COUNT - 1]) {
+    const edge = bucketLowerEdge(b);
+    expect(bucketOf(edge)).toBe(b);
+    // The double just below the edge belongs to the bucket before.
+    expect(bucketOf(edge * (1 - 2 ** -52))).toBe(b - 1);
+  }
+  expect(bucketLowerEdge(0)).toBe(Number.NEGATIVE_INFINITY);
+  expect(bucketLowerEdge(BUCKET_COUNT)).toBe(Number.POSITIVE_INFINITY);
 });
