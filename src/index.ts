@@ -1,6 +1,6 @@
 // The package's public API. Everything else is internal.
 export * from './sandbox';
-export { StateDatabase, resolveDbPath, DEFAULT_DB_PATH } from './state/StateDatabase';
+export { StateDatabase, resolveDbPath, defaultDbPath } from './state/StateDatabase';
 export type { StateDatabaseOptions, PersistenceHealth, SettleReport } from './state/StateDatabase';
 export { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDatabaseFile, isDatabaseFile } from './state/ownership';
 export type { DatabaseFileState } from './state/ownership';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
-import { StateDatabase, resolveDbPath } from '../state/StateDatabase';
+import { StateDatabase, defaultDbPath } from '../state/StateDatabase';
 import { UsageError, type CommandIo } from './command';
 import { historyPathMessage, historyPathProblem, type HistorySource } from './historyPath';
 
@@ -18,7 +18,7 @@ export function historyPathFor(flag: unknown, io: CommandIo): HistoryPath {
   if (typeof flag === 'string') return { file: path.resolve(io.cwd, flag), source: '--db' };
   const env = io.env.SANDBOX_PERF_DB;
   if (env) return { file: path.resolve(io.cwd, env), source: 'SANDBOX_PERF_DB' };
-  return { file: resolveDbPath(path.join(io.cwd, '.sandbox-perf', 'state.db')), source: 'the default history' };
+  return { file: defaultDbPath(io.env, io.cwd), source: 'the default history' };
 }
 
 export function dbPathFor(flag: unknown, io: CommandIo): string {

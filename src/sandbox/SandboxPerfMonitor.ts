@@ -59,7 +59,7 @@ export type PerfMonitorOptions = {
   retainSamples?: number;
   /**
    * Where finished records are handed off; `false` keeps them in memory only.
-   * @default StateDatabase (the SQLite file at SANDBOX_PERF_DB or ./.sandbox-perf/state.db)
+   * @default StateDatabase (the SQLite file at SANDBOX_PERF_DB, else `$XDG_STATE_HOME/sandbox-perf/<cwd name>-<hash>/state.db`)
    */
   sink?: RecordSink | false;
 };

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
 import { expectation } from '../validation';
@@ -7,6 +6,7 @@ import { RecordQueue } from './RecordQueue';
 import type { RecordBatch } from './RecordBatch';
 import { SqliteStore, type WriteResult } from './SqliteStore';
 import { assertRecord, assertRunDetails } from '../sandbox/recordShape';
+import { resolveDbPath } from './dbPath';
 import { settingsFrom, settleTimeout, type Settings, type StateDatabaseOptions } from './settings';
 import { spawnWriter } from './writerSpawn';
 import { TAKEN_OVER, type FromWriter, type ToWriter } from './writerProtocol';
@@ -15,19 +15,7 @@ import { installExitHooks } from './exitHooks';
 /** How many times batchSize one transaction may take when rows are waiting. */
 const BACKLOG_BATCH_FACTOR = 20;
 
-export const DEFAULT_DB_PATH = path.join('.sandbox-perf', 'state.db');
-
-/**
- * The database file: the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db (absolute).
- * An empty SANDBOX_PERF_DB counts as unset, as in every CLI command.
- */
-export function resolveDbPath(option?: string): string {
-  const chosen = option ?? (process.env.SANDBOX_PERF_DB || DEFAULT_DB_PATH);
-  if (typeof chosen !== 'string' || chosen.length === 0) {
-    throw new TypeError(expectation('path', 'a non-empty file path', chosen));
-  }
-  return path.resolve(chosen);
-}
+export { defaultDbPath, resolveDbPath } from './dbPath';
 
 export type { StateDatabaseOptions } from './settings';
 

@@ -2,7 +2,7 @@ import { assertKnownKeys, assertNumberInRange, assertPlainObject, expectation } 
 import type { Retention } from './SqliteStore';
 
 export interface StateDatabaseOptions {
-  /** @default process.env.SANDBOX_PERF_DB ?? './.sandbox-perf/state.db' */
+  /** @default process.env.SANDBOX_PERF_DB (when not empty), else defaultDbPath(): `$XDG_STATE_HOME/sandbox-perf/<cwd name>-<hash>/state.db` */
   path?: string;
   /** Rows that trigger a write; under a backlog one transaction takes up to 20 times this. @default 1000 */
   batchSize?: number;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { defaultDbPath } from '../../state/dbPath';
 
 /*
  * End to end through the built CLI (dist/cli/main.js; `npm test` builds first), each test in a
@@ -20,17 +21,32 @@ interface Outcome {
 }
 
 let dir: string;
+/** XDG_STATE_HOME of the CLI under test: the default history lives there, outside its working directory. */
+let stateHome: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-cli-'));
+  stateHome = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-cli-state-'));
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(stateHome, { recursive: true, force: true });
+});
+
+/** Where the CLI puts its history when neither --db nor SANDBOX_PERF_DB is given. */
+function defaultHistory(): string {
+  return defaultDbPath({ XDG_STATE_HOME: stateHome }, dir);
+}
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, timeout: 120_000 },
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: stateHome, NO_COLOR: '1', ...env },
+        timeout: 120_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -57,7 +73,7 @@ d('sandbox-perf CLI', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('hello from inside\n');
     expect(r.stderr).toMatch(/sandbox-perf: none-[0-9a-f-]+ error in \d/);
-    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(1);
+    expect(rowCount(defaultHistory())).toBe(1);
   });
 
   test('compare with two backends and 3 runs, exports parsed back, report --json from the history', async () => {
@@ -203,7 +219,7 @@ d('sandbox-perf CLI', () => {
     expect(r.stderr).toMatch(/^Error: /);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
-    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(0);
+    expect(rowCount(defaultHistory())).toBe(0);
   });
 
   test('compare of a command that always fails: exit 1, and the message shows the end of its stderr', async () => {
@@ -212,14 +228,14 @@ d('sandbox-perf CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('no successful run: exited with code 3; its stderr ends with: usage: tool DIR');
     expect(r.stdout).not.toContain('3; its stderr ends with: first line');
-    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(2);
+    expect(rowCount(defaultHistory())).toBe(2);
   });
 
   test('a command that does not exist is an error run with the message, exit 127', async () => {
     const r = await cli(['run', '--', 'no-such-command-xyz']);
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(/ENOENT|not found/);
-    const db = new Database(path.join(dir, '.sandbox-perf/state.db'), { readonly: true });
+    const db = new Database(defaultHistory(), { readonly: true });
     const row = db
       .prepare('SELECT r.outcome, d.error FROM sandbox_perf_records r JOIN sandbox_run_details d ON d.record_id = r.id')
       .get() as { outcome: string; error: string };

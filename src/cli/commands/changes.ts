@@ -47,7 +47,7 @@ Options:
   --min-change PCT    smallest change reported, in percent    [default: 2]
   --min-segment N     fewest runs on each side of a change    [default: 6]
   --json              machine-readable output
-  --db FILE           history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --db FILE           history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help              this text
 `;
 

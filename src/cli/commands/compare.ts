@@ -94,7 +94,7 @@ Options:
   --export-hyperfine FILE   hyperfine's JSON format (results[], seconds)
   --export-csv FILE         one row per backend (hyperfine's columns first)
   --export-markdown FILE    a Markdown table (hyperfine's columns first)
-  --db FILE                 history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --db FILE                 history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help                    this text
 `,
   async run(argv, io) {

@@ -37,7 +37,7 @@ history report. Backends that are missing are listed with the command that enabl
 
 Options:
   --runs N     timed runs per backend, 1 to 1000   [default: 5]
-  --db FILE    history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --db FILE    history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help       this text
 `,
   async run(argv, io) {

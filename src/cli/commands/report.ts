@@ -40,7 +40,7 @@ Options:
   --sandbox NAME   only runs of this backend
   --buckets N      histogram buckets, 1 to 1000   [default: 10]
   --json           machine-readable output
-  --db FILE        history file   [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --db FILE        history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help           this text
 `,
   async run(argv, io) {

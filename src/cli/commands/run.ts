@@ -44,7 +44,7 @@ Options:
   --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
   --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases);
                       the command's own output then goes to stderr
-  --db FILE           history file         [default: $SANDBOX_PERF_DB or ./.sandbox-perf/state.db]
+  --db FILE           history file         [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help              this text
 `,
   async run(argv, io) {

@@ -133,7 +133,7 @@ Options:
   --port N      TCP port; 0 picks a free one (default 9464, Prometheus' OpenTelemetry exporter port)
   --host H      address to listen on (default 127.0.0.1, loopback only; anything else exposes
                 your run history to whoever can reach the port)
-  --db PATH     history file (default: SANDBOX_PERF_DB, else ./.sandbox-perf/state.db)
+  --db PATH     history file (default: SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db)
   --allow-host NAMES  comma-separated host names the Host header may carry besides localhost,
                 127.0.0.1, [::1] and --host (requests naming any other host get 421: DNS rebinding)
   -h, --help    this text

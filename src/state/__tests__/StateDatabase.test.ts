@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StateDatabase, resolveDbPath } from '../StateDatabase';
+import { StateDatabase, defaultDbPath, resolveDbPath } from '../StateDatabase';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { SCHEMA_VERSION } from '../schema';
 import type { SandboxPerfRecord } from '../../sandbox/types';
@@ -104,19 +104,22 @@ test('batches by size: 2 500 rows arrive in full', async () => {
   expect(readRows(file)).toHaveLength(2500);
 });
 
-test('the path comes from the option, else SANDBOX_PERF_DB, else ./.sandbox-perf/state.db', () => {
-  const saved = process.env.SANDBOX_PERF_DB;
-  try {
-    delete process.env.SANDBOX_PERF_DB;
-    expect(resolveDbPath()).toBe(path.resolve('.sandbox-perf/state.db'));
-    process.env.SANDBOX_PERF_DB = path.join(dir, 'env.db');
-    expect(resolveDbPath()).toBe(path.join(dir, 'env.db'));
-    expect(resolveDbPath('rel/x.db')).toBe(path.resolve('rel/x.db'));
-    expect(() => resolveDbPath('')).toThrow(/Expected `path` to be a non-empty file path, got `""` \(string\)/);
-  } finally {
-    if (saved === undefined) delete process.env.SANDBOX_PERF_DB;
-    else process.env.SANDBOX_PERF_DB = saved;
-  }
+test('the path comes from the option, else SANDBOX_PERF_DB (empty = unset), else the per-directory default outside the working directory', () => {
+  const cwd = path.join(dir, 'project');
+  const env = { HOME: '/home/u' };
+  const fallback = defaultDbPath(env, cwd);
+  expect(fallback).toMatch(/^\/home\/u\/\.local\/state\/sandbox-perf\/project-[0-9a-f]{12}\/state\.db$/);
+  expect(defaultDbPath({ ...env, XDG_STATE_HOME: '/var/state' }, cwd)).toBe(fallback.replace('/home/u/.local/state', '/var/state'));
+  // A relative XDG_STATE_HOME is invalid by the XDG spec: ignored.
+  expect(defaultDbPath({ ...env, XDG_STATE_HOME: 'rel' }, cwd)).toBe(fallback);
+  // Issue 12: never inside the working directory the sandboxes bind writable.
+  expect(fallback.startsWith(`${cwd}/`)).toBe(false);
+  expect(defaultDbPath(env, path.join(dir, 'other'))).not.toBe(fallback);
+  expect(resolveDbPath(undefined, env, cwd)).toBe(fallback);
+  expect(resolveDbPath(undefined, { ...env, SANDBOX_PERF_DB: '' }, cwd)).toBe(fallback);
+  expect(resolveDbPath(undefined, { ...env, SANDBOX_PERF_DB: 'env.db' }, cwd)).toBe(path.join(cwd, 'env.db'));
+  expect(resolveDbPath('rel/x.db', { ...env, SANDBOX_PERF_DB: 'env.db' }, cwd)).toBe(path.join(cwd, 'rel/x.db'));
+  expect(() => resolveDbPath('')).toThrow(/^Expected `path` to be a non-empty file path, got `""` \(string\)$/);
 });
 
 test('bad options and tables are rejected with the one message shape', () => {
