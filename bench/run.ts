@@ -4,6 +4,7 @@ import { startStopBench } from './startStop';
 import { activeRunsBench } from './activeRuns';
 import { persistenceBench } from './persistence';
 import { compareBench } from './compare';
+import { timerBench, type TimerBenchFigures } from './timer';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import { changesBench } from './changes';
@@ -20,7 +21,18 @@ import {
   type Target,
 } from './harness';
 
-const SCENARIOS = ['startStop', 'activeRuns', 'getReport', 'memory', 'persistence', 'compare', 'changes', 'serve', 'pool'] as const;
+const SCENARIOS = [
+  'startStop',
+  'activeRuns',
+  'getReport',
+  'memory',
+  'persistence',
+  'compare',
+  'timer',
+  'changes',
+  'serve',
+  'pool',
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 async function persistenceScenario(): Promise<ScenarioResult> {
@@ -57,6 +69,38 @@ async function compareScenario(): Promise<ScenarioResult> {
   };
 }
 
+async function timerScenario(): Promise<ScenarioResult> {
+  const figures = await timerBench();
+  const row = (command: string): TimerBenchFigures['rows'][number] | undefined => figures.rows.find((r) => r.command === command);
+  const node = row('node -e 0');
+  const bare = row('true');
+  const missing = { note: 'hyperfine is not installed (apt-get install hyperfine)' };
+  const nodeValue = node?.hyperfineMs ? (Math.abs(node.oursMs - node.hyperfineMs) / node.hyperfineMs) * 100 : undefined;
+  const bareValue = bare?.hyperfineMs ? Math.abs(bare.oursMs - bare.hyperfineMs) : undefined;
+  return {
+    title: 'command timer against hyperfine',
+    markdown: figures.markdown,
+    targets: [
+      {
+        name: '`node -e 0`: commandMs median vs hyperfine -N median',
+        value: nodeValue,
+        op: '<=',
+        limit: 2,
+        unit: '%',
+        ...(nodeValue === undefined ? missing : {}),
+      },
+      {
+        name: '`true`: commandMs median vs hyperfine -N median',
+        value: bareValue,
+        op: '<=',
+        limit: 0.2,
+        unit: 'ms',
+        ...(bareValue === undefined ? missing : {}),
+      },
+    ],
+  };
+}
+
 const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   startStop: startStopBench,
   activeRuns: activeRunsBench,
@@ -64,6 +108,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   memory: memoryBench,
   persistence: persistenceScenario,
   compare: compareScenario,
+  timer: timerScenario,
   changes: changesBench,
   serve: serveBench,
   pool: poolBench,

@@ -25,7 +25,11 @@ export interface LauncherReport {
   peakMemoryBytes: number;
 }
 
-export const LAUNCHER_FILE = path.resolve(__dirname, '..', '..', 'native', 'bin', 'sandbox-perf-launcher');
+// dist/runners or src/runners: two levels up is the package; dist-bench/src/runners (the benchmarks' build): three.
+export const LAUNCHER_FILE =
+  [2, 3]
+    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-launcher'))
+    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', 'native', 'bin', 'sandbox-perf-launcher');
 
 let resolved: { path: string | null; why: string } | undefined;
 let said = false;
