@@ -41,13 +41,14 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
     const r = await cli(['run', '--db', path.join(dir, 'run.db'), '--', 'sh', '-c', 'yes | head -c 5000000'], dir, { countOnly: true });
     expect(r.code).toBe(0);
     expect(r.stdoutBytes).toBe(5_000_000);
-    expect(r.stderr).toMatch(/^sandbox-perf: none-\S+ success in /);
+    expect(r.stderr).toMatch(/^sandbox-perf: none-\S+ success in /m);
   });
 
   test('run passes stderr through as well, in full', async () => {
     const r = await cli(['run', '--db', path.join(dir, 'run.db'), '--', 'sh', '-c', 'head -c 3000000 /dev/zero >&2'], dir);
     expect(r.code).toBe(0);
-    expect(r.stderr.indexOf('sandbox-perf:')).toBe(3_000_000);
+    expect(r.stderr.match(/\0/g)?.length).toBe(3_000_000);
+    expect(r.stderr.indexOf('sandbox-perf: none-')).toBeGreaterThanOrEqual(3_000_000);
   });
 
   test("compare --sandbox none --runs 400 -- sh -c 'head -c 1100000 /dev/zero; head -c 1100000 /dev/zero >&2' keeps its memory bounded", async () => {
@@ -68,13 +69,14 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
       script,
     ];
     const r = await peakRss(args);
+    // 400 runs take 1 to 4 minutes on a shared 2-core machine: this test has its own timeout (below).
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/400 runs/);
     // Kept, the output of 400 runs is 880 MB (971 MB peak before); streamed past, the peak is the
     // runner's own (about 100 MB here). Loose: GC timing on a busy machine varies.
     expect(r.peakBytes).toBeGreaterThan(0);
     expect(r.peakBytes).toBeLessThan(300 * 1024 * 1024);
-  });
+  }, 600_000);
 
   test('compare: a failing command still shows the end of its stderr, past any amount of output', async () => {
     const script = 'head -c 3000000 /dev/zero >&2; echo >&2; echo "usage: tool DIR" >&2; exit 3';
