@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
-import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
+import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
-import { registerRun } from './inFlightRuns';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
@@ -51,16 +50,19 @@ export class DockerBackend implements SandboxBackend {
 
     let t = performance.now();
     let container: Docker.Container;
+    let unregister: () => void;
     try {
-      container = await docker.createContainer(containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, launcher));
+      // SIGINT/SIGTERM of this process from here on: the container is removed before the process exits.
+      ({ container, unregister } = await createInFlight(
+        docker,
+        containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, launcher),
+        `docker run ${runId}`,
+        (c) => c.remove({ force: true, v: true }).catch(() => undefined),
+      ));
     } catch (error) {
       return failedResult(this.name, engineMessage(error), { create: performance.now() - t });
     }
     phases.create = performance.now() - t;
-    // SIGINT/SIGTERM of this process meanwhile: the container is removed before the process exits.
-    const unregister = registerRun(`docker container ${container.id.slice(0, 12)}`, async () => {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
-    });
 
     // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
     let timedOut = false as boolean;

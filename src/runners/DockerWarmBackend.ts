@@ -3,8 +3,7 @@ import type Docker from 'dockerode';
 import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
-import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
-import { registerRun } from './inFlightRuns';
+import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
@@ -64,15 +63,14 @@ export class DockerWarmBackend implements SandboxBackend {
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
     const launcher = launcherForRun();
     const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`, launcher);
-    const container = await docker.createContainer({
-      ...spec,
-      AttachStdout: false,
-      AttachStderr: false,
-      HostConfig: { ...spec.HostConfig, Init: true },
-    });
-    const warm: Warm = { container, cgroupParent, init: null, unregister: () => undefined, launcher };
     // From here until teardown, SIGINT/SIGTERM of this process removes the container.
-    warm.unregister = registerRun(`docker-warm container ${container.id.slice(0, 12)}`, () => this.discard(warm));
+    const { container, unregister } = await createInFlight(
+      docker,
+      { ...spec, AttachStdout: false, AttachStderr: false, HostConfig: { ...spec.HostConfig, Init: true } },
+      `docker-warm container warm-${id}`,
+      (c) => this.removeContainer(c, cgroupParent),
+    );
+    const warm: Warm = { container, cgroupParent, init: null, unregister, launcher };
     try {
       await container.start();
       const pid = (await container.inspect()).State.Pid;
@@ -88,8 +86,12 @@ export class DockerWarmBackend implements SandboxBackend {
   private async discard(warm: Warm): Promise<void> {
     if (this.warm === warm) this.warm = undefined;
     warm.unregister();
-    await warm.container.remove({ force: true, v: true }).catch(() => undefined);
-    if (this.engine?.cgroup && warm.cgroupParent) await removeGroup(this.engine.cgroup.hierarchies, warm.cgroupParent);
+    await this.removeContainer(warm.container, warm.cgroupParent);
+  }
+
+  private async removeContainer(container: Docker.Container, cgroupParent: string | undefined): Promise<void> {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+    if (this.engine?.cgroup && cgroupParent) await removeGroup(this.engine.cgroup.hierarchies, cgroupParent);
   }
 
   /**

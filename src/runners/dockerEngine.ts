@@ -7,6 +7,7 @@ import { ensureGuardian } from './containerGuardian';
 import { CONTAINER_LABEL } from './containerOwner';
 import { assertSocketOutsideCwd, containerSpec } from './containerSpec';
 import { BackendUnavailableError } from './errors';
+import { registerRun } from './inFlightRuns';
 import { sweepOnce } from './orphans';
 import type { ResolvedSandboxOptions } from './options';
 import type { BackendName } from './types';
@@ -70,6 +71,31 @@ export async function connectEngine(backend: BackendName, options: ResolvedSandb
   // And what this process leaves if it is SIGKILLed goes when it dies.
   ensureGuardian(socket);
   return { docker, cgroup };
+}
+
+/**
+ * Creates a container that is in the in-flight registry from the moment it is asked for: a
+ * SIGINT/SIGTERM that arrives while the engine is still creating it waits for the creation and
+ * cleans the container too (else it would be made after the process gave up on it). `cleanup`
+ * removes it; `unregister` once the caller removed it itself.
+ */
+export async function createInFlight(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions,
+  what: string,
+  cleanup: (container: Docker.Container) => Promise<void>,
+): Promise<{ container: Docker.Container; unregister: () => void }> {
+  const creating = docker.createContainer(spec);
+  const unregister = registerRun(what, async () => {
+    const container = await creating.catch(() => null);
+    if (container) await cleanup(container);
+  });
+  try {
+    return { container: await creating, unregister };
+  } catch (error) {
+    unregister();
+    throw error;
+  }
 }
 
 function sinkInto(output: BoundedOutput): Writable {

@@ -31,6 +31,8 @@ export const CLEANUP_TIMEOUT_MS = 10_000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const runs = new Set<InFlightRun>();
+/** Cleanups of runs registered while stopping: the signal waits for them too. */
+const late = new Set<Promise<void>>();
 let installed = false;
 let stopping: NodeJS.Signals | null = null;
 /** The cleanup round of the signal being handled; settles when it is over and the process lives on. */
@@ -65,7 +67,9 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   stopping = signal;
   if (process.stderr.isTTY) log(`sandbox-perf: ${signal}: stopping ${runs.size} run(s) in flight`);
-  round = Promise.all([...runs].map((run) => runCleanup(run, signal))).then(() => {
+  round = Promise.all([...runs].map((run) => runCleanup(run, signal))).then(async () => {
+    // Runs registered while stopping (a container whose creation was already asked for) are cleaned too before exit.
+    while (late.size > 0) await Promise.all([...late]);
     runs.clear();
     uninstall();
     stopping = null;
@@ -100,7 +104,8 @@ function uninstall(): void {
 export function registerRun(what: string, cleanup: RunCleanup): () => void {
   const run: InFlightRun = { what, cleanup, cleaned: false };
   if (stopping !== null) {
-    void runCleanup(run, stopping);
+    const cleaning = runCleanup(run, stopping).finally(() => late.delete(cleaning));
+    late.add(cleaning);
     return () => undefined;
   }
   runs.add(run);

@@ -15,6 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
 const PREPARE_CHILD = path.join(__dirname, 'fixtures', 'prepareChild.js');
+const REGISTER_TS = path.join(__dirname, '..', '..', 'state', '__tests__', 'fixtures', 'registerTs.js');
 
 /** Containers, running or not, whose owner label names `pid`. */
 function containersOf(pid: number): string[] {
@@ -70,6 +71,30 @@ for (const backend of ['docker', 'docker-warm']) {
       },
       180_000,
     );
+
+    test(`runs outlive their runner: an interrupted \`compare --sandbox ${backend}\` leaves no container behind`, async () => {
+      const sleep = uniqueSleep();
+      const cli = path.join(__dirname, '..', '..', 'cli', 'main.ts');
+      const db = path.join(dir, `compare-${backend}.db`);
+      const child = spawn(
+        process.execPath,
+        ['-r', REGISTER_TS, cli, 'compare', '--sandbox', backend, '--runs', '20', '--db', db, '--', 'sleep', sleep],
+        { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] },
+      );
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const pid = child.pid ?? 0;
+      // The sleep itself, not the compare whose argv holds the same words.
+      const sleeping = () => processesMatching(`sleep ${sleep}`).filter((line) => /^\s*\d+ sleep /.test(line));
+      expect(await until(() => sleeping().length > 0, 90_000)).toBe(true);
+      expect(containersOf(pid).length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      const { code, signal } = await ended;
+      expect(signal === 'SIGINT' || code === 130).toBe(true);
+      expect(containersOf(pid)).toEqual([]);
+      expect(sleeping()).toEqual([]);
+    }, 180_000);
 
     test(`runs die with their runner after SIGKILL: nothing of a SIGKILLed ${backend} runner's run is alive within 5 s (its guardian removes the container)`, async () => {
       const runner = await startRunner(backend);
