@@ -4,6 +4,7 @@ import { boundedOutputs } from './BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
+import { afterSignalCleanup } from './inFlightRuns';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
@@ -109,6 +110,8 @@ export class DockerBackend implements SandboxBackend {
       unregister();
       phases.remove = performance.now() - t;
     }
+    // A run ended by a signal's cleanup is not reported while the process is about to die of it.
+    await afterSignalCleanup();
 
     // Whatever way the run ended, the held-back end of stderr goes out (without the launcher's line).
     held?.finish();

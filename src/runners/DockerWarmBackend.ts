@@ -5,6 +5,7 @@ import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from './hostProcess';
+import { afterSignalCleanup } from './inFlightRuns';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
@@ -185,6 +186,8 @@ export class DockerWarmBackend implements SandboxBackend {
     }
     held?.finish();
     if (discarded) await settleWithin(discarded, DISCARD_WAIT_MS);
+    // A run ended by a signal's cleanup is not reported while the process is about to die of it.
+    await afterSignalCleanup();
     // Overlapping runs share the container: the last one to end cleans up after all of them.
     if (!timedOut && this.running === 0 && this.warm === warm) {
       t = performance.now();
