@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describeWhen } from '../../../test/support/e2e';
+import { OWNER_PID_LABEL } from '../containerOwner';
 import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { launcherStatus } from '../launcher';
@@ -20,9 +21,9 @@ const PHASES: Record<string, string[]> = {
   'docker-warm': timed ? ['exec-create', 'spawn', 'command', 'exit', 'inspect'] : ['exec-create', 'exec', 'inspect'],
 };
 
-/** Containers this package created that still exist (running or not). */
+/** Containers this test process created that still exist (running or not); other processes' are theirs. */
 function leftoverContainers(): string[] {
-  const ps = spawnSync('docker', ['ps', '-a', '-q', '--filter', 'label=sandbox-perf'], { encoding: 'utf8' });
+  const ps = spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${OWNER_PID_LABEL}=${process.pid}`], { encoding: 'utf8' });
   return ps.stdout.split('\n').filter(Boolean);
 }
 
