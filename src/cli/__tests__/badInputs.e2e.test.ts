@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedDatabase } from '../../dashboard/__tests__/support/seed';
-import { cli, describeBuilt, rowCount } from './support/cli';
+import { cli, defaultHistoryOf, describeBuilt, rowCount } from './support/cli';
 
 /*
  * Issue 13, "smaller bad inputs": each gets a clear `Error: …` in the one shape and the right exit
@@ -135,7 +135,7 @@ describeBuilt('bad inputs get a clear error', () => {
     expect(r.code).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/\n {4}at /);
-    expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(0);
+    expect(rowCount(defaultHistoryOf(dir))).toBe(0);
   });
 
   test('report --since 2h30m is accepted (Prometheus-style compound duration)', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { defaultDbPath } from '../../../state/dbPath';
 
 /** The built CLI (`npm run build`; `npm test` builds first). */
 export const CLI = path.resolve(__dirname, '../../../../dist/cli/main.js');
@@ -25,6 +26,19 @@ export interface Outcome {
   stdoutBytes: number;
 }
 
+/**
+ * XDG_STATE_HOME of a CLI run in `cwd`: a sibling folder, so the default history (defaultDbPath)
+ * is outside the working directory, as in real use, and never in the tester's home.
+ */
+export function stateHomeOf(cwd: string): string {
+  return `${cwd}-state`;
+}
+
+/** Where a CLI run in `cwd` keeps its history when neither --db nor SANDBOX_PERF_DB is given. */
+export function defaultHistoryOf(cwd: string): string {
+  return defaultDbPath({ XDG_STATE_HOME: stateHomeOf(cwd) }, cwd);
+}
+
 /** Runs the CLI as a real child process in `cwd`; `env` adds to a minimal environment. */
 export function cli(
   args: readonly string[],
@@ -34,7 +48,7 @@ export function cli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...options.env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: stateHomeOf(cwd), NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

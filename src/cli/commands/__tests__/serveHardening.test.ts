@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startServe, type RunningServe } from '../serve';
+import { defaultDbPath } from '../../../state/dbPath';
 import { seedDatabase } from '../../../dashboard/__tests__/support/seed';
 import { CLI, cli, describeBuilt } from '../../__tests__/support/cli';
 
@@ -105,7 +106,7 @@ describeBuilt('serve as a real process', () => {
   test('SIGTERM stops serve within 2 s, with dashboard queries in flight; SANDBOX_PERF_DB= (empty) is unset', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
       cwd: dir,
-      env: { PATH: process.env.PATH, SANDBOX_PERF_DB: '' },
+      env: { PATH: process.env.PATH, XDG_STATE_HOME: `${dir}-state`, SANDBOX_PERF_DB: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -117,7 +118,7 @@ describeBuilt('serve as a real process', () => {
     while (!out.includes('\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     const base = /dashboard (http:\/\/\S+\/)/.exec(out)?.[1];
     expect(base).toBeDefined();
-    expect(out).toContain(`history ${path.join(dir, '.sandbox-perf', 'state.db')}`);
+    expect(out).toContain(`history ${defaultDbPath({ XDG_STATE_HOME: `${dir}-state` }, dir)}`);
     const inFlight = Array.from({ length: 20 }, (_, i) => fetch(`${base}api/summary?since=${i}`).catch(() => undefined));
     const sent = performance.now();
     child.kill('SIGTERM');
