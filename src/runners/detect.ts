@@ -1,4 +1,5 @@
 import { createBackend } from './createBackend';
+import { launcherStatus, type TimerName } from './launcher';
 import { BackendUnavailableError } from './errors';
 import { SandboxPool } from './pool/SandboxPool';
 import { BACKEND_NAMES, type BackendName, type SandboxOptions } from './types';
@@ -12,6 +13,11 @@ export interface BackendAvailability {
   enable: string | null;
   /** One line for people: `bubblewrap: available` or `bubblewrap: not installed (apt-get install bubblewrap)`. */
   message: string;
+  /**
+   * What times the command's own run (`commandMs`): `launcher` (the C timer next to the command,
+   * built at install) or `node` (no launcher: `commandMs` is null, durations include Node's fork).
+   */
+  timer: TimerName;
 }
 
 /**
@@ -27,13 +33,15 @@ export async function detectBackends(
   return Promise.all(
     backends.map(async (backend): Promise<BackendAvailability> => {
       const probe = createBackend(backend === 'docker-warm' ? 'docker' : backend, options);
+      // Pools run commands through their own agent, not the launcher.
+      const timer: TimerName = probe instanceof SandboxPool || launcherStatus().path === null ? 'node' : 'launcher';
       try {
         if (probe instanceof SandboxPool) await probe.check();
         else {
           await probe.prepare();
           await probe.teardown();
         }
-        return { backend, available: true, reason: null, enable: null, message: `${backend}: available` };
+        return { backend, available: true, reason: null, enable: null, message: `${backend}: available`, timer };
       } catch (error) {
         if (error instanceof BackendUnavailableError) {
           return {
@@ -42,10 +50,11 @@ export async function detectBackends(
             reason: error.reason,
             enable: error.enable,
             message: `${backend}: ${error.reason} (${error.enable})`,
+            timer,
           };
         }
         const reason = error instanceof Error ? error.message : String(error);
-        return { backend, available: false, reason, enable: null, message: `${backend}: ${reason}` };
+        return { backend, available: false, reason, enable: null, message: `${backend}: ${reason}`, timer };
       }
     }),
   );

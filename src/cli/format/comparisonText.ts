@@ -4,6 +4,7 @@ import { fingerprintLine } from './fingerprintText';
 import { shellQuote } from '../../shellQuote';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours } from '../terminal';
+import { timerDescription } from '../../runners/launcher';
 
 function runsNote(result: ComparisonResult): string {
   const warmup = result.warmupMode === 'auto' ? `${result.warmup} warm-up (auto)` : `${result.warmup} warm-up`;
@@ -24,6 +25,8 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
   const out: string[] = [];
   out.push(`${c.bold('Command:')} ${shellQuote(result.command)}  (${runsNote(result)})`);
   if (result.fingerprint) out.push(c.dim(`Machine: ${fingerprintLine(result.fingerprint)}`));
+  // Which timer measured the commands (commandMs): the C launcher next to the command, or Node.
+  out.push(c.dim(`Timer: ${timerDescription()}`));
   for (const b of result.backends) {
     const s = b.summary;
     out.push('', c.bold(c.cyan(b.backend)));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { launcherStatus } from '../launcher';
 import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { detectBackends } from '../detect';
@@ -91,14 +92,17 @@ describe('a command that cannot start', () => {
 describe('detectBackends', () => {
   test('says per backend whether it is available, or why not and the one command that enables it', async () => {
     const found = await detectBackends({ dockerSocket: NO_SOCKET }, ['none', 'docker', 'docker-warm']);
+    // Which timer measures commandMs: the C launcher when it was built at install.
+    const timer = launcherStatus().path === null ? 'node' : 'launcher';
     expect(found).toEqual([
-      { backend: 'none', available: true, reason: null, enable: null, message: 'none: available' },
+      { backend: 'none', available: true, reason: null, enable: null, message: 'none: available', timer },
       {
         backend: 'docker',
         available: false,
         reason: `no engine answers at ${NO_SOCKET}`,
         enable: 'apt-get install docker.io && dockerd &',
         message: `docker: no engine answers at ${NO_SOCKET} (apt-get install docker.io && dockerd &)`,
+        timer,
       },
       expect.objectContaining({
         backend: 'docker-warm',
