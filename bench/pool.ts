@@ -22,10 +22,11 @@ import { formatBytes, markdownTable, summarize, type ScenarioResult } from './ha
  * Kept short: the machine is shared.
  */
 const CANDIDATES: BackendName[] = ['none', 'docker', 'docker-warm', 'docker-pool', 'gvisor', 'gvisor-pool'];
-const HANDOFF_RUNS = 60;
+const HANDOFF_RUNS = 40;
 const CONCURRENT_RUNS = 200;
 const CONCURRENCY = 4;
-const IDLE_WINDOW_MS = 5000;
+const IDLE_WINDOW_MS = 3000;
+const step = (what: string): void => void process.stderr.write(`pool: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
 
 const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
@@ -186,12 +187,16 @@ export async function poolBench(): Promise<ScenarioResult> {
       return { title: 'Sandbox pool', markdown: ['No Docker engine here: the pool was not measured.', ...missing].join('\n'), targets: [] };
     }
     const sandbox = { cwd: dir, pool: { size: 2 } };
-    const nodeZero = await compareBackends({ backends, command: ['node', '-e', '0'], runs: 10, warmup: 1, sandbox, monitor });
-    const build = await compareBackends({ backends, command: workload(dir), runs: 5, warmup: 1, sandbox, monitor });
+    step(`compare ${backends.join(',')} on node -e 0`);
+    const nodeZero = await compareBackends({ backends, command: ['node', '-e', '0'], runs: 8, warmup: 1, sandbox, monitor });
+    step('compare on the build workload');
+    const build = await compareBackends({ backends, command: workload(dir), runs: 4, warmup: 1, sandbox, monitor });
     fs.chmodSync(dir, 0o777);
     const a = overheadTable(nodeZero);
     const b = overheadTable(build);
+    step('hand-off');
     const handOff = await handOffFigures(dir);
+    step('throughput');
 
     const docker = createBackend('docker', { cwd: dir });
     await docker.prepare();
@@ -203,6 +208,7 @@ export async function poolBench(): Promise<ScenarioResult> {
     const { misses } = pool.health();
     await pool.teardown();
 
+    step('idle cost');
     const idle = [await idleCost('docker-pool', dir)];
     const idleNames = ['docker-pool'];
     if (backends.includes('gvisor-pool')) {
@@ -212,11 +218,11 @@ export async function poolBench(): Promise<ScenarioResult> {
     const markdown = [
       `Medians of interleaved runs (compare, pool size 2), measured together; overhead = median − median of \`none\`.`,
       '',
-      '`node -e 0`, 10 runs per backend:',
+      '`node -e 0`, 8 runs per backend:',
       '',
       a.table,
       '',
-      'Build workload (workload/build.js), 5 runs per backend:',
+      'Build workload (workload/build.js), 4 runs per backend:',
       '',
       b.table,
       '',
