@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
-import { assertPlainObject, assertSandboxId, expectation } from '../validation';
+import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation } from '../validation';
 import { createBackend } from './createBackend';
 import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
 import { assertBackendName, assertCommand, resolveRunOptions, RUN_OPTION_KEYS, SANDBOX_OPTION_KEYS } from './options';
@@ -72,12 +72,16 @@ function cwdOf(backend: SandboxBackend): string {
  * a one-shot call reports its prepare/teardown time in `setup`. A backend that cannot run here
  * throws BackendUnavailableError before anything is recorded.
  */
+/** Every key runInSandbox takes: a misspelt one (`tiemout`) is a TypeError naming the nearest. */
+const RUN_IN_SANDBOX_KEYS: readonly string[] = ['monitor', 'sandboxId', 'workload', ...RUN_OPTION_KEYS, ...SANDBOX_OPTION_KEYS];
+
 export async function runInSandbox(
   backend: BackendName | SandboxBackend,
   command: readonly string[],
   options: RunInSandboxOptions = {},
 ): Promise<SandboxRun> {
   assertPlainObject('options', options);
+  assertKnownKeys('options', options, RUN_IN_SANDBOX_KEYS);
   const { monitor = sandboxPerfMonitor, sandboxId, workload: workloadName, ...rest } = options;
   const runOptions: RunOptions = {};
   const sandboxOptions: SandboxOptions = {};

@@ -42,6 +42,22 @@ describe('bad input throws at once with one message shape, and records nothing',
     await expect(call).rejects.toThrow(SHAPE);
   });
 
+  test.each([
+    [{ tiemout: 5 }, 'tiemout', 'timeoutMs'],
+    [{ timeout: 5 }, 'timeout', 'timeoutMs'],
+    [{ maxOutput: 5 }, 'maxOutput', 'maxOutputBytes'],
+    [{ memory: 5 }, 'memory', 'memoryBytes'],
+    [{ sandboxID: 'x' }, 'sandboxID', 'sandboxId'],
+  ])('an unknown option key %j is a TypeError naming it and the nearest known key (issue 13)', async (options, key, guess) => {
+    const call = runInSandbox('none', ['true'], { monitor, ...options });
+    await expect(call).rejects.toThrow(TypeError);
+    await expect(call).rejects.toThrow(
+      new RegExp(
+        `^Expected \`options\` to be an object with only the keys .*, got \`"${key}"\` \\(string\\): did you mean \`${guess}\`\\?$`,
+      ),
+    );
+  });
+
   test('sandbox options next to a backend object are refused (they belong to the backend)', async () => {
     const backend = createBackend('none');
     await expect(runInSandbox(backend, ['true'], { monitor, network: true })).rejects.toThrow(
