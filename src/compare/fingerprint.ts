@@ -103,17 +103,11 @@ function dockerSocketPath(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The fingerprint of this machine now (about 10-50 ms: a few file reads, one engine request,
- * `runsc --version`). `sandboxPerfVersion` comes from the caller (the CLI knows its package).
+ * The fields read from /proc, /sys and `os` alone (a few file reads, no process, no socket):
+ * what the history writer stores with each run, once per process. `docker` and `gvisor` are
+ * null here: "not probed", not "absent".
  */
-export async function machineFingerprint(
-  sandboxPerfVersion: string,
-  env: NodeJS.ProcessEnv = process.env,
-  timeoutMs = 2000,
-): Promise<MachineFingerprint> {
-  const [info, runsc] = await Promise.all([dockerInfo(dockerSocketPath(env), timeoutMs), runscVersion(timeoutMs)]);
-  const runscArgs = info?.Runtimes?.runsc?.runtimeArgs ?? [];
-  const platformArg = runscArgs.find((a) => /^--?platform=/.test(a));
+export function hostFingerprint(sandboxPerfVersion: string): MachineFingerprint {
   const [one, five, fifteen] = os.loadavg();
   return {
     kernel: `${os.type()} ${os.release()}`,
@@ -125,6 +119,27 @@ export async function machineFingerprint(
     transparentHugePages: selectedMode(readText('/sys/kernel/mm/transparent_hugepage/enabled')),
     loadAverage: [one ?? 0, five ?? 0, fifteen ?? 0],
     cgroupVersion: cgroupVersion(),
+    docker: null,
+    gvisor: null,
+    node: process.version,
+    sandboxPerf: sandboxPerfVersion,
+  };
+}
+
+/**
+ * The fingerprint of this machine now (about 10-50 ms: a few file reads, one engine request,
+ * `runsc --version`). `sandboxPerfVersion` comes from the caller (the CLI knows its package).
+ */
+export async function machineFingerprint(
+  sandboxPerfVersion: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 2000,
+): Promise<MachineFingerprint> {
+  const [info, runsc] = await Promise.all([dockerInfo(dockerSocketPath(env), timeoutMs), runscVersion(timeoutMs)]);
+  const runscArgs = info?.Runtimes?.runsc?.runtimeArgs ?? [];
+  const platformArg = runscArgs.find((a) => /^--?platform=/.test(a));
+  return {
+    ...hostFingerprint(sandboxPerfVersion),
     docker: info
       ? {
           version: info.ServerVersion ?? 'unknown',
@@ -134,7 +149,5 @@ export async function machineFingerprint(
         }
       : null,
     gvisor: runsc ? { version: runsc, platform: platformArg ? (platformArg.split('=')[1] ?? 'default') : 'default' } : null,
-    node: process.version,
-    sandboxPerf: sandboxPerfVersion,
   };
 }

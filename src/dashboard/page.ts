@@ -172,6 +172,12 @@ const SCRIPT = String.raw`
       (changes ? ' · ' + changes + ' change point' + (changes === 1 ? '' : 's') + ' (dashed; hover for details)' : '');
   }
 
+  function renderMachineWarning(text) {
+    var box = byId('machine-warning');
+    box.textContent = text ? 'Warning: ' + text : '';
+    box.hidden = !text;
+  }
+
   function renderBackends(rows) {
     var box = clear(byId('backends'));
     if (!rows.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No runs in range.')); return; }
@@ -266,6 +272,7 @@ const SCRIPT = String.raw`
         renderHistogram(s.histogram);
         renderTimeline(s.timeline, s.changes);
         renderBackends(s.backends);
+        renderMachineWarning(s.machineWarning);
         renderAlerts(s.recentAlerts);
         renderPools(body.pools);
         document.body.setAttribute('data-loaded', 'true');
@@ -294,7 +301,7 @@ const BODY = `<header>
   <section><h2>Duration histogram</h2><div id="histogram"></div></section>
   <section><h2>Runs over time <span class="note" id="timeline-bin"></span></h2><div id="timeline"></div>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
-  <section class="wide"><h2>Overhead per backend</h2><div id="backends"></div></section>
+  <section class="wide"><h2>Overhead per backend</h2><div id="machine-warning" class="error" hidden></div><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
   <section class="wide" id="pools-section" hidden><h2>Sandbox pools</h2><div id="pools"></div></section>
 </main>`;

@@ -5,6 +5,7 @@ import { assertNumberInRange, assertPlainObject, expectation } from '../validati
 import { assertReadableVersion } from './schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
 import { assertOwnDatabasePath } from './ownership';
+import { fingerprintMixWarning, readFingerprints, type FingerprintRuns } from './fingerprintHistory';
 import { readWorkloads, type WorkloadHistoryReport, type WorkloadWindow } from './workloadHistory';
 import {
   backendSource,
@@ -236,6 +237,18 @@ export class HistoryReader {
     }
     if (!this.ensureOpen()) return [];
     return readWorkloads(this.db as Database.Database, this.version, window);
+  }
+
+  /** The machine fingerprints of the backend runs in the window (schema 6; runs written before carry none), oldest first. */
+  fingerprints(window: HistoryWindow = {}): FingerprintRuns[] {
+    this.checkWindow(window);
+    if (!this.ensureOpen()) return [];
+    return readFingerprints(this.db as Database.Database, this.version, window);
+  }
+
+  /** One line naming what differs when the window's backend runs come from more than one machine state; else null. */
+  fingerprintWarning(window: HistoryWindow = {}): string | null {
+    return fingerprintMixWarning(this.fingerprints(window));
   }
 
   close(): void {

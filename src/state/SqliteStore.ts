@@ -5,6 +5,7 @@ import { assertReadableVersion, migrate } from './schema';
 import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath } from './ownership';
 import { alertAt, batchLength, outcomeAt, type RecordBatch } from './RecordBatch';
 import { errorCode, errorMessage } from '../log';
+import { storeFingerprint, writerFingerprint } from './fingerprintHistory';
 
 export interface StoreOptions {
   /** How long a write waits for another connection's lock before SQLITE_BUSY. */
@@ -235,10 +236,12 @@ export class SqliteStore {
     const insertRecord = db.prepare(
       'INSERT INTO sandbox_perf_records (sandbox_id, start_time, duration_ms, outcome, alert_fired, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    // Once per connection, off the caller's thread: the machine state every run written here is tagged with (migration 6).
+    const fingerprintId = storeFingerprint(db, writerFingerprint());
     // start_time, duration_ms, alert_fired and backend are copies (migration 4): the per-backend reports need no join.
     const insertDetails = db.prepare(
-      'INSERT INTO sandbox_run_details (record_id, backend, exit_code, signal, cpu_ms, peak_memory_bytes, error, start_time, duration_ms, alert_fired) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sandbox_run_details (record_id, backend, exit_code, signal, cpu_ms, peak_memory_bytes, error, start_time, duration_ms, alert_fired, fingerprint_id) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertPhase = db.prepare(
       'INSERT INTO sandbox_run_phases (record_id, phase, duration_ms, backend, start_time) VALUES (?, ?, ?, ?, ?)',
@@ -275,6 +278,7 @@ export class SqliteStore {
           startTime,
           durationMs,
           alert,
+          fingerprintId,
         );
         if (details.phases) {
           for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);

@@ -6,6 +6,7 @@ import { ratioWithError } from '../stats/ratio';
 import { backendSource, COPIES_VERSION, distinctValues, durationAtRank, recordsSource, type Get, type Source } from './historySources';
 import { assertReadableVersion } from './schema';
 import { readChangeMarks, type ChangeMark } from './changeMarks';
+import { fingerprintMixWarning, readFingerprints } from './fingerprintHistory';
 
 /*
  * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a
@@ -113,6 +114,11 @@ export interface DashboardSummary {
   recentAlerts: AlertRow[];
   /** Change points of each backend's recent runs (src/state/changeMarks.ts), newest first. */
   changes: ChangeMark[];
+  /**
+   * Set when the backends set side by side ran on more than one machine fingerprint (schema 6):
+   * one line naming the fields that differ. null otherwise.
+   */
+  machineWarning: string | null;
 }
 
 /** A stored run, as the metrics tail reads it. */
@@ -376,16 +382,19 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
         backends: [],
         recentAlerts: [],
         changes: [],
+        machineWarning: null,
       };
     }
+    const backends = readBackendOverhead(db, options);
     return {
       schemaVersion,
       totals: readTotals(db, options),
       histogram: readDurationHistogram(db, options),
       timeline: readRunsOverTime(db, options),
-      backends: readBackendOverhead(db, options),
+      backends,
       recentAlerts: readRecentAlerts(db, options),
       changes: readChangeMarks(db, schemaVersion, options),
+      machineWarning: backends.length > 1 ? fingerprintMixWarning(readFingerprints(db, schemaVersion, sinceWindow(options))) : null,
     };
   })();
 }

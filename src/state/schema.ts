@@ -115,6 +115,18 @@ export const MIGRATIONS: readonly string[] = [
             overhead_ms = CASE WHEN command_ms IS NULL THEN NULL ELSE NEW.duration_ms - command_ms END
       WHERE record_id = NEW.id;
    END;`,
+  // 6: the machine each run was measured on (issue 16). One row per machine state, keyed by a hash
+  // of the fields that identify it (src/state/fingerprintHistory.ts; the load average is kept in
+  // the JSON but not hashed), and a link from each run's details. Runs written before stay NULL.
+  `CREATE TABLE sandbox_fingerprints (
+     id INTEGER PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     json TEXT NOT NULL,
+     first_seen TEXT NOT NULL
+   );
+   ALTER TABLE sandbox_run_details ADD COLUMN fingerprint_id INTEGER REFERENCES sandbox_fingerprints (id);
+   CREATE INDEX sandbox_run_details_fingerprint ON sandbox_run_details (fingerprint_id, start_time, backend)
+     WHERE fingerprint_id IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

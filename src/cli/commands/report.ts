@@ -61,12 +61,17 @@ Options:
       if (backend !== undefined) assertKnownBackend(backend, reader);
       const window = { ...(since === undefined ? {} : { since }), ...(backend === undefined ? {} : { backend }) };
       // Names come from records anyone who can write the file may have forged: escaped for the terminal.
+      const byBackend = reader
+        .byBackend(since === undefined ? {} : { since })
+        .filter((b) => backend === undefined || b.backend === backend);
       const view: HistoryView = printableDeep({
         db,
         since: since === undefined ? null : new Date(since).toISOString(),
         backend: backend ?? null,
         overall: reader.report(window),
-        byBackend: reader.byBackend(since === undefined ? {} : { since }).filter((b) => backend === undefined || b.backend === backend),
+        byBackend,
+        // Only where backends are set side by side: one backend's figures are not a ratio.
+        machineWarning: byBackend.length > 1 ? reader.fingerprintWarning(window) : null,
         phases: reader.phases(window),
         histogram: reader.histogram(window, (parsed.flags.buckets as number | undefined) ?? 10),
         workloads: reader.byWorkload(window),

@@ -11,6 +11,8 @@ export interface HistoryView {
   byBackend: BackendHistoryReport[];
   phases: PhaseHistoryReport[];
   histogram: HistogramBucket[];
+  /** Set when the backends compared ran on more than one machine fingerprint (schema 6): what differs. */
+  machineWarning?: string | null;
   /** Per workload, ratios within each (schema 5 histories; empty before). */
   workloads?: WorkloadHistoryReport[];
 }
@@ -55,6 +57,7 @@ export function reportText(view: HistoryView, c: Colours): string {
   );
   out.push(c.bold(row('all', view.overall, width)));
   for (const b of view.byBackend) out.push(row(b.backend, b, width));
+  if (view.machineWarning) out.push(c.yellow(`warning: ${view.machineWarning}`));
   if (view.phases.length > 0) {
     out.push('', c.bold('Phases') + c.dim(' (mean / p95)'));
     const phaseWidth = Math.max(...view.phases.map((p) => p.backend.length + p.phase.length + 1));

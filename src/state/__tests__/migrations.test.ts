@@ -71,6 +71,7 @@ test('migration 4 on a version 3 file: copies backfilled from the runs, orphans 
     'sandbox_run_details_alerts',
     'sandbox_run_details_backend_duration',
     'sandbox_run_details_backend_time',
+    'sandbox_run_details_fingerprint',
     'sandbox_run_overhead_time',
     'sandbox_run_overhead_workload',
     'sandbox_run_phases_backend_duration',
@@ -81,6 +82,7 @@ test('migration 4 on a version 3 file: copies backfilled from the runs, orphans 
     'sandbox_run_details_copies',
   ]);
   expect(names(db, 'table')).toEqual([
+    'sandbox_fingerprints',
     'sandbox_perf_records',
     'sandbox_run_details',
     'sandbox_run_overhead',
