@@ -79,7 +79,7 @@ test('migration 5 adds the workload and decomposition tables and leaves the spec
     },
   ]);
   check.close();
-});
+}, 30_000);
 
 test('a version 4 file is migrated in place, and a run edited by hand keeps its copies and overhead in step', () => {
   const db = new Database(file);
@@ -99,4 +99,4 @@ test('a version 4 file is migrated in place, and a run edited by hand keeps its 
   });
   db.prepare('DELETE FROM sandbox_perf_records').run();
   db.close();
-});
+}, 30_000);

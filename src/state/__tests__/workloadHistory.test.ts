@@ -74,7 +74,7 @@ test('ratios only within one workload, with the run counts on each side; failed 
   expect(reader.byWorkload({ since: 1_000_000 + 6000 }).map((w) => w.workload)).toEqual(['nightly build']);
   expect(() => reader.byWorkload({ workload: '' })).toThrow(/^Expected `workload` to be a non-empty string, got `""` \(string\)$/);
   reader.close();
-});
+}, 30_000);
 
 test('a workload without a none baseline has statistics and no ratio; a missing file reads as empty', () => {
   expect(new HistoryReader(file).byWorkload()).toEqual([]);
@@ -89,4 +89,4 @@ test('a workload without a none baseline has statistics and no ratio; a missing 
     },
   ]);
   reader.close();
-});
+}, 30_000);
