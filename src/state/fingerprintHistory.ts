@@ -30,12 +30,16 @@ export function writerFingerprint(): MachineFingerprint {
 /** The id of `f`'s row in `sandbox_fingerprints`, inserting it the first time this state is seen. */
 export function storeFingerprint(db: Database.Database, f: MachineFingerprint, now = Date.now()): number {
   const hash = fingerprintHash(f);
+  const find = db.prepare('SELECT id FROM sandbox_fingerprints WHERE hash = ?');
+  // Looked up first: a machine state already stored costs no write lock when a writer opens the file.
+  const found = find.get(hash) as { id: number } | undefined;
+  if (found) return found.id;
   db.prepare('INSERT OR IGNORE INTO sandbox_fingerprints (hash, json, first_seen) VALUES (?, ?, ?)').run(
     hash,
     JSON.stringify(f),
     new Date(now).toISOString(),
   );
-  return (db.prepare('SELECT id FROM sandbox_fingerprints WHERE hash = ?').get(hash) as { id: number }).id;
+  return (find.get(hash) as { id: number }).id;
 }
 
 export interface FingerprintWindow {
@@ -77,7 +81,7 @@ export function readFingerprints(db: Database.Database, schemaVersion: number, w
 function parseFingerprint(json: unknown): Partial<MachineFingerprint> {
   try {
     const value: unknown = typeof json === 'string' ? JSON.parse(json) : null;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value) : {};
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
   } catch {
     return {};
   }
