@@ -1,5 +1,5 @@
 export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES, createMetricsHandler, HistoryFeed } from './prometheus';
-export type { SandboxPerfCollectorOptions, ExpositionSource, MetricsHandlerOptions } from './prometheus';
+export type { SandboxPerfCollectorOptions, ExpositionSource, MetricsHandlerOptions, RegistryLike } from './prometheus';
 export { SandboxPoolCollector, POOL_METRIC_NAMES } from './prometheus';
 export type { SandboxPoolCollectorOptions, PoolHealthSource } from './prometheus';
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './otel';

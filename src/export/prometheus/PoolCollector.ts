@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { asRegisters, promClient } from './promClient';
+import { isRegistryLike, type RegistryLike } from './RegistryLike';
 import { logOnce } from '../../log';
 import type { PoolHealth } from '../../runners/pool/PoolStats';
 import { expectation } from '../../validation';
@@ -29,7 +30,7 @@ const STEPS = ['createMs', 'attachMs', 'startMs', 'readyMs', 'removeMs'] as cons
 
 export interface SandboxPoolCollectorOptions {
   /** @default a new Registry owned by this collector (pass the SandboxPerfCollector's to expose both together) */
-  registry?: Registry;
+  registry?: RegistryLike;
   /** Pools to report now; more with add(). */
   pools?: readonly PoolHealthSource[];
 }
@@ -40,14 +41,15 @@ export interface SandboxPoolCollectorOptions {
  * two pools of the same backend add up. A pool whose health() throws is skipped with one log line.
  */
 export class SandboxPoolCollector {
-  readonly registry: Registry;
+  readonly registry: RegistryLike;
   private readonly pools = new Set<PoolHealthSource>();
   private readonly names: string[] = [];
 
   constructor(options: SandboxPoolCollectorOptions = {}) {
     if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
-    const registry = options.registry ?? new Registry();
-    if (!(registry instanceof Registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
+    const prom = promClient();
+    const registry = options.registry ?? new prom.Registry();
+    if (!isRegistryLike(registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
     this.registry = registry;
     for (const pool of options.pools ?? []) this.add(pool);
     const N = POOL_METRIC_NAMES;
@@ -59,11 +61,11 @@ export class SandboxPoolCollector {
     };
     const gauge = (name: string, help: string, pick: (h: PoolHealth) => number): void => {
       this.names.push(name);
-      new Gauge({
+      new prom.Gauge({
         name,
         help,
         labelNames: ['backend'],
-        registers: [registry],
+        registers: asRegisters(registry),
         collect() {
           this.reset();
           for (const [backend, value] of sum(read(), pick)) this.set({ backend }, value);
@@ -72,11 +74,11 @@ export class SandboxPoolCollector {
     };
     const counter = (name: string, help: string, pick: (h: PoolHealth) => number): void => {
       this.names.push(name);
-      new Counter({
+      new prom.Counter({
         name,
         help,
         labelNames: ['backend'],
-        registers: [registry],
+        registers: asRegisters(registry),
         collect() {
           this.reset();
           for (const [backend, value] of sum(read(), pick)) this.inc({ backend }, value);
@@ -84,11 +86,11 @@ export class SandboxPoolCollector {
       });
     };
     this.names.push(N.sandboxes, N.background);
-    new Gauge({
+    new prom.Gauge({
       name: N.sandboxes,
       help: 'Pooled sandboxes by state: idle (ready), starting, in_use (serving a run), removing (used, being removed)',
       labelNames: ['backend', 'state'],
-      registers: [registry],
+      registers: asRegisters(registry),
       collect() {
         this.reset();
         const rows = read();
@@ -106,11 +108,11 @@ export class SandboxPoolCollector {
     counter(N.discarded, 'Sandboxes dropped because their agent died or misbehaved (never handed out)', (h) => h.discarded);
     gauge(N.refillRate, 'Sandboxes that became ready per second, over the last minute', (h) => h.refillsPerSecond);
     gauge(N.backoff, 'Delay before the next refill attempt after failures, seconds (0: not backing off)', (h) => h.backoffMs / 1000);
-    new Gauge({
+    new prom.Gauge({
       name: N.background,
       help: 'Median of the last 64 background steps per sandbox (create, attach, start, ready, remove), seconds; off the runs',
       labelNames: ['backend', 'step'],
-      registers: [registry],
+      registers: asRegisters(registry),
       collect() {
         this.reset();
         for (const h of read()) {

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { asRegisters, promClient } from './promClient';
+import { isRegistryLike, type RegistryLike } from './RegistryLike';
 import { OVERHEAD_METRIC_NAME, OverheadHistogram } from './overheadHistogram';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
@@ -26,7 +28,7 @@ export interface SandboxPerfCollectorOptions extends BackendLabelOptions {
    * Where the metrics are registered. Pass your own to expose them next to your other metrics.
    * @default a new Registry owned by this collector (never prom-client's global one)
    */
-  registry?: Registry;
+  registry?: RegistryLike;
   /** Monitors to subscribe to now; more can be added with attach(). */
   monitor?: MonitorSource | readonly MonitorSource[];
   /** Read at scrape time for the persistence gauges (a StateDatabase fits); omitted → no such gauges. */
@@ -52,7 +54,7 @@ interface Series {
  * Bad records are dropped with one log line per kind; nothing here throws into `monitor.stop()`.
  */
 export class SandboxPerfCollector {
-  readonly registry: Registry;
+  readonly registry: RegistryLike;
   private readonly labels: BackendLabels;
   private readonly duration: Histogram<'backend'>;
   private readonly runs: Counter<'outcome' | 'backend'>;
@@ -66,8 +68,9 @@ export class SandboxPerfCollector {
 
   constructor(options: SandboxPerfCollectorOptions = {}) {
     if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
-    const registry = options.registry ?? new Registry();
-    if (!(registry instanceof Registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
+    const prom = promClient();
+    const registry = options.registry ?? new prom.Registry();
+    if (!isRegistryLike(registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
     this.registry = registry;
     this.labels = new BackendLabels(options);
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
@@ -84,32 +87,32 @@ export class SandboxPerfCollector {
     this.duration = this.register(
       N.runDuration,
       () =>
-        new Histogram({
+        new prom.Histogram({
           name: N.runDuration,
           help: 'Wall time of finished sandbox runs, seconds (monotonic clock)',
           labelNames: ['backend'],
           buckets: [...buckets],
-          registers: [registry],
+          registers: asRegisters(registry),
         }),
     );
     this.runs = this.register(
       N.runs,
       () =>
-        new Counter({
+        new prom.Counter({
           name: N.runs,
           help: 'Finished sandbox runs by outcome and backend',
           labelNames: ['outcome', 'backend'],
-          registers: [registry],
+          registers: asRegisters(registry),
         }),
     );
     this.alerts = this.register(
       N.overheadAlerts,
       () =>
-        new Counter({
+        new prom.Counter({
           name: N.overheadAlerts,
           help: "Runs longer than their monitor's alert threshold ('overhead-alert' events)",
           labelNames: ['backend'],
-          registers: [registry],
+          registers: asRegisters(registry),
         }),
     );
     this.overhead = this.register(N.overhead, () => new OverheadHistogram(registry));
@@ -221,13 +224,14 @@ export class SandboxPerfCollector {
   private registerActiveRuns(): Gauge {
     const monitors = this.monitors;
     const name = PROMETHEUS_METRIC_NAMES.activeRuns;
+    const prom = promClient();
     return this.register(
       name,
       () =>
-        new Gauge({
+        new prom.Gauge({
           name,
           help: 'Sandbox runs started and not yet stopped',
-          registers: [this.registry],
+          registers: asRegisters(this.registry),
           collect() {
             let active = 0;
             for (const monitor of monitors.keys()) active += monitor.activeCount;
@@ -242,6 +246,7 @@ export class SandboxPerfCollector {
       throw new TypeError(expectation('persistence', 'an object with a health() method (a StateDatabase)', source));
     }
     const registry = this.registry;
+    const prom = promClient();
     const read = (): ReturnType<PersistenceHealthSource['health']> | undefined => {
       try {
         return source.health();
@@ -254,10 +259,10 @@ export class SandboxPerfCollector {
     this.register(
       N.persistQueued,
       () =>
-        new Gauge({
+        new prom.Gauge({
           name: N.persistQueued,
           help: 'Records waiting to be written to SQLite, including a batch being written',
-          registers: [registry],
+          registers: asRegisters(registry),
           collect() {
             const health = read();
             if (health) this.set(health.queued);
@@ -269,10 +274,10 @@ export class SandboxPerfCollector {
       this.register(
         name,
         () =>
-          new Counter({
+          new prom.Counter({
             name,
             help,
-            registers: [registry],
+            registers: asRegisters(registry),
             collect() {
               const health = read();
               if (!health) return;

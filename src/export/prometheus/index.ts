@@ -5,3 +5,4 @@ export type { ExpositionSource, MetricsHandlerOptions } from './metricsHandler';
 export { HistoryFeed } from './HistoryFeed';
 export { SandboxPoolCollector, POOL_METRIC_NAMES } from './PoolCollector';
 export type { SandboxPoolCollectorOptions, PoolHealthSource } from './PoolCollector';
+export type { RegistryLike } from './RegistryLike';

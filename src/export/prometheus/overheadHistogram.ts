@@ -1,4 +1,6 @@
-import { Histogram, type Registry } from 'prom-client';
+import type { Histogram } from 'prom-client';
+import { asRegisters, promClient } from './promClient';
+import type { RegistryLike } from './RegistryLike';
 import type { SandboxRunDetails } from '../../sandbox/types';
 import { BackendLabels } from '../labels';
 
@@ -20,14 +22,15 @@ export class OverheadHistogram {
   private readonly histogram: Histogram<'backend' | 'workload'>;
   private readonly workloads: BackendLabels;
 
-  constructor(registry: Registry, maxWorkloads = DEFAULT_MAX_WORKLOADS) {
+  constructor(registry: RegistryLike, maxWorkloads = DEFAULT_MAX_WORKLOADS) {
     this.workloads = new BackendLabels({ maxBackends: maxWorkloads });
-    this.histogram = new Histogram({
+    const prom = promClient();
+    this.histogram = new prom.Histogram({
       name: OVERHEAD_METRIC_NAME,
       help: 'What isolation added around each timed command (durationMs - commandMs), seconds, by backend and workload',
       labelNames: ['backend', 'workload'],
       buckets: [...OVERHEAD_BUCKETS_SECONDS],
-      registers: [registry],
+      registers: asRegisters(registry),
     });
   }
 
