@@ -49,10 +49,13 @@ cat >"$project/package.json" <<JSON
 JSON
 ts_version=$(node -p "require('./node_modules/typescript/package.json').version")
 types_node=$(node -p "require('./node_modules/@types/node/package.json').version")
+# prom-client is an optional peer: the consumer uses the Prometheus exporter, so it installs it (with
+# it comes @opentelemetry/api, the OpenTelemetry bridge's optional peer, whose types the declarations name).
+prom_client=$(node -p "require('./node_modules/prom-client/package.json').version")
 built_sqlite=node_modules/better-sqlite3/build/Release/better_sqlite3.node
 sqlite_version=$(node -p "require('./node_modules/better-sqlite3/package.json').version")
 cd "$project"
-install_args=(--no-audit --no-fund --save "$tarball" "typescript@$ts_version" "@types/node@$types_node")
+install_args=(--no-audit --no-fund --save "$tarball" "typescript@$ts_version" "@types/node@$types_node" "prom-client@$prom_client")
 if [ "${SANDBOX_PERF_CONSUMER_BUILD:-reuse}" = source ] || [ ! -f "$repo/$built_sqlite" ]; then
   echo "better-sqlite3 builds from source (its install script, allowed in package.json)"
   npm install "${install_args[@]}"

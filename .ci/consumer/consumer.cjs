@@ -30,6 +30,10 @@ async function main() {
 
   const report = monitor.getReport();
   assert.equal(report.count, 1);
+  // prom-client, the optional peer this project installed, is loaded by the first collector.
+  const collector = new (require('sandbox-perf').SandboxPerfCollector)({ monitor });
+  assert.match(await collector.metrics(), /^# TYPE sandbox_run_duration_seconds histogram$/m);
+  collector.dispose();
   console.log(`cjs: ${JSON.stringify({ report, history })}`);
 }
 
