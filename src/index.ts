@@ -32,6 +32,7 @@ export { pairedBootstrapInterval } from './stats/bootstrap';
 export { welchInterval, mannWhitneyU, hodgesLehmannTwoSample } from './stats/twoSample';
 export type { RankSumTest } from './stats/twoSample';
 export { setLogSink } from './log';
+export { ValidationError } from './validation';
 export { detectChangePoints } from './stats/changePoints';
 export type { ChangePoint, SegmentSummary } from './stats/changePoints';
 export { CHANGE_POINT_DEFAULTS } from './stats/changePointOptions';

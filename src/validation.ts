@@ -5,6 +5,15 @@
 
 import { nearest } from './nearest';
 
+/**
+ * A value of the wrong type or shape at a public boundary: the one class for validation failures,
+ * so callers (and the CLI's exit code) can tell them from failures of the run itself. It extends
+ * TypeError, and keeps that name, so `instanceof TypeError` and printed `TypeError: …` stay true.
+ */
+export class ValidationError extends TypeError {
+  override name = 'TypeError';
+}
+
 const MAX_SHOWN = 60;
 
 /** Renders a value for an error message: `-1` (number), `"a…"` (string), `null` (null). */
@@ -44,7 +53,7 @@ export function assertNumberInRange(
   integer = false,
 ): asserts value is number {
   const what = `a finite ${integer ? 'integer' : 'number'} >= ${min}${max < Number.POSITIVE_INFINITY ? ` and <= ${max}` : ''}`;
-  if (typeof value !== 'number') throw new TypeError(expectation(name, what, value));
+  if (typeof value !== 'number') throw new ValidationError(expectation(name, what, value));
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new RangeError(expectation(name, what, value));
   }
@@ -68,7 +77,7 @@ export function hasUnsafeChars(value: string): boolean {
 /** Sandbox ids are stored and exported as labels: non-empty, at most 256 characters, printable. */
 export function assertSandboxId(value: unknown, name = 'sandboxId'): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || hasUnsafeChars(value)) {
-    throw new TypeError(
+    throw new ValidationError(
       expectation(
         name,
         `a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters, bidirectional controls or lone surrogates`,
@@ -80,13 +89,13 @@ export function assertSandboxId(value: unknown, name = 'sandboxId'): asserts val
 
 export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new TypeError(expectation(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value));
+    throw new ValidationError(expectation(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value));
   }
 }
 
 export function assertPlainObject(name: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(expectation(name, 'an object', value));
+    throw new ValidationError(expectation(name, 'an object', value));
   }
 }
 
@@ -98,7 +107,7 @@ export function assertKnownKeys(name: string, value: object, known: readonly str
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const guess = nearest(key, known);
-    throw new TypeError(
+    throw new ValidationError(
       expectation(name, `an object with only the keys ${known.map((k) => `\`${k}\``).join(', ')}`, key) +
         (guess === undefined ? '' : `: did you mean \`${guess}\`?`),
     );

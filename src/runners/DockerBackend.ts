@@ -1,3 +1,4 @@
+import { BackendNotPreparedError } from './errors';
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { boundedOutputs } from './BoundedOutput';
@@ -37,7 +38,7 @@ export class DockerBackend implements SandboxBackend {
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
-    if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
+    if (!this.engine) throw new BackendNotPreparedError(this.name);
     const { docker, cgroup } = this.engine;
     let phases: Record<string, number> = {};
     const runId = randomUUID();

@@ -1,3 +1,4 @@
+import { BackendNotPreparedError } from './errors';
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { boundedOutputs } from './BoundedOutput';
@@ -121,7 +122,7 @@ export class DockerWarmBackend implements SandboxBackend {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const engine = this.engine;
-    if (!engine) throw new Error(`${this.name}: call prepare() before run()`);
+    if (!engine) throw new BackendNotPreparedError(this.name);
     let phases: Record<string, number> = {};
     let t = performance.now();
     // A run starts in a container its predecessors' leftovers are gone from.

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { probeCgroupV1, RunCgroup, type CgroupV1 } from './cgroupV1';
-import { BackendUnavailableError, QuotaUnsupportedError } from './errors';
+import { BackendUnavailableError, QuotaUnsupportedError, BackendNotPreparedError } from './errors';
 import { findExecutable, runHostProcess } from './hostProcess';
 import { launcherForRun } from './launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
@@ -167,7 +167,7 @@ export class HostBackend implements SandboxBackend {
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
-    if (!this.prepared) throw new Error(`${this.name}: call prepare() before run()`);
+    if (!this.prepared) throw new BackendNotPreparedError(this.name);
     const { memoryBytes, cpus } = this.options;
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
     const containment = this.freezer ? (this.idleContainment.pop() ?? new ContainmentGroup(this.freezer)) : null;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { expectation } from '../validation';
+import { expectation, ValidationError } from '../validation';
 import { launcherBind } from './dockerLauncher';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { envList } from './environment';
@@ -44,7 +44,7 @@ export function assertSocketOutsideCwd(cwd: string, socket: string): void {
   const dir = real(cwd);
   const relative = path.relative(dir, real(socket));
   if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
-    throw new TypeError(
+    throw new ValidationError(
       expectation('cwd', `a directory that does not contain the Docker socket ${socket} (it is bound writable into the sandbox)`, cwd),
     );
   }

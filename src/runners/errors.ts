@@ -27,3 +27,11 @@ export class QuotaUnsupportedError extends Error {
     super(`${backend}: cannot enforce \`${quota}\`: ${reason}`);
   }
 }
+
+/** run() was called on a backend (or pool, or strict root) before its prepare() finished. */
+export class BackendNotPreparedError extends Error {
+  override name = 'BackendNotPreparedError';
+  constructor(readonly backend: string) {
+    super(`${backend}: call prepare() before run()`);
+  }
+}

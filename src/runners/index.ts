@@ -5,7 +5,7 @@ export { detectBackends } from './detect';
 export type { BackendAvailability } from './detect';
 export { BACKEND_NAMES } from './types';
 export type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
-export { BackendUnavailableError, QuotaUnsupportedError } from './errors';
+export { BackendNotPreparedError, BackendUnavailableError, QuotaUnsupportedError } from './errors';
 export { sandboxEnv, SANDBOX_PATH } from './environment';
 export { DEFAULT_DOCKER_IMAGE, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, MIN_MEMORY_BYTES } from './options';
 export { HostBackend } from './HostBackend';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { assertNumberInRange, assertOneOf, assertPlainObject, expectation } from '../validation';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
 import { BACKEND_NAMES, type BackendName, type RunOptions, type SandboxOptions } from './types';
 import { sandboxEnv } from './environment';
 
@@ -39,27 +39,29 @@ export function assertCommand(value: unknown): asserts value is readonly string[
     value.every((arg) => typeof arg === 'string' && !arg.includes('\0')) &&
     (value[0] as string).length > 0;
   if (!ok) {
-    throw new TypeError(expectation('command', 'a non-empty array of strings (argv, no NUL bytes, a non-empty first element)', value));
+    throw new ValidationError(
+      expectation('command', 'a non-empty array of strings (argv, no NUL bytes, a non-empty first element)', value),
+    );
   }
 }
 
 function assertString(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
-    throw new TypeError(expectation(name, 'a non-empty string', value));
+    throw new ValidationError(expectation(name, 'a non-empty string', value));
   }
 }
 
 function assertBoolean(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw new TypeError(expectation(name, 'a boolean', value));
+  if (typeof value !== 'boolean') throw new ValidationError(expectation(name, 'a boolean', value));
 }
 
 function assertEnv(value: unknown): asserts value is Record<string, string> {
   assertPlainObject('env', value);
   for (const [key, v] of Object.entries(value)) {
     if (key.length === 0 || key.includes('=') || key.includes('\0')) {
-      throw new TypeError(expectation('env', "an object whose keys are variable names (non-empty, no '=')", key));
+      throw new ValidationError(expectation('env', "an object whose keys are variable names (non-empty, no '=')", key));
     }
-    if (typeof v !== 'string' || v.includes('\0')) throw new TypeError(expectation(`env.${key}`, 'a string', v));
+    if (typeof v !== 'string' || v.includes('\0')) throw new ValidationError(expectation(`env.${key}`, 'a string', v));
   }
 }
 
@@ -105,6 +107,6 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   assertNumberInRange('timeoutMs', timeoutMs, 1, MAX_TIMEOUT_MS);
   assertNumberInRange('maxOutputBytes', maxOutputBytes, 0, Number.MAX_SAFE_INTEGER, true);
   const { onOutput } = options;
-  if (onOutput !== undefined && typeof onOutput !== 'function') throw new TypeError(expectation('onOutput', 'a function', onOutput));
+  if (onOutput !== undefined && typeof onOutput !== 'function') throw new ValidationError(expectation('onOutput', 'a function', onOutput));
   return { timeoutMs, maxOutputBytes, onOutput };
 }

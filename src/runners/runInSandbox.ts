@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
-import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation } from '../validation';
+import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation, ValidationError } from '../validation';
 import { createBackend } from './createBackend';
 import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
 import { assertBackendName, assertCommand, resolveRunOptions, RUN_OPTION_KEYS, SANDBOX_OPTION_KEYS } from './options';
@@ -93,7 +93,7 @@ export async function runInSandbox(
   if (sandboxId !== undefined) assertSandboxId(sandboxId);
   if (workloadName !== undefined) assertWorkloadName(workloadName);
   if (typeof monitor !== 'object' || (monitor as unknown) === null || typeof monitor.start !== 'function') {
-    throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
+    throw new ValidationError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
   }
 
   let owned: SandboxBackend | undefined;
@@ -101,7 +101,7 @@ export async function runInSandbox(
   if (isBackend(backend)) {
     const given = Object.keys(sandboxOptions);
     if (given.length > 0) {
-      throw new TypeError(
+      throw new ValidationError(
         expectation(
           `options.${given[0]}`,
           'unset when a backend object is passed (set it when creating the backend)',

@@ -1,3 +1,4 @@
+import { BackendNotPreparedError } from './errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,6 +189,6 @@ export function isUnder(child: string, parent: string): boolean {
 
 /** The root a strict tool's `wrap` needs; `prepare` builds it before any run. */
 export function requireRoot(root: SandboxRoot | null): SandboxRoot {
-  if (root === null) throw new Error('a strict sandbox needs its root: call prepare() before run()');
+  if (root === null) throw new BackendNotPreparedError('a strict sandbox root');
   return root;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { expectation } from '../validation';
+import { expectation, ValidationError } from '../validation';
 
 /** What a run is recorded under: a stable key, and a short label for people. */
 export interface Workload {
@@ -20,7 +20,7 @@ const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f]/g;
 /** A caller's workload name: non-empty, at most 200 characters, printable (it becomes a label value). */
 export function assertWorkloadName(value: unknown, name = 'workload'): asserts value is string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_WORKLOAD_LENGTH || CONTROL_CHARS.test(value)) {
-    throw new TypeError(
+    throw new ValidationError(
       expectation(name, `a non-empty string of at most ${MAX_WORKLOAD_LENGTH} characters without control characters`, value),
     );
   }

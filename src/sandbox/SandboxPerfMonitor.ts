@@ -3,7 +3,15 @@ import { EventEmitter } from 'node:events';
 import { RunningSummary } from '../stats/RunningSummary';
 import { ActiveRuns } from './ActiveRuns';
 import { StateDatabase } from '../state/StateDatabase';
-import { assertKnownKeys, assertNumberInRange, assertOneOf, assertPlainObject, assertSandboxId, describeValue } from '../validation';
+import {
+  assertKnownKeys,
+  assertNumberInRange,
+  assertOneOf,
+  assertPlainObject,
+  assertSandboxId,
+  describeValue,
+  ValidationError,
+} from '../validation';
 import { assertRunDetails } from './recordShape';
 import { logOnce } from '../log';
 import {
@@ -127,7 +135,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       sink !== false &&
       (typeof sink !== 'object' || (sink as unknown) === null || typeof sink.insert !== 'function')
     ) {
-      throw new TypeError(`Expected \`sink\` to be an object with an insert() method or false, got ${describeValue(sink)}`);
+      throw new ValidationError(`Expected \`sink\` to be an object with an insert() method or false, got ${describeValue(sink)}`);
     }
     this.alertThresholdMs = alertThresholdMs;
     this.summary = new RunningSummary(retainSamples);

@@ -1,4 +1,4 @@
-import { assertSandboxId, expectation } from '../validation';
+import { assertSandboxId, expectation, ValidationError } from '../validation';
 import { OUTCOMES, type SandboxPerfRecord, type SandboxRunDetails } from './types';
 
 /*
@@ -18,7 +18,7 @@ const MAX_WORKLOAD_LENGTH = 200;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function fail(name: string, what: string, value: unknown): never {
-  throw new TypeError(expectation(name, what, value));
+  throw new ValidationError(expectation(name, what, value));
 }
 
 export function isName(value: unknown): value is string {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { nearestRankIndex } from '../stats/percentile';
-import { assertNumberInRange, assertPlainObject, expectation } from '../validation';
+import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
 import { assertReadableVersion } from './schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
 import { assertOwnDatabasePath } from './ownership';
@@ -85,7 +85,7 @@ export class HistoryReader {
   private readonly getRow: Get = (sql, params) => this.get(sql, params);
 
   constructor(file: string) {
-    if (typeof file !== 'string' || file.length === 0) throw new TypeError(expectation('path', 'a non-empty file path', file));
+    if (typeof file !== 'string' || file.length === 0) throw new ValidationError(expectation('path', 'a non-empty file path', file));
     this.path = path.resolve(file);
     this.open();
   }
@@ -182,7 +182,8 @@ export class HistoryReader {
   histogram(window: HistoryWindow, buckets: number | readonly number[]): HistogramBucket[] {
     const bounds = typeof buckets === 'number' ? undefined : checkBounds(buckets);
     if (typeof buckets === 'number') assertNumberInRange('buckets', buckets, 1, MAX_BUCKETS, true);
-    else if (!Array.isArray(buckets)) throw new TypeError(expectation('buckets', 'a bucket count or an array of upper bounds', buckets));
+    else if (!Array.isArray(buckets))
+      throw new ValidationError(expectation('buckets', 'a bucket count or an array of upper bounds', buckets));
     const report = this.report(window);
     const source = this.source(window);
     if (!source || report.count === 0) return [];
@@ -233,7 +234,7 @@ export class HistoryReader {
   byWorkload(window: WorkloadWindow = {}): WorkloadHistoryReport[] {
     this.checkWindow(window);
     if (window.workload !== undefined && (typeof window.workload !== 'string' || window.workload.length === 0)) {
-      throw new TypeError(expectation('workload', 'a non-empty string', window.workload));
+      throw new ValidationError(expectation('workload', 'a non-empty string', window.workload));
     }
     if (!this.ensureOpen()) return [];
     return readWorkloads(this.db as Database.Database, this.version, window);
@@ -296,7 +297,7 @@ export class HistoryReader {
     if (window.since !== undefined) assertNumberInRange('since', window.since, Number.MIN_SAFE_INTEGER);
     if (window.until !== undefined) assertNumberInRange('until', window.until, Number.MIN_SAFE_INTEGER);
     if (window.backend !== undefined && (typeof window.backend !== 'string' || window.backend.length === 0)) {
-      throw new TypeError(expectation('backend', 'a non-empty string', window.backend));
+      throw new ValidationError(expectation('backend', 'a non-empty string', window.backend));
     }
   }
 
@@ -351,7 +352,7 @@ function checkBounds(bounds: readonly number[]): readonly number[] {
   // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(bounds) would make it any[].
   const list: unknown = bounds;
   if (!Array.isArray(list) || bounds.length === 0 || bounds.length > MAX_BUCKETS) {
-    throw new TypeError(expectation('buckets', `a bucket count or 1 to ${MAX_BUCKETS} ascending upper bounds`, bounds));
+    throw new ValidationError(expectation('buckets', `a bucket count or 1 to ${MAX_BUCKETS} ascending upper bounds`, bounds));
   }
   bounds.forEach((b, i) => {
     if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number))) {

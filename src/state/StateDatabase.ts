@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
-import { expectation } from '../validation';
+import { expectation, ValidationError } from '../validation';
 import { errorCode, errorMessage, log } from '../log';
 import { RecordQueue } from './RecordQueue';
 import type { RecordBatch } from './RecordBatch';
@@ -125,7 +125,7 @@ export class StateDatabase {
    */
   insert(table: 'sandbox_perf_records', record: SandboxPerfRecord, details?: SandboxRunDetails): void {
     if ((table as string) !== 'sandbox_perf_records') {
-      throw new TypeError(expectation('table', "'sandbox_perf_records'", table));
+      throw new ValidationError(expectation('table', "'sandbox_perf_records'", table));
     }
     if (this.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);
     // A bad row is a TypeError here, at the caller, rather than a failure inside a batch.

@@ -2,7 +2,7 @@
 import type * as Database from 'better-sqlite3';
 import { detectChangePoints, type ChangePoint } from '../stats/changePoints';
 import { resolveChangePointOptions, type ChangePointOptions } from '../stats/changePointOptions';
-import { assertNumberInRange, assertOneOf, assertPlainObject, expectation } from '../validation';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
 import { readRunSeries, SERIES_METRICS, type SeriesMetric, type SeriesQuery } from './runSeries';
 
 /** Which series to read and how to detect their changes. */
@@ -48,7 +48,7 @@ export function checkChangeQuery(query: ChangeQuery): void {
   if (query.until !== undefined) assertNumberInRange('until', query.until, Number.MIN_SAFE_INTEGER);
   for (const key of ['backend', 'workload'] as const) {
     const v: unknown = query[key];
-    if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new TypeError(expectation(key, 'a non-empty string', v));
+    if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new ValidationError(expectation(key, 'a non-empty string', v));
   }
   if (query.metric !== undefined) assertOneOf('metric', query.metric, SERIES_METRICS);
   if (query.maxRuns !== undefined) assertNumberInRange('maxRuns', query.maxRuns, 1, Number.MAX_SAFE_INTEGER, true);

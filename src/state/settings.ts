@@ -1,4 +1,4 @@
-import { assertKnownKeys, assertNumberInRange, assertPlainObject, expectation } from '../validation';
+import { assertKnownKeys, assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
 import type { Retention } from './SqliteStore';
 
 export interface StateDatabaseOptions {
@@ -74,7 +74,7 @@ export function settingsFrom(options: StateDatabaseOptions): Settings {
   assertNumberInRange('retryBaseMs', s.retryBaseMs, 1);
   assertNumberInRange('retryMaxMs', s.retryMaxMs, s.retryBaseMs);
   assertNumberInRange('pruneIntervalMs', s.pruneIntervalMs, 1);
-  if (typeof s.handleExit !== 'boolean') throw new TypeError(expectation('handleExit', 'a boolean', s.handleExit));
+  if (typeof s.handleExit !== 'boolean') throw new ValidationError(expectation('handleExit', 'a boolean', s.handleExit));
   if (s.retention !== undefined) {
     assertPlainObject('retention', s.retention);
     assertKnownKeys('retention', s.retention, ['maxAgeDays', 'maxRows']);

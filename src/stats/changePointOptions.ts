@@ -2,7 +2,7 @@
  * The parameters of change-point detection (src/stats/changePoints.ts), their defaults and their
  * validation: errors in the one message shape of src/validation.ts.
  */
-import { assertNumberInRange, assertOneOf, assertPlainObject, expectation } from '../validation';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
 
 export interface ChangePointOptions {
   /** A change is reported when the t-test's two-sided p-value is below this. @default 0.001 */
@@ -48,11 +48,11 @@ export function resolveChangePointOptions(values: ArrayLike<number>, options: Ch
   assertPlainObject('options', options);
   const list: unknown = values;
   if (!Array.isArray(list) && !(ArrayBuffer.isView(list) && !(list instanceof DataView))) {
-    throw new TypeError(expectation('values', 'an array of finite numbers', values));
+    throw new ValidationError(expectation('values', 'an array of finite numbers', values));
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(expectation(`values[${i}]`, 'a finite number', v));
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(expectation(`values[${i}]`, 'a finite number', v));
   }
   const s: ChangePointSettings = { ...CHANGE_POINT_DEFAULTS, scale: 'linear' };
   if (options.scale === undefined) {
@@ -87,12 +87,13 @@ export function resolveChangePointOptions(values: ArrayLike<number>, options: Ch
   const times: unknown = options.times;
   if (times !== undefined) {
     if (typeof times !== 'object' || times === null || (times as { length?: unknown }).length !== values.length) {
-      throw new TypeError(expectation('times', `an array of ${values.length} epoch ms (one per value)`, times));
+      throw new ValidationError(expectation('times', `an array of ${values.length} epoch ms (one per value)`, times));
     }
     const list = times as ArrayLike<unknown>;
     for (let i = 0; i < list.length; i++) {
       const t = list[i];
-      if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError(expectation(`times[${i}]`, 'a finite number (epoch ms)', t));
+      if (typeof t !== 'number' || !Number.isFinite(t))
+        throw new ValidationError(expectation(`times[${i}]`, 'a finite number (epoch ms)', t));
     }
   }
   return s;

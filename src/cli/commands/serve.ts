@@ -7,7 +7,7 @@ import { createDashboardHandler, HistoryConnection, SummaryWorker } from '../../
 import { hostAllowList } from '../../export/allowedHost';
 import { historyPathFor } from '../database';
 import { historyPathMessage, historyPathProblem } from '../historyPath';
-import { describeValue } from '../../validation';
+import { describeValue, ValidationError } from '../../validation';
 import { errorCode, errorMessage, log } from '../../log';
 import { ChangeWatch } from '../../dashboard/changeWatch';
 
@@ -52,7 +52,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const host = options.host ?? DEFAULT_SERVE_HOST;
   // A FIFO would block the first read and a device or foreign file is not ours: refused up front.
   const problem = historyPathProblem(options.dbPath);
-  if (problem !== null) throw new TypeError(historyPathMessage('--db', options.dbPath, problem));
+  if (problem !== null) throw new ValidationError(historyPathMessage('--db', options.dbPath, problem));
   const history = new HistoryConnection(options.dbPath);
   const summaries = new SummaryWorker(options.dbPath);
   const collector = new SandboxPerfCollector();

@@ -1,7 +1,7 @@
 import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, ObservableUpDownCounter } from '@opentelemetry/api';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { logOnce } from '../../log';
-import { expectation } from '../../validation';
+import { expectation, ValidationError } from '../../validation';
 import { BackendLabels, type BackendLabelOptions } from '../labels';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
 import type { MonitorSource } from '../sources';
@@ -51,7 +51,7 @@ function globalMeter(): Meter {
 function assertMonitor(monitor: unknown): asserts monitor is MonitorSource {
   const m = monitor as MonitorSource | null;
   if (m === null || typeof m !== 'object' || typeof m.on !== 'function' || typeof m.activeCount !== 'number') {
-    throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
+    throw new ValidationError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
   }
 }
 
@@ -77,13 +77,14 @@ export class SandboxPerfOtelBridge {
   private disposed = false;
 
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
-    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    if ((options as unknown) === null || typeof options !== 'object')
+      throw new ValidationError(expectation('options', 'an object', options));
     this.labels = new BackendLabels(options);
     const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) assertMonitor(m);
     const meter = options.meter ?? globalMeter();
     if ((meter as unknown) === null || typeof meter !== 'object' || typeof meter.createHistogram !== 'function') {
-      throw new TypeError(expectation('meter', 'an OpenTelemetry Meter', meter));
+      throw new ValidationError(expectation('meter', 'an OpenTelemetry Meter', meter));
     }
     this.meter = meter;
     const N = OTEL_INSTRUMENT_NAMES;
@@ -139,7 +140,7 @@ export class SandboxPerfOtelBridge {
         throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
       }
       if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
-        throw new TypeError(expectation('record.outcome', "one of 'success', 'timeout', 'error'", outcome));
+        throw new ValidationError(expectation('record.outcome', "one of 'success', 'timeout', 'error'", outcome));
       }
       const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it

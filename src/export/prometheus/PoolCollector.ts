@@ -2,7 +2,7 @@ import { asRegisters, promClient } from './promClient';
 import { isRegistryLike, type RegistryLike } from './RegistryLike';
 import { logOnce } from '../../log';
 import type { PoolHealth } from '../../runners/pool/PoolStats';
-import { expectation } from '../../validation';
+import { expectation, ValidationError } from '../../validation';
 
 /** Anything with a pool's `health()` (a Pool from createPool, or its SandboxPool backend). */
 export interface PoolHealthSource {
@@ -46,10 +46,11 @@ export class SandboxPoolCollector {
   private readonly names: string[] = [];
 
   constructor(options: SandboxPoolCollectorOptions = {}) {
-    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    if ((options as unknown) === null || typeof options !== 'object')
+      throw new ValidationError(expectation('options', 'an object', options));
     const prom = promClient();
     const registry = options.registry ?? new prom.Registry();
-    if (!isRegistryLike(registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
+    if (!isRegistryLike(registry)) throw new ValidationError(expectation('registry', 'a prom-client Registry', registry));
     this.registry = registry;
     for (const pool of options.pools ?? []) this.add(pool);
     const N = POOL_METRIC_NAMES;
@@ -127,7 +128,7 @@ export class SandboxPoolCollector {
 
   add(pool: PoolHealthSource): () => void {
     if ((pool as unknown) === null || typeof pool !== 'object' || typeof pool.health !== 'function') {
-      throw new TypeError(expectation('pool', 'an object with a health() method (a Pool from createPool)', pool));
+      throw new ValidationError(expectation('pool', 'an object with a health() method (a Pool from createPool)', pool));
     }
     this.pools.add(pool);
     return () => this.pools.delete(pool);

@@ -5,7 +5,7 @@ import { OVERHEAD_METRIC_NAME, OverheadHistogram } from './overheadHistogram';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
 import { logOnce } from '../../log';
-import { expectation } from '../../validation';
+import { expectation, ValidationError } from '../../validation';
 import { BackendLabels, type BackendLabelOptions } from '../labels';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
 import type { MonitorSource, PersistenceHealthSource } from '../sources';
@@ -67,10 +67,11 @@ export class SandboxPerfCollector {
   private disposed = false;
 
   constructor(options: SandboxPerfCollectorOptions = {}) {
-    if ((options as unknown) === null || typeof options !== 'object') throw new TypeError(expectation('options', 'an object', options));
+    if ((options as unknown) === null || typeof options !== 'object')
+      throw new ValidationError(expectation('options', 'an object', options));
     const prom = promClient();
     const registry = options.registry ?? new prom.Registry();
-    if (!isRegistryLike(registry)) throw new TypeError(expectation('registry', 'a prom-client Registry', registry));
+    if (!isRegistryLike(registry)) throw new ValidationError(expectation('registry', 'a prom-client Registry', registry));
     this.registry = registry;
     this.labels = new BackendLabels(options);
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
@@ -81,7 +82,7 @@ export class SandboxPerfCollector {
       buckets.length === 0 ||
       buckets.some((b, i) => !Number.isFinite(b) || b <= 0 || (i > 0 && b <= (buckets[i - 1] as number)))
     ) {
-      throw new TypeError(expectation('buckets', 'a non-empty, strictly increasing array of positive finite numbers', buckets));
+      throw new ValidationError(expectation('buckets', 'a non-empty, strictly increasing array of positive finite numbers', buckets));
     }
     const N = PROMETHEUS_METRIC_NAMES;
     this.duration = this.register(
@@ -133,7 +134,7 @@ export class SandboxPerfCollector {
       typeof monitor.on !== 'function' ||
       typeof monitor.activeCount !== 'number'
     ) {
-      throw new TypeError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
+      throw new ValidationError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
     }
     if (!this.monitors.has(monitor)) {
       const listener = (record: SandboxPerfRecord, details: SandboxRunDetails | undefined): void => this.observe(record, details);
@@ -161,7 +162,7 @@ export class SandboxPerfCollector {
         throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
       }
       if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
-        throw new TypeError(expectation('record.outcome', `one of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}`, outcome));
+        throw new ValidationError(expectation('record.outcome', `one of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}`, outcome));
       }
       const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
       // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it
@@ -243,7 +244,7 @@ export class SandboxPerfCollector {
 
   private registerPersistence(source: PersistenceHealthSource): void {
     if ((source as unknown) === null || typeof source !== 'object' || typeof source.health !== 'function') {
-      throw new TypeError(expectation('persistence', 'an object with a health() method (a StateDatabase)', source));
+      throw new ValidationError(expectation('persistence', 'an object with a health() method (a StateDatabase)', source));
     }
     const registry = this.registry;
     const prom = promClient();

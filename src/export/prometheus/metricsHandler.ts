@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logOnce } from '../../log';
-import { expectation } from '../../validation';
+import { expectation, ValidationError } from '../../validation';
 
 /** A prom-client Registry or a SandboxPerfCollector. */
 export interface ExpositionSource {
@@ -23,7 +23,7 @@ export function createMetricsHandler(
   options: MetricsHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   if ((source as unknown) === null || typeof source !== 'object' || typeof source.metrics !== 'function') {
-    throw new TypeError(expectation('source', 'a prom-client Registry or a SandboxPerfCollector', source));
+    throw new ValidationError(expectation('source', 'a prom-client Registry or a SandboxPerfCollector', source));
   }
   const { beforeScrape } = options;
   return (req, res) => {

@@ -3,7 +3,7 @@ import { launcherStatus } from '../launcher';
 import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { detectBackends } from '../detect';
-import { BackendUnavailableError } from '../errors';
+import { BackendNotPreparedError, BackendUnavailableError } from '../errors';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { tempRecording } from './support';
 
@@ -72,7 +72,9 @@ describe('bad input throws at once with one message shape, and records nothing',
   });
 
   test('run() before prepare() says so', async () => {
-    await expect(createBackend('none').run(['true'])).rejects.toThrow('none: call prepare() before run()');
+    const run = createBackend('none').run(['true']);
+    await expect(run).rejects.toThrow('none: call prepare() before run()');
+    await expect(run).rejects.toBeInstanceOf(BackendNotPreparedError);
   });
 
   test.each(['docker', 'docker-warm'] as const)('%s asked for with no engine: a clear error naming the socket', async (backend) => {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { BackendUnavailableError } from '../errors';
+import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
 import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
 import { describeExit, failedResult } from '../hostProcess';
 import { registerRun } from '../inFlightRuns';
@@ -233,7 +233,7 @@ export class SandboxPool implements SandboxBackend {
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
-    if (!this.engine) throw new Error(`${this.name}: call prepare() before run()`);
+    if (!this.engine) throw new BackendNotPreparedError(this.name);
     const phases: Record<string, number> = {};
     const start = performance.now();
     this.stats.runs++;

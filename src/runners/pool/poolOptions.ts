@@ -1,4 +1,4 @@
-import { assertNumberInRange, assertPlainObject, expectation } from '../../validation';
+import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../../validation';
 
 /** How a pool of fresh sandboxes is sized and how long a run may wait for one. */
 export interface PoolOptions {
@@ -29,7 +29,7 @@ const KEYS = new Set(['size', 'maxSandboxes', 'acquireTimeoutMs', 'refillConcurr
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
   assertPlainObject('pool', options);
   for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw new TypeError(expectation(`pool.${key}`, `one of ${[...KEYS].map((k) => `'${k}'`).join(', ')}`, key));
+    if (!KEYS.has(key)) throw new ValidationError(expectation(`pool.${key}`, `one of ${[...KEYS].map((k) => `'${k}'`).join(', ')}`, key));
   }
   const { size = 2, acquireTimeoutMs = 60_000, refillConcurrency = 2 } = options;
   assertNumberInRange('pool.size', size, 1, MAX_POOL_SIZE, true);
