@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { expectation } from '../validation';
+import { expectation, ValidationError } from '../validation';
 
 /**
  * The default history of the working directory `cwd`:
@@ -27,7 +27,7 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, cwd: string 
 /** The database file: the option, else SANDBOX_PERF_DB (empty counts as unset), else defaultDbPath(); absolute. */
 export function resolveDbPath(option?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
   if (option !== undefined && (typeof option !== 'string' || option.length === 0 || option.includes('\0'))) {
-    throw new TypeError(expectation('path', 'a non-empty file path', option));
+    throw new ValidationError(expectation('path', 'a non-empty file path', option));
   }
   const chosen = option ?? (env.SANDBOX_PERF_DB || undefined);
   return chosen === undefined ? defaultDbPath(env, cwd) : path.resolve(cwd, chosen);
