@@ -81,9 +81,20 @@ test('details land in sandbox_run_details and sandbox_run_phases', async () => {
   await db.close();
   const reader = new Database(file, { readonly: true });
   const run = reader.prepare('SELECT start_time, duration_ms, alert_fired FROM sandbox_perf_records').get() as Record<string, number>;
-  // start_time, duration_ms, alert_fired (and backend in the phases) are copies of the run's (migration 4).
+  // start_time, duration_ms, alert_fired (and backend in the phases) are copies of the run's (migration 4);
+  // fingerprint_id is the writer's machine state, the one row of sandbox_fingerprints (migration 6).
   expect(reader.prepare('SELECT * FROM sandbox_run_details').all()).toEqual([
-    { record_id: 1, backend: 'docker', exit_code: 3, signal: null, cpu_ms: 12.5, peak_memory_bytes: 1024, error: 'boom', ...run },
+    {
+      record_id: 1,
+      backend: 'docker',
+      exit_code: 3,
+      signal: null,
+      cpu_ms: 12.5,
+      peak_memory_bytes: 1024,
+      error: 'boom',
+      ...run,
+      fingerprint_id: 1,
+    },
   ]);
   expect(reader.prepare('SELECT * FROM sandbox_run_phases ORDER BY phase').all()).toEqual([
     { record_id: 1, phase: 'create', duration_ms: 80, backend: 'docker', start_time: run.start_time },
