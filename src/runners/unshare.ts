@@ -26,11 +26,21 @@ export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions,
     ['tmpfs', path.join(r, 'dev/shm'), 'tmpfs', 'mode=1777,nosuid,nodev,noexec'],
     ['proc', path.join(r, 'proc'), 'proc', 'nosuid,nodev,noexec'],
     ...DEVICES.map((name) => [`/dev/${name}`, path.join(r, 'dev', name), 'none', 'bind']),
-    // The timer (issue 14's launcher), read-only at its own path.
-    ...(launcher === null ? [] : [[launcher, path.join(r, launcher), 'none', 'bind,ro']]),
     [options.cwd, path.join(r, options.cwd), 'none', 'bind,X-mount.mkdir'],
+    // The timer (issue 14's launcher), read-only, last so that it stays read-only inside a writable
+    // working directory. Under /tmp (a tmpfs here) its folder is bound, on a mount point made then.
+    ...(launcher === null ? [] : [launcherMount(launcher, r, options.cwd)]),
   ];
   return lines.map((fields) => `${fields.map(fstabField).join(' ')} 0 0\n`).join('');
+}
+
+/** The fstab line that binds the launcher read-only at its own path in the root `r`. */
+function launcherMount(launcher: string, r: string, cwd: string): string[] {
+  if (isUnder(launcher, '/tmp') && !isUnder(launcher, cwd)) {
+    const dir = path.dirname(launcher);
+    return [dir, path.join(r, dir), 'none', 'bind,ro,X-mount.mkdir'];
+  }
+  return [launcher, path.join(r, launcher), 'none', 'bind,ro'];
 }
 
 /**
@@ -56,13 +66,13 @@ export const unshareTool: HostTool = {
   strict: true,
   setup(root, options) {
     const launcher = launcherStatus().path;
-    // The launcher's mount point, a file in the read-only root (a directory under /tmp is a tmpfs there).
-    if (launcher !== null && !isUnder(launcher, '/tmp')) {
+    // The launcher's mount point: a file in the read-only skeleton, unless the working directory's
+    // bind or the tmpfs /tmp provides it (see launcherMount).
+    if (launcher !== null && !isUnder(launcher, '/tmp') && !isUnder(launcher, options.cwd)) {
       fs.mkdirSync(path.join(root.rootfs, path.dirname(launcher)), { recursive: true });
       fs.writeFileSync(path.join(root.rootfs, launcher), '');
     }
-    const bound = launcher !== null && !isUnder(launcher, '/tmp') ? launcher : null;
-    fs.writeFileSync(path.join(root.dir, 'fstab'), sandboxFstab(root, options, bound), { mode: 0o644 });
+    fs.writeFileSync(path.join(root.dir, 'fstab'), sandboxFstab(root, options, launcher), { mode: 0o644 });
   },
   wrap: (command, { options, root: maybeRoot }) => {
     const root = requireRoot(maybeRoot);
