@@ -87,8 +87,9 @@ step "(c) TypeScript: tsc against the installed declarations (nodenext, strict, 
 npx --no-install tsc -p tsconfig.json
 node out/consumer.js
 node out/consumer.mjs
-# The classic resolution (no exports map, the "types" field) that older projects still use.
-npx --no-install tsc --module commonjs --moduleResolution node10 --ignoreDeprecations 5.0 --strict --types node \
+# The classic resolution (no exports map, the "types" field) that older projects still use, with
+# esModuleInterop as tsc --init sets it: the declarations of dockerode (export =) need it there.
+npx --no-install tsc --module commonjs --moduleResolution node10 --ignoreDeprecations 5.0 --strict --esModuleInterop --types node \
   --outDir out-node10 consumer.ts
 node out-node10/consumer.js
 

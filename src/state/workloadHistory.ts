@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type * as Database from 'better-sqlite3';
 import { ratioWithError, type Ratio } from '../stats/ratio';
 import { OUTCOMES, type SandboxOutcome } from '../sandbox/types';
 import { timeConditions, timeParams, whereOf } from './historySources';
