@@ -103,7 +103,7 @@ describe('public API types', () => {
     // @ts-expect-error `sink: true` is not a sink
     expect(() => new SandboxPerfMonitor({ sink: true })).toThrow(TypeError);
     // @ts-expect-error unknown option
-    expect(() => new SandboxPerfMonitor({ thresholdMs: 10, sink: false })).toThrow(/did you mean `alertThresholdMs`/);
+    expect(() => new SandboxPerfMonitor({ thresholdMs: 10, sink: false })).toThrow(TypeError);
   });
 
   test('getReport() and the singleton', () => {
