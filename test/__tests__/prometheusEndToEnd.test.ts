@@ -176,6 +176,7 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
     const body = (await res.json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
     const rules = body.data.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.name).sort()).toEqual([
+      'SandboxIsolationOverheadP95High',
       'SandboxOverheadAlertRateHigh',
       'SandboxPerfPersistenceFailing',
       'SandboxPerfRecordsDropped',
