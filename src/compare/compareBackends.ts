@@ -85,6 +85,12 @@ const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(['none', 'unshare', 'bub
  * against the baseline (`none` when it is compared, else the first backend). Every timed run is
  * recorded through the monitor; warm-up runs are not.
  */
+/** A pool's background refill must not overlap the next timed run: wait for it, outside the timing. */
+async function settle(backend: SandboxBackend): Promise<void> {
+  const pool = backend as SandboxBackend & { settled?: () => Promise<void> };
+  if (typeof pool.settled === 'function') await pool.settled();
+}
+
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
   const { backends: names, command, monitor } = options;
   const hooks = options.hooks ?? {};
@@ -143,6 +149,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
           ...(onOutput ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => onOutput(backend.name, stream, chunk) } : {}),
         });
         (warm[b] as (number | null)[]).push(result.outcome === 'success' ? performance.now() - t : null);
+        await settle(backend);
         (rounds[b] as BackendRounds).warmupRuns++;
         options.onWarmupRun?.(backend.name, result);
       }
@@ -172,6 +179,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
               }
             : tail.listener,
         });
+        await settle(backend);
         const ok = result.outcome === 'success';
         r.roundsMs.push(ok ? record.durationMs : null);
         r.exitCodes.push(result.exitCode);

@@ -117,6 +117,18 @@ export class SandboxPool implements SandboxBackend {
     });
   }
 
+  /**
+   * Resolves once no sandbox is being started or removed (or the pool closed, or `timeoutMs`
+   * passed): `compare` waits for it between runs, so that one pool's background refill does not
+   * run during, and slow down, the next backend's timed run.
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (!this.closed && (this.starting > 0 || this.removals.size > 0) && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   health(): PoolHealth {
     return {
       backend: this.name,
