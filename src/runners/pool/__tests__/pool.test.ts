@@ -127,6 +127,14 @@ for (const { name, missing, install, optional } of CASES) {
         expect(after.background.createMs).toEqual(expect.any(Number));
       }, 60_000);
 
+      test('settled() resolves once the background refill and removal are over (compare waits for it between runs)', async () => {
+        await pool.run(['true']);
+        await pool.backend.settled();
+        const health = pool.health();
+        expect(health).toMatchObject({ starting: 0, removing: 0 });
+        expect(health.idle).toBeGreaterThanOrEqual(2);
+      }, 90_000);
+
       test('the Prometheus collector reads health() at scrape time', async () => {
         const collector = new SandboxPoolCollector({ pools: [pool] });
         try {
