@@ -110,7 +110,9 @@ test('schema too new: a clear error in health and the log, the file left byte-id
   expect(db.health()).toMatchObject({ queued: 30, written: 0, dropped: 0 });
   expect(linesAbout(logs.lines, file, 'SANDBOX_PERF_SCHEMA_TOO_NEW')).toHaveLength(1);
   await db.close({ timeoutMs: 50 });
-  expect(logs.lines.at(-1)).toMatch(/closed .*future\.db with 30 rows that could not be written \(SANDBOX_PERF_SCHEMA_TOO_NEW\)/);
+  expect(logs.lines.at(-1)).toMatch(
+    /30 rows lost: closed .*future\.db with rows that could not be written \(SANDBOX_PERF_SCHEMA_TOO_NEW\)/,
+  );
   expect(fs.readFileSync(file).equals(before)).toBe(true);
   expect(fs.readdirSync(dir).sort()).toEqual(filesBefore);
   expect(monitor.getReport()).toMatchObject({ count: 30, persistErrors: 0 });
