@@ -10,9 +10,10 @@
  * surrogates become `\uHHHH`. A backslash is left alone: the output is for reading, not parsing.
  */
 
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
+/* eslint-disable no-control-regex -- control characters are exactly what this escapes */
 const UNSAFE =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/* eslint-enable no-control-regex */
 
 function escape(char: string): string {
   const code = char.charCodeAt(0);
