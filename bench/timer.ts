@@ -72,9 +72,7 @@ export async function timerBench(): Promise<TimerBenchFigures> {
           const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { median: number }[] };
           theirs.push((parsed.results[0]?.median ?? Number.NaN) * 1000);
         }
-        lines.push(
-          `| \`${command.join(' ')}\` | ${round + 1} | ${ours[round]?.toFixed(3)} | ${theirs[round]?.toFixed(3) ?? 'n/a'} |`,
-        );
+        lines.push(`| \`${command.join(' ')}\` | ${round + 1} | ${ours[round]?.toFixed(3)} | ${theirs[round]?.toFixed(3) ?? 'n/a'} |`);
       }
       rows.push({
         command: command.join(' '),

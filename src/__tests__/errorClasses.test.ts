@@ -16,5 +16,9 @@ test('a bad option is a ValidationError, still a TypeError named so, with the on
 test('run() before prepare() is a BackendNotPreparedError naming the backend', async () => {
   const run = createBackend('none').run(['true']);
   await expect(run).rejects.toBeInstanceOf(BackendNotPreparedError);
-  await expect(run).rejects.toMatchObject({ name: 'BackendNotPreparedError', backend: 'none', message: 'none: call prepare() before run()' });
+  await expect(run).rejects.toMatchObject({
+    name: 'BackendNotPreparedError',
+    backend: 'none',
+    message: 'none: call prepare() before run()',
+  });
 });
