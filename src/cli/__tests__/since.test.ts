@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { UsageError } from '../command';
 import { parseDuration, parseSince } from '../since';
 import { resolveDbPath } from '../../state/StateDatabase';
+import { defaultDbPath } from '../../state/dbPath';
 
 const NOW = Date.UTC(2026, 11, 1);
 
@@ -44,6 +44,6 @@ describe('SANDBOX_PERF_DB= (empty) means unset', () => {
 
   test('the library falls back to the default path', () => {
     process.env.SANDBOX_PERF_DB = '';
-    expect(resolveDbPath()).toBe(path.resolve('.sandbox-perf', 'state.db'));
+    expect(resolveDbPath()).toBe(defaultDbPath());
   });
 });

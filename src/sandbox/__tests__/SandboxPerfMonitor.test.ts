@@ -336,3 +336,35 @@ describe('unknown option keys (issue 13: silently ignored before)', () => {
     expect(() => new SandboxPerfMonitor({ colour: 'red' } as never)).toThrow(/got `"colour"` \(string\)$/);
   });
 });
+
+describe('bad details and async sinks, in process (issue 13; the child-process tests are in asyncSink.test.ts)', () => {
+  test('bad details: a TypeError at stop(), the run still running, nothing reaches the sink', () => {
+    const inserted: unknown[] = [];
+    const monitor = new SandboxPerfMonitor({ sink: { insert: (...args: unknown[]) => void inserted.push(args) } });
+    monitor.start('bad-details');
+    expect(() => monitor.stop('bad-details', { outcome: 'success', details: { backend: 'none', phases: { run: NaN } } } as never)).toThrow(
+      TypeError,
+    );
+    expect(inserted).toHaveLength(0);
+    expect(monitor.stop('bad-details', { outcome: 'success' }).outcome).toBe('success');
+    expect(inserted).toHaveLength(1);
+  });
+
+  test('a sink whose promise rejects is counted in persistErrors and logged once; the monitor goes on', async () => {
+    const lines: string[] = [];
+    resetLogOnce();
+    const restore = setLogSink((line) => lines.push(line));
+    try {
+      const monitor = new SandboxPerfMonitor({ sink: { insert: () => Promise.reject(new Error('SQLITE_FULL')) } });
+      for (const id of ['a1', 'a2']) {
+        monitor.start(id);
+        monitor.stop(id, { outcome: 'success' });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(monitor.getReport().persistErrors).toBe(2);
+      expect(lines.filter((l) => l.includes('the sink rejected a record'))).toHaveLength(1);
+    } finally {
+      restore();
+    }
+  });
+});
