@@ -104,8 +104,14 @@ Options:
       reader.close();
     }
     io.stdout.write(
-      `\nHistory: ${dbPath} (read it with: sqlite3 ${path.relative(io.cwd, dbPath) || dbPath} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`,
+      `\nHistory: ${dbPath} (read it with: sqlite3 ${shortPath(io.cwd, dbPath)} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`,
     );
     return 0;
   },
 };
+
+/** `file` relative to `cwd` when it lies inside it, else as given (no `../../` climbs). */
+function shortPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
