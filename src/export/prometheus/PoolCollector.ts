@@ -1,5 +1,5 @@
-import { asRegisters, promClient } from './promClient';
-import { isRegistryLike, type RegistryLike } from './RegistryLike';
+import { asRegisters, collectorRegistry, promClient } from './promClient';
+import type { RegistryLike } from './RegistryLike';
 import { logOnce } from '../../log';
 import type { PoolHealth } from '../../runners/pool/PoolStats';
 import { expectation, ValidationError } from '../../validation';
@@ -46,12 +46,9 @@ export class SandboxPoolCollector {
   private readonly names: string[] = [];
 
   constructor(options: SandboxPoolCollectorOptions = {}) {
-    if ((options as unknown) === null || typeof options !== 'object')
-      throw new ValidationError(expectation('options', 'an object', options));
-    const prom = promClient();
-    const registry = options.registry ?? new prom.Registry();
-    if (!isRegistryLike(registry)) throw new ValidationError(expectation('registry', 'a prom-client Registry', registry));
+    const registry = collectorRegistry(options);
     this.registry = registry;
+    const prom = promClient();
     for (const pool of options.pools ?? []) this.add(pool);
     const N = POOL_METRIC_NAMES;
     const read = (): PoolHealth[] => this.read();

@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { asRegisters, promClient } from './promClient';
-import { isRegistryLike, type RegistryLike } from './RegistryLike';
+import { asRegisters, collectorRegistry, promClient } from './promClient';
+import type { RegistryLike } from './RegistryLike';
 import { OVERHEAD_METRIC_NAME, OverheadHistogram } from './overheadHistogram';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
@@ -67,12 +67,9 @@ export class SandboxPerfCollector {
   private disposed = false;
 
   constructor(options: SandboxPerfCollectorOptions = {}) {
-    if ((options as unknown) === null || typeof options !== 'object')
-      throw new ValidationError(expectation('options', 'an object', options));
-    const prom = promClient();
-    const registry = options.registry ?? new prom.Registry();
-    if (!isRegistryLike(registry)) throw new ValidationError(expectation('registry', 'a prom-client Registry', registry));
+    const registry = collectorRegistry(options);
     this.registry = registry;
+    const prom = promClient();
     this.labels = new BackendLabels(options);
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
     // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(buckets) would make it any[].

@@ -1,5 +1,6 @@
 import type * as PromClient from 'prom-client';
-import type { RegistryLike } from './RegistryLike';
+import { isRegistryLike, type RegistryLike } from './RegistryLike';
+import { expectation, ValidationError } from '../../validation';
 
 let loaded: typeof PromClient | undefined;
 
@@ -24,4 +25,15 @@ export function promClient(): typeof PromClient {
 /** Our prom-client's metric classes register into any RegistryLike: the registry only calls their get(). */
 export function asRegisters(registry: RegistryLike): PromClient.Registry[] {
   return [registry as unknown as PromClient.Registry];
+}
+
+/**
+ * A collector's options checked and its registry resolved: the caller's (any object of the
+ * Registry's shape) or a new one from the installed prom-client.
+ */
+export function collectorRegistry(options: { registry?: RegistryLike }): RegistryLike {
+  if ((options as unknown) === null || typeof options !== 'object') throw new ValidationError(expectation('options', 'an object', options));
+  const registry = options.registry ?? new (promClient().Registry)();
+  if (!isRegistryLike(registry)) throw new ValidationError(expectation('registry', 'a prom-client Registry', registry));
+  return registry;
 }
