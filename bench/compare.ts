@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../src/stats/descriptive';
+import { hasHyperfine } from './harness';
 import { sandboxEnv } from '../src/runners/environment';
 
 /**
@@ -33,21 +35,6 @@ const WHY_SLOWER = [
   "the 2 cores (-0.3 to +1.5 ms, with the load of other jobs; the history's writer thread now starts before the",
   'first timed run). The fixed part alone is 7.5-9 % of a 21 ms run, above the 5 % target.',
 ].join('\n');
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function hasHyperfine(): boolean {
-  try {
-    execFileSync('hyperfine', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function compareBench(): Promise<CompareBenchFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-compare-'));

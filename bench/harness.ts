@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -247,4 +248,14 @@ export function lognormalDurations(count: number, seed = 7, medianMs = 800, sigm
     if (i + 1 < count) out[i + 1] = Math.exp(mu + sigma * r * Math.sin(2 * Math.PI * u2));
   }
   return out;
+}
+
+/** True when `hyperfine` (Debian package hyperfine) is on the PATH. */
+export function hasHyperfine(): boolean {
+  try {
+    execFileSync('hyperfine', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../src/stats/descriptive';
+import { hasHyperfine } from './harness';
 import { createBackend } from '../src/runners/createBackend';
 import { sandboxEnv } from '../src/runners/environment';
 import { launcherStatus } from '../src/runners/launcher';
@@ -23,21 +25,6 @@ export interface TimerBenchFigures {
 const RUNS = 20;
 const ROUNDS = 3;
 const COMMANDS: readonly (readonly string[])[] = [['true'], ['node', '-e', '0']];
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function hasHyperfine(): boolean {
-  try {
-    execFileSync('hyperfine', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function timerBench(): Promise<TimerBenchFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-timer-'));
