@@ -5,6 +5,7 @@ import { activeRunsBench } from './activeRuns';
 import { persistenceBench } from './persistence';
 import { compareBench } from './compare';
 import { timerBench, type TimerBenchFigures } from './timer';
+import { knownDurationBench } from './knownDuration';
 import { getReportBench } from './getReport';
 import { memoryBench } from './memory';
 import { changesBench } from './changes';
@@ -29,6 +30,7 @@ const SCENARIOS = [
   'persistence',
   'compare',
   'timer',
+  'knownDuration',
   'changes',
   'serve',
   'pool',
@@ -101,6 +103,27 @@ async function timerScenario(): Promise<ScenarioResult> {
   };
 }
 
+async function knownDurationScenario(): Promise<ScenarioResult> {
+  const figures = await knownDurationBench();
+  return {
+    title: 'a known duration (sleep 0.2) on every backend',
+    markdown: figures.markdown,
+    targets: figures.rows
+      .filter((r) => r.backend !== 'gvisor')
+      .map((r) => {
+        const value = r.hyperfineMs === null ? undefined : Math.abs(r.commandMs - r.hyperfineMs);
+        return {
+          name: `${r.backend}: \`sleep 0.2\` commandMs median vs hyperfine -N median`,
+          value,
+          op: '<=' as const,
+          limit: 2,
+          unit: 'ms',
+          ...(value === undefined ? { note: 'hyperfine is not installed (apt-get install hyperfine)' } : {}),
+        };
+      }),
+  };
+}
+
 const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   startStop: startStopBench,
   activeRuns: activeRunsBench,
@@ -109,6 +132,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   persistence: persistenceScenario,
   compare: compareScenario,
   timer: timerScenario,
+  knownDuration: knownDurationScenario,
   changes: changesBench,
   serve: serveBench,
   pool: poolBench,

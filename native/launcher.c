@@ -4,8 +4,8 @@
  *   sandbox-perf-launcher FD PROGRAM [ARGS...]
  *   sandbox-perf-launcher stderr PROGRAM [ARGS...]
  *
- * Starts PROGRAM (looked up on PATH) with posix_spawnp, waits for it with wait4 and writes one line
- * to file descriptor FD, then closes it:
+ * Starts PROGRAM (looked up on PATH) with vfork and execvp, waits for it with wait4 and writes one
+ * line to file descriptor FD, then closes it:
  *
  *   sandbox-perf-launcher 1 <start ns> <end ns> <wait status> <user us> <system us> <max rss KiB>
  *   sandbox-perf-launcher 1 spawn-error <errno>
@@ -20,6 +20,10 @@
  *
  * Then it ends the way the command ended: the same exit code, or the same signal.
  *
+ * The command gets SIGKILL when the launcher dies (a parent-death signal set between vfork and exec,
+ * which posix_spawn cannot do): with the launcher itself started under a parent-death signal, the
+ * command dies with the runner without a second exec (setpriv) inside the timed interval.
+ *
  * The command is an attacker: FD is close-on-exec, so the command does not inherit it, and the
  * launcher makes itself non-dumpable, so that a command running as the same user cannot reopen it
  * through /proc/<pid>/fd. The reader still treats the line as untrusted input.
@@ -28,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +81,27 @@ int main(int argc, char **argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   char line[160];
-  pid_t pid;
+  pid_t parent = getpid();
+  /* Written by the vforked child (it shares this memory until it execs or exits). */
+  volatile int error = 0;
   long long start = now_ns();
-  int error = posix_spawnp(&pid, argv[2], NULL, NULL, argv + 2, environ);
+  pid_t pid = vfork();
+  if (pid == 0) {
+    /* Between vfork and exec: system calls only. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) {
+      error = errno != 0 ? errno : ESRCH;
+      _exit(127);
+    }
+    execvp(argv[2], argv + 2);
+    error = errno;
+    _exit(127);
+  }
+  if (pid < 0) error = errno;
   if (error != 0) {
+    if (pid > 0) {
+      int ignored;
+      while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR) continue;
+    }
     report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 spawn-error %d\n", error));
     fprintf(stderr, "sandbox-perf-launcher: %s: %s\n", argv[2], strerror(error));
     return 127;

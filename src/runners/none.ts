@@ -25,13 +25,9 @@ export const noneTool: HostTool = {
   contain: true,
   // setpriv being installed is enough: a real start would cost the baseline's prepare for nothing.
   probe: false,
-  // The launcher starts the command with posix_spawn, which cannot pass a parent-death signal on:
-  // a second setpriv between them makes the command die with the launcher, as the launcher dies
-  // with the runner (this exec is inside the launcher's timing: `none`'s commandMs pays it).
-  wrap: (command, _context, launcher) =>
-    launcher === undefined
-      ? [...PDEATHSIG_PREFIX, ...command]
-      : [...PDEATHSIG_PREFIX, ...command.slice(0, 2), ...PDEATHSIG_PREFIX, ...command.slice(2)],
+  // The launcher passes its parent-death signal on to the command (set between vfork and exec), so
+  // one setpriv in front of it is enough: nothing but the command's own exec is timed.
+  wrap: (command) => [...PDEATHSIG_PREFIX, ...command],
   fallback: bareTool,
 };
 

@@ -1,7 +1,17 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { commandTiming } from '../hostProcess';
 import { HELD_BYTES, LAUNCHER_FILE, holdBackReport, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
 import { describeWhen } from '../../../test/support/e2e';
+
+/** The process exists and is not a zombie. */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 const line = (start: number, end: number, status = 0): string => `sandbox-perf-launcher 1 ${start} ${end} ${status} 1500 250 2048\n`;
 
@@ -98,6 +108,27 @@ describeWhen(
       const report = String(attack.output[3]);
       expect(report).not.toMatch(/forged/);
       expect(parseLauncherReport(report)).toMatchObject({ exitCode: 0 });
+    });
+
+    test('the command dies with the launcher: SIGKILL of the launcher kills the command (its parent-death signal)', async () => {
+      const launcher = spawn(LAUNCHER_FILE, ['stderr', 'sleep', '300'], { stdio: 'ignore' });
+      const pid = launcher.pid as number;
+      let child: number | null = null;
+      for (let i = 0; i < 200 && child === null; i++) {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+        if (children !== '' && readFileSync(`/proc/${children}/cmdline`, 'utf8').startsWith('sleep')) child = Number(children);
+        else await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(child).not.toBeNull();
+      const exited = new Promise((resolve) => launcher.once('exit', resolve));
+      launcher.kill('SIGKILL');
+      await exited;
+      let alive = true;
+      for (let i = 0; i < 200 && alive; i++) {
+        alive = running(child as number);
+        if (alive) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(alive).toBe(false);
     });
 
     test('bad arguments and a missing program: exit 127 with a message', () => {
