@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WORKLOAD_SCRIPT } from './workloadScript';
 
 /*
  * The dashboard: one HTML page with its CSS and script inline, no build step and no request
@@ -38,6 +39,8 @@ svg text.change-label { fill:#7a3fb0; font-size:10px; }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:-1px; }
 .legend .k-success { background:var(--ok); } .legend .k-timeout { background:var(--warn); } .legend .k-error { background:var(--bad); }
 h2 .note { text-transform:none; letter-spacing:0; font-weight:400; }
+tr.group th { text-align:left; color:var(--fg); font-weight:600; padding-top:10px; max-width:0; overflow:hidden; text-overflow:ellipsis; }
+td .runs { color:var(--muted); font-size:12px; }
 select { font:inherit; }
 `;
 
@@ -183,7 +186,7 @@ const SCRIPT = String.raw`
     if (!rows.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No runs in range.')); return; }
     var table = el('table');
     var head = el('tr');
-    ['Backend', 'Runs', 'Mean', 'p50', 'p95', 'Max', 'Alerts', 'Mean vs none', ''].forEach(function (h) { head.appendChild(el('th', {}, h)); });
+    ['Backend', 'Runs', 'Mean', 'p50', 'p95', 'Max', 'Alerts', ''].forEach(function (h) { head.appendChild(el('th', {}, h)); });
     table.appendChild(head);
     var maxMean = Math.max.apply(null, rows.map(function (r) { return r.meanMs; }));
     rows.forEach(function (r) {
@@ -195,10 +198,6 @@ const SCRIPT = String.raw`
       tr.appendChild(el('td', { 'data-col': 'p95' }, fmtMs(r.p95Ms)));
       tr.appendChild(el('td', { 'data-col': 'max' }, fmtMs(r.maxMs)));
       tr.appendChild(el('td', { 'data-col': 'alerts' }, fmtCount(r.alerts)));
-      var ratio = r.backend === 'none' ? 'baseline'
-        : r.ratioVsNone === null ? '–'
-        : r.ratioVsNone.toFixed(2) + (r.ratioError === null ? '' : ' ± ' + r.ratioError.toFixed(2)) + ' ×';
-      tr.appendChild(el('td', { 'data-col': 'ratio' }, ratio));
       var barCell = el('td', { 'class': 'text' });
       var svg = svgEl('svg', { viewBox: '0 0 160 12', width: 160, height: 12 });
       svg.appendChild(svgEl('rect', { x: 0, y: 1, height: 10, rx: 2, width: Math.max(1, 160 * r.meanMs / (maxMean || 1)), fill: r.backend === 'none' ? '#9aa4b2' : COLORS.bar }));
@@ -209,6 +208,7 @@ const SCRIPT = String.raw`
     box.appendChild(table);
   }
 
+${WORKLOAD_SCRIPT}
   function renderAlerts(rows) {
     var box = clear(byId('alerts'));
     if (!rows.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No overhead alerts in range.')); return; }
@@ -272,6 +272,7 @@ const SCRIPT = String.raw`
         renderHistogram(s.histogram);
         renderTimeline(s.timeline, s.changes);
         renderBackends(s.backends);
+        renderWorkloads(s.workloads);
         renderMachineWarning(s.machineWarning);
         renderAlerts(s.recentAlerts);
         renderPools(body.pools);
@@ -301,7 +302,8 @@ const BODY = `<header>
   <section><h2>Duration histogram</h2><div id="histogram"></div></section>
   <section><h2>Runs over time <span class="note" id="timeline-bin"></span></h2><div id="timeline"></div>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
-  <section class="wide"><h2>Overhead per backend</h2><div id="machine-warning" class="error" hidden></div><div id="backends"></div></section>
+  <section class="wide"><h2>Overhead per workload <span class="note">ratios and differences against none within each workload only; successful runs (failed and timed-out ones counted apart)</span></h2><div id="machine-warning" class="error" hidden></div><div id="workloads"></div></section>
+  <section class="wide"><h2>Runs per backend <span class="note">all workloads and outcomes together: no ratio</span></h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
   <section class="wide" id="pools-section" hidden><h2>Sandbox pools</h2><div id="pools"></div></section>
 </main>`;

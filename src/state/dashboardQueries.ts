@@ -2,11 +2,11 @@
 import type * as Database from 'better-sqlite3';
 import type { SandboxOutcome } from '../sandbox/types';
 import { nearestRankIndex } from '../stats/percentile';
-import { ratioWithError } from '../stats/ratio';
 import { backendSource, COPIES_VERSION, distinctValues, durationAtRank, recordsSource, type Get, type Source } from './historySources';
 import { assertReadableVersion } from './schema';
 import { readChangeMarks, type ChangeMark } from './changeMarks';
 import { fingerprintMixWarning, readFingerprints } from './fingerprintHistory';
+import { readWorkloads, type WorkloadHistoryReport } from './workloadHistory';
 
 /*
  * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a
@@ -84,16 +84,6 @@ export interface BackendOverhead {
   p95Ms: number;
   maxMs: number;
   alerts: number;
-  /**
-   * meanMs / mean of backend `none` (the unsandboxed baseline); null without a `none` baseline
-   * or when its mean is 0.
-   */
-  ratioVsNone: number | null;
-  /**
-   * ± on the ratio, σ propagated from both sides (hyperfine's rule):
-   * ratio · √((σ_b/μ_b)² + (σ_none/μ_none)²); null when either side has fewer than two runs.
-   */
-  ratioError: number | null;
 }
 
 export interface AlertRow {
@@ -110,7 +100,10 @@ export interface DashboardSummary {
   totals: DashboardTotals;
   histogram: DurationHistogram;
   timeline: RunsOverTime;
+  /** Every backend's runs over all workloads: descriptive only, no ratio (a ratio mixing workloads means nothing). */
   backends: BackendOverhead[];
+  /** Per workload (schema 5): outcomes, statistics of successful runs, ratios to `none` within the workload only. */
+  workloads: WorkloadHistoryReport[];
   recentAlerts: AlertRow[];
   /** Change points of each backend's recent runs (src/state/changeMarks.ts), newest first. */
   changes: ChangeMark[];
@@ -224,7 +217,7 @@ export function readRunsOverTime(db: Db, options: DashboardQueryOptions = {}): R
   return { binMs, bins };
 }
 
-type OverheadSums = Omit<BackendOverhead, 'stddevMs' | 'ratioVsNone' | 'ratioError'> & { sum: number; sumSquares: number };
+type OverheadSums = Omit<BackendOverhead, 'stddevMs'> & { sum: number; sumSquares: number };
 
 /**
  * Overhead per backend, runs without details as `unknown`, by mean. From schema version 4 each
@@ -235,13 +228,11 @@ type OverheadSums = Omit<BackendOverhead, 'stddevMs' | 'ratioVsNone' | 'ratioErr
 export function readBackendOverhead(db: Db, options: DashboardQueryOptions = {}): BackendOverhead[] {
   const version = db.pragma('user_version', { simple: true }) as number;
   const rows = version >= COPIES_VERSION ? overheadFromIndexes(db, options, version) : overheadByWindowFunctions(db, since(options), false);
-  const stats = rows.map(({ sum, sumSquares, ...row }) => {
+  return rows.map(({ sum, sumSquares, ...row }) => {
     // Sample variance from the sums; clamped because rounding can push it a hair below zero.
     const variance = row.count > 1 ? Math.max(0, (sumSquares - (sum * sum) / row.count) / (row.count - 1)) : 0;
     return { ...row, stddevMs: Math.sqrt(variance) };
   });
-  const baseline = stats.find((b) => b.backend === 'none');
-  return stats.map((b) => ({ ...b, ...ratioVs(b, baseline) }));
 }
 
 function overheadFromIndexes(db: Db, options: DashboardQueryOptions, version: number): OverheadSums[] {
@@ -308,18 +299,6 @@ function overheadByWindowFunctions(db: Db, from: number, withoutDetailsOnly: boo
     .all(from) as OverheadSums[];
 }
 
-/** mean_b / mean_base ± σ propagated from both sides (src/stats/ratio.ts); see BackendOverhead. */
-export function ratioVs(
-  b: { meanMs: number; stddevMs: number; count: number },
-  base: { meanMs: number; stddevMs: number; count: number } | undefined,
-): { ratioVsNone: number | null; ratioError: number | null } {
-  if (base === undefined || !(base.meanMs > 0)) return { ratioVsNone: null, ratioError: null };
-  const r = ratioWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs);
-  // σ of a single run is not a spread: no ± rather than a false ± 0.
-  if (r === null || b.count < 2 || base.count < 2) return { ratioVsNone: b.meanMs / base.meanMs, ratioError: null };
-  return { ratioVsNone: r.ratio, ratioError: r.error };
-}
-
 export function readRecentAlerts(db: Db, options: DashboardQueryOptions = {}): AlertRow[] {
   const rows = db
     .prepare(
@@ -380,6 +359,7 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
         histogram: { edgesMs, counts: new Array<number>(edgesMs.length + 1).fill(0) },
         timeline: { binMs: TIME_BIN_STEPS_MS[0] as number, bins: [] },
         backends: [],
+        workloads: [],
         recentAlerts: [],
         changes: [],
         machineWarning: null,
@@ -392,6 +372,7 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
       histogram: readDurationHistogram(db, options),
       timeline: readRunsOverTime(db, options),
       backends,
+      workloads: readWorkloads(db, schemaVersion, sinceWindow(options)),
       recentAlerts: readRecentAlerts(db, options),
       changes: readChangeMarks(db, schemaVersion, options),
       machineWarning: backends.length > 1 ? fingerprintMixWarning(readFingerprints(db, schemaVersion, sinceWindow(options))) : null,

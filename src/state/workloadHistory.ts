@@ -1,5 +1,6 @@
 import type * as Database from 'better-sqlite3';
-import { ratioWithError, type Ratio } from '../stats/ratio';
+import { nearestRankIndex } from '../stats/percentile';
+import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
 import { OUTCOMES, type SandboxOutcome } from '../sandbox/types';
 import { timeConditions, timeParams, whereOf } from './historySources';
 
@@ -29,6 +30,10 @@ export interface WorkloadBackendReport {
   meanOverheadMs: number | null;
   /** How many successful runs have `commandMs`. */
   timedRuns: number;
+  /** Median (nearest rank) of `commandMs` over the timed successful runs; null when none has it. */
+  medianCommandMs: number | null;
+  /** Median (nearest rank) of `overheadMs` over the same runs; null when none has it. */
+  medianOverheadMs: number | null;
 }
 
 /** A backend against the baseline within one workload, with the run counts on each side. */
@@ -37,6 +42,8 @@ export interface WorkloadRatio {
   baseline: string;
   /** Mean duration / the baseline's, ± the error propagated from both standard deviations. */
   ratio: Ratio | null;
+  /** Mean duration − the baseline's, ms, ± the same propagated error (compare's `overheadMs`). */
+  difference: Difference;
   runs: number;
   baselineRuns: number;
 }
@@ -104,6 +111,8 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
         meanCommandMs: null,
         meanOverheadMs: null,
         timedRuns: 0,
+        medianCommandMs: null,
+        medianOverheadMs: null,
       };
       report.backends.push(backend);
     }
@@ -116,6 +125,19 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
     backend.meanCommandMs = row.cmd;
     backend.meanOverheadMs = row.ovh;
     backend.timedRuns = row.timed;
+    if (row.timed > 0) {
+      const median = (column: 'command_ms' | 'overhead_ms'): number | null => {
+        const at = db
+          .prepare(
+            `SELECT r.${column} AS ms FROM sandbox_run_overhead AS r ${whereOf([...conditions, 'r.workload = ?', 'r.backend = ?', "r.outcome = 'success'", `r.${column} IS NOT NULL`])} ` +
+              `ORDER BY r.${column} LIMIT 1 OFFSET ?`,
+          )
+          .get(...params, row.workload, row.backend, nearestRankIndex(0.5, row.timed)) as { ms: number } | undefined;
+        return at?.ms ?? null;
+      };
+      backend.medianCommandMs = median('command_ms');
+      backend.medianOverheadMs = median('overhead_ms');
+    }
   }
   for (const report of byWorkload.values()) {
     const base = report.backends.find((b) => b.backend === BASELINE_BACKEND && b.runs > 0);
@@ -126,6 +148,7 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
         backend: b.backend,
         baseline: base.backend,
         ratio: ratioWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs),
+        difference: differenceWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs),
         runs: b.runs,
         baselineRuns: base.runs,
       });

@@ -68,10 +68,11 @@ describeWhen('dashboard in headless Chromium', !fs.existsSync(CHROMIUM) && `${CH
     const cell = (backend: string, col: string): Promise<string> => text(`#backends tr[data-backend="${backend}"] td[data-col="${col}"]`);
     expect(await cell('none', 'mean')).toBe('105 ms');
     expect(await cell('none', 'p95')).toBe('190 ms');
-    expect(await cell('none', 'ratio')).toBe('baseline');
     expect(await cell('docker', 'mean')).toBe('1.05 s');
     expect(await cell('docker', 'p95')).toBe('1.90 s');
-    expect(await cell('docker', 'ratio')).toBe('10.00 ± 7.97 ×');
+    // Issue 14: the seeded runs name no workload, so no ratio is shown anywhere (it would divide unrelated commands).
+    expect(await page.locator('#backends td[data-col="ratio"]').count()).toBe(0);
+    expect(await text('#workloads')).toContain('No run in range names its workload');
     expect(await cell('bubblewrap', 'alerts')).toBe('1');
 
     expect(

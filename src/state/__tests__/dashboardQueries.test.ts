@@ -10,7 +10,6 @@ import {
   readMaxRunId,
   readRunsOverTime,
   readTotals,
-  ratioVs,
   type BackendOverhead,
 } from '../dashboardQueries';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
@@ -54,17 +53,15 @@ test('duration histogram on the Prometheus bucket edges', () => {
   expect(histogram.counts).toEqual([1, 1, 1, 6, 6, 11, 3, 5, 10, 0, 2, 0, 0, 0, 0, 0]);
 });
 
-test('overhead per backend with the ratio against none', () => {
+test('overhead per backend, descriptive only: no ratio across workloads (issue 14)', () => {
   const { backends } = readDashboardSummary(db);
   expect(backends.map((b) => b.backend)).toEqual(['none', 'docker', 'bubblewrap', 'unknown']);
   const [none, docker, bwrap, unknown] = backends;
-  expect(none).toMatchObject({ count: 20, meanMs: 105, p50Ms: 100, p95Ms: 190, maxMs: 200, alerts: 0, ratioVsNone: 1 });
+  expect(none).toMatchObject({ count: 20, meanMs: 105, p50Ms: 100, p95Ms: 190, maxMs: 200, alerts: 0 });
   expect(none?.stddevMs).toBeCloseTo(59.16079783, 6);
-  expect(docker).toMatchObject({ count: 20, meanMs: 1050, p50Ms: 1000, p95Ms: 1900, maxMs: 2000, alerts: 0, ratioVsNone: 10 });
-  // 10 · √2 · σ/μ with σ/μ = 59.1608 / 105 for both
-  expect(docker?.ratioError).toBeCloseTo(10 * Math.SQRT2 * (59.16079783 / 105), 6);
+  expect(docker).toMatchObject({ count: 20, meanMs: 1050, p50Ms: 1000, p95Ms: 1900, maxMs: 2000, alerts: 0 });
+  expect(Object.keys(docker ?? {})).not.toContain('ratioVsNone');
   expect(bwrap).toMatchObject({ count: 4, meanMs: 1530, p50Ms: 40, p95Ms: 6000, alerts: 1 });
-  expect(bwrap?.ratioVsNone).toBeCloseTo(1530 / 105, 12);
   expect(unknown).toMatchObject({ count: 2, meanMs: 3501.5, p50Ms: 3, p95Ms: 7000, alerts: 1 });
 });
 
@@ -96,7 +93,6 @@ test('sinceMs restricts every part to later runs', () => {
     ['bubblewrap', 4],
     ['unknown', 2],
   ]);
-  expect(summary.backends[0]?.ratioVsNone).toBeNull();
 });
 
 test('readRunsAfter pages through runs by id with their backend', () => {
@@ -125,25 +121,12 @@ test('an empty file (no tables yet) gives an empty summary', () => {
   empty.close();
 });
 
-test('ratioVs guards a zero baseline and single runs', () => {
-  expect(ratioVs({ meanMs: 5, stddevMs: 1, count: 3 }, { meanMs: 0, stddevMs: 0, count: 3 })).toEqual({
-    ratioVsNone: null,
-    ratioError: null,
-  });
-  expect(ratioVs({ meanMs: 5, stddevMs: 0, count: 1 }, { meanMs: 2, stddevMs: 1, count: 3 })).toEqual({
-    ratioVsNone: 2.5,
-    ratioError: null,
-  });
-});
-
 describe('from the indexes of schema 4, the same figures as the window functions over a version 3 file', () => {
-  const close = (value: number | null): number | null => (value === null ? null : (expect.closeTo(value, 9) as number));
+  const close = (value: number): number => expect.closeTo(value, 9) as number;
   const approx = (b: BackendOverhead): BackendOverhead => ({
     ...b,
-    meanMs: close(b.meanMs) as number,
-    stddevMs: close(b.stddevMs) as number,
-    ratioVsNone: close(b.ratioVsNone),
-    ratioError: close(b.ratioError),
+    meanMs: close(b.meanMs),
+    stddevMs: close(b.stddevMs),
   });
 
   async function compare(runs: readonly FixtureRun[]): Promise<void> {

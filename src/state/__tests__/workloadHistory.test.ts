@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { HistoryReader } from '../HistoryReader';
+import { readDashboardSummary } from '../dashboardQueries';
 import { SqliteStore } from '../SqliteStore';
 import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from '../RecordBatch';
 import type { SandboxOutcome, SandboxRunDetails } from '../../sandbox/types';
@@ -59,15 +61,38 @@ test('ratios only within one workload, with the run counts on each side; failed 
     meanCommandMs: 9,
     meanOverheadMs: 3,
     timedRuns: 2,
+    // Nearest rank of two: the lower one.
+    medianCommandMs: 8,
+    medianOverheadMs: 3,
   });
   expect(short?.vsBaseline).toEqual([
-    { backend: 'bubblewrap', baseline: 'none', ratio: { ratio: 12 / 11, error: expect.any(Number) as number }, runs: 2, baselineRuns: 2 },
+    {
+      backend: 'bubblewrap',
+      baseline: 'none',
+      ratio: { ratio: 12 / 11, error: expect.any(Number) as number },
+      difference: { difference: 1, error: 2 },
+      runs: 2,
+      baselineRuns: 2,
+    },
   ]);
   expect(build).toMatchObject({ workload: 'nightly build', label: 'nightly build' });
   expect(build?.vsBaseline).toEqual([
-    { backend: 'docker', baseline: 'none', ratio: { ratio: 1.2, error: expect.any(Number) as number }, runs: 2, baselineRuns: 1 },
+    {
+      backend: 'docker',
+      baseline: 'none',
+      ratio: { ratio: 1.2, error: expect.any(Number) as number },
+      difference: { difference: 200, error: expect.closeTo(100 * Math.SQRT2, 9) as number },
+      runs: 2,
+      baselineRuns: 1,
+    },
   ]);
-  expect(build?.backends.find((b) => b.backend === 'docker')).toMatchObject({ meanCommandMs: null, meanOverheadMs: null, timedRuns: 0 });
+  expect(build?.backends.find((b) => b.backend === 'docker')).toMatchObject({
+    meanCommandMs: null,
+    meanOverheadMs: null,
+    timedRuns: 0,
+    medianCommandMs: null,
+    medianOverheadMs: null,
+  });
   // Filters: one workload, one backend, a time window.
   expect(reader.byWorkload({ workload: 'nightly build' }).map((w) => w.workload)).toEqual(['nightly build']);
   expect(reader.byWorkload({ backend: 'docker' }).map((w) => w.workload)).toEqual(['nightly build']);
@@ -89,4 +114,44 @@ test('a workload without a none baseline has statistics and no ratio; a missing 
     },
   ]);
   reader.close();
+}, 30_000);
+
+test('medians of commandMs and overheadMs: nearest rank over the timed successful runs of that workload and backend only', () => {
+  write([
+    ['m', 'none', 10, 'success', 1],
+    ['m', 'none', 20, 'success', 15],
+    ['m', 'none', 30, 'success', 2],
+    ['m', 'none', 40, 'success'],
+    ['m', 'none', 50, 'error', 49],
+    ['other', 'none', 1000, 'success', 1],
+  ]);
+  const reader = new HistoryReader(file);
+  const none = reader.byWorkload({ workload: 'm' })[0]?.backends[0];
+  // commandMs 1, 2, 15 → 2; overheadMs 9, 5, 28 → 9 (rank ceil(0.5 · 3) = 2); the untimed and the failed run are not in them.
+  expect(none).toMatchObject({ runs: 4, timedRuns: 3, medianCommandMs: 2, medianOverheadMs: 9, meanOverheadMs: 14 });
+  reader.close();
+}, 30_000);
+
+test("the dashboard's summary carries the same per-workload reports as HistoryReader.byWorkload, in the same window", () => {
+  write([
+    ['cmd-aaaaaaaaaaaa', 'none', 10, 'success', 9],
+    ['cmd-aaaaaaaaaaaa', 'unshare', 14, 'success', 9],
+    ['cmd-aaaaaaaaaaaa', 'unshare', 16, 'success', 10],
+    ['sleep', 'none', 1000, 'success', 999],
+    ['sleep', 'unshare', 1010, 'success', 1001],
+  ]);
+  const reader = new HistoryReader(file);
+  const db = new Database(file, { readonly: true });
+  try {
+    const all = readDashboardSummary(db).workloads;
+    expect(all).toEqual(reader.byWorkload());
+    expect(all.map((w) => [w.workload, w.vsBaseline.map((r) => [r.backend, r.runs, r.baselineRuns])])).toEqual([
+      ['cmd-aaaaaaaaaaaa', [['unshare', 2, 1]]],
+      ['sleep', [['unshare', 1, 1]]],
+    ]);
+    expect(readDashboardSummary(db, { sinceMs: 1_000_000 + 3000 }).workloads).toEqual(reader.byWorkload({ since: 1_000_000 + 3000 }));
+  } finally {
+    db.close();
+    reader.close();
+  }
 }, 30_000);
