@@ -72,7 +72,12 @@ export class PooledSandbox {
   }
 
   /** Creates and starts a container running the agent, and waits for its ready frame (with its token). */
-  static async start(docker: Docker, spec: Docker.ContainerCreateOptions, transport: Transport): Promise<PooledSandbox> {
+  static async start(
+    docker: Docker,
+    spec: Docker.ContainerCreateOptions,
+    transport: Transport,
+    launcher: string | null,
+  ): Promise<PooledSandbox> {
     const token = randomBytes(16).toString('hex');
     const listener = transport === 'socket' ? await SocketListener.open() : undefined;
     let container: Docker.Container | undefined;
@@ -81,7 +86,7 @@ export class PooledSandbox {
       let t = performance.now();
       container = await docker.createContainer({
         ...spec,
-        Cmd: [...(spec.Cmd as string[]), token, ...(listener ? [`${AGENT_SOCKET_DIR}/agent.sock`] : [])],
+        Cmd: [...(spec.Cmd as string[]), token, listener ? `${AGENT_SOCKET_DIR}/agent.sock` : '', launcher ?? ''],
         HostConfig: { ...spec.HostConfig, Binds: [...(spec.HostConfig?.Binds ?? []), ...(listener ? [listener.bind()] : [])] },
       });
       const createMs = performance.now() - t;
@@ -94,7 +99,10 @@ export class PooledSandbox {
       t = performance.now();
       channel ??= await within((listener as SocketListener).connected, READY_TIMEOUT_MS, 'the agent did not connect');
       const sandbox = new PooledSandbox(container, channel, listener, { createMs, attachMs, startMs, readyMs: 0 });
-      await within(sandbox.listen(token), READY_TIMEOUT_MS, 'the agent sent no ready frame');
+      const ready = sandbox.listen(token);
+      // The warm-up line: the agent reads it through its request path before it says it is ready.
+      channel.write('\n');
+      await within(ready, READY_TIMEOUT_MS, 'the agent sent no ready frame');
       sandbox.lifecycle.readyMs = performance.now() - t;
       return sandbox;
     } catch (error) {

@@ -3,6 +3,7 @@ import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
 import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
 import { describeExit, failedResult } from '../hostProcess';
 import { registerRun } from '../inFlightRuns';
+import { LAUNCHER_IN_CONTAINER, launcherForRun, launcherSpawnError, parseLauncherReport } from '../launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { splitPhases } from './agentProtocol';
@@ -50,6 +51,8 @@ export class SandboxPool implements SandboxBackend {
   readonly poolOptions: Readonly<ResolvedPoolOptions>;
   private engine: Engine | undefined;
   private spec: Docker.ContainerCreateOptions | undefined;
+  /** The launcher's path inside the containers, or null (runs timed by the agent alone). */
+  private launcher: string | null = null;
   private readonly idle: PooledSandbox[] = [];
   private readonly inUse = new Set<PooledSandbox>();
   private readonly removals = new Set<Promise<void>>();
@@ -92,7 +95,9 @@ export class SandboxPool implements SandboxBackend {
     const engine = await this.check();
     const runtime = RUNTIMES[this.name];
     // connectEngine has removed the containers whose owner died (a SIGKILLed pool's among them).
-    const spec = containerSpec(this.options, AGENT_COMMAND, undefined, this.name);
+    const launcher = launcherForRun();
+    this.launcher = launcher === null ? null : LAUNCHER_IN_CONTAINER;
+    const spec = containerSpec(this.options, AGENT_COMMAND, undefined, this.name, launcher);
     this.spec = {
       ...spec,
       Labels: { ...spec.Labels, [POOL_LABEL]: this.name },
@@ -166,7 +171,7 @@ export class SandboxPool implements SandboxBackend {
       performance.now() >= this.backoffUntil
     ) {
       this.starting++;
-      PooledSandbox.start(engine.docker, spec, TRANSPORTS[this.name]).then(
+      PooledSandbox.start(engine.docker, spec, TRANSPORTS[this.name], this.launcher).then(
         (sandbox) => {
           this.starting--;
           this.stats.refilled(sandbox.lifecycle);
@@ -282,25 +287,35 @@ export class SandboxPool implements SandboxBackend {
     phases['hand-off'] = split.handOffMs;
     phases.command = split.commandMs;
     phases.result = split.resultMs;
+    const spawnErrno = report.usage === null ? null : launcherSpawnError(report.usage);
+    if (spawnErrno !== null) {
+      const failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
+      return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stderr.text() };
+    }
+    // The launcher's wait4 report (untrusted: parsed strictly, ignored when malformed or after a timeout's kill).
+    const usage = report.usage === null || report.timedOut ? null : parseLauncherReport(report.usage);
+    const code = report.timedOut ? null : (usage?.exitCode ?? report.code);
+    const signal = report.timedOut ? 'SIGKILL' : usage ? usage.signal : report.signal;
     const ended =
       report.error !== null
         ? { outcome: 'error' as const, error: report.error }
-        : describeExit(report.code, report.signal, report.timedOut, timeoutMs, false, this.options.memoryBytes);
+        : describeExit(code, signal, report.timedOut, timeoutMs, false, this.options.memoryBytes);
     return {
       backend: this.name,
       ...ended,
-      exitCode: report.timedOut ? null : report.code,
-      signal: report.timedOut ? 'SIGKILL' : report.signal,
+      exitCode: code,
+      signal,
       stdout: stdout.text(),
       stderr: stderr.text(),
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       phases,
-      cpuMs: null,
-      peakMemoryBytes: null,
-      // The agent's reading, from the request's arrival to the command's exit (spawn included).
-      commandMs: split.commandMs,
-      timer: 'pool-agent',
+      cpuMs: usage ? usage.userCpuMs + usage.systemCpuMs : null,
+      peakMemoryBytes: usage?.peakMemoryBytes ?? null,
+      // The launcher's spawn-to-reap when there is one, else the agent's request-to-exit (its spawn included).
+      commandMs: usage ? Number(usage.endNs - usage.startNs) / 1e6 : split.commandMs,
+      cpuTimes: usage ? { userMs: usage.userCpuMs, systemMs: usage.systemCpuMs } : null,
+      timer: usage ? 'launcher' : 'pool-agent',
     };
   }
 

@@ -72,13 +72,17 @@ export interface ExitReport {
   signal: string | null;
   timedOut: boolean;
   error: string | null;
+  /** The launcher's report line as the agent read it (untrusted: parse with parseLauncherReport), or null without a launcher. */
+  usage: string | null;
 }
 
 const MAX_TEXT = 1000;
+/** The agent keeps at most this much of the launcher's report pipe. */
+export const MAX_USAGE = 256;
 
 export function parseExit(payload: Buffer): ExitReport {
   const json = parseJson(payload, 'exit report');
-  const { code, signal, timedOut, error } = json;
+  const { code, signal, timedOut, error, usage } = json;
   if (code !== null && !(Number.isInteger(code) && (code as number) >= 0 && (code as number) <= 255)) {
     throw new ProtocolError('exit report: code is not 0..255 or null');
   }
@@ -87,6 +91,9 @@ export function parseExit(payload: Buffer): ExitReport {
   }
   if (typeof timedOut !== 'boolean') throw new ProtocolError('exit report: timedOut is not a boolean');
   if (error !== null && typeof error !== 'string') throw new ProtocolError('exit report: error is not a string or null');
+  if (usage !== null && !(typeof usage === 'string' && usage.length <= MAX_USAGE)) {
+    throw new ProtocolError(`exit report: usage is not a string of at most ${MAX_USAGE} characters or null`);
+  }
   const received = parseClock(json.received, 'exit report');
   const exited = parseClock(json.exited, 'exit report');
   if (exited < received) throw new ProtocolError('exit report: exited before it received the request');
@@ -97,6 +104,7 @@ export function parseExit(payload: Buffer): ExitReport {
     signal: signal,
     timedOut,
     error: error === null ? null : error.slice(0, MAX_TEXT),
+    usage,
   };
 }
 

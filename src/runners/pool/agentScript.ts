@@ -1,11 +1,19 @@
 /**
  * The agent each pooled container runs as its only process (PID 1, so signals sent from inside the
- * container cannot kill it): `node -e AGENT_SCRIPT TOKEN [SOCKET]`. Its channel to the host is the
- * Unix socket SOCKET (bind-mounted from the host, read-only) when given, else its attached stdin and
- * stdout. It announces itself with TOKEN (so a connection from anything else is refused), waits
- * for one request line (JSON: argv, env, cwd, timeoutMs), acknowledges it, runs the command
- * in its own process group, streams its output back, reports how it ended with its own clock
- * readings, and exits, which ends every process left in the container. Frames on stdout are
+ * container cannot kill it): `node -e AGENT_SCRIPT TOKEN SOCKET LAUNCHER`. Its channel to the host
+ * is the Unix socket SOCKET (bind-mounted from the host, read-only) when not empty, else its
+ * attached stdin and stdout. LAUNCHER, when not empty, is the C timer (native/launcher.c) bound
+ * into the container: the command runs behind it, which reports on a third pipe the command's own
+ * wall time, CPU time and peak memory (wait4), passed on raw in the exit report.
+ *
+ * Before it says it is ready the agent takes once the path a run takes: it spawns `node --version`
+ * (behind the launcher when there is one) and reads the host's warm-up line (an empty line) through
+ * the same reader as a request. A run then does not pay for V8's lazy compilation of that path:
+ * the first spawn of a fresh Node process took twice as long as the next here (≈20 ms more).
+ * Then it announces itself with TOKEN (so a connection from anything else is refused), waits for
+ * one request line (JSON: argv, env, cwd, timeoutMs), acknowledges it, runs the command in its own
+ * process group, streams its output back, reports how it ended with its own clock readings, and
+ * exits, which ends every process left in the container. Frames on the channel are
  * `type (1 byte) | length (uint32 BE) | payload`; see agentProtocol.ts for the host side.
  *
  * Clock readings are CLOCK_MONOTONIC nanoseconds (`process.hrtime.bigint()`): under runc the
@@ -17,9 +25,11 @@
 export const AGENT_SCRIPT = String.raw`'use strict';
 const { spawn } = require('child_process');
 const MAX_REQUEST = 4 * 1024 * 1024;
+const MAX_USAGE = 256;
 const clock = () => process.hrtime.bigint().toString();
 const token = process.argv[1] || '';
 const socketPath = process.argv[2];
+const launcher = process.argv[3];
 let input = process.stdin;
 let out = process.stdout;
 if (socketPath) {
@@ -33,13 +43,23 @@ function send(type, payload) {
   head.writeUInt32BE(body.length, 1);
   out.write(Buffer.concat([head, body]));
 }
-function finishAgent() {
-  out.write('', () => process.exit(0));
+let warmedLine = false;
+let warmedSpawn = false;
+function readyIfWarm() {
+  if (warmedLine && warmedSpawn) send('R', JSON.stringify({ token, pid: process.pid, ready: clock() }));
 }
 let taken = false;
 const parts = [];
 let size = 0;
 function onData(chunk) {
+  const received = clock();
+  if (!warmedLine) {
+    if (chunk[0] !== 10) process.exit(4);
+    warmedLine = true;
+    readyIfWarm();
+    if (chunk.length === 1) return;
+    chunk = chunk.subarray(1);
+  }
   const at = chunk.indexOf(10);
   if (at === -1) {
     parts.push(chunk);
@@ -47,7 +67,6 @@ function onData(chunk) {
     if (size > MAX_REQUEST) process.exit(3);
     return;
   }
-  const received = clock();
   taken = true;
   input.off('data', onData);
   input.pause();
@@ -59,23 +78,26 @@ function onData(chunk) {
     process.exit(4);
   }
   send('A', received);
-  run(request, received);
+  run(request, received, send, (report) => {
+    send('X', JSON.stringify(report));
+    out.write('', () => process.exit(0));
+  });
 }
-function run(request, received) {
+function run(request, received, output, done) {
   let child;
-  let done = false;
+  let finished = false;
   let timedOut = false;
   let exit = null;
+  let usage = null;
   const finish = (code, signal, error) => {
-    if (done) return;
-    done = true;
+    if (finished) return;
+    finished = true;
     clearTimeout(timer);
     const exited = clock();
     try {
       process.kill(-child.pid, 'SIGKILL');
     } catch (ignored) {}
-    send('X', JSON.stringify({ received, exited, code, signal, timedOut, error }));
-    finishAgent();
+    done({ received, exited, code, signal, timedOut, error, usage });
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -84,19 +106,23 @@ function run(request, received) {
     } catch (ignored) {}
   }, request.timeoutMs);
   try {
-    child = spawn(request.argv[0], request.argv.slice(1), {
-      cwd: request.cwd,
-      env: request.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const options = { cwd: request.cwd, env: request.env, detached: true };
+    child = launcher
+      ? spawn(launcher, ['3', ...request.argv], { ...options, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
+      : spawn(request.argv[0], request.argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     child = { pid: 0 };
     finish(null, null, error.message);
     return;
   }
-  child.stdout.on('data', (chunk) => send('O', chunk));
-  child.stderr.on('data', (chunk) => send('E', chunk));
+  child.stdout.on('data', (chunk) => output('O', chunk));
+  child.stderr.on('data', (chunk) => output('E', chunk));
+  if (launcher) {
+    child.stdio[3].on('data', (chunk) => {
+      const text = (usage || '') + chunk.toString('latin1');
+      usage = text.length > MAX_USAGE ? text.slice(0, MAX_USAGE) : text;
+    });
+  }
   child.once('error', (error) => finish(null, null, error.message));
   child.once('exit', (code, signal) => {
     exit = { code, signal };
@@ -112,8 +138,12 @@ input.on('data', onData);
 input.on('end', () => {
   if (!taken) process.exit(0);
 });
-send('R', JSON.stringify({ token, pid: process.pid, ready: clock() }));
+const warmUp = { argv: [process.execPath, '--version'], env: {}, cwd: process.cwd(), timeoutMs: 10000 };
+run(warmUp, clock(), () => undefined, () => {
+  warmedSpawn = true;
+  readyIfWarm();
+});
 `;
 
-/** The container's command: the image's node running the agent. */
+/** The container's command: the image's node running the agent (then TOKEN SOCKET LAUNCHER). */
 export const AGENT_COMMAND: readonly string[] = ['node', '-e', AGENT_SCRIPT];

@@ -17,7 +17,9 @@ function readAll(chunks: Buffer[]): [FrameType, string][] {
 }
 
 const exit = (fields: Record<string, unknown>): Buffer =>
-  Buffer.from(JSON.stringify({ received: '100', exited: '200', code: 0, signal: null, timedOut: false, error: null, ...fields }));
+  Buffer.from(
+    JSON.stringify({ received: '100', exited: '200', code: 0, signal: null, timedOut: false, error: null, usage: null, ...fields }),
+  );
 
 describe('FrameReader', () => {
   test('frames come out whole whether they arrive split byte by byte or several in one chunk', () => {
@@ -45,7 +47,15 @@ describe('FrameReader', () => {
 
 describe('agent reports are hostile input', () => {
   test('a well-formed exit report is read', () => {
-    expect(parseExit(exit({ code: 3 }))).toEqual({ received: 100n, exited: 200n, code: 3, signal: null, timedOut: false, error: null });
+    expect(parseExit(exit({ code: 3 }))).toEqual({
+      received: 100n,
+      exited: 200n,
+      code: 3,
+      signal: null,
+      timedOut: false,
+      error: null,
+      usage: null,
+    });
   });
 
   test.each([
@@ -56,6 +66,9 @@ describe('agent reports are hostile input', () => {
     ['a non-boolean timedOut', exit({ timedOut: 'yes' }), /timedOut is not a boolean/],
     ['a clock that is not digits', exit({ received: '-5' }), /not a clock reading/],
     ['an exit before the request', exit({ received: '300' }), /exited before it received/],
+    ['a usage line beyond 256 characters', exit({ usage: 'x'.repeat(257) }), /usage is not a string of at most 256 characters or null/],
+    ['a usage that is not a string', exit({ usage: 12 }), /usage is not a string/],
+    ['a report without usage', exit({ usage: undefined }), /usage is not a string/],
   ])('%s is a protocol error', (_, payload, message) => {
     expect(() => parseExit(payload)).toThrow(message);
   });

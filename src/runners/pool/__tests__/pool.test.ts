@@ -7,6 +7,7 @@ import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
 import { dockerMissing, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
 import { sandboxEnv } from '../../environment';
+import { launcherStatus } from '../../launcher';
 import { createPool, type Pool } from '../createPool';
 import type { PoolBackendName } from '../SandboxPool';
 import { containerPid, INSTALL_RUNSC, poolContainersIn, runscRuntimeMissing } from './support';
@@ -23,6 +24,7 @@ const CASES: { name: PoolBackendName; missing: string | false; install: string; 
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
 ];
 
+const timed = launcherStatus().path !== null;
 /** Counts the processes in /proc (the image has no grep): what a run can see alive. */
 const PROCESSES = `node -e "console.log(require('fs').readdirSync('/proc').filter((f) => /^[0-9]+$/.test(f)).length)"`;
 /** A background process in a session of its own (the image has no setsid), and a plain one. */
@@ -72,6 +74,26 @@ for (const { name, missing, install, optional } of CASES) {
         const { result } = await pool.run(['sandbox-perf-no-such-command']);
         expect(result).toMatchObject({ outcome: 'error', error: 'spawn sandbox-perf-no-such-command ENOENT' });
       }, 60_000);
+
+      // The launcher's wait4 report, read by the agent on a third pipe: CPU time, not wall time, so load does not matter.
+      (timed ? test : test.skip)(
+        "cpuMs and peakMemoryBytes are the command's own (the launcher's wait4 report)",
+        async () => {
+          const busy = `const b = Buffer.alloc(64 * 1024 * 1024, 1); const t = process.cpuUsage(); while (process.cpuUsage(t).user < 300000); console.log(b[5])`;
+          const sandboxId = `${name}-usage`;
+          const { result } = await pool.run(['node', '-e', busy], { sandboxId });
+          expect(result).toMatchObject({ outcome: 'success', stdout: '1\n', timer: 'launcher' });
+          expect(result.cpuMs).toBeGreaterThanOrEqual(300);
+          expect(result.cpuTimes?.userMs).toBeGreaterThanOrEqual(300);
+          // The 64 MiB buffer is the command's; the agent's own ~40 MiB is not in its wait4.
+          expect(result.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 2 ** 20);
+          expect(result.commandMs).toBeGreaterThanOrEqual(300);
+          expect(result.commandMs).toBeLessThanOrEqual(result.phases.command as number);
+          await recording.db.flush();
+          expect(recording.rows(sandboxId).details).toMatchObject({ cpu_ms: result.cpuMs, peak_memory_bytes: result.peakMemoryBytes });
+        },
+        60_000,
+      );
 
       test('nothing of run k is visible to run k+1: a file in /tmp, a background process, an environment variable', async () => {
         const leave = `echo secret > /tmp/left-by-k; export LEFT_BY_K=1; ${BACKGROUND}; ${PROCESSES}; cat /proc/sys/kernel/hostname`;
