@@ -30,7 +30,7 @@ unwanted=$(grep -E '(^|/)__tests__/|^package/(src|bench|test|coverage|scripts|\.
   grep -vE '\.d\.(ts|mts|cts)$' || true)
 [ -z "$unwanted" ] || fail "the tarball holds files a user does not need:"$'\n'"$unwanted"
 for needed in package/package.json package/README.md package/LICENSE package/dist/index.js package/dist/index.mjs \
-  package/dist/index.d.ts package/dist/index.d.mts package/dist/cli/main.js package/dist/state/writerThread.js \
+  package/dist/index.d.ts package/dist/index.d.mts package/dist/cli/main.js package/dist/state/write/writerThread.js \
   package/workload/build.js package/docs/database-schema.md; do
   grep -qxF "$needed" "$work/contents.txt" || fail "the tarball lacks $needed"
 done

@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { SandboxPerfMonitor } from '../src/sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../src/state/StateDatabase';
-import { HistoryReader } from '../src/state/HistoryReader';
+import { HistoryReader } from '../src/state/read/HistoryReader';
 
 /*
  * Persistence, as the persistence issue asks: sustained rows/s for 1 million records through

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, errorMessage } from '../log';
-import { HistoryReader } from '../state/HistoryReader';
+import { HistoryReader } from '../state/read/HistoryReader';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
 import { historyPathMessage, historyPathProblem } from './historyPath';

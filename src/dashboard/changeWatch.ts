@@ -1,6 +1,6 @@
 import { logOnce } from '../log';
 import { printable } from '../printable';
-import { changeLine, readChangeMarks, type ChangeMark } from '../state/changeMarks';
+import { changeLine, readChangeMarks, type ChangeMark } from '../state/read/changeMarks';
 import { assertReadableVersion } from '../state/schema';
 import type { HistoryConnection } from './HistoryConnection';
 

@@ -1,4 +1,4 @@
-import { readDashboardSummary } from '../state/dashboardQueries';
+import { readDashboardSummary } from '../state/read/dashboardQueries';
 import { errorCode, errorMessage, logOnce } from '../log';
 import { printableDeep } from '../printable';
 import type { HistoryConnection } from './HistoryConnection';

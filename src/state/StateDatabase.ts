@@ -2,22 +2,22 @@ import type { Worker } from 'node:worker_threads';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
 import { expectation, ValidationError } from '../validation';
 import { errorCode, errorMessage, log } from '../log';
-import { RecordQueue } from './RecordQueue';
-import type { RecordBatch } from './RecordBatch';
-import { SqliteStore, type WriteResult } from './SqliteStore';
+import { RecordQueue } from './write/RecordQueue';
+import type { RecordBatch } from './write/RecordBatch';
+import { SqliteStore, type WriteResult } from './write/SqliteStore';
 import { assertRecord, assertRunDetails } from '../sandbox/recordShape';
 import { resolveDbPath } from './dbPath';
-import { settingsFrom, settleTimeout, type Settings, type StateDatabaseOptions } from './settings';
-import { spawnWriter } from './writerSpawn';
-import { TAKEN_OVER, type FromWriter, type ToWriter } from './writerProtocol';
-import { installExitHooks } from './exitHooks';
+import { settingsFrom, settleTimeout, type Settings, type StateDatabaseOptions } from './write/settings';
+import { spawnWriter } from './write/writerSpawn';
+import { TAKEN_OVER, type FromWriter, type ToWriter } from './write/writerProtocol';
+import { installExitHooks } from './write/exitHooks';
 
 /** How many times batchSize one transaction may take when rows are waiting. */
 const BACKLOG_BATCH_FACTOR = 20;
 
 export { defaultDbPath, resolveDbPath } from './dbPath';
 
-export type { StateDatabaseOptions } from './settings';
+export type { StateDatabaseOptions } from './write/settings';
 
 /** What persistence is doing; everything is a count since this StateDatabase was created. */
 export interface PersistenceHealth {

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { HistoryReader } from '../../state/HistoryReader';
-import { HistoryLacksColumnError, SERIES_METRICS, type SeriesMetric } from '../../state/runSeries';
+import type { HistoryReader } from '../../state/read/HistoryReader';
+import { HistoryLacksColumnError, SERIES_METRICS, type SeriesMetric } from '../../state/read/runSeries';
 import { detectChangePoints } from '../../stats/changePoints';
 import type { ChangePointOptions } from '../../stats/changePointOptions';
 import { BACKEND_NAMES } from '../../runners/types';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compareBackends } from '../../compare/compareBackends';
 import { detectBackends } from '../../runners/detect';
-import { HistoryReader } from '../../state/HistoryReader';
+import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { UsageError, type Command } from '../command';
 import { historyPathFor, openRecording } from '../database';

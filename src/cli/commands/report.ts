@@ -1,4 +1,4 @@
-import { HistoryReader } from '../../state/HistoryReader';
+import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { UsageError, type Command } from '../command';
 import { historyPathFor } from '../database';

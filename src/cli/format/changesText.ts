@@ -1,6 +1,6 @@
 import type { ChangePoint } from '../../stats/changePoints';
-import type { SeriesChanges } from '../../state/historyChanges';
-import { formatChange, formatChangeTime as formatTime, formatP, seriesName } from '../../state/changeMarks';
+import type { SeriesChanges } from '../../state/read/historyChanges';
+import { formatChange, formatChangeTime as formatTime, formatP, seriesName } from '../../state/read/changeMarks';
 import { formatMs, type Colours } from '../terminal';
 
 /*

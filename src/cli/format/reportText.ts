@@ -1,6 +1,6 @@
-import type { BackendHistoryReport, HistogramBucket, HistoryReport, PhaseHistoryReport } from '../../state/HistoryReader';
+import type { BackendHistoryReport, HistogramBucket, HistoryReport, PhaseHistoryReport } from '../../state/read/HistoryReader';
 import { formatMs, histogramLines, type Colours } from '../terminal';
-import type { WorkloadHistoryReport } from '../../state/workloadHistory';
+import type { WorkloadHistoryReport } from '../../state/read/workloadHistory';
 import { workloadLines } from './workloadText';
 
 export interface HistoryView {

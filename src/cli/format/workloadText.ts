@@ -1,4 +1,4 @@
-import type { WorkloadHistoryReport } from '../../state/workloadHistory';
+import type { WorkloadHistoryReport } from '../../state/read/workloadHistory';
 import { formatMs, type Colours } from '../terminal';
 
 /**

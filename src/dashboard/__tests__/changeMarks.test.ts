@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServe } from '../../cli/commands/serve';
-import { changeRuns, dockerStart, STEP_AT } from '../../state/__tests__/changeFixture';
+import { changeRuns, dockerStart, STEP_AT } from '../../state/read/__tests__/changeFixture';
 import { writeCurrent } from '../../state/__tests__/historyFixture';
-import { changeLine, type ChangeMark } from '../../state/changeMarks';
+import { changeLine, type ChangeMark } from '../../state/read/changeMarks';
 
 /*
  * Change points where users see them: the dashboard's JSON carries them as marks for the time

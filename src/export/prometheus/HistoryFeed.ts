@@ -1,6 +1,6 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { readMaxRunId, readRunsAfter } from '../../state/dashboardQueries';
+import { readMaxRunId, readRunsAfter } from '../../state/read/dashboardQueries';
 import type { SandboxPerfCollector } from './SandboxPerfCollector';
 
 const PAGE = 10_000;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
-import { HistoryReader } from '../HistoryReader';
+import { HistoryReader } from '../read/HistoryReader';
 import { MIGRATIONS, SCHEMA_VERSION } from '../schema';
 import { FINGERPRINT_VERSION, fingerprintHash, fingerprintMixWarning, writerFingerprint } from '../fingerprintHistory';
 import { hostFingerprint, type MachineFingerprint } from '../../compare/fingerprint';

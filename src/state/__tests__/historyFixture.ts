@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { percentileOfSorted } from '../../stats/percentile';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
-import type { HistoryReport, HistoryWindow, PhaseHistoryReport } from '../HistoryReader';
+import type { HistoryReport, HistoryWindow, PhaseHistoryReport } from '../read/HistoryReader';
 import { MIGRATIONS } from '../schema';
 import { StateDatabase } from '../StateDatabase';
 

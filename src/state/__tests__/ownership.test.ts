@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
-import { HistoryReader } from '../HistoryReader';
+import { HistoryReader } from '../read/HistoryReader';
 import { SCHEMA_VERSION } from '../schema';
 import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDatabaseFile, isDatabaseFile } from '../ownership';
 import { captureLog, countRows, tempDir, until } from './faultKit';

@@ -3,10 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HistoryReader } from '../HistoryReader';
 import { readDashboardSummary } from '../dashboardQueries';
-import { SqliteStore } from '../SqliteStore';
-import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from '../RecordBatch';
-import type { SandboxOutcome, SandboxRunDetails } from '../../sandbox/types';
-import { tempDir } from './faultKit';
+import { SqliteStore } from '../../write/SqliteStore';
+import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from '../../write/RecordBatch';
+import type { SandboxOutcome, SandboxRunDetails } from '../../../sandbox/types';
+import { tempDir } from '../../__tests__/faultKit';
 
 let dir: string;
 let file: string;

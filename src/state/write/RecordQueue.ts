@@ -1,4 +1,4 @@
-import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
+import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from './RecordBatch';
 
 /** Rows per chunk: about one default batch. */

@@ -1,4 +1,4 @@
-import { log } from '../log';
+import { log } from '../../log';
 
 /** What the exit hooks need from a database. */
 export interface ExitFlushable {

@@ -1,4 +1,4 @@
-import type { SandboxOutcome, SandboxRunDetails } from '../sandbox/types';
+import type { SandboxOutcome, SandboxRunDetails } from '../../sandbox/types';
 
 /**
  * Records in columnar form: how RecordQueue keeps them and the shape that crosses to the writer

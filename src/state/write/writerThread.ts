@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, WriteAbandonedError } from './SqliteStore';
-import { errorCode, errorMessage } from '../log';
+import { errorCode, errorMessage } from '../../log';
 import { TAKEN_OVER, type FromWriter, type ToWriter, type WriterData } from './writerProtocol';
 
 /**

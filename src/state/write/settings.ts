@@ -1,4 +1,4 @@
-import { assertKnownKeys, assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
+import { assertKnownKeys, assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../../validation';
 import type { Retention } from './SqliteStore';
 
 export interface StateDatabaseOptions {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { nearestRankIndex } from '../stats/percentile';
-import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
-import { assertReadableVersion } from './schema';
+import { nearestRankIndex } from '../../stats/percentile';
+import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../../validation';
+import { assertReadableVersion } from '../schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
-import { assertOwnDatabasePath } from './ownership';
-import { fingerprintMixWarning, readFingerprints, type FingerprintRuns } from './fingerprintHistory';
+import { assertOwnDatabasePath } from '../ownership';
+import { fingerprintMixWarning, readFingerprints, type FingerprintRuns } from '../fingerprintHistory';
 import { readWorkloads, type WorkloadHistoryReport, type WorkloadWindow } from './workloadHistory';
 import {
   backendSource,

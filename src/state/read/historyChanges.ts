@@ -1,8 +1,8 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { detectChangePoints, type ChangePoint } from '../stats/changePoints';
-import { resolveChangePointOptions, type ChangePointOptions } from '../stats/changePointOptions';
-import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
+import { detectChangePoints, type ChangePoint } from '../../stats/changePoints';
+import { resolveChangePointOptions, type ChangePointOptions } from '../../stats/changePointOptions';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../../validation';
 import { readRunSeries, SERIES_METRICS, type SeriesMetric, type SeriesQuery } from './runSeries';
 
 /** Which series to read and how to detect their changes. */

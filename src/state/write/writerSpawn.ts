@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { WriterData } from './writerProtocol';
 
 /*
- * Built code runs dist/state/writerThread.js directly. Under ts-jest the sources are .ts files
+ * Built code runs dist/state/write/writerThread.js directly. Under ts-jest the sources are .ts files
  * that a worker cannot load by itself, so the worker first installs a transpile-only hook
  * (TypeScript is a dev dependency, present wherever .ts sources are run).
  */

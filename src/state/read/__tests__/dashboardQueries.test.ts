@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { seedDatabase, SEED_T0 } from '../../dashboard/__tests__/support/seed';
+import { seedDatabase, SEED_T0 } from '../../../dashboard/__tests__/support/seed';
 import {
   readBackendOverhead,
   readDashboardSummary,
@@ -12,8 +12,8 @@ import {
   readTotals,
   type BackendOverhead,
 } from '../dashboardQueries';
-import { SCHEMA_VERSION, SchemaTooNewError } from '../schema';
-import { FIXTURE_T0, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from './historyFixture';
+import { SCHEMA_VERSION, SchemaTooNewError } from '../../schema';
+import { FIXTURE_T0, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from '../../__tests__/historyFixture';
 
 let dir: string;
 let file: string;

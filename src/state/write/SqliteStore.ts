@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { assertReadableVersion, migrate } from './schema';
-import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath } from './ownership';
+import { assertReadableVersion, migrate } from '../schema';
+import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath } from '../ownership';
 import { alertAt, batchLength, outcomeAt, type RecordBatch } from './RecordBatch';
-import { errorCode, errorMessage } from '../log';
-import { storeFingerprint, writerFingerprint } from './fingerprintHistory';
+import { errorCode, errorMessage } from '../../log';
+import { storeFingerprint, writerFingerprint } from '../fingerprintHistory';
 
 export interface StoreOptions {
   /** How long a write waits for another connection's lock before SQLITE_BUSY. */

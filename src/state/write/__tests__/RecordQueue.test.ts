@@ -1,4 +1,4 @@
-import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
+import type { SandboxPerfRecord, SandboxRunDetails } from '../../../sandbox/types';
 import { alertAt, outcomeAt, type RecordBatch } from '../RecordBatch';
 import { RecordQueue } from '../RecordQueue';
 

@@ -1,11 +1,11 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import type { SandboxOutcome } from '../sandbox/types';
-import { nearestRankIndex } from '../stats/percentile';
+import type { SandboxOutcome } from '../../sandbox/types';
+import { nearestRankIndex } from '../../stats/percentile';
 import { backendSource, COPIES_VERSION, distinctValues, durationAtRank, recordsSource, type Get, type Source } from './historySources';
-import { assertReadableVersion } from './schema';
+import { assertReadableVersion } from '../schema';
 import { readChangeMarks, type ChangeMark } from './changeMarks';
-import { fingerprintMixWarning, readFingerprints } from './fingerprintHistory';
+import { fingerprintMixWarning, readFingerprints } from '../fingerprintHistory';
 import { readWorkloads, type WorkloadHistoryReport } from './workloadHistory';
 
 /*
@@ -15,7 +15,7 @@ import { readWorkloads, type WorkloadHistoryReport } from './workloadHistory';
  * Percentiles follow the project's one rule (src/stats/percentile.ts): nearest rank on ascending
  * durations, 1-based rank ceil(q * n), computed in SQL with integer arithmetic as
  * (q100 * n + 99) / 100, so a reported p95 is always a duration that was observed; or as one
- * `ORDER BY duration_ms LIMIT 1 OFFSET k` on an index (src/state/historySources.ts), the same rank.
+ * `ORDER BY duration_ms LIMIT 1 OFFSET k` on an index (src/state/read/historySources.ts), the same rank.
  */
 
 /** Histogram edges in ms: the Prometheus buckets (5 ms … 300 s), so the page and Grafana agree. */
@@ -105,7 +105,7 @@ export interface DashboardSummary {
   /** Per workload (schema 5): outcomes, statistics of successful runs, ratios to `none` within the workload only. */
   workloads: WorkloadHistoryReport[];
   recentAlerts: AlertRow[];
-  /** Change points of each backend's recent runs (src/state/changeMarks.ts), newest first. */
+  /** Change points of each backend's recent runs (src/state/read/changeMarks.ts), newest first. */
   changes: ChangeMark[];
   /**
    * Set when the backends set side by side ran on more than one machine fingerprint (schema 6):
