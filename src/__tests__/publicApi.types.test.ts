@@ -10,6 +10,12 @@ import {
   SandboxPerfMonitor,
   SandboxRunStateError,
   runInSandbox,
+  startCanary,
+  DEFAULT_CANARY_EVERY_MS,
+  DEFAULT_CANARY_RUNS,
+  type Canary,
+  type CanaryRound,
+  type StartCanaryOptions,
   sandboxPerfMonitor,
   type OverheadAlert,
   type PerfMonitorOptions,
@@ -122,5 +128,17 @@ describe('public API types', () => {
       // @ts-expect-error no such backend
       runInSandbox('chroot', ['true'], { monitor });
     expectTypeOf(wrong).returns.resolves.toHaveProperty('setup');
+  });
+
+  test('startCanary resolves to a Canary: stop(), the latest round, stats; options with their defaults', async () => {
+    expectTypeOf(startCanary).parameter(0).toEqualTypeOf<StartCanaryOptions>();
+    expectTypeOf(startCanary).returns.toEqualTypeOf<Promise<Canary>>();
+    expectTypeOf<Canary['stop']>().toEqualTypeOf<() => Promise<void>>();
+    expectTypeOf<Canary['latest']>().toEqualTypeOf<CanaryRound | null>();
+    expectTypeOf<Canary['stats']>().toEqualTypeOf<{ rounds: number; skipped: number; failed: number; cpuMs: number }>();
+    expectTypeOf<CanaryRound['backends'][number]['ratio']>().toEqualTypeOf<number | null>();
+    expect([DEFAULT_CANARY_EVERY_MS, DEFAULT_CANARY_RUNS]).toEqual([600_000, 5]);
+    // @ts-expect-error the interval is in milliseconds, under its unit's name
+    await expect(startCanary({ command: ['true'], every: 1000 })).rejects.toThrow(/did you mean `everyMs`\?/);
   });
 });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { createBackend } from '../runners/createBackend';
-import { runInSandbox } from '../runners/runInSandbox';
+import { recordRun, workloadOf } from '../runners/runInSandbox';
+import { assertCommand } from '../runners/options';
 import { StderrTail } from './StderrTail';
 import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
@@ -39,6 +40,13 @@ export interface CompareOptions {
   onWarmupRun?: (backend: BackendName, result: SandboxResult) => void;
   /** After every timed round: its number (1-based) and the worst precision so far (fraction; Infinity before 2 rounds). */
   onRound?: (round: number, worstPrecision: number) => void;
+  /** Stamped on every timed run's details (SandboxRunDetails.canaryRound): the canary's round. */
+  canaryRound?: number;
+  /**
+   * Checked before each run: once aborted, no further run starts and the comparison rejects with
+   * the signal's reason (after teardown). The run in flight is not interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ComparisonResult {
@@ -92,7 +100,8 @@ async function settle(backend: SandboxBackend): Promise<void> {
 }
 
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
-  const { backends: names, command, monitor } = options;
+  const { backends: names, command, monitor, canaryRound } = options;
+  assertCommand(command);
   const hooks = options.hooks ?? {};
   const cwd = options.sandbox?.cwd ?? process.cwd();
   const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? 300_000 };
@@ -124,6 +133,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
   const runOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
   try {
     for (let b = 0; b < names.length; b++) {
+      options.signal?.throwIfAborted();
       const backend = createBackend(names[b] as BackendName, options.sandbox ?? {});
       const t = performance.now();
       await backend.prepare();
@@ -139,6 +149,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
     for (let i = 0; options.warmup === 'auto' ? !warmupDone(warm) : i < options.warmup; i++) {
       for (let b = 0; b < backends.length; b++) {
         const backend = backends[b] as SandboxBackend;
+        options.signal?.throwIfAborted();
         await runHook('prepare', hooks.prepare, backend.name, hookOptions);
         const t = performance.now();
         const onOutput = options.onOutput;
@@ -163,22 +174,24 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       for (let b = 0; b < backends.length; b++) {
         const backend = backends[b] as SandboxBackend;
         const r = rounds[b] as BackendRounds;
+        options.signal?.throwIfAborted();
         await runHook('prepare', hooks.prepare, backend.name, hookOptions);
         const before = HOST_BACKENDS.has(backend.name) ? childCpuTimes() : null;
         // Only a bounded tail of stderr is kept, for the first failure's message: memory does not grow with output.
         const tail = new StderrTail();
         const onOutput = options.onOutput;
-        const { record, result } = await runInSandbox(backend, command, {
+        const run = {
           ...runOptions,
-          monitor,
           maxOutputBytes: 0,
           onOutput: onOutput
-            ? (stream, chunk) => {
+            ? (stream: 'stdout' | 'stderr', chunk: Buffer) => {
                 tail.listener(stream, chunk);
                 onOutput(backend.name, stream, chunk);
               }
             : tail.listener,
-        });
+        };
+        const how = { monitor, workload: workloadOf(command, backend), ...(canaryRound === undefined ? {} : { canaryRound }) };
+        const { record, result } = await recordRun(backend, command, run, how);
         await settle(backend);
         const ok = result.outcome === 'success';
         r.roundsMs.push(ok ? record.durationMs : null);

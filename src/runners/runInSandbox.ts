@@ -37,7 +37,7 @@ function isBackend(value: unknown): value is SandboxBackend {
 }
 
 /** What the monitor stores next to the record (sandbox_run_details, sandbox_run_phases). */
-export function toRunDetails(result: SandboxResult, workload?: Workload): SandboxRunDetails {
+export function toRunDetails(result: SandboxResult, workload?: Workload, canaryRound?: number): SandboxRunDetails {
   const details: SandboxRunDetails = {
     backend: result.backend,
     phases: result.phases,
@@ -55,6 +55,7 @@ export function toRunDetails(result: SandboxResult, workload?: Workload): Sandbo
     details.workload = workload.key;
     details.workloadLabel = workload.label;
   }
+  if (canaryRound !== undefined) details.canaryRound = canaryRound;
   return details;
 }
 
@@ -114,32 +115,13 @@ export async function runInSandbox(
     sandbox = owned = createBackend(backend, sandboxOptions);
   }
 
-  const workload = workloadName !== undefined ? namedWorkload(workloadName) : commandWorkload(command, cwdOf(sandbox));
+  const workload = workloadName !== undefined ? namedWorkload(workloadName) : workloadOf(command, sandbox);
   let t = performance.now();
   if (owned) await owned.prepare();
   const prepareMs = performance.now() - t;
   let run: SandboxRun;
   try {
-    const id = sandboxId ?? `${sandbox.name}-${randomUUID()}`;
-    monitor.start(id);
-    let result: SandboxResult;
-    try {
-      result = await sandbox.run(command, runOptions);
-    } catch (error) {
-      monitor.stop(id, {
-        outcome: 'error',
-        details: {
-          backend: sandbox.name,
-          error: error instanceof Error ? error.message : String(error),
-          workload: workload.key,
-          workloadLabel: workload.label,
-        },
-      });
-      throw error;
-    }
-    const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result, workload) });
-    const commandMs = result.commandMs ?? null;
-    run = { record, result, setup: null, workload, commandMs, overheadMs: commandMs === null ? null : record.durationMs - commandMs };
+    run = await recordRun(sandbox, command, runOptions, { monitor, workload, ...(sandboxId === undefined ? {} : { sandboxId }) });
   } finally {
     if (owned) {
       t = performance.now();
@@ -148,4 +130,53 @@ export async function runInSandbox(
   }
   if (owned) run.setup = { prepareMs, teardownMs: performance.now() - t };
   return run;
+}
+
+/** The workload a command run on `sandbox` is recorded under when the caller names none. */
+export function workloadOf(command: readonly string[], sandbox: SandboxBackend): Workload {
+  return commandWorkload(command, cwdOf(sandbox));
+}
+
+/** How recordRun records: where, under which id and workload, and for a canary, its round. */
+export interface RecordHow {
+  monitor: SandboxPerfMonitor;
+  workload: Workload;
+  /** @default `<backend>-<random UUID>` */
+  sandboxId?: string;
+  /** The canary round the run belongs to (SandboxRunDetails.canaryRound). */
+  canaryRound?: number;
+}
+
+/**
+ * One run on a prepared backend, recorded through the monitor: what runInSandbox does once its
+ * options are checked. compareBackends and the canary call it directly with checked arguments.
+ */
+export async function recordRun(
+  sandbox: SandboxBackend,
+  command: readonly string[],
+  runOptions: RunOptions,
+  how: RecordHow,
+): Promise<SandboxRun> {
+  const { monitor, workload, canaryRound } = how;
+  const id = how.sandboxId ?? `${sandbox.name}-${randomUUID()}`;
+  monitor.start(id);
+  let result: SandboxResult;
+  try {
+    result = await sandbox.run(command, runOptions);
+  } catch (error) {
+    monitor.stop(id, {
+      outcome: 'error',
+      details: {
+        backend: sandbox.name,
+        error: error instanceof Error ? error.message : String(error),
+        workload: workload.key,
+        workloadLabel: workload.label,
+        ...(canaryRound === undefined ? {} : { canaryRound }),
+      },
+    });
+    throw error;
+  }
+  const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result, workload, canaryRound) });
+  const commandMs = result.commandMs ?? null;
+  return { record, result, setup: null, workload, commandMs, overheadMs: commandMs === null ? null : record.durationMs - commandMs };
 }

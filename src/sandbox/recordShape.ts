@@ -78,6 +78,7 @@ export function assertRunDetails(value: unknown): asserts value is SandboxRunDet
   optionalNumber('details.commandMs', d.commandMs, 0, false);
   optionalNumber('details.overheadMs', d.overheadMs, Number.NEGATIVE_INFINITY, false);
   optionalName('details.timer', d.timer);
+  optionalNumber('details.canaryRound', d.canaryRound, 0, true);
 }
 
 /** A record handed to a sink directly (the monitor builds valid ones itself). */

@@ -43,6 +43,11 @@ export interface SandboxRunDetails {
   overheadMs?: number | null;
   /** How `commandMs` was measured: `launcher` (the C timer), `docker-engine`, `node`. */
   timer?: string | null;
+  /**
+   * Set on the runs of a canary round (startCanary, `serve --canary`): the round's start, epoch
+   * ms, the same for every backend of the round. Stored in `sandbox_run_overhead.canary_round`.
+   */
+  canaryRound?: number | null;
 }
 
 /** What `stop()` takes: the spec's `{ outcome }`, plus optional details from a backend. */

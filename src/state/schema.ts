@@ -127,6 +127,12 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sandbox_run_details ADD COLUMN fingerprint_id INTEGER REFERENCES sandbox_fingerprints (id);
    CREATE INDEX sandbox_run_details_fingerprint ON sandbox_run_details (fingerprint_id, start_time, backend)
      WHERE fingerprint_id IS NOT NULL;`,
+  // 7: runs made by a canary (issue 14, item 4: `serve --canary`, startCanary()). Each round of a
+  // canary stamps its runs with the round's start (epoch ms), so that a round's backends are
+  // compared with each other and found again; NULL for every other run.
+  `ALTER TABLE sandbox_run_overhead ADD COLUMN canary_round INTEGER;
+   CREATE INDEX sandbox_run_overhead_canary ON sandbox_run_overhead (canary_round, workload, backend)
+     WHERE canary_round IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -248,8 +248,8 @@ export class SqliteStore {
     );
     // Migration 5: the decomposition and the workload, for runs that have either.
     const insertOverhead = db.prepare(
-      'INSERT INTO sandbox_run_overhead (record_id, workload, backend, exit_code, command_ms, overhead_ms, timer, outcome, start_time, duration_ms) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sandbox_run_overhead (record_id, workload, backend, exit_code, command_ms, overhead_ms, timer, outcome, start_time, duration_ms, canary_round) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const insertWorkload = db.prepare('INSERT OR IGNORE INTO sandbox_workloads (workload, label) VALUES (?, ?)');
     const insertRow = (batch: RecordBatch, i: number): void => {
@@ -297,6 +297,7 @@ export class SqliteStore {
             outcomeAt(batch, i),
             startTime,
             durationMs,
+            typeof details.canaryRound === 'number' ? details.canaryRound : null,
           );
           if (workload !== null) insertWorkload.run(workload, typeof details.workloadLabel === 'string' ? details.workloadLabel : workload);
         }
