@@ -72,6 +72,7 @@ test('migration 4 on a version 3 file: copies backfilled from the runs, orphans 
     'sandbox_run_details_backend_duration',
     'sandbox_run_details_backend_time',
     'sandbox_run_details_fingerprint',
+    'sandbox_run_overhead_canary',
     'sandbox_run_overhead_time',
     'sandbox_run_overhead_workload',
     'sandbox_run_phases_backend_duration',
