@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { probeCgroupV1 } from './cgroupV1';
 import { pingEngine } from './dockerEngine';
 import { defaultDockerSocket } from './options';
@@ -13,18 +14,19 @@ export interface GarbageCollection extends OrphanSweep {
 
 /**
  * What `sandbox-perf gc` does: removes the containers whose owner process is gone (their labels
- * name its PID, start time, boot id and host) and the cgroup groups of this package named after a
- * dead PID, as the next start of a Docker backend would. Containers of live owners, of other hosts
+ * name its PID, start time, boot id and host), the cgroup groups of this package named after a
+ * dead PID and the docker-pool socket directories under `tmpDir` (default: the system's temporary
+ * directory) whose owner file names a dead owner, as the next start of a Docker backend would. Containers of live owners, of other hosts
  * and without owner labels are left alone and counted. Never throws for an absent engine: the
  * groups are still swept.
  */
-export async function collectGarbage(options: { dockerSocket?: string } = {}): Promise<GarbageCollection> {
+export async function collectGarbage(options: { dockerSocket?: string; tmpDir?: string } = {}): Promise<GarbageCollection> {
   const socket = options.dockerSocket ?? defaultDockerSocket();
   let engineUnavailable: string | null = null;
   const docker = await pingEngine(socket).catch((error: unknown) => {
     engineUnavailable = `no engine answers at ${socket} (${errorMessage(error)})`;
     return null;
   });
-  const sweep = await removeOrphans({ docker, cgroup: probeCgroupV1().value });
+  const sweep = await removeOrphans({ docker, cgroup: probeCgroupV1().value, tmpDir: options.tmpDir ?? os.tmpdir() });
   return { ...sweep, socket, engineUnavailable };
 }

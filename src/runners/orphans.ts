@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { errorMessage, logOnce } from '../log';
 import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './cgroupV1';
 import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './containerOwner';
+import { removeOrphanSocketDirs } from './pool/socketDirs';
 
 /** What a sweep found and did. */
 export interface OrphanSweep {
@@ -13,7 +15,11 @@ export interface OrphanSweep {
   kept: Record<Exclude<OwnerState, 'gone'>, number>;
   /** Groups removed under sandbox-perf/ in the cgroup v1 hierarchies, because the process named in them is dead. */
   cgroupsRemoved: string[];
-  /** One line per container or group that could not be removed. */
+  /** docker-pool agent socket directories (`$TMPDIR/sandbox-perf-pool-*`) removed because their owner is gone. */
+  socketDirsRemoved: string[];
+  /** Such directories left alone: owner alive or on another host, or not provably ours (see pool/socketDirs.ts). */
+  socketDirsKept: number;
+  /** One line per container, group or directory that could not be removed. */
   failures: string[];
 }
 
@@ -71,9 +77,20 @@ export async function removeOrphanGroups(cgroup: CgroupV1, sweep: OrphanSweep): 
   }
 }
 
-/** Sweeps the engine's containers (when given) and the host's groups (when given). Never throws. */
-export async function removeOrphans(parts: { docker?: Docker | null; cgroup?: CgroupV1 | null }): Promise<OrphanSweep> {
-  const sweep: OrphanSweep = { removed: [], kept: { alive: 0, foreign: 0, unknown: 0 }, cgroupsRemoved: [], failures: [] };
+/** Sweeps the engine's containers, the host's groups and the pools' socket directories under `tmpDir` (each when given). Never throws. */
+export async function removeOrphans(parts: {
+  docker?: Docker | null;
+  cgroup?: CgroupV1 | null;
+  tmpDir?: string | null;
+}): Promise<OrphanSweep> {
+  const sweep: OrphanSweep = {
+    removed: [],
+    kept: { alive: 0, foreign: 0, unknown: 0 },
+    cgroupsRemoved: [],
+    socketDirsRemoved: [],
+    socketDirsKept: 0,
+    failures: [],
+  };
   if (parts.docker) {
     try {
       await removeOrphanContainers(parts.docker, sweep);
@@ -83,6 +100,12 @@ export async function removeOrphans(parts: { docker?: Docker | null; cgroup?: Cg
   }
   // Containers first: removing one frees its group, whose parent can then go.
   if (parts.cgroup) await removeOrphanGroups(parts.cgroup, sweep);
+  if (parts.tmpDir) {
+    const dirs = removeOrphanSocketDirs(parts.tmpDir);
+    sweep.socketDirsRemoved.push(...dirs.removed);
+    sweep.socketDirsKept += dirs.kept;
+    sweep.failures.push(...dirs.failures);
+  }
   return sweep;
 }
 
@@ -99,7 +122,7 @@ const swept = new Map<string, { at: number; pending: Promise<OrphanSweep> }>();
 export function sweepOnce(socket: string, docker: Docker, cgroup: CgroupV1 | null): Promise<OrphanSweep> {
   const last = swept.get(socket);
   if (last && performance.now() - last.at < SWEEP_INTERVAL_MS) return last.pending;
-  const pending = removeOrphans({ docker, cgroup }).then((sweep) => {
+  const pending = removeOrphans({ docker, cgroup, tmpDir: os.tmpdir() }).then((sweep) => {
     for (const failure of sweep.failures) logOnce(new Error(failure), 'sandbox-perf: could not remove an orphan');
     return sweep;
   });

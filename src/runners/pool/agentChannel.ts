@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { BoundedOutput } from '../BoundedOutput';
+import { makeSocketDir } from './socketDirs';
 
 /**
  * The byte pipe between the host and one agent. `socket`: a Unix socket in a per-container host
@@ -99,23 +98,19 @@ export async function attachChannel(docker: Docker, container: Docker.Container)
  * A per-container directory holding a listening socket that accepts exactly one connection (the
  * agent's), then stops listening and unlinks the socket, so nothing else in the container can
  * connect later. The directory sits outside any working directory a sandbox binds (the system's
- * temporary directory, which containers never see: theirs is a tmpfs).
+ * temporary directory, which containers never see: theirs is a tmpfs); it names its owner, so that
+ * a SIGKILLed runner's are removed by the next sweep (socketDirs.ts).
  */
 export class SocketListener {
-  readonly dir: string;
-  readonly connected: Promise<AgentChannel>;
-  private readonly server: net.Server;
-
-  private constructor(dir: string, server: net.Server, connected: Promise<AgentChannel>) {
-    this.dir = dir;
-    this.server = server;
-    this.connected = connected;
-  }
+  private constructor(
+    readonly dir: string,
+    private readonly agentDir: string,
+    private readonly server: net.Server,
+    readonly connected: Promise<AgentChannel>,
+  ) {}
 
   static async open(): Promise<SocketListener> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-'));
-    fs.chmodSync(dir, 0o755);
-    const file = path.join(dir, 'agent.sock');
+    const { dir, agentDir, socket: file } = makeSocketDir();
     const server = net.createServer();
     let resolveConnected: (channel: AgentChannel) => void = () => undefined;
     const connected = new Promise<AgentChannel>((resolve) => (resolveConnected = resolve));
@@ -133,12 +128,12 @@ export class SocketListener {
     });
     // The container's user is not root: it must be able to connect.
     fs.chmodSync(file, 0o666);
-    return new SocketListener(dir, server, connected);
+    return new SocketListener(dir, agentDir, server, connected);
   }
 
   /** The bind that shows the directory to the agent, read-only (connect() needs no write access to the mount). */
   bind(): string {
-    return `${this.dir}:${AGENT_SOCKET_DIR}:ro`;
+    return `${this.agentDir}:${AGENT_SOCKET_DIR}:ro`;
   }
 
   close(): void {

@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { currentOwner, ownerLabels } from '../../containerOwner';
+import { collectGarbage } from '../../gc';
 import { dockerMissing, INSTALL_DOCKER } from '../../__tests__/support';
 import { createPool } from '../createPool';
 import { eventually, poolContainersIn } from './support';
@@ -15,13 +17,16 @@ afterAll(() => {
 });
 
 /** Starts a runner process holding a filled docker-pool in its own directory; resolves once it has served a run. */
-async function runnerWithPool(): Promise<{ child: ChildProcess; dir: string; exited: Promise<NodeJS.Signals | null> }> {
+async function runnerWithPool(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; dir: string; exited: Promise<NodeJS.Signals | null> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-death-'));
   // Containers run as nobody in a root-owned directory: it must let them in.
   fs.chmodSync(dir, 0o777);
   dirs.push(dir);
   const child = spawn(process.execPath, [CHILD, JSON.stringify({ backend: 'docker-pool', options: { cwd: dir, size: 2 } })], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
   let stderr = '';
@@ -41,6 +46,51 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
     child.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM');
     expect(poolContainersIn(dir)).toEqual([]);
+  }, 120_000);
+
+  test('SIGKILL of a runner holding a pool: gc removes its socket directories, and no directory that is not provably ours', async () => {
+    // The runner's own temporary directory, so that its socket directories are told apart from other processes'.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-tmp-'));
+    dirs.push(tmp);
+    const { child, dir, exited } = await runnerWithPool({ ...process.env, TMPDIR: tmp });
+    // Its two idle sandboxes' directories (the one that served the run is removed with its container).
+    expect(await eventually(() => fs.readdirSync(tmp).length === 2, 10_000)).toBe(true);
+    const theirs = fs.readdirSync(tmp).map((name) => path.join(tmp, name));
+    for (const d of theirs) expect(fs.readdirSync(d).sort()).toEqual(['agent', 'owner.json']);
+    // While the runner lives, its directories are in use: left alone.
+    expect((await collectGarbage({ tmpDir: tmp })).socketDirsRemoved).toEqual([]);
+
+    const dead = JSON.stringify(
+      ownerLabels({ ...currentOwner(), pid: Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout) }),
+    );
+    const decoy = (name: string, files: Record<string, string>): string => {
+      const d = path.join(tmp, name);
+      fs.mkdirSync(d);
+      for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(d, file), text);
+      return d;
+    };
+    const withExtraFile = decoy('sandbox-perf-pool-Decoy1', { 'owner.json': dead, 'keep.txt': 'not ours' });
+    const noOwner = decoy('sandbox-perf-pool-Decoy2', {});
+    const otherUser = decoy('sandbox-perf-pool-Decoy3', { 'owner.json': dead });
+    fs.chownSync(otherUser, 65534, 65534);
+    const target = decoy('a-target-elsewhere', { 'owner.json': dead });
+    const symlink = path.join(tmp, 'sandbox-perf-pool-Decoy4');
+    fs.symlinkSync(target, symlink);
+
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(theirs.every((d) => fs.existsSync(d))).toBe(true);
+    const gc = await collectGarbage({ tmpDir: tmp });
+    expect(gc.socketDirsRemoved.sort()).toEqual([...theirs].sort());
+    expect(gc.socketDirsKept).toBe(4);
+    expect(gc.failures).toEqual([]);
+    expect(fs.readdirSync(tmp).sort()).toEqual(
+      ['a-target-elsewhere', ...[withExtraFile, noOwner, otherUser, symlink].map((d) => path.basename(d))].sort(),
+    );
+    expect(fs.readdirSync(target)).toEqual(['owner.json']);
+    expect(fs.readdirSync(withExtraFile).sort()).toEqual(['keep.txt', 'owner.json']);
+    // gc removed its containers too (another process's sweep may have been first).
+    expect(await eventually(() => poolContainersIn(dir).length === 0, 5000)).toBe(true);
   }, 120_000);
 
   test('SIGKILL of a runner holding a pool: the next start of a pool removes its containers', async () => {
