@@ -176,11 +176,14 @@ describeWhen('docker-warm: state between runs', missing, INSTALL_DOCKER, () => {
   }, 120_000);
   afterAll(() => backend.teardown(), 60_000);
 
-  test('state leaks between runs in docker-warm: compare --runs 5 -- sh -c \'ls /proc | grep -c "^[0-9]"; sleep 1000 &\' sees the same count every run', async () => {
+  test("state leaks between runs in docker-warm: compare --runs 5 -- sh -c '<count the processes in /proc>; sleep 1000 &' sees the same count every run", async () => {
     const seconds = uniqueSleep();
     const counts: string[] = [];
+    // The issue's `ls /proc | grep -c` races with itself (the shell forks ls and grep side by side,
+    // so ls sees grep or not): the shell counts /proc's entries with a glob instead, forking nothing.
+    const count = 'n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; echo $n';
     for (let run = 0; run < 5; run++) {
-      const result = await backend.run(['sh', '-c', `ls /proc | grep -c "^[0-9]"; sleep ${seconds} &`]);
+      const result = await backend.run(['sh', '-c', `${count}; sleep ${seconds} &`]);
       expect(result.outcome).toBe('success');
       expect(Object.keys(result.phases)).toContain('cleanup');
       counts.push(result.stdout.trim());
