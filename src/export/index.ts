@@ -14,4 +14,8 @@ export {
 } from './labels';
 export type { BackendLabelOptions } from './labels';
 export { RUN_DURATION_BUCKETS_SECONDS } from './buckets';
+export { MonitorTap } from './MonitorTap';
+export type { MonitorTapOptions, TappedRun, TapSink } from './MonitorTap';
+export { DEFAULT_MAX_WORKLOADS, DEFAULT_WORKLOAD_HALF_LIFE_MS, DEFAULT_WORKLOAD_REBALANCE_MS } from './workloadLabels';
+export type { WorkloadLabelOptions, ExportedWorkload } from './workloadLabels';
 export type { MonitorSource, PersistenceHealthSource } from './sources';

@@ -1,9 +1,9 @@
 import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, ObservableUpDownCounter } from '@opentelemetry/api';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
-import { logOnce } from '../../log';
 import { expectation, ValidationError } from '../../validation';
-import { BackendLabels, type BackendLabelOptions } from '../labels';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
+import { MonitorTap, type MonitorTapOptions, type TappedRun } from '../MonitorTap';
+import { OVERHEAD_BUCKETS_SECONDS } from '../prometheus/overheadHistogram';
 import type { MonitorSource } from '../sources';
 
 /** Instrument and attribute names, in OpenTelemetry's dotted style. */
@@ -12,19 +12,30 @@ export const OTEL_INSTRUMENT_NAMES = Object.freeze({
   runs: 'sandbox.runs',
   overheadAlerts: 'sandbox.overhead_alerts',
   activeRuns: 'sandbox.active_runs',
+  overhead: 'sandbox.overhead',
 } as const);
-export const OTEL_ATTRIBUTES = Object.freeze({ outcome: 'sandbox.outcome', backend: 'sandbox.backend' } as const);
+export const OTEL_ATTRIBUTES = Object.freeze({
+  outcome: 'sandbox.outcome',
+  backend: 'sandbox.backend',
+  workload: 'sandbox.workload',
+  workloadLabel: 'sandbox.workload.label',
+} as const);
 export const OTEL_METER_NAME = 'sandbox-perf';
 
-export interface SandboxPerfOtelBridgeOptions extends BackendLabelOptions {
+export interface SandboxPerfOtelBridgeOptions extends MonitorTapOptions {
   /**
    * The Meter to record into.
    * @default metrics.getMeter('sandbox-perf') from @opentelemetry/api: the globally registered
    * MeterProvider, or the API's no-op one when no SDK is registered (then nothing is recorded)
    */
   meter?: Meter;
-  /** Monitors to subscribe to now; more can be added with attach(). */
-  monitor?: MonitorSource | readonly MonitorSource[];
+  /**
+   * The tap to record from, shared with a SandboxPerfCollector so both export the same label
+   * values (then `monitor`, `maxBackends`, `maxWorkloads`… belong to the tap). dispose() leaves a
+   * shared tap alone.
+   * @default a tap of its own, built from these options
+   */
+  tap?: MonitorTap;
 }
 
 type Outcome = SandboxPerfRecord['outcome'];
@@ -48,30 +59,31 @@ function globalMeter(): Meter {
   return api.metrics.getMeter(OTEL_METER_NAME);
 }
 
-function assertMonitor(monitor: unknown): asserts monitor is MonitorSource {
-  const m = monitor as MonitorSource | null;
-  if (m === null || typeof m !== 'object' || typeof m.on !== 'function' || typeof m.activeCount !== 'number') {
-    throw new ValidationError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
-  }
-}
-
 /**
  * Records monitor records into OpenTelemetry instruments:
  * `sandbox.run.duration` (histogram, s), `sandbox.runs` and `sandbox.overhead_alerts`
- * (counters), `sandbox.active_runs` (observable up-down counter, read at collection time),
- * with the attributes `sandbox.outcome` and `sandbox.backend` (bounded as for Prometheus).
+ * (counters), `sandbox.overhead` (histogram of `overheadMs`, s, for runs whose backend timed the
+ * command), `sandbox.active_runs` (observable up-down counter, read at collection time), with the
+ * attributes `sandbox.outcome`, `sandbox.backend`, and on runs and overhead `sandbox.workload`
+ * (the key) and `sandbox.workload.label`, bounded as for Prometheus by the MonitorTap.
  *
- * Attribute objects are built once per backend, so a record costs a Map lookup and two or three
- * instrument calls. Without an SDK the API hands out no-op instruments: recording does nothing.
+ * Attribute objects are built once per backend and workload, so a record costs a Map lookup and
+ * two to four instrument calls. Without an SDK the API hands out no-op instruments: recording
+ * does nothing.
  */
 export class SandboxPerfOtelBridge {
-  private readonly labels: BackendLabels;
+  readonly tap: MonitorTap;
+  private readonly ownsTap: boolean;
+  private readonly unsubscribe: () => void;
   private readonly duration: Histogram;
   private readonly runs: Counter;
   private readonly alerts: Counter;
+  private readonly overhead: Histogram;
   private readonly activeRuns: ObservableUpDownCounter;
-  private readonly attributes = new Map<string, { backend: Attributes; byOutcome: Record<Outcome, Attributes> }>();
-  private readonly monitors = new Map<MonitorSource, (record: SandboxPerfRecord, details: SandboxRunDetails | undefined) => void>();
+  private readonly attributes = new Map<
+    string,
+    { backend: Attributes; workload: Attributes; byOutcome: Record<Outcome, Attributes>; runsByOutcome: Record<Outcome, Attributes> }
+  >();
   private readonly meter: Meter;
   private readonly collectActive: BatchObservableCallback;
   private disposed = false;
@@ -79,11 +91,15 @@ export class SandboxPerfOtelBridge {
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
     if ((options as unknown) === null || typeof options !== 'object')
       throw new ValidationError(expectation('options', 'an object', options));
-    this.labels = new BackendLabels(options);
-    const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
-    for (const m of monitors as MonitorSource[]) assertMonitor(m);
+    if (options.tap !== undefined && !(options.tap instanceof MonitorTap)) {
+      throw new ValidationError(expectation('tap', 'a MonitorTap', options.tap));
+    }
+    this.ownsTap = options.tap === undefined;
+    // A tap of our own checks the monitors before any instrument exists.
+    this.tap = options.tap ?? new MonitorTap(options);
     const meter = options.meter ?? globalMeter();
     if ((meter as unknown) === null || typeof meter !== 'object' || typeof meter.createHistogram !== 'function') {
+      if (this.ownsTap) this.tap.dispose();
       throw new ValidationError(expectation('meter', 'an OpenTelemetry Meter', meter));
     }
     this.meter = meter;
@@ -98,80 +114,81 @@ export class SandboxPerfOtelBridge {
       description: "Runs longer than their monitor's alert threshold",
       unit: '{alert}',
     });
+    this.overhead = meter.createHistogram(N.overhead, {
+      description: 'What isolation added around each timed command (durationMs - commandMs)',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...OVERHEAD_BUCKETS_SECONDS] },
+    });
     this.activeRuns = meter.createObservableUpDownCounter(N.activeRuns, {
       description: 'Sandbox runs started and not yet stopped',
       unit: '{run}',
     });
-    this.collectActive = (result) => {
-      let active = 0;
-      for (const monitor of this.monitors.keys()) active += monitor.activeCount;
-      result.observe(this.activeRuns, active);
-    };
+    this.collectActive = (result) => result.observe(this.activeRuns, this.tap.activeCount);
     meter.addBatchObservableCallback(this.collectActive, [this.activeRuns]);
-    for (const m of monitors as MonitorSource[]) this.attach(m);
+    // OpenTelemetry cannot drop a stream: a retired workload's attributes are only forgotten here.
+    this.unsubscribe = this.tap.subscribe({ record: (run) => this.record(run), retire: (w) => this.forget(w) });
   }
 
-  /** Subscribes to a monitor's 'record' events; returns a function that detaches it. */
+  /** Subscribes (through the tap) to a monitor's 'record' events; returns a function that detaches it. */
   attach(monitor: MonitorSource): () => void {
     if (this.disposed) throw new Error('This SandboxPerfOtelBridge was disposed; create a new one');
-    assertMonitor(monitor);
-    if (!this.monitors.has(monitor)) {
-      const listener = (record: SandboxPerfRecord, details: SandboxRunDetails | undefined): void => this.observe(record, details);
-      monitor.on('record', listener);
-      this.monitors.set(monitor, listener);
-    }
-    return () => this.detach(monitor);
+    return this.tap.attach(monitor);
   }
 
   detach(monitor: MonitorSource): void {
-    const listener = this.monitors.get(monitor);
-    if (listener === undefined) return;
-    monitor.off('record', listener);
-    this.monitors.delete(monitor);
+    this.tap.detach(monitor);
   }
 
-  /** Records one finished run; bad records are dropped with one log line per kind, never thrown. */
+  /** Records one finished run into this bridge only; bad records are dropped with one log line per kind, never thrown. */
   observe(record: SandboxPerfRecord, details?: SandboxRunDetails): void {
-    try {
-      const seconds = record.durationMs / 1000;
-      // Records may come from anywhere (JavaScript, another process): checked as unknown values.
-      const outcome: unknown = record.outcome;
-      if (!(seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
-        throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
-      }
-      if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
-        throw new ValidationError(expectation('record.outcome', "one of 'success', 'timeout', 'error'", outcome));
-      }
-      const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it
-      const label = this.labels.label(typeof backend === 'string' ? backend : backend == null ? undefined : String(backend));
-      let attrs = this.attributes.get(label);
-      if (attrs === undefined) {
-        const B = OTEL_ATTRIBUTES.backend;
-        const O = OTEL_ATTRIBUTES.outcome;
-        attrs = {
-          backend: { [B]: label },
-          byOutcome: {
-            success: { [B]: label, [O]: 'success' },
-            timeout: { [B]: label, [O]: 'timeout' },
-            error: { [B]: label, [O]: 'error' },
-          },
-        };
-        this.attributes.set(label, attrs);
-      }
-      const withOutcome = attrs.byOutcome[outcome];
-      this.duration.record(seconds, withOutcome);
-      this.runs.add(1, withOutcome);
-      if ((record.alertFired as unknown) === true) this.alerts.add(1, attrs.backend);
-    } catch (error) {
-      logOnce(error, 'sandbox-perf: dropped a record the OpenTelemetry bridge could not use');
-    }
+    const run = this.tap.resolve(record, details, 'the OpenTelemetry bridge');
+    if (run !== undefined) this.record(run);
   }
 
-  /** Detaches every monitor and stops observing active runs. Idempotent. */
+  /** Detaches from the tap (disposing it when it is this bridge's own) and stops observing active runs. Idempotent. */
   dispose(): void {
-    for (const monitor of [...this.monitors.keys()]) this.detach(monitor);
+    this.unsubscribe();
+    if (this.ownsTap) this.tap.dispose();
     if (!this.disposed) this.meter.removeBatchObservableCallback(this.collectActive, [this.activeRuns]);
     this.disposed = true;
+  }
+
+  private record(run: TappedRun): void {
+    const key = run.workload === undefined ? run.backend : `${run.backend}\u0000${run.workload}`;
+    let attrs = this.attributes.get(key);
+    if (attrs === undefined) {
+      const A = OTEL_ATTRIBUTES;
+      let label = run.workload;
+      for (const w of this.tap.exportedWorkloads()) if (w.workload === run.workload) label = w.label;
+      // Runs that name no workload carry no workload attributes (their streams read as before workloads existed).
+      const workload: Attributes =
+        run.workload === undefined
+          ? { [A.backend]: run.backend }
+          : { [A.backend]: run.backend, [A.workload]: run.workload, [A.workloadLabel]: label };
+      // Durations by backend and outcome as before; runs and overhead by workload too (as in Prometheus).
+      attrs = {
+        backend: { [A.backend]: run.backend },
+        workload,
+        byOutcome: {
+          success: { [A.backend]: run.backend, [A.outcome]: 'success' },
+          timeout: { [A.backend]: run.backend, [A.outcome]: 'timeout' },
+          error: { [A.backend]: run.backend, [A.outcome]: 'error' },
+        },
+        runsByOutcome: {
+          success: { ...workload, [A.outcome]: 'success' },
+          timeout: { ...workload, [A.outcome]: 'timeout' },
+          error: { ...workload, [A.outcome]: 'error' },
+        },
+      };
+      this.attributes.set(key, attrs);
+    }
+    this.duration.record(run.seconds, attrs.byOutcome[run.outcome]);
+    this.runs.add(1, attrs.runsByOutcome[run.outcome]);
+    if (run.alertFired) this.alerts.add(1, attrs.backend);
+    if (run.overheadSeconds !== undefined) this.overhead.record(run.overheadSeconds, attrs.workload);
+  }
+
+  private forget(workload: string): void {
+    for (const [key, attrs] of this.attributes) if (attrs.workload[OTEL_ATTRIBUTES.workload] === workload) this.attributes.delete(key);
   }
 }

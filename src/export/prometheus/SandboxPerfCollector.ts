@@ -6,8 +6,8 @@ import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
 import { logOnce } from '../../log';
 import { expectation, ValidationError } from '../../validation';
-import { BackendLabels, type BackendLabelOptions } from '../labels';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
+import { MonitorTap, type MonitorTapOptions, type TappedRun } from '../MonitorTap';
 import type { MonitorSource, PersistenceHealthSource } from '../sources';
 
 /** Every metric name the collector can register (the ops/ files and the docs use exactly these). */
@@ -15,6 +15,7 @@ export const PROMETHEUS_METRIC_NAMES = Object.freeze({
   runDuration: 'sandbox_run_duration_seconds',
   runs: 'sandbox_runs_total',
   overheadAlerts: 'sandbox_overhead_alerts_total',
+  workloadInfo: 'sandbox_workload_info',
   activeRuns: 'sandbox_active_runs',
   persistQueued: 'sandbox_perf_persist_queued',
   persistWritten: 'sandbox_perf_persist_written_total',
@@ -23,14 +24,19 @@ export const PROMETHEUS_METRIC_NAMES = Object.freeze({
   overhead: OVERHEAD_METRIC_NAME,
 } as const);
 
-export interface SandboxPerfCollectorOptions extends BackendLabelOptions {
+export interface SandboxPerfCollectorOptions extends MonitorTapOptions {
   /**
    * Where the metrics are registered. Pass your own to expose them next to your other metrics.
    * @default a new Registry owned by this collector (never prom-client's global one)
    */
   registry?: RegistryLike;
-  /** Monitors to subscribe to now; more can be added with attach(). */
-  monitor?: MonitorSource | readonly MonitorSource[];
+  /**
+   * The tap to record from, shared with a SandboxPerfOtelBridge so both export the same label
+   * values (then `monitor`, `maxBackends`, `maxWorkloads`… belong to the tap). dispose() leaves a
+   * shared tap alone.
+   * @default a tap of its own, built from these options
+   */
+  tap?: MonitorTap;
   /** Read at scrape time for the persistence gauges (a StateDatabase fits); omitted → no such gauges. */
   persistence?: PersistenceHealthSource;
   /** Histogram upper bounds in seconds. @default RUN_DURATION_BUCKETS_SECONDS (5 ms … 300 s) */
@@ -39,10 +45,12 @@ export interface SandboxPerfCollectorOptions extends BackendLabelOptions {
 
 type Outcome = SandboxPerfRecord['outcome'];
 
-/** Per backend label: the label objects prom-client wants, built once instead of per record. */
+/** Per backend and workload label: the label objects prom-client wants, built once instead of per record. */
 interface Series {
   backend: { backend: string };
-  byOutcome: Record<Outcome, { outcome: Outcome; backend: string }>;
+  /** Backend and workload; the backend alone for runs that name no workload (their series read as before workloads existed). */
+  withWorkload: { backend: string; workload?: string };
+  byOutcome: Record<Outcome, { outcome: Outcome; backend: string; workload?: string }>;
 }
 
 /**
@@ -55,22 +63,28 @@ interface Series {
  */
 export class SandboxPerfCollector {
   readonly registry: RegistryLike;
-  private readonly labels: BackendLabels;
+  readonly tap: MonitorTap;
+  private readonly ownsTap: boolean;
+  private readonly unsubscribe: () => void;
   private readonly duration: Histogram<'backend'>;
-  private readonly runs: Counter<'outcome' | 'backend'>;
+  private readonly runs: Counter<'outcome' | 'backend' | 'workload'>;
   private readonly alerts: Counter<'backend'>;
   private readonly overhead: OverheadHistogram;
   private activeRuns: Gauge | undefined;
   private readonly registered: string[] = [];
   private readonly series = new Map<string, Series>();
-  private readonly monitors = new Map<MonitorSource, (record: SandboxPerfRecord, details: SandboxRunDetails | undefined) => void>();
   private disposed = false;
 
   constructor(options: SandboxPerfCollectorOptions = {}) {
     const registry = collectorRegistry(options);
     this.registry = registry;
     const prom = promClient();
-    this.labels = new BackendLabels(options);
+    if (options.tap !== undefined && !(options.tap instanceof MonitorTap)) {
+      throw new ValidationError(expectation('tap', 'a MonitorTap', options.tap));
+    }
+    // Built before any metric is registered: a bad option must not leave metrics behind.
+    this.ownsTap = options.tap === undefined;
+    this.tap = options.tap ?? new MonitorTap({ ...options, monitor: undefined });
     const buckets = options.buckets ?? RUN_DURATION_BUCKETS_SECONDS;
     // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(buckets) would make it any[].
     const list: unknown = buckets;
@@ -98,8 +112,8 @@ export class SandboxPerfCollector {
       () =>
         new prom.Counter({
           name: N.runs,
-          help: 'Finished sandbox runs by outcome and backend',
-          labelNames: ['outcome', 'backend'],
+          help: 'Finished sandbox runs by outcome, backend and workload (key; the busiest maxWorkloads, then other)',
+          labelNames: ['outcome', 'backend', 'workload'],
           registers: asRegisters(registry),
         }),
     );
@@ -114,75 +128,34 @@ export class SandboxPerfCollector {
         }),
     );
     this.overhead = this.register(N.overhead, () => new OverheadHistogram(registry));
+    this.registerWorkloadInfo();
     if (options.persistence !== undefined) this.registerPersistence(options.persistence);
+    this.unsubscribe = this.tap.subscribe({
+      record: (run) => this.record(run),
+      retire: (workload) => this.retire(workload),
+      attached: () => (this.activeRuns ??= this.registerActiveRuns()),
+    });
     const monitors = options.monitor === undefined ? [] : Array.isArray(options.monitor) ? options.monitor : [options.monitor];
     for (const m of monitors as MonitorSource[]) this.attach(m);
   }
 
   /**
-   * Subscribes to a monitor's 'record' events and adds its running sandboxes to
-   * `sandbox_active_runs`. Returns a function that detaches it again.
+   * Subscribes (through the tap) to a monitor's 'record' events and adds its running sandboxes
+   * to `sandbox_active_runs`. Returns a function that detaches it again.
    */
   attach(monitor: MonitorSource): () => void {
     if (this.disposed) throw new Error('This SandboxPerfCollector was disposed; create a new one');
-    if (
-      (monitor as unknown) === null ||
-      typeof monitor !== 'object' ||
-      typeof monitor.on !== 'function' ||
-      typeof monitor.activeCount !== 'number'
-    ) {
-      throw new ValidationError(expectation('monitor', 'a SandboxPerfMonitor', monitor));
-    }
-    if (!this.monitors.has(monitor)) {
-      const listener = (record: SandboxPerfRecord, details: SandboxRunDetails | undefined): void => this.observe(record, details);
-      monitor.on('record', listener);
-      this.monitors.set(monitor, listener);
-      this.activeRuns ??= this.registerActiveRuns();
-    }
-    return () => this.detach(monitor);
+    return this.tap.attach(monitor);
   }
 
   detach(monitor: MonitorSource): void {
-    const listener = this.monitors.get(monitor);
-    if (listener === undefined) return;
-    monitor.off('record', listener);
-    this.monitors.delete(monitor);
+    this.tap.detach(monitor);
   }
 
-  /** Records one finished run. What the 'record' listener calls; feed it yourself for records from elsewhere. */
+  /** Records one finished run into this collector only; feed it yourself for records from elsewhere. */
   observe(record: SandboxPerfRecord, details?: SandboxRunDetails): void {
-    try {
-      const seconds = record.durationMs / 1000;
-      // Records may come from anywhere (JavaScript, another process): checked as unknown values.
-      const outcome: unknown = record.outcome;
-      if (!(seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
-        throw new RangeError(expectation('record.durationMs', 'a finite number >= 0', record.durationMs));
-      }
-      if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'error') {
-        throw new ValidationError(expectation('record.outcome', `one of ${OUTCOMES.map((o) => `'${o}'`).join(', ')}`, outcome));
-      }
-      const backend: unknown = (details as SandboxRunDetails | null | undefined)?.backend;
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JavaScript caller's non-string backend is labelled as String() renders it
-      const label = this.labels.label(typeof backend === 'string' ? backend : backend == null ? undefined : String(backend));
-      let series = this.series.get(label);
-      if (series === undefined) {
-        series = {
-          backend: { backend: label },
-          byOutcome: {
-            success: { outcome: 'success', backend: label },
-            timeout: { outcome: 'timeout', backend: label },
-            error: { outcome: 'error', backend: label },
-          },
-        };
-        this.series.set(label, series);
-      }
-      this.duration.observe(series.backend, seconds);
-      this.runs.inc(series.byOutcome[outcome]);
-      if ((record.alertFired as unknown) === true) this.alerts.inc(series.backend);
-      this.overhead.observe(label, details);
-    } catch (error) {
-      logOnce(error, 'sandbox-perf: dropped a record the Prometheus collector could not use');
-    }
+    const run = this.tap.resolve(record, details, 'the Prometheus collector');
+    if (run !== undefined) this.record(run);
   }
 
   /** The exposition text of the collector's registry (with whatever else is registered in it). */
@@ -196,12 +169,13 @@ export class SandboxPerfCollector {
 
   /** Backend names folded into `other` because of `maxBackends`. */
   get foldedBackends(): number {
-    return this.labels.foldedCount;
+    return this.tap.foldedBackends;
   }
 
-  /** Detaches every monitor and removes this collector's metrics from the registry. Idempotent. */
+  /** Detaches from the tap (disposing it when it is this collector's own) and removes this collector's metrics. Idempotent. */
   dispose(): void {
-    for (const monitor of [...this.monitors.keys()]) this.detach(monitor);
+    this.unsubscribe();
+    if (this.ownsTap) this.tap.dispose();
     for (const name of this.registered) this.registry.removeSingleMetric(name);
     this.registered.length = 0;
     this.disposed = true;
@@ -219,8 +193,59 @@ export class SandboxPerfCollector {
     return metric;
   }
 
+  private record(run: TappedRun): void {
+    const key = run.workload === undefined ? run.backend : `${run.backend}\u0000${run.workload}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const withWorkload = run.workload === undefined ? { backend: run.backend } : { backend: run.backend, workload: run.workload };
+      series = {
+        backend: { backend: run.backend },
+        withWorkload,
+        byOutcome: {
+          success: { outcome: 'success', ...withWorkload },
+          timeout: { outcome: 'timeout', ...withWorkload },
+          error: { outcome: 'error', ...withWorkload },
+        },
+      };
+      this.series.set(key, series);
+    }
+    this.duration.observe(series.backend, run.seconds);
+    this.runs.inc(series.byOutcome[run.outcome]);
+    if (run.alertFired) this.alerts.inc(series.backend);
+    if (run.overheadSeconds !== undefined) this.overhead.observe(series.withWorkload, run.overheadSeconds);
+  }
+
+  /** Drops the series of a workload that left the exported set (see WorkloadLabels): counters never step back in place. */
+  private retire(workload: string): void {
+    for (const [key, series] of this.series) {
+      if (series.withWorkload.workload !== workload) continue;
+      for (const outcome of OUTCOMES) this.runs.remove(series.byOutcome[outcome]);
+      this.overhead.remove(series.withWorkload);
+      this.series.delete(key);
+    }
+  }
+
+  private registerWorkloadInfo(): void {
+    const name = PROMETHEUS_METRIC_NAMES.workloadInfo;
+    const tap = this.tap;
+    this.register(
+      name,
+      () =>
+        new (promClient().Gauge)({
+          name,
+          help: 'Always 1: the readable label of each workload exported now (join on workload)',
+          labelNames: ['workload', 'label'],
+          registers: asRegisters(this.registry),
+          collect() {
+            this.reset();
+            for (const w of tap.exportedWorkloads()) this.set({ workload: w.workload, label: w.label }, 1);
+          },
+        }),
+    );
+  }
+
   private registerActiveRuns(): Gauge {
-    const monitors = this.monitors;
+    const tap = this.tap;
     const name = PROMETHEUS_METRIC_NAMES.activeRuns;
     const prom = promClient();
     return this.register(
@@ -231,9 +256,7 @@ export class SandboxPerfCollector {
           help: 'Sandbox runs started and not yet stopped',
           registers: asRegisters(this.registry),
           collect() {
-            let active = 0;
-            for (const monitor of monitors.keys()) active += monitor.activeCount;
-            this.set(active);
+            this.set(tap.activeCount);
           },
         }),
     );
