@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import { compareBackends, type ComparisonResult } from '../src/compare/compareBackends';
 import { createBackend } from '../src/runners/createBackend';
 import { detectBackends } from '../src/runners/detect';
@@ -9,19 +10,21 @@ import { SandboxPool } from '../src/runners/pool/SandboxPool';
 import type { BackendName, SandboxBackend } from '../src/runners/types';
 import { SandboxPerfMonitor } from '../src/sandbox/SandboxPerfMonitor';
 import { percentile } from '../src/stats/percentile';
-import { formatBytes, markdownTable, summarize, type ScenarioResult } from './harness';
+import { describeMachine, formatBytes, machine, markdownTable, summarize, type ScenarioResult } from './harness';
 
 /**
  * The pool of fresh sandboxes against what it mitigates, all in one run:
  * 1. per-run overhead over `none` (medians) on `node -e 0` and on the build workload, for docker,
  *    docker-warm, docker-pool, gvisor, gvisor-pool (those available), interleaved by compare;
- * 2. docker-pool's hand-off, p50 and p99, over runs where the pool keeps up (each run waits until
- *    the pool is full again, so no run waits for a sandbox);
+ * 2. docker-pool's hand-off, p50 and p99: with the pool settled before each run, next to the floor
+ *    (a warm Node process's wake-up on a Unix socket, probed just before), and back to back;
  * 3. 200 runs of `true` at concurrency 4: throughput of docker-pool against docker, misses;
  * 4. idle memory (PSS) and CPU of the processes of each idle pooled sandbox, over 5 s.
  * Kept short: the machine is shared.
  */
 const CANDIDATES: BackendName[] = ['none', 'docker', 'docker-warm', 'docker-pool', 'gvisor', 'gvisor-pool'];
+const NODE_RUNS = 8;
+const BUILD_RUNS = 5;
 const HANDOFF_RUNS = 40;
 const CONCURRENT_RUNS = 200;
 const CONCURRENCY = 4;
@@ -29,6 +32,14 @@ const IDLE_WINDOW_MS = 3000;
 const step = (what: string): void => void process.stderr.write(`pool: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
 
 const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** A pool's own cost on the caller's path: acquire, hand-off and result (the command is the command's). */
+function ownPhases(phases: readonly { phase: string; medianMs: number }[]): string {
+  const own = phases.filter((p) => ['acquire', 'hand-off', 'result'].includes(p.phase));
+  if (own.length === 0) return '';
+  const sum = own.reduce((total, p) => total + p.medianMs, 0);
+  return `${own.map((p) => `${p.phase} ${ms(p.medianMs)}`).join(', ')} (Σ ${ms(sum)})`;
+}
 
 function overheadTable(result: ComparisonResult): { table: string; overhead: Map<string, number> } {
   const none = result.backends.find((b) => b.backend === 'none');
@@ -43,15 +54,14 @@ function overheadTable(result: ComparisonResult): { table: string; overhead: Map
       ms(b.summary.medianMs),
       b.backend === 'none' ? 'baseline' : `${over >= 0 ? '+' : ''}${ms(over)}`,
       b.backend === 'none' ? '1.00×' : `${ratio.toFixed(2)}×`,
+      ownPhases(b.phases),
     ];
   });
-  const table = markdownTable(['backend', 'runs', 'median ms', 'overhead over none, ms (medians)', 'ratio'], rows, [
-    false,
-    true,
-    true,
-    true,
-    true,
-  ]);
+  const table = markdownTable(
+    ['backend', 'runs', 'median ms', 'overhead over none, ms (medians)', 'ratio', "a pool's own phases (medians, ms)"],
+    rows,
+    [false, true, true, true, true, false],
+  );
   const savings = (result.mitigations ?? []).map(
     (m) =>
       `- ${m.mitigation} saves ${ms(m.savingMs.difference)} ± ${ms(m.savingMs.error)} ms per run against ${m.against} ` +
@@ -68,24 +78,80 @@ function workload(dir: string): string[] {
   return ['node', path.join(dir, 'build.js'), tree];
 }
 
-async function waitFull(pool: SandboxPool): Promise<void> {
-  while (pool.health().idle < pool.poolOptions.size) await new Promise((resolve) => setTimeout(resolve, 20));
+interface Spread {
+  p50: number;
+  p99: number;
+  max: number;
+  runs: number;
 }
 
-async function handOffFigures(dir: string): Promise<{ p50: number; p99: number; max: number; runs: number }> {
+function spread(values: readonly number[]): Spread {
+  return { p50: percentile(values, 0.5), p99: percentile(values, 0.99), max: Math.max(...values), runs: values.length };
+}
+
+/**
+ * The floor for a hand-off on this machine at this moment: a warm Node process blocked on a Unix
+ * socket, from the write to its 'data' callback, one clock (what the agent's wake-up costs before
+ * any code of ours runs). Returns a probe to call between the pool's hand-offs.
+ */
+async function nodeWakeProbe(): Promise<{ probe(): Promise<number>; close(): void }> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-wake-')), 'wake.sock');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(file, resolve));
+  const reader = `const s = require('net').connect(process.argv[1]); s.on('data', () => s.write(process.hrtime.bigint() + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', reader, file], { stdio: 'ignore' });
+  const socket = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  return {
+    probe: () =>
+      new Promise<number>((resolve) => {
+        socket.once('data', (echo: Buffer) => resolve(Number(BigInt(echo.toString().trim()) - written) / 1e6));
+        const written = process.hrtime.bigint();
+        socket.write('{"argv":["true"]}\n');
+      }),
+    close() {
+      socket.destroy();
+      server.close();
+      child.kill();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * docker-pool's hand-off (host write → agent read, one clock) over `true`: `quiet`, each run after
+ * the pool settled (no refill or removal running: the pool keeping up with room to spare), with the
+ * floor probed just before each; `back-to-back`, runs one after the other, each one's refill and
+ * removal running during the next (a sequential caller), misses counted.
+ */
+async function handOffFigures(dir: string): Promise<{ quiet: Spread; floor: Spread; busy: Spread; busyMisses: number }> {
   const pool = new SandboxPool('docker-pool', { cwd: dir, pool: { size: 2 } });
   await pool.prepare();
-  const handOffs: number[] = [];
+  const wake = await nodeWakeProbe();
+  const quiet: number[] = [];
+  const floor: number[] = [];
+  const busy: number[] = [];
+  let busyMisses = 0;
   try {
     for (let i = 0; i < HANDOFF_RUNS; i++) {
-      await waitFull(pool);
-      const result = await pool.run(['node', '-e', '0']);
-      if (result.outcome === 'success') handOffs.push(result.phases['hand-off'] as number);
+      await pool.settled();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      floor.push(await wake.probe());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const result = await pool.run(['true']);
+      if (result.outcome === 'success') quiet.push(result.phases['hand-off'] as number);
     }
+    await pool.settled();
+    const before = pool.health().misses;
+    for (let i = 0; i < HANDOFF_RUNS; i++) {
+      const result = await pool.run(['true']);
+      if (result.outcome === 'success') busy.push(result.phases['hand-off'] as number);
+    }
+    busyMisses = pool.health().misses - before;
   } finally {
+    wake.close();
     await pool.teardown();
   }
-  return { p50: percentile(handOffs, 0.5), p99: percentile(handOffs, 0.99), max: Math.max(...handOffs), runs: handOffs.length };
+  return { quiet: spread(quiet), floor: spread(floor), busy: spread(busy), busyMisses };
 }
 
 async function throughput(backend: SandboxBackend): Promise<{ runsPerSecond: number; failures: number }> {
@@ -187,58 +253,104 @@ export async function poolBench(): Promise<ScenarioResult> {
       return { title: 'Sandbox pool', markdown: ['No Docker engine here: the pool was not measured.', ...missing].join('\n'), targets: [] };
     }
     const sandbox = { cwd: dir, pool: { size: 2 } };
-    step(`compare ${backends.join(',')} on node -e 0`);
-    const nodeZero = await compareBackends({ backends, command: ['node', '-e', '0'], runs: 8, warmup: 1, sandbox, monitor });
-    step('compare on the build workload');
-    const build = await compareBackends({ backends, command: workload(dir), runs: 4, warmup: 1, sandbox, monitor });
+    const load = (): string =>
+      os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ');
+    const loads: string[] = [];
+    const timed = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+      step(what);
+      const t = performance.now();
+      const before = load();
+      const value = await run();
+      loads.push(`${what}: ${((performance.now() - t) / 1000).toFixed(0)} s, load average ${before} → ${load()}`);
+      return value;
+    };
+    const nodeZero = await timed(`compare ${backends.join(',')} on node -e 0`, () =>
+      compareBackends({ backends, command: ['node', '-e', '0'], runs: NODE_RUNS, warmup: 1, sandbox, monitor }),
+    );
+    const build = await timed('compare on the build workload', () =>
+      compareBackends({ backends, command: workload(dir), runs: BUILD_RUNS, warmup: 1, sandbox, monitor }),
+    );
     fs.chmodSync(dir, 0o777);
     const a = overheadTable(nodeZero);
     const b = overheadTable(build);
-    step('hand-off');
-    const handOff = await handOffFigures(dir);
-    step('throughput');
-
-    const docker = createBackend('docker', { cwd: dir });
-    await docker.prepare();
-    const dockerRate = await throughput(docker);
-    await docker.teardown();
-    const pool = new SandboxPool('docker-pool', { cwd: dir, pool: { size: CONCURRENCY } });
-    await pool.prepare();
-    const poolRate = await throughput(pool);
-    const { misses } = pool.health();
-    await pool.teardown();
-
-    step('idle cost');
-    const idle = [await idleCost('docker-pool', dir)];
-    const idleNames = ['docker-pool'];
-    if (backends.includes('gvisor-pool')) {
-      idle.push(await idleCost('gvisor-pool', dir));
-      idleNames.push('gvisor-pool');
-    }
+    const handOff = await timed('hand-off', () => handOffFigures(dir));
+    const { dockerRate, poolRate, misses } = await timed(`throughput at concurrency ${CONCURRENCY}`, async () => {
+      const docker = createBackend('docker', { cwd: dir });
+      await docker.prepare();
+      const dockerRate = await throughput(docker);
+      await docker.teardown();
+      const pool = new SandboxPool('docker-pool', { cwd: dir, pool: { size: CONCURRENCY } });
+      await pool.prepare();
+      await pool.settled();
+      const poolRate = await throughput(pool);
+      const { misses } = pool.health();
+      await pool.teardown();
+      return { dockerRate, poolRate, misses };
+    });
+    const idleNames: ('docker-pool' | 'gvisor-pool')[] = backends.includes('gvisor-pool')
+      ? ['docker-pool', 'gvisor-pool']
+      : ['docker-pool'];
+    const idle = await timed('idle cost', async () => {
+      const out = [];
+      for (const name of idleNames) out.push(await idleCost(name, dir));
+      return out;
+    });
+    const h = handOff;
     const markdown = [
-      `Medians of interleaved runs (compare, pool size 2), measured together; overhead = median − median of \`none\`.`,
+      `Measured by \`npm run bench -- --only pool\` (bench/pool.ts) on ${describeMachine(machine())}.`,
       '',
-      '`node -e 0`, 8 runs per backend:',
+      `Medians of interleaved runs (compare, pool size 2, \`settled()\` between runs so that no refill overlaps the`,
+      'next backend), measured together; overhead = median − median of `none`.',
+      '',
+      `\`node -e 0\`, ${NODE_RUNS} runs per backend (1 warm-up):`,
       '',
       a.table,
       '',
-      'Build workload (workload/build.js), 4 runs per backend:',
+      `Build workload (workload/build.js: reads and hashes 2 000 files, then a compute step), ${BUILD_RUNS} runs per backend (1 warm-up):`,
       '',
       b.table,
       '',
-      `docker-pool hand-off (host write → agent read, one clock) over ${handOff.runs} runs with the pool full: ` +
-        `p50 ${ms(handOff.p50)} ms, p99 ${ms(handOff.p99)} ms, max ${ms(handOff.max)} ms.`,
+      `docker-pool hand-off (host write → the agent's read, one clock), \`true\`, ${h.quiet.runs} runs each (p99 of 40 runs is the largest but none):`,
+      '',
+      markdownTable(
+        ['', 'p50', 'p99', 'max'],
+        [
+          ['pool settled before each run', `${ms(h.quiet.p50)} ms`, `${ms(h.quiet.p99)} ms`, `${ms(h.quiet.max)} ms`],
+          [
+            "floor: a warm Node process's wake-up on a Unix socket, just before each of those",
+            `${ms(h.floor.p50)} ms`,
+            `${ms(h.floor.p99)} ms`,
+            `${ms(h.floor.max)} ms`,
+          ],
+          [
+            `back to back (each run's refill and removal during the next; ${h.busyMisses} misses)`,
+            `${ms(h.busy.p50)} ms`,
+            `${ms(h.busy.p99)} ms`,
+            `${ms(h.busy.max)} ms`,
+          ],
+        ],
+        [false, true, true, true],
+      ),
+      '',
+      `Settled hand-off p50 / floor p50: ${(h.quiet.p50 / h.floor.p50).toFixed(2)}×.`,
       '',
       `${CONCURRENT_RUNS} runs of \`true\` at concurrency ${CONCURRENCY}: docker ${dockerRate.runsPerSecond.toFixed(1)} runs/s` +
         `${dockerRate.failures ? ` (${dockerRate.failures} failed)` : ''}, docker-pool (size ${CONCURRENCY}) ` +
         `${poolRate.runsPerSecond.toFixed(1)} runs/s${poolRate.failures ? ` (${poolRate.failures} failed)` : ''}, ` +
-        `${(poolRate.runsPerSecond / dockerRate.runsPerSecond).toFixed(2)}× docker's; misses: ${misses} of ${CONCURRENT_RUNS}.`,
+        `${(poolRate.runsPerSecond / dockerRate.runsPerSecond).toFixed(2)}× docker's; misses (a run that waited for a sandbox): ${misses} of ${CONCURRENT_RUNS}.`,
       '',
       markdownTable(
         ['idle pooled sandbox', 'memory (PSS of its processes)', `CPU over ${IDLE_WINDOW_MS / 1000} s idle`],
         idle.map((c, i) => [idleNames[i] as string, formatBytes(c.pssBytes), `${c.cpuPercent.toFixed(2)} %`]),
         [false, true, true],
       ),
+      '',
+      'Steps (wall time, load average 1/5/15 min before → after; the machine is shared):',
+      '',
+      ...loads.map((l) => `- ${l}`),
       ...(missing.length ? ['', 'Not measured here:', ...missing] : []),
     ].join('\n');
     return {
@@ -252,7 +364,7 @@ export async function poolBench(): Promise<ScenarioResult> {
           limit: 5,
           unit: 'ms',
         },
-        { name: 'docker-pool hand-off p99 (pool keeping up)', value: handOff.p99, op: '<=', limit: 1, unit: 'ms' },
+        { name: 'docker-pool hand-off p99 (pool keeping up)', value: h.quiet.p99, op: '<=', limit: 1, unit: 'ms' },
         {
           name: 'docker-pool throughput / docker throughput, concurrency 4',
           value: poolRate.runsPerSecond / dockerRate.runsPerSecond,

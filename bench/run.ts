@@ -11,6 +11,7 @@ import { memoryBench } from './memory';
 import { changesBench } from './changes';
 import { serveBench } from './serve';
 import { poolBench } from './pool';
+import { spliceResults } from './splice';
 import {
   CHECK_TOLERANCE,
   describeMachine,
@@ -227,7 +228,14 @@ async function main(): Promise<void> {
     fs.writeFileSync(out, document(machineLine, results, targets, seconds));
     console.log(`wrote ${path.relative(process.cwd(), out)} (${seconds.toFixed(0)} s)`);
   } else {
-    console.log('--only given: docs/benchmarks.md left as it was');
+    // Only the scenarios run are replaced; each says in its section when and how it was measured.
+    const out = path.resolve(__dirname, '..', '..', 'docs', 'benchmarks.md');
+    const rows = targetsTable(targets).split('\n').slice(2);
+    const byName = new Map(targets.map((t, i) => [t.name, rows[i] as string]));
+    if (fs.existsSync(out)) {
+      fs.writeFileSync(out, spliceResults(fs.readFileSync(out, 'utf8'), results, byName));
+      console.log(`updated ${only.join(', ')} in ${path.relative(process.cwd(), out)} (the other sections left as they were)`);
+    }
   }
   const missed = targets.filter((t) => verdict(t) === 'miss > 20 %');
   if (check && (missed.length > 0 || failed)) {
