@@ -2,6 +2,8 @@ export { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES, createMetricsHandler, Hi
 export type { SandboxPerfCollectorOptions, ExpositionSource, MetricsHandlerOptions, RegistryLike } from './prometheus';
 export { SandboxPoolCollector, POOL_METRIC_NAMES } from './prometheus';
 export type { SandboxPoolCollectorOptions, PoolHealthSource } from './prometheus';
+export { SandboxCanaryCollector, CANARY_METRIC_NAMES } from './prometheus';
+export type { SandboxCanaryCollectorOptions, CanarySource } from './prometheus';
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './otel';
 export type { SandboxPerfOtelBridgeOptions } from './otel';
 export {

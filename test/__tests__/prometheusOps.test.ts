@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describeWhen } from '../support/e2e';
 import { SandboxPerfMonitor } from '../../src/sandbox/SandboxPerfMonitor';
-import { SandboxPerfCollector } from '../../src/export/prometheus';
+import { SandboxCanaryCollector, SandboxPerfCollector, type CanarySource } from '../../src/export/prometheus';
 import { promtool, promtoolMissing } from '../../src/export/__tests__/support/tools';
 
 const OPS = path.resolve(__dirname, '..', '..', 'ops');
@@ -21,7 +21,37 @@ async function exposedNames(): Promise<Set<string>> {
   monitor.start('t');
   monitor.stop('t', { outcome: 'success', details: { backend: 'none', workload: 'w', commandMs: 0 } });
   collector.observe({ sandboxId: 'y', startTime: 0, durationMs: 9000, outcome: 'success', alertFired: true });
+  // A canary's latest round (startCanary's shape) on the same registry: its gauges and counters too.
+  const canary: CanarySource = {
+    workload: { label: 'node -e 0' },
+    everyMs: 600_000,
+    stats: { rounds: 2, skipped: 1, failed: 0, cpuMs: 800 },
+    latest: {
+      round: 2,
+      startedAt: 1_700_000_000_000,
+      wallMs: 1900,
+      cpu: { processMs: 300, childrenMs: 100, containersMs: 0, totalMs: 400 },
+      runs: 5,
+      baselineFailures: 0,
+      error: null,
+      backends: [
+        {
+          backend: 'gvisor',
+          failures: 0,
+          ratio: 1.6,
+          interval: { low: 1.5, high: 1.7 },
+          basis: 'command',
+          pairs: 5,
+          medianMs: 40,
+          baselineMedianMs: 25,
+          fixedCostMs: 95,
+        },
+      ],
+    },
+  };
+  const canaries = new SandboxCanaryCollector({ registry: collector.registry, canary });
   const text = await collector.metrics();
+  canaries.dispose();
   collector.dispose();
   return new Set(
     text
@@ -101,7 +131,7 @@ describe('ops/prometheus-alerts.yml', () => {
   describeWhen('promtool', promtoolMissing, 'apt-get install prometheus', () => {
     test('promtool check rules passes', () => {
       const result = spawnSync(promtool as string, ['check', 'rules', 'prometheus-alerts.yml'], { cwd: OPS, encoding: 'utf8' });
-      expect(`${result.stdout}${result.stderr}`).toContain('SUCCESS: 5 rules found');
+      expect(`${result.stdout}${result.stderr}`).toContain('SUCCESS: 7 rules found');
       expect(result.status).toBe(0);
     });
 

@@ -10,6 +10,9 @@ import { historyPathMessage, historyPathProblem } from '../historyPath';
 import { describeValue, ValidationError } from '../../validation';
 import { errorCode, errorMessage, log } from '../../log';
 import { ChangeWatch } from '../../dashboard/changeWatch';
+import { SandboxCanaryCollector } from '../../export/prometheus/CanaryCollector';
+import { startCanary, type Canary, type StartCanaryOptions } from '../../canary/startCanary';
+import { splitCanaryArgs, CANARY_USAGE } from './serveCanary';
 
 export const DEFAULT_SERVE_PORT = 9464;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
@@ -32,6 +35,13 @@ export interface ServeOptions {
    * (against DNS rebinding; other requests get 421). @default []
    */
   allowedHosts?: readonly string[];
+  /**
+   * Runs a canary (startCanary) recording into `dbPath`, exported at /metrics
+   * (sandbox_canary_ratio, …) and shown on the dashboard; stopped by close(). @default none
+   */
+  canary?: Omit<StartCanaryOptions, 'db' | 'monitor' | 'onLine'>;
+  /** Where each canary round's line is told. @default the library's log (stderr) */
+  onCanaryLine?: (line: string) => void;
 }
 
 export interface RunningServe {
@@ -40,6 +50,8 @@ export interface RunningServe {
   port: number;
   host: string;
   dbPath: string;
+  /** The canary `options.canary` started; null without one. */
+  canary: Canary | null;
   close(): Promise<void>;
 }
 
@@ -90,6 +102,24 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       resolve();
     });
   });
+  let canary: Canary | null = null;
+  let canaryMetrics: SandboxCanaryCollector | undefined;
+  if (options.canary !== undefined) {
+    try {
+      canary = await startCanary({
+        ...options.canary,
+        db: options.dbPath,
+        ...(options.onCanaryLine ? { onLine: options.onCanaryLine } : {}),
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await summaries.close();
+      history.close();
+      collector.dispose();
+      throw error;
+    }
+    canaryMetrics = new SandboxCanaryCollector({ registry: collector.registry, canary });
+  }
   // After the caller's banner: the first look tells how many change points the history holds.
   const changes = new ChangeWatch(history, options.onChangeLine ?? log, options.changeIntervalMs);
   const firstLook = setImmediate(() => changes.check());
@@ -102,6 +132,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     port: address.port,
     host: address.address,
     dbPath: options.dbPath,
+    canary,
     close: () =>
       (closing ??= Promise.race([
         Promise.all([
@@ -113,7 +144,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         ]),
         // Shutdown never waits longer than this, whatever a connection or the thread is doing.
         new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
-      ]).then(() => {
+      ]).then(async () => {
+        // The canary's run in flight ends (SIGTERM's cleanup kills it) and its rows are written before the history closes.
+        await canary?.stop();
+        canaryMetrics?.dispose();
         clearImmediate(firstLook);
         changes.close();
         history.close();
@@ -123,6 +157,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 }
 
 const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db PATH] [--allow-host NAMES]
+       sandbox-perf serve [options] --canary [--every 10m] [--sandbox LIST] [--runs 5] -- COMMAND [ARGS...]
 
 Serves, from the SQLite history of this host:
   /              the dashboard (duration histogram, runs over time with change points, overhead per backend, alerts)
@@ -137,6 +172,8 @@ Options:
   --allow-host NAMES  comma-separated host names the Host header may carry besides localhost,
                 127.0.0.1, [::1] and --host (requests naming any other host get 421: DNS rebinding)
   -h, --help    this text
+
+${CANARY_USAGE}
 
 Prints a line when a new change point appears in the history (looked for every minute; see
 sandbox-perf changes). Stops on SIGINT or SIGTERM.`;
@@ -200,7 +237,8 @@ function isLoopback(host: string): boolean {
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const args = parseArgs(argv);
+  const { serveArgv, canary } = splitCanaryArgs(argv, io.cwd);
+  const args = parseArgs(serveArgv);
   if (args.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
@@ -216,11 +254,13 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       host: args.host,
       dbPath,
       allowedHosts: args.allowHosts,
+      ...(canary === null ? {} : { canary, onCanaryLine: (line: string) => io.stdout.write(`${line}\n`) }),
       onChangeLine: (line) =>
         io.stdout.write(`${line}
 `),
     });
   } catch (error) {
+    if (canary !== null && error instanceof ValidationError) throw new UsageError(`--canary: ${errorMessage(error)}`);
     const code = errorCode(error);
     const hint =
       code === 'EADDRINUSE' ? '; choose another --port' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? '; check --host' : '';
@@ -231,16 +271,30 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`warning: listening on ${args.host}: the run history and metrics are readable by anyone who can reach this port\n`);
   }
   io.stdout.write(`sandbox-perf serve: dashboard ${running.url} · metrics ${running.url}metrics · history ${dbPath}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await running.close();
+  if (running.canary) {
+    const c = running.canary;
+    io.stdout.write(
+      `canary: ${c.workload.label} on ${c.backends.join(', ')}, ${c.runs} run(s) each every ${c.everyMs / 1000} s (workload ${c.workload.key})\n`,
+    );
+  }
+  // Handled until closed: a canary run in flight is killed by the runners' own signal cleanup,
+  // which re-raises the signal (killing this process before its rows are written) when nobody
+  // else handles it. A second signal exits at once.
+  let signals = 0;
+  let stop = (): void => undefined;
+  const onSignal = (): void => {
+    if (++signals > 1) process.exit(1);
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await new Promise<void>((resolve) => (stop = resolve));
+    await running.close();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   return 0;
 }
 

@@ -6,3 +6,5 @@ export { HistoryFeed } from './HistoryFeed';
 export { SandboxPoolCollector, POOL_METRIC_NAMES } from './PoolCollector';
 export type { SandboxPoolCollectorOptions, PoolHealthSource } from './PoolCollector';
 export type { RegistryLike } from './RegistryLike';
+export { SandboxCanaryCollector, CANARY_METRIC_NAMES } from './CanaryCollector';
+export type { SandboxCanaryCollectorOptions, CanarySource } from './CanaryCollector';

@@ -1,0 +1,80 @@
+import { parseArgs, requireCommand, type FlagSpecs } from '../args';
+import { parseBackends } from '../backendsFlag';
+import { UsageError } from '../command';
+import { parseDuration } from '../since';
+import { DEFAULT_CANARY_EVERY_MS, DEFAULT_CANARY_RUNS, MIN_CANARY_EVERY_MS, type StartCanaryOptions } from '../../canary/startCanary';
+
+/** What `serve --canary` adds to serve's options, and how they read in --help. */
+export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same history and shown on the dashboard):
+  --canary      every --every, run COMMAND --runs times on none and on each --sandbox backend,
+                interleaved, record every run under COMMAND's workload (as run and compare do),
+                and export per backend the slowdown inside the command (median command time
+                against none, with its 95 % interval) as sandbox_canary_ratio at /metrics
+  --every D     time between rounds, e.g. 30s, 10m, 1h30m (default ${DEFAULT_CANARY_EVERY_MS / 60_000}m, at least 1s); a round
+                still running when the next is due skips that one (counted)
+  --sandbox LIST  backends compared with none (default: those of unshare, bubblewrap, docker,
+                gvisor available here)
+  --runs N      timed runs per backend and round (default ${DEFAULT_CANARY_RUNS}); one untimed warm-up round first
+  Each round prints one line: its wall time, the CPU it used, and per backend the ratio and fixed cost.`;
+
+const FLAGS: FlagSpecs = {
+  canary: { type: 'boolean' },
+  every: { type: 'string', value: 'DURATION' },
+  sandbox: { type: 'list', value: 'BACKENDS' },
+  runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
+};
+const WITH_VALUE = new Set(['--every', '--sandbox', '--runs']);
+
+export type ServeCanaryOptions = Omit<StartCanaryOptions, 'db' | 'monitor' | 'onLine'>;
+
+/**
+ * Takes the canary's flags and the command after `--` out of serve's argv: the rest goes to
+ * serve's own parser unchanged. Usage errors for a canary flag without `--canary`, and for
+ * `--canary` without a command.
+ */
+export function splitCanaryArgs(argv: readonly string[], cwd: string): { serveArgv: string[]; canary: ServeCanaryOptions | null } {
+  const serveArgv: string[] = [];
+  const picked: string[] = [];
+  let command: string[] | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--') {
+      command = argv.slice(i + 1);
+      break;
+    }
+    const name = word.split('=')[0] as string;
+    if (name === '--canary') picked.push(word);
+    else if (WITH_VALUE.has(name)) {
+      picked.push(word);
+      if (!word.includes('=') && i + 1 < argv.length && argv[i + 1] !== '--') picked.push(argv[++i] as string);
+    } else serveArgv.push(word);
+  }
+  const { flags } = parseArgs(picked, FLAGS, 'serve');
+  if (flags.canary !== true) {
+    const stray = Object.keys(flags)[0];
+    if (stray !== undefined)
+      throw new UsageError(`--${stray} is an option of --canary (e.g. sandbox-perf serve --canary --${stray} … -- node -e 0)`);
+    if (command !== null)
+      throw new UsageError(`a command after '--' needs --canary, e.g. sandbox-perf serve --canary -- ${command.join(' ') || 'node -e 0'}`);
+    return { serveArgv, canary: null };
+  }
+  if (command === null) throw new UsageError(`--canary needs the command to run after '--', e.g. sandbox-perf serve --canary -- node -e 0`);
+  const checked = requireCommand({ flags, positionals: [], command }, 'serve --canary', cwd);
+  const options: ServeCanaryOptions = { command: checked, sandbox: { cwd } };
+  if (flags.every !== undefined) {
+    const raw = flags.every as string;
+    const everyMs = parseDuration(raw.trim());
+    if (everyMs === null || everyMs < MIN_CANARY_EVERY_MS || everyMs > 2 ** 31 - 1) {
+      throw new UsageError(`--every expects a duration from 1s to 24d like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+    }
+    options.everyMs = everyMs;
+  }
+  if (flags.sandbox !== undefined) {
+    const backends = parseBackends(flags.sandbox).filter((b) => b !== 'none');
+    if (backends.length === 0)
+      throw new UsageError('--sandbox: name at least one backend besides none (none is always run, as the baseline)');
+    options.backends = backends;
+  }
+  if (flags.runs !== undefined) options.runs = flags.runs as number;
+  return { serveArgv, canary: options };
+}
