@@ -4,6 +4,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/__tests__/**/*.test.ts'],
+  // Tests use real SQLite files, child processes and servers: on a shared 2-CPU runner a test that
+  // takes 1 s alone can take 10 s. Timeouts catch hangs, not slowness (performance lives in bench/).
+  testTimeout: 30_000,
   collectCoverageFrom: ['src/**/*.ts', '!src/**/__tests__/**', '!src/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: {
