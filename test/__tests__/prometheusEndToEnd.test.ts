@@ -13,7 +13,9 @@ type Outcome = 'success' | 'timeout' | 'error';
 interface Spec {
   name: string;
   backend: string;
-  runs: { durationMs: number; outcome: Outcome }[];
+  maxWorkloads?: number;
+  labels?: Record<string, string>;
+  runs: { durationMs: number; outcome: Outcome; workload?: string; commandMs?: number }[];
 }
 
 /*
@@ -33,7 +35,15 @@ function specs(): Spec[] {
       outcome: i % 10 === 9 ? 'error' : i % 10 === 8 ? 'timeout' : 'success',
     })),
   });
-  return [make('alpha', 'none', 120, 3, 80), make('beta', 'bubblewrap', 90, 20, 900), make('gamma', 'docker', 60, 300, 9000)];
+  // Workloads (issue 14): alpha cycles through five with room for two (the first two keep their
+  // key, the rest fold into `other`); beta runs one timed workload; gamma names none.
+  const alpha = make('alpha', 'none', 120, 3, 80);
+  alpha.maxWorkloads = 2;
+  alpha.runs.forEach((run, i) => (run.workload = `w${i % 5}`));
+  const beta = make('beta', 'bubblewrap', 90, 20, 900);
+  beta.labels = { 'cmd-beta': 'make beta' };
+  beta.runs.forEach((run) => Object.assign(run, { workload: 'cmd-beta', commandMs: run.durationMs - 10 }));
+  return [alpha, beta, make('gamma', 'docker', 60, 300, 9000)];
 }
 
 async function freePort(): Promise<number> {
@@ -169,6 +179,28 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
     expect(estimate).toBeLessThanOrEqual(upper);
     expect(exactP95).toBeGreaterThan(lower);
     expect(exactP95).toBeLessThanOrEqual(upper);
+  });
+
+  test('workload label values: keyed by the workload key, bounded per process to the busiest maxWorkloads plus other', async () => {
+    await until('sum(sandbox_runs_total)', (r) => Number(r[0]?.value[1]) === durationsMs.length);
+    const byWorkload = await query('sum by (workload) (sandbox_runs_total)');
+    expect(Object.fromEntries(byWorkload.map((s) => [s.metric.workload ?? '(none)', Number(s.value[1])]))).toEqual({
+      w0: 24,
+      w1: 24,
+      other: 72,
+      'cmd-beta': 90,
+      '(none)': 60,
+    });
+    const alpha = await query('count(count by (workload) (sandbox_runs_total{backend="none"}))');
+    expect(Number(alpha[0]?.value[1])).toBe(3);
+    // The readable label joins in from the info metric.
+    const joined = await query(
+      'sum by (workload, label) (sandbox_overhead_seconds_count * on (instance, workload) group_left (label) sandbox_workload_info)',
+    );
+    expect(joined.map((s) => [s.metric.workload, s.metric.label, Number(s.value[1])])).toEqual([['cmd-beta', 'make beta', 90]]);
+    // Every beta run was timed with commandMs = durationMs − 10: the overhead is 10 ms each.
+    const overhead = await query('sum(sandbox_overhead_seconds_sum{workload="cmd-beta"})');
+    expect(Number(overhead[0]?.value[1])).toBeCloseTo(0.9, 6);
   });
 
   test('Prometheus loaded the alert rules from ops/', async () => {

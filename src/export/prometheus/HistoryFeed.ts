@@ -1,15 +1,26 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { readMaxRunId, readRunsAfter } from '../../state/read/dashboardQueries';
+import { readMaxRunId, readRunsAfter, type StoredRun } from '../../state/read/dashboardQueries';
+import type { SandboxRunDetails } from '../../sandbox/types';
 import type { SandboxPerfCollector } from './SandboxPerfCollector';
 
 const PAGE = 10_000;
+
+/** The details the collector reads (backend, workload, overhead) from a stored run. */
+function detailsOf(run: StoredRun, backend: string): SandboxRunDetails {
+  const details: SandboxRunDetails = { backend };
+  if (run.workload !== null) details.workload = run.workload;
+  if (run.workloadLabel !== null) details.workloadLabel = run.workloadLabel;
+  if (run.overheadMs !== null) details.overheadMs = run.overheadMs;
+  return details;
+}
 
 /**
  * Feeds runs stored in a SQLite history (written by other processes on this host) into a
  * collector, so `sandbox-perf serve` can export them. Each poll reads only the rows added since
  * the previous one (by id), so a scrape costs O(new runs); the first poll reads the whole file,
- * which makes the counters start at the file's totals.
+ * which makes the counters start at the file's totals. Each run carries its backend, workload
+ * and overhead, so the collector's tap ranks the file's workloads as it would live ones.
  */
 export class HistoryFeed {
   private lastId = 0;
@@ -41,7 +52,7 @@ export class HistoryFeed {
           alertFired: run.alertFired,
         };
         if (run.backend === null) this.collector.observe(record);
-        else this.collector.observe(record, { backend: run.backend });
+        else this.collector.observe(record, detailsOf(run, run.backend));
         this.lastId = run.id;
       }
       this.fed += runs.length;

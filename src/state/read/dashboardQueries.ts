@@ -124,6 +124,11 @@ export interface StoredRun {
   alertFired: boolean;
   /** null when the run has no details row. */
   backend: string | null;
+  /** The workload key and its readable label, null when the run names none (or the file predates schema 5). */
+  workload: string | null;
+  workloadLabel: string | null;
+  /** What isolation added around the timed command, null when the backend did not time it. */
+  overheadMs: number | null;
 }
 
 type Db = Database.Database;
@@ -317,11 +322,14 @@ export function readRecentAlerts(db: Db, options: DashboardQueryOptions = {}): A
 export function readRunsAfter(db: Db, afterId: number, limit: number): StoredRun[] {
   if (!hasTable(db, 'sandbox_perf_records')) return [];
   const details = hasTable(db, 'sandbox_run_details');
+  const overhead = hasTable(db, 'sandbox_run_overhead');
   const rows = db
     .prepare(
       `SELECT p.id, p.sandbox_id AS sandboxId, p.start_time AS startTime, p.duration_ms AS durationMs, p.outcome,
-              p.alert_fired AS alertFired, ${details ? 'd.backend' : 'NULL'} AS backend
+              p.alert_fired AS alertFired, ${details ? 'd.backend' : 'NULL'} AS backend,
+              ${overhead ? 'o.workload AS workload, w.label AS workloadLabel, o.overhead_ms AS overheadMs' : 'NULL AS workload, NULL AS workloadLabel, NULL AS overheadMs'}
          FROM sandbox_perf_records p ${details ? 'LEFT JOIN sandbox_run_details d ON d.record_id = p.id' : ''}
+         ${overhead ? 'LEFT JOIN sandbox_run_overhead o ON o.record_id = p.id LEFT JOIN sandbox_workloads w ON w.workload = o.workload' : ''}
         WHERE p.id > ? ORDER BY p.id LIMIT ?`,
     )
     .all(afterId, limit) as (Omit<StoredRun, 'alertFired'> & { alertFired: number })[];

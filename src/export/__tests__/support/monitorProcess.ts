@@ -16,7 +16,11 @@ import { createMetricsHandler } from '../../prometheus/metricsHandler';
 interface Spec {
   name: string;
   backend: string;
-  runs: { durationMs: number; outcome: 'success' | 'timeout' | 'error' }[];
+  /** Passed to the collector (its tap). */
+  maxWorkloads?: number;
+  /** Readable labels of the workloads, by key. */
+  labels?: Record<string, string>;
+  runs: { durationMs: number; outcome: 'success' | 'timeout' | 'error'; workload?: string; commandMs?: number }[];
 }
 
 const spec = JSON.parse(process.env.SANDBOX_PERF_CHILD_SPEC ?? '') as Spec;
@@ -24,12 +28,17 @@ let now = 0;
 performance.now = () => now;
 
 const monitor = new SandboxPerfMonitor({ sink: false });
-const collector = new SandboxPerfCollector({ monitor });
+const collector = new SandboxPerfCollector({ monitor, ...(spec.maxWorkloads === undefined ? {} : { maxWorkloads: spec.maxWorkloads }) });
 spec.runs.forEach((run, i) => {
   const id = `${spec.name}-${i}`;
   monitor.start(id);
   now += run.durationMs;
-  monitor.stop(id, { outcome: run.outcome, details: { backend: spec.backend } });
+  const details = {
+    backend: spec.backend,
+    ...(run.workload === undefined ? {} : { workload: run.workload, workloadLabel: spec.labels?.[run.workload] ?? run.workload }),
+    ...(run.commandMs === undefined ? {} : { commandMs: run.commandMs }),
+  };
+  monitor.stop(id, { outcome: run.outcome, details });
 });
 
 const handler = createMetricsHandler(collector);

@@ -96,10 +96,21 @@ test('sinceMs restricts every part to later runs', () => {
 });
 
 test('readRunsAfter pages through runs by id with their backend', () => {
+  // The seeded runs name no workload and were not timed.
+  const none = { workload: null, workloadLabel: null, overheadMs: null };
   const first = readRunsAfter(db, 0, 2);
   expect(first).toEqual([
-    { id: 1, sandboxId: 'sb-0', startTime: SEED_T0, durationMs: 10, outcome: 'success', alertFired: false, backend: 'none' },
-    { id: 2, sandboxId: 'sb-1', startTime: SEED_T0 + 60_000, durationMs: 20, outcome: 'success', alertFired: false, backend: 'none' },
+    { id: 1, sandboxId: 'sb-0', startTime: SEED_T0, durationMs: 10, outcome: 'success', alertFired: false, backend: 'none', ...none },
+    {
+      id: 2,
+      sandboxId: 'sb-1',
+      startTime: SEED_T0 + 60_000,
+      durationMs: 20,
+      outcome: 'success',
+      alertFired: false,
+      backend: 'none',
+      ...none,
+    },
   ]);
   const rest = readRunsAfter(db, 40, 100);
   expect(rest.map((r) => r.id)).toEqual([41, 42, 43, 44, 45, 46]);

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../../state/write/SqliteStore';
+import { OUTCOME_CODES, type RecordBatch } from '../../../state/write/RecordBatch';
+import type { SandboxRunDetails } from '../../../sandbox/types';
+import { HistoryFeed } from '../HistoryFeed';
+import { SandboxPerfCollector } from '../SandboxPerfCollector';
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-feed-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("serve's feed carries each stored run's workload, readable label and overhead into the collector", async () => {
+  const file = path.join(dir, 'state.db');
+  const details: SandboxRunDetails[] = [
+    { backend: 'unshare', workload: 'cmd-aaaaaaaaaaaa', workloadLabel: 'sleep 0.2', commandMs: 200, timer: 'launcher' },
+    { backend: 'unshare', workload: 'cmd-aaaaaaaaaaaa', workloadLabel: 'sleep 0.2', commandMs: 201, timer: 'launcher' },
+    { backend: 'none', workload: 'nightly' },
+    { backend: 'docker' },
+  ];
+  const durations = [203, 205, 10, 900];
+  const batch: RecordBatch = {
+    sandboxIds: details.map((_, i) => `run-${i}`),
+    startTimes: Float64Array.from(details, (_, i) => 1_000_000 + i),
+    durations: Float64Array.from(durations),
+    flags: Uint8Array.from(details, () => OUTCOME_CODES.indexOf('success')),
+    details,
+  };
+  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
+  store.write(batch);
+  store.close();
+  const db = new Database(file, { readonly: true });
+  const collector = new SandboxPerfCollector();
+  try {
+    new HistoryFeed(collector, () => db).poll();
+    const text = await collector.metrics();
+    expect(text).toContain('sandbox_runs_total{outcome="success",backend="unshare",workload="cmd-aaaaaaaaaaaa"} 2');
+    expect(text).toContain('sandbox_runs_total{outcome="success",backend="none",workload="nightly"} 1');
+    expect(text).toContain('sandbox_runs_total{outcome="success",backend="docker"} 1');
+    expect(text).toContain('sandbox_workload_info{workload="cmd-aaaaaaaaaaaa",label="sleep 0.2"} 1');
+    expect(text).toContain('sandbox_overhead_seconds_count{backend="unshare",workload="cmd-aaaaaaaaaaaa"} 2');
+    // overheadMs 3 and 4 ms, stored by the writer from durationMs − commandMs.
+    expect(Number(/sandbox_overhead_seconds_sum\{backend="unshare",workload="cmd-aaaaaaaaaaaa"\} (\S+)/.exec(text)?.[1])).toBeCloseTo(
+      0.007,
+      9,
+    );
+  } finally {
+    collector.dispose();
+    db.close();
+  }
+}, 30_000);
