@@ -3,7 +3,7 @@ import { childCpuTimes } from '../compare/childCpu';
 import type { BackendName, SandboxOptions, SandboxResult } from '../runners/types';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { errorMessage } from '../log';
-import { canaryRatio, type CanaryBackendRatio, type CanarySeries } from './canaryRatio';
+import { canaryRatio, type CanaryBackendRatio, type CanarySeries } from '../stats/canaryRatio';
 
 /**
  * One canary round: a short interleaved comparison (compareBackends: none and every backend, in

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { OVERHEAD_CHART_BODY, OVERHEAD_CHART_SCRIPT, OVERHEAD_CHART_STYLE } from './overheadChart';
 import { WORKLOAD_SCRIPT } from './workloadScript';
 
 /*
@@ -8,7 +9,8 @@ import { WORKLOAD_SCRIPT } from './workloadScript';
  * below pins the inline script and style by hash, so even an injected tag could not run.
  */
 
-const STYLE = String.raw`
+const STYLE =
+  String.raw`
 :root { --fg:#1d2433; --muted:#667085; --line:#e4e7ec; --bg:#f7f8fa; --card:#fff; --ok:#2e9d6b; --warn:#e0a100; --bad:#d64545; --bar:#4a78c2; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); }
@@ -42,7 +44,7 @@ h2 .note { text-transform:none; letter-spacing:0; font-weight:400; }
 tr.group th { text-align:left; color:var(--fg); font-weight:600; padding-top:10px; max-width:0; overflow:hidden; text-overflow:ellipsis; }
 td .runs { color:var(--muted); font-size:12px; }
 select { font:inherit; }
-`;
+` + OVERHEAD_CHART_STYLE;
 
 const SCRIPT = String.raw`
 (function () {
@@ -258,6 +260,7 @@ ${WORKLOAD_SCRIPT}
     box.hidden = false;
   }
 
+${OVERHEAD_CHART_SCRIPT}
   function load() {
     var range = byId('range').value;
     var query = range === 'all' ? '' : '?since=' + (Date.now() - Number(range));
@@ -271,6 +274,7 @@ ${WORKLOAD_SCRIPT}
         renderTotals(s.totals);
         renderHistogram(s.histogram);
         renderTimeline(s.timeline, s.changes);
+        renderOverheadOverTime(s.overheadOverTime);
         renderBackends(s.backends);
         renderWorkloads(s.workloads);
         renderMachineWarning(s.machineWarning);
@@ -303,6 +307,7 @@ const BODY = `<header>
   <section><h2>Runs over time <span class="note" id="timeline-bin"></span></h2><div id="timeline"></div>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
   <section class="wide"><h2>Overhead per workload <span class="note">ratios and differences against none within each workload only; successful runs (failed and timed-out ones counted apart)</span></h2><div id="machine-warning" class="error" hidden></div><div id="workloads"></div></section>
+  ${OVERHEAD_CHART_BODY}
   <section class="wide"><h2>Runs per backend <span class="note">all workloads and outcomes together: no ratio</span></h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
   <section class="wide" id="pools-section" hidden><h2>Sandbox pools</h2><div id="pools"></div></section>

@@ -7,6 +7,7 @@ import { assertReadableVersion } from '../schema';
 import { readChangeMarks, type ChangeMark } from './changeMarks';
 import { fingerprintMixWarning, readFingerprints } from '../fingerprintHistory';
 import { readWorkloads, type WorkloadHistoryReport } from './workloadHistory';
+import { readOverheadOverTime, type OverheadOverTime } from './overheadOverTime';
 
 /*
  * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a
@@ -112,6 +113,8 @@ export interface DashboardSummary {
    * one line naming the fields that differ. null otherwise.
    */
   machineWarning: string | null;
+  /** Per backend over time: the fixed cost (median overheadMs per bin) and the canary's slowdown inside the command per round. */
+  overheadOverTime: OverheadOverTime;
 }
 
 /** A stored run, as the metrics tail reads it. */
@@ -371,19 +374,22 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
         recentAlerts: [],
         changes: [],
         machineWarning: null,
+        overheadOverTime: { binMs: TIME_BIN_STEPS_MS[0] as number, fixedCost: [], canary: [] },
       };
     }
     const backends = readBackendOverhead(db, options);
+    const timeline = readRunsOverTime(db, options);
     return {
       schemaVersion,
       totals: readTotals(db, options),
       histogram: readDurationHistogram(db, options),
-      timeline: readRunsOverTime(db, options),
+      timeline,
       backends,
       workloads: readWorkloads(db, schemaVersion, sinceWindow(options)),
       recentAlerts: readRecentAlerts(db, options),
       changes: readChangeMarks(db, schemaVersion, options),
       machineWarning: backends.length > 1 ? fingerprintMixWarning(readFingerprints(db, schemaVersion, sinceWindow(options))) : null,
+      overheadOverTime: readOverheadOverTime(db, schemaVersion, { sinceMs: options.sinceMs, binMs: timeline.binMs }),
     };
   })();
 }

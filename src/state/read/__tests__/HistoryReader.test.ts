@@ -8,7 +8,15 @@ import { APPLICATION_ID } from '../../ownership';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord } from '../../../sandbox/types';
 import { tempDir } from '../../__tests__/faultKit';
-import { FIXTURE_T0, expectedPhases, expectedReport, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from '../../__tests__/historyFixture';
+import {
+  FIXTURE_T0,
+  expectedPhases,
+  expectedReport,
+  fixtureRuns,
+  writeCurrent,
+  writeVersion3,
+  type FixtureRun,
+} from '../../__tests__/historyFixture';
 
 let dir: string;
 let file: string;

@@ -10,8 +10,8 @@
  * - fixed cost: the median of the backend's overheadMs (durationMs − commandMs), what isolation
  *   added around the command in this round.
  */
-import { pairedBootstrapInterval } from '../stats/bootstrap';
-import { median } from '../stats/descriptive';
+import { pairedBootstrapInterval } from './bootstrap';
+import { median } from './descriptive';
 
 /** Resamples of the canary's bootstrap: enough for an interval from a handful of pairs, cheap on the server's thread. */
 export const CANARY_RESAMPLES = 2000;
