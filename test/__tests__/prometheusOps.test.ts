@@ -23,7 +23,7 @@ async function exposedNames(): Promise<Set<string>> {
   collector.observe({ sandboxId: 'y', startTime: 0, durationMs: 9000, outcome: 'success', alertFired: true });
   // A canary's latest round (startCanary's shape) on the same registry: its gauges and counters too.
   const canary: CanarySource = {
-    workload: { label: 'node -e 0' },
+    workload: { key: 'cmd-99dec21295ce', label: 'node -e 0' },
     everyMs: 600_000,
     stats: { rounds: 2, skipped: 1, failed: 0, cpuMs: 800 },
     latest: {

@@ -19,7 +19,8 @@ export const CANARY_METRIC_NAMES = Object.freeze({
 
 /** What the collector reads of a canary (a Canary from startCanary fits). */
 export interface CanarySource {
-  readonly workload: { readonly label: string };
+  /** The workload's key is the `workload` label value (as on sandbox_overhead_seconds; the readable label is in sandbox_workload_info). */
+  readonly workload: { readonly key: string; readonly label: string };
   readonly everyMs: number;
   readonly latest: CanaryRound | null;
   readonly stats: { rounds: number; skipped: number; failed: number; cpuMs: number };
@@ -34,7 +35,7 @@ export interface SandboxCanaryCollectorOptions {
 
 function isCanarySource(value: unknown): value is CanarySource {
   const c = value as Partial<CanarySource> | null;
-  return typeof c === 'object' && c !== null && typeof c.everyMs === 'number' && typeof c.workload?.label === 'string' && 'latest' in c;
+  return typeof c === 'object' && c !== null && typeof c.everyMs === 'number' && typeof c.workload?.key === 'string' && 'latest' in c;
 }
 
 /**
@@ -61,7 +62,7 @@ export class SandboxCanaryCollector {
     const perBackend = (name: string, help: string, pick: (b: CanaryRound['backends'][number]) => number | null): void => {
       this.gauge(name, help, ['backend', 'workload'], (set) => {
         for (const canary of this.canaries) {
-          const workload = sanitizeLabelValue(canary.workload.label);
+          const workload = sanitizeLabelValue(canary.workload.key);
           for (const b of canary.latest?.backends ?? []) {
             const value = pick(b);
             if (value !== null && Number.isFinite(value)) set({ backend: b.backend, workload }, value);
@@ -76,10 +77,10 @@ export class SandboxCanaryCollector {
       b.fixedCostMs === null ? null : b.fixedCostMs / 1000,
     );
     this.gauge(N.lastRound, 'When the latest canary round started, epoch seconds', ['workload'], (set) => {
-      for (const c of this.canaries) if (c.latest) set({ workload: sanitizeLabelValue(c.workload.label) }, c.latest.startedAt / 1000);
+      for (const c of this.canaries) if (c.latest) set({ workload: sanitizeLabelValue(c.workload.key) }, c.latest.startedAt / 1000);
     });
     this.gauge(N.interval, 'Time between canary rounds, seconds', ['workload'], (set) => {
-      for (const c of this.canaries) set({ workload: sanitizeLabelValue(c.workload.label) }, c.everyMs / 1000);
+      for (const c of this.canaries) set({ workload: sanitizeLabelValue(c.workload.key) }, c.everyMs / 1000);
     });
     this.counter(
       N.rounds,
@@ -87,7 +88,7 @@ export class SandboxCanaryCollector {
       ['workload', 'result'],
       (inc) => {
         for (const c of this.canaries) {
-          const workload = sanitizeLabelValue(c.workload.label);
+          const workload = sanitizeLabelValue(c.workload.key);
           const { rounds, failed, skipped } = c.stats;
           inc({ workload, result: 'completed' }, rounds - failed);
           inc({ workload, result: 'failed' }, failed);
@@ -96,7 +97,7 @@ export class SandboxCanaryCollector {
       },
     );
     this.counter(N.cpu, 'CPU time the canary rounds used (this process, its children, the containers), seconds', ['workload'], (inc) => {
-      for (const c of this.canaries) inc({ workload: sanitizeLabelValue(c.workload.label) }, c.stats.cpuMs / 1000);
+      for (const c of this.canaries) inc({ workload: sanitizeLabelValue(c.workload.key) }, c.stats.cpuMs / 1000);
     });
   }
 

@@ -7,6 +7,7 @@ import { describeWhen } from '../../../../test/support/e2e';
 import { processesMatching, toolMissing, uniqueSleep } from '../../../runners/__tests__/support';
 import { UsageError } from '../../command';
 import { splitCanaryArgs } from '../serveCanary';
+import { commandWorkload } from '../../../runners/workload';
 
 /* `serve --canary` through the built CLI (dist/cli/main.js; `npm test` builds first). */
 const CLI = path.resolve(__dirname, '../../../../dist/cli/main.js');
@@ -77,11 +78,12 @@ describeWhen('serve --canary (built CLI, real processes, real SQLite)', toolMiss
       await waitFor(() => /canary: round 1, 2 runs × 2 backends/.test(out), 'the first round');
       const url = /dashboard (http:\/\/\S+\/) /.exec(out)?.[1] as string;
       const metrics = await (await fetch(`${url}metrics`)).text();
-      expect(metrics).toMatch(
-        new RegExp(`^sandbox_canary_ratio\\{backend="unshare",workload="sleep ${sleep.replace('.', '\\.')}"\\} [\\d.]+$`, 'm'),
-      );
-      expect(metrics).toMatch(/^sandbox_canary_rounds_total\{workload="sleep [\d.]+",result="completed"\} [1-9]/m);
-      expect(metrics).toMatch(/^sandbox_canary_cpu_seconds_total\{workload="sleep [\d.]+"\} [\d.e-]+$/m);
+      // Labelled by the workload key, as sandbox_overhead_seconds is.
+      const key = commandWorkload(['sleep', sleep], dir).key;
+      expect(metrics).toMatch(new RegExp(`^sandbox_canary_ratio\\{backend="unshare",workload="${key}"\\} [\\d.]+$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^sandbox_canary_rounds_total\\{workload="${key}",result="completed"\\} [1-9]`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^sandbox_workload_info\\{[^}]*workload="${key}"[^}]*\\} 1$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^sandbox_canary_cpu_seconds_total\\{workload="${key}"\\} [\\d.e-]+$`, 'm'));
 
       // The next round's runs: SIGTERM while one is in flight.
       await waitFor(() => processesMatching(sleep).length > 0 && /canary: round 1,/.test(out), 'a run in flight');

@@ -27,7 +27,7 @@ const gvisor = {
 } as const;
 
 function source(label: string, latest: CanaryRound | null): CanarySource & { latest: CanaryRound | null } {
-  return { workload: { label }, everyMs: 600_000, latest, stats: { rounds: 3, skipped: 2, failed: 1, cpuMs: 1200 } };
+  return { workload: { key: label, label }, everyMs: 600_000, latest, stats: { rounds: 3, skipped: 2, failed: 1, cpuMs: 1200 } };
 }
 
 test('the latest round per backend and workload, its interval, fixed cost, rounds by result and CPU', async () => {
