@@ -98,6 +98,8 @@ Options:
         byBackend: reader.byBackend(),
         phases: reader.phases(),
         histogram: reader.histogram({}, 8),
+        // The overhead per run and the command's own time, per backend, within the demo's workload.
+        workloads: reader.byWorkload(),
       });
       io.stdout.write(`\n${reportText(view, c)}`);
     } finally {
