@@ -1,10 +1,7 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { nearestRankIndex } from '../../stats/percentile';
 import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../../validation';
-import { assertReadableVersion } from '../schema';
 import { checkChangeQuery, readChanges, type ChangeQuery, type SeriesChanges } from './historyChanges';
-import { assertOwnDatabasePath } from '../ownership';
 import { fingerprintMixWarning, readFingerprints, type FingerprintRuns } from '../fingerprintHistory';
 import { readWorkloads, type WorkloadHistoryReport, type WorkloadWindow } from './workloadHistory';
 import {
@@ -17,54 +14,17 @@ import {
   timeConditions,
   timeParams,
   whereOf,
-  type Get,
   type Source,
 } from './historySources';
+import { HistoryFile } from './HistoryFile';
+import { summarizeSource } from './sourceSummary';
+import { bucketCounts, checkBuckets } from './durationHistogram';
+import type { BackendHistoryReport, HistogramBucket, HistoryReport, HistoryWindow, PhaseHistoryReport } from './historyTypes';
 
-/** Which runs a history query covers. */
-export interface HistoryWindow {
-  /** Runs that started at or after this time, epoch ms (inclusive). @default no lower bound */
-  since?: number;
-  /** Runs that started before this time, epoch ms (exclusive). @default no upper bound */
-  until?: number;
-  /** Only runs recorded with this backend (`sandbox_run_details.backend`). @default every run */
-  backend?: string;
-}
-
-/** The monitor's report fields, over persisted runs. Durations in milliseconds; all 0 when count is 0. */
-export interface HistoryReport {
-  count: number;
-  meanMs: number;
-  minMs: number;
-  maxMs: number;
-  alertCount: number;
-  /** Nearest rank on ascending durations: index ceil(q * count) - 1, as the monitor does. */
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-}
-
-export interface BackendHistoryReport extends HistoryReport {
-  backend: string;
-}
-
-export interface PhaseHistoryReport {
-  backend: string;
-  phase: string;
-  count: number;
-  meanMs: number;
-  p95Ms: number;
-}
-
-/** Runs with `lowerMs <= duration < upperMs`; the last bucket also holds `duration == upperMs` (the maximum). */
-export interface HistogramBucket {
-  lowerMs: number;
-  upperMs: number;
-  count: number;
-}
+export type { BackendHistoryReport, HistogramBucket, HistoryReport, HistoryWindow, PhaseHistoryReport } from './historyTypes';
 
 const EMPTY: HistoryReport = { count: 0, meanMs: 0, minMs: 0, maxMs: 0, alertCount: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
-const MAX_BUCKETS = 1000;
+
 /**
  * Read-only queries over the persisted runs: the monitor's report for a time window (and a
  * backend), per backend, per phase, and a duration histogram. Everything is computed in SQL with
@@ -78,70 +38,35 @@ const MAX_BUCKETS = 1000;
  */
 export class HistoryReader {
   readonly path: string;
-  private db: Database.Database | undefined;
-  /** PRAGMA user_version, read again by every query: a writer may migrate the file while it is open. */
-  private version = 0;
-  private readonly statements = new Map<string, Database.Statement>();
-  private readonly getRow: Get = (sql, params) => this.get(sql, params);
+  private readonly file: HistoryFile;
 
   constructor(file: string) {
     if (typeof file !== 'string' || file.length === 0) throw new ValidationError(expectation('path', 'a non-empty file path', file));
     this.path = path.resolve(file);
-    this.open();
+    this.file = new HistoryFile(this.path);
   }
 
   report(window: HistoryWindow = {}): HistoryReport {
     const source = this.source(window);
-    if (!source) return { ...EMPTY };
-    const rank = (count: number, q: number): number => durationAtRank(this.getRow, source, count, nearestRankIndex(q, count));
-    if (source.joined) {
-      // With a join every aggregate costs a pass over the joined rows: one pass for all of them.
-      const t = this.get<{ n: number; sum: number; min: number; max: number; alerts: number }>(
-        'SELECT count(*) AS n, total(r.duration_ms) AS sum, min(r.duration_ms) AS min, max(r.duration_ms) AS max, ' +
-          `total(r.alert_fired) AS alerts FROM ${source.from} ${source.where}`,
-        source.params,
-      );
-      const count = t?.n ?? 0;
-      if (!t || count === 0) return { ...EMPTY };
-      return {
-        count,
-        meanMs: t.sum / count,
-        minMs: t.min,
-        maxMs: t.max,
-        alertCount: t.alerts,
-        p50Ms: rank(count, 0.5),
-        p95Ms: rank(count, 0.95),
-        p99Ms: rank(count, 0.99),
-      };
-    }
-    const totals = this.get<{ n: number; sum: number }>(
-      `SELECT count(*) AS n, total(r.duration_ms) AS sum FROM ${source.from} ${source.where}`,
-      source.params,
-    );
-    const count = totals?.n ?? 0;
-    if (!totals || count === 0) return { ...EMPTY };
-    // The literal `alert_fired = 1` lets SQLite use a partial index of alerts (migrations 3 and 4).
-    const alerts = this.get<{ n: number }>(
-      `SELECT count(*) AS n FROM ${source.from} ${source.where ? `${source.where} AND` : 'WHERE'} r.alert_fired = 1`,
-      source.params,
-    );
+    const t = source && summarizeSource(this.file.get, source);
+    if (!t) return { ...EMPTY };
     return {
-      count,
-      meanMs: totals.sum / count,
-      minMs: rank(count, 0),
-      maxMs: rank(count, 1),
-      alertCount: alerts?.n ?? 0,
-      p50Ms: rank(count, 0.5),
-      p95Ms: rank(count, 0.95),
-      p99Ms: rank(count, 0.99),
+      count: t.count,
+      meanMs: t.sum / t.count,
+      minMs: t.at(0),
+      maxMs: t.at(1),
+      alertCount: t.alerts,
+      p50Ms: t.at(0.5),
+      p95Ms: t.at(0.95),
+      p99Ms: t.at(0.99),
     };
   }
 
   /** One report per backend that has runs in the window, by backend name. Runs without details are not counted. */
   byBackend(window: Omit<HistoryWindow, 'backend'> = {}): BackendHistoryReport[] {
     this.checkWindow(window);
-    if (!this.ensureOpen() || this.version < 2) return [];
-    return distinctValues(this.getRow, 'backend', 'sandbox_run_details')
+    if (!this.file.ready() || this.file.version < 2) return [];
+    return distinctValues(this.file.get, 'backend', 'sandbox_run_details')
       .map((backend) => ({ backend, ...this.report({ ...window, backend }) }))
       .filter((report) => report.count > 0);
   }
@@ -149,14 +74,14 @@ export class HistoryReader {
   /** Count, mean and p95 of every phase, per backend, for runs in the window. */
   phases(window: HistoryWindow = {}): PhaseHistoryReport[] {
     this.checkWindow(window);
-    if (!this.ensureOpen() || this.version < 2) return [];
-    if (this.version < COPIES_VERSION) return this.joinedPhases(window);
-    const backends = window.backend === undefined ? distinctValues(this.getRow, 'backend', 'sandbox_run_phases') : [window.backend];
+    if (!this.file.ready() || this.file.version < 2) return [];
+    if (this.file.version < COPIES_VERSION) return this.joinedPhases(window);
+    const backends = window.backend === undefined ? distinctValues(this.file.get, 'backend', 'sandbox_run_phases') : [window.backend];
     const result: PhaseHistoryReport[] = [];
     for (const backend of backends) {
-      for (const phase of distinctValues(this.getRow, 'phase', 'sandbox_run_phases', 'backend = ?', [backend])) {
+      for (const phase of distinctValues(this.file.get, 'phase', 'sandbox_run_phases', 'backend = ?', [backend])) {
         const source = phaseSource(window, backend, phase);
-        const t = this.get<{ n: number; mean: number }>(
+        const t = this.file.get<{ n: number; mean: number }>(
           `SELECT count(*) AS n, avg(r.duration_ms) AS mean FROM ${source.from} ${source.where}`,
           source.params,
         );
@@ -166,7 +91,7 @@ export class HistoryReader {
           phase,
           count: t.n,
           meanMs: t.mean,
-          p95Ms: durationAtRank(this.getRow, source, t.n, nearestRankIndex(0.95, t.n)),
+          p95Ms: durationAtRank(this.file.get, source, t.n, nearestRankIndex(0.95, t.n)),
         });
       }
     }
@@ -180,41 +105,11 @@ export class HistoryReader {
    * runs reach past the last bound).
    */
   histogram(window: HistoryWindow, buckets: number | readonly number[]): HistogramBucket[] {
-    const bounds = typeof buckets === 'number' ? undefined : checkBounds(buckets);
-    if (typeof buckets === 'number') assertNumberInRange('buckets', buckets, 1, MAX_BUCKETS, true);
-    else if (!Array.isArray(buckets))
-      throw new ValidationError(expectation('buckets', 'a bucket count or an array of upper bounds', buckets));
+    checkBuckets(buckets);
     const report = this.report(window);
     const source = this.source(window);
     if (!source || report.count === 0) return [];
-    const { minMs, maxMs } = report;
-    let edges: number[];
-    let bucketOf: string;
-    let bucketParams: number[];
-    if (bounds) {
-      edges = [...bounds];
-      if ((edges.at(-1) as number) < maxMs) edges.push(maxMs);
-      // The number of upper bounds at or below the duration; the maximum itself stays in the last bucket.
-      bucketOf = `min(${edges.map(() => '(r.duration_ms >= ?)').join(' + ')}, ${edges.length - 1})`;
-      bucketParams = edges;
-    } else {
-      const n = buckets as number;
-      const width = (maxMs - minMs) / n;
-      edges = Array.from({ length: n }, (_, i) => (i === n - 1 ? maxMs : minMs + (i + 1) * width));
-      bucketOf = width > 0 ? `min(CAST((r.duration_ms - ?) / ? AS INTEGER), ${n - 1})` : '0';
-      bucketParams = width > 0 ? [minMs, width] : [];
-    }
-    const counts = new Array<number>(edges.length).fill(0);
-    const rows = this.all<{ b: number; n: number }>(
-      `SELECT ${bucketOf} AS b, count(*) AS n FROM ${source.from} ${source.where} GROUP BY b`,
-      [...bucketParams, ...source.params],
-    );
-    for (const { b, n } of rows) counts[b] = (counts[b] ?? 0) + n;
-    return edges.map((upperMs, i) => ({
-      lowerMs: i === 0 ? Math.min(minMs, upperMs) : (edges[i - 1] as number),
-      upperMs,
-      count: counts[i] as number,
-    }));
+    return bucketCounts((sql, params) => this.file.all(sql, params), source, report, buckets);
   }
 
   /**
@@ -223,8 +118,8 @@ export class HistoryReader {
    */
   changes(query: ChangeQuery = {}): SeriesChanges[] {
     checkChangeQuery(query);
-    if (!this.ensureOpen()) return [];
-    return readChanges(this.db as Database.Database, this.version, query);
+    if (!this.file.ready()) return [];
+    return readChanges(this.file.db, this.file.version, query);
   }
 
   /**
@@ -236,15 +131,15 @@ export class HistoryReader {
     if (window.workload !== undefined && (typeof window.workload !== 'string' || window.workload.length === 0)) {
       throw new ValidationError(expectation('workload', 'a non-empty string', window.workload));
     }
-    if (!this.ensureOpen()) return [];
-    return readWorkloads(this.db as Database.Database, this.version, window);
+    if (!this.file.ready()) return [];
+    return readWorkloads(this.file.db, this.file.version, window);
   }
 
   /** The machine fingerprints of the backend runs in the window (schema 6; runs written before carry none), oldest first. */
   fingerprints(window: HistoryWindow = {}): FingerprintRuns[] {
     this.checkWindow(window);
-    if (!this.ensureOpen()) return [];
-    return readFingerprints(this.db as Database.Database, this.version, window);
+    if (!this.file.ready()) return [];
+    return readFingerprints(this.file.db, this.file.version, window);
   }
 
   /** One line naming what differs when the window's backend runs come from more than one machine state; else null. */
@@ -253,17 +148,15 @@ export class HistoryReader {
   }
 
   close(): void {
-    this.statements.clear();
-    this.db?.close();
-    this.db = undefined;
+    this.file.close();
   }
 
   private source(window: HistoryWindow): Source | undefined {
     this.checkWindow(window);
-    if (!this.ensureOpen()) return undefined;
+    if (!this.file.ready()) return undefined;
     return window.backend === undefined
-      ? recordsSource(this.getRow, window)
-      : backendSource(this.getRow, this.version, window, window.backend);
+      ? recordsSource(this.file.get, window)
+      : backendSource(this.file.get, this.file.version, window, window.backend);
   }
 
   /** phases() before migration 4: the phases joined with their run and its details. */
@@ -277,14 +170,14 @@ export class HistoryReader {
     const from =
       'sandbox_perf_records AS r JOIN sandbox_run_details d ON d.record_id = r.id JOIN sandbox_run_phases p ON p.record_id = r.id';
     const where = whereOf(conditions);
-    const groups = this.all<{ backend: string; phase: string; n: number; mean: number }>(
+    const groups = this.file.all<{ backend: string; phase: string; n: number; mean: number }>(
       `SELECT d.backend AS backend, p.phase AS phase, count(*) AS n, avg(p.duration_ms) AS mean FROM ${from} ${where} ` +
         'GROUP BY d.backend, p.phase ORDER BY d.backend, p.phase',
       params,
     );
     const and = where ? `${where} AND` : 'WHERE';
     return groups.map((g) => {
-      const p95 = this.get<{ ms: number }>(
+      const p95 = this.file.get<{ ms: number }>(
         `SELECT p.duration_ms AS ms FROM ${from} ${and} d.backend = ? AND p.phase = ? ORDER BY p.duration_ms LIMIT 1 OFFSET ?`,
         [...params, g.backend, g.phase, nearestRankIndex(0.95, g.n)],
       );
@@ -300,64 +193,4 @@ export class HistoryReader {
       throw new ValidationError(expectation('backend', 'a non-empty string', window.backend));
     }
   }
-
-  /** Opens the file if it exists now (it may appear after the reader was made); false while it does not. */
-  private ensureOpen(): boolean {
-    if (!this.db) return this.open();
-    this.version = assertReadableVersion(this.db, this.path);
-    return true;
-  }
-
-  private open(): boolean {
-    // Refused before opening: a FIFO would block this thread, a foreign file is not a history.
-    const found = assertOwnDatabasePath(this.path);
-    if (found.kind === 'missing' || found.kind === 'empty') return false;
-    const db = new Database(this.path, { readonly: true, fileMustExist: true });
-    try {
-      const version = assertReadableVersion(db, this.path);
-      // A file created but not yet migrated has no table: empty, and looked at again next time.
-      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sandbox_perf_records'").get()) {
-        db.close();
-        return false;
-      }
-      this.version = version;
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    this.db = db;
-    return true;
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = (this.db as Database.Database).prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the one place a query's row type is asserted
-  private get<T>(sql: string, params: readonly unknown[]): T | undefined {
-    return this.statement(sql).get(...params) as T | undefined;
-  }
-
-  private all<T>(sql: string, params: readonly unknown[]): T[] {
-    return this.statement(sql).all(...params) as T[];
-  }
-}
-
-function checkBounds(bounds: readonly number[]): readonly number[] {
-  // Checked as unknown: JavaScript callers may pass anything, and Array.isArray(bounds) would make it any[].
-  const list: unknown = bounds;
-  if (!Array.isArray(list) || bounds.length === 0 || bounds.length > MAX_BUCKETS) {
-    throw new ValidationError(expectation('buckets', `a bucket count or 1 to ${MAX_BUCKETS} ascending upper bounds`, bounds));
-  }
-  bounds.forEach((b, i) => {
-    if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (bounds[i - 1] as number))) {
-      throw new RangeError(expectation(`buckets[${i}]`, 'a finite number above the previous bound', b));
-    }
-  });
-  return bounds;
 }

@@ -3,8 +3,8 @@ import { log } from '../../log';
 /** What the exit hooks need from a database. */
 export interface ExitFlushable {
   readonly path: string;
-  flush(options: { timeoutMs?: number }): Promise<unknown>;
-  drain(options: { timeoutMs?: number }): Promise<void>;
+  flush(timeoutMs: number): Promise<unknown>;
+  drain(timeoutMs: number): Promise<void>;
   writeRemainingSync(): void;
 }
 
@@ -17,7 +17,7 @@ function onBeforeExit(): void {
   // beforeExit fires again whenever the loop drains; one flush attempt per drain is enough.
   if (beforeExitFlushing || open.size === 0) return;
   beforeExitFlushing = true;
-  void Promise.all([...open].map((db) => db.flush({ timeoutMs: SIGNAL_FLUSH_TIMEOUT_MS }))).finally(() => {
+  void Promise.all([...open].map((db) => db.flush(SIGNAL_FLUSH_TIMEOUT_MS))).finally(() => {
     beforeExitFlushing = false;
   });
 }
@@ -29,7 +29,7 @@ function onExit(): void {
 function onSignal(signal: NodeJS.Signals): void {
   const dbs = [...open];
   // drain, not flush: the runner may go on recording until the process really ends.
-  void Promise.all(dbs.map((db) => db.drain({ timeoutMs: SIGNAL_FLUSH_TIMEOUT_MS }))).finally(() => {
+  void Promise.all(dbs.map((db) => db.drain(SIGNAL_FLUSH_TIMEOUT_MS))).finally(() => {
     // Only re-raise when nobody else handles the signal: then the default action (exit) follows.
     process.removeListener(signal, onSignal);
     if (process.listenerCount(signal) === 0) {

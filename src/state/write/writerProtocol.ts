@@ -3,12 +3,12 @@ import type { Retention, StoreEvent, WriteResult } from './SqliteStore';
 
 /** Messages between StateDatabase (main thread) and its writer thread. */
 export type ToWriter =
-  { type: 'open' } | { type: 'write'; id: number; batch: RecordBatch } | { type: 'prune'; retention: Retention } | { type: 'close' };
+  { type: 'open' } | { type: 'write'; batch: RecordBatch } | { type: 'prune'; retention: Retention } | { type: 'close' };
 
 export type FromWriter =
   | { type: 'opened' }
-  | { type: 'written'; id: number; result: WriteResult }
-  | { type: 'failed'; id: number; code: string; message: string }
+  | { type: 'written'; result: WriteResult }
+  | { type: 'failed'; code: string; message: string }
   | { type: 'event'; event: StoreEvent }
   | { type: 'pruned'; removed: number }
   | { type: 'closed' };

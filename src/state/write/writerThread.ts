@@ -30,12 +30,12 @@ port.on('message', (message: ToWriter) => {
       break;
     case 'write':
       try {
-        post({ type: 'written', id: message.id, result: store.write(message.batch) });
+        post({ type: 'written', result: store.write(message.batch) });
       } catch (error) {
         // The main thread is exiting and writes this batch itself: nothing to report.
         if (error instanceof WriteAbandonedError) break;
         store.close();
-        post({ type: 'failed', id: message.id, code: errorCode(error), message: errorMessage(error) });
+        post({ type: 'failed', code: errorCode(error), message: errorMessage(error) });
       }
       break;
     case 'prune':
