@@ -16,7 +16,10 @@ export interface PoolOptions {
   maxSandboxes?: number;
   /** A run that waited this long for a sandbox fails with the last refill failure. @default 60000 */
   acquireTimeoutMs?: number;
-  /** Containers being created and started at once (the engine serialises much of it anyway). @default 2 */
+  /**
+   * Containers being created and started at once to refill the pool; when more runs wait for a
+   * sandbox than that, one is started for each (within `maxSandboxes`), as `docker` would. @default 2
+   */
   refillConcurrency?: number;
 }
 
