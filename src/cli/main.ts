@@ -40,6 +40,7 @@ Examples:
   sandbox-perf run --sandbox bubblewrap --timeout 60000 -- npm test
   sandbox-perf report --since 7d
   sandbox-perf changes --sandbox docker
+  sandbox-perf serve --canary --every 10m --sandbox unshare,gvisor -- node -e 0
 `;
 }
 
