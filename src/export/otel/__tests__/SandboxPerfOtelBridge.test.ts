@@ -149,3 +149,33 @@ test('options are checked with the usual message shape', () => {
     /^Expected `monitor` to be a SandboxPerfMonitor, got `3` \(number\)$/,
   );
 });
+
+test('workload attributes: the key and its readable label, bounded to the busiest maxWorkloads plus other; none for runs that name no workload', async () => {
+  const { provider, collect } = sdk();
+  try {
+    const bridge = new SandboxPerfOtelBridge({ meter: provider.getMeter('test'), maxWorkloads: 3 });
+    const record = { sandboxId: 's', startTime: 0, durationMs: 5, outcome: 'success' as const, alertFired: false };
+    for (let i = 0; i < 10_000; i++)
+      bridge.observe(record, { backend: 'none', workload: `cmd-${i}`, workloadLabel: `job ${i}`, overheadMs: 1 });
+    bridge.observe(record, { backend: 'none' });
+    const data = await collect();
+    const runs = data.get(OTEL_INSTRUMENT_NAMES.runs)?.dataPoints ?? [];
+    expect(runs.map((p) => [p.attributes['sandbox.workload'], p.attributes['sandbox.workload.label'], p.value])).toEqual([
+      ['cmd-0', 'job 0', 1],
+      ['cmd-1', 'job 1', 1],
+      ['cmd-2', 'job 2', 1],
+      ['other', 'other', 10_000 - 3],
+      [undefined, undefined, 1],
+    ]);
+    const overhead = data.get(OTEL_INSTRUMENT_NAMES.overhead);
+    expect(overhead?.descriptor.unit).toBe('s');
+    expect(overhead?.dataPoints.reduce((n, p) => n + (p.value as Histogram).count, 0)).toBe(10_000);
+    // Durations stay by backend and outcome only, as in Prometheus.
+    expect(data.get(OTEL_INSTRUMENT_NAMES.runDuration)?.dataPoints.map((p) => p.attributes)).toEqual([
+      { 'sandbox.backend': 'none', 'sandbox.outcome': 'success' },
+    ]);
+    bridge.dispose();
+  } finally {
+    await provider.shutdown();
+  }
+});
