@@ -3,6 +3,10 @@ import type { DurationSummary } from '../stats/RunningSummary';
 
 /** How a sandbox run ended. */
 export type SandboxOutcome = 'success' | 'timeout' | 'error';
+/**
+ * Every outcome, the one list. Its order is a storage encoding (a queued row keeps its outcome as
+ * an index into it: src/state/write/RecordBatch.ts): append, never reorder.
+ */
 export const OUTCOMES: readonly SandboxOutcome[] = ['success', 'timeout', 'error'];
 
 /** One finished sandbox run (the spec's record, unchanged). */

@@ -1,4 +1,5 @@
 import { nearestRankIndex } from '../../stats/percentile';
+import { RUN_DURATION_BUCKETS_MS } from '../../stats/durationBuckets';
 import { durationAtRank, recordsSource } from './historySources';
 import { assertReadableVersion } from '../schema';
 import { readChangeMarks } from './changeMarks';
@@ -31,10 +32,6 @@ export { readMaxRunId, readRunsAfter } from './runsTail';
  * `ORDER BY duration_ms LIMIT 1 OFFSET k` on an index (src/state/read/historySources.ts), the same rank.
  */
 
-/** Histogram edges in ms: the Prometheus buckets (5 ms … 300 s), so the page and Grafana agree. */
-export const DASHBOARD_HISTOGRAM_EDGES_MS: readonly number[] = Object.freeze([
-  5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000,
-]);
 
 /** Candidate widths of a runs-over-time bin, ms; the smallest giving at most `maxTimeBins` bins wins. */
 const TIME_BIN_STEPS_MS = [
@@ -60,7 +57,7 @@ export function readTotals(db: Db, options: DashboardQueryOptions = {}): Dashboa
 }
 
 export function readDurationHistogram(db: Db, options: DashboardQueryOptions = {}): DurationHistogram {
-  const edgesMs = [...(options.histogramEdgesMs ?? DASHBOARD_HISTOGRAM_EDGES_MS)];
+  const edgesMs = [...(options.histogramEdgesMs ?? RUN_DURATION_BUCKETS_MS)];
   // One scan: cumulative counts per edge, differenced below.
   const cumulative = edgesMs.map(() => 'COALESCE(SUM(duration_ms <= ?), 0)').join(', ');
   const row = db
@@ -136,7 +133,7 @@ export function readDashboardSummary(db: Db, options: DashboardQueryOptions = {}
   const schemaVersion = assertReadableVersion(db, db.name);
   return db.transaction(() => {
     if (!hasTable(db, 'sandbox_perf_records')) {
-      const edgesMs = [...(options.histogramEdgesMs ?? DASHBOARD_HISTOGRAM_EDGES_MS)];
+      const edgesMs = [...(options.histogramEdgesMs ?? RUN_DURATION_BUCKETS_MS)];
       return {
         schemaVersion,
         totals: { ...EMPTY_TOTALS },

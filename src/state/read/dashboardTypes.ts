@@ -6,7 +6,7 @@ import type { OverheadOverTime } from './overheadOverTime';
 export interface DashboardQueryOptions {
   /** Only runs that started at or after this time, epoch ms. @default every run */
   sinceMs?: number;
-  /** @default DASHBOARD_HISTOGRAM_EDGES_MS */
+  /** @default RUN_DURATION_BUCKETS_MS (src/stats/durationBuckets.ts), the Prometheus buckets in ms */
   histogramEdgesMs?: readonly number[];
   /** @default 60 */
   maxTimeBins?: number;

@@ -1,4 +1,4 @@
-import type { SandboxOutcome, SandboxRunDetails } from '../../sandbox/types';
+import { OUTCOMES, type SandboxOutcome, type SandboxRunDetails } from '../../sandbox/types';
 
 /**
  * Records in columnar form: how RecordQueue keeps them and the shape that crosses to the writer
@@ -8,13 +8,12 @@ export interface RecordBatch {
   sandboxIds: string[];
   startTimes: Float64Array;
   durations: Float64Array;
-  /** Bits 0-1: outcome index in OUTCOME_CODES; bit 2: alert fired. */
+  /** Bits 0-1: outcome index in OUTCOMES (src/sandbox/types.ts); bit 2: alert fired. */
   flags: Uint8Array;
   /** Details per row, or null when no row in the batch has any. */
   details: (SandboxRunDetails | null)[] | null;
 }
 
-export const OUTCOME_CODES: readonly SandboxOutcome[] = ['success', 'timeout', 'error'];
 /** Set in `flags` when the run fired an alert. */
 export const ALERT_BIT = 4;
 
@@ -23,7 +22,7 @@ export function batchLength(batch: RecordBatch): number {
 }
 
 export function outcomeAt(batch: RecordBatch, i: number): SandboxOutcome {
-  return OUTCOME_CODES[(batch.flags[i] as number) & 3] as SandboxOutcome;
+  return OUTCOMES[(batch.flags[i] as number) & 3] as SandboxOutcome;
 }
 
 export function alertAt(batch: RecordBatch, i: number): boolean {

@@ -1,5 +1,5 @@
-import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
-import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from './RecordBatch';
+import { OUTCOMES, type SandboxPerfRecord, type SandboxRunDetails } from '../../sandbox/types';
+import { ALERT_BIT, type RecordBatch } from './RecordBatch';
 
 /** Rows per chunk: about one default batch. */
 const CHUNK_ROWS = 1024;
@@ -52,7 +52,7 @@ export class RecordQueue {
     chunk.sandboxIds[i] = record.sandboxId;
     chunk.startTimes[i] = record.startTime;
     chunk.durations[i] = record.durationMs;
-    chunk.flags[i] = OUTCOME_CODES.indexOf(record.outcome) | (record.alertFired ? ALERT_BIT : 0);
+    chunk.flags[i] = OUTCOMES.indexOf(record.outcome) | (record.alertFired ? ALERT_BIT : 0);
     if (details !== undefined) {
       chunk.details ??= new Array<SandboxRunDetails | null>(chunk.sandboxIds.length).fill(null);
       chunk.details[i] = details;
