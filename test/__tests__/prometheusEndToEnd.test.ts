@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { describeWhen } from '../support/e2e';
 import { percentile } from '../../src/stats/percentile';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../../src/export/buckets';
-import { firstLine, spawnTs, stopChild } from '../../src/export/__tests__/support/spawnTs';
-import { checkMetrics, prometheus, promtool } from '../../src/export/__tests__/support/tools';
+import { firstLine, spawnTs, stopChild } from '../support/spawnTs';
+import { checkMetrics, prometheus, promtool } from '../support/tools';
 
 type Outcome = 'success' | 'timeout' | 'error';
 interface Spec {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describeWhen } from '../support/e2e';
 import { SandboxPerfMonitor } from '../../src/sandbox/SandboxPerfMonitor';
 import { SandboxCanaryCollector, SandboxPerfCollector, type CanarySource } from '../../src/export/prometheus';
-import { promtool, promtoolMissing } from '../../src/export/__tests__/support/tools';
+import { promtool, promtoolMissing } from '../support/tools';
 
 const OPS = path.resolve(__dirname, '..', '..', 'ops');
 

@@ -2,28 +2,16 @@ import path from 'node:path';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 /** The repository root, where `typescript` resolves from. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /*
- * Runs a .ts file in a plain `node` child: a transpile-only require hook (TypeScript is a dev
- * dependency, so it is present wherever the tests run) and then the entry. No ts-node, no
- * build step: `npx jest` alone is enough.
+ * Runs a .ts file in a plain `node` child: the transpile-only require hook of test/support and
+ * then the entry. No ts-node, no build step: `npx jest` alone is enough.
  */
-const BOOTSTRAP = `
-const fs = require('node:fs');
-const ts = require('typescript');
-require.extensions['.ts'] = (module, file) => {
-  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(out.outputText, file);
-};
-require(process.env.SANDBOX_PERF_TS_ENTRY);
-`;
+const REGISTER_TS = path.join(__dirname, 'registerTs.js');
 
 export function spawnTs(entry: string, env: NodeJS.ProcessEnv, options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ['-e', BOOTSTRAP], {
+  return spawn(process.execPath, ['-r', REGISTER_TS, '-e', 'require(process.env.SANDBOX_PERF_TS_ENTRY)'], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     ...options,

@@ -1,20 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { findExecutable } from '../../src/runners/hostProcess';
 
-/** Absolute path of an executable on PATH, or undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
+/** Absolute path of an executable on PATH (looked up as the runners do), or undefined. */
+function which(name: string): string | undefined {
+  return findExecutable(name, process.env.PATH ?? '', process.cwd()) ?? undefined;
 }
 
 export const promtool = which('promtool');

@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
 const PREPARE_CHILD = path.join(__dirname, 'fixtures', 'prepareChild.js');
-const REGISTER_TS = path.join(__dirname, '..', '..', 'state', '__tests__', 'fixtures', 'registerTs.js');
+const REGISTER_TS = path.join(__dirname, '..', '..', '..', 'test', 'support', 'registerTs.js');
 
 /** Containers, running or not, whose owner label names `pid`. */
 function containersOf(pid: number): string[] {

@@ -24,8 +24,7 @@ export interface StateDatabaseOptions {
   pruneIntervalMs?: number;
 }
 
-type Required2<T> = { [K in keyof T]-?: T[K] };
-export type Settings = Required2<Omit<StateDatabaseOptions, 'retention' | 'path'>> & { retention: Retention | undefined };
+export type Settings = Required<Omit<StateDatabaseOptions, 'retention' | 'path'>> & { retention: Retention | undefined };
 
 export const STATE_DATABASE_OPTION_KEYS: readonly (keyof StateDatabaseOptions)[] = [
   'path',

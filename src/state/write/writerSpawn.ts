@@ -4,19 +4,11 @@ import type { WriterData } from './writerProtocol';
 
 /*
  * Built code runs dist/state/write/writerThread.js directly. Under ts-jest the sources are .ts files
- * that a worker cannot load by itself, so the worker first installs a transpile-only hook
- * (TypeScript is a dev dependency, present wherever .ts sources are run).
+ * that a worker cannot load by itself, so the worker first installs the repository's one
+ * transpile-only hook, test/support/registerTs.js (only there when running from the sources).
  */
 export const TS_BOOTSTRAP = `
-const fs = require('node:fs');
-const ts = require('typescript');
-require.extensions['.ts'] = (module, file) => {
-  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  module._compile(out.outputText, file);
-};
+require(${JSON.stringify(path.resolve(__dirname, '..', '..', '..', 'test', 'support', 'registerTs.js'))});
 require(require('node:worker_threads').workerData.entry);
 `;
 

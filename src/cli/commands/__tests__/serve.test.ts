@@ -8,7 +8,7 @@ import { serveCommand, startServe } from '../serve';
 import { seedDatabase, SEED_T0 } from '../../../dashboard/__tests__/support/seed';
 import { StateDatabase } from '../../../state/StateDatabase';
 import { describeWhen } from '../../../../test/support/e2e';
-import { checkMetrics, promtoolMissing } from '../../../export/__tests__/support/tools';
+import { checkMetrics, promtoolMissing } from '../../../../test/support/tools';
 
 // Real servers, writer threads and files on a shared, busy machine.
 jest.setTimeout(30_000);

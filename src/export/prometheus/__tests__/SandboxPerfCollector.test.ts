@@ -7,7 +7,7 @@ import { resetLogOnce, setLogSink } from '../../../log';
 import { describeWhen } from '../../../../test/support/e2e';
 import { SandboxPerfCollector, PROMETHEUS_METRIC_NAMES } from '../SandboxPerfCollector';
 import { createMetricsHandler } from '../metricsHandler';
-import { checkMetrics, promtoolMissing } from '../../__tests__/support/tools';
+import { checkMetrics, promtoolMissing } from '../../../../test/support/tools';
 
 function record(
   durationMs: number,

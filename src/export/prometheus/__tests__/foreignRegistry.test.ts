@@ -62,7 +62,7 @@ test('importing the package root does not load prom-client; building a collector
     'new pkg.SandboxPerfCollector().dispose();',
     'console.log(JSON.stringify({ before, after: loaded() }));',
   ].join('\n');
-  const out = execFileSync(process.execPath, ['-r', './src/state/__tests__/fixtures/registerTs.js', '-e', script], {
+  const out = execFileSync(process.execPath, ['-r', './test/support/registerTs.js', '-e', script], {
     cwd: root,
     env: { ...process.env, SANDBOX_PERF_DB: path.join(os.tmpdir(), 'sandbox-perf-never-opened.db') },
     encoding: 'utf8',

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../../state/write/SqliteStore';
-import { OUTCOME_CODES, type RecordBatch } from '../../../state/write/RecordBatch';
 import type { SandboxRunDetails } from '../../../sandbox/types';
+import { storeRuns } from '../../../../test/support/storeRuns';
 import { HistoryFeed } from '../HistoryFeed';
 import { SandboxPerfCollector } from '../SandboxPerfCollector';
 
@@ -21,16 +20,19 @@ test("serve's feed carries each stored run's workload, readable label and overhe
     { backend: 'docker' },
   ];
   const durations = [203, 205, 10, 900];
-  const batch: RecordBatch = {
-    sandboxIds: details.map((_, i) => `run-${i}`),
-    startTimes: Float64Array.from(details, (_, i) => 1_000_000 + i),
-    durations: Float64Array.from(durations),
-    flags: Uint8Array.from(details, () => OUTCOME_CODES.indexOf('success')),
-    details,
-  };
-  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
-  store.write(batch);
-  store.close();
+  storeRuns(
+    file,
+    details.map((d, i) => ({
+      record: {
+        sandboxId: `run-${i}`,
+        startTime: 1_000_000 + i,
+        durationMs: durations[i] as number,
+        outcome: 'success',
+        alertFired: false,
+      },
+      details: d,
+    })),
+  );
   const db = new Database(file, { readonly: true });
   const collector = new SandboxPerfCollector();
   try {

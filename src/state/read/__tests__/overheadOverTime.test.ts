@@ -3,9 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { readOverheadOverTime } from '../overheadOverTime';
 import { readDashboardSummary } from '../dashboardQueries';
-import { SqliteStore } from '../../write/SqliteStore';
-import { OUTCOME_CODES, type RecordBatch } from '../../write/RecordBatch';
-import type { SandboxOutcome, SandboxRunDetails } from '../../../sandbox/types';
+import type { SandboxOutcome } from '../../../sandbox/types';
+import { storeRuns } from '../../../../test/support/storeRuns';
 import { tempDir } from '../../__tests__/faultKit';
 
 let dir: string;
@@ -20,23 +19,20 @@ type Run = [startTime: number, backend: string, durationMs: number, commandMs: n
 
 /** Writes runs with exact times through the real writer (SqliteStore), one transaction. */
 function write(runs: readonly Run[]): void {
-  const batch: RecordBatch = {
-    sandboxIds: runs.map((_, i) => `run-${i}`),
-    startTimes: Float64Array.from(runs, (r) => r[0]),
-    durations: Float64Array.from(runs, (r) => r[2]),
-    flags: Uint8Array.from(runs, (r) => OUTCOME_CODES.indexOf(r[4] ?? 'success')),
-    details: runs.map(([, backend, , commandMs, , canaryRound]): SandboxRunDetails => ({
-      backend,
-      workload: 'cmd-aaaaaaaaaaaa',
-      workloadLabel: 'node -e 0',
-      commandMs,
-      timer: 'launcher',
-      ...(canaryRound === undefined ? {} : { canaryRound }),
+  storeRuns(
+    file,
+    runs.map(([startTime, backend, durationMs, commandMs, outcome, canaryRound], i) => ({
+      record: { sandboxId: `run-${i}`, startTime, durationMs, outcome: outcome ?? 'success', alertFired: false },
+      details: {
+        backend,
+        workload: 'cmd-aaaaaaaaaaaa',
+        workloadLabel: 'node -e 0',
+        commandMs,
+        timer: 'launcher',
+        ...(canaryRound === undefined ? {} : { canaryRound }),
+      },
     })),
-  };
-  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
-  store.write(batch);
-  store.close();
+  );
 }
 
 test('fixed cost: the nearest-rank median of the successful runs overhead per backend and bin', () => {

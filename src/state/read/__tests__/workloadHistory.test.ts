@@ -3,9 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HistoryReader } from '../HistoryReader';
 import { readDashboardSummary } from '../dashboardQueries';
-import { SqliteStore } from '../../write/SqliteStore';
-import { ALERT_BIT, OUTCOME_CODES, type RecordBatch } from '../../write/RecordBatch';
-import type { SandboxOutcome, SandboxRunDetails } from '../../../sandbox/types';
+import type { SandboxOutcome } from '../../../sandbox/types';
+import { storeRuns } from '../../../../test/support/storeRuns';
 import { tempDir } from '../../__tests__/faultKit';
 
 let dir: string;
@@ -20,21 +19,18 @@ type Run = [workload: string, backend: string, durationMs: number, outcome: Sand
 
 /** Writes runs with exact durations through the real writer (SqliteStore), one transaction. */
 function write(runs: readonly Run[]): void {
-  const batch: RecordBatch = {
-    sandboxIds: runs.map((_, i) => `run-${i}`),
-    startTimes: Float64Array.from(runs, (_, i) => 1_000_000 + i * 1000),
-    durations: Float64Array.from(runs, (r) => r[2]),
-    flags: Uint8Array.from(runs, (r) => OUTCOME_CODES.indexOf(r[3]) | (r[2] > 5000 ? ALERT_BIT : 0)),
-    details: runs.map(([workload, backend, , , commandMs]): SandboxRunDetails => ({
-      backend,
-      workload,
-      workloadLabel: workload === 'cmd-aaaaaaaaaaaa' ? 'true' : workload,
-      ...(commandMs === undefined ? {} : { commandMs, timer: 'launcher' }),
+  storeRuns(
+    file,
+    runs.map(([workload, backend, durationMs, outcome, commandMs], i) => ({
+      record: { sandboxId: `run-${i}`, startTime: 1_000_000 + i * 1000, durationMs, outcome, alertFired: durationMs > 5000 },
+      details: {
+        backend,
+        workload,
+        workloadLabel: workload === 'cmd-aaaaaaaaaaaa' ? 'true' : workload,
+        ...(commandMs === undefined ? {} : { commandMs, timer: 'launcher' }),
+      },
     })),
-  };
-  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
-  store.write(batch);
-  store.close();
+  );
 }
 
 test('ratios only within one workload, with the run counts on each side; failed and timed-out runs counted, not averaged', () => {
