@@ -33,8 +33,8 @@ export async function detectBackends(
   return Promise.all(
     backends.map(async (backend): Promise<BackendAvailability> => {
       const probe = createBackend(backend === 'docker-warm' ? 'docker' : backend, options);
-      // Pools run commands through their own agent, not the launcher.
-      const timer: TimerName = probe instanceof SandboxPool || launcherStatus().path === null ? 'node' : 'launcher';
+      // Pools' agents run commands behind the launcher too when it is built (agentScript.ts).
+      const timer: TimerName = launcherStatus().path === null ? 'node' : 'launcher';
       try {
         if (probe instanceof SandboxPool) await probe.check();
         else {

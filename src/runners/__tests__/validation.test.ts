@@ -130,6 +130,11 @@ describe('detectBackends', () => {
     ]);
   });
 
+  test('a pool names the launcher as its timer when it is built (its agent runs commands behind it)', async () => {
+    const [pool] = await detectBackends({ dockerSocket: NO_SOCKET }, ['docker-pool']);
+    expect(pool).toMatchObject({ backend: 'docker-pool', available: false, timer: launcherStatus().path === null ? 'node' : 'launcher' });
+  });
+
   test('a missing image names the script that builds it', async () => {
     const [docker] = await detectBackends({ image: 'sandbox-perf/absent:none' }, ['docker']);
     if (docker?.reason?.startsWith('no engine')) return; // no engine here: the case above covers it
