@@ -139,7 +139,14 @@ export async function startCanary(options: StartCanaryOptions): Promise<Canary> 
         expectation('backends', `given: none of ${CANARY_CANDIDATES.join(', ')} is available here`, found.map((b) => b.message).join('; ')),
       );
     }
-  } else compared = checkBackends(options.backends);
+  } else {
+    compared = checkBackends(options.backends);
+    // Checked once now, as a round would prepare them: a backend missing here fails at start, not every round.
+    const missing = (await detectBackends(sandbox, compared)).filter((b) => !b.available);
+    if (missing.length > 0) {
+      throw new ValidationError(expectation('backends', 'backends available here', missing.map((b) => b.message).join('; ')));
+    }
+  }
 
   const ownedDb = options.monitor === undefined && typeof options.db === 'string' ? new StateDatabase({ path: options.db }) : undefined;
   const sink = ownedDb ?? (options.db instanceof StateDatabase ? options.db : undefined);

@@ -10,9 +10,8 @@ import { historyPathMessage, historyPathProblem } from '../historyPath';
 import { describeValue, ValidationError } from '../../validation';
 import { errorCode, errorMessage, log } from '../../log';
 import { ChangeWatch } from '../../dashboard/changeWatch';
-import { SandboxCanaryCollector } from '../../export/prometheus/CanaryCollector';
-import { startCanary, type Canary, type StartCanaryOptions } from '../../canary/startCanary';
-import { splitCanaryArgs, CANARY_USAGE } from './serveCanary';
+import type { Canary, StartCanaryOptions } from '../../canary/startCanary';
+import { canaryBanner, splitCanaryArgs, startServeCanary, CANARY_USAGE } from './serveCanary';
 
 export const DEFAULT_SERVE_PORT = 9464;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
@@ -102,24 +101,17 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       resolve();
     });
   });
-  let canary: Canary | null = null;
-  let canaryMetrics: SandboxCanaryCollector | undefined;
-  if (options.canary !== undefined) {
-    try {
-      canary = await startCanary({
-        ...options.canary,
-        db: options.dbPath,
-        ...(options.onCanaryLine ? { onLine: options.onCanaryLine } : {}),
-      });
-    } catch (error) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await summaries.close();
-      history.close();
-      collector.dispose();
-      throw error;
-    }
-    canaryMetrics = new SandboxCanaryCollector({ registry: collector.registry, canary });
+  let served: Awaited<ReturnType<typeof startServeCanary>>;
+  try {
+    served = await startServeCanary(options, collector.registry);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await summaries.close();
+    history.close();
+    collector.dispose();
+    throw error;
   }
+  const canary = served?.canary ?? null;
   // After the caller's banner: the first look tells how many change points the history holds.
   const changes = new ChangeWatch(history, options.onChangeLine ?? log, options.changeIntervalMs);
   const firstLook = setImmediate(() => changes.check());
@@ -147,7 +139,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       ]).then(async () => {
         // The canary's run in flight ends (SIGTERM's cleanup kills it) and its rows are written before the history closes.
         await canary?.stop();
-        canaryMetrics?.dispose();
+        served?.metrics.dispose();
         clearImmediate(firstLook);
         changes.close();
         history.close();
@@ -271,12 +263,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`warning: listening on ${args.host}: the run history and metrics are readable by anyone who can reach this port\n`);
   }
   io.stdout.write(`sandbox-perf serve: dashboard ${running.url} · metrics ${running.url}metrics · history ${dbPath}\n`);
-  if (running.canary) {
-    const c = running.canary;
-    io.stdout.write(
-      `canary: ${c.workload.label} on ${c.backends.join(', ')}, ${c.runs} run(s) each every ${c.everyMs / 1000} s (workload ${c.workload.key})\n`,
-    );
-  }
+  if (running.canary) io.stdout.write(`${canaryBanner(running.canary)}\n`);
   // Handled until closed: a canary run in flight is killed by the runners' own signal cleanup,
   // which re-raises the signal (killing this process before its rows are written) when nobody
   // else handles it. A second signal exits at once.

@@ -2,7 +2,16 @@ import { parseArgs, requireCommand, type FlagSpecs } from '../args';
 import { parseBackends } from '../backendsFlag';
 import { UsageError } from '../command';
 import { parseDuration } from '../since';
-import { DEFAULT_CANARY_EVERY_MS, DEFAULT_CANARY_RUNS, MIN_CANARY_EVERY_MS, type StartCanaryOptions } from '../../canary/startCanary';
+import {
+  DEFAULT_CANARY_EVERY_MS,
+  DEFAULT_CANARY_RUNS,
+  MIN_CANARY_EVERY_MS,
+  startCanary,
+  type Canary,
+  type StartCanaryOptions,
+} from '../../canary/startCanary';
+import { SandboxCanaryCollector } from '../../export/prometheus/CanaryCollector';
+import type { RegistryLike } from '../../export/prometheus/RegistryLike';
 
 /** What `serve --canary` adds to serve's options, and how they read in --help. */
 export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same history and shown on the dashboard):
@@ -77,4 +86,24 @@ export function splitCanaryArgs(argv: readonly string[], cwd: string): { serveAr
   }
   if (flags.runs !== undefined) options.runs = flags.runs as number;
   return { serveArgv, canary: options };
+}
+
+/**
+ * startServe's canary: recording into the served history, its gauges on the server's registry.
+ * null without `canary` options; rejects (a TypeError) when the canary cannot start.
+ */
+export async function startServeCanary(
+  options: { canary?: ServeCanaryOptions; dbPath: string; onCanaryLine?: (line: string) => void },
+  registry: RegistryLike,
+): Promise<{ canary: Canary; metrics: SandboxCanaryCollector } | null> {
+  if (options.canary === undefined) return null;
+  const onLine = options.onCanaryLine;
+  const canary = await startCanary({ ...options.canary, db: options.dbPath, ...(onLine ? { onLine } : {}) });
+  return { canary, metrics: new SandboxCanaryCollector({ registry, canary }) };
+}
+
+/** What serve says at start about its canary. */
+export function canaryBanner(c: Canary): string {
+  const each = c.everyMs % 60_000 === 0 ? `${c.everyMs / 60_000} min` : `${c.everyMs / 1000} s`;
+  return `canary: ${c.workload.label} on ${c.backends.join(', ')}, ${c.runs} run(s) each every ${each} (workload ${c.workload.key})`;
 }
