@@ -143,9 +143,19 @@ export class MonitorTap {
     }
   }
 
+  /** Admits these workloads first, busiest first, before any run is labelled (see WorkloadLabels.seed). */
+  seedWorkloads(workloads: readonly { workload: string; label: string; runs: number }[]): void {
+    this.workloads.seed(workloads);
+  }
+
   /** The workload label values exported now, with their readable labels. */
   exportedWorkloads(): IterableIterator<ExportedWorkload> {
     return this.workloads.exported();
+  }
+
+  /** Workload label values kept before `other` (the `maxWorkloads` option). */
+  get maxWorkloads(): number {
+    return this.workloads.maxWorkloads;
   }
 
   /** Backend names folded into `other` because of `maxBackends`. */

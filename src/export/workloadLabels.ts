@@ -102,6 +102,20 @@ export class WorkloadLabels {
     return OTHER_BACKEND;
   }
 
+  /**
+   * Ranks known workloads before any run is labelled (`serve` passes the busiest of its history
+   * file, so they get their own series from the first scrape rather than first come). Ignored once
+   * a workload has been admitted.
+   */
+  seed(workloads: readonly { workload: string; label: string; runs: number }[]): void {
+    if (this.admitted.size > 0) return;
+    for (const w of workloads.slice(0, this.capacity)) {
+      if (this.counts.size >= this.capacity) break;
+      this.counts.set(w.workload, { n: 0, readable: w.label });
+      if (this.admitted.size < this.maxWorkloads) this.admit(w.workload, w.label);
+    }
+  }
+
   /** The workloads exported now, each with its readable label (for an info metric). */
   exported(): IterableIterator<ExportedWorkload> {
     return this.admitted.values();

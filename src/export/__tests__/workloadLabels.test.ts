@@ -79,3 +79,16 @@ test('options are checked with the usual message shape', () => {
   expect(() => new WorkloadLabels({ workloadHalfLifeMs: 0 })).toThrow(/^Expected `workloadHalfLifeMs` to be/);
   expect(() => new WorkloadLabels({ workloadRebalanceMs: Number.NaN })).toThrow(/^Expected `workloadRebalanceMs` to be/);
 });
+
+test('seed: known workloads take the slots busiest first before any run; ignored once one is admitted', () => {
+  const labels = new WorkloadLabels({ maxWorkloads: 1 });
+  labels.seed([
+    { workload: 'busy', label: 'make busy', runs: 30 },
+    { workload: 'quiet', label: 'quiet', runs: 2 },
+  ]);
+  expect(labels.label('quiet', undefined, 0)).toBe('other');
+  expect(labels.label('busy', undefined, 0)).toBe('busy');
+  expect([...labels.exported()]).toEqual([{ workload: 'busy', label: 'make busy' }]);
+  labels.seed([{ workload: 'late', label: 'late', runs: 99 }]);
+  expect([...labels.exported()].map((w) => w.workload)).toEqual(['busy']);
+});

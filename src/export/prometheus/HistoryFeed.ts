@@ -1,6 +1,6 @@
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { readMaxRunId, readRunsAfter, type StoredRun } from '../../state/read/dashboardQueries';
+import { readBusiestWorkloads, readMaxRunId, readRunsAfter, type StoredRun } from '../../state/read/dashboardQueries';
 import type { SandboxRunDetails } from '../../sandbox/types';
 import type { SandboxPerfCollector } from './SandboxPerfCollector';
 
@@ -41,6 +41,8 @@ export class HistoryFeed {
     if (db === undefined) return;
     // A file replaced by a new one restarts its ids: read it from the start (the counters keep growing).
     if (readMaxRunId(db) < this.lastId) this.lastId = 0;
+    // Before the first read, the file's busiest workloads take the label slots (not the first N in id order).
+    if (this.lastId === 0) this.collector.tap.seedWorkloads(readBusiestWorkloads(db, this.collector.tap.maxWorkloads));
     for (;;) {
       const runs = readRunsAfter(db, this.lastId, PAGE);
       for (const run of runs) {

@@ -20,7 +20,7 @@ import type {
 
 export type * from './dashboardTypes';
 export { readBackendOverhead } from './backendOverhead';
-export { readMaxRunId, readRunsAfter } from './runsTail';
+export { readBusiestWorkloads, readMaxRunId, readRunsAfter } from './runsTail';
 
 /*
  * The SQL behind the dashboard page and `sandbox-perf serve`'s /metrics. Pure functions over a

@@ -27,3 +27,15 @@ export function readMaxRunId(db: Db): number {
   if (!hasTable(db, 'sandbox_perf_records')) return 0;
   return (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM sandbox_perf_records').get() as { id: number }).id;
 }
+
+/** The `limit` workloads with the most runs in the file, busiest first, with their readable labels (schema 5; [] before). */
+export function readBusiestWorkloads(db: Db, limit: number): { workload: string; label: string; runs: number }[] {
+  if (!hasTable(db, 'sandbox_run_overhead')) return [];
+  return db
+    .prepare(
+      `SELECT o.workload AS workload, coalesce(w.label, o.workload) AS label, count(*) AS runs
+         FROM sandbox_run_overhead o LEFT JOIN sandbox_workloads w ON w.workload = o.workload
+        WHERE o.workload IS NOT NULL GROUP BY o.workload ORDER BY runs DESC, o.workload LIMIT ?`,
+    )
+    .all(limit) as { workload: string; label: string; runs: number }[];
+}

@@ -53,3 +53,30 @@ test("serve's feed carries each stored run's workload, readable label and overhe
     db.close();
   }
 }, 30_000);
+
+test("serve's label slots go to the history's busiest workloads, not the first ones stored", async () => {
+  const file = path.join(dir, 'state.db');
+  const workloads = ['first', 'busy', 'busy', 'busy'];
+  const batch: RecordBatch = {
+    sandboxIds: workloads.map((_, i) => `run-${i}`),
+    startTimes: Float64Array.from(workloads, (_, i) => 1_000_000 + i),
+    durations: Float64Array.from(workloads, () => 10),
+    flags: Uint8Array.from(workloads, () => OUTCOME_CODES.indexOf('success')),
+    details: workloads.map((workload) => ({ backend: 'none', workload, workloadLabel: `job ${workload}` })),
+  };
+  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
+  store.write(batch);
+  store.close();
+  const db = new Database(file, { readonly: true });
+  const collector = new SandboxPerfCollector({ maxWorkloads: 1 });
+  try {
+    new HistoryFeed(collector, () => db).poll();
+    const text = await collector.metrics();
+    expect(text).toContain('sandbox_runs_total{outcome="success",backend="none",workload="busy"} 3');
+    expect(text).toContain('sandbox_runs_total{outcome="success",backend="none",workload="other"} 1');
+    expect([...text.matchAll(/^sandbox_workload_info\{(.*)\} 1$/gm)].map((m) => m[1])).toEqual(['workload="busy",label="job busy"']);
+  } finally {
+    collector.dispose();
+    db.close();
+  }
+}, 30_000);
