@@ -57,16 +57,13 @@ test("serve's feed carries each stored run's workload, readable label and overhe
 test("serve's label slots go to the history's busiest workloads, not the first ones stored", async () => {
   const file = path.join(dir, 'state.db');
   const workloads = ['first', 'busy', 'busy', 'busy'];
-  const batch: RecordBatch = {
-    sandboxIds: workloads.map((_, i) => `run-${i}`),
-    startTimes: Float64Array.from(workloads, (_, i) => 1_000_000 + i),
-    durations: Float64Array.from(workloads, () => 10),
-    flags: Uint8Array.from(workloads, () => OUTCOME_CODES.indexOf('success')),
-    details: workloads.map((workload) => ({ backend: 'none', workload, workloadLabel: `job ${workload}` })),
-  };
-  const store = new SqliteStore(file, { busyTimeoutMs: 1000 });
-  store.write(batch);
-  store.close();
+  storeRuns(
+    file,
+    workloads.map((workload, i) => ({
+      record: { sandboxId: `run-${i}`, startTime: 1_000_000 + i, durationMs: 10, outcome: 'success', alertFired: false },
+      details: { backend: 'none', workload, workloadLabel: `job ${workload}` },
+    })),
+  );
   const db = new Database(file, { readonly: true });
   const collector = new SandboxPerfCollector({ maxWorkloads: 1 });
   try {
