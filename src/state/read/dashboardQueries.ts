@@ -32,7 +32,6 @@ export { readBusiestWorkloads, readMaxRunId, readRunsAfter } from './runsTail';
  * `ORDER BY duration_ms LIMIT 1 OFFSET k` on an index (src/state/read/historySources.ts), the same rank.
  */
 
-
 /** Candidate widths of a runs-over-time bin, ms; the smallest giving at most `maxTimeBins` bins wins. */
 const TIME_BIN_STEPS_MS = [
   1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
