@@ -9,6 +9,7 @@ import { historyPathFor, openRecording } from '../database';
 import { printableDeep } from '../../printable';
 import { comparisonText } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
+import { buildHistoryView } from '../historyView';
 import { colours, progressBar } from '../terminal';
 
 const FLAGS = {
@@ -90,17 +91,8 @@ Options:
     }
     const reader = new HistoryReader(dbPath);
     try {
-      const view = printableDeep({
-        db: dbPath,
-        since: null,
-        backend: null,
-        overall: reader.report(),
-        byBackend: reader.byBackend(),
-        phases: reader.phases(),
-        histogram: reader.histogram({}, 8),
-        // The overhead per run and the command's own time, per backend, within the demo's workload.
-        workloads: reader.byWorkload(),
-      });
+      // With the overhead per run and the command's own time, per backend, within the demo's workload.
+      const view = buildHistoryView(reader, dbPath, { buckets: 8 });
       io.stdout.write(`\n${reportText(view, c)}`);
     } finally {
       reader.close();

@@ -4,10 +4,11 @@ import { UsageError, type Command } from '../command';
 import { historyPathFor } from '../database';
 import { openHistory, readFailure } from '../openHistory';
 import { BACKEND_NAMES } from '../../runners/types';
-import { reportText, type HistoryView } from '../format/reportText';
+import { reportText } from '../format/reportText';
+import { buildHistoryView } from '../historyView';
 import { parseSince } from '../since';
 import { colours } from '../terminal';
-import { printable, printableDeep } from '../../printable';
+import { printable } from '../../printable';
 
 const FLAGS = {
   since: { type: 'string', value: '1h|7d|ISO-DATE' },
@@ -38,7 +39,7 @@ overall, per backend and per phase, and a histogram of durations.
 Options:
   --since WHEN     only runs that started after WHEN: 30m, 1h, 7d, 2w, or an ISO date
   --sandbox NAME   only runs of this backend
-  --buckets N      histogram buckets, 1 to 1000   [default: 10]
+  --buckets N      histogram bins (log scale), 1 to 1000   [default: 10]
   --json           machine-readable output
   --db FILE        history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help           this text
@@ -59,22 +60,10 @@ Options:
     const reader = openHistory(where);
     try {
       if (backend !== undefined) assertKnownBackend(backend, reader);
-      const window = { ...(since === undefined ? {} : { since }), ...(backend === undefined ? {} : { backend }) };
-      // Names come from records anyone who can write the file may have forged: escaped for the terminal.
-      const byBackend = reader
-        .byBackend(since === undefined ? {} : { since })
-        .filter((b) => backend === undefined || b.backend === backend);
-      const view: HistoryView = printableDeep({
-        db,
-        since: since === undefined ? null : new Date(since).toISOString(),
-        backend: backend ?? null,
-        overall: reader.report(window),
-        byBackend,
-        // Only where backends are set side by side: one backend's figures are not a ratio.
-        machineWarning: byBackend.length > 1 ? reader.fingerprintWarning(window) : null,
-        phases: reader.phases(window),
-        histogram: reader.histogram(window, (parsed.flags.buckets as number | undefined) ?? 10),
-        workloads: reader.byWorkload(window),
+      const view = buildHistoryView(reader, db, {
+        ...(since === undefined ? {} : { since }),
+        ...(backend === undefined ? {} : { backend }),
+        buckets: (parsed.flags.buckets as number | undefined) ?? 10,
       });
       io.stdout.write(parsed.flags.json ? `${JSON.stringify(view, null, 2)}\n` : reportText(view, colours(io.stdout, io.env)));
       return 0;
