@@ -54,7 +54,7 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
     dirs.push(tmp);
     const { child, dir, exited } = await runnerWithPool({ ...process.env, TMPDIR: tmp });
     // Its two idle sandboxes' directories (the one that served the run is removed with its container).
-    expect(await eventually(() => fs.readdirSync(tmp).length === 2, 10_000)).toBe(true);
+    expect(await eventually(() => fs.readdirSync(tmp).length === 2, 30_000)).toBe(true);
     const theirs = fs.readdirSync(tmp).map((name) => path.join(tmp, name));
     for (const d of theirs) expect(fs.readdirSync(d).sort()).toEqual(['agent', 'owner.json']);
     // While the runner lives, its directories are in use: left alone.
@@ -83,7 +83,8 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
     const gc = await collectGarbage({ tmpDir: tmp });
     expect(gc.socketDirsRemoved.sort()).toEqual([...theirs].sort());
     expect(gc.socketDirsKept).toBe(4);
-    expect(gc.failures).toEqual([]);
+    // (Its containers may be failures here: the runner's guardian removes them at the same time.)
+    expect(gc.failures.filter((f) => f.startsWith('socket directory') || f.startsWith('listing'))).toEqual([]);
     expect(fs.readdirSync(tmp).sort()).toEqual(
       ['a-target-elsewhere', ...[withExtraFile, noOwner, otherUser, symlink].map((d) => path.basename(d))].sort(),
     );
