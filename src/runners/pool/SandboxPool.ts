@@ -39,12 +39,14 @@ export interface SandboxPoolOptions extends SandboxOptions {
 
 /**
  * `docker-pool` / `gvisor-pool`: a pool of fresh containers, created and started ahead of demand,
- * each running the agent (agentScript.ts) that waits on its attached stdin for one command. A run
- * takes an idle sandbox (phase `acquire`), hands it the command (`hand-off`), which the agent runs
- * (`command`) and reports (`result`); the container then serves no other run and is removed in the
- * background while the pool refills. The engine's API is not on the run's path: the hand-off is a
- * write to a stream attached before the sandbox became idle. Containers have exactly `docker`'s
- * settings (containerSpec), the runtime aside, and carry the owner's labels (poolLabels.ts).
+ * each running the agent (agentScript.ts) that waits on its channel (a bound Unix socket for
+ * docker-pool, the attached stdin for gvisor-pool; agentChannel.ts) for one command. A run takes an
+ * idle sandbox (phase `acquire`), hands it the command (`hand-off`), which the agent runs behind the
+ * launcher when it is built (`command`) and reports (`result`); the container then serves no other
+ * run and is removed in the background while the pool refills. The engine's API is not on the
+ * run's path: the hand-off is a write to a channel opened before the sandbox became idle.
+ * Containers have exactly `docker`'s settings (containerSpec), the runtime and the launcher's bind
+ * aside, and carry the owner's labels (containerOwner.ts).
  */
 export class SandboxPool implements SandboxBackend {
   readonly options: Readonly<ResolvedSandboxOptions>;
