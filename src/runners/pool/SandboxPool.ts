@@ -45,7 +45,7 @@ export interface SandboxPoolOptions extends SandboxOptions {
  * launcher when it is built (`command`) and reports (`result`); the container then serves no other
  * run and is removed in the background while the pool refills. The engine's API is not on the
  * run's path: the hand-off is a write to a channel opened before the sandbox became idle.
- * Containers have exactly `docker`'s settings (containerSpec), the runtime and the launcher's bind
+ * Containers have exactly `docker`'s settings (containerSpec), the runtime and the agent socket's bind
  * aside, and carry the owner's labels (containerOwner.ts).
  */
 export class SandboxPool implements SandboxBackend {
