@@ -34,6 +34,12 @@ async function main() {
   const collector = new (require('sandbox-perf').SandboxPerfCollector)({ monitor });
   assert.match(await collector.metrics(), /^# TYPE sandbox_run_duration_seconds histogram$/m);
   collector.dispose();
+
+  // docs/runners.md: the runners come from the package root; no subpath is exported.
+  const { runInSandbox, createBackend } = require('sandbox-perf');
+  assert.equal(typeof runInSandbox, 'function');
+  assert.equal(typeof createBackend, 'function');
+  assert.throws(() => require('sandbox-perf/runners'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
   console.log(`cjs: ${JSON.stringify({ report, history })}`);
 }
 

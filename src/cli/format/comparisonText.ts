@@ -54,7 +54,7 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
       out.push(`  Phases (median):    ${b.phases.map((p) => `${p.phase} ${formatMs(p.medianMs)}`).join(', ')}`);
     }
     if (b.prepareMs >= 1)
-      out.push(`  Setup:              prepare ${formatMs(b.prepareMs)}, teardown ${formatMs(b.teardownMs)} (once, not in the times above)`);
+      out.push(`  Prepare/teardown:   ${formatMs(b.prepareMs)} / ${formatMs(b.teardownMs)} (once per backend, not in the times above)`);
     if (b.failures > 0) out.push(`  ${c.yellow('Warning:')} ${b.failures} run(s) failed and are left out: ${b.firstError ?? ''}`);
     if (b.outliers.length > 0) {
       out.push(
