@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
 import { startServe, type RunningServe } from '../../src/cli/commands/serve';
-import { seedDatabase } from '../../src/dashboard/__tests__/support/seed';
+import { seedDatabase } from '../support/historyFixture';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [

@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
 import { startServe, type RunningServe } from '../../src/cli/commands/serve';
 import { changeRuns, dockerStart, STEP_AT } from '../../src/state/read/__tests__/changeFixture';
-import { writeCurrent } from '../../src/state/__tests__/historyFixture';
+import { writeCurrent } from '../support/historyFixture';
 
 const CHROMIUM = '/usr/bin/chromium';
 

@@ -1,14 +1,16 @@
 import Database from 'better-sqlite3';
-import { percentileOfSorted } from '../../stats/percentile';
-import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
-import type { HistoryReport, HistoryWindow, PhaseHistoryReport } from '../read/HistoryReader';
-import { MIGRATIONS } from '../schema';
-import { StateDatabase } from '../StateDatabase';
+import { percentileOfSorted } from '../../src/stats/percentile';
+import type { SandboxPerfRecord, SandboxRunDetails } from '../../src/sandbox/types';
+import type { HistoryReport, HistoryWindow, PhaseHistoryReport } from '../../src/state/read/HistoryReader';
+import { MIGRATIONS } from '../../src/state/schema';
+import { StateDatabase } from '../../src/state/StateDatabase';
 
 /*
- * Runs with known answers for the history tests: written either through the real writer (the
- * current schema) or by hand with the released migrations 1-3 (a file from before migration 4),
- * and the report computed in memory from the same runs by the project's percentile rule.
+ * The one history seed fixture: runs with known answers, written either through the real writer
+ * (the current schema) or by hand with the released migrations 1-3 (a file from before
+ * migration 4). Two sets: `fixtureRuns(n)`, generated, with the report computed in memory from the
+ * same runs by the project's percentile rule; and `seedRuns()`, 46 runs whose dashboard figures
+ * are checked by hand (dashboardQueries.test.ts), written by `seedDatabase`.
  */
 
 export interface FixtureRun {
@@ -134,4 +136,40 @@ export function expectedPhases(runs: readonly FixtureRun[], window: HistoryWindo
       p95Ms: percentileOfSorted(values, 0.95),
     };
   });
+}
+
+/** 2024-01-01T00:00:00Z: seeded runs start one minute apart from here. */
+export const SEED_T0 = Date.UTC(2024, 0, 1);
+export const SEED_THRESHOLD_MS = 5000;
+
+/**
+ * 46 runs with hand-checked statistics (see dashboardQueries.test.ts):
+ * none 10…200 ms (20), docker 100…2000 ms (20), bubblewrap 30, 40, 50, 6000 ms (the last a
+ * timeout over the threshold), and two runs without details: 7000 ms (timeout, alert) and 3 ms (error).
+ */
+export function seedRuns(): FixtureRun[] {
+  const runs: { durationMs: number; outcome: SandboxPerfRecord['outcome']; backend?: string }[] = [];
+  for (let i = 1; i <= 20; i++) runs.push({ durationMs: 10 * i, outcome: 'success', backend: 'none' });
+  for (let i = 1; i <= 20; i++) runs.push({ durationMs: 100 * i, outcome: 'success', backend: 'docker' });
+  runs.push({ durationMs: 30, outcome: 'success', backend: 'bubblewrap' });
+  runs.push({ durationMs: 40, outcome: 'success', backend: 'bubblewrap' });
+  runs.push({ durationMs: 50, outcome: 'success', backend: 'bubblewrap' });
+  runs.push({ durationMs: 6000, outcome: 'timeout', backend: 'bubblewrap' });
+  runs.push({ durationMs: 7000, outcome: 'timeout' });
+  runs.push({ durationMs: 3, outcome: 'error' });
+  return runs.map((run, k) => {
+    const record: SandboxPerfRecord = {
+      sandboxId: `sb-${k}`,
+      startTime: SEED_T0 + k * 60_000,
+      durationMs: run.durationMs,
+      outcome: run.outcome,
+      alertFired: run.durationMs > SEED_THRESHOLD_MS,
+    };
+    return run.backend === undefined ? { record } : { record, details: { backend: run.backend } };
+  });
+}
+
+/** Writes the seeded runs through the real StateDatabase into `file`, then closes it. */
+export function seedDatabase(file: string): Promise<void> {
+  return writeCurrent(file, seedRuns());
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seedDatabase } from '../../dashboard/__tests__/support/seed';
+import { seedDatabase } from '../../../test/support/historyFixture';
 import { cli, defaultHistoryOf, describeBuilt, rowCount } from './support/cli';
 
 /*

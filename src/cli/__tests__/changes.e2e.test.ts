@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from '../../state/read/__tests__/changeFixture';
-import { writeCurrent, writeVersion3 } from '../../state/__tests__/historyFixture';
+import { writeCurrent, writeVersion3 } from '../../../test/support/historyFixture';
 
 /*
  * `sandbox-perf changes` end to end through the built CLI (dist/cli/main.js; `npm test` builds

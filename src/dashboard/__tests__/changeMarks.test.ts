@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServe } from '../../cli/commands/serve';
 import { changeRuns, dockerStart, STEP_AT } from '../../state/read/__tests__/changeFixture';
-import { writeCurrent } from '../../state/__tests__/historyFixture';
+import { writeCurrent } from '../../../test/support/historyFixture';
 import { changeLine, type ChangeMark } from '../../state/read/changeMarks';
 
 /*

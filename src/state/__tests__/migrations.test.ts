@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from '../schema';
 import { tempDir } from './faultKit';
-import { fixtureRuns, writeCurrent, writeVersion3 } from './historyFixture';
+import { fixtureRuns, writeCurrent, writeVersion3 } from '../../../test/support/historyFixture';
 
 let dir: string;
 let file: string;

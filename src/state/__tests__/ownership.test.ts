@@ -9,7 +9,7 @@ import { HistoryReader } from '../read/HistoryReader';
 import { SCHEMA_VERSION } from '../schema';
 import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDatabaseFile, isDatabaseFile } from '../ownership';
 import { captureLog, countRows, tempDir, until } from './faultKit';
-import { fixtureRuns, writeVersion3 } from './historyFixture';
+import { fixtureRuns, writeVersion3 } from '../../../test/support/historyFixture';
 
 /*
  * Issue 13, "It moves other people's files aside": every kind of file that is not a sandbox-perf

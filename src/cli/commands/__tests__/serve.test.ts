@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { UsageError, type CommandIo } from '../../command';
 import { serveCommand, startServe } from '../serve';
-import { seedDatabase, SEED_T0 } from '../../../dashboard/__tests__/support/seed';
+import { seedDatabase, SEED_T0 } from '../../../../test/support/historyFixture';
 import { StateDatabase } from '../../../state/StateDatabase';
 import { describeWhen } from '../../../../test/support/e2e';
 import { checkMetrics, promtoolMissing } from '../../../../test/support/tools';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServe, type RunningServe } from '../serve';
 import { defaultDbPath } from '../../../state/dbPath';
-import { seedDatabase } from '../../../dashboard/__tests__/support/seed';
+import { seedDatabase } from '../../../../test/support/historyFixture';
 import { CLI, cli, describeBuilt } from '../../__tests__/support/cli';
 
 // Real servers, threads and child processes on a shared, busy machine.

@@ -16,7 +16,7 @@ import {
   writeCurrent,
   writeVersion3,
   type FixtureRun,
-} from '../../__tests__/historyFixture';
+} from '../../../../test/support/historyFixture';
 
 let dir: string;
 let file: string;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { seedDatabase, SEED_T0 } from '../../../dashboard/__tests__/support/seed';
+import { seedDatabase, SEED_T0 } from '../../../../test/support/historyFixture';
 import {
   readBackendOverhead,
   readDashboardSummary,
@@ -13,7 +13,7 @@ import {
   type BackendOverhead,
 } from '../dashboardQueries';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../../schema';
-import { FIXTURE_T0, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from '../../__tests__/historyFixture';
+import { FIXTURE_T0, fixtureRuns, writeCurrent, writeVersion3, type FixtureRun } from '../../../../test/support/historyFixture';
 
 let dir: string;
 let file: string;

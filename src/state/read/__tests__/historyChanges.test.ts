@@ -5,7 +5,7 @@ import path from 'node:path';
 import { HistoryReader } from '../HistoryReader';
 import { HistoryLacksColumnError } from '../runSeries';
 import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from './changeFixture';
-import { writeCurrent, writeVersion3 } from '../../__tests__/historyFixture';
+import { writeCurrent, writeVersion3 } from '../../../../test/support/historyFixture';
 
 jest.setTimeout(60_000);
 
