@@ -7,7 +7,8 @@ import { createDashboardHandler, HistoryConnection, SummaryWorker } from '../../
 import { hostAllowList } from '../../export/allowedHost';
 import { historyPathFor } from '../database';
 import { historyPathMessage, historyPathProblem } from '../historyPath';
-import { describeValue, ValidationError } from '../../validation';
+import { ValidationError } from '../../validation';
+import { parseArgs } from '../args';
 import { errorCode, errorMessage, log } from '../../log';
 import { ChangeWatch } from '../../dashboard/changeWatch';
 import type { Canary, StartCanaryOptions } from '../../canary/startCanary';
@@ -170,7 +171,15 @@ ${CANARY_USAGE}
 Prints a line when a new change point appears in the history (looked for every minute; see
 sandbox-perf changes). Stops on SIGINT or SIGTERM.`;
 
-interface ParsedArgs {
+const FLAGS = {
+  port: { type: 'integer', min: 0, max: 65535, value: 'N' },
+  host: { type: 'string', value: 'H' },
+  db: { type: 'string', value: 'PATH' },
+  'allow-host': { type: 'list', value: 'NAMES' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface ServeArgs {
   port: number;
   host: string;
   db: string | undefined;
@@ -178,50 +187,26 @@ interface ParsedArgs {
   help: boolean;
 }
 
-function parseArgs(argv: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { port: DEFAULT_SERVE_PORT, host: DEFAULT_SERVE_HOST, db: undefined, allowHosts: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '-h' || arg === '--help') {
-      parsed.help = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== '--port' && flag !== '--host' && flag !== '--db' && flag !== '--allow-host') {
-      throw new UsageError(
-        `Unknown argument ${describeValue(arg)}: sandbox-perf serve takes --port, --host, --db and --allow-host (see --help)`,
-      );
-    }
-    let value: string | undefined;
-    if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
-    else value = argv[++i];
-    if (value === undefined || (value.startsWith('--') && eq < 0)) {
-      throw new UsageError(
-        `Expected a value after \`${flag}\`, e.g. ${flag === '--port' ? '--port 9464' : flag === '--host' ? '--host 127.0.0.1' : '--db ./state.db'}`,
-      );
-    }
-    if (flag === '--port') {
-      const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-      if (!(port >= 0 && port <= 65535)) {
-        throw new UsageError(`Expected \`--port\` to be an integer from 0 to 65535, got ${describeValue(value)}`);
-      }
-      parsed.port = port;
-    } else if (flag === '--host') {
-      if (value.length === 0 || /\s/.test(value))
-        throw new UsageError(`Expected \`--host\` to be a host name or IP address, got ${describeValue(value)}`);
-      parsed.host = value;
-    } else if (flag === '--allow-host') {
-      const names = value.split(',').map((n) => n.trim());
-      const bad = names.find((n) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(n));
-      if (bad !== undefined) throw new UsageError(`Expected \`--allow-host\` to be comma-separated host names, got ${describeValue(bad)}`);
-      parsed.allowHosts.push(...names);
-    } else {
-      if (value.length === 0) throw new UsageError(`Expected \`--db\` to be a file path, got ${describeValue(value)}`);
-      parsed.db = value;
-    }
+/** The CLI's one argument parser, then what only serve checks: a host name, and host names to allow. */
+function serveArgs(argv: readonly string[]): ServeArgs {
+  const parsed = parseArgs(argv, FLAGS, 'serve');
+  const host = (parsed.flags.host as string | undefined) ?? DEFAULT_SERVE_HOST;
+  // A flag taken as the value (`--host --port 1`) or a name with spaces is no host.
+  if (host.startsWith('-') || /\s/.test(host))
+    throw new UsageError(`--host expects a host name or IP address, got ${JSON.stringify(host)}`);
+  if (parsed.positionals.length > 0 || parsed.command !== null) {
+    throw new UsageError(`'serve' takes no command or arguments, got ${JSON.stringify(parsed.positionals[0] ?? '--')}`);
   }
-  return parsed;
+  const allowHosts = (parsed.flags['allow-host'] as string[] | undefined) ?? [];
+  const bad = allowHosts.find((n) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(n));
+  if (bad !== undefined) throw new UsageError(`--allow-host expects comma-separated host names, got ${JSON.stringify(bad)}`);
+  return {
+    port: (parsed.flags.port as number | undefined) ?? DEFAULT_SERVE_PORT,
+    host,
+    db: parsed.flags.db as string | undefined,
+    allowHosts,
+    help: parsed.flags.help === true,
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -230,7 +215,7 @@ function isLoopback(host: string): boolean {
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const { serveArgv, canary } = splitCanaryArgs(argv, io.cwd);
-  const args = parseArgs(serveArgv);
+  const args = serveArgs(serveArgv);
   if (args.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
