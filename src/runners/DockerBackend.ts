@@ -10,6 +10,7 @@ import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
+import { measuredFields } from './runMeasures';
 
 const STREAM_GRACE_MS = 2000;
 
@@ -144,11 +145,7 @@ export class DockerBackend implements SandboxBackend {
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       phases,
-      cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
-      peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
-      commandMs: timing?.commandMs ?? null,
-      cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
-      timer: timing ? 'launcher' : null,
+      ...measuredFields(usage, timing),
     };
   }
 

@@ -11,6 +11,7 @@ import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
+import { measuredFields } from './runMeasures';
 
 const DISCARD_WAIT_MS = 10_000;
 /** Keeps the container alive between runs at no CPU cost, under Docker's init (tini), which reaps what runs leave. */
@@ -227,11 +228,7 @@ export class DockerWarmBackend implements SandboxBackend {
       stderrTruncated: stderr.truncated,
       phases,
       // The container's cgroup deltas when they are the run's alone, else the launcher's wait4.
-      cpuMs: cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
-      peakMemoryBytes: peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
-      commandMs: timing?.commandMs ?? null,
-      cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
-      timer: timing ? 'launcher' : null,
+      ...measuredFields({ cpuMs, peakMemoryBytes }, timing),
     };
   }
 

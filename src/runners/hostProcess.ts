@@ -7,14 +7,8 @@ import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
 import { afterSignalCleanup, registerRun } from './inFlightRuns';
 import type { BackendName, SandboxResult } from './types';
-import {
-  holdBackReport,
-  monotonicToPerformance,
-  parseLauncherReport,
-  performanceOffsetMs,
-  reportLineLength,
-  type LauncherReport,
-} from './launcher';
+import { holdBackReport, monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength } from './launcher';
+import { measuredFields, type CommandTiming } from './runMeasures';
 
 /** Where execvp looks for `name`: that path itself when it holds a slash, else each non-empty PATH entry in order. */
 function candidatePaths(name: string, pathVar: string, cwd: string): string[] {
@@ -236,11 +230,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     stdoutTruncated: stdout.truncated,
     stderrTruncated: stderr.truncated,
     phases,
-    cpuMs: usage?.cpuMs ?? (timing ? timing.report.userCpuMs + timing.report.systemCpuMs : null),
-    peakMemoryBytes: usage?.peakMemoryBytes ?? timing?.report.peakMemoryBytes ?? null,
-    commandMs: timing?.commandMs ?? null,
-    cpuTimes: timing ? { userMs: timing.report.userCpuMs, systemMs: timing.report.systemCpuMs } : null,
-    timer: timing ? 'launcher' : null,
+    ...measuredFields(usage, timing),
   };
 }
 
@@ -255,12 +245,7 @@ const REPORT_MAX = 256;
  * `exit` (command exit to every pipe closed: sandbox teardown, reap); where it is not (gVisor's
  * clock is its own), into `sandbox` (both ends together) and `command`.
  */
-export function commandTiming(
-  reportText: string,
-  spawnedAt: number,
-  closedAt: number,
-  offsetMs: number,
-): { report: LauncherReport; commandMs: number; phases: Record<string, number> } | null {
+export function commandTiming(reportText: string, spawnedAt: number, closedAt: number, offsetMs: number): CommandTiming | null {
   const report = parseLauncherReport(reportText);
   if (report === null) return null;
   const commandMs = Number(report.endNs - report.startNs) / 1e6;
