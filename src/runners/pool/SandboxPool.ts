@@ -3,6 +3,7 @@ import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
 import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
 import { describeExit, failedResult } from '../hostProcess';
 import { registerRun } from '../inFlightRuns';
+import { measuredFields } from '../runMeasures';
 import { LAUNCHER_IN_CONTAINER, launcherForRun, launcherSpawnError, parseLauncherReport } from '../launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
@@ -317,12 +318,10 @@ export class SandboxPool implements SandboxBackend {
       stdoutTruncated: stdout.truncated,
       stderrTruncated: stderr.truncated,
       phases,
-      cpuMs: usage ? usage.userCpuMs + usage.systemCpuMs : null,
-      peakMemoryBytes: usage?.peakMemoryBytes ?? null,
-      // The launcher's spawn-to-reap when there is one, else the agent's request-to-exit (its spawn included).
-      commandMs: usage ? Number(usage.endNs - usage.startNs) / 1e6 : split.commandMs,
-      cpuTimes: usage ? { userMs: usage.userCpuMs, systemMs: usage.systemCpuMs } : null,
-      timer: usage ? 'launcher' : 'pool-agent',
+      // The launcher's spawn-to-reap and wait4 when there is one, else the agent's request-to-exit (its spawn included).
+      ...(usage
+        ? measuredFields(null, { report: usage, commandMs: Number(usage.endNs - usage.startNs) / 1e6, phases: {} })
+        : { cpuMs: null, peakMemoryBytes: null, commandMs: split.commandMs, cpuTimes: null, timer: 'pool-agent' }),
     };
   }
 
