@@ -5,7 +5,16 @@ import { OWNER_PID_LABEL } from '../containerOwner';
 import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { launcherStatus } from '../launcher';
-import { dockerImage, dockerMissing, INSTALL_DOCKER, processesMatching, tempRecording, uniqueSleep } from './support';
+import {
+  dockerImage,
+  dockerMissing,
+  EXIT_3_COMMAND,
+  exit3Result,
+  INSTALL_DOCKER,
+  processesMatching,
+  tempRecording,
+  uniqueSleep,
+} from './support';
 import type { BackendName, SandboxBackend } from '../types';
 
 const recording = tempRecording();
@@ -39,19 +48,11 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 
     test('runs a real command: stdout, stderr, exit code and phases come back, rows land in SQLite', async () => {
       const sandboxId = `${name}-exit-3`;
-      const { record, result } = await runInSandbox(backend, ['sh', '-c', 'echo out; echo err >&2; exit 3'], {
+      const { record, result } = await runInSandbox(backend, [...EXIT_3_COMMAND], {
         monitor: recording.monitor,
         sandboxId,
       });
-      expect(result).toMatchObject({
-        backend: name,
-        outcome: 'error',
-        exitCode: 3,
-        signal: null,
-        stdout: 'out\n',
-        stderr: 'err\n',
-        error: 'exited with code 3',
-      });
+      expect(result).toMatchObject(exit3Result(name));
       expect(record).toMatchObject({ sandboxId, outcome: 'error' });
       expect(Object.keys(result.phases).filter((phase) => phase !== 'cleanup')).toEqual(PHASES[name]);
       await recording.db.flush();

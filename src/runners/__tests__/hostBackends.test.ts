@@ -4,7 +4,7 @@ import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { probeCgroupV1 } from '../cgroupV1';
 import { launcherStatus } from '../launcher';
-import { gvisorMissing, processesMatching, tempRecording, toolMissing, uniqueSleep } from './support';
+import { EXIT_3_COMMAND, exit3Result, gvisorMissing, processesMatching, tempRecording, toolMissing, uniqueSleep } from './support';
 import type { BackendName, SandboxBackend } from '../types';
 
 const recording = tempRecording();
@@ -38,19 +38,11 @@ for (const { name, missing, install } of HOST_BACKENDS) {
 
       test('runs a real command: stdout, stderr and exit code come back, rows land in SQLite', async () => {
         const sandboxId = `${name}-exit-3`;
-        const { record, result } = await runInSandbox(backend, ['sh', '-c', 'echo out; echo err >&2; exit 3'], {
+        const { record, result } = await runInSandbox(backend, [...EXIT_3_COMMAND], {
           monitor: recording.monitor,
           sandboxId,
         });
-        expect(result).toMatchObject({
-          backend: name,
-          outcome: 'error',
-          exitCode: 3,
-          signal: null,
-          stdout: 'out\n',
-          stderr: 'err\n',
-          error: 'exited with code 3',
-        });
+        expect(result).toMatchObject(exit3Result(name));
         expect(record).toMatchObject({ sandboxId, outcome: 'error' });
         // With the launcher the run splits around the command (gVisor's clock is its own: one `sandbox` phase).
         const run = timed ? (name === 'gvisor' ? ['sandbox', 'command'] : ['spawn', 'command', 'exit']) : ['run'];

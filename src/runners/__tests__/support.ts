@@ -101,3 +101,11 @@ export function tempRecording(): {
     },
   };
 }
+
+/** The command every backend test runs first: output on both streams and exit code 3. */
+export const EXIT_3_COMMAND: readonly string[] = ['sh', '-c', 'echo out; echo err >&2; exit 3'];
+
+/** What every backend must report for EXIT_3_COMMAND: both streams, the code, no signal, the error line. */
+export function exit3Result(backend: string): Record<string, unknown> {
+  return { backend, outcome: 'error', exitCode: 3, signal: null, stdout: 'out\n', stderr: 'err\n', error: 'exited with code 3' };
+}

@@ -5,7 +5,7 @@ import { createDashboardHandler } from '../../../dashboard/dashboardHandler';
 import { HistoryConnection } from '../../../dashboard/HistoryConnection';
 import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
-import { dockerMissing, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
+import { dockerMissing, EXIT_3_COMMAND, exit3Result, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
 import { sandboxEnv } from '../../environment';
 import { launcherStatus } from '../../launcher';
 import { createPool, type Pool } from '../createPool';
@@ -44,16 +44,8 @@ for (const { name, missing, install, optional } of CASES) {
 
       test('runs a real command: stdout, stderr, exit code, the four phases, rows in SQLite', async () => {
         const sandboxId = `${name}-exit-3`;
-        const { record, result } = await pool.run(['sh', '-c', 'echo out; echo err >&2; exit 3'], { sandboxId });
-        expect(result).toMatchObject({
-          backend: name,
-          outcome: 'error',
-          exitCode: 3,
-          signal: null,
-          stdout: 'out\n',
-          stderr: 'err\n',
-          error: 'exited with code 3',
-        });
+        const { record, result } = await pool.run([...EXIT_3_COMMAND], { sandboxId });
+        expect(result).toMatchObject(exit3Result(name));
         expect(record).toMatchObject({ sandboxId, outcome: 'error' });
         expect(Object.keys(result.phases)).toEqual(['acquire', 'hand-off', 'command', 'result']);
         const phaseSum = Object.values(result.phases).reduce((a, b) => a + b, 0);
