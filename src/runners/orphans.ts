@@ -30,6 +30,23 @@ export interface OrphanSweep {
 const GROUP_NAME = /^[a-z]+-([1-9]\d{0,9})-/;
 
 /** Removes every container labelled `sandbox-perf` whose owner is gone (see containerOwner.ts). */
+/** How long a sweep waits for someone else's removal of the same container to end. */
+const REMOVAL_WAIT_MS = 10_000;
+
+/** Whether the container is gone (404) within `ms`, looking every 50 ms. */
+async function goneWithin(docker: Docker, id: string, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    try {
+      await docker.getContainer(id).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
 export async function removeOrphanContainers(docker: Docker, sweep: OrphanSweep): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [CONTAINER_LABEL] } });
   await Promise.all(
@@ -43,8 +60,10 @@ export async function removeOrphanContainers(docker: Docker, sweep: OrphanSweep)
         await docker.getContainer(info.Id).remove({ force: true, v: true });
         sweep.removed.push(info.Id);
       } catch (error) {
-        // 404: removed meanwhile by someone else (another sweep): gone all the same.
-        if ((error as { statusCode?: number }).statusCode === 404) return;
+        // 404: removed meanwhile by someone else (another sweep, the runner's guardian): gone all
+        // the same. 409: their removal is in progress: gone once it ends, a failure if it does not.
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 404 || (status === 409 && (await goneWithin(docker, info.Id, REMOVAL_WAIT_MS)))) return;
         sweep.failures.push(`container ${info.Id.slice(0, 12)}: ${errorMessage(error)}`);
       }
     }),

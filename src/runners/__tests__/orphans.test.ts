@@ -67,6 +67,16 @@ describeWhen('removeOrphans: containers (real engine)', dockerMissing(), INSTALL
     expect(sweep.failures).toEqual([]);
   }, 60_000);
 
+  test('two sweeps at once (gc racing a guardian or a prepare): the containers go, and neither reports the other’s removal as a failure', async () => {
+    const dead: ContainerOwner = { ...currentOwner(), pid: deadPid() };
+    const ids = await Promise.all([1, 2, 3].map(() => container(ownerLabels(dead), true)));
+    const sweeps = await Promise.all([removeOrphans({ docker }), removeOrphans({ docker }), removeOrphans({ docker })]);
+    for (const id of ids) expect(await exists(id)).toBe(false);
+    for (const sweep of sweeps) expect(sweep.failures).toEqual([]);
+    // Each container was removed once, by one sweep or another.
+    expect(sweeps.flatMap((s) => s.removed).filter((id) => ids.includes(id)).length).toBeLessThanOrEqual(ids.length);
+  }, 60_000);
+
   test('an engine that does not answer is a failure line, not a throw', async () => {
     const sweep = await removeOrphans({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }) });
     expect(sweep.removed).toEqual([]);
