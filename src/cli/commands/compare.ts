@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import { compareBackends } from '../../compare/compareBackends';
 import { machineFingerprint } from '../../compare/fingerprint';
 import { noiseWarnings } from '../../compare/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown } from '../../export/comparison';
 import { printable, printableDeep } from '../../printable';
-import type { SandboxOptions } from '../../runners/types';
+import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
@@ -31,10 +30,8 @@ const FLAGS = {
   cleanup: { type: 'string', value: 'CMD', short: 'c' },
   'show-output': { type: 'boolean' },
   timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
-  memory: { type: 'number', min: 6, value: 'MB' },
-  cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
+  ...SANDBOX_FLAGS,
   threshold: { type: 'number', min: 0, value: 'MS' },
-  network: { type: 'boolean' },
   'save-baseline': { type: 'string', value: 'NAME' },
   baseline: { type: 'string', value: 'NAME' },
   'export-json': { type: 'string', value: 'FILE' },
@@ -111,9 +108,7 @@ Options:
     const exports = (Object.keys(EXPORTERS) as (keyof typeof EXPORTERS)[])
       .filter((f) => parsed.flags[f] !== undefined)
       .map((f) => ({ flag: f, file: assertWritableTarget(f, parsed.flags[f] as string, io.cwd) }));
-    const sandbox: SandboxOptions = { cwd: io.cwd, network: parsed.flags.network === true };
-    if (parsed.flags.memory !== undefined) sandbox.memoryBytes = Math.round((parsed.flags.memory as number) * 1024 * 1024);
-    if (parsed.flags.cpus !== undefined) sandbox.cpus = parsed.flags.cpus as number;
+    const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     const hooks = {
       ...(parsed.flags.setup === undefined ? {} : { setup: parsed.flags.setup as string }),
       ...(parsed.flags.prepare === undefined ? {} : { prepare: parsed.flags.prepare as string }),

@@ -1,21 +1,19 @@
 import { runInSandbox } from '../../runners/runInSandbox';
-import type { SandboxOptions } from '../../runners/types';
+import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
 import { historyPathFor, openRecording } from '../database';
 import { colours, formatMs } from '../terminal';
-import os, { constants } from 'node:os';
+import { constants } from 'node:os';
 import { printable } from '../../printable';
 import { runToJson } from '../format/runJson';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
   timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
-  memory: { type: 'number', min: 6, value: 'MB' },
-  cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
+  ...SANDBOX_FLAGS,
   threshold: { type: 'number', min: 0, value: 'MS' },
-  network: { type: 'boolean' },
   workload: { type: 'string', value: 'NAME' },
   json: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
@@ -55,9 +53,7 @@ Options:
     }
     const command = requireCommand(parsed, 'run', io.cwd);
     const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
-    const sandbox: SandboxOptions = { cwd: io.cwd, network: parsed.flags.network === true };
-    if (parsed.flags.memory !== undefined) sandbox.memoryBytes = Math.round((parsed.flags.memory as number) * 1024 * 1024);
-    if (parsed.flags.cpus !== undefined) sandbox.cpus = parsed.flags.cpus as number;
+    const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     const recording = openRecording(historyPathFor(parsed.flags.db, io), parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
     const c = colours(io.stderr, io.env);
