@@ -3,9 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertReadableVersion, migrate } from '../schema';
 import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath } from '../ownership';
-import { alertAt, batchLength, outcomeAt, type RecordBatch } from './RecordBatch';
+import { batchLength, type RecordBatch } from './RecordBatch';
 import { errorCode, errorMessage } from '../../log';
-import { storeFingerprint, writerFingerprint } from '../fingerprintHistory';
+import { rowInserter } from './rowInserter';
+import { isCorruption, isRowError } from './sqliteErrors';
 
 export interface StoreOptions {
   /** How long a write waits for another connection's lock before SQLITE_BUSY. */
@@ -38,28 +39,11 @@ export interface Retention {
   maxRows?: number;
 }
 
-const CORRUPT = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
-
 /** What a write stored: rows written, rows dropped because SQLite refused what they hold. */
 export interface WriteResult {
   written: number;
   rejected: number;
   firstRejected: { sandboxId: string; code: string; message: string } | undefined;
-}
-
-/**
- * Errors caused by a row's values rather than by the file: a constraint (NOT NULL on a NaN bound
- * as NULL), a type SQLite cannot bind (better-sqlite3 throws TypeError/RangeError), a value too big.
- */
-export function isRowError(error: unknown): boolean {
-  if (error instanceof TypeError || error instanceof RangeError) return true;
-  const code = errorCode(error);
-  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE';
-}
-
-/** True for errors that moving the file aside and starting afresh cures. */
-export function isCorruption(code: string): boolean {
-  return CORRUPT.has(code);
 }
 
 /**
@@ -233,76 +217,7 @@ export class SqliteStore {
     this.hasRow = db.prepare<[string, number, number]>(
       'SELECT 1 FROM sandbox_perf_records WHERE sandbox_id = ? AND start_time = ? AND duration_ms = ? LIMIT 1',
     );
-    const insertRecord = db.prepare(
-      'INSERT INTO sandbox_perf_records (sandbox_id, start_time, duration_ms, outcome, alert_fired, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    // Once per connection, off the caller's thread: the machine state every run written here is tagged with (migration 6).
-    const fingerprintId = storeFingerprint(db, writerFingerprint());
-    // start_time, duration_ms, alert_fired and backend are copies (migration 4): the per-backend reports need no join.
-    const insertDetails = db.prepare(
-      'INSERT INTO sandbox_run_details (record_id, backend, exit_code, signal, cpu_ms, peak_memory_bytes, error, start_time, duration_ms, alert_fired, fingerprint_id) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insertPhase = db.prepare(
-      'INSERT INTO sandbox_run_phases (record_id, phase, duration_ms, backend, start_time) VALUES (?, ?, ?, ?, ?)',
-    );
-    // Migration 5: the decomposition and the workload, for runs that have either.
-    const insertOverhead = db.prepare(
-      'INSERT INTO sandbox_run_overhead (record_id, workload, backend, exit_code, command_ms, overhead_ms, timer, outcome, start_time, duration_ms, canary_round) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insertWorkload = db.prepare('INSERT OR IGNORE INTO sandbox_workloads (workload, label) VALUES (?, ?)');
-    const insertRow = (batch: RecordBatch, i: number): void => {
-      const startTime = batch.startTimes[i] as number;
-      const durationMs = batch.durations[i] as number;
-      const alert = alertAt(batch, i) ? 1 : 0;
-      const info = insertRecord.run(
-        batch.sandboxIds[i],
-        startTime,
-        durationMs,
-        outcomeAt(batch, i),
-        alert,
-        new Date(startTime + durationMs).toISOString(),
-      );
-      const details = batch.details?.[i];
-      if (details) {
-        const id = info.lastInsertRowid;
-        insertDetails.run(
-          id,
-          details.backend,
-          details.exitCode ?? null,
-          details.signal ?? null,
-          details.cpuMs ?? null,
-          details.peakMemoryBytes ?? null,
-          details.error ?? null,
-          startTime,
-          durationMs,
-          alert,
-          fingerprintId,
-        );
-        if (details.phases) {
-          for (const [phase, ms] of Object.entries(details.phases)) insertPhase.run(id, phase, ms, details.backend, startTime);
-        }
-        const workload = typeof details.workload === 'string' ? details.workload : null;
-        const commandMs = typeof details.commandMs === 'number' && Number.isFinite(details.commandMs) ? details.commandMs : null;
-        if (workload !== null || commandMs !== null) {
-          insertOverhead.run(
-            id,
-            workload,
-            details.backend,
-            details.exitCode ?? null,
-            commandMs,
-            commandMs === null ? null : durationMs - commandMs,
-            typeof details.timer === 'string' ? details.timer : null,
-            outcomeAt(batch, i),
-            startTime,
-            durationMs,
-            typeof details.canaryRound === 'number' ? details.canaryRound : null,
-          );
-          if (workload !== null) insertWorkload.run(workload, typeof details.workloadLabel === 'string' ? details.workloadLabel : workload);
-        }
-      }
-    };
+    const insertRow = rowInserter(db);
     const abandonCheck = (batch: RecordBatch): void => {
       if (this.options.abandonWrites?.() === true) throw new WriteAbandonedError(`the write of ${batchLength(batch)} rows was taken over`);
     };
