@@ -1,28 +1,17 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { asRegisters, collectorRegistry, promClient } from './promClient';
 import type { RegistryLike } from './RegistryLike';
-import { OVERHEAD_METRIC_NAME, OverheadHistogram } from './overheadHistogram';
+import { OverheadHistogram } from './overheadHistogram';
+import { PROMETHEUS_METRIC_NAMES } from './metricNames';
+import { registerPersistenceMetrics } from './persistenceMetrics';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { OUTCOMES } from '../../sandbox/types';
-import { logOnce } from '../../log';
 import { expectation, ValidationError } from '../../validation';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
 import { MonitorTap, type MonitorTapOptions, type TappedRun } from '../MonitorTap';
 import type { MonitorSource, PersistenceHealthSource } from '../sources';
 
-/** Every metric name the collector can register (the ops/ files and the docs use exactly these). */
-export const PROMETHEUS_METRIC_NAMES = Object.freeze({
-  runDuration: 'sandbox_run_duration_seconds',
-  runs: 'sandbox_runs_total',
-  overheadAlerts: 'sandbox_overhead_alerts_total',
-  workloadInfo: 'sandbox_workload_info',
-  activeRuns: 'sandbox_active_runs',
-  persistQueued: 'sandbox_perf_persist_queued',
-  persistWritten: 'sandbox_perf_persist_written_total',
-  persistDropped: 'sandbox_perf_persist_dropped_total',
-  persistFailedWrites: 'sandbox_perf_persist_failed_writes_total',
-  overhead: OVERHEAD_METRIC_NAME,
-} as const);
+export { PROMETHEUS_METRIC_NAMES };
 
 export interface SandboxPerfCollectorOptions extends MonitorTapOptions {
   /**
@@ -129,7 +118,8 @@ export class SandboxPerfCollector {
     );
     this.overhead = this.register(N.overhead, () => new OverheadHistogram(registry));
     this.registerWorkloadInfo();
-    if (options.persistence !== undefined) this.registerPersistence(options.persistence);
+    if (options.persistence !== undefined)
+      registerPersistenceMetrics(options.persistence, this.registry, (name, create) => this.register(name, create));
     this.unsubscribe = this.tap.subscribe({
       record: (run) => this.record(run),
       retire: (workload) => this.retire(workload),
@@ -260,56 +250,5 @@ export class SandboxPerfCollector {
           },
         }),
     );
-  }
-
-  private registerPersistence(source: PersistenceHealthSource): void {
-    if ((source as unknown) === null || typeof source !== 'object' || typeof source.health !== 'function') {
-      throw new ValidationError(expectation('persistence', 'an object with a health() method (a StateDatabase)', source));
-    }
-    const registry = this.registry;
-    const prom = promClient();
-    const read = (): ReturnType<PersistenceHealthSource['health']> | undefined => {
-      try {
-        return source.health();
-      } catch (error) {
-        logOnce(error, 'sandbox-perf: could not read persistence health for /metrics');
-        return undefined;
-      }
-    };
-    const N = PROMETHEUS_METRIC_NAMES;
-    this.register(
-      N.persistQueued,
-      () =>
-        new prom.Gauge({
-          name: N.persistQueued,
-          help: 'Records waiting to be written to SQLite, including a batch being written',
-          registers: asRegisters(registry),
-          collect() {
-            const health = read();
-            if (health) this.set(health.queued);
-          },
-        }),
-    );
-    // Counts that only grow for the life of the StateDatabase: counters whose value is read, not counted here.
-    const counter = (name: string, help: string, pick: (h: NonNullable<ReturnType<typeof read>>) => number): void => {
-      this.register(
-        name,
-        () =>
-          new prom.Counter({
-            name,
-            help,
-            registers: asRegisters(registry),
-            collect() {
-              const health = read();
-              if (!health) return;
-              this.reset();
-              this.inc(pick(health));
-            },
-          }),
-      );
-    };
-    counter(N.persistWritten, 'Records written to SQLite', (h) => h.written);
-    counter(N.persistDropped, 'Records dropped because the write queue passed maxQueue during a fault', (h) => h.dropped);
-    counter(N.persistFailedWrites, 'Batch writes to SQLite that failed (and were retried)', (h) => h.failedWrites);
   }
 }
