@@ -65,6 +65,25 @@ export class PoolStats {
   private readonly readyTimes: number[] = [];
   private readonly steps = { create: new Recent(), attach: new Recent(), start: new Recent(), ready: new Recent(), remove: new Recent() };
 
+  /** The counting part of a pool's health(). */
+  counters(): Pick<
+    PoolHealth,
+    'runs' | 'misses' | 'refills' | 'refillsPerSecond' | 'failures' | 'consecutiveFailures' | 'lastFailure' | 'discarded' | 'background'
+  > {
+    const { runs, misses, refills, failures, consecutiveFailures, lastFailure, discarded } = this;
+    return {
+      runs,
+      misses,
+      refills,
+      refillsPerSecond: this.refillsPerSecond(),
+      failures,
+      consecutiveFailures,
+      lastFailure,
+      discarded,
+      background: this.background(),
+    };
+  }
+
   refilled(lifecycle: SandboxLifecycle): void {
     this.refills++;
     this.consecutiveFailures = 0;

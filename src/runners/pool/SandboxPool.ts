@@ -1,32 +1,24 @@
 import type Docker from 'dockerode';
 import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
 import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
-import { describeExit, failedResult } from '../hostProcess';
+import { failedResult } from '../hostProcess';
 import { registerRun } from '../inFlightRuns';
-import { measuredFields } from '../runMeasures';
-import { LAUNCHER_IN_CONTAINER, launcherForRun, launcherSpawnError, parseLauncherReport } from '../launcher';
+import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
-import { splitPhases } from './agentProtocol';
 import { AGENT_COMMAND } from './agentScript';
-import type { Transport } from './agentChannel';
 import { PooledSandbox, type HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
 import { PoolStats, type PoolHealth } from './PoolStats';
+import { poolRunResult } from './poolRunResult';
+import { ENABLE_RUNSC, POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
 
-export type PoolBackendName = 'docker-pool' | 'gvisor-pool';
+export type { PoolBackendName };
 
-/** The Docker runtime of each pool backend; gVisor's is registered by .ci/docker-up.sh. */
-const RUNTIMES: Record<PoolBackendName, string | undefined> = { 'docker-pool': undefined, 'gvisor-pool': 'runsc' };
-/** How each reaches its agents (see agentChannel.ts): runc sees a host socket, gVisor's sandbox does not. */
-const TRANSPORTS: Record<PoolBackendName, Transport> = { 'docker-pool': 'socket', 'gvisor-pool': 'attach' };
-const ENABLE_RUNSC = '.ci/docker-up.sh (registers runsc as a Docker runtime)';
 /** Sandboxes a run may find dead before it gives up (each one is discarded, never handed out). */
 const MAX_REFUSALS = 3;
 /** Longest wait for the removals of a closing pool. */
 const CLOSE_WAIT_MS = 10_000;
-/** Label naming the pool backend, next to the owner labels every container of this package carries. */
-export const POOL_LABEL = 'sandbox-perf.pool';
 
 interface Waiter {
   resolve: (sandbox: PooledSandbox) => void;
@@ -147,16 +139,8 @@ export class SandboxPool implements SandboxBackend {
       inUse: this.inUse.size,
       removing: this.removals.size,
       waiting: this.waiters.length,
-      runs: this.stats.runs,
-      misses: this.stats.misses,
-      refills: this.stats.refills,
-      refillsPerSecond: this.stats.refillsPerSecond(),
-      failures: this.stats.failures,
-      consecutiveFailures: this.stats.consecutiveFailures,
+      ...this.stats.counters(),
       backoffMs: Math.max(0, this.backoffUntil - performance.now()),
-      lastFailure: this.stats.lastFailure,
-      discarded: this.stats.discarded,
-      background: this.stats.background(),
       closed: this.closed,
     };
   }
@@ -283,46 +267,7 @@ export class SandboxPool implements SandboxBackend {
       this.fill();
     }
     if (handOff.kind === 'refused') return failedResult(this.name, `every pooled sandbox tried was dead: ${handOff.reason}`, phases);
-    const { report, stdout, stderr } = handOff;
-    if (report === null) {
-      const reason = handOff.hostTimedOut
-        ? `timed out after ${timeoutMs} ms (the agent did not stop the command)`
-        : (handOff.failure ?? 'no report');
-      const outcome = handOff.hostTimedOut ? 'timeout' : 'error';
-      return { ...failedResult(this.name, reason, phases), outcome, stdout: stdout.text(), stderr: stderr.text() };
-    }
-    const split = splitPhases(handOff.written, handOff.reported, report);
-    phases['hand-off'] = split.handOffMs;
-    phases.command = split.commandMs;
-    phases.result = split.resultMs;
-    const spawnErrno = report.usage === null ? null : launcherSpawnError(report.usage);
-    if (spawnErrno !== null) {
-      const failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
-      return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stderr.text() };
-    }
-    // The launcher's wait4 report (untrusted: parsed strictly, ignored when malformed or after a timeout's kill).
-    const usage = report.usage === null || report.timedOut ? null : parseLauncherReport(report.usage);
-    const code = report.timedOut ? null : (usage?.exitCode ?? report.code);
-    const signal = report.timedOut ? 'SIGKILL' : usage ? usage.signal : report.signal;
-    const ended =
-      report.error !== null
-        ? { outcome: 'error' as const, error: report.error }
-        : describeExit(code, signal, report.timedOut, timeoutMs, false, this.options.memoryBytes);
-    return {
-      backend: this.name,
-      ...ended,
-      exitCode: code,
-      signal,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
-      stdoutTruncated: stdout.truncated,
-      stderrTruncated: stderr.truncated,
-      phases,
-      // The launcher's spawn-to-reap and wait4 when there is one, else the agent's request-to-exit (its spawn included).
-      ...(usage
-        ? measuredFields(null, { report: usage, commandMs: Number(usage.endNs - usage.startNs) / 1e6, phases: {} })
-        : { cpuMs: null, peakMemoryBytes: null, commandMs: split.commandMs, cpuTimes: null, timer: 'pool-agent' }),
-    };
+    return poolRunResult(this.name, handOff, command, phases, { timeoutMs, memoryBytes: this.options.memoryBytes });
   }
 
   /** Stops refilling, fails the runs waiting, and removes every container (idle and in use); idempotent. */
