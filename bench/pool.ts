@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { compareBackends, type ComparisonResult } from '../src/compare/compareBackends';
 import { createBackend } from '../src/runners/createBackend';
 import { detectBackends } from '../src/runners/detect';
@@ -10,7 +9,9 @@ import { SandboxPool } from '../src/runners/pool/SandboxPool';
 import type { BackendName, SandboxBackend } from '../src/runners/types';
 import { SandboxPerfMonitor } from '../src/sandbox/SandboxPerfMonitor';
 import { percentile } from '../src/stats/percentile';
-import { describeMachine, formatBytes, machine, markdownTable, summarize, type ScenarioResult } from './harness';
+import { IDLE_WINDOW_MS, idleCost } from './poolIdleCost';
+import { nodeWakeProbe } from './wakeProbe';
+import { describeMachine, formatBytes, machine, markdownTable, type ScenarioResult } from './harness';
 
 /**
  * The pool of fresh sandboxes against what it mitigates, all in one run:
@@ -29,7 +30,6 @@ const HANDOFF_RUNS = 30;
 /** The issue asks for 200; 100 keep the scenario near 10 min under a load of 15 on 2 cores (it took 23 min with 200 and 40). */
 const CONCURRENT_RUNS = 100;
 const CONCURRENCY = 4;
-const IDLE_WINDOW_MS = 3000;
 const step = (what: string): void => void process.stderr.write(`pool: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
 
 const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -91,34 +91,6 @@ function spread(values: readonly number[]): Spread {
 }
 
 /**
- * The floor for a hand-off on this machine at this moment: a warm Node process blocked on a Unix
- * socket, from the write to its 'data' callback, one clock (what the agent's wake-up costs before
- * any code of ours runs). Returns a probe to call between the pool's hand-offs.
- */
-async function nodeWakeProbe(): Promise<{ probe(): Promise<number>; close(): void }> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-wake-')), 'wake.sock');
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(file, resolve));
-  const reader = `const s = require('net').connect(process.argv[1]); s.on('data', () => s.write(process.hrtime.bigint() + '\\n'));`;
-  const child = spawn(process.execPath, ['-e', reader, file], { stdio: 'ignore' });
-  const socket = await new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  return {
-    probe: () =>
-      new Promise<number>((resolve) => {
-        socket.once('data', (echo: Buffer) => resolve(Number(BigInt(echo.toString().trim()) - written) / 1e6));
-        const written = process.hrtime.bigint();
-        socket.write('{"argv":["true"]}\n');
-      }),
-    close() {
-      socket.destroy();
-      server.close();
-      child.kill();
-      fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    },
-  };
-}
-
-/**
  * docker-pool's hand-off (host write → agent read, one clock) over `true`: `quiet`, each run after
  * the pool settled (no refill or removal running: the pool keeping up with room to spare), with the
  * floor probed just before each; `back-to-back`, runs one after the other, each one's refill and
@@ -168,77 +140,6 @@ async function throughput(backend: SandboxBackend): Promise<{ runsPerSecond: num
     }),
   );
   return { runsPerSecond: CONCURRENT_RUNS / ((performance.now() - t) / 1000), failures };
-}
-
-/** PSS and CPU ticks of a container's processes: its init's parent is the shim; everything below the shim. */
-function containerProcesses(id: string): number[] {
-  const pid = Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim());
-  const shim = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  const all: number[] = [];
-  const walk = (p: number): void => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(shim);
-  return all;
-}
-
-function pssBytes(pids: readonly number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      kb += Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return kb * 1024;
-}
-
-function cpuTicks(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return ticks;
-}
-
-async function idleCost(name: 'docker-pool' | 'gvisor-pool', dir: string): Promise<{ pssBytes: number; cpuPercent: number }> {
-  const pool = new SandboxPool(name, { cwd: dir, pool: { size: 2 } });
-  await pool.prepare();
-  try {
-    const ids = execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=sandbox-perf.pool=${name}`], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-    const mine = ids.filter(
-      (id) => execFileSync('docker', ['inspect', '--format', '{{.Config.WorkingDir}}', id], { encoding: 'utf8' }).trim() === dir,
-    );
-    const pids = mine.map(containerProcesses);
-    const before = pids.map(cpuTicks);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
-    const ticksPerSecond = 100;
-    const cpu = pids.map((p, i) => ((cpuTicks(p) - (before[i] as number)) / ticksPerSecond / (IDLE_WINDOW_MS / 1000)) * 100);
-    return { pssBytes: summarize(pids.map(pssBytes)).median, cpuPercent: summarize(cpu).median };
-  } finally {
-    await pool.teardown();
-  }
 }
 
 export async function poolBench(): Promise<ScenarioResult> {

@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: one file per reproduction list of issue 13's "It moves other people's
+// files aside", every kind of foreign file against every way in (path, env, export), kept together
+// so a reader sees the whole matrix.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
