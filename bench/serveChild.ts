@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startServe } from '../src/cli/commands/serve';
+import { startServe } from '../src/export/server';
 import { createDashboardHandler, HistoryConnection } from '../src/dashboard';
 import { createMetricsHandler, HistoryFeed, SandboxPerfCollector } from '../src/export/prometheus';
 

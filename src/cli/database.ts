@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { StateDatabase, defaultDbPath } from '../state/StateDatabase';
 import { UsageError, type CommandIo } from './command';
-import { historyPathMessage, historyPathProblem, type HistorySource } from './historyPath';
+import { historyPathMessage, historyPathProblem, type HistorySource } from '../state/historyPath';
 
 export interface HistoryPath {
   file: string;

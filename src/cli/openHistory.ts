@@ -4,7 +4,7 @@ import { errorCode, errorMessage } from '../log';
 import { HistoryReader } from '../state/read/HistoryReader';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
-import { historyPathMessage, historyPathProblem } from './historyPath';
+import { historyPathMessage, historyPathProblem } from '../state/historyPath';
 
 /** The history, read-only; a path that cannot be one is refused before SQLite opens it (a FIFO would block). */
 export function openHistory(where: HistoryPath): HistoryReader {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
-import { startServe, type RunningServe } from '../../src/cli/commands/serve';
+import { startServe, type RunningServe } from '../../src/export/server';
 import { startCanary } from '../../src/canary/startCanary';
 import type { CanaryRound } from '../../src/canary/canaryRound';
 import { toolMissing } from '../../src/runners/__tests__/support';

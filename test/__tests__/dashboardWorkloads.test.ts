@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
-import { startServe, type RunningServe } from '../../src/cli/commands/serve';
+import { startServe, type RunningServe } from '../../src/export/server';
 import { dockerMissing, INSTALL_DOCKER, toolMissing } from '../../src/runners/__tests__/support';
 
 /*

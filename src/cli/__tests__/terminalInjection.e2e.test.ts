@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startServe } from '../commands/serve';
+import { startServe } from '../../export/server';
 import { StateDatabase } from '../../state/StateDatabase';
 import { cli, describeBuilt } from './support/cli';
 

@@ -1,17 +1,9 @@
-import { parseArgs, requireCommand, type FlagSpecs } from '../args';
+import { requireCommand, type FlagSpecs, type ParsedArgs } from '../args';
 import { parseBackends } from '../backendsFlag';
 import { UsageError } from '../command';
 import { parseDuration } from '../since';
-import {
-  DEFAULT_CANARY_EVERY_MS,
-  DEFAULT_CANARY_RUNS,
-  MIN_CANARY_EVERY_MS,
-  startCanary,
-  type Canary,
-  type StartCanaryOptions,
-} from '../../canary/startCanary';
-import { SandboxCanaryCollector } from '../../export/prometheus/CanaryCollector';
-import type { RegistryLike } from '../../export/prometheus/RegistryLike';
+import { DEFAULT_CANARY_EVERY_MS, DEFAULT_CANARY_RUNS, MIN_CANARY_EVERY_MS, type Canary } from '../../canary/startCanary';
+import type { ServeCanaryOptions } from '../../export/server';
 
 /** What `serve --canary` adds to serve's options, and how they read in --help. */
 export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same history and shown on the dashboard):
@@ -26,46 +18,28 @@ export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same
   --runs N      timed runs per backend and round (default ${DEFAULT_CANARY_RUNS}); one untimed warm-up round first
   Each round prints one line: its wall time, the CPU it used, and per backend the ratio and fixed cost.`;
 
-const FLAGS: FlagSpecs = {
+/** The canary's flags, parsed with serve's own by the one argument parser. */
+export const CANARY_FLAGS: FlagSpecs = {
   canary: { type: 'boolean' },
   every: { type: 'string', value: 'DURATION' },
   sandbox: { type: 'list', value: 'BACKENDS' },
   runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
 };
-const WITH_VALUE = new Set(['--every', '--sandbox', '--runs']);
-
-export type ServeCanaryOptions = Omit<StartCanaryOptions, 'db' | 'monitor' | 'onLine'>;
 
 /**
- * Takes the canary's flags and the command after `--` out of serve's argv: the rest goes to
- * serve's own parser unchanged. Usage errors for a canary flag without `--canary`, and for
+ * The canary startServe runs, read from serve's parsed arguments (the command is the one after
+ * `--`), or null without `--canary`. Usage errors for a canary flag without `--canary`, and for
  * `--canary` without a command.
  */
-export function splitCanaryArgs(argv: readonly string[], cwd: string): { serveArgv: string[]; canary: ServeCanaryOptions | null } {
-  const serveArgv: string[] = [];
-  const picked: string[] = [];
-  let command: string[] | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i] as string;
-    if (word === '--') {
-      command = argv.slice(i + 1);
-      break;
-    }
-    const name = word.split('=')[0] as string;
-    if (name === '--canary') picked.push(word);
-    else if (WITH_VALUE.has(name)) {
-      picked.push(word);
-      if (!word.includes('=') && i + 1 < argv.length && argv[i + 1] !== '--') picked.push(argv[++i] as string);
-    } else serveArgv.push(word);
-  }
-  const { flags } = parseArgs(picked, FLAGS, 'serve');
+export function canaryOptions(parsed: ParsedArgs, cwd: string): ServeCanaryOptions | null {
+  const { flags, command } = parsed;
   if (flags.canary !== true) {
-    const stray = Object.keys(flags)[0];
+    const stray = Object.keys(flags).find((name) => name in CANARY_FLAGS);
     if (stray !== undefined)
       throw new UsageError(`--${stray} is an option of --canary (e.g. sandbox-perf serve --canary --${stray} … -- node -e 0)`);
     if (command !== null)
       throw new UsageError(`a command after '--' needs --canary, e.g. sandbox-perf serve --canary -- ${command.join(' ') || 'node -e 0'}`);
-    return { serveArgv, canary: null };
+    return null;
   }
   if (command === null) throw new UsageError(`--canary needs the command to run after '--', e.g. sandbox-perf serve --canary -- node -e 0`);
   const checked = requireCommand({ flags, positionals: [], command }, 'serve --canary', cwd);
@@ -85,21 +59,7 @@ export function splitCanaryArgs(argv: readonly string[], cwd: string): { serveAr
     options.backends = backends;
   }
   if (flags.runs !== undefined) options.runs = flags.runs as number;
-  return { serveArgv, canary: options };
-}
-
-/**
- * startServe's canary: recording into the served history, its gauges on the server's registry.
- * null without `canary` options; rejects (a TypeError) when the canary cannot start.
- */
-export async function startServeCanary(
-  options: { canary?: ServeCanaryOptions; dbPath: string; onCanaryLine?: (line: string) => void },
-  registry: RegistryLike,
-): Promise<{ canary: Canary; metrics: SandboxCanaryCollector } | null> {
-  if (options.canary === undefined) return null;
-  const onLine = options.onCanaryLine;
-  const canary = await startCanary({ ...options.canary, db: options.dbPath, ...(onLine ? { onLine } : {}) });
-  return { canary, metrics: new SandboxCanaryCollector({ registry, canary }) };
+  return options;
 }
 
 /** What serve says at start about its canary. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServe } from '../../cli/commands/serve';
+import { startServe } from '../../export/server';
 import { changeRuns, dockerStart, STEP_AT } from '../../state/read/__tests__/changeFixture';
 import { writeCurrent } from '../../../test/support/historyFixture';
 import { changeLine, type ChangeMark } from '../../state/read/changeMarks';

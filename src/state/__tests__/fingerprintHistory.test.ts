@@ -9,7 +9,7 @@ import { FINGERPRINT_VERSION, fingerprintHash, fingerprintMixWarning, writerFing
 import { hostFingerprint, type MachineFingerprint } from '../../compare/fingerprint';
 import { version } from '../../version';
 import { reportCommand } from '../../cli/commands/report';
-import { startServe } from '../../cli/commands/serve';
+import { startServe } from '../../export/server';
 import type { CommandIo } from '../../cli/command';
 import { tempDir } from './faultKit';
 

@@ -6,32 +6,33 @@ import Database from 'better-sqlite3';
 import { describeWhen } from '../../../../test/support/e2e';
 import { processesMatching, toolMissing, uniqueSleep } from '../../../runners/__tests__/support';
 import { UsageError } from '../../command';
-import { splitCanaryArgs } from '../serveCanary';
+import { serveArgs } from '../serve';
 import { commandWorkload } from '../../../runners/workload';
 
 /* `serve --canary` through the built CLI (dist/cli/main.js; `npm test` builds first). */
 const CLI = path.resolve(__dirname, '../../../../dist/cli/main.js');
 
 describe('serve --canary arguments', () => {
-  test('the canary flags and the command are taken out; serve gets the rest unchanged', () => {
-    const split = splitCanaryArgs(
+  test("one parse reads serve's flags, the canary's and the command after '--'", () => {
+    const args = serveArgs(
       ['--port', '0', '--canary', '--every=90s', '--db', 'x.db', '--sandbox', 'none,unshare', '--runs', '3', '--', 'node', '-e', '0'],
       '/work',
     );
-    expect(split.serveArgv).toEqual(['--port', '0', '--db', 'x.db']);
-    expect(split.canary).toEqual({
+    expect(args).toMatchObject({ port: 0, db: 'x.db', host: '127.0.0.1', allowHosts: [], help: false });
+    expect(args.canary).toEqual({
       command: ['node', '-e', '0'],
       sandbox: { cwd: '/work' },
       everyMs: 90_000,
       backends: ['unshare'],
       runs: 3,
     });
-    expect(splitCanaryArgs(['--port', '0'], '/work')).toEqual({ serveArgv: ['--port', '0'], canary: null });
-    expect(splitCanaryArgs(['--canary', '--every', '2h30m', '--', 'true'], '/').canary?.everyMs).toBe(9_000_000);
+    expect(serveArgs(['--port', '0'], '/work')).toMatchObject({ port: 0, canary: null });
+    expect(serveArgs(['--canary', '--every', '2h30m', '--', 'true'], '/').canary?.everyMs).toBe(9_000_000);
   });
 
   test.each([
     [['--every', '5m'], /^--every is an option of --canary/],
+    [['--port', '0', '--runs', '3', '--every', '5m'], /^--runs is an option of --canary/],
     [['--', 'true'], /^a command after '--' needs --canary, e\.g\. sandbox-perf serve --canary -- true$/],
     [['--canary'], /^--canary needs the command to run after '--'/],
     [['--canary', '--every', '500ms', '--', 'true'], /^--every expects a duration from 1s to 24d like 30s, 10m or 1h30m, got "500ms"$/],
@@ -41,8 +42,8 @@ describe('serve --canary arguments', () => {
     [['--canary', '--runs', '0', '--', 'true'], /^--runs expects a decimal integer from 1 to 1000, got "0"/],
     [['--canary', '--', 'node -e 0'], /is one word with spaces/],
   ])('%j is a usage error', (argv, message) => {
-    expect(() => splitCanaryArgs(argv, os.tmpdir())).toThrow(UsageError);
-    expect(() => splitCanaryArgs(argv, os.tmpdir())).toThrow(message);
+    expect(() => serveArgs(argv, os.tmpdir())).toThrow(UsageError);
+    expect(() => serveArgs(argv, os.tmpdir())).toThrow(message);
   });
 });
 

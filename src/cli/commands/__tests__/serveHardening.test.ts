@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServe, type RunningServe } from '../serve';
+import { startServe, type RunningServe } from '../../../export/server';
 import { defaultDbPath } from '../../../state/dbPath';
 import { seedDatabase } from '../../../../test/support/historyFixture';
 import { CLI, cli, describeBuilt } from '../../__tests__/support/cli';

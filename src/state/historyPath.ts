@@ -1,4 +1,4 @@
-import { inspectDatabaseFile } from '../state/ownership';
+import { inspectDatabaseFile } from './ownership';
 import { describeValue } from '../validation';
 
 /** Where the history path came from, named in messages. */
