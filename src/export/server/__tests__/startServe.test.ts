@@ -1,14 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServe, type RunningServe } from '../../../export/server';
-import { defaultDbPath } from '../../../state/dbPath';
+import { startServe, type RunningServe } from '..';
 import { seedDatabase } from '../../../../test/support/historyFixture';
-import { CLI, cli, describeBuilt } from '../../__tests__/support/cli';
+import { StateDatabase } from '../../../state/StateDatabase';
+import { describeWhen } from '../../../../test/support/e2e';
+import { checkMetrics, promtoolMissing } from '../../../../test/support/tools';
 
-// Real servers, threads and child processes on a shared, busy machine.
+// Real servers, query threads and files on a shared, busy machine.
 jest.setTimeout(60_000);
 
 let dir: string;
@@ -96,35 +97,54 @@ test('startServe refuses a FIFO as the history at start', async () => {
   );
 });
 
-describeBuilt('serve as a real process', () => {
-  test('serve --db <a FIFO> exits 2 at once instead of hanging', async () => {
-    const r = await cli(['serve', '--port', '0', '--db', path.join(dir, 'fifo')], dir, { timeoutMs: 20_000 });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^Error: Expected `--db` to be .*\(a FIFO \(named pipe\)\); it was left untouched\n$/);
-  });
-
-  test('SIGTERM stops serve within 2 s, with dashboard queries in flight; SANDBOX_PERF_DB= (empty) is unset', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, XDG_STATE_HOME: `${dir}-state`, SANDBOX_PERF_DB: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.on('exit', (code) => resolve({ code, at: performance.now() })),
+test('new runs written by another process show up at the next scrape, each counted once', async () => {
+  const copy = path.join(dir, 'tail.db');
+  await seedDatabase(copy);
+  const server = await startServe({ port: 0, dbPath: copy });
+  try {
+    const total = async (): Promise<number> => {
+      const text = await (await fetch(`${server.url}metrics`)).text();
+      return [...text.matchAll(/^sandbox_runs_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    expect(await total()).toBe(46);
+    const writer = new StateDatabase({ path: copy, handleExit: false });
+    writer.insert(
+      'sandbox_perf_records',
+      { sandboxId: 'late', startTime: Date.now(), durationMs: 42, outcome: 'success', alertFired: false },
+      { backend: 'none' },
     );
-    const until = Date.now() + 20_000;
-    while (!out.includes('\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    const base = /dashboard (http:\/\/\S+\/)/.exec(out)?.[1];
-    expect(base).toBeDefined();
-    expect(out).toContain(`history ${defaultDbPath({ XDG_STATE_HOME: `${dir}-state` }, dir)}`);
-    const inFlight = Array.from({ length: 20 }, (_, i) => fetch(`${base}api/summary?since=${i}`).catch(() => undefined));
-    const sent = performance.now();
-    child.kill('SIGTERM');
-    const { code, at } = await exited;
-    await Promise.all(inFlight);
-    expect(code).toBe(0);
-    expect(at - sent).toBeLessThan(2000);
+    await writer.close();
+    expect(await total()).toBe(47);
+    expect(await total()).toBe(47);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a missing history file: the page says so, /metrics still answers', async () => {
+  const missing = path.join(dir, 'nothing-here', 'state.db');
+  const server = await startServe({ port: 0, dbPath: missing });
+  try {
+    const body = (await (await fetch(`${server.url}api/summary`)).json()) as { error: string; code: string };
+    expect(body.code).toBe('ENOENT');
+    expect(body.error).toContain(`No history at ${missing} yet`);
+    const metrics = await fetch(`${server.url}metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE sandbox_runs_total counter');
+    expect(fs.existsSync(missing)).toBe(false);
+  } finally {
+    await server.close();
+  }
+});
+
+describeWhen('serve /metrics under promtool', promtoolMissing, 'apt-get install prometheus', () => {
+  test('promtool check metrics passes with no warning', async () => {
+    const server = await startServe({ port: 0, dbPath: file });
+    try {
+      const text = await (await fetch(`${server.url}metrics`)).text();
+      expect(checkMetrics(text)).toEqual({ status: 0, output: '' });
+    } finally {
+      await server.close();
+    }
   });
 });
