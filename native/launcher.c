@@ -31,6 +31,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,25 @@ int main(int argc, char **argv) {
     }
   }
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /*
+   * As a PID namespace's init (unshare execs the launcher as PID 1), die with the process outside
+   * that started the namespace: the parent-death signal util-linux's --kill-child set on the
+   * namespace's first process did not always survive the exec chain in front of the launcher (a run
+   * SIGKILLed mid-start was left running). PID 1's death takes the whole namespace with it.
+   */
+  if (getpid() == 1) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /*
+   * The runner holds the other end of the report descriptor. If it is closed already, the runner
+   * died while the sandbox was being set up (util-linux's --kill-child arms its signal only after
+   * the fork, a window a SIGKILLed runner can fall into): the command is not started at all.
+   */
+  if (fd != 2) {
+    struct pollfd peer = {(int)fd, 0, 0};
+    if (poll(&peer, 1, 0) == 1 && (peer.revents & (POLLHUP | POLLERR)) != 0) {
+      fprintf(stderr, "sandbox-perf-launcher: the runner is gone; not starting %s\n", argv[2]);
+      return 127;
+    }
+  }
 
   char line[160];
   pid_t parent = getpid();

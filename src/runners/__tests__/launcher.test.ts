@@ -131,6 +131,16 @@ describeWhen(
       expect(alive).toBe(false);
     });
 
+    test('a runner that died during the sandbox set-up (the report descriptor has no reader): the command is not started', () => {
+      const late = spawnSync('bash', ['-c', `exec 3> >(exit 0); sleep 0.3; ${LAUNCHER_FILE} 3 echo started`], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(late.status).toBe(127);
+      expect(late.stdout).toBe('');
+      expect(late.stderr).toMatch(/the runner is gone; not starting echo/);
+    });
+
     test('bad arguments and a missing program: exit 127 with a message', () => {
       expect(run(['1', 'true']).status).toBe(127);
       expect(run(['x', 'true']).stderr).toMatch(/expected an open file descriptor >= 3 or `stderr`, got x/);
