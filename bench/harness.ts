@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -258,4 +260,23 @@ export function hasHyperfine(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `hyperfine -N --runs <runs> [--warmup <warmup>] <command>` in `dir` with `env`: its median in ms
+ * (the JSON export is written in `dir`).
+ */
+export function hyperfineMedianMs(
+  command: readonly string[],
+  options: { runs: number; warmup?: number; dir: string; env: NodeJS.ProcessEnv },
+): number {
+  const out = path.join(options.dir, 'hyperfine.json');
+  const warmup = options.warmup === undefined ? [] : ['--warmup', String(options.warmup)];
+  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, '--export-json', out, command.join(' ')], {
+    cwd: options.dir,
+    stdio: 'ignore',
+    env: options.env,
+  });
+  const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { median: number }[] };
+  return (parsed.results[0]?.median ?? Number.NaN) * 1000;
 }

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { median } from '../src/stats/descriptive';
-import { hasHyperfine } from './harness';
+import { hasHyperfine, hyperfineMedianMs } from './harness';
 import { createBackend } from '../src/runners/createBackend';
 import { detectBackends } from '../src/runners/detect';
 import { sandboxEnv } from '../src/runners/environment';
@@ -27,13 +26,6 @@ const ROUNDS = 3;
 const RUNS = 3;
 const COMMAND = ['sleep', '0.2'];
 
-function hyperfineMedianMs(dir: string, env: NodeJS.ProcessEnv): number {
-  const out = path.join(dir, 'hyperfine-sleep.json');
-  execFileSync('hyperfine', ['-N', '--runs', String(RUNS), '--export-json', out, COMMAND.join(' ')], { cwd: dir, stdio: 'ignore', env });
-  const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { median: number }[] };
-  return (parsed.results[0]?.median ?? Number.NaN) * 1000;
-}
-
 export async function knownDurationBench(): Promise<KnownDurationFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-known-'));
   const env = sandboxEnv(dir);
@@ -49,7 +41,7 @@ export async function knownDurationBench(): Promise<KnownDurationFigures> {
       const theirs: number[] = [];
       try {
         for (let round = 0; round < ROUNDS; round++) {
-          if (withHyperfine) theirs.push(hyperfineMedianMs(dir, env));
+          if (withHyperfine) theirs.push(hyperfineMedianMs(COMMAND, { runs: RUNS, dir, env }));
           for (let i = 0; i < RUNS; i++) {
             const run = await runInSandbox(backend, COMMAND, { monitor });
             if (run.commandMs !== null) ours.push(run.commandMs);

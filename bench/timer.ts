@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { median } from '../src/stats/descriptive';
-import { hasHyperfine } from './harness';
+import { hasHyperfine, hyperfineMedianMs } from './harness';
 import { createBackend } from '../src/runners/createBackend';
 import { sandboxEnv } from '../src/runners/environment';
 import { launcherStatus } from '../src/runners/launcher';
@@ -50,14 +49,7 @@ export async function timerBench(): Promise<TimerBenchFigures> {
         }
         ours.push(commandMs.length > 0 ? median(commandMs) : Number.NaN);
         if (withHyperfine) {
-          const out = path.join(dir, `hyperfine-${round}.json`);
-          execFileSync('hyperfine', ['-N', '--runs', String(RUNS), '--warmup', '1', '--export-json', out, command.join(' ')], {
-            cwd: dir,
-            stdio: 'ignore',
-            env,
-          });
-          const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { median: number }[] };
-          theirs.push((parsed.results[0]?.median ?? Number.NaN) * 1000);
+          theirs.push(hyperfineMedianMs(command, { runs: RUNS, warmup: 1, dir, env }));
         }
         lines.push(`| \`${command.join(' ')}\` | ${round + 1} | ${ours[round]?.toFixed(3)} | ${theirs[round]?.toFixed(3) ?? 'n/a'} |`);
       }
