@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
+import { ENDED_AT, type TimedStopMeta } from '../sandbox/endedAt';
 import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation, ValidationError } from '../validation';
 import { createBackend } from './createBackend';
 import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
@@ -160,6 +161,7 @@ export async function recordRun(
   const { monitor, workload, canaryRound } = how;
   const id = how.sandboxId ?? `${sandbox.name}-${randomUUID()}`;
   monitor.start(id);
+  const started = performance.now();
   let result: SandboxResult;
   try {
     result = await sandbox.run(command, runOptions);
@@ -176,7 +178,22 @@ export async function recordRun(
     });
     throw error;
   }
-  const record = monitor.stop(id, { outcome: result.outcome, details: toRunDetails(result, workload, canaryRound) });
+  const ended = performance.now();
+  result = withRunnerPhase(result, ended - started);
+  const meta: TimedStopMeta = { outcome: result.outcome, details: toRunDetails(result, workload, canaryRound), [ENDED_AT]: ended };
+  const record = monitor.stop(id, meta);
   const commandMs = result.commandMs ?? null;
   return { record, result, setup: null, workload, commandMs, overheadMs: commandMs === null ? null : record.durationMs - commandMs };
+}
+
+/**
+ * Adds phase `runner`: the part of the backend call no backend phase covers (Node's own bookkeeping
+ * between phases: building the exec, reading cgroup counters and the launcher's report, awaiting
+ * promises), so that the phases tile the record and `overheadMs` is the sum of the phases other
+ * than `command` to within the microseconds monitor.start/stop take. Never negative.
+ */
+export function withRunnerPhase(result: SandboxResult, elapsedMs: number): SandboxResult {
+  let covered = 0;
+  for (const ms of Object.values(result.phases)) covered += ms;
+  return { ...result, phases: { ...result.phases, runner: Math.max(0, elapsedMs - covered) } };
 }

@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../validation';
 import { assertRunDetails } from './recordShape';
+import { ENDED_AT, type TimedStopMeta } from './endedAt';
 import { logOnce } from '../log';
 import {
   OUTCOMES,
@@ -200,7 +201,10 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       assertOneOf('outcome', outcome, OUTCOMES);
       throw badDetails;
     }
-    const t1 = performance.now();
+    const now = performance.now();
+    // sandbox-perf's runner passes when the backend call ended, so the record ends where its phases do.
+    const endedAt: unknown = (meta as TimedStopMeta)[ENDED_AT];
+    const t1 = typeof endedAt === 'number' && endedAt >= t0 && endedAt <= now ? endedAt : now;
     const durationMs = t1 - t0;
     // Re-anchor when a second has passed or the clock went backwards (fake timers installed).
     if (t1 - this.wallOffsetAt > 1000 || t1 < this.wallOffsetAt) {

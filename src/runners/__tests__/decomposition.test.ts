@@ -28,10 +28,13 @@ const ATTEMPTS = 5;
 const load = os.loadavg()[0] as number;
 const overloaded = load > 2 * os.cpus().length;
 const COMMAND_TOLERANCE_MS = overloaded ? 20 : 10;
-const PHASES_TOLERANCE_MS = overloaded ? 5 : 2;
+// The phases tile the record by construction (runInSandbox's `runner` phase holds the runner's own
+// bookkeeping between them): what is left is the microseconds monitor.start/stop take, so the
+// issue's 0.5 ms holds at any load.
+const PHASES_TOLERANCE_MS = 0.5;
 if (overloaded)
   process.stderr.write(
-    `decomposition: load ${load.toFixed(1)} on ${os.cpus().length} CPUs, commandMs and phases bounds widened to ${COMMAND_TOLERANCE_MS} and ${PHASES_TOLERANCE_MS} ms\n`,
+    `decomposition: load ${load.toFixed(1)} on ${os.cpus().length} CPUs, commandMs bound widened to ${COMMAND_TOLERANCE_MS} ms\n`,
   );
 
 const launcherMissing = launcherStatus().path === null && 'the C launcher is not built';
@@ -75,7 +78,7 @@ for (const { name, missing, install, optional } of BACKENDS) {
       }, 120_000);
       afterAll(() => backend.teardown(), 60_000);
 
-      test('sleep 0.2: commandMs within 10 ms of the bare launcher reading the same (and >= 200), overheadMs >= 0 and equal to the phases around the command within 2 ms', async () => {
+      test('sleep 0.2: commandMs within 10 ms of the bare launcher reading the same (and >= 200), overheadMs >= 0 and equal to the phases around the command within 0.5 ms', async () => {
         const monitor = new SandboxPerfMonitor({ sink: false });
         const runs: SandboxRun[] = [];
         const references: number[] = [];

@@ -46,7 +46,8 @@ for (const { name, missing, install } of HOST_BACKENDS) {
         expect(record).toMatchObject({ sandboxId, outcome: 'error' });
         // With the launcher the run splits around the command (gVisor's clock is its own: one `sandbox` phase).
         const run = timed ? (name === 'gvisor' ? ['sandbox', 'command'] : ['spawn', 'command', 'exit']) : ['run'];
-        expect(Object.keys(result.phases)).toEqual(['setup', ...run, ...(accounted ? ['cleanup'] : [])]);
+        // `runner`, last: the runner's bookkeeping between the backend's phases (runInSandbox adds it).
+        expect(Object.keys(result.phases)).toEqual(['setup', ...run, ...(accounted ? ['cleanup'] : []), 'runner']);
         await recording.db.flush();
         const rows = recording.rows(sandboxId);
         expect(rows.record).toMatchObject({ outcome: 'error' });
