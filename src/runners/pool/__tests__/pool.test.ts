@@ -186,6 +186,16 @@ for (const { name, missing, install, optional } of CASES) {
       }, 60_000);
 
       if (name === 'docker-pool') {
+        test('a pool closed the moment a run returns leaves no container (the used one is removed after the caller has its result)', async () => {
+          const dir = fs.mkdtempSync(`${recording.dir}/closed-`);
+          fs.chmodSync(dir, 0o755);
+          const quick = await createPool(name, { cwd: dir, size: 1, monitor: recording.monitor });
+          const { result } = await quick.run(['true']);
+          await quick.close();
+          expect(result.outcome).toBe('success');
+          expect(poolContainersIn(dir)).toEqual([]);
+        }, 90_000);
+
         test('a dead agent is never handed out: its sandbox is discarded, the run lands on a live one', async () => {
           // Wait for a full pool, then kill every idle agent from the host and run at once.
           const deadline = Date.now() + 30_000;
