@@ -53,6 +53,8 @@ export class SandboxPool implements SandboxBackend {
   private readonly removals = new Set<Promise<void>>();
   private readonly waiters: Waiter[] = [];
   private starting = 0;
+  /** Runs whose removal and refill are set up on the next turn of the event loop (see run). */
+  private deferred = 0;
   private backoffUntil = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -124,7 +126,7 @@ export class SandboxPool implements SandboxBackend {
    */
   async settled(timeoutMs = 30_000): Promise<void> {
     const until = performance.now() + timeoutMs;
-    while (!this.closed && (this.starting > 0 || this.removals.size > 0) && performance.now() < until) {
+    while (!this.closed && (this.deferred > 0 || this.starting > 0 || this.removals.size > 0) && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -270,7 +272,9 @@ export class SandboxPool implements SandboxBackend {
         // The removal and the refill's Engine requests are set up after the caller has its result
         // (they cost the run 1–4 ms of the runner's time when done here).
         const used = sandbox;
+        this.deferred++;
         setImmediate(() => {
+          this.deferred--;
           // close() may have removed it meanwhile.
           if (this.inUse.has(used)) this.discard(used);
           this.fill();
