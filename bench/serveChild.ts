@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServe } from '../src/export/server';
-import { createDashboardHandler, HistoryConnection } from '../src/dashboard';
+import { createDashboardHandler, HistoryConnection } from '../src/export/dashboard';
 import { createMetricsHandler, HistoryFeed, SandboxPerfCollector } from '../src/export/prometheus';
 
 /*

@@ -15,7 +15,7 @@ export type { CompareOptions, ComparisonResult, BackendComparison, PhaseSummary 
 export * from './canary';
 export { comparisonToJson, comparisonToCsv, comparisonToMarkdown } from './export/comparison';
 export * from './export';
-export * from './dashboard';
+export * from './export/dashboard';
 export { summarize, mean, stddev, median, mad } from './stats/descriptive';
 export type { SampleSummary } from './stats/descriptive';
 export { nearestRankIndex, percentile, percentileOfSorted } from './stats/percentile';

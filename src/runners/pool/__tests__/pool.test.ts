@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDashboardHandler } from '../../../dashboard/dashboardHandler';
-import { HistoryConnection } from '../../../dashboard/HistoryConnection';
+import { createDashboardHandler } from '../../../export/dashboard/dashboardHandler';
+import { HistoryConnection } from '../../../export/dashboard/HistoryConnection';
 import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
 import { dockerMissing, EXIT_3_COMMAND, exit3Result, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServe } from '../../export/server';
-import { changeRuns, dockerStart, STEP_AT } from '../../state/read/__tests__/changeFixture';
-import { writeCurrent } from '../../../test/support/historyFixture';
-import { changeLine, type ChangeMark } from '../../state/read/changeMarks';
+import { startServe } from '../../server';
+import { changeRuns, dockerStart, STEP_AT } from '../../../state/read/__tests__/changeFixture';
+import { writeCurrent } from '../../../../test/support/historyFixture';
+import { changeLine, type ChangeMark } from '../../../state/read/changeMarks';
 
 /*
  * Change points where users see them: the dashboard's JSON carries them as marks for the time

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import Sqlite from 'better-sqlite3';
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { errorCode, errorMessage } from '../log';
+import { errorCode, errorMessage } from '../../log';
 
 export type HistoryState = { ok: true; db: Database.Database } | { ok: false; code: string; message: string };
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TS_BOOTSTRAP } from '../state/write/writerSpawn';
-import { errorCode, errorMessage, logOnce } from '../log';
+import { TS_BOOTSTRAP } from '../../state/write/writerSpawn';
+import { errorCode, errorMessage, logOnce } from '../../log';
 
 export interface SummaryRequest {
   id: number;

@@ -1,6 +1,6 @@
-import { readDashboardSummary } from '../state/read/dashboardQueries';
-import { errorCode, errorMessage, logOnce } from '../log';
-import { printableDeep } from '../printable';
+import { readDashboardSummary } from '../../state/read/dashboardQueries';
+import { errorCode, errorMessage, logOnce } from '../../log';
+import { printableDeep } from '../../printable';
 import type { HistoryConnection } from './HistoryConnection';
 
 /** What `/api/summary` answers: a status and a JSON body with every string terminal-safe. */

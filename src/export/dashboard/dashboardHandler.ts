@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page';
-import { logOnce } from '../log';
-import { printableDeep } from '../printable';
-import type { PoolHealthSource } from '../export/prometheus/PoolCollector';
+import { logOnce } from '../../log';
+import { printableDeep } from '../../printable';
+import type { PoolHealthSource } from '../prometheus/PoolCollector';
 import type { HistoryConnection } from './HistoryConnection';
 import { summaryResponse } from './summaryResponse';
 import { SummaryWorker } from './SummaryWorker';

@@ -1,7 +1,7 @@
-import { logOnce } from '../log';
-import { printable } from '../printable';
-import { changeLine, readChangeMarks, type ChangeMark } from '../state/read/changeMarks';
-import { assertReadableVersion } from '../state/schema';
+import { logOnce } from '../../log';
+import { printable } from '../../printable';
+import { changeLine, readChangeMarks, type ChangeMark } from '../../state/read/changeMarks';
+import { assertReadableVersion } from '../../state/schema';
 import type { HistoryConnection } from './HistoryConnection';
 
 /** How often `serve` looks for new change points. */
