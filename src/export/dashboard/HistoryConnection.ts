@@ -1,34 +1,31 @@
-import fs from 'node:fs';
-import Sqlite from 'better-sqlite3';
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
 import { errorCode, errorMessage } from '../../log';
+import { HistoryFile } from '../../state/read/HistoryFile';
 
 export type HistoryState = { ok: true; db: Database.Database } | { ok: false; code: string; message: string };
 
 /**
- * A read-only connection to the SQLite history that another process writes, opened on first
- * use and retried on every later call while it cannot be opened (the file may not exist yet).
- * WAL readers see each committed batch at their next statement, so one connection serves
- * every request.
+ * The dashboard's and the server's view of the history another process writes: the read side's one
+ * connection (`HistoryFile`: ownership and schema version checked, "not there yet" while the file
+ * is missing, empty or not migrated), opened on first use and looked at again on every later call
+ * until it is there. Problems come back as a state the page shows, never as a throw. WAL readers
+ * see each committed batch at their next statement, so one connection serves every request.
  */
 export class HistoryConnection {
-  private db: Database.Database | undefined;
+  private file: HistoryFile | undefined;
 
   constructor(readonly path: string) {}
 
   get(): HistoryState {
-    if (this.db) return { ok: true, db: this.db };
-    if (!fs.existsSync(this.path)) {
+    try {
+      this.file ??= new HistoryFile(this.path);
+      if (this.file.ready()) return { ok: true, db: this.file.db };
       return {
         ok: false,
         code: 'ENOENT',
         message: `No history at ${this.path} yet: it appears once a monitor records a run (set SANDBOX_PERF_DB or --db to read another file)`,
       };
-    }
-    try {
-      this.db = new Sqlite(this.path, { readonly: true, fileMustExist: true });
-      return { ok: true, db: this.db };
     } catch (error) {
       return {
         ok: false,
@@ -39,7 +36,7 @@ export class HistoryConnection {
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.file?.close();
+    this.file = undefined;
   }
 }
