@@ -2,11 +2,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TS_BOOTSTRAP } from '../../state/write/writerSpawn';
 import { errorCode, errorMessage, logOnce } from '../../log';
+import type { ChangeLook } from './changeWatch';
 
-export interface SummaryRequest {
-  id: number;
-  sinceMs: number | undefined;
-}
+/** What the thread is asked: the dashboard's summary of a window, or the history's change points (serve's watch). */
+export type SummaryRequest = { id: number; kind: 'summary'; sinceMs: number | undefined } | { id: number; kind: 'changes' };
 
 export interface SummaryReply {
   id: number;
@@ -42,7 +41,7 @@ export class SummaryWorker {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
-  /** In-flight queries by window, so identical requests share one. */
+  /** In-flight queries by window (or `changes`), so identical requests share one. */
   private readonly byWindow = new Map<string, Promise<SummaryAnswer>>();
   private closed = false;
 
@@ -50,8 +49,21 @@ export class SummaryWorker {
 
   /** The summary of runs since `sinceMs` (all runs when undefined). Never rejects. */
   summary(sinceMs: number | undefined): Promise<SummaryAnswer> {
+    return this.ask(String(sinceMs), (id) => ({ id, kind: 'summary', sinceMs }));
+  }
+
+  /** The history's change points, analysed on the thread (`serve`'s watch). Never rejects. */
+  async changes(): Promise<ChangeLook> {
+    const { status, json } = await this.ask('changes', (id) => ({ id, kind: 'changes' }));
+    const body = JSON.parse(json.toString('utf8')) as ChangeLook | { error: string };
+    // 503: shutting down or too busy; the next look asks again.
+    if (status !== 200) return { ok: false, error: null };
+    // Else the thread failed or stopped (failAll's body).
+    return 'ok' in body ? body : { ok: false, error: { code: 'ERR_QUERY_THREAD', message: body.error } };
+  }
+
+  private ask(key: string, request: (id: number) => SummaryRequest): Promise<SummaryAnswer> {
     if (this.closed) return Promise.resolve(answer(503, { error: 'The server is shutting down' }));
-    const key = String(sinceMs);
     const shared = this.byWindow.get(key);
     if (shared) return shared;
     if (this.pending.size >= MAX_QUEUED_SUMMARIES) {
@@ -62,8 +74,7 @@ export class SummaryWorker {
       this.pending.set(id, { resolve });
       const worker = this.thread();
       worker.ref();
-      const request: SummaryRequest = { id, sinceMs };
-      worker.postMessage(request);
+      worker.postMessage(request(id));
     }).finally(() => this.byWindow.delete(key));
     this.byWindow.set(key, reply);
     return reply;

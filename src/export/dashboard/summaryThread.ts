@@ -2,6 +2,7 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HistoryConnection } from './HistoryConnection';
 import { summaryResponse } from './summaryResponse';
+import { lookForChanges } from './changeWatch';
 import type { SummaryRequest, SummaryReply } from './SummaryWorker';
 
 /*
@@ -19,13 +20,10 @@ try {
 } catch {
   // Not allowed here (or not Linux): the queries run at the server's priority.
 }
-parentPort?.on('message', (request: SummaryRequest | { type: 'close' }) => {
-  if ('type' in request) {
-    history.close();
-    parentPort?.close();
-    return;
-  }
-  const { status, body } = summaryResponse(history, request.sinceMs);
+// SummaryWorker ends the thread with terminate(): no close message.
+parentPort?.on('message', (request: SummaryRequest) => {
+  const { status, body } =
+    request.kind === 'changes' ? { status: 200, body: lookForChanges(history) } : summaryResponse(history, request.sinceMs);
   // Serialised here, and the bytes moved rather than copied: the server's thread only writes them.
   const json = Buffer.from(JSON.stringify(body));
   const bytes = json.buffer.slice(json.byteOffset, json.byteOffset + json.byteLength);

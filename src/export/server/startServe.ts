@@ -111,8 +111,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   }
   const canary = served?.canary ?? null;
   // After the caller's banner: the first look tells how many change points the history holds.
-  const changes = new ChangeWatch(history, options.onChangeLine ?? log, options.changeIntervalMs);
-  const firstLook = setImmediate(() => changes.check());
+  // The change points are analysed on the summary thread: the event loop keeps answering /metrics.
+  const changes = new ChangeWatch(() => summaries.changes(), options.dbPath, options.onChangeLine ?? log, options.changeIntervalMs);
+  const firstLook = setImmediate(() => void changes.check());
   const address = server.address() as AddressInfo;
   boundPort = address.port;
   const shownHost = net.isIPv6(address.address) ? `[${address.address}]` : address.address;
