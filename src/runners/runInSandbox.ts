@@ -190,10 +190,19 @@ export async function recordRun(
  * Adds phase `runner`: the part of the backend call no backend phase covers (Node's own bookkeeping
  * between phases: building the exec, reading cgroup counters and the launcher's report, awaiting
  * promises), so that the phases tile the record and `overheadMs` is the sum of the phases other
- * than `command` to within the microseconds monitor.start/stop take. Never negative.
+ * than `command` to within the microseconds monitor.start/stop take. Never negative. The result is
+ * a copy; a result without a phases object, or whose backend names a phase `runner` itself, is
+ * returned as it is (a JavaScript backend may return anything: the monitor then judges it).
  */
 export function withRunnerPhase(result: SandboxResult, elapsedMs: number): SandboxResult {
-  let covered = 0;
-  for (const ms of Object.values(result.phases)) covered += ms;
-  return { ...result, phases: { ...result.phases, runner: Math.max(0, elapsedMs - covered) } };
+  try {
+    const phases: unknown = result.phases;
+    if (typeof phases !== 'object' || phases === null || Array.isArray(phases) || 'runner' in phases) return result;
+    let covered = 0;
+    for (const ms of Object.values(phases as Record<string, unknown>)) if (typeof ms === 'number' && Number.isFinite(ms)) covered += ms;
+    return { ...result, phases: { ...(phases as Record<string, number>), runner: Math.max(0, elapsedMs - covered) } };
+  } catch {
+    // A throwing getter: the record is made from the result as the backend gave it.
+    return result;
+  }
 }

@@ -207,9 +207,9 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     const t1 = typeof endedAt === 'number' && endedAt >= t0 && endedAt <= now ? endedAt : now;
     const durationMs = t1 - t0;
     // Re-anchor when a second has passed or the clock went backwards (fake timers installed).
-    if (t1 - this.wallOffsetAt > 1000 || t1 < this.wallOffsetAt) {
-      this.wallOffset = Date.now() - t1;
-      this.wallOffsetAt = t1;
+    if (now - this.wallOffsetAt > 1000 || now < this.wallOffsetAt) {
+      this.wallOffset = Date.now() - now;
+      this.wallOffsetAt = now;
     }
     const alertFired = durationMs > this.alertThresholdMs;
     const record: SandboxPerfRecord = {

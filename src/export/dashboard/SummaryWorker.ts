@@ -72,9 +72,15 @@ export class SummaryWorker {
     const id = ++this.nextId;
     const reply = new Promise<SummaryAnswer>((resolve) => {
       this.pending.set(id, { resolve });
-      const worker = this.thread();
-      worker.ref();
-      worker.postMessage(request(id));
+      try {
+        const worker = this.thread();
+        worker.ref();
+        worker.postMessage(request(id));
+      } catch (error) {
+        // The thread could not start (or take the message): answered now, and tried again next time.
+        this.pending.delete(id);
+        resolve(answer(503, { error: `Cannot start the query thread for ${this.path} (${errorCode(error)}: ${errorMessage(error)})` }));
+      }
     }).finally(() => this.byWindow.delete(key));
     this.byWindow.set(key, reply);
     return reply;
@@ -108,7 +114,9 @@ export class SummaryWorker {
       this.failAll(200, `Cannot read ${this.path} (${errorCode(error)}: ${errorMessage(error)})`);
     });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+      // After an 'error' its requests were already answered, and new ones may be waiting on its successor.
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       this.failAll(200, `Cannot read ${this.path}: the query thread stopped`);
     });
     this.worker = worker;

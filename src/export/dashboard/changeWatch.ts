@@ -57,6 +57,8 @@ export class ChangeWatch {
     let look: ChangeLook;
     try {
       look = await this.look();
+    } catch (error) {
+      look = { ok: false, error: { code: errorCode(error), message: errorMessage(error) } };
     } finally {
       this.looking = false;
     }

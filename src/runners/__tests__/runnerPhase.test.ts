@@ -73,3 +73,16 @@ test("the monitor ends a record at the runner's end of run only when it lies bet
   expect(exact).toBeLessThan(1.5);
   for (const bad of [Number.NaN, -1, (started: number) => started + 60_000, '5', null]) expect(stopAt(bad)).toBeGreaterThanOrEqual(3);
 });
+
+test('a JavaScript backend without phases, or with its own `runner` phase, is recorded as it reported, and the run ends', async () => {
+  const monitor = new SandboxPerfMonitor({ sink: false });
+  const bare = new GappyBackend();
+  const run = bare.run.bind(bare);
+  bare.run = async () => ({ ...(await run()), phases: undefined as unknown as Record<string, number> });
+  const without = await runInSandbox(bare, ['true'], { monitor });
+  expect(without.result.phases).toBeUndefined();
+  const own = new GappyBackend();
+  own.run = async () => ({ ...(await run()), phases: { command: 10, runner: 1 } });
+  expect((await runInSandbox(own, ['true'], { monitor })).result.phases).toEqual({ command: 10, runner: 1 });
+  expect(monitor.activeCount).toBe(0);
+});

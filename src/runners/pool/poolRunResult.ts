@@ -26,16 +26,27 @@ export function poolRunResult(
     return { ...failedResult(backend, reason, phases), outcome, stdout: stdout.text(), stderr: stderr.text() };
   }
   const split = splitPhases(handOff.written, handOff.reported, report);
+  // The launcher's wait4 report (untrusted: parsed strictly, ignored when malformed or after a timeout's kill).
+  const usage = report.usage === null || report.timedOut ? null : parseLauncherReport(report.usage);
   phases['hand-off'] = split.handOffMs;
-  phases.command = split.commandMs;
+  // The agent and the launcher read the same clock (the sandbox's): the agent's part of the
+  // command phase splits into spawn (its fork, the launcher's start) and exit (reap, output
+  // drained) around the launcher's, so `command` is `commandMs`, as on the other backends. Not
+  // when splitPhases had to clamp the agent's interval to the host's (clocks that disagree).
+  const unclamped = split.commandMs === Number(report.exited - report.received) / 1e6;
+  if (usage && unclamped && report.received <= usage.startNs && usage.endNs <= report.exited) {
+    phases.spawn = Number(usage.startNs - report.received) / 1e6;
+    phases.command = Number(usage.endNs - usage.startNs) / 1e6;
+    phases.exit = Number(report.exited - usage.endNs) / 1e6;
+  } else {
+    phases.command = split.commandMs;
+  }
   phases.result = split.resultMs;
   const spawnErrno = report.usage === null ? null : launcherSpawnError(report.usage);
   if (spawnErrno !== null) {
     const failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
     return { ...failedResult(backend, failure, phases), stdout: stdout.text(), stderr: stderr.text() };
   }
-  // The launcher's wait4 report (untrusted: parsed strictly, ignored when malformed or after a timeout's kill).
-  const usage = report.usage === null || report.timedOut ? null : parseLauncherReport(report.usage);
   const code = report.timedOut ? null : (usage?.exitCode ?? report.code);
   const signal = report.timedOut ? 'SIGKILL' : usage ? usage.signal : report.signal;
   const ended =
