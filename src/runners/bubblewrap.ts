@@ -9,8 +9,22 @@ import type { SandboxOptions } from './types';
  * (bound read-only, or the same symlinks), the vetted /etc copy of the SandboxRoot, a private
  * /dev, /proc and tmpfs /tmp; the working directory is the only writable bind. A new session
  * (no TIOCSTI into the caller's terminal); the sandbox dies with bubblewrap, and bubblewrap with
- * the runner (`--die-with-parent`, and setpriv's parent-death signal).
+ * the runner (`--die-with-parent`, and setpriv's parent-death signal; as root bwrap is also the
+ * init of its own PID namespace, see OWN_PID_NAMESPACE).
  */
+/**
+ * As root, bwrap runs as the init of a PID namespace of its own (`unshare --pid --fork
+ * --kill-child`): if bwrap is killed while its sandbox is still being set up (the runner SIGKILLed
+ * in that window: 1 run in 10–20 when the kill lands in the first milliseconds), its child, which
+ * waits on an eventfd for bwrap and has not yet armed `--die-with-parent`, would wait forever, an
+ * orphan of the host's init. As the namespace's init, bwrap takes every process of the run with it.
+ */
+const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--kill-child', '--'] as const;
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
 export const bubblewrapTool: HostTool = {
   name: 'bubblewrap',
   binary: 'bwrap',
@@ -20,6 +34,7 @@ export const bubblewrapTool: HostTool = {
     const root = requireRoot(maybeRoot);
     return [
       ...STRICT_PREFIX,
+      ...(isRoot() ? OWN_PID_NAMESPACE : []),
       'bwrap',
       '--unshare-all',
       ...(options.network ? ['--share-net'] : []),
