@@ -3,7 +3,8 @@ import type * as Database from 'better-sqlite3';
 import { errorCode, errorMessage } from '../../log';
 import { HistoryFile } from '../../state/read/HistoryFile';
 
-export type HistoryState = { ok: true; db: Database.Database } | { ok: false; code: string; message: string };
+/** The open history with its schema version (PRAGMA user_version, checked readable), or why there is none. */
+export type HistoryState = { ok: true; db: Database.Database; version: number } | { ok: false; code: string; message: string };
 
 /**
  * The dashboard's and the server's view of the history another process writes: the read side's one
@@ -20,7 +21,7 @@ export class HistoryConnection {
   get(): HistoryState {
     try {
       this.file ??= new HistoryFile(this.path);
-      if (this.file.ready()) return { ok: true, db: this.file.db };
+      if (this.file.ready()) return { ok: true, db: this.file.db, version: this.file.version };
       return {
         ok: false,
         code: 'ENOENT',

@@ -1,7 +1,6 @@
 import { errorCode, errorMessage, logOnce } from '../../log';
 import { printable } from '../../printable';
 import { changeLine, readChangeMarks, type ChangeMark } from '../../state/read/changeMarks';
-import { assertReadableVersion } from '../../state/schema';
 import type { HistoryConnection } from './HistoryConnection';
 
 /** How often `serve` looks for new change points. */
@@ -18,7 +17,7 @@ export function lookForChanges(history: HistoryConnection): ChangeLook {
   const state = history.get();
   if (!state.ok) return { ok: false, error: null };
   try {
-    return { ok: true, marks: readChangeMarks(state.db, assertReadableVersion(state.db, state.db.name)) };
+    return { ok: true, marks: readChangeMarks(state.db, state.version) };
   } catch (error) {
     return { ok: false, error: { code: errorCode(error), message: errorMessage(error) } };
   }
