@@ -1,19 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareBackends } from '../../compare/compareBackends';
+import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { detectBackends } from '../../runners/detect';
 import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
+import { parseBackends } from '../backendsFlag';
 import { UsageError, type Command } from '../command';
 import { historyPathFor, openRecording } from '../database';
 import { printableDeep } from '../../printable';
-import { comparisonText } from '../format/comparisonText';
+import { comparisonDetails, comparisonVerdicts } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
 import { buildHistoryView } from '../historyView';
 import { colours, progressBar } from '../terminal';
 
 const FLAGS = {
   runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
+  sandbox: { type: 'list', value: 'BACKENDS' },
   db: { type: 'string', value: 'FILE' },
   help: { type: 'boolean' },
 } as const;
@@ -29,7 +31,7 @@ function workloadScript(): string {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the main job (npm start): compare a build-like workload across every backend available here, then report',
-  usage: `Usage: sandbox-perf demo [--runs N] [--db FILE]
+  usage: `Usage: sandbox-perf demo [--runs N] [--sandbox LIST] [--db FILE]
 
 Generates a build-like sample tree (2 000 small files) under ./.sandbox-perf/workload once, then
 runs 'node workload/build.js' (read and hash every file, a short compute step) on every sandbox
@@ -37,9 +39,10 @@ backend that is available on this machine, interleaved, and prints the compariso
 history report. Backends that are missing are listed with the command that enables them.
 
 Options:
-  --runs N     timed runs per backend, 1 to 1000   [default: 5]
-  --db FILE    history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
-  --help       this text
+  --runs N        timed runs per backend, 1 to 1000   [default: 5]
+  --sandbox LIST  only these backends, comma-separated   [default: every backend available here]
+  --db FILE       history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --help          this text
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'demo');
@@ -49,6 +52,10 @@ Options:
     }
     if (parsed.positionals.length > 0 || parsed.command !== null) throw new UsageError("'demo' takes no command");
     const c = colours(io.stdout, io.env);
+    const runs = (parsed.flags.runs as number | undefined) ?? 5;
+    io.stdout.write(
+      `${c.bold('What isolation costs a build')}: a build-like workload (read and hash 2 000 files, then compute) on every sandbox backend here, ${runs} interleaved round(s) each; the answer (Summary, Mitigations) comes last.\n\n`,
+    );
     const script = workloadScript();
     // The tree lives under the working directory, which every backend binds into the sandbox.
     const tree = path.join(io.cwd, '.sandbox-perf', 'workload');
@@ -61,7 +68,8 @@ Options:
     fs.copyFileSync(script, localScript);
 
     io.stdout.write(`${c.bold('Backends on this machine')}\n`);
-    const found = await detectBackends({ cwd: io.cwd });
+    const only = parsed.flags.sandbox === undefined ? undefined : parseBackends(parsed.flags.sandbox);
+    const found = await detectBackends({ cwd: io.cwd }, only);
     for (const b of found) io.stdout.write(`  ${b.available ? c.green('✓') : c.yellow('✗')} ${b.message}\n`);
     const available = found.filter((b) => b.available).map((b) => b.backend);
     io.stdout.write('\n');
@@ -70,11 +78,11 @@ Options:
     const dbPath = where.file;
     const recording = openRecording(where, undefined, io);
     const { monitor } = recording;
-    const runs = (parsed.flags.runs as number | undefined) ?? 5;
     const bar = progressBar(io, runs * available.length);
     const command = ['node', path.relative(io.cwd, localScript), path.relative(io.cwd, tree)];
+    let result: ComparisonResult;
     try {
-      const result = await compareBackends({
+      result = await compareBackends({
         backends: available,
         command,
         runs,
@@ -84,7 +92,8 @@ Options:
         onRun: (b) => bar.tick(b),
       });
       bar.end();
-      io.stdout.write(comparisonText(printableDeep(result), c));
+      result = printableDeep(result);
+      io.stdout.write(comparisonDetails(result, c));
     } finally {
       bar.end();
       await recording.finish();
@@ -92,14 +101,17 @@ Options:
     const reader = new HistoryReader(dbPath);
     try {
       // With the overhead per run and the command's own time, per backend, within the demo's workload.
+      // The per-phase history repeats the phases printed per backend above: `report` shows it.
       const view = buildHistoryView(reader, dbPath, { buckets: 8 });
-      io.stdout.write(`\n${reportText(view, c)}`);
+      io.stdout.write(`\n${reportText({ ...view, phases: [] }, c)}`);
     } finally {
       reader.close();
     }
+    const short = shortPath(io.cwd, dbPath);
     io.stdout.write(
-      `\nHistory: ${dbPath} (read it with: sqlite3 ${shortPath(io.cwd, dbPath)} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5')\n`,
+      `\nHistory: ${dbPath}\n  per phase: sandbox-perf report --db ${short}\n  raw rows:  sqlite3 ${short} 'SELECT * FROM sandbox_perf_records ORDER BY id DESC LIMIT 5'\n`,
     );
+    io.stdout.write(comparisonVerdicts(result, c));
     return 0;
   },
 };

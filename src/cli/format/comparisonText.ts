@@ -2,6 +2,7 @@ import type { ComparisonResult } from '../../compare/compareBackends';
 import { baselineLines } from './baselineText';
 import { fingerprintLine } from './fingerprintText';
 import { shellQuote } from '../../shellQuote';
+import { mitigationLines } from './mitigationText';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours } from '../terminal';
 import { timerDescription } from '../../runners/launcher';
@@ -20,8 +21,21 @@ function runsNote(result: ComparisonResult): string {
   return `${base}; stopped after ${result.runs} rounds: ${why}`;
 }
 
-/** hyperfine-style text: per backend mean ± σ, CPU, range, median, intervals, phases, outliers; then the summary. */
+/** hyperfine-style text: per backend mean ± σ, CPU, range, median, intervals, phases, outliers; then the verdicts. */
 export function comparisonText(result: ComparisonResult, c: Colours): string {
+  return comparisonDetails(result, c) + comparisonVerdicts(result, c);
+}
+
+/** The answer: the summary against the baseline, the saved baseline's verdict, the mitigations. */
+export function comparisonVerdicts(result: ComparisonResult, c: Colours): string {
+  const out = [...summaryLines(result, c)];
+  if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c));
+  out.push(...mitigationLines(result.mitigations ?? [], c));
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** What was run and how, then one block per backend: the figures behind the verdicts. */
+export function comparisonDetails(result: ComparisonResult, c: Colours): string {
   const out: string[] = [];
   out.push(`${c.bold('Command:')} ${shellQuote(result.command)}  (${runsNote(result)})`);
   if (result.fingerprint) out.push(c.dim(`Machine: ${fingerprintLine(result.fingerprint)}`));
@@ -60,22 +74,6 @@ export function comparisonText(result: ComparisonResult, c: Colours): string {
       out.push(
         `  ${c.yellow('Warning:')} ${b.outliers.length} statistical outlier(s) (modified z-score > 3.5 by the MAD). ` +
           'Other load on the machine, or caches warming up (try --warmup auto), can cause them.',
-      );
-    }
-  }
-  out.push(...summaryLines(result, c));
-  if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c));
-  const mitigations = result.mitigations ?? [];
-  if (mitigations.length > 0) {
-    out.push('', `${c.bold('Mitigations')} (saving against the unmitigated backend, same runs)`);
-    const width = Math.max(...mitigations.map((m) => m.mitigation.length));
-    for (const m of mitigations) {
-      const per1000 = m.savingSecondsPer1000Runs;
-      const speedup = m.speedup ? `, ${m.speedup.ratio.toFixed(2)} ± ${m.speedup.error.toFixed(2)} times faster` : '';
-      out.push(
-        `  ${c.cyan(m.mitigation.padEnd(width))}  saves ${c.bold(`${formatMs(m.savingMs.difference)} ± ${formatMs(m.savingMs.error)}`)} per run against ${m.against}` +
-          `  (${per1000.difference.toFixed(1)} ± ${per1000.error.toFixed(1)} s per 1 000 runs${speedup})` +
-          (m.freshSandboxPerRun ? '' : `  ${c.yellow('shares one container between runs')}`),
       );
     }
   }

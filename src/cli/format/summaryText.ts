@@ -68,5 +68,28 @@ export function summaryLines(result: ComparisonResult, c: Colours): string[] {
       `${pad}${diff}${hl}, ${test}`,
     );
   }
+  out.push(...fewPairsNote(others, c));
   return out;
+}
+
+/**
+ * The exact two-sided Wilcoxon signed-rank test on n pairs cannot give p below 2 / 2ⁿ (every
+ * difference with the same sign): with 5 pairs that is 0.0625, so every p reads 0.063 however large
+ * the difference (the normal approximation, used with tied differences, has no such floor). Said
+ * next to the verdicts, which come from the intervals, not from the test.
+ */
+function fewPairsNote(others: readonly BackendComparison[], c: Colours): string[] {
+  const pairs = Math.min(...others.map((b) => (b.paired?.test?.method === 'exact' ? b.paired.test.n : Infinity)));
+  if (!Number.isFinite(pairs) || 2 / 2 ** pairs < 0.05) return [];
+  return [
+    c.dim(
+      `  ${pairs} pair(s) cannot reach Wilcoxon p < ${formatFloor(2 / 2 ** pairs)}; the verdicts come from the 95 % intervals. ` +
+        '--runs 12 or --runs auto give the test room.',
+    ),
+  ];
+}
+
+/** 0.0625, 0.125, 0.25 …: the smallest p as a plain decimal. */
+function formatFloor(p: number): string {
+  return String(Number(p.toPrecision(4)));
 }
