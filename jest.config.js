@@ -12,5 +12,7 @@ module.exports = {
   coverageThreshold: {
     './src/sandbox/SandboxPerfMonitor.ts': { statements: 100 },
   },
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // `npm test` type-checks everything with `tsc --noEmit` first, so jest only transpiles (isolatedModules:
+  // each file on its own, no type-checker per file): the same tests at half the transform's CPU time.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
 };
