@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { StateDatabase, defaultDbPath } from '../state/StateDatabase';
-import { UsageError, type CommandIo } from './command';
+import type { CommandIo } from './command';
 import { historyPathMessage, historyPathProblem, type HistorySource } from '../state/historyPath';
 
 export interface HistoryPath {
@@ -95,14 +94,4 @@ async function settle(db: StateDatabase, io: CommandIo): Promise<void> {
     const why = health.lastError ? `${health.lastError.code}: ${health.lastError.message}` : `not written within ${SETTLE_MS} ms`;
     io.stderr.write(`sandbox-perf: ${lost} run(s) not recorded in ${health.path} (${why})\n`);
   }
-}
-
-/** Export files are checked before any run, so a typo does not cost a whole comparison. */
-export function assertWritableTarget(flag: string, file: string, cwd: string): string {
-  const full = path.resolve(cwd, file);
-  const dir = path.dirname(full);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new UsageError(`--${flag}: the folder ${dir} does not exist (create it first, or choose another path)`);
-  }
-  return full;
 }

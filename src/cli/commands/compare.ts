@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { compareBackends } from '../../compare/compareBackends';
 import { machineFingerprint } from '../../compare/fingerprint';
 import { noiseWarnings } from '../../compare/noise';
@@ -11,7 +10,8 @@ import { parseBackends } from '../backendsFlag';
 import type { Command } from '../command';
 import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../compare/baselineStore';
 import { commandArgv, runPlan } from '../compare/runOptions';
-import { assertWritableTarget, historyPathFor, openRecording } from '../database';
+import { historyPathFor, openRecording } from '../database';
+import { assertExportTarget, writeExport } from '../exportFile';
 import { comparisonText } from '../format/comparisonText';
 import { colours, progressBar } from '../terminal';
 import { version } from '../version';
@@ -105,9 +105,10 @@ Options:
     const command = requireCommand(shell ? { ...parsed, command: commandArgv(parsed.command ?? [], true) } : parsed, 'compare', io.cwd);
     const backends = parseBackends(parsed.flags.sandbox ?? ['none', 'unshare']);
     const plan = runPlan(parsed.flags);
+    const historyPath = historyPathFor(parsed.flags.db, io);
     const exports = (Object.keys(EXPORTERS) as (keyof typeof EXPORTERS)[])
       .filter((f) => parsed.flags[f] !== undefined)
-      .map((f) => ({ flag: f, file: assertWritableTarget(f, parsed.flags[f] as string, io.cwd) }));
+      .map((f) => ({ flag: f, file: assertExportTarget(f, parsed.flags[f] as string, io.cwd, historyPath.file) }));
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     const hooks = {
       ...(parsed.flags.setup === undefined ? {} : { setup: parsed.flags.setup as string }),
@@ -121,7 +122,6 @@ Options:
     // Before anything is measured, on stdout with the results it qualifies (as hyperfine prints its warnings).
     for (const warning of noiseWarnings(fingerprint)) io.stdout.write(`${c.yellow('Warning:')} ${warning}\n`);
 
-    const historyPath = historyPathFor(parsed.flags.db, io);
     // Both checked before any run: a typo must not cost a whole comparison.
     const saveAs =
       parsed.flags['save-baseline'] === undefined
@@ -169,7 +169,7 @@ Options:
       if (saveAs) saveBaseline(saveAs, measured);
       // A failure message ends with the command's stderr: escaped before it reaches the terminal.
       io.stdout.write(comparisonText(printableDeep(result), c));
-      for (const { flag, file } of exports) fs.writeFileSync(file, EXPORTERS[flag](result));
+      for (const { flag, file } of exports) writeExport(flag, file, historyPath.file, EXPORTERS[flag](result));
       return result.backends.some((b) => b.summary.count === 0) ? 1 : 0;
     } finally {
       bar.end();

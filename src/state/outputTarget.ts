@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { APPLICATION_ID } from './ownership';
+
+/*
+ * Output files (compare's exports) must never land on a history (issue 23, finding 5: an export
+ * to the database's own path turned it into Markdown, and the next open moved the history aside).
+ * A path is refused when it names the history or one of its sidecars, through any spelling
+ * (symbolic links, `..`), when it is the same file under another name (hard link, bind mount: same
+ * device and inode), or when it holds any SQLite database or a sidecar of one.
+ */
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const SIDECARS = ['-wal', '-shm', '-journal'] as const;
+/** Symbolic links followed before a path counts as a loop (the kernel's own limit). */
+const MAX_LINKS = 40;
+
+/** The history and the files SQLite keeps beside it, with their names for messages. */
+function historyFiles(history: string): { file: string; what: string }[] {
+  return [
+    { file: history, what: 'the history file' },
+    ...SIDECARS.map((s) => ({ file: `${history}${s}`, what: `the history's ${s} file` })),
+  ];
+}
+
+/**
+ * The absolute path `file` names once every symbolic link is followed, also when it (or a
+ * directory above it) does not exist yet: a dangling link points where a write would create it.
+ */
+export function canonicalPath(file: string, hops = 0): string {
+  const full = path.resolve(file);
+  try {
+    return fs.realpathSync(full);
+  } catch {
+    // Missing, or under a dangling link: resolved below, component by component.
+  }
+  let link: string | undefined;
+  try {
+    link = fs.lstatSync(full).isSymbolicLink() ? fs.readlinkSync(full) : undefined;
+  } catch {
+    link = undefined;
+  }
+  if (link !== undefined && hops < MAX_LINKS) return canonicalPath(path.resolve(path.dirname(full), link), hops + 1);
+  const parent = path.dirname(full);
+  return parent === full ? full : path.join(canonicalPath(parent, hops), path.basename(full));
+}
+
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: fs.Stats, b: fs.Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** What the first bytes of a file say, or null when it is not a SQLite database. */
+function sqliteKind(header: Buffer): string | null {
+  if (header.length < SQLITE_MAGIC.length || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return null;
+  return header.length >= 72 && header.readUInt32BE(68) === APPLICATION_ID ? 'a sandbox-perf history' : 'a SQLite database';
+}
+
+function headerOf(file: string): Buffer {
+  const header = Buffer.alloc(100);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    return header.subarray(0, fs.readSync(fd, header, 0, header.length, 0));
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The problem with a canonical path: the history or a sidecar by name, or a sidecar of another database. */
+function nameProblem(canonical: string, history: string): string | null {
+  for (const { file, what } of historyFiles(history)) {
+    if (canonicalPath(file) === canonical) return what;
+  }
+  for (const sidecar of SIDECARS) {
+    if (!canonical.endsWith(sidecar)) continue;
+    const kind = sqliteKind(headerOf(canonical.slice(0, -sidecar.length)));
+    if (kind !== null) return `the ${sidecar} file of ${kind}`;
+  }
+  return null;
+}
+
+/** The problem with an existing file: the history under another name, or a database itself. */
+function fileProblem(stat: fs.Stats, header: Buffer, history: string): string | null {
+  for (const { file, what } of historyFiles(history)) {
+    const other = statOf(file);
+    if (other !== undefined && sameFile(stat, other)) {
+      return `${what} under another name (same device and inode: a symbolic or hard link, or a bind mount)`;
+    }
+  }
+  const kind = stat.isFile() ? sqliteKind(header) : null;
+  return kind === null ? null : kind;
+}
+
+/**
+ * Why an output must not be written at `target` next to the history `history`, or null. Checked
+ * before anything runs; `openOutput` checks again what the write actually opens.
+ */
+export function outputTargetProblem(target: string, history: string): string | null {
+  const canonical = canonicalPath(target);
+  const byName = nameProblem(canonical, canonicalPath(history));
+  if (byName !== null) return byName;
+  const stat = statOf(target);
+  return stat === undefined ? null : fileProblem(stat, stat.isFile() ? headerOf(target) : Buffer.alloc(0), history);
+}
+
+/** An output file opened for writing, not yet truncated. */
+export interface OpenedOutput {
+  fd: number;
+  /** Whether the descriptor is a regular file (truncated before the write) or a pipe, terminal, device. */
+  regular: boolean;
+}
+
+/**
+ * Opens `target` for writing without truncating it, then checks what was opened: whatever the
+ * path became since `outputTargetProblem` (the run itself may have replaced it by a link to the
+ * history), the descriptor's own inode and first bytes decide. Returns the problem instead of a
+ * descriptor when the file must be left untouched.
+ */
+export function openOutput(target: string, history: string): OpenedOutput | { problem: string } {
+  const { O_RDWR, O_WRONLY, O_CREAT, O_NOCTTY } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(target, O_RDWR | O_CREAT | O_NOCTTY, 0o644);
+  } catch {
+    // A write-only file (or device) the caller may still write: opened so, and the header then not read.
+    fd = fs.openSync(target, O_WRONLY | O_CREAT | O_NOCTTY, 0o644);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    const header = Buffer.alloc(100);
+    const read = stat.isFile() ? readHeader(fd, header) : 0;
+    const opened = openedPath(fd);
+    const problem =
+      (opened === undefined ? null : nameProblem(opened, canonicalPath(history))) ?? fileProblem(stat, header.subarray(0, read), history);
+    if (problem !== null) {
+      fs.closeSync(fd);
+      return { problem };
+    }
+    return { fd, regular: stat.isFile() };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+function readHeader(fd: number, header: Buffer): number {
+  try {
+    return fs.readSync(fd, header, 0, header.length, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The path the kernel holds for an open descriptor (Linux), or undefined for pipes, sockets, deleted files. */
+function openedPath(fd: number): string | undefined {
+  try {
+    const link = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    return link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
