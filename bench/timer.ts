@@ -5,7 +5,7 @@ import { median } from '../src/stats/descriptive';
 import { hasHyperfine, hyperfineMedianMs } from './harness';
 import { createBackend } from '../src/runners/createBackend';
 import { sandboxEnv } from '../src/runners/environment';
-import { launcherStatus } from '../src/runners/launcher';
+import { launcherStatus } from '../src/runners/host/launcher';
 import { runInSandbox } from '../src/runners/runInSandbox';
 import { SandboxPerfMonitor } from '../src/sandbox/SandboxPerfMonitor';
 

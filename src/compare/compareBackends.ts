@@ -7,14 +7,15 @@ import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from 
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { warmupDone } from './autoWarmup';
 import { childCpuTimes, cpuDelta } from './childCpu';
-import type { MachineFingerprint } from './fingerprint';
-import type { BaselineComparison } from './savedBaseline';
+import type { MachineFingerprint } from '../machine/fingerprint';
+import type { ComparisonResult } from './comparisonResult';
 import { runHook, type Hooks } from './hooks';
 import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from './precision';
-import { summarizeBackends, type BackendComparison, type BackendRounds } from './summarizeBackends';
-import { mitigationSavings, type MitigationSaving } from './mitigations';
+import { summarizeBackends, type BackendRounds } from './summarizeBackends';
+import { mitigationSavings } from './mitigations';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
+export type { ComparisonResult } from './comparisonResult';
 
 export interface CompareOptions {
   backends: readonly BackendName[];
@@ -47,33 +48,6 @@ export interface CompareOptions {
    * the signal's reason (after teardown). The run in flight is not interrupted.
    */
   signal?: AbortSignal;
-}
-
-export interface ComparisonResult {
-  command: string[];
-  /** Timed rounds run (each backend ran once per round). */
-  runs: number;
-  /** Warm-up rounds run (with `--warmup auto`, as many as it took). */
-  warmup: number;
-  warmupMode: 'fixed' | 'auto';
-  /** What ended the timed rounds: the fixed count, the precision reached, or a limit. */
-  stoppedBy: StopReason;
-  /** The adaptive target and limits, when `--runs auto`. */
-  adaptive: AdaptiveLimits | null;
-  /** Worst precision at the end (fraction, see precision.ts); null below two rounds. */
-  precision: number | null;
-  baseline: BackendName;
-  startedAt: string;
-  machine: { node: string; platform: string; cpus: number; cpuModel: string };
-  fingerprint: MachineFingerprint | null;
-  backends: BackendComparison[];
-  /** Against a saved comparison (`compare --baseline NAME`), when asked. */
-  againstBaseline?: BaselineComparison;
-  /**
-   * What each mitigation compared (docker-warm, docker-pool, gvisor-pool) saved against its
-   * unmitigated backend; absent in results saved before it existed.
-   */
-  mitigations?: MitigationSaving[];
 }
 
 /** How a failed run is told: its error, and the last line it wrote to stderr (what hyperfine users look for). */

@@ -6,34 +6,12 @@
  *   that a machine that got faster or slower overall does not show as a change of overhead.
  * "no significant change" when the Welch interval of the change contains 0. Pure.
  */
-import { DEFAULT_LEVEL, spans, type Interval } from '../stats/intervals';
-import { hodgesLehmannTwoSample, mannWhitneyU, welchInterval, type RankSumTest } from '../stats/twoSample';
+import { DEFAULT_LEVEL, spans } from '../stats/intervals';
+import { hodgesLehmannTwoSample, mannWhitneyU, welchInterval } from '../stats/twoSample';
 import type { BackendName } from '../runners/types';
-import type { ComparisonResult } from './compareBackends';
-import { fingerprintDifferences } from './noise';
+import type { BackendChange, BaselineComparison, ComparisonResult } from './comparisonResult';
+import { fingerprintDifferences } from '../machine/noise';
 import { pairedRounds, successes } from './precision';
-
-export interface BackendChange {
-  backend: BackendName;
-  /** What is compared: the baseline backend's run time, or another backend's per-round overhead. */
-  metric: 'duration' | 'overhead';
-  savedMeanMs: number | null;
-  todayMeanMs: number | null;
-  /** today − saved (ms), Welch interval. */
-  change: Interval | null;
-  test: RankSumTest | null;
-  hodgesLehmannMs: number | null;
-  verdict: 'higher' | 'lower' | 'no significant change' | 'too few runs';
-}
-
-export interface BaselineComparison {
-  name: string;
-  savedAt: string;
-  sameCommand: boolean;
-  /** Fields of the machine's fingerprint that differ (`kernel: "a" → "b"`); empty when comparable. */
-  machineDifferences: string[];
-  backends: BackendChange[];
-}
 
 /** The samples compared for each backend of a comparison: run times of its baseline, overheads of the rest. */
 export function changeSamples(result: ComparisonResult): Map<BackendName, { metric: BackendChange['metric']; values: number[] }> {

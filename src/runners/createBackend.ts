@@ -1,11 +1,11 @@
-import { createBubblewrapBackend } from './bubblewrap';
-import { createDockerBackend } from './DockerBackend';
-import { createDockerWarmBackend } from './DockerWarmBackend';
-import { createGvisorBackend } from './gvisor';
-import { createNoneBackend } from './none';
+import { createBubblewrapBackend } from './host/bubblewrap';
+import { createDockerBackend } from './docker/DockerBackend';
+import { createDockerWarmBackend } from './docker/DockerWarmBackend';
+import { createGvisorBackend } from './host/gvisor';
+import { createNoneBackend } from './host/none';
 import { assertBackendName } from './options';
 import { createPoolBackend } from './pool/SandboxPool';
-import { createUnshareBackend } from './unshare';
+import { createUnshareBackend } from './host/unshare';
 import type { BackendName, SandboxBackend, SandboxOptions } from './types';
 
 const FACTORIES: Record<BackendName, (options?: SandboxOptions) => SandboxBackend> = {

@@ -1,5 +1,5 @@
 import { createBackend } from './createBackend';
-import { launcherStatus, type TimerName } from './launcher';
+import { launcherStatus, type TimerName } from './host/launcher';
 import { BackendUnavailableError } from './errors';
 import { SandboxPool } from './pool/SandboxPool';
 import { BACKEND_NAMES, type BackendName, type SandboxOptions } from './types';

@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { probeCgroupV1 } from './cgroupV1';
-import { pingEngine } from './dockerEngine';
+import { probeCgroupV1 } from './host/cgroupV1';
+import { pingEngine } from './docker/dockerEngine';
 import { defaultDockerSocket } from './options';
 import { removeOrphans, type OrphanSweep } from './orphans';
 import { errorMessage } from '../log';

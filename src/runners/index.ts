@@ -8,9 +8,9 @@ export type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxRe
 export { BackendNotPreparedError, BackendUnavailableError, QuotaUnsupportedError } from './errors';
 export { sandboxEnv, SANDBOX_PATH } from './environment';
 export { DEFAULT_DOCKER_IMAGE, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, MIN_MEMORY_BYTES } from './options';
-export { HostBackend } from './HostBackend';
-export { DockerBackend } from './DockerBackend';
-export { DockerWarmBackend } from './DockerWarmBackend';
+export { HostBackend } from './host/HostBackend';
+export { DockerBackend } from './docker/DockerBackend';
+export { DockerWarmBackend } from './docker/DockerWarmBackend';
 export { commandWorkload, namedWorkload } from './workload';
 export type { Workload } from './workload';
 export { createPool, POOL_BACKENDS } from './pool/createPool';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { errorMessage, logOnce } from '../log';
-import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './cgroupV1';
-import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './containerOwner';
+import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './host/cgroupV1';
+import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './docker/containerOwner';
 import { removeOrphanSocketDirs } from './pool/socketDirs';
 
 /** What a sweep found and did. */

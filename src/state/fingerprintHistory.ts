@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 // `import type * as`: the declarations then need no esModuleInterop in the projects that use them.
 import type * as Database from 'better-sqlite3';
-import { hostFingerprint, type MachineFingerprint } from '../compare/fingerprint';
-import { fingerprintDifferences, fingerprintIdentity } from '../compare/noise';
+import { hostFingerprint, type MachineFingerprint } from '../machine/fingerprint';
+import { fingerprintDifferences, fingerprintIdentity } from '../machine/noise';
 import { version } from '../version';
 
 /** The schema version that stores fingerprints (migration 6). */

@@ -6,7 +6,7 @@ import { describeWhen } from '../support/e2e';
 import { startServe, type RunningServe } from '../../src/export/server';
 import { startCanary } from '../../src/canary/startCanary';
 import type { CanaryRound } from '../../src/canary/canaryRound';
-import { toolMissing } from '../../src/runners/__tests__/support';
+import { toolMissing } from '../support/runners';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
 import { startServe, type RunningServe } from '../../src/export/server';
-import { changeRuns, dockerStart, STEP_AT } from '../../src/state/read/__tests__/changeFixture';
+import { changeRuns, dockerStart, STEP_AT } from '../support/changeFixture';
 import { writeCurrent } from '../support/historyFixture';
 
 const CHROMIUM = '/usr/bin/chromium';

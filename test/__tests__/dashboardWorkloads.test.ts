@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describeWhen } from '../support/e2e';
 import { startServe, type RunningServe } from '../../src/export/server';
-import { dockerMissing, INSTALL_DOCKER, toolMissing } from '../../src/runners/__tests__/support';
+import { dockerMissing, INSTALL_DOCKER, toolMissing } from '../support/runners';
 
 /*
  * Issue 14's "done when": after `compare` of two different commands on none, unshare and docker

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { findExecutable } from '../../src/runners/hostProcess';
+import { findExecutable } from '../../src/runners/host/hostProcess';
 
 /** Absolute path of an executable on PATH (looked up as the runners do), or undefined. */
 function which(name: string): string | undefined {

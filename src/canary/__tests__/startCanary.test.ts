@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describeWhen } from '../../../test/support/e2e';
-import { dockerMissing, toolMissing } from '../../runners/__tests__/support';
+import { dockerMissing, toolMissing } from '../../../test/support/runners';
 import { commandWorkload } from '../../runners/workload';
 import { startCanary, type Canary } from '../startCanary';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from '../../state/read/__tests__/changeFixture';
+import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from '../../../test/support/changeFixture';
 import { writeCurrent, writeVersion3 } from '../../../test/support/historyFixture';
 
 /*

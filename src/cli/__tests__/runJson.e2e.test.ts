@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { launcherStatus } from '../../runners/launcher';
+import { launcherStatus } from '../../runners/host/launcher';
 
 /* `run --json` through the built CLI (dist/cli/main.js; `npm test` builds first). */
 const CLI = path.resolve(__dirname, '../../../dist/cli/main.js');

@@ -1,6 +1,6 @@
 import { compareBackends } from '../../compare/compareBackends';
-import { machineFingerprint } from '../../compare/fingerprint';
-import { noiseWarnings } from '../../compare/noise';
+import { machineFingerprint } from '../../machine/fingerprint';
+import { noiseWarnings } from '../../machine/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown } from '../../export/comparison';
 import { printable, printableDeep } from '../../printable';

@@ -1,4 +1,4 @@
-import type { BaselineComparison } from '../../compare/savedBaseline';
+import type { BaselineComparison } from '../../compare/comparisonResult';
 import { formatMs, type Colours } from '../terminal';
 import { formatP } from './summaryText';
 

@@ -5,7 +5,7 @@ import { shellQuote } from '../../shellQuote';
 import { mitigationLines } from './mitigationText';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours } from '../terminal';
-import { timerDescription } from '../../runners/launcher';
+import { timerDescription } from '../../runners/host/launcher';
 
 function runsNote(result: ComparisonResult): string {
   const warmup = result.warmupMode === 'auto' ? `${result.warmup} warm-up (auto)` : `${result.warmup} warm-up`;

@@ -1,4 +1,4 @@
-import type { MachineFingerprint } from '../../compare/fingerprint';
+import type { MachineFingerprint } from '../../machine/fingerprint';
 
 const known = (v: string | null): string => v ?? 'n/a';
 

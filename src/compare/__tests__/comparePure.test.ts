@@ -7,8 +7,8 @@ import { mulberry32 } from '../../stats/prng';
 import { isWarm, warmupDone } from '../autoWarmup';
 import { childCpuTimes, cpuDelta } from '../childCpu';
 import type { ComparisonResult } from '../compareBackends';
-import { machineFingerprint, selectedMode, type MachineFingerprint } from '../fingerprint';
-import { fingerprintDifferences, noiseWarnings } from '../noise';
+import { machineFingerprint, selectedMode, type MachineFingerprint } from '../../machine/fingerprint';
+import { fingerprintDifferences, noiseWarnings } from '../../machine/noise';
 import { adaptiveStop, pairedRounds, precisions } from '../precision';
 import { summarizeBackends, type BackendRounds } from '../summarizeBackends';
 

@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { TS_BOOTSTRAP } from '../../state/write/writerSpawn';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../../startThread';
 import { errorCode, errorMessage, logOnce } from '../../log';
 import type { ChangeLook } from './changeWatch';
 
@@ -97,10 +96,7 @@ export class SummaryWorker {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const fromSource = __filename.endsWith('.ts');
-    const entry = path.join(__dirname, fromSource ? 'summaryThread.ts' : 'summaryThread.js');
-    const workerData = { file: this.path, entry };
-    const worker = fromSource ? new Worker(TS_BOOTSTRAP, { eval: true, workerData }) : new Worker(entry, { workerData });
+    const worker = startThread(__dirname, 'summaryThread', { file: this.path });
     worker.unref();
     worker.on('message', (reply: SummaryReply) => {
       const waiting = this.pending.get(reply.id);

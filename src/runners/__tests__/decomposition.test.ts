@@ -3,11 +3,10 @@ import os from 'node:os';
 import { describeWhen } from '../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { createBackend } from '../createBackend';
-import { LAUNCHER_FILE, launcherStatus, parseLauncherReport } from '../launcher';
+import { LAUNCHER_FILE, launcherStatus, parseLauncherReport } from '../host/launcher';
 import { runInSandbox, type SandboxRun } from '../runInSandbox';
 import type { BackendName, SandboxBackend } from '../types';
-import { dockerImage, dockerMissing, gvisorMissing, INSTALL_DOCKER, toolMissing } from './support';
-import { INSTALL_RUNSC, runscRuntimeMissing } from '../pool/__tests__/support';
+import { dockerImage, dockerMissing, gvisorMissing, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing, toolMissing } from '../../../test/support/runners';
 
 /**
  * Known durations: `sleep 0.2` must read commandMs ≈ what the process really lives and overheadMs =

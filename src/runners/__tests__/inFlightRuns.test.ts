@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processesMatching, uniqueSleep } from './support';
+import { processesMatching, uniqueSleep } from '../../../test/support/runners';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-inflight-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ async function signalChild(args: string[], signal: NodeJS.Signals, until: () => 
 }
 
 const REGISTRY_CHILD = path.join(__dirname, 'fixtures', 'registryChild.js');
-const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
+const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', 'test', 'support', 'runnerChild.js');
 
 describe('inFlightRuns', () => {
   test.each(['SIGTERM', 'SIGINT'] as const)(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeWhen } from '../../../test/support/e2e';
 import { runInSandbox } from '../runInSandbox';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { dockerMissing, INSTALL_DOCKER, toolMissing } from './support';
+import { dockerMissing, INSTALL_DOCKER, toolMissing } from '../../../test/support/runners';
 import type { BackendName } from '../types';
 
 const monitor = new SandboxPerfMonitor({ sink: false });

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { describeWhen } from '../../../test/support/e2e';
-import { CGROUP_PARENT, probeCgroupV1, removeGroup, type CgroupV1 } from '../cgroupV1';
-import { CONTAINER_LABEL, currentOwner, ownerLabels, type ContainerOwner } from '../containerOwner';
+import { CGROUP_PARENT, probeCgroupV1, removeGroup, type CgroupV1 } from '../host/cgroupV1';
+import { CONTAINER_LABEL, currentOwner, ownerLabels, type ContainerOwner } from '../docker/containerOwner';
 import { defaultDockerSocket } from '../options';
 import { removeOrphans } from '../orphans';
-import { dockerImage, dockerMissing, INSTALL_DOCKER } from './support';
+import { dockerImage, dockerMissing, INSTALL_DOCKER } from '../../../test/support/runners';
 
 /** The PID of a process that ran and exited: dead, as a SIGKILLed runner is. */
 function deadPid(): number {

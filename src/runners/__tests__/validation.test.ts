@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { launcherStatus } from '../launcher';
+import { launcherStatus } from '../host/launcher';
 import { runInSandbox } from '../runInSandbox';
 import { createBackend } from '../createBackend';
 import { detectBackends } from '../detect';
 import { BackendNotPreparedError, BackendUnavailableError } from '../errors';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { tempRecording } from './support';
+import { tempRecording } from '../../../test/support/runners';
 
 const SHAPE = /^Expected `[\w.]+` to be .+, got `.*` \([a-z]+\)$/;
 const NO_SOCKET = `/tmp/sandbox-perf-no-engine-${process.pid}.sock`;

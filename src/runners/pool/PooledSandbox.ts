@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { boundedOutputs, type BoundedOutput, type OutputListener } from '../BoundedOutput';
-import { engineMessage } from '../dockerEngine';
+import { engineMessage } from '../docker/dockerEngine';
 import { attachChannel, AGENT_SOCKET_DIR, SocketListener, type AgentChannel, type Transport } from './agentChannel';
 import { FrameReader, parseAccepted, parseExit, parseReady, ProtocolError, type ExitReport, type FrameType } from './agentProtocol';
 

@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
-import { connectEngine, containerSpec, type Engine } from '../dockerEngine';
-import { failedResult } from '../hostProcess';
+import { connectEngine, containerSpec, type Engine } from '../docker/dockerEngine';
+import { failedResult } from '../host/hostProcess';
 import { registerRun } from '../inFlightRuns';
-import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../launcher';
+import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { AGENT_COMMAND } from './agentScript';

@@ -1,6 +1,6 @@
-import { describeExit, failedResult } from '../hostProcess';
-import { measuredFields } from '../runMeasures';
-import { launcherSpawnError, parseLauncherReport } from '../launcher';
+import { describeExit, failedResult } from '../host/hostProcess';
+import { measuredFields } from '../host/runMeasures';
+import { launcherSpawnError, parseLauncherReport } from '../host/launcher';
 import type { BackendName, SandboxResult } from '../types';
 import { splitPhases } from './agentProtocol';
 import type { HandOff } from './PooledSandbox';

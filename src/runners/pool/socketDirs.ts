@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../log';
-import { ownerLabels, ownerState } from '../containerOwner';
+import { ownerLabels, ownerState } from '../docker/containerOwner';
 
 /**
  * The host directories of `docker-pool`'s agent sockets: `$TMPDIR/sandbox-perf-pool-XXXXXX/`

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { countRows, tempDir, until } from './faultKit';
+import { countRows, until } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Durability when the process dies: a child records at a steady rate and reports its count to

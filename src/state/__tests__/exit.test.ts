@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { countRows, sandboxIds, tempDir } from './faultKit';
+import { countRows, sandboxIds } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * process.exit() called by the runner while the writer thread has a batch in flight: the exit

@@ -1,20 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { setLogSink } from '../../log';
 import type { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import type { StateDatabase } from '../StateDatabase';
 
 /*
- * Shared by the fault tests: real temporary folders, real mounts, real second connections.
+ * Shared by the fault tests: real mounts, real second connections (temporary folders: test/support/tempDir.ts).
  * Nothing here mocks SQLite or the file system.
  */
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `sandbox-perf-${prefix}-`));
-}
 
 /** Collects the library's log lines for the duration of a test. */
 export function captureLog(): { lines: string[]; restore: () => void } {

@@ -5,7 +5,8 @@ import { StateDatabase } from '../StateDatabase';
 import { SCHEMA_VERSION } from '../schema';
 import { APPLICATION_ID } from '../ownership';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { captureLog, countRows, linesAbout, recordRuns, tempDir, until, untilFailing } from './faultKit';
+import { captureLog, countRows, linesAbout, recordRuns, until, untilFailing } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Damaged files, made for real: a sandbox-perf database with pages overwritten (moved aside, a

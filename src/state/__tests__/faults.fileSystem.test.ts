@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StateDatabase } from '../StateDatabase';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { captureLog, countRows, linesAbout, recordRuns, skipNote, tempDir, tryMount, unmount, untilFailing } from './faultKit';
+import { captureLog, countRows, linesAbout, recordRuns, skipNote, tryMount, unmount, untilFailing } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Faults of the file system, injected for real: a read-only mount, a folder that vanishes or is

@@ -4,7 +4,8 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { captureLog, countRows, linesAbout, recordRuns, sandboxIds, tempDir, untilFailing } from './faultKit';
+import { captureLog, countRows, linesAbout, recordRuns, sandboxIds, untilFailing } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Another connection holding the write lock (BEGIN IMMEDIATE): SQLITE_BUSY, the maxQueue bound,

@@ -6,12 +6,12 @@ import { StateDatabase } from '../StateDatabase';
 import { HistoryReader } from '../read/HistoryReader';
 import { MIGRATIONS, SCHEMA_VERSION } from '../schema';
 import { FINGERPRINT_VERSION, fingerprintHash, fingerprintMixWarning, writerFingerprint } from '../fingerprintHistory';
-import { hostFingerprint, type MachineFingerprint } from '../../compare/fingerprint';
+import { hostFingerprint, type MachineFingerprint } from '../../machine/fingerprint';
 import { version } from '../../version';
 import { reportCommand } from '../../cli/commands/report';
 import { startServe } from '../../export/server';
 import type { CommandIo } from '../../cli/command';
-import { tempDir } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 // Real writer threads, files and a real server on a shared, busy machine.
 jest.setTimeout(30_000);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from '../schema';
-import { tempDir } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 import { fixtureRuns, writeCurrent, writeVersion3 } from '../../../test/support/historyFixture';
 
 let dir: string;

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../schema';
-import { tempDir } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 let dir: string;
 let file: string;

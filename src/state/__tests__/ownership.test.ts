@@ -11,7 +11,8 @@ import { StateDatabase } from '../StateDatabase';
 import { HistoryReader } from '../read/HistoryReader';
 import { SCHEMA_VERSION } from '../schema';
 import { APPLICATION_ID, DatabaseRefusedError, assertOwnDatabasePath, inspectDatabaseFile, isDatabaseFile } from '../ownership';
-import { captureLog, countRows, tempDir, until } from './faultKit';
+import { captureLog, countRows, until } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 import { fixtureRuns, writeVersion3 } from '../../../test/support/historyFixture';
 
 /*

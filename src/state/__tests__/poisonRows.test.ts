@@ -4,7 +4,8 @@ import path from 'node:path';
 import { StateDatabase } from '../StateDatabase';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord } from '../../sandbox/types';
-import { captureLog, countRows, sandboxIds, tempDir } from './faultKit';
+import { captureLog, countRows, sandboxIds } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Issue 13, "One bad row loses every row". A malformed record or details object is a TypeError at

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StateDatabase } from '../StateDatabase';
-import { countRows, sandboxIds, tempDir, until } from './faultKit';
+import { countRows, sandboxIds, until } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /* Retention is applied by the writer thread, on a timer, while rows keep being written. */
 

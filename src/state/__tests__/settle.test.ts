@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateDatabase, type SettleReport, type PersistenceHealth } from '../StateDatabase';
-import { captureLog, countRows, skipNote, tempDir, tryMount, unmount } from './faultKit';
+import { captureLog, countRows, skipNote, tryMount, unmount } from './faultKit';
+import { tempDir } from '../../../test/support/tempDir';
 
 /*
  * Issue 13, "Success reported for failure": close() and flush() never settled under a persistent

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { spawnWriter } from './writerSpawn';
+import { startThread } from '../../startThread';
 import type { FromWriter, ToWriter, WriterData } from './writerProtocol';
 
 /**
@@ -7,7 +7,7 @@ import type { FromWriter, ToWriter, WriterData } from './writerProtocol';
  * a batch is being written): messages go to `onMessage`, a crash of the thread to `onError`.
  */
 export function startWriterWorker(data: WriterData, onMessage: (message: FromWriter) => void, onError: (error: Error) => void): Worker {
-  const worker = spawnWriter(data);
+  const worker = startThread(__dirname, 'writerThread', data);
   worker.unref();
   worker.on('message', onMessage);
   worker.on('error', onError);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describeWhen } from '../../../../test/support/e2e';
-import { processesMatching, toolMissing, uniqueSleep } from '../../../runners/__tests__/support';
+import { processesMatching, toolMissing, uniqueSleep } from '../../../../test/support/runners';
 import { UsageError } from '../../command';
 import { serveArgs } from '../serve';
 import { commandWorkload } from '../../../runners/workload';

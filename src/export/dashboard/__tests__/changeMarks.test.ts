@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServe } from '../../server';
-import { changeRuns, dockerStart, STEP_AT } from '../../../state/read/__tests__/changeFixture';
+import { changeRuns, dockerStart, STEP_AT } from '../../../../test/support/changeFixture';
 import { writeCurrent } from '../../../../test/support/historyFixture';
 import { changeLine, type ChangeMark } from '../../../state/read/changeMarks';
 

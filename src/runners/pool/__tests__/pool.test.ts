@@ -5,12 +5,12 @@ import { createDashboardHandler } from '../../../export/dashboard/dashboardHandl
 import { HistoryConnection } from '../../../export/dashboard/HistoryConnection';
 import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
-import { dockerMissing, EXIT_3_COMMAND, exit3Result, INSTALL_DOCKER, tempRecording } from '../../__tests__/support';
+import { dockerMissing, EXIT_3_COMMAND, exit3Result, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing, tempRecording } from '../../../../test/support/runners';
 import { sandboxEnv } from '../../environment';
-import { launcherStatus } from '../../launcher';
+import { launcherStatus } from '../../host/launcher';
 import { createPool, type Pool } from '../createPool';
 import type { PoolBackendName } from '../SandboxPool';
-import { containerPid, INSTALL_RUNSC, poolContainersIn, runscRuntimeMissing } from './support';
+import { containerPid, poolContainersIn } from './support';
 
 const recording = tempRecording();
 afterAll(async () => {

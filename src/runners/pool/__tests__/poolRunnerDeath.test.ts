@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
-import { currentOwner, ownerLabels } from '../../containerOwner';
+import { currentOwner, ownerLabels } from '../../docker/containerOwner';
 import { collectGarbage } from '../../gc';
-import { dockerMissing, INSTALL_DOCKER } from '../../__tests__/support';
+import { dockerMissing, INSTALL_DOCKER } from '../../../../test/support/runners';
 import { createPool } from '../createPool';
 import { eventually, poolContainersIn } from './support';
 

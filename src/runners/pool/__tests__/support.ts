@@ -1,26 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { dockerMissing } from '../../__tests__/support';
-
-/** Why gvisor-pool cannot run here (no engine, or no runsc runtime registered in it), or false. */
-export function runscRuntimeMissing(): string | false {
-  const docker = dockerMissing();
-  if (docker) return docker;
-  const info = spawnSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8', timeout: 10_000 });
-  if (!info.stdout.includes('"runsc"')) return 'the Docker engine has no runsc runtime';
-  const probe = spawnSync(
-    'docker',
-    ['run', '--rm', '--runtime', 'runsc', '--network', 'none', process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local', 'true'],
-    {
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  return probe.status === 0
-    ? false
-    : `runsc cannot start a container here: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
-}
-
-export const INSTALL_RUNSC = '.ci/docker-up.sh (apt-get install runsc, registered as a Docker runtime)';
 
 /** Pool containers (running or not) whose working directory is `dir`: the ones a test's pool made. */
 export function poolContainersIn(dir: string): string[] {

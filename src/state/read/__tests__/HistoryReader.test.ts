@@ -7,7 +7,7 @@ import { SCHEMA_VERSION, SchemaTooNewError } from '../../schema';
 import { APPLICATION_ID } from '../../ownership';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord } from '../../../sandbox/types';
-import { tempDir } from '../../__tests__/faultKit';
+import { tempDir } from '../../../../test/support/tempDir';
 import {
   FIXTURE_T0,
   expectedPhases,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { HistoryReader } from '../HistoryReader';
 import { HistoryLacksColumnError } from '../runSeries';
-import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from './changeFixture';
+import { changeRuns, dockerStart, STEP_AT, WORKLOAD } from '../../../../test/support/changeFixture';
 import { writeCurrent, writeVersion3 } from '../../../../test/support/historyFixture';
 
 jest.setTimeout(60_000);

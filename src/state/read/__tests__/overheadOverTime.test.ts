@@ -5,7 +5,7 @@ import { readOverheadOverTime } from '../overheadOverTime';
 import { readDashboardSummary } from '../dashboardQueries';
 import type { SandboxOutcome } from '../../../sandbox/types';
 import { storeRuns } from '../../../../test/support/storeRuns';
-import { tempDir } from '../../__tests__/faultKit';
+import { tempDir } from '../../../../test/support/tempDir';
 
 let dir: string;
 let file: string;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { RecordQueue } from '../RecordQueue';
 import type { RecordBatch } from '../RecordBatch';
 import { SqliteStore, WriteAbandonedError } from '../SqliteStore';
-import { countRows, sandboxIds, tempDir } from '../../__tests__/faultKit';
+import { countRows, sandboxIds } from '../../__tests__/faultKit';
+import { tempDir } from '../../../../test/support/tempDir';
 
 /*
  * The two halves of the exit hand-over, on a real file: the writer thread's store rolls back a

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { commandTiming } from '../hostProcess';
 import { HELD_BYTES, LAUNCHER_FILE, holdBackReport, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
-import { describeWhen } from '../../../test/support/e2e';
+import { describeWhen } from '../../../../test/support/e2e';
 
 /** The process exists and is not a zombie. */
 function running(pid: number): boolean {

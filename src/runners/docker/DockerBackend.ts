@@ -1,16 +1,16 @@
-import { BackendNotPreparedError } from './errors';
+import { BackendNotPreparedError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { boundedOutputs } from './BoundedOutput';
-import { CGROUP_PARENT, readUsage, removeGroup } from './cgroupV1';
+import { boundedOutputs } from '../BoundedOutput';
+import { CGROUP_PARENT, readUsage, removeGroup } from '../host/cgroupV1';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
-import { commandTiming, describeExit, failedResult } from './hostProcess';
-import { afterSignalCleanup } from './inFlightRuns';
-import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
+import { afterSignalCleanup } from '../inFlightRuns';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
-import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
-import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
-import { measuredFields } from './runMeasures';
+import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
+import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
+import { measuredFields } from '../host/runMeasures';
 
 const STREAM_GRACE_MS = 2000;
 

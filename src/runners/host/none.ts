@@ -1,5 +1,5 @@
 import { HostBackend, PDEATHSIG_PREFIX, type HostTool } from './HostBackend';
-import type { SandboxOptions } from './types';
+import type { SandboxOptions } from '../types';
 
 /** The bare command: what `none` falls back to without util-linux's setpriv. */
 const bareTool: HostTool = {

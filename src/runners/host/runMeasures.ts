@@ -1,5 +1,5 @@
 import type { LauncherReport } from './launcher';
-import type { SandboxResult } from './types';
+import type { SandboxResult } from '../types';
 
 /** The command's own time from the launcher's report, checked against the run (hostProcess.commandTiming). */
 export interface CommandTiming {

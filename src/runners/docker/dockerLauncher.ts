@@ -1,5 +1,5 @@
-import type { BoundedOutput } from './BoundedOutput';
-import { LAUNCHER_IN_CONTAINER, reportLineLength } from './launcher';
+import type { BoundedOutput } from '../BoundedOutput';
+import { LAUNCHER_IN_CONTAINER, reportLineLength } from '../host/launcher';
 
 /**
  * The launcher in Docker containers: the static binary is bound read-only at

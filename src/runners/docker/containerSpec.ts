@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { expectation, ValidationError } from '../validation';
+import { expectation, ValidationError } from '../../validation';
 import { launcherBind } from './dockerLauncher';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
-import { envList } from './environment';
-import type { ResolvedSandboxOptions } from './options';
+import { envList } from '../environment';
+import type { ResolvedSandboxOptions } from '../options';
 
 /** Tasks (processes and threads) one container may hold: a fork bomb stops here. */
 export const CONTAINER_PIDS_LIMIT = 512;

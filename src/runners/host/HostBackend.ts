@@ -2,16 +2,16 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { probeCgroupV1, RunCgroup, type CgroupV1 } from './cgroupV1';
-import { BackendUnavailableError, QuotaUnsupportedError, BackendNotPreparedError } from './errors';
+import { BackendUnavailableError, QuotaUnsupportedError, BackendNotPreparedError } from '../errors';
 import { findExecutable, runHostProcess } from './hostProcess';
 import { launcherForRun } from './launcher';
-import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
-import { SANDBOX_PATH } from './environment';
-import { log, logOnce } from '../log';
+import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
+import { SANDBOX_PATH } from '../environment';
+import { log, logOnce } from '../../log';
 import { SandboxRoot } from './sandboxRoot';
 import { ContainmentGroup, probeFreezer } from './containmentGroup';
-import { removeOrphans } from './orphans';
-import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
+import { removeOrphans } from '../orphans';
+import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 
 /**
  * Put before every host sandbox tool: util-linux `setpriv` sets the parent-death signal and execs

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { describeWhen } from '../../../test/support/e2e';
-import { runInSandbox } from '../runInSandbox';
-import { createBackend } from '../createBackend';
+import { describeWhen } from '../../../../test/support/e2e';
+import { runInSandbox } from '../../runInSandbox';
+import { createBackend } from '../../createBackend';
 import { probeCgroupV1 } from '../cgroupV1';
 import { launcherStatus } from '../launcher';
-import { EXIT_3_COMMAND, exit3Result, gvisorMissing, processesMatching, tempRecording, toolMissing, uniqueSleep } from './support';
-import type { BackendName, SandboxBackend } from '../types';
+import { EXIT_3_COMMAND, exit3Result, gvisorMissing, processesMatching, tempRecording, toolMissing, uniqueSleep } from '../../../../test/support/runners';
+import type { BackendName, SandboxBackend } from '../../types';
 
 const recording = tempRecording();
 afterAll(async () => {

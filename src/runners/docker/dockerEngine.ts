@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import { Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { probeCgroupV1, type CgroupV1 } from './cgroupV1';
-import { BoundedOutput } from './BoundedOutput';
+import { probeCgroupV1, type CgroupV1 } from '../host/cgroupV1';
+import { BoundedOutput } from '../BoundedOutput';
 import { ensureGuardian } from './containerGuardian';
 import { CONTAINER_LABEL } from './containerOwner';
 import { assertSocketOutsideCwd, containerSpec } from './containerSpec';
-import { BackendUnavailableError } from './errors';
-import { registerRun } from './inFlightRuns';
-import { sweepOnce } from './orphans';
-import type { ResolvedSandboxOptions } from './options';
-import type { BackendName } from './types';
+import { BackendUnavailableError } from '../errors';
+import { registerRun } from '../inFlightRuns';
+import { sweepOnce } from '../orphans';
+import type { ResolvedSandboxOptions } from '../options';
+import type { BackendName } from '../types';
 
 export const ENABLE_DOCKER = 'apt-get install docker.io && dockerd &';
 export const BUILD_IMAGE = '.ci/build-image.sh';

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen } from '../../../test/support/e2e';
-import { createBackend } from '../createBackend';
-import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { runInSandbox } from '../runInSandbox';
-import { defaultDockerSocket } from '../options';
-import { gvisorMissing, toolMissing } from './support';
-import type { BackendName, SandboxBackend } from '../types';
+import { describeWhen } from '../../../../test/support/e2e';
+import { createBackend } from '../../createBackend';
+import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { runInSandbox } from '../../runInSandbox';
+import { defaultDockerSocket } from '../../options';
+import { gvisorMissing, toolMissing } from '../../../../test/support/runners';
+import type { BackendName, SandboxBackend } from '../../types';
 
 /*
  * The guarantee table of docs/runners.md, cell by cell: each isolating host backend runs a hostile

@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen } from '../../../test/support/e2e';
-import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { StateDatabase } from '../../state/StateDatabase';
-import { createBackend } from '../createBackend';
+import { describeWhen } from '../../../../test/support/e2e';
+import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { StateDatabase } from '../../../state/StateDatabase';
+import { createBackend } from '../../createBackend';
 import { CONTAINER_PIDS_LIMIT } from '../containerSpec';
-import { runInSandbox } from '../runInSandbox';
-import type { BackendName, RunOptions, SandboxBackend, SandboxResult } from '../types';
-import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from './support';
+import { runInSandbox } from '../../runInSandbox';
+import type { BackendName, RunOptions, SandboxBackend, SandboxResult } from '../../types';
+import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';
 
 const monitor = new SandboxPerfMonitor({ sink: false });
 // A root-owned working directory open to everyone, as a shared build checkout would be.

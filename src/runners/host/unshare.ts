@@ -3,8 +3,8 @@ import path from 'node:path';
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
 import { launcherStatus } from './launcher';
 import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
-import type { ResolvedSandboxOptions } from './options';
-import type { SandboxOptions } from './types';
+import type { ResolvedSandboxOptions } from '../options';
+import type { SandboxOptions } from '../types';
 
 /** fstab fields escape white space and backslashes as octal, as getmntent reads them. */
 function fstabField(value: string): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
 import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
-import type { SandboxOptions } from './types';
+import type { SandboxOptions } from '../types';
 
 /**
  * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system

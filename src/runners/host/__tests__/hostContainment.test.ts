@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen } from '../../../test/support/e2e';
+import { describeWhen } from '../../../../test/support/e2e';
 import { probeFreezer } from '../containmentGroup';
-import { createBackend } from '../createBackend';
-import { gvisorMissing, processesMatching, toolMissing, uniqueSleep } from './support';
-import type { BackendName, SandboxBackend } from '../types';
+import { createBackend } from '../../createBackend';
+import { gvisorMissing, processesMatching, toolMissing, uniqueSleep } from '../../../../test/support/runners';
+import type { BackendName, SandboxBackend } from '../../types';
 
 /*
  * The "processes" and "runner dies" columns of the guarantee table: on every host backend, `none`
@@ -17,7 +17,7 @@ import type { BackendName, SandboxBackend } from '../types';
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-containment-'));
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
+const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');
 
 async function gone(marker: string, withinMs: number): Promise<string[]> {
   const deadline = Date.now() + withinMs;

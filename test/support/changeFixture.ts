@@ -1,4 +1,4 @@
-import type { FixtureRun } from '../../../../test/support/historyFixture';
+import type { FixtureRun } from './historyFixture';
 
 /*
  * A history with one known change: docker's runs step up by 18 % at run 60 of 120, none's stay

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveSandboxOptions } from '../options';
+import { resolveSandboxOptions } from '../../options';
 import { SandboxRoot } from '../sandboxRoot';
 import { sandboxFstab } from '../unshare';
 

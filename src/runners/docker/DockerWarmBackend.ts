@@ -1,17 +1,17 @@
-import { BackendNotPreparedError } from './errors';
+import { BackendNotPreparedError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { boundedOutputs } from './BoundedOutput';
-import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from './cgroupV1';
+import { boundedOutputs } from '../BoundedOutput';
+import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from '../host/cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
-import { commandTiming, describeExit, failedResult } from './hostProcess';
-import { afterSignalCleanup } from './inFlightRuns';
-import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from './launcher';
+import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
+import { afterSignalCleanup } from '../inFlightRuns';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
-import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from './options';
-import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
-import { measuredFields } from './runMeasures';
+import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
+import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
+import { measuredFields } from '../host/runMeasures';
 
 const DISCARD_WAIT_MS = 10_000;
 /** Keeps the container alive between runs at no CPU cost, under Docker's init (tini), which reaps what runs leave. */

@@ -1,6 +1,6 @@
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
 import { requireRoot, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
-import type { SandboxOptions } from './types';
+import type { SandboxOptions } from '../types';
 
 /**
  * bubblewrap, strict: every namespace unshared (the network too unless `network`), a user

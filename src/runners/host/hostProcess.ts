@@ -2,11 +2,11 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
-import { boundedOutputs, type OutputListener } from './BoundedOutput';
+import { boundedOutputs, type OutputListener } from '../BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
-import { afterSignalCleanup, registerRun } from './inFlightRuns';
-import type { BackendName, SandboxResult } from './types';
+import { afterSignalCleanup, registerRun } from '../inFlightRuns';
+import type { BackendName, SandboxResult } from '../types';
 import { holdBackReport, monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength } from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 

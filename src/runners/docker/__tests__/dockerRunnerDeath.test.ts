@@ -3,19 +3,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describeWhen } from '../../../test/support/e2e';
-import { main } from '../../cli/main';
+import { describeWhen } from '../../../../test/support/e2e';
+import { main } from '../../../cli/main';
 import { GUARDIAN_TITLE } from '../containerGuardian';
 import { OWNER_PID_LABEL } from '../containerOwner';
-import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from './support';
+import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runner-death-'));
 fs.chmodSync(dir, 0o777);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const RUNNER_CHILD = path.join(__dirname, 'fixtures', 'runnerChild.js');
+const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');
 const PREPARE_CHILD = path.join(__dirname, 'fixtures', 'prepareChild.js');
-const REGISTER_TS = path.join(__dirname, '..', '..', '..', 'test', 'support', 'registerTs.js');
+const REGISTER_TS = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'registerTs.js');
 
 /** Containers, running or not, whose owner label names `pid`. */
 function containersOf(pid: number): string[] {
@@ -74,7 +74,7 @@ for (const backend of ['docker', 'docker-warm']) {
 
     test(`runs outlive their runner: an interrupted \`compare --sandbox ${backend}\` leaves no container behind`, async () => {
       const sleep = uniqueSleep();
-      const cli = path.join(__dirname, '..', '..', 'cli', 'main.ts');
+      const cli = path.join(__dirname, '..', '..', '..', 'cli', 'main.ts');
       const db = path.join(dir, `compare-${backend}.db`);
       const child = spawn(
         process.execPath,

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
-import { StateDatabase } from '../../state/StateDatabase';
-import { DEFAULT_DOCKER_IMAGE, defaultDockerSocket } from '../options';
+import { SandboxPerfMonitor } from '../../src/sandbox/SandboxPerfMonitor';
+import { StateDatabase } from '../../src/state/StateDatabase';
+import { DEFAULT_DOCKER_IMAGE, defaultDockerSocket } from '../../src/runners/options';
 
 /**
  * Synchronous probes for describeWhen (it decides while the file loads): the reason a part is
@@ -47,6 +47,27 @@ export function dockerMissing(): string | false {
 }
 
 export const INSTALL_DOCKER = '.ci/docker-up.sh (apt-get install docker.io && dockerd &, then .ci/build-image.sh)';
+
+/** Why gvisor-pool cannot run here (no engine, or no runsc runtime registered in it), or false. */
+export function runscRuntimeMissing(): string | false {
+  const docker = dockerMissing();
+  if (docker) return docker;
+  const info = spawnSync('docker', ['info', '--format', '{{json .Runtimes}}'], { encoding: 'utf8', timeout: 10_000 });
+  if (!info.stdout.includes('"runsc"')) return 'the Docker engine has no runsc runtime';
+  const probe = spawnSync(
+    'docker',
+    ['run', '--rm', '--runtime', 'runsc', '--network', 'none', process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local', 'true'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return probe.status === 0
+    ? false
+    : `runsc cannot start a container here: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+}
+
+export const INSTALL_RUNSC = '.ci/docker-up.sh (apt-get install runsc, registered as a Docker runtime)';
 
 /** Processes whose command line contains `marker` (the ps and grep of this check excluded). */
 export function processesMatching(marker: string): string[] {

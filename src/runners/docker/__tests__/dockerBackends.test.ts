@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { describeWhen } from '../../../test/support/e2e';
+import { describeWhen } from '../../../../test/support/e2e';
 import { OWNER_PID_LABEL } from '../containerOwner';
-import { runInSandbox } from '../runInSandbox';
-import { createBackend } from '../createBackend';
-import { launcherStatus } from '../launcher';
+import { runInSandbox } from '../../runInSandbox';
+import { createBackend } from '../../createBackend';
+import { launcherStatus } from '../../host/launcher';
 import {
   dockerImage,
   dockerMissing,
@@ -14,8 +14,8 @@ import {
   processesMatching,
   tempRecording,
   uniqueSleep,
-} from './support';
-import type { BackendName, SandboxBackend } from '../types';
+} from '../../../../test/support/runners';
+import type { BackendName, SandboxBackend } from '../../types';
 
 const recording = tempRecording();
 afterAll(async () => {

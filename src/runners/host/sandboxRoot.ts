@@ -1,4 +1,4 @@
-import { BackendNotPreparedError } from './errors';
+import { BackendNotPreparedError } from '../errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

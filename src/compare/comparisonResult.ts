@@ -1,0 +1,60 @@
+/*
+ * What a comparison returns, and what comparing it with a saved one adds: types only, so that
+ * compareBackends.ts and savedBaseline.ts both import them and neither imports the other.
+ */
+import type { BackendName } from '../runners/types';
+import type { Interval } from '../stats/intervals';
+import type { RankSumTest } from '../stats/twoSample';
+import type { MachineFingerprint } from '../machine/fingerprint';
+import type { MitigationSaving } from './mitigations';
+import type { AdaptiveLimits, StopReason } from './precision';
+import type { BackendComparison } from './summarizeBackends';
+
+export interface ComparisonResult {
+  command: string[];
+  /** Timed rounds run (each backend ran once per round). */
+  runs: number;
+  /** Warm-up rounds run (with `--warmup auto`, as many as it took). */
+  warmup: number;
+  warmupMode: 'fixed' | 'auto';
+  /** What ended the timed rounds: the fixed count, the precision reached, or a limit. */
+  stoppedBy: StopReason;
+  /** The adaptive target and limits, when `--runs auto`. */
+  adaptive: AdaptiveLimits | null;
+  /** Worst precision at the end (fraction, see precision.ts); null below two rounds. */
+  precision: number | null;
+  baseline: BackendName;
+  startedAt: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string };
+  fingerprint: MachineFingerprint | null;
+  backends: BackendComparison[];
+  /** Against a saved comparison (`compare --baseline NAME`), when asked. */
+  againstBaseline?: BaselineComparison;
+  /**
+   * What each mitigation compared (docker-warm, docker-pool, gvisor-pool) saved against its
+   * unmitigated backend; absent in results saved before it existed.
+   */
+  mitigations?: MitigationSaving[];
+}
+
+export interface BackendChange {
+  backend: BackendName;
+  /** What is compared: the baseline backend's run time, or another backend's per-round overhead. */
+  metric: 'duration' | 'overhead';
+  savedMeanMs: number | null;
+  todayMeanMs: number | null;
+  /** today − saved (ms), Welch interval. */
+  change: Interval | null;
+  test: RankSumTest | null;
+  hodgesLehmannMs: number | null;
+  verdict: 'higher' | 'lower' | 'no significant change' | 'too few runs';
+}
+
+export interface BaselineComparison {
+  name: string;
+  savedAt: string;
+  sameCommand: boolean;
+  /** Fields of the machine's fingerprint that differ (`kernel: "a" → "b"`); empty when comparable. */
+  machineDifferences: string[];
+  backends: BackendChange[];
+}
