@@ -6,7 +6,15 @@ import { createBackend } from '../createBackend';
 import { LAUNCHER_FILE, launcherStatus, parseLauncherReport } from '../host/launcher';
 import { runInSandbox, type SandboxRun } from '../runInSandbox';
 import type { BackendName, SandboxBackend } from '../types';
-import { dockerImage, dockerMissing, gvisorMissing, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing, toolMissing } from '../../../test/support/runners';
+import {
+  dockerImage,
+  dockerMissing,
+  gvisorMissing,
+  INSTALL_DOCKER,
+  INSTALL_RUNSC,
+  runscRuntimeMissing,
+  toolMissing,
+} from '../../../test/support/runners';
 
 /**
  * Known durations: `sleep 0.2` must read commandMs ≈ what the process really lives and overheadMs =

@@ -4,7 +4,15 @@ import { runInSandbox } from '../../runInSandbox';
 import { createBackend } from '../../createBackend';
 import { probeCgroupV1 } from '../cgroupV1';
 import { launcherStatus } from '../launcher';
-import { EXIT_3_COMMAND, exit3Result, gvisorMissing, processesMatching, tempRecording, toolMissing, uniqueSleep } from '../../../../test/support/runners';
+import {
+  EXIT_3_COMMAND,
+  exit3Result,
+  gvisorMissing,
+  processesMatching,
+  tempRecording,
+  toolMissing,
+  uniqueSleep,
+} from '../../../../test/support/runners';
 import type { BackendName, SandboxBackend } from '../../types';
 
 const recording = tempRecording();

@@ -5,7 +5,15 @@ import { createDashboardHandler } from '../../../export/dashboard/dashboardHandl
 import { HistoryConnection } from '../../../export/dashboard/HistoryConnection';
 import { SandboxPoolCollector } from '../../../export/prometheus/PoolCollector';
 import { describeWhen } from '../../../../test/support/e2e';
-import { dockerMissing, EXIT_3_COMMAND, exit3Result, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing, tempRecording } from '../../../../test/support/runners';
+import {
+  dockerMissing,
+  EXIT_3_COMMAND,
+  exit3Result,
+  INSTALL_DOCKER,
+  INSTALL_RUNSC,
+  runscRuntimeMissing,
+  tempRecording,
+} from '../../../../test/support/runners';
 import { sandboxEnv } from '../../environment';
 import { launcherStatus } from '../../host/launcher';
 import { createPool, type Pool } from '../createPool';
