@@ -9,6 +9,11 @@ import { OUTCOMES, type SandboxPerfRecord, type SandboxRunDetails } from './type
 
 /** Longest backend, phase, signal or timer name. */
 export const MAX_NAME_LENGTH = 64;
+/**
+ * Most phases one record may carry (issue 23: stop() took 10 000, one row each). The backends
+ * report at most nine; the bound leaves room for a caller's own while keeping a record's rows few.
+ */
+export const MAX_PHASES = 64;
 /** Backend and phase names reach terminals, tables and metric labels: a short identifier. */
 const NAME = /^[A-Za-z0-9._-]+$/;
 const NAME_RULE = `a name of 1 to ${MAX_NAME_LENGTH} letters, digits, '.', '_' or '-'`;
@@ -53,7 +58,13 @@ function assertPhases(value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     fail('details.phases', 'an object of phase name → milliseconds', value);
-  for (const [phase, ms] of Object.entries(value)) {
+  const entries = Object.entries(value);
+  if (entries.length > MAX_PHASES) {
+    throw new ValidationError(
+      `${expectation('details.phases', `an object of at most ${MAX_PHASES} phases (each is a row of sandbox_run_phases)`, value)} with ${entries.length} phases`,
+    );
+  }
+  for (const [phase, ms] of entries) {
     assertName('details.phases', phase);
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) fail(`details.phases.${phase}`, 'a finite number >= 0', ms);
   }

@@ -397,6 +397,21 @@ describe('bad details and async sinks, in process (issue 13; the child-process t
     expect(inserted).toHaveLength(1);
   });
 
+  test('phases per record: stop() with 10 000 phase names is a TypeError naming the bound, nothing recorded; 64 still pass', () => {
+    const inserted: unknown[] = [];
+    const monitor = new SandboxPerfMonitor({ sink: { insert: (...args: unknown[]) => void inserted.push(args) } });
+    const phases = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, 1]));
+    monitor.start('many-phases');
+    expect(() => monitor.stop('many-phases', { outcome: 'success', details: { backend: 'none', phases: phases(10_000) } })).toThrow(
+      /^Expected `details\.phases` to be an object of at most 64 phases \(each is a row of sandbox_run_phases\), got `\{"p0":1,"p1":1,.*` \(object\) with 10000 phases$/,
+    );
+    expect(() => monitor.stop('many-phases', { outcome: 'success', details: { backend: 'none', phases: phases(65) } })).toThrow(TypeError);
+    expect(inserted).toHaveLength(0);
+    const record = monitor.stop('many-phases', { outcome: 'success', details: { backend: 'none', phases: phases(64) } });
+    expect(record.outcome).toBe('success');
+    expect(inserted).toHaveLength(1);
+  });
+
   test('a sink whose promise rejects is counted in persistErrors and logged once; the monitor goes on', async () => {
     const lines: string[] = [];
     resetLogOnce();
