@@ -1,17 +1,17 @@
 import type Docker from 'dockerode';
 import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
-import { connectEngine, containerSpec, type Engine } from '../docker/dockerEngine';
+import { connectEngine, type Engine } from '../docker/dockerEngine';
 import { failedResult } from '../host/hostProcess';
 import { registerRun } from '../inFlightRuns';
 import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
-import { AGENT_COMMAND } from './agentScript';
+import { poolContainerSpec } from './agentSpec';
 import { PooledSandbox, type HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
 import { PoolStats, type PoolHealth } from './PoolStats';
 import { poolRunResult } from './poolRunResult';
-import { ENABLE_RUNSC, POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { ENABLE_RUNSC, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
 
 export type { PoolBackendName };
 
@@ -38,8 +38,8 @@ export interface SandboxPoolOptions extends SandboxOptions {
  * launcher when it is built (`command`) and reports (`result`); the container then serves no other
  * run and is removed in the background while the pool refills. The engine's API is not on the
  * run's path: the hand-off is a write to a channel opened before the sandbox became idle.
- * Containers have exactly `docker`'s settings (containerSpec), the runtime and the agent socket's bind
- * aside, and carry the owner's labels (containerOwner.ts).
+ * Containers have `docker`'s settings (containerSpec), the runtime, the agent socket's bind and the
+ * agent's user aside (agentSpec.ts), and carry the owner's labels (containerOwner.ts).
  */
 export class SandboxPool implements SandboxBackend {
   readonly options: Readonly<ResolvedSandboxOptions>;
@@ -90,19 +90,10 @@ export class SandboxPool implements SandboxBackend {
   async prepare(): Promise<void> {
     if (this.engine) return;
     const engine = await this.check();
-    const runtime = RUNTIMES[this.name];
     // connectEngine has removed the containers whose owner died (a SIGKILLed pool's among them).
     const launcher = launcherForRun();
     this.launcher = launcher === null ? null : LAUNCHER_IN_CONTAINER;
-    const spec = containerSpec(this.options, AGENT_COMMAND, undefined, this.name, launcher);
-    this.spec = {
-      ...spec,
-      Labels: { ...spec.Labels, [POOL_LABEL]: this.name },
-      ...(TRANSPORTS[this.name] === 'attach'
-        ? { AttachStdin: true, OpenStdin: true, StdinOnce: true }
-        : { AttachStdout: false, AttachStderr: false }),
-      HostConfig: { ...spec.HostConfig, ...(runtime !== undefined ? { Runtime: runtime } : {}) },
-    };
+    this.spec = poolContainerSpec(this.name, this.options, launcher);
     this.engine = engine;
     this.closed = false;
     this.unregister = registerRun(`${this.name} pool`, () => this.close());

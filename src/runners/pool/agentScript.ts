@@ -1,6 +1,9 @@
 /**
- * The agent each pooled container runs as its only process (PID 1, so signals sent from inside the
- * container cannot kill it): `node -e AGENT_SCRIPT TOKEN SOCKET LAUNCHER`. Its channel to the host
+ * The agent each pooled container runs as its only process (PID 1): `node -e AGENT_SCRIPT USER TOKEN
+ * SOCKET LAUNCHER`. It runs as uid 0 of the container with only CAP_SETUID, CAP_SETGID and
+ * CAP_KILL (agentSpec.ts), and starts every command as USER (`uid:gid`, never its own uid: it
+ * refuses to start otherwise), so that the command cannot reach it: no /proc/1/fd, /proc/1/mem,
+ * ptrace or signal of another uid (issue 23, finding 3). Its channel to the host
  * is the Unix socket SOCKET (bind-mounted from the host, read-only) when not empty, else its
  * attached stdin and stdout. LAUNCHER, when not empty, is the C timer (native/launcher.c) bound
  * into the container: the command runs behind it, which reports on a third pipe the command's own
@@ -27,9 +30,14 @@ const { spawn } = require('child_process');
 const MAX_REQUEST = 4 * 1024 * 1024;
 const MAX_USAGE = 256;
 const clock = () => process.hrtime.bigint().toString();
-const token = process.argv[1] || '';
-const socketPath = process.argv[2];
-const launcher = process.argv[3];
+const user = /^(\d{1,10}):(\d{1,10})$/.exec(process.argv[1] || '');
+const uid = user ? Number(user[1]) : -1;
+const gid = user ? Number(user[2]) : -1;
+// The command as the agent's own uid could reopen the report channel: refused (exit 6).
+if (!user || uid === process.getuid() || uid === 0 || gid === 0) process.exit(6);
+const token = process.argv[2] || '';
+const socketPath = process.argv[3];
+const launcher = process.argv[4];
 let input = process.stdin;
 let out = process.stdout;
 if (socketPath) {
@@ -106,7 +114,10 @@ function run(request, received, output, done) {
     } catch (ignored) {}
   }, request.timeoutMs);
   try {
-    const options = { cwd: request.cwd, env: request.env, detached: true };
+    // The agent already stands in the working directory (the container's): the child inherits it
+    // rather than chdir as root without CAP_DAC_READ_SEARCH, before it becomes the user (libuv's order).
+    const options = { env: request.env, detached: true, uid, gid };
+    if (request.cwd !== process.cwd()) options.cwd = request.cwd;
     child = launcher
       ? spawn(launcher, ['3', ...request.argv], { ...options, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
       : spawn(request.argv[0], request.argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,45 @@
+import type Docker from 'dockerode';
+import { containerSpec, containerUser } from '../docker/containerSpec';
+import type { ResolvedSandboxOptions } from '../options';
+import { AGENT_COMMAND } from './agentScript';
+import { POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+
+/**
+ * What the agent keeps of root's capabilities: starting the command as its user (SETUID, SETGID:
+ * setgroups, setgid, setuid in the child before exec) and killing the command's process group at
+ * the timeout and at the end (KILL: the group belongs to another uid). Nothing else: no
+ * DAC_OVERRIDE, no SYS_PTRACE, no SYS_ADMIN; `no-new-privileges` stays.
+ */
+export const AGENT_CAPABILITIES: readonly string[] = ['SETUID', 'SETGID', 'KILL'];
+
+/**
+ * The container settings of a pooled sandbox: `docker`'s (containerSpec: the same hardening,
+ * working directory, limits and labels), the pool's label, the transport's stdio and the runtime;
+ * and one difference, who runs what. The agent, which holds the report channel, runs as uid 0 of
+ * the container with only AGENT_CAPABILITIES, and starts each command as the user `docker` would
+ * run it as (containerUser: never root), passed as the agent's first argument.
+ *
+ * Why (issue 23, finding 3): as the same uid, the command could open the agent's descriptors
+ * through /proc/1/fd (gVisor let it reopen the agent's stdout, the report channel) or ptrace the
+ * agent (runc's seccomp profile allows ptrace, and nothing else stopped it: no Yama) and have it
+ * write a forged exit report, recorded as a success of 1 ms. As another uid without
+ * CAP_SYS_PTRACE, the kernel (and gVisor's) refuses /proc/1/fd, /proc/1/mem, ptrace and signals to
+ * the agent; the command's own descriptors are its pipes and nothing else (none is inherited).
+ */
+export function poolContainerSpec(
+  name: PoolBackendName,
+  options: ResolvedSandboxOptions,
+  launcher: string | null,
+): Docker.ContainerCreateOptions {
+  const spec = containerSpec(options, [...AGENT_COMMAND, containerUser(options.cwd)], undefined, name, launcher);
+  const runtime = RUNTIMES[name];
+  return {
+    ...spec,
+    User: '0:0',
+    Labels: { ...spec.Labels, [POOL_LABEL]: name },
+    ...(TRANSPORTS[name] === 'attach'
+      ? { AttachStdin: true, OpenStdin: true, StdinOnce: true }
+      : { AttachStdout: false, AttachStderr: false }),
+    HostConfig: { ...spec.HostConfig, CapAdd: [...AGENT_CAPABILITIES], ...(runtime !== undefined ? { Runtime: runtime } : {}) },
+  };
+}
