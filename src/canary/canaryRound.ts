@@ -1,6 +1,7 @@
 import { compareBackends } from '../compare/compareBackends';
 import { childCpuTimes } from '../compare/childCpu';
 import type { BackendName, SandboxOptions, SandboxResult } from '../runners/types';
+import { backendsWhere } from '../runners/backendNames';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { errorMessage } from '../log';
 import { canaryRatio, type CanaryBackendRatio, type CanarySeries } from '../stats/canaryRatio';
@@ -13,7 +14,7 @@ import { canaryRatio, type CanaryBackendRatio, type CanarySeries } from '../stat
  */
 
 /** Backends whose runs are processes of the daemon, not children of this one: their CPU comes from the run's cgroup (`cpuMs`). */
-const CONTAINER_BACKENDS: ReadonlySet<BackendName> = new Set(['docker', 'docker-warm', 'docker-pool', 'gvisor-pool']);
+const CONTAINER_BACKENDS: ReadonlySet<BackendName> = new Set(backendsWhere((entry) => entry.cpu === 'cgroup'));
 
 export interface CanaryRoundOptions {
   /** 1-based number of the round in its canary. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { detectBackends } from '../runners/detect';
-import { DEFAULT_TIMEOUT_MS, assertBackendName, assertCommand } from '../runners/options';
+import { DEFAULT_TIMEOUT_MS, assertCommand } from '../runners/options';
+import { assertBackendName, backendsWhere } from '../runners/backendNames';
 import { commandWorkload, namedWorkload, type Workload } from '../runners/workload';
 import type { BackendName, SandboxOptions } from '../runners/types';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
@@ -17,13 +18,13 @@ export const DEFAULT_CANARY_EVERY_MS = 600_000;
 export const DEFAULT_CANARY_RUNS = 5;
 /** Shortest interval: a canary is a background check, not a benchmark loop. */
 export const MIN_CANARY_EVERY_MS = 1000;
-/** Backends tried when none are given: the ones that need nothing kept running between rounds. */
-export const CANARY_CANDIDATES: readonly BackendName[] = ['unshare', 'bubblewrap', 'docker', 'gvisor'];
+/** Backends tried when none are given: the ones that need nothing kept running between rounds (`canary` in backends.ts). */
+export const CANARY_CANDIDATES: readonly BackendName[] = backendsWhere((entry) => entry.canary);
 
 export interface StartCanaryOptions {
   /** The command (argv) the canary runs on each backend. */
   command: readonly string[];
-  /** Backends compared with `none` (which is always run, as the baseline). @default the available ones of unshare, bubblewrap, docker, gvisor */
+  /** Backends compared with `none` (which is always run, as the baseline). @default the available ones of {@link CANARY_CANDIDATES} */
   backends?: readonly BackendName[];
   /** Time between round starts, ms (at least 1000). @default 600000 (10 minutes) */
   everyMs?: number;

@@ -1,4 +1,5 @@
-import { BACKEND_NAMES, type BackendName } from '../runners/types';
+import type { BackendName } from '../runners/backends';
+import { BACKEND_NAMES } from '../runners/backendNames';
 import { UsageError } from './command';
 
 export function parseBackends(value: unknown, flag = 'sandbox'): BackendName[] {
@@ -11,4 +12,22 @@ export function parseBackends(value: unknown, flag = 'sandbox'): BackendName[] {
   const unique = [...new Set(list)] as BackendName[];
   if (unique.length !== list.length) throw new UsageError(`--${flag}: a backend is listed twice (${list.join(',')})`);
   return unique;
+}
+
+/**
+ * Backend names for a help text, from the registry (runners/backends.ts): comma-separated,
+ * continued on lines that start with `indent` when a line would pass `width` columns.
+ */
+export function backendList(names: readonly string[], indent: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, name] of names.entries()) {
+    const word = i < names.length - 1 ? `${name},` : name;
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { createBackend } from '../runners/createBackend';
 import { recordRun, workloadOf } from '../runners/runInSandbox';
 import { assertCommand } from '../runners/options';
+import { backendsWhere } from '../runners/backendNames';
 import { StderrTail } from './StderrTail';
 import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
 import type { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
@@ -59,7 +60,8 @@ export function describeFailure(result: SandboxResult | undefined): string | nul
   return `${result.error ?? result.outcome}; its stderr ends with: ${shown}`;
 }
 
-const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(['none', 'unshare', 'bubblewrap', 'gvisor']);
+/** Backends whose runs are children of this process: their CPU is read from its reaped children's rusage. */
+const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(backendsWhere((entry) => entry.cpu === 'children'));
 
 /**
  * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load

@@ -1,13 +1,17 @@
 import type { BackendName } from '../runners/types';
+import { BACKEND_NAMES, backendEntry } from '../runners/backendNames';
 import type { SampleSummary } from '../stats/descriptive';
 import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
 
-/** Each mitigation and the backend whose cost it cuts (the same isolation, started differently). */
-export const MITIGATES: Readonly<Partial<Record<BackendName, BackendName>>> = Object.freeze({
-  'docker-warm': 'docker',
-  'docker-pool': 'docker',
-  'gvisor-pool': 'gvisor',
-});
+/** Each mitigation and the backend whose cost it cuts (the same isolation, started differently): `mitigates` in backends.ts. */
+export const MITIGATES: Readonly<Partial<Record<BackendName, BackendName>>> = Object.freeze(
+  Object.fromEntries(
+    BACKEND_NAMES.flatMap((name) => {
+      const against = backendEntry(name).mitigates as BackendName | null;
+      return against === null ? [] : [[name, against]];
+    }),
+  ),
+);
 
 /** What one mitigation saved against its unmitigated backend, measured in the same comparison. */
 export interface MitigationSaving {
@@ -54,7 +58,7 @@ export function mitigationSavings(backends: readonly Measured[]): MitigationSavi
         error: Math.sqrt(base.stddevMs ** 2 / base.count + summary.stddevMs ** 2 / summary.count),
       },
       speedup: ratioWithError(base.meanMs, base.stddevMs, summary.meanMs, summary.stddevMs),
-      freshSandboxPerRun: backend !== 'docker-warm',
+      freshSandboxPerRun: backendEntry(backend).freshPerRun,
     });
   }
   return savings;

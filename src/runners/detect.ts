@@ -1,8 +1,7 @@
-import { createBackend } from './createBackend';
+import { BACKEND_NAMES, backendEntry } from './backendNames';
 import { launcherStatus, type TimerName } from './host/launcher';
 import { BackendUnavailableError } from './errors';
-import { SandboxPool } from './pool/SandboxPool';
-import { BACKEND_NAMES, type BackendName, type SandboxOptions } from './types';
+import type { BackendName, SandboxOptions } from './types';
 
 export interface BackendAvailability {
   backend: BackendName;
@@ -23,8 +22,8 @@ export interface BackendAvailability {
 /**
  * Which backends can run here, each checked the way a run would use it (`prepare`, then
  * `teardown`): a real `true` in the sandbox for host tools, a ping and the image for Docker.
- * docker-warm is checked like docker without starting its container, the pools without filling
- * (the engine, the image and, for gvisor-pool, the runsc runtime).
+ * A registry entry may check otherwise (its `check`): docker-warm like docker without starting
+ * its container, the pools without filling (the engine, the image and, for gvisor-pool, the runsc runtime).
  */
 export async function detectBackends(
   options: SandboxOptions = {},
@@ -32,11 +31,13 @@ export async function detectBackends(
 ): Promise<BackendAvailability[]> {
   return Promise.all(
     backends.map(async (backend): Promise<BackendAvailability> => {
-      const probe = createBackend(backend === 'docker-warm' ? 'docker' : backend, options);
+      const entry = backendEntry(backend);
+      // Created outside the check: bad options throw, as they would for a run.
+      const probe = entry.create(options);
       // Pools' agents run commands behind the launcher too when it is built (agentScript.ts).
       const timer: TimerName = launcherStatus().path === null ? 'node' : 'launcher';
       try {
-        if (probe instanceof SandboxPool) await probe.check();
+        if (entry.check) await entry.check(probe, options);
         else {
           await probe.prepare();
           await probe.teardown();
@@ -54,7 +55,7 @@ export async function detectBackends(
           };
         }
         const reason = error instanceof Error ? error.message : String(error);
-        return { backend, available: false, reason, enable: null, message: `${backend}: ${reason}`, timer };
+        return { backend, available: false, reason, enable: entry.enable, message: `${backend}: ${reason} (${entry.enable})`, timer };
       }
     }),
   );

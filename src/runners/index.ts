@@ -3,7 +3,7 @@ export type { RunInSandboxOptions, SandboxRun } from './runInSandbox';
 export { createBackend } from './createBackend';
 export { detectBackends } from './detect';
 export type { BackendAvailability } from './detect';
-export { BACKEND_NAMES } from './types';
+export { BACKEND_NAMES } from './backendNames';
 export type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 export { BackendNotPreparedError, BackendUnavailableError, QuotaUnsupportedError } from './errors';
 export { sandboxEnv, SANDBOX_PATH } from './environment';

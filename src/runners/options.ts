@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
-import { BACKEND_NAMES, type BackendName, type RunOptions, type SandboxOptions } from './types';
+import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
+import type { RunOptions, SandboxOptions } from './types';
 import { sandboxEnv } from './environment';
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
@@ -26,10 +26,6 @@ export interface ResolvedSandboxOptions {
 
 export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'pool', 'image', 'dockerSocket'] as const;
 export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes', 'onOutput'] as const;
-
-export function assertBackendName(value: unknown): asserts value is BackendName {
-  assertOneOf('backend', value, BACKEND_NAMES);
-}
 
 /** A command is argv: a non-empty array of strings, the first non-empty, none holding a NUL byte. */
 export function assertCommand(value: unknown): asserts value is readonly string[] {

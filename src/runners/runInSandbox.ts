@@ -5,7 +5,8 @@ import { ENDED_AT, type TimedStopMeta } from '../sandbox/endedAt';
 import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation, ValidationError } from '../validation';
 import { createBackend } from './createBackend';
 import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
-import { assertBackendName, assertCommand, resolveRunOptions, RUN_OPTION_KEYS, SANDBOX_OPTION_KEYS } from './options';
+import { assertCommand, resolveRunOptions, RUN_OPTION_KEYS, SANDBOX_OPTION_KEYS } from './options';
+import { assertBackendName } from './backendNames';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from './types';
 
 export interface RunInSandboxOptions extends SandboxOptions, RunOptions {

@@ -1,18 +1,8 @@
 import type { PoolOptions } from './pool/poolOptions';
 import type { SandboxOutcome } from '../sandbox/types';
+import type { BackendName } from './backends';
 
-/** The sandbox backends, from no isolation to a user-space kernel. */
-export type BackendName = 'none' | 'unshare' | 'bubblewrap' | 'docker' | 'docker-warm' | 'docker-pool' | 'gvisor' | 'gvisor-pool';
-export const BACKEND_NAMES: readonly BackendName[] = [
-  'none',
-  'unshare',
-  'bubblewrap',
-  'docker',
-  'docker-warm',
-  'docker-pool',
-  'gvisor',
-  'gvisor-pool',
-];
+export type { BackendName } from './backends';
 
 /** How a sandbox is set up; fixed when the backend is created, the same for each of its runs. */
 export interface SandboxOptions {

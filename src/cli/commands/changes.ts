@@ -3,7 +3,7 @@ import type { HistoryReader } from '../../state/read/HistoryReader';
 import { HistoryLacksColumnError, SERIES_METRICS, type SeriesMetric } from '../../state/read/runSeries';
 import { detectChangePoints } from '../../stats/changePoints';
 import type { ChangePointOptions } from '../../stats/changePointOptions';
-import { BACKEND_NAMES } from '../../runners/types';
+import { BACKEND_NAMES } from '../../runners/backendNames';
 import { printable, printableDeep } from '../../printable';
 import { parseArgs, type ParsedArgs } from '../args';
 import { UsageError, type Command, type CommandIo } from '../command';

@@ -6,7 +6,8 @@ import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToM
 import { printable, printableDeep } from '../../printable';
 import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
-import { parseBackends } from '../backendsFlag';
+import { backendList, parseBackends } from '../backendsFlag';
+import { BACKEND_NAMES } from '../../runners/backendNames';
 import type { Command } from '../command';
 import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../compare/baselineStore';
 import { commandArgv, runPlan } from '../compare/runOptions';
@@ -65,8 +66,7 @@ The machine's state is checked first and recorded with the result.
 
 Options:
   --sandbox LIST            backends, comma-separated      [default: none,unshare]
-                            (none, unshare, bubblewrap, docker, docker-warm, docker-pool,
-                            gvisor, gvisor-pool)
+                            (${backendList(BACKEND_NAMES, '                            ', 90)})
   -r, --runs N|auto         timed rounds (1 to 100000), or until precise enough [default: 10]
   -w, --warmup N|auto       untimed rounds first (0 to 10000); auto: until the last two
                             runs of every backend agree within 10 % (2 to 10) [default: 1]

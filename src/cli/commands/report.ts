@@ -3,7 +3,7 @@ import { parseArgs } from '../args';
 import { UsageError, type Command } from '../command';
 import { historyPathFor } from '../database';
 import { openHistory, readFailure } from '../openHistory';
-import { BACKEND_NAMES } from '../../runners/types';
+import { BACKEND_NAMES } from '../../runners/backendNames';
 import { reportText } from '../format/reportText';
 import { buildHistoryView } from '../historyView';
 import { parseSince } from '../since';

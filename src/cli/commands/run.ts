@@ -1,7 +1,8 @@
 import { runInSandbox } from '../../runners/runInSandbox';
 import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
-import { parseBackends } from '../backendsFlag';
+import { backendList, parseBackends } from '../backendsFlag';
+import { BACKEND_NAMES } from '../../runners/backendNames';
 import type { Command } from '../command';
 import { historyPathFor, openRecording } from '../database';
 import { colours, formatMs } from '../terminal';
@@ -33,7 +34,7 @@ history is in: a history that cannot be written is reported on stderr with
 the number of runs not recorded, and does not change the exit code.
 
 Options:
-  --sandbox BACKEND   none, unshare, bubblewrap, docker, docker-warm, docker-pool, gvisor, gvisor-pool   [default: none]
+  --sandbox BACKEND   ${backendList(BACKEND_NAMES, '', Infinity)}   [default: none]
   --timeout MS        kill the run (and everything it started) after MS ms   [default: 300000]
   --memory MB         memory limit (Docker, or cgroup v1 on the host)         [default: none]
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]

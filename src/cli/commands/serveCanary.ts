@@ -1,8 +1,14 @@
 import { requireCommand, type FlagSpecs, type ParsedArgs } from '../args';
-import { parseBackends } from '../backendsFlag';
+import { backendList, parseBackends } from '../backendsFlag';
 import { UsageError } from '../command';
 import { parseDuration } from '../since';
-import { DEFAULT_CANARY_EVERY_MS, DEFAULT_CANARY_RUNS, MIN_CANARY_EVERY_MS, type Canary } from '../../canary/startCanary';
+import {
+  CANARY_CANDIDATES,
+  DEFAULT_CANARY_EVERY_MS,
+  DEFAULT_CANARY_RUNS,
+  MIN_CANARY_EVERY_MS,
+  type Canary,
+} from '../../canary/startCanary';
 import type { ServeCanaryOptions } from '../../export/server';
 
 /** What `serve --canary` adds to serve's options, and how they read in --help. */
@@ -13,8 +19,8 @@ export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same
                 against none, with its 95 % interval) as sandbox_canary_ratio at /metrics
   --every D     time between rounds, e.g. 30s, 10m, 1h30m (default ${DEFAULT_CANARY_EVERY_MS / 60_000}m, at least 1s); a round
                 still running when the next is due skips that one (counted)
-  --sandbox LIST  backends compared with none (default: those of unshare, bubblewrap, docker,
-                gvisor available here)
+  --sandbox LIST  backends compared with none (default: the ones available here of
+                ${backendList(CANARY_CANDIDATES, '                ', 100)})
   --runs N      timed runs per backend and round (default ${DEFAULT_CANARY_RUNS}); one untimed warm-up round first
   Each round prints one line: its wall time, the CPU it used, and per backend the ratio and fixed cost.`;
 
