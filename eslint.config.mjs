@@ -25,6 +25,24 @@ export default defineConfig(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/__tests__/**'],
+    rules: {
+      // The published declarations keep type imports as written: a default import of a package typed
+      // `export =` (dockerode, better-sqlite3) fails every consumer compiling without esModuleInterop.
+      // TypeScript's own form for such a package, `import type X = require('…')`, needs no interop.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[importKind='type'][source.value=/^(dockerode|better-sqlite3)$/] > ImportDefaultSpecifier",
+          message:
+            "Write `import type X = require('…')`: a default type import of an `export =` package needs esModuleInterop in consumers.",
+        },
+      ],
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },

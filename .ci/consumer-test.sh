@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The package as a user gets it: `npm pack`, install the tarball into a fresh project, then use it
-# from CommonJS, ESM, TypeScript (both declaration entries, strict, skipLibCheck off) and the command
-# line. Also checks that the tarball holds only what runs: no tests, benches or TypeScript sources.
+# from CommonJS, ESM, TypeScript (both declaration entries, strict, skipLibCheck off; and in a second
+# project without the optional peers, under four module resolutions) and the command line. Also checks that the tarball holds only what runs: no tests, benches or TypeScript sources.
 #
 # better-sqlite3 compiles from source on install (about a minute here). By default the compiled
 # addon of this checkout's node_modules is reused when its version matches what the tarball's install
@@ -49,8 +49,8 @@ cat >"$project/package.json" <<JSON
 JSON
 ts_version=$(node -p "require('./node_modules/typescript/package.json').version")
 types_node=$(node -p "require('./node_modules/@types/node/package.json').version")
-# prom-client is an optional peer: the consumer uses the Prometheus exporter, so it installs it (with
-# it comes @opentelemetry/api, the OpenTelemetry bridge's optional peer, whose types the declarations name).
+# prom-client is an optional peer: the consumer uses the Prometheus exporter, so it installs it. Step (d)
+# compiles the declarations in a project with neither optional peer.
 prom_client=$(node -p "require('./node_modules/prom-client/package.json').version")
 built_sqlite=node_modules/better-sqlite3/build/Release/better_sqlite3.node
 sqlite_version=$(node -p "require('./node_modules/better-sqlite3/package.json').version")
@@ -88,12 +88,29 @@ npx --no-install tsc -p tsconfig.json
 node out/consumer.js
 node out/consumer.mjs
 # The classic resolution (no exports map, the "types" field) that older projects still use, with
-# esModuleInterop as tsc --init sets it: the declarations of dockerode (export =) need it there.
+# esModuleInterop as tsc --init sets it; step (d) checks it without esModuleInterop.
 npx --no-install tsc --module commonjs --moduleResolution node10 --ignoreDeprecations 5.0 --strict --esModuleInterop --types node \
   --outDir out-node10 consumer.ts
 node out-node10/consumer.js
 
-step "(d) the command: npx sandbox-perf"
+step "(d) types with no optional peer: only the tarball and typescript; node10 (no esModuleInterop), node16, nodenext, bundler"
+# prom-client and @opentelemetry/api are optional peers: the declarations must compile without them
+# (strict, skipLibCheck off), as they do for a user who installs neither. Types only: no install scripts.
+bare="$work/no-peers"
+mkdir -p "$bare"
+cp "$repo"/.ci/consumer/no-peers/* "$bare/"
+printf '{ "name": "sandbox-perf-no-peers", "private": true }\n' >"$bare/package.json"
+(cd "$bare" && npm install --ignore-scripts --no-audit --no-fund --save "$tarball" "typescript@$ts_version" >"$work/no-peers.log" 2>&1) ||
+  { cat "$work/no-peers.log"; fail "npm install of the tarball and typescript alone"; }
+for peer in prom-client @opentelemetry/api; do
+  [ ! -e "$bare/node_modules/$peer" ] || fail "$peer was installed, so this step would not check its absence"
+done
+for config in tsconfig.node10.json tsconfig.node16.json tsconfig.json tsconfig.bundler.json; do
+  echo "tsc -p $config"
+  (cd "$bare" && npx --no-install tsc -p "$config") || fail "the declarations do not compile without the optional peers ($config)"
+done
+
+step "(e) the command: npx sandbox-perf"
 npx --no-install sandbox-perf --help | tee "$work/help.txt"
 grep -q '^Usage: sandbox-perf <command>' "$work/help.txt" || fail "sandbox-perf --help printed no usage"
 [ "$(npx --no-install sandbox-perf --version)" = "$(node -p "require('sandbox-perf/package.json').version")" ] ||

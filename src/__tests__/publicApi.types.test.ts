@@ -3,6 +3,7 @@
  * `tsc --noEmit` (first step of `npm test`) checks them; a `@ts-expect-error` line whose call
  * compiles fails that step. Jest runs the file too, for the few runtime facts next to the types.
  */
+import type { Meter } from '@opentelemetry/api';
 import { expectTypeOf } from 'expect-type';
 import {
   DEFAULT_ALERT_THRESHOLD_MS,
@@ -26,6 +27,8 @@ import {
   type SandboxRun,
   type SandboxRunDetails,
   type StopMeta,
+  type MeterLike,
+  type SandboxPerfOtelBridgeOptions,
 } from '../index';
 
 const monitor = new SandboxPerfMonitor({ sink: false });
@@ -128,6 +131,13 @@ describe('public API types', () => {
       // @ts-expect-error no such backend
       runInSandbox('chroot', ['true'], { monitor });
     expectTypeOf(wrong).returns.resolves.toHaveProperty('setup');
+  });
+
+  test("the OpenTelemetry bridge takes @opentelemetry/api's Meter, typed by its shape (issue 22: no optional peer in the declarations)", () => {
+    expectTypeOf<SandboxPerfOtelBridgeOptions['meter']>().toEqualTypeOf<MeterLike | undefined>();
+    expectTypeOf<Meter>().toExtend<MeterLike>();
+    // @ts-expect-error a meter needs the instrument factories the bridge calls
+    expectTypeOf<{ createHistogram(name: string): { record(value: number): void } }>().toExtend<MeterLike>();
   });
 
   test('startCanary resolves to a Canary: stop(), the latest round, stats; options with their defaults', async () => {

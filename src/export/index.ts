@@ -5,7 +5,7 @@ export type { SandboxPoolCollectorOptions, PoolHealthSource } from './prometheus
 export { SandboxCanaryCollector, CANARY_METRIC_NAMES } from './prometheus';
 export type { SandboxCanaryCollectorOptions, CanarySource } from './prometheus';
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './otel';
-export type { SandboxPerfOtelBridgeOptions } from './otel';
+export type { MeterLike, SandboxPerfOtelBridgeOptions } from './otel';
 export {
   BackendLabels,
   sanitizeLabelValue,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { errorMessage, logOnce } from '../log';
 import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './host/cgroupV1';
 import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './docker/containerOwner';

@@ -1,10 +1,10 @@
-import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, ObservableUpDownCounter } from '@opentelemetry/api';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 import { expectation, ValidationError } from '../../validation';
 import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
 import { MonitorTap, type MonitorTapOptions, type TappedRun } from '../MonitorTap';
 import { OVERHEAD_BUCKETS_SECONDS } from '../prometheus/overheadHistogram';
 import type { MonitorSource } from '../sources';
+import type { BatchObservableCallbackLike, CounterLike, HistogramLike, MeterAttributes, MeterLike, ObservableLike } from './MeterLike';
 
 /** Instrument and attribute names, in OpenTelemetry's dotted style. */
 export const OTEL_INSTRUMENT_NAMES = Object.freeze({
@@ -26,9 +26,10 @@ export interface SandboxPerfOtelBridgeOptions extends MonitorTapOptions {
   /**
    * The Meter to record into.
    * @default metrics.getMeter('sandbox-perf') from @opentelemetry/api: the globally registered
-   * MeterProvider, or the API's no-op one when no SDK is registered (then nothing is recorded)
+   * MeterProvider, or the API's no-op one when no SDK is registered (then nothing is recorded).
+   * Typed by its shape (MeterLike), so these declarations compile without @opentelemetry/api.
    */
-  meter?: Meter;
+  meter?: MeterLike;
   /**
    * The tap to record from, shared with a SandboxPerfCollector so both export the same label
    * values (then `monitor`, `maxBackends`, `maxWorkloads`… belong to the tap). dispose() leaves a
@@ -41,7 +42,7 @@ export interface SandboxPerfOtelBridgeOptions extends MonitorTapOptions {
 type Outcome = SandboxPerfRecord['outcome'];
 
 /** @opentelemetry/api is an optional peer dependency: loaded only when no meter is passed in. */
-function globalMeter(): Meter {
+function globalMeter(): MeterLike {
   let api: typeof import('@opentelemetry/api');
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer dependency, loaded on demand
@@ -75,17 +76,22 @@ export class SandboxPerfOtelBridge {
   readonly tap: MonitorTap;
   private readonly ownsTap: boolean;
   private readonly unsubscribe: () => void;
-  private readonly duration: Histogram;
-  private readonly runs: Counter;
-  private readonly alerts: Counter;
-  private readonly overhead: Histogram;
-  private readonly activeRuns: ObservableUpDownCounter;
+  private readonly duration: HistogramLike;
+  private readonly runs: CounterLike;
+  private readonly alerts: CounterLike;
+  private readonly overhead: HistogramLike;
+  private readonly activeRuns: ObservableLike;
   private readonly attributes = new Map<
     string,
-    { backend: Attributes; workload: Attributes; byOutcome: Record<Outcome, Attributes>; runsByOutcome: Record<Outcome, Attributes> }
+    {
+      backend: MeterAttributes;
+      workload: MeterAttributes;
+      byOutcome: Record<Outcome, MeterAttributes>;
+      runsByOutcome: Record<Outcome, MeterAttributes>;
+    }
   >();
-  private readonly meter: Meter;
-  private readonly collectActive: BatchObservableCallback;
+  private readonly meter: MeterLike;
+  private readonly collectActive: BatchObservableCallbackLike;
   private disposed = false;
 
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
@@ -161,7 +167,7 @@ export class SandboxPerfOtelBridge {
       let label = run.workload;
       for (const w of this.tap.exportedWorkloads()) if (w.workload === run.workload) label = w.label;
       // Runs that name no workload carry no workload attributes (their streams read as before workloads existed).
-      const workload: Attributes =
+      const workload: MeterAttributes =
         run.workload === undefined
           ? { [A.backend]: run.backend }
           : { [A.backend]: run.backend, [A.workload]: run.workload, [A.workloadLabel]: label };

@@ -1,2 +1,3 @@
 export { SandboxPerfOtelBridge, OTEL_INSTRUMENT_NAMES, OTEL_ATTRIBUTES, OTEL_METER_NAME } from './SandboxPerfOtelBridge';
 export type { SandboxPerfOtelBridgeOptions } from './SandboxPerfOtelBridge';
+export type { MeterLike } from './MeterLike';

@@ -1,6 +1,6 @@
 import { BackendNotPreparedError } from '../errors';
 import { randomUUID } from 'node:crypto';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from '../host/cgroupV1';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';

@@ -1,6 +1,6 @@
 import { BackendNotPreparedError } from '../errors';
 import { randomUUID } from 'node:crypto';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from '../host/cgroupV1';
 import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { expectation, ValidationError } from '../../validation';
 import { launcherBind } from './dockerLauncher';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';

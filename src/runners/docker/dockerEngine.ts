@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Writable, type Duplex } from 'node:stream';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { probeCgroupV1, type CgroupV1 } from '../host/cgroupV1';
 import { BoundedOutput } from '../BoundedOutput';
 import { ensureGuardian } from './containerGuardian';

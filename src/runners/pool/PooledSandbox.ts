@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { boundedOutputs, type BoundedOutput, type OutputListener } from '../BoundedOutput';
 import { engineMessage } from '../docker/dockerEngine';
 import { attachChannel, AGENT_SOCKET_DIR, SocketListener, type AgentChannel, type Transport } from './agentChannel';

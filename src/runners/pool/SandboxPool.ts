@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
 import { connectEngine, type Engine } from '../docker/dockerEngine';
 import { failedResult } from '../host/hostProcess';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Writable, type Duplex } from 'node:stream';
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { BoundedOutput } from '../BoundedOutput';
 import { makeSocketDir } from './socketDirs';
 
