@@ -118,5 +118,10 @@ grep -q '^Usage: sandbox-perf <command>' "$work/help.txt" || fail "sandbox-perf 
 npx --no-install sandbox-perf run --sandbox none -- node -e "console.log('hello from the sandbox')"
 npx --no-install sandbox-perf report
 
+step "(e) the README: every runnable block, every output block against a real run"
+# The launcher (native/launcher.c) is built by the package's install script, which the reuse mode skipped.
+npm rebuild sandbox-perf >/dev/null
+node "$repo/scripts/readme-check.mjs" "$repo/README.md" "$project"
+
 echo
 echo "consumer test passed: CommonJS, ESM, TypeScript and the command all work from the installed tarball"
