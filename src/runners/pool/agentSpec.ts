@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { containerSpec, containerUser } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
 import { AGENT_COMMAND } from './agentScript';
