@@ -7,7 +7,7 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** How one flag is read. */
 export interface FlagSpec {
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'list';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'choice';
   /** For integers and numbers. */
   min?: number;
   /** For integers and numbers. @default Number.MAX_SAFE_INTEGER */
@@ -16,10 +16,23 @@ export interface FlagSpec {
   value?: string;
   /** A one-letter alias, as hyperfine has them: `-r 5`, `-r5`. */
   short?: string;
+  /** For 'choice': the values accepted. */
+  choices?: readonly string[];
+  /** Words the flag takes, as hyperfine's `-P VAR MIN MAX` (3): its value is then those words, taken as they are. */
+  arity?: number;
+  /** Each use adds to a list, in order (hyperfine's `-n` and `-L` can be given once per command or parameter). */
+  repeatable?: boolean;
+  /**
+   * The value of the flag written without one. The next word is then its value only when it is
+   * not an option or `--`; with `equalsOnly`, only `--flag=VALUE` or `-x=VALUE` give a value (hyperfine's
+   * `-i[=CODES]`), so the word after it stays a command.
+   */
+  bare?: string;
+  equalsOnly?: boolean;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
-export type FlagValue = string | number | boolean | string[];
+export type FlagValue = string | number | boolean | string[] | string[][];
 
 export interface ParsedArgs {
   flags: Record<string, FlagValue>;
@@ -27,6 +40,14 @@ export interface ParsedArgs {
   positionals: string[];
   /** Everything after `--`, or null when there was no `--`. */
   command: string[] | null;
+}
+
+export interface ParseOptions {
+  /**
+   * Options may follow positional words, as in `hyperfine 'sleep 1' -r 3` (the positionals are then
+   * commands). Without it the first positional ends the options: `run node -e 0` is a forgotten `--`.
+   */
+  interspersed?: boolean;
 }
 
 function editDistance(a: string, b: string): number {
@@ -52,7 +73,7 @@ function closest(name: string, known: readonly string[]): string | undefined {
   return best;
 }
 
-function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
+function parseValue(name: string, spec: FlagSpec, raw: string): string | number | string[] {
   const what = spec.value ?? 'VALUE';
   switch (spec.type) {
     case 'integer':
@@ -77,20 +98,46 @@ function parseValue(name: string, spec: FlagSpec, raw: string): FlagValue {
       if (items.length === 0) throw new UsageError(`--${name} expects a comma-separated list of ${what}, got ${JSON.stringify(raw)}`);
       return items;
     }
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      if (!choices.includes(raw)) {
+        throw new UsageError(
+          `--${name} expects one of ${choices.join(', ')}, got ${JSON.stringify(raw)} (e.g. --${name} ${choices[0] ?? ''})`,
+        );
+      }
+      return raw;
+    }
     default:
       if (raw === '') throw new UsageError(`--${name} expects ${what}, got an empty value`);
       return raw;
   }
 }
 
+/** Stores one use of a flag: repeatable flags collect their uses, the others keep the last. */
+function store(flags: Record<string, FlagValue>, name: string, spec: FlagSpec, value: FlagValue): void {
+  if (!spec.repeatable) {
+    flags[name] = value;
+    return;
+  }
+  const list = (flags[name] ?? []) as (string | string[])[];
+  list.push(value as string | string[]);
+  flags[name] = list as FlagValue;
+}
+
 /**
- * Parses `--flag value`, `--flag=value`, boolean `--flag`, and a `--` after which every word
- * belongs to the sandboxed command. Unknown flags are usage errors naming the flag and `--help`.
+ * Parses `--flag value`, `--flag=value`, boolean `--flag`, short `-r 5` / `-r5`, flags of several
+ * words (`-P VAR MIN MAX`), flags whose value may be left out (`--shell`, `-i`), and a `--` after which
+ * every word belongs to the sandboxed command. Unknown flags are usage errors naming the flag and `--help`.
  */
-export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName: string): ParsedArgs {
+export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName: string, options: ParseOptions = {}): ParsedArgs {
   const flags: Record<string, FlagValue> = {};
   const positionals: string[] = [];
   let command: string[] | null = null;
+  // `compare node -e 0`: the -e belongs to the command, which hyperfine's form wants in one quoted word.
+  const commandHint = (): string =>
+    options.interspersed === true && positionals.length > 0
+      ? `; if it belongs to the command ${JSON.stringify(positionals[positionals.length - 1])}, quote the whole command as one argument or put it after '--'`
+      : '';
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
     if (word === '--') {
@@ -99,60 +146,70 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
     }
     // After a word that is not a flag, the rest is not parsed as flags: `run node -e 0` is a
     // forgotten `--`, reported as such rather than as an unknown `-e`.
-    if (positionals.length > 0) {
+    if (positionals.length > 0 && options.interspersed !== true) {
       positionals.push(word);
       continue;
     }
-    if (/^-[A-Za-z]/.test(word)) {
-      const letter = word[1] as string;
-      const entry = Object.entries(specs).find(([, spec]) => spec.short === letter);
-      if (entry) {
-        const [name, spec] = entry;
-        if (spec.type === 'boolean') {
-          if (word.length > 2) throw new UsageError(`-${letter} (--${name}) takes no value`);
-          flags[name] = true;
-          continue;
-        }
-        let raw = word.slice(2);
-        if (raw === '') {
-          const next = argv[i + 1];
-          if (next === undefined || next === '--') throw new UsageError(`-${letter} (--${name}) needs a value (${spec.value ?? 'VALUE'})`);
-          raw = next;
-          i++;
-        }
-        flags[name] = parseValue(name, spec, raw);
-        continue;
+    let name: string;
+    let spec: FlagSpec;
+    let shown: string;
+    /** The value written in the same word (`-r5`, `--runs=5`, `-i=1,2`), else undefined. */
+    let attached: string | undefined;
+    const short = /^-[A-Za-z]/.test(word) ? Object.entries(specs).find(([, s]) => s.short === word[1]) : undefined;
+    if (short) {
+      [name, spec] = short;
+      shown = `-${word[1] as string} (--${name})`;
+      const rest = word.slice(2);
+      if (spec.equalsOnly === true && rest !== '' && !rest.startsWith('=')) {
+        throw new UsageError(`${shown} takes its value as -${word[1] as string}=${spec.value ?? 'VALUE'}`);
       }
-    }
-    if (!word.startsWith('--') || word === '-') {
+      // `-r5` holds its value; a flag whose value may be left out takes it as `-i=1,2` (as clap does).
+      if (rest !== '') attached = spec.bare !== undefined && rest.startsWith('=') ? rest.slice(1) : rest;
+    } else if (!word.startsWith('--') || word === '-') {
       if (word.startsWith('-') && word !== '-') {
-        throw new UsageError(`unknown option '${word}' for '${commandName}' (see: sandbox-perf ${commandName} --help)`);
+        throw new UsageError(`unknown option '${word}' for '${commandName}'${commandHint()} (see: sandbox-perf ${commandName} --help)`);
       }
       positionals.push(word);
       continue;
-    }
-    const eq = word.indexOf('=');
-    const name = word.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs[name];
-    if (!spec) {
-      const hint = closest(name, Object.keys(specs));
-      throw new UsageError(
-        `unknown option '--${name}' for '${commandName}'${hint ? ` (did you mean --${hint}?)` : ''} (see: sandbox-perf ${commandName} --help)`,
-      );
+    } else {
+      const eq = word.indexOf('=');
+      name = word.slice(2, eq < 0 ? undefined : eq);
+      const found = specs[name];
+      if (!found) {
+        const hint = closest(name, Object.keys(specs));
+        throw new UsageError(
+          `unknown option '--${name}' for '${commandName}'${hint ? ` (did you mean --${hint}?)` : commandHint()} (see: sandbox-perf ${commandName} --help)`,
+        );
+      }
+      spec = found;
+      shown = `--${name}`;
+      if (eq >= 0) attached = word.slice(eq + 1);
     }
     if (spec.type === 'boolean') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      if (attached !== undefined) throw new UsageError(`${shown} takes no value`);
       flags[name] = true;
       continue;
     }
-    let raw: string | undefined;
-    if (eq >= 0) raw = word.slice(eq + 1);
-    else {
-      raw = argv[i + 1];
-      if (raw === undefined || raw === '--') throw new UsageError(`--${name} needs a value (${spec.value ?? 'VALUE'})`);
+    const arity = spec.arity ?? 1;
+    const words: string[] = attached === undefined ? [] : [attached];
+    if (spec.bare !== undefined && attached === undefined) {
+      const next = argv[i + 1];
+      // The next word is the value only when it can be one: not `--`, not an option, and never with equalsOnly.
+      if (spec.equalsOnly === true || next === undefined || next === '--' || next.startsWith('-')) {
+        store(flags, name, spec, spec.bare);
+        continue;
+      }
+    }
+    while (words.length < arity) {
+      const next = argv[i + 1];
+      if (next === undefined || next === '--') {
+        const needs = arity > 1 ? `${arity} values` : 'a value';
+        throw new UsageError(`${shown} needs ${needs} (${spec.value ?? 'VALUE'})`);
+      }
+      words.push(next);
       i++;
     }
-    flags[name] = parseValue(name, spec, raw);
+    store(flags, name, spec, arity > 1 ? words : parseValue(name, spec, words[0] as string));
   }
   return { flags, positionals, command };
 }

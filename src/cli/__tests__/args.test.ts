@@ -1,0 +1,59 @@
+import { parseArgs, type FlagSpecs } from '../args';
+
+const specs = {
+  runs: { type: 'string', short: 'r' },
+  'no-shell': { type: 'boolean', short: 'N' },
+  shell: { type: 'string', short: 'S', value: 'SHELL', bare: '/bin/sh' },
+  'ignore-failure': { type: 'string', short: 'i', value: 'CODES', bare: 'all-non-zero', equalsOnly: true },
+  'command-name': { type: 'string', short: 'n', value: 'NAME', repeatable: true },
+  'parameter-scan': { type: 'string', short: 'P', value: 'VAR MIN MAX', arity: 3 },
+  'parameter-list': { type: 'string', short: 'L', value: 'VAR VALUES', arity: 2, repeatable: true },
+  style: { type: 'choice', choices: ['auto', 'basic', 'none'] },
+} as const satisfies FlagSpecs;
+
+const parse = (argv: string[]) => parseArgs(argv, specs, 'compare', { interspersed: true });
+
+test("hyperfine's form: commands as positionals, flags before, between and after them", () => {
+  expect(parse(['-N', 'sleep 0.1', '-r', '3', 'sleep 0.2', '--style', 'basic'])).toEqual({
+    flags: { 'no-shell': true, runs: '3', style: 'basic' },
+    positionals: ['sleep 0.1', 'sleep 0.2'],
+    command: null,
+  });
+  // Without interspersed (run, report…), the first positional still ends the options: `run node -e 0` is a forgotten `--`.
+  expect(parseArgs(['node', '-e', '0'], specs, 'run').positionals).toEqual(['node', '-e', '0']);
+  expect(() => parse(['node', '-e', '0'])).toThrow(
+    /^unknown option '-e' for 'compare'; if it belongs to the command "node", quote the whole command as one argument or put it after '--'/,
+  );
+});
+
+test('repeatable flags keep every use in order; flags of several words take them as they are, signs included', () => {
+  const p = parse(['-n', 'a', '--command-name=b', '-P', 'x', '-5', '5', '-L', 'c', 'gcc,clang', '-L', 'o', '1,2', 'cmd']);
+  expect(p.flags).toEqual({
+    'command-name': ['a', 'b'],
+    'parameter-scan': ['x', '-5', '5'],
+    'parameter-list': [
+      ['c', 'gcc,clang'],
+      ['o', '1,2'],
+    ],
+  });
+  expect(() => parse(['-P', 'x', '1'])).toThrow(/^-P \(--parameter-scan\) needs 3 values \(VAR MIN MAX\)$/);
+  expect(() => parse(['-L', 'x', '--', 'true'])).toThrow(/^-L \(--parameter-list\) needs 2 values \(VAR VALUES\)$/);
+});
+
+test('--shell takes the next word unless it is an option or `--`; -i takes a value only after =', () => {
+  expect(parse(['--shell', '--', 'exit 0']).flags.shell).toBe('/bin/sh');
+  expect(parse(['--shell', '-r', '2', 'x']).flags).toEqual({ shell: '/bin/sh', runs: '2' });
+  expect(parse(['--shell', 'bash', 'x']).flags.shell).toBe('bash');
+  expect(parse(['-S', 'zsh -f', 'x']).flags.shell).toBe('zsh -f');
+  expect(parse(['--shell=none', 'x']).flags.shell).toBe('none');
+  expect(parse(['-i', 'false']).flags['ignore-failure']).toBe('all-non-zero');
+  expect(parse(['-i', 'false']).positionals).toEqual(['false']);
+  expect(parse(['-i=1,2', 'false']).flags['ignore-failure']).toBe('1,2');
+  expect(parse(['--ignore-failure=3', 'false']).flags['ignore-failure']).toBe('3');
+  expect(() => parse(['-i2', 'x'])).toThrow(/^-i \(--ignore-failure\) takes its value as -i=CODES$/);
+  expect(() => parse(['-N=1'])).toThrow(/^-N \(--no-shell\) takes no value$/);
+});
+
+test('a choice names the flag, the bad value and the choices', () => {
+  expect(() => parse(['--style', 'fancy'])).toThrow(/^--style expects one of auto, basic, none, got "fancy" \(e\.g\. --style auto\)$/);
+});
