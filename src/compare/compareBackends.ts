@@ -42,6 +42,12 @@ export interface CompareOptions {
   onWarmupRun?: (backend: BackendName, result: SandboxResult) => void;
   /** After every timed round: its number (1-based) and the worst precision so far (fraction; Infinity before 2 rounds). */
   onRound?: (round: number, worstPrecision: number) => void;
+  /**
+   * Exit codes counted as measurements rather than failures (hyperfine's `--ignore-failure`): 'all'
+   * for every code, or a list. Without it a run that exits non-zero is a failure: left out of the
+   * statistics and counted. A run killed by a signal, timed out, or that could not start stays a failure.
+   */
+  ignoreExitCodes?: 'all' | readonly number[];
   /** Stamped on every timed run's details (SandboxRunDetails.canaryRound): the canary's round. */
   canaryRound?: number;
   /**
@@ -58,6 +64,16 @@ export function describeFailure(result: SandboxResult | undefined): string | nul
   if (lastLine === '' || (result.error ?? '').includes(lastLine)) return result.error ?? result.outcome;
   const shown = lastLine.length > 200 ? `${lastLine.slice(0, 200)}…` : lastLine;
   return `${result.error ?? result.outcome}; its stderr ends with: ${shown}`;
+}
+
+/** Whether a run counts as a measurement: it succeeded, or it exited with a code the caller ignores. */
+export function measured(result: SandboxResult, ignoreExitCodes: CompareOptions['ignoreExitCodes']): boolean {
+  if (result.outcome === 'success') return true;
+  // Only a run the command ended with its own exit code counts: every backend words that exactly so
+  // (describeExit); a signal, a timeout, a memory limit or a failed start (`spawn x ENOENT`) never counts.
+  const code = result.exitCode;
+  if (ignoreExitCodes === undefined || code === null || result.error !== `exited with code ${code}`) return false;
+  return ignoreExitCodes === 'all' || ignoreExitCodes.includes(code);
 }
 
 /** Backends whose runs are children of this process: their CPU is read from its reaped children's rusage. */
@@ -135,7 +151,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
           maxOutputBytes: 0,
           ...(onOutput ? { onOutput: (stream: 'stdout' | 'stderr', chunk: Buffer) => onOutput(backend.name, stream, chunk) } : {}),
         });
-        (warm[b] as (number | null)[]).push(result.outcome === 'success' ? performance.now() - t : null);
+        (warm[b] as (number | null)[]).push(measured(result, options.ignoreExitCodes) ? performance.now() - t : null);
         await settle(backend);
         (rounds[b] as BackendRounds).warmupRuns++;
         options.onWarmupRun?.(backend.name, result);
@@ -169,7 +185,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         const how = { monitor, workload: workloadOf(command, backend), ...(canaryRound === undefined ? {} : { canaryRound }) };
         const { record, result } = await recordRun(backend, command, run, how);
         await settle(backend);
-        const ok = result.outcome === 'success';
+        const ok = measured(result, options.ignoreExitCodes);
         r.roundsMs.push(ok ? record.durationMs : null);
         r.exitCodes.push(result.exitCode);
         if (ok) {
