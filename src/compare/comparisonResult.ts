@@ -28,6 +28,10 @@ export interface ComparisonResult {
   machine: { node: string; platform: string; cpus: number; cpuModel: string };
   fingerprint: MachineFingerprint | null;
   backends: BackendComparison[];
+  /** What the comparison is called (hyperfine's `-n`, or the command as typed in hyperfine's form); absent: its argv names it. */
+  name?: string;
+  /** The values of the parameters it ran with (`-P`, `-L`), as text, as hyperfine records them. */
+  parameters?: Record<string, string>;
   /** Against a saved comparison (`compare --baseline NAME`), when asked. */
   againstBaseline?: BaselineComparison;
   /**

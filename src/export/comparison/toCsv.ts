@@ -1,7 +1,8 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
-import { hyperfineResults } from './toHyperfine';
+import { comparisonList, comparisonName } from './names';
+import { hyperfineResult } from './toHyperfine';
 
-/** hyperfine's --export-csv columns first (seconds), then ours (units in the names). */
+/** hyperfine's --export-csv columns first (seconds), then ours (units in the names), then hyperfine's `parameter_<name>` columns. */
 const HEADER = [
   'command',
   'mean',
@@ -36,41 +37,49 @@ function cell(value: string | number | null | undefined): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One row per backend (RFC 4180: quoted where needed). */
-export function comparisonToCsv(result: ComparisonResult): string {
-  const hf = hyperfineResults(result).results;
-  const rows = result.backends.map((b, i) => {
-    const h = hf[i];
-    const p = b.paired;
-    return [
-      h?.command,
-      h?.mean,
-      h?.stddev,
-      h?.median,
-      h?.user,
-      h?.system,
-      h?.min,
-      h?.max,
-      b.backend,
-      b.summary.count,
-      b.failures,
-      b.summary.p95Ms,
-      b.intervals.mean?.low,
-      b.intervals.mean?.high,
-      b.ratio?.ratio,
-      b.ratio?.error,
-      p?.ratio?.low,
-      p?.ratio?.high,
-      p?.difference?.estimate,
-      p?.difference?.low,
-      p?.difference?.high,
-      p?.test?.pValue,
-      p?.hodgesLehmannMs,
-      p?.verdict,
-      b.outliers.length,
-    ]
-      .map(cell)
-      .join(',');
-  });
-  return `${[HEADER.join(','), ...rows].join('\n')}\n`;
+/**
+ * One row per backend of each comparison (RFC 4180: quoted where needed). A backend with no
+ * measured run keeps its row, with its failures, and leaves every time empty: never a 0.
+ */
+export function comparisonToCsv(comparisons: ComparisonResult | readonly ComparisonResult[]): string {
+  const all = comparisonList(comparisons);
+  const parameters = [...new Set(all.flatMap((r) => Object.keys(r.parameters ?? {})))];
+  const rows = all.flatMap((result) =>
+    result.backends.map((b) => {
+      const h = hyperfineResult(result, b);
+      const p = b.paired;
+      const measured = b.summary.count > 0;
+      return [
+        `${b.backend}: ${comparisonName(result)}`,
+        h?.mean,
+        h?.stddev,
+        h?.median,
+        h?.user,
+        h?.system,
+        h?.min,
+        h?.max,
+        b.backend,
+        b.summary.count,
+        b.failures,
+        measured ? b.summary.p95Ms : null,
+        b.intervals.mean?.low,
+        b.intervals.mean?.high,
+        b.ratio?.ratio,
+        b.ratio?.error,
+        p?.ratio?.low,
+        p?.ratio?.high,
+        p?.difference?.estimate,
+        p?.difference?.low,
+        p?.difference?.high,
+        p?.test?.pValue,
+        p?.hodgesLehmannMs,
+        p?.verdict,
+        b.outliers.length,
+        ...parameters.map((name) => result.parameters?.[name]),
+      ]
+        .map(cell)
+        .join(',');
+    }),
+  );
+  return `${[[...HEADER, ...parameters.map((name) => `parameter_${name}`)].join(','), ...rows].join('\n')}\n`;
 }

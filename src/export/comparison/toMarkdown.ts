@@ -1,38 +1,60 @@
-import type { ComparisonResult } from '../../compare/compareBackends';
-import { shellQuote } from '../../shellQuote';
+import type { BackendComparison, ComparisonResult } from '../../compare/compareBackends';
+import { comparisonList, shownNames } from './names';
+import { unitSymbol, valueIn, type TimeUnit } from './timeUnit';
 
-const ms = (v: number): string => v.toFixed(1);
 const code = (text: string): string => `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 
+export interface MarkdownOptions {
+  /** hyperfine's `--time-unit`. @default 'millisecond' */
+  timeUnit?: TimeUnit;
+}
+
+function span(values: readonly number[]): string {
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return low === high ? String(low) : `${low}–${high}`;
+}
+
+function row(result: ComparisonResult, name: string, b: BackendComparison, unit: TimeUnit): string {
+  const t = (ms: number): string => valueIn(ms, unit);
+  const command = code(`${b.backend}: ${name}`);
+  const s = b.summary;
+  // No measured run: no figure at all (a 0.0 would read as the fastest backend).
+  if (s.count === 0) return `| ${command} | no successful run | | | n/a | | | n/a | n/a |`;
+  const mean = s.count > 1 ? `${t(s.meanMs)} ± ${t(s.stddevMs)}` : t(s.meanMs);
+  const isBase = b.backend === result.baseline;
+  const relative = isBase
+    ? '1.00'
+    : b.ratio
+      ? s.count > 1
+        ? `${b.ratio.ratio.toFixed(2)} ± ${b.ratio.error.toFixed(2)}`
+        : b.ratio.ratio.toFixed(2)
+      : 'n/a';
+  const d = b.paired?.difference;
+  const difference = isBase ? '' : d ? `${t(d.estimate)} [${t(d.low)} … ${t(d.high)}]` : 'n/a';
+  const p = isBase ? '' : b.paired?.test ? b.paired.test.pValue.toPrecision(2) : 'n/a';
+  return `| ${command} | ${mean} | ${t(s.minMs)} | ${t(s.maxMs)} | ${relative} | ${t(s.medianMs)} | ${t(s.p95Ms)} | ${difference} | ${p} |`;
+}
+
 /**
- * hyperfine's Markdown table (Command, Mean [ms], Min [ms], Max [ms], Relative), then our columns:
- * median, p95, and against the baseline the per-round difference with its 95 % interval and p.
+ * hyperfine's Markdown table (Command, Mean, Min, Max, Relative), then our columns: median, p95,
+ * and against the baseline the per-round difference with its 95 % interval and p. One row per
+ * backend of each comparison; times in milliseconds, or in `timeUnit`.
  */
-export function comparisonToMarkdown(result: ComparisonResult): string {
-  const command = shellQuote(result.command);
+export function comparisonToMarkdown(comparisons: ComparisonResult | readonly ComparisonResult[], options: MarkdownOptions = {}): string {
+  const all = comparisonList(comparisons);
+  const unit = options.timeUnit ?? 'millisecond';
+  const u = `[${unitSymbol(unit)}]`;
+  const names = shownNames(all);
+  const baselines = [...new Set(all.map((r) => r.baseline))].map(code).join(', ');
   const lines = [
-    `${result.runs} rounds per backend, ${result.warmup} warm-up, interleaved; baseline ${code(result.baseline)}`,
+    `${span(all.map((r) => r.runs))} rounds per backend, ${span(all.map((r) => r.warmup))} warm-up, interleaved; baseline ${baselines}`,
     '',
-    '| Command | Mean [ms] | Min [ms] | Max [ms] | Relative | Median [ms] | p95 [ms] | Difference [ms] (95 % CI) | p |',
+    `| Command | Mean ${u} | Min ${u} | Max ${u} | Relative | Median ${u} | p95 ${u} | Difference ${u} (95 % CI) | p |`,
     '|:---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const b of result.backends) {
-    const s = b.summary;
-    const mean = s.count > 1 ? `${ms(s.meanMs)} ± ${ms(s.stddevMs)}` : ms(s.meanMs);
-    const isBase = b.backend === result.baseline;
-    const relative = isBase
-      ? '1.00'
-      : b.ratio
-        ? s.count > 1
-          ? `${b.ratio.ratio.toFixed(2)} ± ${b.ratio.error.toFixed(2)}`
-          : b.ratio.ratio.toFixed(2)
-        : 'n/a';
-    const d = b.paired?.difference;
-    const difference = isBase ? '' : d ? `${ms(d.estimate)} [${ms(d.low)} … ${ms(d.high)}]` : 'n/a';
-    const p = isBase ? '' : b.paired?.test ? b.paired.test.pValue.toPrecision(2) : 'n/a';
-    lines.push(
-      `| ${code(`${b.backend}: ${command}`)} | ${mean} | ${ms(s.minMs)} | ${ms(s.maxMs)} | ${relative} | ${ms(s.medianMs)} | ${ms(s.p95Ms)} | ${difference} | ${p} |`,
-    );
-  }
+  all.forEach((result, i) => {
+    for (const b of result.backends) lines.push(row(result, names[i] as string, b, unit));
+  });
   return `${lines.join('\n')}\n`;
 }
