@@ -1,8 +1,8 @@
 import type { CommandIo } from './command';
 
-/** Colours only on a TTY, and never with NO_COLOR (https://no-color.org). */
-export function colours(stream: CommandIo['stdout'], env: NodeJS.ProcessEnv) {
-  const on = Boolean(stream.isTTY) && (env.NO_COLOR === undefined || env.NO_COLOR === '');
+/** Colours only on a TTY, and never with NO_COLOR (https://no-color.org); `force` decides instead (compare's --style). */
+export function colours(stream: CommandIo['stdout'], env: NodeJS.ProcessEnv, force?: boolean) {
+  const on = force ?? (Boolean(stream.isTTY) && (env.NO_COLOR === undefined || env.NO_COLOR === ''));
   const wrap = (code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
   return { bold: wrap('1'), dim: wrap('2'), green: wrap('32'), yellow: wrap('33'), red: wrap('31'), cyan: wrap('36'), enabled: on };
 }
@@ -17,11 +17,11 @@ export function formatEta(ms: number): string {
 
 /**
  * A one-line progress bar on stderr, drawn only on a TTY, with an ETA from the mean time per
- * tick so far (hyperfine shows one). `total` may grow (adaptive runs: the bar then counts against
+ * tick so far (hyperfine shows one); `force` draws it or not whatever stderr is. `total` may grow (adaptive runs: the bar then counts against
  * the current limit) and `note` adds a status such as the precision reached.
  */
-export function progressBar(io: CommandIo, total: number) {
-  const tty = Boolean(io.stderr.isTTY);
+export function progressBar(io: CommandIo, total: number, force?: boolean) {
+  const tty = force ?? Boolean(io.stderr.isTTY);
   const started = performance.now();
   let done = 0;
   return {
@@ -38,6 +38,9 @@ export function progressBar(io: CommandIo, total: number) {
     },
   };
 }
+
+/** How a text shows a time given in milliseconds. */
+export type TimeFormat = (ms: number) => string;
 
 /** `123.4 ms`, `1.234 s`: three significant figures is what the noise allows. */
 export function formatMs(ms: number): string {

@@ -1,23 +1,25 @@
-import { compareBackends } from '../../compare/compareBackends';
+import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { noiseWarnings } from '../../machine/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
-import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown } from '../../export/comparison';
+import { TIME_UNITS, formatIn, type TimeUnit } from '../../export/comparison/timeUnit';
 import { printable, printableDeep } from '../../printable';
 import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
-import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
-import type { Command } from '../command';
+import { UsageError, type Command } from '../command';
 import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../compare/baselineStore';
-import { commandArgv, runPlan } from '../compare/runOptions';
+import { compareWorkloads, ignoredExitCodes } from '../compare/commandLine';
+import { exportTargets, writeExports } from '../compare/exports';
+import { runPlan } from '../compare/runOptions';
+import { STYLES, outputStyle } from '../compare/style';
 import { historyPathFor, openRecording } from '../database';
-import { assertExportTarget, writeExport } from '../exportFile';
 import { comparisonText } from '../format/comparisonText';
-import { colours, progressBar } from '../terminal';
+import { formatMs, progressBar } from '../terminal';
 import { version } from '../version';
 
-const FLAGS = {
+export const COMPARE_FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
   runs: { type: 'string', value: 'N|auto', short: 'r' },
   warmup: { type: 'string', value: 'N|auto', short: 'w' },
@@ -25,11 +27,19 @@ const FLAGS = {
   'min-runs': { type: 'integer', min: 2, value: 'N', short: 'm' },
   'max-runs': { type: 'integer', min: 2, value: 'N', short: 'M' },
   'max-time': { type: 'number', min: 1, value: 'SECONDS' },
-  shell: { type: 'boolean' },
+  shell: { type: 'string', value: 'SHELL', short: 'S', bare: 'default' },
+  'no-shell': { type: 'boolean', short: 'N' },
+  'command-name': { type: 'string', value: 'NAME', short: 'n', repeatable: true },
+  'parameter-scan': { type: 'string', value: 'VAR MIN MAX', short: 'P', arity: 3 },
+  'parameter-step-size': { type: 'string', value: 'DELTA', short: 'D' },
+  'parameter-list': { type: 'string', value: 'VAR VALUES', short: 'L', arity: 2, repeatable: true },
+  'ignore-failure': { type: 'string', value: 'CODES', short: 'i', bare: 'all-non-zero', equalsOnly: true },
   setup: { type: 'string', value: 'CMD', short: 's' },
   prepare: { type: 'string', value: 'CMD', short: 'p' },
   cleanup: { type: 'string', value: 'CMD', short: 'c' },
   'show-output': { type: 'boolean' },
+  style: { type: 'choice', choices: STYLES },
+  'time-unit': { type: 'choice', choices: TIME_UNITS, short: 'u' },
   timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
   ...SANDBOX_FLAGS,
   threshold: { type: 'number', min: 0, value: 'MS' },
@@ -43,19 +53,13 @@ const FLAGS = {
   help: { type: 'boolean' },
 } as const;
 
-const EXPORTERS = {
-  'export-json': comparisonToJson,
-  'export-hyperfine': comparisonToHyperfine,
-  'export-csv': comparisonToCsv,
-  'export-markdown': comparisonToMarkdown,
-} as const;
-
 export { MAX_RUNS, MAX_WARMUP } from '../compare/runOptions';
 
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'compare what isolation costs across sandbox backends (interleaved runs, intervals and tests, hyperfine-compatible)',
   usage: `Usage: sandbox-perf compare [options] -- COMMAND [ARGS...]
+       sandbox-perf compare [options] 'COMMAND ARGS' ['COMMAND ARGS' ...]
 
 Runs COMMAND on each backend, interleaved (A B C A B C ...), and reports per backend
 mean ± σ, user/system CPU, median, min … max, p95, 95 % intervals of the mean (t) and median
@@ -63,6 +67,11 @@ mean ± σ, user/system CPU, median, min … max, p95, 95 % intervals of the mea
 ratio with 95 % intervals, Wilcoxon's p and the Hodges-Lehmann shift, or "no significant
 difference" when the interval contains 0. Every timed run is recorded; warm-up runs are not.
 The machine's state is checked first and recorded with the result.
+
+Commands in hyperfine's form, each one quoted argument, are each their own workload, compared
+across the backends one after the other; so is each value of a parameter (-P, -L). They run
+without a shell (hyperfine's -N), split into words as a shell would split them; one that needs
+a shell (|, &&, ;, >, $…) is refused unless --shell or -N says what to do.
 
 Options:
   --sandbox LIST            backends, comma-separated      [default: none,unshare]
@@ -75,52 +84,87 @@ Options:
   -m, --min-runs N          with --runs auto                   [default: 10]
   -M, --max-runs N          with --runs auto                   [default: 200]
   --max-time SECONDS        with --runs auto                   [default: 300]
-  --shell                   run COMMAND through /bin/sh -c (one string, as hyperfine does)
+  -N                        no shell, as --shell=none: the default here, accepted for hyperfine
+  -S, --shell [SHELL]       run each command through SHELL -c inside the sandbox: a name, a path
+                            or a command line ('bash --norc'); without SHELL or 'default': /bin/sh;
+                            'none': no shell. With '--', the words after it are one shell line
+  -n, --command-name NAME   name the command (once per command, or with parameters once for
+                            all or once per benchmark); {VAR} is replaced as in the command
+  -P, --parameter-scan VAR MIN MAX
+                            one workload per value MIN, MIN+1, … MAX, replacing {VAR} in the
+                            commands, names and hooks (decimal bounds need -D)
+  -D, --parameter-step-size DELTA
+                            with -P: step by DELTA (e.g. -P delay 0.3 0.7 -D 0.2)
+  -L, --parameter-list VAR VALUES
+                            one workload per comma-separated value (\\, for a comma); repeat -L
+                            for every combination. Each value is recorded with its results
+                            (Parameters in the text, "parameters" in every JSON export)
+  -i, --ignore-failure[=CODES]
+                            count runs that exit non-zero (or with one of CODES: -i=1,2) as
+                            measurements. Without it such a run is a failure: left out of the
+                            statistics and counted, the comparison goes on, and compare exits 1
+                            when a backend has no successful run. A run killed by a signal, timed
+                            out or that could not start is a failure either way
   -s, --setup CMD           shell command on the host before a backend's first run
   -p, --prepare CMD         shell command on the host before each run (not timed)
   -c, --cleanup CMD         shell command on the host after a backend's last run
                             (hooks see SANDBOX_PERF_BACKEND)
   --show-output             print the output of every run as it comes (escaped)
+  --style TYPE              auto: colours and progress bar on a terminal; basic: neither;
+                            full: both even when not a terminal; nocolor; color (no bar);
+                            none: nothing on stdout (exports are still written) [default: auto]
+  -u, --time-unit UNIT      microsecond, millisecond or second, for the text and the Markdown
+                            export (JSON, hyperfine's JSON and CSV stay in their units)
   --timeout MS              per-run timeout, up to 2147483647 [default: 300000]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
-  --save-baseline NAME      keep this comparison as NAME (baselines/ beside the history)
+  --save-baseline NAME      keep this comparison as NAME (baselines/ beside the history; one command)
   --baseline NAME           compare today's run times and overheads with the saved NAME
-  --export-json FILE        every duration, statistic and the machine's fingerprint as JSON
-  --export-hyperfine FILE   hyperfine's JSON format (results[], seconds)
+  --export-json FILE        every duration, statistic and the machine's fingerprint as JSON;
+                            several commands or parameters: { "workloads": [ … ] }
+  --export-hyperfine FILE   hyperfine's JSON format (results[], seconds), what its scripts read;
+                            a backend with no successful run is left out, and stderr says so
   --export-csv FILE         one row per backend (hyperfine's columns first)
   --export-markdown FILE    a Markdown table (hyperfine's columns first)
   --db FILE                 history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help                    this text
+
+Examples:
+  sandbox-perf compare --sandbox none,bubblewrap -- node -e 0
+  sandbox-perf compare --sandbox none,docker -n small -n large 'node build.js 10' 'node build.js 1000'
+  sandbox-perf compare --sandbox none,gvisor -L files 100,1000,10000 --export-json scale.json -- node build.js {files}
+  sandbox-perf compare --shell 'sleep 0.1 && true' 'sleep 0.2'
 `,
   async run(argv, io) {
-    const parsed = parseArgs(argv, FLAGS, 'compare');
+    const parsed = parseArgs(argv, COMPARE_FLAGS, 'compare', { interspersed: true });
     if (parsed.flags.help) {
       io.stdout.write(this.usage);
       return 0;
     }
-    // With --shell the words after '--' are one shell line: checked as the /bin/sh -c argv they become.
-    const shell = parsed.flags.shell === true && parsed.command !== null && parsed.command.length > 0;
-    const command = requireCommand(shell ? { ...parsed, command: commandArgv(parsed.command ?? [], true) } : parsed, 'compare', io.cwd);
+    const { plans, several } = compareWorkloads(parsed, io.cwd);
     const backends = parseBackends(parsed.flags.sandbox ?? ['none', 'unshare']);
     const plan = runPlan(parsed.flags);
+    const ignoreExitCodes = ignoredExitCodes(parsed.flags);
     const historyPath = historyPathFor(parsed.flags.db, io);
-    const exports = (Object.keys(EXPORTERS) as (keyof typeof EXPORTERS)[])
-      .filter((f) => parsed.flags[f] !== undefined)
-      .map((f) => ({ flag: f, file: assertExportTarget(f, parsed.flags[f] as string, io.cwd, historyPath.file) }));
+    const exportFiles = exportTargets(parsed.flags, io.cwd, historyPath.file);
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
-    const hooks = {
-      ...(parsed.flags.setup === undefined ? {} : { setup: parsed.flags.setup as string }),
-      ...(parsed.flags.prepare === undefined ? {} : { prepare: parsed.flags.prepare as string }),
-      ...(parsed.flags.cleanup === undefined ? {} : { cleanup: parsed.flags.cleanup as string }),
+    const style = outputStyle(parsed.flags.style as string | undefined, io);
+    const c = style.colours;
+    const timeUnit = parsed.flags['time-unit'] as TimeUnit | undefined;
+    const time = timeUnit === undefined ? formatMs : (ms: number) => formatIn(ms, timeUnit);
+    const out = (text: string): void => {
+      if (!style.quiet) io.stdout.write(text);
     };
-    const c = colours(io.stdout, io.env);
     const showOutput = parsed.flags['show-output'] === true;
+    if (plans.length > 1 && (parsed.flags['save-baseline'] !== undefined || parsed.flags.baseline !== undefined)) {
+      const flag = parsed.flags['save-baseline'] !== undefined ? 'save-baseline' : 'baseline';
+      throw new UsageError(`--${flag} keeps or reads one comparison; this call has ${plans.length} (run it for one command)`);
+    }
 
     const fingerprint = await machineFingerprint(version, io.env);
     // Before anything is measured, on stdout with the results it qualifies (as hyperfine prints its warnings).
-    for (const warning of noiseWarnings(fingerprint)) io.stdout.write(`${c.yellow('Warning:')} ${warning}\n`);
+    for (const warning of noiseWarnings(fingerprint)) out(`${c.yellow('Warning:')} ${warning}\n`);
 
     // Both checked before any run: a typo must not cost a whole comparison.
     const saveAs =
@@ -132,45 +176,57 @@ Options:
     const saved = savedName === undefined ? null : loadBaseline(baselineFile(historyPath.file, 'baseline', savedName), savedName);
     const recording = openRecording(historyPath, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
-    const bar = progressBar(io, plan.runs * backends.length);
     const target = plan.adaptive ? ` (target ${(plan.adaptive.precision * 100).toFixed(1)} %)` : '';
-    let note = '';
+    const results: ComparisonResult[] = [];
+    let bar = progressBar(io, 0, false);
     try {
       // The writer thread starts now rather than during the second timed run.
       await recording.open();
-      const measured = await compareBackends({
-        backends,
-        command,
-        runs: plan.runs,
-        warmup: plan.warmup,
-        ...(plan.adaptive ? { adaptive: plan.adaptive } : {}),
-        sandbox,
-        monitor,
-        hooks,
-        fingerprint,
-        ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
-        ...(showOutput
-          ? {
-              // The command is untrusted: its output is escaped (line breaks kept) before it reaches the terminal.
-              onOutput: (_: unknown, stream: 'stdout' | 'stderr', chunk: Buffer) => {
-                bar.end();
-                (stream === 'stdout' ? io.stdout : io.stderr).write(chunk.toString('utf8').split('\n').map(printable).join('\n'));
-              },
-            }
-          : {}),
-        onRun: (backend) => bar.tick(backend, note),
-        onRound: (round, worst) => {
-          if (plan.adaptive && Number.isFinite(worst)) note = `round ${round}, ±${(worst * 100).toFixed(1)} %${target}`;
-        },
-      });
-      bar.end();
-      const result =
-        saved && savedName !== undefined ? { ...measured, againstBaseline: compareWithSaved(measured, saved, savedName) } : measured;
-      if (saveAs) saveBaseline(saveAs, measured);
-      // A failure message ends with the command's stderr: escaped before it reaches the terminal.
-      io.stdout.write(comparisonText(printableDeep(result), c));
-      for (const { flag, file } of exports) writeExport(flag, file, historyPath.file, EXPORTERS[flag](result));
-      return result.backends.some((b) => b.summary.count === 0) ? 1 : 0;
+      for (const [i, workload] of plans.entries()) {
+        if (i > 0) out('\n');
+        bar = progressBar(io, plan.runs * backends.length, style.progress);
+        const label = plans.length > 1 ? `${i + 1}/${plans.length} ` : '';
+        let note = '';
+        const measured = await compareBackends({
+          backends,
+          command: workload.command,
+          runs: plan.runs,
+          warmup: plan.warmup,
+          ...(plan.adaptive ? { adaptive: plan.adaptive } : {}),
+          sandbox,
+          monitor,
+          hooks: workload.hooks,
+          fingerprint,
+          ...(ignoreExitCodes === undefined ? {} : { ignoreExitCodes }),
+          ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
+          ...(showOutput
+            ? {
+                // The command is untrusted: its output is escaped (line breaks kept) before it reaches the terminal.
+                onOutput: (_: unknown, stream: 'stdout' | 'stderr', chunk: Buffer) => {
+                  bar.end();
+                  (stream === 'stdout' ? io.stdout : io.stderr).write(chunk.toString('utf8').split('\n').map(printable).join('\n'));
+                },
+              }
+            : {}),
+          onRun: (backend) => bar.tick(`${label}${backend}`, note),
+          onRound: (round, worst) => {
+            if (plan.adaptive && Number.isFinite(worst)) note = `round ${round}, ±${(worst * 100).toFixed(1)} %${target}`;
+          },
+        });
+        bar.end();
+        const named: ComparisonResult = {
+          ...measured,
+          ...(workload.name === null ? {} : { name: workload.name }),
+          ...(Object.keys(workload.parameters).length > 0 ? { parameters: workload.parameters } : {}),
+        };
+        const result = saved && savedName !== undefined ? { ...named, againstBaseline: compareWithSaved(named, saved, savedName) } : named;
+        if (saveAs) saveBaseline(saveAs, named);
+        // A failure message ends with the command's stderr, a name is typed by the user: escaped before they reach the terminal.
+        out(comparisonText(printableDeep(result), c, time));
+        results.push(result);
+      }
+      writeExports(exportFiles, several ? results : (results[0] as ComparisonResult), timeUnit, historyPath.file, io);
+      return results.some((r) => r.backends.some((b) => b.summary.count === 0)) ? 1 : 0;
     } finally {
       bar.end();
       await recording.finish();

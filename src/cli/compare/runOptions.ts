@@ -1,7 +1,7 @@
 /**
  * compare's flags that hyperfine users know, read into CompareOptions: `--runs N|auto` (`-r`),
  * `--warmup N|auto` (`-w`), `--precision P%`, `--min-runs` (`-m`), `--max-runs` (`-M`),
- * `--max-time SECONDS`, `--shell`. Usage errors name the flag and show a valid example.
+ * `--max-time SECONDS`. Usage errors name the flag and show a valid example.
  */
 import type { AdaptiveLimits } from '../../compare/precision';
 import { UsageError } from '../command';
@@ -61,9 +61,4 @@ export function runPlan(flags: Record<string, unknown>): RunPlan {
     throw new UsageError(`--min-runs (${limits.minRuns}) is above --max-runs (${limits.maxRuns}); lower one of them`);
   }
   return { runs: limits.maxRuns, adaptive: limits, warmup };
-}
-
-/** The argv to run: as given, or one shell string through /bin/sh -c with --shell. */
-export function commandArgv(command: readonly string[], shell: boolean): string[] {
-  return shell ? ['/bin/sh', '-c', command.join(' ')] : [...command];
 }

@@ -1,18 +1,17 @@
 import type { BaselineComparison } from '../../compare/comparisonResult';
-import { formatMs, type Colours } from '../terminal';
-import { formatP } from './summaryText';
-
-const signed = (ms: number): string => `${ms >= 0 ? '+' : '−'}${formatMs(Math.abs(ms))}`;
+import { formatMs, type Colours, type TimeFormat } from '../terminal';
+import { formatP, signedTime } from './summaryText';
 
 /** Today against a saved comparison: per backend, its run time or overhead then and now, the change with its interval. */
-export function baselineLines(b: BaselineComparison, c: Colours): string[] {
+export function baselineLines(b: BaselineComparison, c: Colours, time: TimeFormat = formatMs): string[] {
+  const signed = signedTime(time);
   const out = ['', `${c.bold('Against saved baseline')} ${c.cyan(b.name)} (saved ${b.savedAt}; 95 % Welch intervals, Mann-Whitney U)`];
   if (!b.sameCommand) out.push(`  ${c.yellow('Warning:')} the saved comparison ran another command: its figures are not comparable`);
   for (const d of b.machineDifferences) out.push(`  ${c.yellow('Warning:')} the machine differs: ${d}`);
   const width = Math.max(0, ...b.backends.map((x) => x.backend.length));
   for (const x of b.backends) {
     const name = `  ${c.cyan(x.backend.padEnd(width))}  ${x.metric.padEnd(8)}  `;
-    const fmt = x.metric === 'overhead' ? signed : formatMs;
+    const fmt = x.metric === 'overhead' ? signed : time;
     const then = x.savedMeanMs === null ? 'n/a' : fmt(x.savedMeanMs);
     const now = x.todayMeanMs === null ? 'n/a' : fmt(x.todayMeanMs);
     if (!x.change) {

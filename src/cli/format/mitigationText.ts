@@ -1,5 +1,5 @@
 import type { MitigationSaving } from '../../compare/mitigations';
-import { formatMs, type Colours } from '../terminal';
+import { formatMs, type Colours, type TimeFormat } from '../terminal';
 
 /** "X ± Y times faster" or, for a speed-up below 1, "times slower" with the error carried through 1/x. */
 function speedupText(speedup: MitigationSaving['speedup']): string {
@@ -14,13 +14,13 @@ function speedupText(speedup: MitigationSaving['speedup']): string {
  * One line per mitigation: what it saves against the backend it replaces, or, when the mitigated
  * backend was the slower one in this comparison, what it costs (a negative saving is not a saving).
  */
-export function mitigationLines(mitigations: readonly MitigationSaving[], c: Colours): string[] {
+export function mitigationLines(mitigations: readonly MitigationSaving[], c: Colours, time: TimeFormat = formatMs): string[] {
   if (mitigations.length === 0) return [];
   const out = ['', `${c.bold('Mitigations')} (saving against the unmitigated backend, same runs)`];
   const width = Math.max(...mitigations.map((m) => m.mitigation.length));
   for (const m of mitigations) {
     const saves = m.savingMs.difference >= 0;
-    const perRun = `${formatMs(Math.abs(m.savingMs.difference))} ± ${formatMs(m.savingMs.error)}`;
+    const perRun = `${time(Math.abs(m.savingMs.difference))} ± ${time(m.savingMs.error)}`;
     const per1000 = m.savingSecondsPer1000Runs;
     const verb = saves ? `saves ${c.bold(perRun)} per run against` : `${c.yellow('costs')} ${c.bold(perRun)} more per run than`;
     out.push(

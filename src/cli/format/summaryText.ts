@@ -1,8 +1,12 @@
 import type { BackendComparison, ComparisonResult } from '../../compare/compareBackends';
 import type { Interval } from '../../stats/intervals';
-import { formatMs, type Colours } from '../terminal';
+import { formatMs, type Colours, type TimeFormat } from '../terminal';
 
-const signed = (ms: number): string => `${ms >= 0 ? '+' : '−'}${formatMs(Math.abs(ms))}`;
+/** `+12.3 ms`, `−4.5 ms`: a difference, its sign always written. */
+export const signedTime =
+  (time: TimeFormat) =>
+  (ms: number): string =>
+    `${ms >= 0 ? '+' : '−'}${time(Math.abs(ms))}`;
 const range = (i: Interval, f: (v: number) => string): string => `[${f(i.low)} … ${f(i.high)}]`;
 
 /** `p = 0.031`, `p < 0.0001`: two significant digits, never a bare 0. */
@@ -28,7 +32,8 @@ function hyperfineRatio(b: BackendComparison): { times: string; word: string } |
  * (the 95 % interval of the per-round difference contains 0), or which is slower, by what ratio
  * and how many ms per run, each with its interval, the Hodges-Lehmann shift and Wilcoxon's p.
  */
-export function summaryLines(result: ComparisonResult, c: Colours): string[] {
+export function summaryLines(result: ComparisonResult, c: Colours, time: TimeFormat = formatMs): string[] {
+  const signed = signedTime(time);
   const others = result.backends.filter((b) => b.backend !== result.baseline && b.summary.count > 0);
   if (others.length === 0) return [];
   const pairs = others[0]?.paired?.pairs ?? 0;

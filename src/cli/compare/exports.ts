@@ -1,0 +1,55 @@
+/**
+ * compare's export flags: each file checked before any run, then written from the comparisons
+ * (one, or a list when the call had several commands or parameters). `--export-hyperfine` writes
+ * only what hyperfine's scripts can read, and stderr says which backends it left out and why.
+ */
+import type { ComparisonResult } from '../../compare/compareBackends';
+import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown, hyperfineResults } from '../../export/comparison';
+import type { TimeUnit } from '../../export/comparison/timeUnit';
+import { printable } from '../../printable';
+import type { CommandIo } from '../command';
+import { assertExportTarget, writeExport } from '../exportFile';
+
+const EXPORTERS = {
+  'export-json': comparisonToJson,
+  'export-hyperfine': comparisonToHyperfine,
+  'export-csv': comparisonToCsv,
+  'export-markdown': comparisonToMarkdown,
+} as const;
+
+type ExportFlag = keyof typeof EXPORTERS;
+
+export interface ExportTarget {
+  flag: ExportFlag;
+  file: string;
+}
+
+/** The files asked for, each checked before any run (exportFile.ts): a typo must not cost a whole comparison. */
+export function exportTargets(flags: Readonly<Record<string, unknown>>, cwd: string, history: string): ExportTarget[] {
+  return (Object.keys(EXPORTERS) as ExportFlag[])
+    .filter((flag) => flags[flag] !== undefined)
+    .map((flag) => ({ flag, file: assertExportTarget(flag, flags[flag] as string, cwd, history) }));
+}
+
+export function writeExports(
+  targets: readonly ExportTarget[],
+  comparisons: ComparisonResult | readonly ComparisonResult[],
+  timeUnit: TimeUnit | undefined,
+  history: string,
+  io: CommandIo,
+): void {
+  for (const { flag, file } of targets) {
+    const text =
+      flag === 'export-markdown'
+        ? comparisonToMarkdown(comparisons, timeUnit === undefined ? {} : { timeUnit })
+        : EXPORTERS[flag](comparisons);
+    writeExport(flag, file, history, text);
+    if (flag !== 'export-hyperfine') continue;
+    // The reason may end with the command's stderr: escaped before it reaches the terminal.
+    for (const { command, reason } of hyperfineResults(comparisons).leftOut) {
+      io.stderr.write(
+        `sandbox-perf: --export-hyperfine left out ${printable(command)} (${printable(reason)}): hyperfine's format has no result without times\n`,
+      );
+    }
+  }
+}
