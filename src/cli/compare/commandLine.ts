@@ -23,18 +23,25 @@ export function shellChoice(flags: ParsedArgs['flags']): ShellChoice {
   if (none || shell === 'none') return { argv: null, explicit: true };
   if (shell === undefined) return { argv: null, explicit: false };
   if (shell === 'default') return { argv: [DEFAULT_SHELL], explicit: true };
-  let words: string[];
+  let split;
   try {
-    words = splitWords(shell).words;
+    split = splitWords(shell);
   } catch (error) {
     throw new UsageError(
       `--shell expects a shell's command line, got ${JSON.stringify(shell)}: ${(error as Error).message} (e.g. --shell bash)`,
     );
   }
-  if (words.length === 0 || words[0] === '') {
+  if (split.words.length === 0 || split.words[0] === '') {
     throw new UsageError(`--shell expects a shell's command line, got ${JSON.stringify(shell)} (e.g. --shell bash)`);
   }
-  return { argv: words, explicit: true };
+  // `--shell 'a && b' 'c'` takes the first command as the shell (hyperfine does too): no shell's own command line needs shell syntax.
+  if (split.shellSyntax !== null) {
+    throw new UsageError(
+      `--shell expects a shell's command line, got ${JSON.stringify(shell)}, which reads as a command ('${split.shellSyntax}'): ` +
+        `name the shell first (--shell bash 'CMD') or write --shell=default 'CMD'`,
+    );
+  }
+  return { argv: split.words, explicit: true };
 }
 
 /** `-i` / `--ignore-failure[=all-non-zero]`: every exit code; `--ignore-failure=1,2`: those; absent: none. */

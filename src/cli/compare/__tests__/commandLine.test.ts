@@ -28,6 +28,10 @@ test('-N and --shell=none: no shell, said explicitly; --shell [SHELL]: that shel
     /^-N \(--shell=none\) and --shell "bash" contradict each other; keep one$/,
   );
   expect(() => shellChoice(parse(['--shell', "bash 'x", 'y']).flags)).toThrow(/^--shell expects a shell's command line, got "bash 'x"/);
+  // hyperfine's --shell takes the next word: a command there is a mistake, refused before it runs as a shell.
+  expect(() => shellChoice(parse(['--shell', 'sleep 0.1 && true', 'false']).flags)).toThrow(
+    /^--shell expects a shell's command line, got "sleep 0\.1 && true", which reads as a command \('&'\): name the shell first/,
+  );
 });
 
 test('-i / --ignore-failure: every code, or the codes listed after =', () => {
