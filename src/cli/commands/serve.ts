@@ -13,7 +13,8 @@ const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db 
 Serves, from the SQLite history of this host:
   /              the dashboard (duration histogram, runs over time with change points, overhead per backend, alerts)
   /api/summary   the dashboard's data as JSON (?since=<epoch ms> to narrow it)
-  /metrics       Prometheus exposition of every stored run (sandbox_run_duration_seconds, sandbox_runs_total, ...)
+  /metrics       Prometheus exposition of every stored run (sandbox_run_duration_seconds, sandbox_runs_total, ...);
+                 needs the optional peer prom-client (npm install prom-client), else it answers 501
 
 Options:
   --port N      TCP port; 0 picks a free one (default 9464, Prometheus' OpenTelemetry exporter port)
@@ -111,7 +112,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (!isLoopback(args.host)) {
     io.stderr.write(`warning: listening on ${args.host}: the run history and metrics are readable by anyone who can reach this port\n`);
   }
-  io.stdout.write(`sandbox-perf serve: dashboard ${running.url} · metrics ${running.url}metrics · history ${dbPath}\n`);
+  const metrics = running.metricsUrl ?? 'off (needs prom-client: npm install prom-client)';
+  io.stdout.write(`sandbox-perf serve: dashboard ${running.url} · metrics ${metrics} · history ${dbPath}\n`);
   if (running.canary) io.stdout.write(`${canaryBanner(running.canary)}\n`);
   // Handled until closed: a canary run in flight is killed by the runners' own signal cleanup,
   // which re-raises the signal (killing this process before its rows are written) when nobody

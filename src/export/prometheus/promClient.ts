@@ -2,24 +2,33 @@ import type * as PromClient from 'prom-client';
 import { isRegistryLike, type RegistryLike } from './RegistryLike';
 import { expectation, ValidationError } from '../../validation';
 
-let loaded: typeof PromClient | undefined;
+let loaded: typeof PromClient | null | undefined;
+
+/** What a missing prom-client is told: the package and the command that installs it. */
+export const PROM_CLIENT_NEEDED = 'The Prometheus collectors need the peer dependency prom-client: run `npm install prom-client`';
 
 /**
  * prom-client is an optional peer dependency, loaded on the first collector rather than with the
  * package: a project that never exports Prometheus metrics needs neither the install nor the load.
+ * null when it is not installed; any other failure to load it throws.
  */
-export function promClient(): typeof PromClient {
-  if (loaded) return loaded;
+export function loadPromClient(): typeof PromClient | null {
+  if (loaded !== undefined) return loaded;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer dependency, loaded on demand
     loaded = require('prom-client') as typeof PromClient;
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') {
-      throw new Error('The Prometheus collectors need the peer dependency prom-client: run `npm install prom-client`');
-    }
-    throw error;
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+    loaded = null;
   }
   return loaded;
+}
+
+/** prom-client, or an Error saying which package to install. */
+export function promClient(): typeof PromClient {
+  const prom = loadPromClient();
+  if (prom === null) throw new Error(PROM_CLIENT_NEEDED);
+  return prom;
 }
 
 /** Our prom-client's metric classes register into any RegistryLike: the registry only calls their get(). */

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SandboxPerfCollector, createMetricsHandler, HistoryFeed } from '../prometheus';
 import { createDashboardHandler, HistoryConnection, SummaryWorker } from '../dashboard';
 import { ChangeWatch } from '../dashboard/changeWatch';
 import { historyPathMessage, historyPathProblem } from '../../state/historyPath';
@@ -10,6 +9,7 @@ import { log } from '../../log';
 import type { Canary } from '../../canary/startCanary';
 import { hostAllowList } from './allowedHost';
 import { startServeCanary, type ServeCanaryOptions } from './serveCanary';
+import { metricsRoute } from './metricsRoute';
 
 export const DEFAULT_SERVE_PORT = 9464;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
@@ -47,6 +47,8 @@ export interface RunningServe {
   port: number;
   host: string;
   dbPath: string;
+  /** `${url}metrics`; null when prom-client (an optional peer) is not installed: /metrics then answers 501. */
+  metricsUrl: string | null;
   /** The canary `options.canary` started; null without one. */
   canary: Canary | null;
   close(): Promise<void>;
@@ -54,7 +56,8 @@ export interface RunningServe {
 
 /**
  * Starts the HTTP server behind `sandbox-perf serve`: the dashboard at `/`, its data at
- * `/api/summary` and the Prometheus exposition of the history's runs at `/metrics`.
+ * `/api/summary` and the Prometheus exposition of the history's runs at `/metrics` (501 naming
+ * the package when prom-client, an optional peer, is not installed).
  */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const port = options.port ?? DEFAULT_SERVE_PORT;
@@ -64,12 +67,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   if (problem !== null) throw new ValidationError(historyPathMessage('--db', options.dbPath, problem));
   const history = new HistoryConnection(options.dbPath);
   const summaries = new SummaryWorker(options.dbPath);
-  const collector = new SandboxPerfCollector();
-  const feed = new HistoryFeed(collector, () => {
-    const state = history.get();
-    return state.ok ? state.db : undefined;
-  });
-  const metrics = createMetricsHandler(collector, { beforeScrape: () => feed.poll() });
+  const metrics = metricsRoute(history);
   const dashboard = createDashboardHandler(summaries);
   let boundPort = port;
   const allowedHost = hostAllowList(host, () => boundPort, options.allowedHosts ?? []);
@@ -84,7 +82,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     }
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === '/metrics') {
-      metrics(req, res);
+      metrics.handle(req, res);
       return;
     }
     if (dashboard(req, res)) return;
@@ -101,12 +99,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   });
   let served: Awaited<ReturnType<typeof startServeCanary>>;
   try {
-    served = await startServeCanary(options, collector.registry);
+    served = await startServeCanary(options, metrics.collector?.registry ?? null);
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await summaries.close();
     history.close();
-    collector.dispose();
+    metrics.dispose();
     throw error;
   }
   const canary = served?.canary ?? null;
@@ -118,8 +116,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   boundPort = address.port;
   const shownHost = net.isIPv6(address.address) ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  const url = `http://${shownHost}:${address.port}/`;
   return {
-    url: `http://${shownHost}:${address.port}/`,
+    url,
+    metricsUrl: metrics.collector === null ? null : `${url}metrics`,
     port: address.port,
     host: address.address,
     dbPath: options.dbPath,
@@ -138,11 +138,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       ]).then(async () => {
         // The canary's run in flight ends (SIGTERM's cleanup kills it) and its rows are written before the history closes.
         await canary?.stop();
-        served?.metrics.dispose();
+        served?.metrics?.dispose();
         clearImmediate(firstLook);
         changes.close();
         history.close();
-        collector.dispose();
+        metrics.dispose();
       })),
   };
 }

@@ -121,6 +121,27 @@ test('serve runs until SIGTERM: dashboard, summary and metrics from the history 
   await expect(done).resolves.toBe(0);
 });
 
+/** The built CLI's serve as a child process, once its banner line is out. */
+async function serveProcess(args: readonly string[], env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []) {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, at: performance.now() })),
+  );
+  const until = Date.now() + 20_000;
+  while (!out.includes('\n') && child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const base = /dashboard (http:\/\/\S+\/)/.exec(out)?.[1];
+  if (base === undefined) child.kill('SIGKILL');
+  return { child, exited, out: () => out, err: () => err, base: base as string };
+}
+
 describeBuilt('serve as a real process', () => {
   test('serve --db <a FIFO> exits 2 at once instead of hanging', async () => {
     const r = await cli(['serve', '--port', '0', '--db', path.join(dir, 'fifo')], dir, { timeoutMs: 20_000 });
@@ -129,27 +150,37 @@ describeBuilt('serve as a real process', () => {
   });
 
   test('SIGTERM stops serve within 2 s, with dashboard queries in flight; SANDBOX_PERF_DB= (empty) is unset', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, XDG_STATE_HOME: `${dir}-state`, SANDBOX_PERF_DB: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.on('exit', (code) => resolve({ code, at: performance.now() })),
-    );
-    const until = Date.now() + 20_000;
-    while (!out.includes('\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    const base = /dashboard (http:\/\/\S+\/)/.exec(out)?.[1];
-    expect(base).toBeDefined();
-    expect(out).toContain(`history ${defaultDbPath({ XDG_STATE_HOME: `${dir}-state` }, dir)}`);
-    const inFlight = Array.from({ length: 20 }, (_, i) => fetch(`${base}api/summary?since=${i}`).catch(() => undefined));
+    const serve = await serveProcess([], { XDG_STATE_HOME: `${dir}-state`, SANDBOX_PERF_DB: '' });
+    expect(serve.base).toBeDefined();
+    expect(serve.out()).toContain(`history ${defaultDbPath({ XDG_STATE_HOME: `${dir}-state` }, dir)}`);
+    const inFlight = Array.from({ length: 20 }, (_, i) => fetch(`${serve.base}api/summary?since=${i}`).catch(() => undefined));
     const sent = performance.now();
-    child.kill('SIGTERM');
-    const { code, at } = await exited;
+    serve.child.kill('SIGTERM');
+    const { code, at } = await serve.exited;
     await Promise.all(inFlight);
     expect(code).toBe(0);
     expect(at - sent).toBeLessThan(2000);
+  });
+
+  // Issue 22: serve refused to start without prom-client ("cannot listen on …"), dashboard included.
+  test('without prom-client (an optional peer): dashboard and /api/summary served, /metrics answers 501 naming the package', async () => {
+    const serve = await serveProcess(['--db', file], {}, ['--require', path.join(__dirname, 'hidePromClient.js')]);
+    try {
+      expect(serve.err()).toBe('');
+      expect(serve.out()).toMatch(/· metrics off \(needs prom-client: npm install prom-client\) · history /);
+      const page = await fetch(serve.base);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>sandbox-perf dashboard</title>');
+      const summary = (await (await fetch(`${serve.base}api/summary`)).json()) as { summary: { totals: { runs: number } } };
+      expect(summary.summary.totals.runs).toBe(46);
+      const metrics = await fetch(`${serve.base}metrics`);
+      expect(metrics.status).toBe(501);
+      expect(await metrics.text()).toMatch(
+        /^Not Implemented: \/metrics needs the peer dependency prom-client: run `npm install prom-client`/,
+      );
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect((await serve.exited).code).toBe(0);
   });
 });

@@ -80,6 +80,8 @@ test('no Host header at all: 400 from the HTTP/1.1 parser, never the history', a
 test('the dashboard query runs off the event loop: /metrics answers while summaries are queued', async () => {
   const server = await startServe({ port: 0, dbPath: file });
   try {
+    // prom-client is installed here; without it metricsUrl is null (the built CLI's test in cli/commands/__tests__/serve.test.ts).
+    expect(server.metricsUrl).toBe(`${server.url}metrics`);
     await fetch(`${server.url}metrics`);
     const summaries = Array.from({ length: 50 }, (_, i) => fetch(`${server.url}api/summary?since=${i}`).then((r) => r.json()));
     const metrics = await fetch(`${server.url}metrics`);
