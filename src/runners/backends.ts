@@ -29,6 +29,13 @@ export interface BackendEntry {
   /** The canary may pick it when no backends are given: it needs nothing kept running between rounds. */
   readonly canary: boolean;
   /**
+   * It isolates the run and binds the working directory writable into its sandbox, so that a
+   * history kept there is the run's to truncate or forge: the CLI refuses one (issue 23, finding
+   * 6). False for `none` (no sandbox: nothing to decide) and `gvisor` (its overlay discards every
+   * write); true for runsc under Docker (`gvisor-pool`), which writes through to the host.
+   */
+  readonly workdirWritable: boolean;
+  /**
    * Where a run's CPU time is read: `children` when the run is a child process of this one (its
    * rusage of reaped children), `cgroup` when it runs under the Docker daemon (the run's `cpuMs`).
    */
@@ -62,6 +69,7 @@ export const BACKENDS = [
     create: createNoneBackend,
     freshPerRun: false,
     mitigates: null,
+    workdirWritable: false,
     canary: false,
     cpu: 'children',
     enable: noneTool.install,
@@ -72,6 +80,7 @@ export const BACKENDS = [
     create: createUnshareBackend,
     freshPerRun: true,
     mitigates: null,
+    workdirWritable: true,
     canary: true,
     cpu: 'children',
     enable: unshareTool.install,
@@ -82,6 +91,7 @@ export const BACKENDS = [
     create: createBubblewrapBackend,
     freshPerRun: true,
     mitigates: null,
+    workdirWritable: true,
     canary: true,
     cpu: 'children',
     enable: bubblewrapTool.install,
@@ -92,6 +102,7 @@ export const BACKENDS = [
     create: createDockerBackend,
     freshPerRun: true,
     mitigates: null,
+    workdirWritable: true,
     canary: true,
     cpu: 'cgroup',
     enable: ENABLE_DOCKER,
@@ -102,6 +113,7 @@ export const BACKENDS = [
     create: createDockerWarmBackend,
     freshPerRun: false,
     mitigates: 'docker',
+    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     enable: ENABLE_DOCKER,
@@ -113,6 +125,7 @@ export const BACKENDS = [
     create: (options?: SandboxOptions) => createPoolBackend('docker-pool', options),
     freshPerRun: true,
     mitigates: 'docker',
+    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     enable: ENABLE_DOCKER,
@@ -124,6 +137,7 @@ export const BACKENDS = [
     create: createGvisorBackend,
     freshPerRun: true,
     mitigates: null,
+    workdirWritable: false,
     canary: true,
     cpu: 'children',
     enable: gvisorTool.install,
@@ -134,6 +148,7 @@ export const BACKENDS = [
     create: (options?: SandboxOptions) => createPoolBackend('gvisor-pool', options),
     freshPerRun: true,
     mitigates: 'gvisor',
+    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     enable: ENABLE_RUNSC,

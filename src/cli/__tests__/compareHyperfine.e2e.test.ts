@@ -112,10 +112,13 @@ d('compare, the hyperfine habits', () => {
   });
 
   test('--save-baseline then --baseline: today against the saved comparison, with intervals', async () => {
+    // Outside the working directory that unshare binds writable (a history inside it is refused).
+    const history = path.join(`${dir}-state`, 'h.db');
+    fs.mkdirSync(path.dirname(history));
     const first = await cli([
       'compare',
       '--db',
-      'h.db',
+      history,
       '--sandbox',
       'none,unshare',
       '-r',
@@ -128,11 +131,11 @@ d('compare, the hyperfine habits', () => {
       'true',
     ]);
     expect(first.code).toBe(0);
-    expect(fs.existsSync(path.join(dir, 'baselines', 'main.json'))).toBe(true);
+    expect(fs.existsSync(path.join(path.dirname(history), 'baselines', 'main.json'))).toBe(true);
     const second = await cli([
       'compare',
       '--db',
-      'h.db',
+      history,
       '--sandbox',
       'none,unshare',
       '-r',
@@ -147,9 +150,10 @@ d('compare, the hyperfine habits', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/Against saved baseline main \(saved 20\d\d-/);
     expect(second.stdout).toMatch(/unshare\s+overhead\s+[+−][\d.]+ ms → [+−][\d.]+ ms: (no significant change|higher|lower) [+−]/);
-    const missing = await cli(['compare', '--db', 'h.db', '--baseline', 'nope', '--', 'true']);
+    const missing = await cli(['compare', '--db', history, '--baseline', 'nope', '--', 'true']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no saved baseline "nope" \(saved: main\)/);
+    fs.rmSync(path.dirname(history), { recursive: true, force: true });
   });
 
   test('--runs auto --precision stops by itself and says after how many rounds and why', async () => {

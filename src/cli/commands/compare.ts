@@ -14,7 +14,7 @@ import { compareWorkloads, ignoredExitCodes } from '../compare/commandLine';
 import { exportTargets, writeExports } from '../compare/exports';
 import { runPlan } from '../compare/runOptions';
 import { STYLES, outputStyle } from '../compare/style';
-import { historyPathFor, openRecording } from '../database';
+import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
 import { comparisonText } from '../format/comparisonText';
 import { formatMs, progressBar } from '../terminal';
 import { version } from '../version';
@@ -147,6 +147,7 @@ Examples:
     const plan = runPlan(parsed.flags);
     const ignoreExitCodes = ignoredExitCodes(parsed.flags);
     const historyPath = historyPathFor(parsed.flags.db, io);
+    assertHistoryOutOfReach(historyPath, io.cwd, backends);
     const exportFiles = exportTargets(parsed.flags, io.cwd, historyPath.file);
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     const style = outputStyle(parsed.flags.style as string | undefined, io);

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { detectBackends } from '../../runners/detect';
+import { BACKEND_NAMES } from '../../runners/backendNames';
 import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { parseBackends } from '../backendsFlag';
 import { UsageError, type Command } from '../command';
-import { historyPathFor, openRecording } from '../database';
+import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
 import { printableDeep } from '../../printable';
 import { comparisonDetails, comparisonVerdicts } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
@@ -51,6 +52,10 @@ Options:
       return 0;
     }
     if (parsed.positionals.length > 0 || parsed.command !== null) throw new UsageError("'demo' takes no command");
+    const only = parsed.flags.sandbox === undefined ? undefined : parseBackends(parsed.flags.sandbox);
+    const where = historyPathFor(parsed.flags.db, io);
+    // Before the tree is written or anything detected: which backends are available is not known yet.
+    assertHistoryOutOfReach(where, io.cwd, only ?? BACKEND_NAMES);
     const c = colours(io.stdout, io.env);
     const runs = (parsed.flags.runs as number | undefined) ?? 5;
     io.stdout.write(
@@ -68,13 +73,11 @@ Options:
     fs.copyFileSync(script, localScript);
 
     io.stdout.write(`${c.bold('Backends on this machine')}\n`);
-    const only = parsed.flags.sandbox === undefined ? undefined : parseBackends(parsed.flags.sandbox);
     const found = await detectBackends({ cwd: io.cwd }, only);
     for (const b of found) io.stdout.write(`  ${b.available ? c.green('✓') : c.yellow('✗')} ${b.message}\n`);
     const available = found.filter((b) => b.available).map((b) => b.backend);
     io.stdout.write('\n');
 
-    const where = historyPathFor(parsed.flags.db, io);
     const dbPath = where.file;
     const recording = openRecording(where, undefined, io);
     const { monitor } = recording;

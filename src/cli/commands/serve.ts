@@ -1,5 +1,6 @@
 import { UsageError, type Command, type CommandIo } from '../command';
-import { historyPathFor } from '../database';
+import { assertHistoryOutOfReach, historyPathFor } from '../database';
+import { CANARY_CANDIDATES } from '../../canary/startCanary';
 import { historyPathMessage, historyPathProblem } from '../../state/historyPath';
 import { ValidationError } from '../../validation';
 import { parseArgs } from '../args';
@@ -91,6 +92,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const dbPath = where.file;
   const problem = historyPathProblem(dbPath);
   if (problem !== null) throw new UsageError(historyPathMessage(where.source, dbPath, problem));
+  // The canary's runs bind its working directory: without --sandbox, any of its candidates may run.
+  if (canary !== null) assertHistoryOutOfReach(where, canary.sandbox?.cwd ?? io.cwd, canary.backends ?? CANARY_CANDIDATES);
   let running: RunningServe;
   try {
     running = await startServe({

@@ -27,6 +27,7 @@ jest.mock('../backends', () => {
     freshPerRun: true,
     mitigates: 'none',
     canary: true,
+    workdirWritable: false,
     cpu: 'children',
     enable: 'echo fake',
   };

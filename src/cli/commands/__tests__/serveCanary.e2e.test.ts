@@ -56,12 +56,15 @@ describeWhen('serve --canary (built CLI, real processes, real SQLite)', toolMiss
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('records rounds, exports sandbox_canary_ratio, and SIGTERM in the middle of a round stops it with nothing left running', async () => {
+    // The history outside the working directory the canary's unshare binds writable (refused inside it).
     const file = path.join(dir, 'state.db');
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(work);
     const sleep = uniqueSleep().replace(/^\d+/, '0');
     const child = spawn(
       process.execPath,
       [CLI, 'serve', '--port', '0', '--db', file, '--canary', '--every', '1s', '--runs', '2', '--sandbox', 'unshare', '--', 'sleep', sleep],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';
@@ -80,7 +83,7 @@ describeWhen('serve --canary (built CLI, real processes, real SQLite)', toolMiss
       const url = /dashboard (http:\/\/\S+\/) /.exec(out)?.[1] as string;
       const metrics = await (await fetch(`${url}metrics`)).text();
       // Labelled by the workload key, as sandbox_overhead_seconds is.
-      const key = commandWorkload(['sleep', sleep], dir).key;
+      const key = commandWorkload(['sleep', sleep], work).key;
       expect(metrics).toMatch(new RegExp(`^sandbox_canary_ratio\\{backend="unshare",workload="${key}"\\} [\\d.]+$`, 'm'));
       expect(metrics).toMatch(new RegExp(`^sandbox_canary_rounds_total\\{workload="${key}",result="completed"\\} [1-9]`, 'm'));
       expect(metrics).toMatch(new RegExp(`^sandbox_workload_info\\{[^}]*workload="${key}"[^}]*\\} 1$`, 'm'));

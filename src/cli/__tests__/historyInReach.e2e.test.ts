@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeWhen, e2eRequired } from '../../../test/support/e2e';
+import { seedDatabase } from '../../../test/support/historyFixture';
+import { dockerMissing, gvisorMissing, INSTALL_DOCKER, toolMissing } from '../../../test/support/runners';
+import { cli, describeBuilt, rowCount } from './support/cli';
+
+/*
+ * Issue 23, finding 6: `run --db .sandbox-perf/state.db --sandbox bubblewrap -- <truncate it>`
+ * exited 0 with no warning and the history dropped from 3 rows to 1. A history that a backend of
+ * the command binds writable (an explicit one in the working directory or below, the default one
+ * when the working directory is the home directory or above it) is refused before anything runs.
+ * Each case is a real run that tries to truncate the history; on the old code it did.
+ */
+jest.setTimeout(120_000);
+
+const TRUNCATE = ['sh', '-c', ': > .sandbox-perf/state.db; rm -f .sandbox-perf/state.db-wal; touch ran'];
+
+interface Place {
+  dir: string;
+  history: string;
+  rows: number;
+}
+
+const places: string[] = [];
+afterAll(() => {
+  for (const dir of places) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A working directory holding a history of 3 rows at .sandbox-perf/state.db, owned by `owner` (the Docker user follows the owner). */
+async function place(owner = 0): Promise<Place> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-reach-'));
+  places.push(dir);
+  fs.chmodSync(dir, 0o755);
+  const history = path.join(dir, '.sandbox-perf', 'state.db');
+  fs.mkdirSync(path.dirname(history));
+  await seedDatabase(history);
+  const rows = rowCount(history);
+  // A checkpointed file of its own: nothing of it in a -wal the command could remove instead.
+  fs.rmSync(`${history}-wal`, { force: true });
+  fs.rmSync(`${history}-shm`, { force: true });
+  if (owner !== 0) execFileSync('chown', ['-R', `${owner}:${owner}`, dir]);
+  return { dir, history, rows };
+}
+
+function expectRefused(r: { code: number; stderr: string }, p: Place, source: string, backends: string): void {
+  // The data first: on the old code the run happened and the history lost its rows.
+  expect(rowCount(p.history)).toBe(p.rows);
+  expect(fs.existsSync(path.join(p.dir, 'ran'))).toBe(false);
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `^Error: Expected ${source} to be outside the working directory ${p.dir}, which ${backends} binds? writable into the sandbox, got \`".+"\`; the run could truncate or forge it, so nothing was run: `,
+    ),
+  );
+  expect(r.code).toBe(2);
+}
+
+const hostMissing = toolMissing('bwrap') || toolMissing('unshare');
+
+describeBuilt('a history the run could reach is refused', () => {
+  describeWhen('on the host backends', hostMissing, 'apt-get install bubblewrap util-linux', () => {
+    test.each(['bubblewrap', 'unshare'])(
+      'history inside the working directory: run --db .sandbox-perf/state.db --sandbox %s with a command that truncates it is refused, its rows kept',
+      async (backend) => {
+        const p = await place();
+        const r = await cli(['run', '--db', '.sandbox-perf/state.db', '--sandbox', backend, '--', ...TRUNCATE], p.dir);
+        expectRefused(r, p, '`--db`', backend);
+      },
+    );
+
+    test('history inside the working directory: the default history when the working directory is the home directory is refused', async () => {
+      const p = await place();
+      const env = { HOME: p.dir, XDG_STATE_HOME: '' };
+      const r = await cli(['run', '--sandbox', 'bubblewrap', '--', ...TRUNCATE], p.dir, { env });
+      expect(r.stderr).toContain(`got \`"${p.dir}/.local/state/sandbox-perf/`);
+      expectRefused(r, p, 'the default history', 'bubblewrap');
+      expect(r.stderr).toMatch(/run from a project directory below .*, or name a history outside it with --db or SANDBOX_PERF_DB\n$/);
+      // From a project directory below the home directory, the default history is outside it.
+      fs.mkdirSync(path.join(p.dir, 'project'));
+      const below = await cli(['run', '--sandbox', 'bubblewrap', '--', 'true'], path.join(p.dir, 'project'), { env });
+      expect(below.stderr).not.toContain('Error');
+      expect(below.code).toBe(0);
+    });
+
+    test('history inside the working directory: SANDBOX_PERF_DB, compare, and a name through a symbolic link are refused', async () => {
+      const p = await place();
+      const viaEnv = await cli(['run', '--sandbox', 'unshare', '--', ...TRUNCATE], p.dir, { env: { SANDBOX_PERF_DB: p.history } });
+      expectRefused(viaEnv, p, '`SANDBOX_PERF_DB`', 'unshare');
+      const both = await cli(
+        ['compare', '--sandbox', 'none,unshare,bubblewrap', '--runs', '1', '--db', p.history, '--', ...TRUNCATE],
+        p.dir,
+      );
+      expectRefused(both, p, '`--db`', 'unshare, bubblewrap');
+      const link = path.join(os.tmpdir(), `sandbox-perf-reach-link-${process.pid}`);
+      fs.symlinkSync(path.join(p.dir, '.sandbox-perf'), link);
+      places.push(link);
+      const viaLink = await cli(['run', '--sandbox', 'bubblewrap', '--db', path.join(link, 'state.db'), '--', ...TRUNCATE], p.dir);
+      expectRefused(viaLink, p, '`--db`', 'bubblewrap');
+    });
+
+    test('history inside the working directory: the working directory bind-mounted elsewhere (mount --bind) is refused by device and inode', async () => {
+      const p = await place();
+      const alias = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-reach-alias-'));
+      try {
+        execFileSync('mount', ['--bind', p.dir, alias], { stdio: 'pipe' });
+      } catch (error) {
+        fs.rmSync(alias, { recursive: true, force: true });
+        const reason = (error as { stderr?: Buffer }).stderr?.toString().trim() ?? String(error);
+        if (e2eRequired) throw new Error(`mount --bind needs root: ${reason}`);
+        process.stderr.write(`skipped: mount --bind is not permitted here (${reason})\n`);
+        return;
+      }
+      try {
+        const r = await cli(
+          ['run', '--sandbox', 'unshare', '--db', path.join(alias, '.sandbox-perf', 'state.db'), '--', ...TRUNCATE],
+          p.dir,
+        );
+        expectRefused(r, p, '`--db`', 'unshare');
+      } finally {
+        execFileSync('umount', [alias]);
+        fs.rmSync(alias, { recursive: true, force: true });
+      }
+    });
+
+    test('a history outside the working directory, and one inside it with no sandbox (none), are used as before', async () => {
+      const p = await place();
+      const outside = path.join(`${p.dir}-state.db`);
+      places.push(outside, `${outside}-wal`, `${outside}-shm`);
+      const r = await cli(['run', '--sandbox', 'bubblewrap', '--db', outside, '--', 'true'], p.dir);
+      expect([r.code, rowCount(outside)]).toEqual([0, 1]);
+      // `none` is no sandbox: the run reaches the history wherever it is, and the guarantee table says so.
+      const bare = await cli(['run', '--sandbox', 'none', '--db', p.history, '--', 'true'], p.dir);
+      expect([bare.code, rowCount(p.history)]).toEqual([0, p.rows + 1]);
+    });
+
+    test('history inside the working directory: serve --canary with a backend that binds it is refused at start', async () => {
+      const p = await place();
+      const r = await cli(['serve', '--port', '0', '--db', p.history, '--canary', '--sandbox', 'unshare', '--', ...TRUNCATE], p.dir, {
+        timeoutMs: 30_000,
+      });
+      expectRefused(r, p, '`--db`', 'unshare');
+    });
+  });
+
+  describeWhen('on docker', dockerMissing(), INSTALL_DOCKER, () => {
+    test("history inside the working directory: run --db .sandbox-perf/state.db --sandbox docker, the directory a user's (the container runs as its owner), is refused", async () => {
+      const p = await place(1000);
+      const r = await cli(['run', '--db', '.sandbox-perf/state.db', '--sandbox', 'docker', '--', ...TRUNCATE], p.dir);
+      expectRefused(r, p, '`--db`', 'docker');
+    });
+  });
+
+  describeWhen(
+    'on gvisor (writes are discarded)',
+    gvisorMissing(),
+    'apt-get install runsc',
+    () => {
+      test('a history inside the working directory is not refused on gvisor, and its run cannot truncate it', async () => {
+        const p = await place();
+        const r = await cli(['run', '--db', '.sandbox-perf/state.db', '--sandbox', 'gvisor', '--', ...TRUNCATE], p.dir);
+        // The run happened (its sh is refused the root-owned file, and the overlay would discard it anyway).
+        expect(r.stderr).not.toContain('Error: Expected');
+        expect(r.stderr).toMatch(/sandbox-perf: gvisor-\S+ (success|error) in /);
+        expect(fs.existsSync(path.join(p.dir, 'ran'))).toBe(false);
+        expect(rowCount(p.history)).toBe(p.rows + 1);
+      });
+    },
+    { optional: true },
+  );
+});
