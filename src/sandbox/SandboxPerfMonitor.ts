@@ -16,6 +16,7 @@ import { assertRunDetails } from './recordShape';
 import { ENDED_AT, type TimedStopMeta } from './endedAt';
 import { logOnce } from '../log';
 import {
+  BASELINE_BACKEND,
   OUTCOMES,
   type ActiveRun,
   type PerfReport,
@@ -228,7 +229,10 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     if (typeof commandMs === 'number' && Number.isFinite(commandMs)) {
       const overheadMs = durationMs - commandMs;
       details = { ...details, overheadMs } as SandboxRunDetails;
-      overheadAlert = overheadMs > this.overheadAlertMs || (commandMs > 0 && overheadMs / commandMs > this.overheadAlertRatio);
+      // `none` isolates nothing: what it adds is the runner's own cost, not isolation's (issue 22).
+      overheadAlert =
+        details.backend !== BASELINE_BACKEND &&
+        (overheadMs > this.overheadAlertMs || (commandMs > 0 && overheadMs / commandMs > this.overheadAlertRatio));
     }
     // Persist before any listener runs, so that a throwing listener cannot lose the record.
     if (this.sink !== false) {

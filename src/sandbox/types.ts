@@ -20,6 +20,12 @@ export interface SandboxPerfRecord {
   alertFired: boolean;
 }
 
+/**
+ * The backend that runs the command without isolation: the baseline every comparison is against.
+ * Its `overheadMs` is the runner's own cost, so it never fires `'isolation-overhead-alert'`.
+ */
+export const BASELINE_BACKEND = 'none';
+
 /** What a sandbox backend adds to a record; stored in `sandbox_run_details` / `sandbox_run_phases`. */
 export interface SandboxRunDetails {
   /** Backend name, e.g. `none`, `unshare`, `bubblewrap`, `docker`, `docker-warm`. */
@@ -106,7 +112,10 @@ export interface RecordSink {
 /** Events the monitor emits. */
 export interface SandboxPerfEvents {
   'overhead-alert': [alert: OverheadAlert];
-  /** `overheadMs` over `overheadAlertMs`, or `overheadMs / commandMs` over `overheadAlertRatio`. */
+  /**
+   * `overheadMs` over `overheadAlertMs`, or `overheadMs / commandMs` over `overheadAlertRatio`;
+   * never for the baseline backend `none`, which isolates nothing.
+   */
   'isolation-overhead-alert': [alert: IsolationOverheadAlert];
   record: [record: SandboxPerfRecord, details: SandboxRunDetails | undefined];
 }

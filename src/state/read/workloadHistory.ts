@@ -1,7 +1,7 @@
 import type * as Database from 'better-sqlite3';
 import { nearestRankIndex } from '../../stats/percentile';
 import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../../stats/ratio';
-import { OUTCOMES, type SandboxOutcome } from '../../sandbox/types';
+import { BASELINE_BACKEND, OUTCOMES, type SandboxOutcome } from '../../sandbox/types';
 import { timeConditions, timeParams, whereOf } from './historySources';
 
 /** Schema version that added `sandbox_run_overhead` (workloads and the decomposition). */
@@ -55,8 +55,6 @@ export interface WorkloadHistoryReport {
   /** Ratios against `none` (when this workload has successful runs there), never across workloads. */
   vsBaseline: WorkloadRatio[];
 }
-
-export const BASELINE_BACKEND = 'none';
 
 interface Row {
   workload: string;
