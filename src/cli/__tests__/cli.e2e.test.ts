@@ -73,6 +73,9 @@ d('sandbox-perf CLI', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('hello from inside\n');
     expect(r.stderr).toMatch(/sandbox-perf: none-[0-9a-f-]+ error in \d/);
+    // Issue 22: one "setup" per line (the phase); the backend's prepare + teardown under its own name.
+    expect(r.stderr).toMatch(/^sandbox-perf: .*\(setup [^)]*\)(, prepare \+ teardown \S+ m?s not counted)? — exited with code 3$/m);
+    expect(r.stderr.match(/\bsetup\b/g)).toHaveLength(1);
     expect(rowCount(defaultHistory())).toBe(1);
   });
 

@@ -5,10 +5,10 @@ import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import type { Command } from '../command';
 import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
-import { colours, formatMs } from '../terminal';
+import { colours } from '../terminal';
 import { constants } from 'node:os';
-import { printable } from '../../printable';
 import { runToJson } from '../format/runJson';
+import { runLine } from '../format/runText';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -28,7 +28,8 @@ export const runCommand: Command = {
 
 Runs COMMAND once in the chosen sandbox (none, the default, is the bare baseline: no
 isolation), passes its output through as it comes (no size limit), then prints the record
-(duration, phases, outcome, alert) on stderr. The exit code is the command's (124 after a
+(duration, phases, outcome, alert) on stderr, and the backend's prepare + teardown, which the
+record does not count. The exit code is the command's (124 after a
 timeout, 128+N when killed by signal N, 127 when it could not start), whatever state the
 history is in: a history that cannot be written is reported on stderr with
 the number of runs not recorded, and does not change the exit code.
@@ -59,7 +60,6 @@ Options:
     assertHistoryOutOfReach(where, io.cwd, [backend ?? 'none']);
     const recording = openRecording(where, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
-    const c = colours(io.stderr, io.env);
     const json = parsed.flags.json === true;
     try {
       const run = await runInSandbox(backend ?? 'none', command, {
@@ -73,17 +73,8 @@ Options:
         ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
       });
       if (json) io.stdout.write(`${JSON.stringify(runToJson(run))}\n`);
-      const { record, result, setup } = run;
-      const phases = Object.entries(result.phases)
-        .map(([p, ms]) => `${p} ${formatMs(ms)}`)
-        .join(', ');
-      const outcome = result.outcome === 'success' ? c.green(result.outcome) : c.red(result.outcome);
-      io.stderr.write(
-        `${c.bold('sandbox-perf:')} ${record.sandboxId} ${outcome} in ${c.bold(formatMs(record.durationMs))}` +
-          `${phases ? ` (${phases})` : ''}${setup && setup.prepareMs >= 1 ? `, setup ${formatMs(setup.prepareMs + setup.teardownMs)} not counted` : ''}` +
-          (record.alertFired ? c.yellow(` — ALERT: over the ${monitor.thresholdMs} ms threshold`) : '') +
-          `${result.error && result.outcome !== 'success' ? ` — ${printable(result.error)}` : ''}\n`,
-      );
+      io.stderr.write(`${runLine(run, monitor.thresholdMs, colours(io.stderr, io.env))}\n`);
+      const { result } = run;
       if (result.outcome === 'timeout') return 124;
       if (result.exitCode !== null) return result.exitCode;
       if (result.signal) return 128 + ((constants.signals as Partial<Record<string, number>>)[result.signal] ?? 0);
