@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import house from './eslint-rules/house.cjs';
 
 export default defineConfig(
   { ignores: ['dist/', 'dist-bench/', 'coverage/', 'test-results/', 'node_modules/', '.sandbox-perf/'] },
@@ -41,6 +42,22 @@ export default defineConfig(
       ],
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
     },
+  },
+  {
+    // 300 lines as wc -l counts them, comments and blank lines included; imports point down the layers (eslint-rules/house.cjs).
+    files: ['src/**/*.ts'],
+    ignores: ['**/__tests__/**'],
+    plugins: { house },
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }],
+      'house/layer-order': 'error',
+    },
+  },
+  {
+    // Tests may run longer, saying why at their top (the specification's own test file does).
+    files: ['**/__tests__/**/*.ts', 'test/**/*.ts'],
+    plugins: { house },
+    rules: { 'house/long-test-reason': ['error', { max: 300 }] },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,6 +1,6 @@
 import type Docker = require('dockerode');
-import { BackendUnavailableError, BackendNotPreparedError } from '../errors';
-import { connectEngine, type Engine } from '../docker/dockerEngine';
+import { BackendNotPreparedError } from '../errors';
+import type { Engine } from '../docker/dockerEngine';
 import { failedResult } from '../host/hostProcess';
 import { registerRun } from '../inFlightRuns';
 import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
@@ -11,7 +11,7 @@ import { PooledSandbox, type HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
 import { PoolStats, type PoolHealth } from './PoolStats';
 import { poolRunResult } from './poolRunResult';
-import { ENABLE_RUNSC, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { connectPoolEngine, TRANSPORTS, type PoolBackendName } from './poolBackends';
 
 export type { PoolBackendName };
 
@@ -73,17 +73,8 @@ export class SandboxPool implements SandboxBackend {
   }
 
   /** Connects and checks the engine can run this pool (image, runtime) without starting anything; what `detectBackends` calls. */
-  async check(): Promise<Engine> {
-    const engine = await connectEngine(this.name, this.options);
-    const runtime = RUNTIMES[this.name];
-    if (runtime !== undefined) {
-      const { Runtimes } = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
-      if (!Runtimes || !(runtime in Runtimes))
-        throw new BackendUnavailableError(this.name, `the engine has no '${runtime}' runtime`, ENABLE_RUNSC);
-      if (this.options.network)
-        throw new BackendUnavailableError(this.name, 'no network: the runsc runtime is registered with --network=none', ENABLE_RUNSC);
-    }
-    return engine;
+  check(): Promise<Engine> {
+    return connectPoolEngine(this.name, this.options);
   }
 
   /** Connects, removes containers of pools whose owner died, and fills the pool: resolves once `size` sandboxes are ready. */

@@ -1,3 +1,6 @@
+import { connectEngine, type Engine } from '../docker/dockerEngine';
+import { BackendUnavailableError } from '../errors';
+import type { ResolvedSandboxOptions } from '../options';
 import type { Transport } from './agentChannel';
 
 /** The pool backends: a pool of fresh `docker` (runc) or `gvisor` (runsc) containers. */
@@ -11,3 +14,17 @@ export const TRANSPORTS: Record<PoolBackendName, Transport> = { 'docker-pool': '
 export const ENABLE_RUNSC = '.ci/docker-up.sh (registers runsc as a Docker runtime)';
 /** Label naming the pool backend, next to the owner labels every container of this package carries. */
 export const POOL_LABEL = 'sandbox-perf.pool';
+
+/** Connects and checks the engine can run this pool backend (image, runtime) without starting anything. */
+export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
+  const engine = await connectEngine(name, options);
+  const runtime = RUNTIMES[name];
+  if (runtime !== undefined) {
+    const { Runtimes } = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
+    if (!Runtimes || !(runtime in Runtimes))
+      throw new BackendUnavailableError(name, `the engine has no '${runtime}' runtime`, ENABLE_RUNSC);
+    if (options.network)
+      throw new BackendUnavailableError(name, 'no network: the runsc runtime is registered with --network=none', ENABLE_RUNSC);
+  }
+  return engine;
+}
