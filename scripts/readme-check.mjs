@@ -67,7 +67,12 @@ function missingLabels(expected, actual) {
   );
 }
 
-const env = { ...process.env, NO_COLOR: '1', SANDBOX_PERF_DB: path.join(project, 'readme-history', 'state.db') };
+// The history beside the project, not in it: the working directory is what the sandboxes may write.
+const env = {
+  ...process.env,
+  NO_COLOR: '1',
+  SANDBOX_PERF_DB: path.join(path.dirname(path.resolve(project)), 'readme-history', 'state.db'),
+};
 
 function runNode(file) {
   const r = spawnSync(process.execPath, [file], { cwd: project, env, encoding: 'utf8', timeout: 300_000 });
