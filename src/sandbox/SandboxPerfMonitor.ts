@@ -14,6 +14,7 @@ import {
 } from '../validation';
 import { assertRunDetails } from './recordShape';
 import { ENDED_AT, type TimedStopMeta } from './endedAt';
+import { handingOff } from './handOff';
 import { logOnce } from '../log';
 import {
   BASELINE_BACKEND,
@@ -104,6 +105,8 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   private readonly overheadAlertMs: number;
   private readonly overheadAlertRatio: number;
   private readonly sink: RecordSink | false;
+  /** The sink is a StateDatabase, which trusts what this monitor hands it (./handOff.ts). */
+  private readonly sinkIsHistory: boolean;
   private alertCount = 0;
   private persistErrors = 0;
   private recordObserved = false;
@@ -142,6 +145,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     this.alertThresholdMs = alertThresholdMs;
     this.summary = new RunningSummary(retainSamples);
     this.sink = sink === undefined ? StateDatabase : sink;
+    this.sinkIsHistory = this.sink === StateDatabase || this.sink instanceof StateDatabase;
     // Emitting 'record' only when someone listens keeps stop() cheap for everybody else.
     const untyped = this as EventEmitter;
     untyped.on('newListener', (event: string | symbol) => {
@@ -236,6 +240,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     }
     // Persist before any listener runs, so that a throwing listener cannot lose the record.
     if (this.sink !== false) {
+      if (this.sinkIsHistory) handingOff(record);
       try {
         // `unknown`: a JavaScript sink may return anything, whatever RecordSink says.
         const pending: unknown =
@@ -249,6 +254,8 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       } catch (error) {
         this.persistErrors++;
         logOnce(error, 'sandbox-perf: could not hand a record to persistence; the monitor goes on');
+      } finally {
+        handingOff(undefined);
       }
     }
     if (this.recordObserved) this.emit('record', record, details);

@@ -1,6 +1,7 @@
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
 import { expectation, ValidationError } from '../validation';
 import { assertRecord, assertRunDetails } from '../sandbox/recordShape';
+import { isHandedOff } from '../sandbox/handOff';
 import { resolveDbPath } from './dbPath';
 import { settingsFrom, settleTimeout, type StateDatabaseOptions } from './write/settings';
 import { BatchWriter } from './write/BatchWriter';
@@ -59,9 +60,12 @@ export class StateDatabase {
       throw new ValidationError(expectation('table', "'sandbox_perf_records'", table));
     }
     if (this.writer.closed) throw new Error(`StateDatabase at ${this.path} is closed; records can no longer be queued`);
-    // A bad row is a TypeError here, at the caller, rather than a failure inside a batch.
-    assertRecord(record);
-    if (details !== undefined) assertRunDetails(details);
+    // A bad row is a TypeError here, at the caller, rather than a failure inside a batch. What a
+    // monitor hands off it has checked already (src/sandbox/handOff.ts).
+    if (!isHandedOff(record)) {
+      assertRecord(record);
+      if (details !== undefined) assertRunDetails(details);
+    }
     this.writer.enqueue(record, details);
   }
 
