@@ -3,104 +3,142 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { median } from '../src/stats/descriptive';
-import { hasHyperfine } from './harness';
+import { detectBackends } from '../src/runners/detect';
 import { sandboxEnv } from '../src/runners/environment';
+import type { BackendName } from '../src/runners/types';
+import { hasHyperfine, hyperfineMedianMs, markdownTable, type ScenarioResult, type Target } from './harness';
+import { printedCommand, shellQuote, type PrintedCommand } from './printedCommand';
 
-/**
- * `sandbox-perf compare --sandbox none --runs 20 -- node -e 0` against
- * `hyperfine --runs 20 'node -e 0'`, alternating three rounds in one run. hyperfine gets the same
- * minimal environment the sandbox runners give the command (NODE_EXTRA_CA_CERTS alone moves a
- * Node start by tens of ms here) and no intermediate shell (-N), so both time the same thing.
+/*
+ * sandbox-perf's `compare` against `hyperfine -N` on the same command lines (issue 27): `none`
+ * against the bare command, `unshare` and `bubblewrap` against the command line each prints
+ * (`run --print-command`, its prepare step as hyperfine's --prepare). Alternating rounds in one run,
+ * the same minimal environment for both (the one every backend gives its command), and the order
+ * of the two swapped every round so that neither always runs on a machine the other just warmed.
  */
-export interface CompareBenchFigures {
-  sandboxPerfMedianMs: number;
-  hyperfineMedianMs: number | null;
-  markdown: string;
-}
 
 const RUNS = 20;
-const ROUNDS = 3;
-const COMMAND = ['node', '-e', '0'];
+const ROUNDS = 4;
+const COMMANDS: readonly (readonly string[])[] = [['true'], ['node', '-e', '0']];
+const BACKENDS: readonly BackendName[] = ['none', 'unshare', 'bubblewrap'];
+/** How close the medians must be: `none` on `true` in ms, on `node -e 0` in %; the sandboxes within either. */
+const WITHIN_MS = 0.5;
+const WITHIN_PERCENT = 2;
 
-/**
- * Where the difference comes from, measured apart (perf tracepoints and hrtime marks, 16 rounds of 20
- * runs; method and table in docs/runners.md). Static: this scenario only measures the total.
- */
-const WHY_SLOWER = [
-  'Both time each run from before the fork to the reaped exit; nothing is subtracted. The gap is what `child_process`',
-  'costs in Node, measured per run in [runners.md](runners.md#timing-a-run-against-hyperfine): libuv `fork()`s the',
-  'whole ~70 MB CLI process where hyperfine uses `posix_spawn` (vfork: +0.6-0.7 ms); the output is captured through',
-  'pipes, whose EOF wakes the CLI before the exit is signalled (+0.4 ms to reap); the work of the runner and of Node',
-  'before the fork and after the exit counts (+0.6-0.7 ms); and the work of the CLI while the command starts competes for',
-  "the 2 cores (-0.3 to +1.5 ms, with the load of other jobs; the history's writer thread now starts before the",
-  'first timed run). The fixed part alone is 7.5-9 % of a 21 ms run, above the 5 % target.',
-].join('\n');
+interface Row {
+  backend: BackendName;
+  command: string;
+  /** What hyperfine runs, or why there is nothing to run. */
+  line: PrintedCommand | { missing: string };
+  ours: number[];
+  theirs: number[];
+}
 
-export async function compareBench(): Promise<CompareBenchFigures> {
+function compareMedians(cli: string, dir: string, backends: readonly BackendName[], command: readonly string[], round: number): number[] {
+  const out = path.join(dir, `ours-${round}.json`);
+  const args = ['compare', '--sandbox', backends.join(','), '--runs', String(RUNS), '--warmup', '1'];
+  execFileSync(process.execPath, [cli, ...args, '--db', path.join(dir, 'bench.db'), '--export-json', out, '--', ...command], {
+    cwd: dir,
+    stdio: 'ignore',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { backend: string; summary: { medianMs: number } }[] };
+  return backends.map((b) => result.backends.find((r) => r.backend === b)?.summary.medianMs ?? Number.NaN);
+}
+
+function hyperfineLine(line: PrintedCommand, dir: string, env: NodeJS.ProcessEnv): number {
+  return hyperfineMedianMs(line.command, { runs: RUNS, warmup: 1, dir, env, ...(line.prepare === null ? {} : { prepare: line.prepare }) });
+}
+
+function target(row: Row): Target {
+  const ours = median(row.ours);
+  const theirs = row.theirs.length > 0 ? median(row.theirs) : Number.NaN;
+  const label = `${row.backend}: \`${row.command}\`, compare median vs hyperfine -N`;
+  const note = 'missing' in row.line ? row.line.missing : undefined;
+  const base = { op: '<=' as const, strict: true, ...(note === undefined ? {} : { note }) };
+  const value = Number.isFinite(theirs) ? Math.abs(ours - theirs) : undefined;
+  if (row.backend === 'none' && row.command === 'true')
+    return { ...base, name: `${label} (difference)`, value, limit: WITHIN_MS, unit: 'ms' };
+  if (row.backend === 'none') {
+    return {
+      ...base,
+      name: `${label} (difference)`,
+      value: value === undefined ? undefined : (value / theirs) * 100,
+      limit: WITHIN_PERCENT,
+      unit: '%',
+    };
+  }
+  const limit = Number.isFinite(theirs) ? Math.max(WITHIN_MS, (theirs * WITHIN_PERCENT) / 100) : WITHIN_MS;
+  return {
+    ...base,
+    name: `${label} on its printed command line (within ${WITHIN_MS} ms or ${WITHIN_PERCENT} %)`,
+    value,
+    limit,
+    unit: 'ms',
+  };
+}
+
+export async function compareBench(): Promise<ScenarioResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-compare-'));
   const cli = path.resolve(__dirname, '../src/cli/main.js');
   const env = sandboxEnv(dir);
-  const ours: number[] = [];
-  const theirs: number[] = [];
   const withHyperfine = hasHyperfine();
+  const present = (await detectBackends({ cwd: dir }, BACKENDS)).filter((b) => b.available).map((b) => b.backend);
+  const rows: Row[] = [];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const out = path.join(dir, `ours-${round}.json`);
-      execFileSync(
-        process.execPath,
-        [
-          cli,
-          'compare',
-          '--sandbox',
-          'none',
-          '--runs',
-          String(RUNS),
-          '--warmup',
-          '1',
-          '--db',
-          path.join(dir, 'bench.db'),
-          '--export-json',
-          out,
-          '--',
-          ...COMMAND,
-        ],
-        {
-          cwd: dir,
-          stdio: 'ignore',
-          env: { ...process.env, NO_COLOR: '1' },
-        },
-      );
-      const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { summary: { medianMs: number } }[] };
-      ours.push(result.backends[0]?.summary.medianMs ?? Number.NaN);
-      if (withHyperfine) {
-        const hf = path.join(dir, `hyperfine-${round}.json`);
-        execFileSync('hyperfine', ['-N', '--runs', String(RUNS), '--warmup', '1', '--export-json', hf, COMMAND.join(' ')], {
-          cwd: dir,
-          stdio: 'ignore',
-          env,
-        });
-        const parsed = JSON.parse(fs.readFileSync(hf, 'utf8')) as { results: { median: number }[] };
-        theirs.push((parsed.results[0]?.median ?? Number.NaN) * 1000);
+    for (const command of COMMANDS) {
+      const line = command.map(shellQuote).join(' ');
+      const these = present.map((backend): Row => {
+        const printed = backend === 'none' ? { command: line, prepare: null } : printedCommand(cli, backend, command, dir);
+        return { backend, command: command.join(' '), line: printed, ours: [], theirs: [] };
+      });
+      rows.push(...these);
+      for (let round = 0; round < ROUNDS; round++) {
+        const theirs = (): void => {
+          if (!withHyperfine) return;
+          for (const row of these) if (!('missing' in row.line)) row.theirs.push(hyperfineLine(row.line, dir, env));
+        };
+        if (round % 2 === 1) theirs();
+        compareMedians(cli, dir, present, command, round).forEach((m, i) => (these[i] as Row).ours.push(m));
+        if (round % 2 === 0) theirs();
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const oursMedian = median(ours);
-  const theirsMedian = withHyperfine ? median(theirs) : null;
-  const rows = ours.map((o, i) => `| ${i + 1} | ${o.toFixed(2)} | ${theirs[i] === undefined ? 'n/a' : theirs[i].toFixed(2)} |`);
+  const absent = BACKENDS.filter((b) => !present.includes(b));
+  const fmt = (values: readonly number[]): string => (values.length > 0 ? median(values).toFixed(2) : 'n/a');
+  const table = markdownTable(
+    [
+      'backend',
+      'command',
+      'hyperfine ran',
+      '`compare` median [ms]',
+      'hyperfine -N median [ms]',
+      'difference [ms]',
+      'rounds (ours / hyperfine)',
+    ],
+    rows.map((r) => [
+      r.backend,
+      `\`${r.command}\``,
+      'missing' in r.line ? r.line.missing : `\`${r.line.command}\`${r.line.prepare === null ? '' : ` (prepare: \`${r.line.prepare}\`)`}`,
+      fmt(r.ours),
+      withHyperfine ? fmt(r.theirs) : 'hyperfine not installed (apt-get install hyperfine)',
+      r.theirs.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',
+      r.ours.map((o, i) => `${o.toFixed(2)} / ${r.theirs[i]?.toFixed(2) ?? 'n/a'}`).join(', '),
+    ]),
+    [false, false, false, true, true, true, false],
+  );
   const markdown = [
-    `\`sandbox-perf compare --sandbox none --runs ${RUNS} -- ${COMMAND.join(' ')}\` against \`hyperfine -N --runs ${RUNS} '${COMMAND.join(' ')}'\`` +
-      `, ${ROUNDS} alternating rounds, the same minimal environment for both.`,
+    `\`sandbox-perf compare --sandbox ${present.join(',')} --runs ${RUNS} --warmup 1 -- CMD\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
+    `on what each backend runs, ${ROUNDS} rounds alternating which goes first, the same minimal environment for both (the medians`,
+    'below are the medians of the rounds). `none` is held to the bare command; a sandbox to the command line it prints,',
+    'so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the timed window of each',
+    `backend is in [runners.md](runners.md).${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
     '',
-    WHY_SLOWER,
-    '',
-    '| round | sandbox-perf median [ms] | hyperfine median [ms] |',
-    '|---:|---:|---:|',
-    ...rows,
-    `| **median** | **${oursMedian.toFixed(2)}** | **${theirsMedian === null ? 'hyperfine not installed (apt-get install hyperfine)' : theirsMedian.toFixed(2)}** |`,
+    table,
   ].join('\n');
-  return { sandboxPerfMedianMs: oursMedian, hyperfineMedianMs: theirsMedian, markdown };
+  return { title: 'compare against hyperfine', markdown, targets: withHyperfine ? rows.map(target) : [] };
 }
 
 if (require.main === module) {

@@ -191,6 +191,12 @@ export interface Target {
   unit: string;
   /** Why the value is undefined, or how it was read. */
   note?: string;
+  /**
+   * Gated without CHECK_TOLERANCE: `--check` fails on any miss. For the comparisons against the
+   * tools a user already trusts (issue 27), measured against them in the same run: a ratio or a
+   * difference already cancels most of the machine's noise, and "about as fast" is not the claim.
+   */
+  strict?: boolean;
 }
 
 export type Verdict = 'pass' | 'miss' | 'miss > 20 %' | 'n/a';
@@ -206,6 +212,12 @@ export function verdict(t: Target): Verdict {
   }
   if (t.value >= t.limit) return 'pass';
   return t.value < t.limit * (1 - CHECK_TOLERANCE) ? 'miss > 20 %' : 'miss';
+}
+
+/** True when `--check` fails on this target: a miss by more than the tolerance, or any miss of a strict one. */
+export function failsCheck(t: Target): boolean {
+  const v = verdict(t);
+  return v === 'miss > 20 %' || (t.strict === true && v === 'miss');
 }
 
 export function formatTargetValue(value: number | undefined, unit: string): string {
@@ -263,16 +275,19 @@ export function hasHyperfine(): boolean {
 }
 
 /**
- * `hyperfine -N --runs <runs> [--warmup <warmup>] <command>` in `dir` with `env`: its median in ms
- * (the JSON export is written in `dir`).
+ * `hyperfine -N --runs <runs> [--warmup <warmup>] [--prepare <prepare>] <command>` in `dir` with
+ * `env`: its median in ms (the JSON export is written in `dir`). `command` is an argv joined with
+ * spaces, or a command line as hyperfine -N splits it (shell quoting, no shell).
  */
 export function hyperfineMedianMs(
-  command: readonly string[],
-  options: { runs: number; warmup?: number; dir: string; env: NodeJS.ProcessEnv },
+  command: readonly string[] | string,
+  options: { runs: number; warmup?: number; prepare?: string; dir: string; env: NodeJS.ProcessEnv },
 ): number {
   const out = path.join(options.dir, 'hyperfine.json');
   const warmup = options.warmup === undefined ? [] : ['--warmup', String(options.warmup)];
-  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, '--export-json', out, command.join(' ')], {
+  const prepare = options.prepare === undefined ? [] : ['--prepare', options.prepare];
+  const line = typeof command === 'string' ? command : command.join(' ');
+  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, ...prepare, '--export-json', out, line], {
     cwd: options.dir,
     stdio: 'ignore',
     env: options.env,

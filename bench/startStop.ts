@@ -33,7 +33,7 @@ const SUCCESS = { outcome: 'success' } as const;
 const PERSISTED = 'sandbox-perf (StateDatabase, queued)';
 const IN_MEMORY = 'sandbox-perf (sink: false)';
 const SEED = 'seed literal (Map + Date.now + array)';
-const PROM = 'prom-client Histogram.observe';
+const PROM = 'prom-client: Map<id, start> + Histogram.observe';
 const OTEL = 'OpenTelemetry Histogram.record';
 const HDR = 'perf_hooks createHistogram().record';
 const FLOOR = 'floor: 2 × performance.now() + a slot';
@@ -94,29 +94,37 @@ function seedContender(monitor: SeedLiteralMonitor, r: Ring): Contender {
 }
 
 /*
- * What a user writes instead of a monitor: read the clock at start, keep it (here in the cheapest
- * place there is, a typed-array slot, so that only the metric's own cost shows), read it again at
- * stop and record the difference.
+ * What a prom-client user writes for the same job: a Map from the run's id (the same string ids the
+ * monitors get) to its start time, set at start, read and deleted at stop, and one observe().
  */
 
 function promContender(r: Ring): Contender {
   const registry = new Registry();
   const histogram = new PromHistogram({ name: 'sandbox_duration_seconds', help: 'Sandbox run duration', registers: [registry] });
-  const { mask, lag } = r;
-  const starts = new Float64Array(mask + 1);
-  for (let i = 0; i < lag; i++) starts[i] = performance.now();
+  const { ids, mask, lag } = r;
+  const starts = new Map<string, number>();
+  for (let i = 0; i < lag; i++) starts.set(ids[i] as string, performance.now());
   let cursor = lag;
   return {
     name: PROM,
     run(ops) {
       for (let k = 0; k < ops; k++) {
         const i = cursor++;
-        starts[i & mask] = performance.now();
-        histogram.observe((performance.now() - (starts[(i - lag) & mask] as number)) / 1000);
+        starts.set(ids[i & mask] as string, performance.now());
+        const id = ids[(i - lag) & mask] as string;
+        const t0 = starts.get(id);
+        if (t0 === undefined) throw new Error(`run ${id} is not in flight`);
+        starts.delete(id);
+        histogram.observe((performance.now() - t0) / 1000);
       }
     },
   };
 }
+
+/*
+ * The other metric libraries get the cheapest place there is for the start time, a typed-array
+ * slot, so that only the metric's own cost shows.
+ */
 
 /** A reader that only holds the data: without one the SDK keeps no storage and record() does nothing. */
 class HoldingReader extends MetricReader {
@@ -234,7 +242,8 @@ export async function startStopBench(): Promise<ScenarioResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-'));
   const db = new StateDatabase({ path: path.join(dir, 'state.db'), handleExit: false });
   const sections: string[] = [];
-  const worst = { persisted: 0, vsProm: 0, seedSpeedup: Number.POSITIVE_INFINITY };
+  const worst = { persisted: 0, seedSpeedup: Number.POSITIVE_INFINITY };
+  const vsProm: Target[] = [];
   try {
     for (const inFlight of IN_FLIGHT) {
       const results = await measureInFlight(inFlight, db);
@@ -242,7 +251,14 @@ export async function startStopBench(): Promise<ScenarioResult> {
       const prom = results.get(PROM) as Stats;
       const seed = results.get(SEED) as Stats;
       worst.persisted = Math.max(worst.persisted, persisted.median);
-      worst.vsProm = Math.max(worst.vsProm, persisted.median / prom.median);
+      vsProm.push({
+        name: `start+stop vs prom-client (Map + observe), ${formatCount(inFlight)} in flight`,
+        value: persisted.median / prom.median,
+        op: '<=',
+        limit: 1,
+        unit: '×',
+        strict: true,
+      });
       worst.seedSpeedup = Math.min(worst.seedSpeedup, seed.median / persisted.median);
       const title = `${formatCount(inFlight)} run${inFlight === 1 ? '' : 's'} in flight`;
       sections.push(`#### ${title}\n\n${table(results)}`);
@@ -260,11 +276,11 @@ export async function startStopBench(): Promise<ScenarioResult> {
     `One start + stop pair per operation; ${formatCount(OPS)} pairs per sample, ${WARMUP} warm-up samples discarded, median of ${REPS} samples, contenders interleaved in one process.`,
     `Every monitor and histogram ran ${formatCount(TENURE_OPS)} pairs and went through two full GCs before timing, as in a long-running runner.`,
     "The persisted contender queues every record to a real StateDatabase on a temporary file (writer thread, handleExit: false); the queue is drained between samples, outside the timing, so the writer thread's work is not in these figures (bench/persistence.ts measures it).",
-    "The seed literal leaves out the spec's StateDatabase.insert call (kinder to it). The three metric libraries get what a user would write: a clock read at start kept in a typed-array slot, a clock read at stop, one record call. Durations here are sub-millisecond, which puts prom-client in its first bucket, its cheapest case.",
+    "The seed literal leaves out the spec's StateDatabase.insert call (kinder to it). prom-client gets what its user writes for the same job: a Map from the run's id (the same string ids) to its start time, set at start, read and deleted at stop, and one observe(); the ratio against it is gated at 1.00 × at every in-flight count (issue 27). OpenTelemetry and perf_hooks get the cheapest place for a start time, a typed-array slot, so that only their record call shows. Durations here are sub-millisecond, which puts prom-client in its first bucket, its cheapest case.",
   ].join(' ');
   const targets: Target[] = [
     { name: 'start+stop median, persisted (worst in-flight count)', value: worst.persisted, op: '<=', limit: 250, unit: 'ns' },
-    { name: 'start+stop vs prom-client observe (worst in-flight count)', value: worst.vsProm, op: '<=', limit: 0.9, unit: '×' },
+    ...vsProm,
     { name: 'speed-up over the seed literal (worst in-flight count)', value: worst.seedSpeedup, op: '>=', limit: 3, unit: '×' },
   ];
   return { title: 'start + stop pair', markdown: `${note}\n\n${sections.join('\n\n')}`, targets };
