@@ -8,7 +8,8 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(pro
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v python3 >/dev/null || need+=(python3)
-# A C compiler for the launcher timer (native/launcher.c, built by `npm ci` through the install script).
+# A C compiler for the launcher timer and the socket guard (native/launcher.c, native/guard.c, built by
+# `npm ci` through the install script).
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -eq 0 ]; then
   echo "e2e-deps: prometheus, promtool, chromium, hyperfine and python3 are present"
@@ -24,4 +25,4 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/
   $sudo systemctl stop prometheus || true
 fi
 # Built after the compiler arrived (npm ci ran the install script before it was there).
-[ -x native/bin/sandbox-perf-launcher ] || node native/build.js
+[ -x native/bin/sandbox-perf-launcher ] && [ -x native/bin/sandbox-perf-guard ] || node native/build.js

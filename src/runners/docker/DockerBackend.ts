@@ -11,6 +11,7 @@ import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerL
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
+import { requireGuard } from '../host/guard';
 
 const STREAM_GRACE_MS = 2000;
 
@@ -27,12 +28,14 @@ export class DockerBackend implements SandboxBackend {
   readonly name = 'docker' as const;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private engine: Engine | undefined;
+  private guard: string | null = null;
 
   constructor(options: SandboxOptions = {}) {
     this.options = resolveSandboxOptions(options);
   }
 
   async prepare(): Promise<void> {
+    this.guard = requireGuard(this.name);
     this.engine ??= await connectEngine(this.name, this.options);
   }
 
@@ -58,7 +61,7 @@ export class DockerBackend implements SandboxBackend {
       // SIGINT/SIGTERM of this process from here on: the container is removed before the process exits.
       ({ container, unregister } = await createInFlight(
         docker,
-        containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, launcher),
+        containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, { launcher, guard: this.guard }),
         `docker run ${runId}`,
         (c) => c.remove({ force: true, v: true }).catch(() => undefined),
       ));

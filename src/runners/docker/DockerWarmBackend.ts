@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from '../host/cgroupV1';
-import { descendantsOf, firstChild, isLocalDockerInit, killAll, pidNamespace } from './containerProcesses';
+import { descendantsOf, isLocalGuardInit, killAll, pidNamespace } from './containerProcesses';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
 import { afterSignalCleanup } from '../inFlightRuns';
@@ -12,10 +12,16 @@ import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerL
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
+import { requireGuard } from '../host/guard';
 
 const DISCARD_WAIT_MS = 10_000;
-/** Keeps the container alive between runs at no CPU cost, under Docker's init (tini), which reaps what runs leave. */
-const IDLE_COMMAND = ['sleep', 'infinity'];
+/**
+ * The container's only process between runs: the socket guard as its init, which reaps what runs
+ * leave at no CPU cost. Not Docker's init (tini): the commands exec'd into the container run as the
+ * same user as its init, and could take over an init outside the guard's filter through ptrace or
+ * /proc/1/mem; the guard's init is under its own filter and not dumpable.
+ */
+const INIT_COMMAND = ['--init'];
 /** What runc answers when an exec's command cannot start (it then exits 126 or 127). */
 const EXEC_FAILED = /OCI runtime exec failed[^\n]*/;
 /** How long the killed leftovers of a run may take to be reaped before the container is replaced instead. */
@@ -24,8 +30,8 @@ const REAP_TIMEOUT_MS = 2000;
 interface Warm {
   container: Docker.Container;
   cgroupParent: string | undefined;
-  /** Host PIDs of the container's init and its idle child, when the engine is local; null: runs cannot be cleaned one by one. */
-  init: { pid: number; idle: number } | null;
+  /** Host PID of the container's init, when the engine is local; null: runs cannot be cleaned one by one. */
+  init: { pid: number } | null;
   /** Takes the container off the in-flight registry (SIGINT/SIGTERM remove it meanwhile). */
   unregister: () => void;
   /** The launcher bound into the container, or null (commands timed from Node). */
@@ -47,6 +53,7 @@ export class DockerWarmBackend implements SandboxBackend {
   readonly name = 'docker-warm' as const;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private engine: Engine | undefined;
+  private guard: string | null = null;
   private warm: Warm | undefined;
   private running = 0;
   /** Set while the leftovers of the last run are being killed. */
@@ -57,6 +64,7 @@ export class DockerWarmBackend implements SandboxBackend {
   }
 
   async prepare(): Promise<void> {
+    this.guard = requireGuard(this.name);
     this.engine ??= await connectEngine(this.name, this.options);
     this.warm ??= await this.startContainer(this.engine);
   }
@@ -65,11 +73,11 @@ export class DockerWarmBackend implements SandboxBackend {
     const id = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
     const launcher = launcherForRun();
-    const spec = containerSpec(this.options, IDLE_COMMAND, cgroupParent, `warm-${id}`, launcher);
+    const spec = containerSpec(this.options, INIT_COMMAND, cgroupParent, `warm-${id}`, { launcher, guard: this.guard });
     // From here until teardown, SIGINT/SIGTERM of this process removes the container.
     const { container, unregister } = await createInFlight(
       docker,
-      { ...spec, AttachStdout: false, AttachStderr: false, HostConfig: { ...spec.HostConfig, Init: true } },
+      { ...spec, AttachStdout: false, AttachStderr: false },
       `docker-warm container warm-${id}`,
       (c) => this.removeContainer(c, cgroupParent),
     );
@@ -77,8 +85,7 @@ export class DockerWarmBackend implements SandboxBackend {
     try {
       await container.start();
       const pid = (await container.inspect()).State.Pid;
-      const idle = isLocalDockerInit(pid) ? await firstChild(pid, REAP_TIMEOUT_MS) : null;
-      warm.init = idle === null ? null : { pid, idle };
+      warm.init = isLocalGuardInit(pid) ? { pid } : null;
     } catch (error) {
       await this.discard(warm);
       throw new Error(`${this.name}: the warm container did not start: ${engineMessage(error)}`, { cause: error });
@@ -109,10 +116,9 @@ export class DockerWarmBackend implements SandboxBackend {
   private async killLeftovers(warm: Warm): Promise<void> {
     const { init } = warm;
     if (!init) return this.discard(warm);
-    const keep = new Set([init.idle]);
     const namespace = pidNamespace(init.pid);
     const deadline = performance.now() + REAP_TIMEOUT_MS;
-    for (let left = descendantsOf(init.pid, keep); left.length > 0; left = descendantsOf(init.pid, keep)) {
+    for (let left = descendantsOf(init.pid); left.length > 0; left = descendantsOf(init.pid)) {
       if (performance.now() > deadline || namespace === null) return this.discard(warm);
       killAll(left.filter((pid) => pidNamespace(pid) === namespace));
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -149,11 +155,11 @@ export class DockerWarmBackend implements SandboxBackend {
     try {
       t = performance.now();
       // The same environment, directory and user as a fresh container's.
-      const spec = containerSpec(this.options, command, undefined, '');
+      const spec = containerSpec(this.options, timedCommand(command, warm.launcher), undefined, '', { launcher: null, guard: this.guard });
       let exec: Docker.Exec;
       try {
         exec = await warm.container.exec({
-          Cmd: [...timedCommand(command, warm.launcher)],
+          Cmd: spec.Cmd,
           Env: spec.Env,
           WorkingDir: spec.WorkingDir,
           User: spec.User,

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { GUARD_IN_CONTAINER } from '../host/guard';
 
 /**
- * A local engine's container seen from the host's /proc: its init (Docker's `--init`, tini,
- * installed as docker-init) and the processes below it. When an exec's command exits, whatever it
- * left running is reparented to the container's init (the PID namespace's reaper), so at the end of
- * a run the init's descendants, but for the idle process that keeps the container up, are exactly
- * what the run left behind.
+ * A local engine's container seen from the host's /proc: its init (the socket guard's `--init`,
+ * host/guard.ts) and the processes below it. When an exec's command exits, whatever it left running
+ * is reparented to the container's init (the PID namespace's reaper), so at the end of a run the
+ * init's descendants are exactly what the run left behind.
  */
 
 /** Children of every thread of `pid` (a thread that forks is the child's parent). */
@@ -44,25 +45,15 @@ export function descendantsOf(pid: number, except: ReadonlySet<number> = new Set
 }
 
 /**
- * Whether host PID `pid` is a container's Docker init on this machine: the engine may be elsewhere
- * (a VM behind a forwarded socket), and then the PID it reports means nothing here.
+ * Whether host PID `pid` is a container's init of the socket guard on this machine (its command
+ * name, cut to 15 characters): the engine may be elsewhere (a VM behind a forwarded socket), and
+ * then the PID it reports means nothing here.
  */
-export function isLocalDockerInit(pid: number): boolean {
+export function isLocalGuardInit(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'docker-init';
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === path.basename(GUARD_IN_CONTAINER).slice(0, 15);
   } catch {
     return false;
-  }
-}
-
-/** The first child of `pid` (the init's idle command), waiting up to `timeoutMs` for it to be forked. */
-export async function firstChild(pid: number, timeoutMs: number): Promise<number | null> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const [child] = childrenOf(pid);
-    if (child !== undefined) return child;
-    if (performance.now() > deadline) return null;
-    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Docker = require('dockerode');
 import { expectation, ValidationError } from '../../validation';
 import { launcherBind } from './dockerLauncher';
+import { GUARD_IN_CONTAINER } from '../host/guard';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { envList } from '../environment';
 import type { ResolvedSandboxOptions } from '../options';
@@ -59,7 +60,9 @@ export function assertSocketOutsideCwd(cwd: string, socket: string): void {
  *   only host path in the container but for the read-only launcher binary), a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
  *   since the working directory is executable anyway and tools run helpers from /tmp) and /dev/shm;
  * - at most CONTAINER_PIDS_LIMIT tasks; network `none` unless asked for; private IPC;
- * - the engine's default seccomp profile and masked /proc paths (not weakened here);
+ * - the engine's default seccomp profile and masked /proc paths (not weakened here), and in front
+ *   of `command` the socket guard when one is given (host/guard.ts: no Unix socket can be made, so
+ *   no host socket in the working directory can be reached; bound read-only);
  * - labels: `sandbox-perf=<labelValue>` and the owner's PID, start time, boot id and host.
  */
 export function containerSpec(
@@ -67,12 +70,13 @@ export function containerSpec(
   command: readonly string[],
   cgroupParent: string | undefined,
   labelValue: string,
-  launcher: string | null = null,
+  programs: { launcher: string | null; guard: string | null } = { launcher: null, guard: null },
 ): Docker.ContainerCreateOptions {
   const tmpBytes = Math.min(options.memoryBytes ?? TMP_SIZE_BYTES, TMP_SIZE_BYTES);
+  const { launcher, guard } = programs;
   return {
     Image: options.image,
-    Cmd: [...command],
+    Cmd: guard === null ? [...command] : [GUARD_IN_CONTAINER, ...command],
     Env: envList(options.env),
     WorkingDir: options.cwd,
     User: containerUser(options.cwd),
@@ -90,8 +94,12 @@ export function containerSpec(
       PidsLimit: CONTAINER_PIDS_LIMIT,
       // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
       Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': `rw,nosuid,nodev,size=${tmpBytes},mode=1777` },
-      // The timer (issue 14), read-only, when it was built.
-      Binds: [`${options.cwd}:${options.cwd}:rw`, ...(launcher === null ? [] : [launcherBind(launcher)])],
+      // The socket guard and the timer (issue 14), read-only.
+      Binds: [
+        `${options.cwd}:${options.cwd}:rw`,
+        ...(guard === null ? [] : [`${guard}:${GUARD_IN_CONTAINER}:ro`]),
+        ...(launcher === null ? [] : [launcherBind(launcher)]),
+      ],
       ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
       ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
       ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),

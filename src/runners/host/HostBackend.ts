@@ -5,6 +5,7 @@ import { probeCgroupV1, RunCgroup, type CgroupV1 } from './cgroupV1';
 import { BackendUnavailableError, QuotaUnsupportedError, BackendNotPreparedError } from '../errors';
 import { findExecutable, runHostProcess } from './hostProcess';
 import { launcherForRun } from './launcher';
+import { guardPath, requireGuard } from './guard';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import { SANDBOX_PATH } from '../environment';
 import { log, logOnce } from '../../log';
@@ -26,6 +27,8 @@ export interface WrapContext {
   options: ResolvedSandboxOptions;
   /** The strict sandbox's root skeleton, built by `prepare`; null for other tools. */
   root: SandboxRoot | null;
+  /** The socket guard (guard.ts), for a `guarded` tool: the sandbox runs the command behind it; else null. */
+  guard: string | null;
 }
 
 const execFileAsync = promisify(execFile);
@@ -53,6 +56,8 @@ export interface HostTool {
   install: string;
   /** Needs a SandboxRoot (the minimal read-only root with its own /etc). */
   strict?: boolean;
+  /** Runs the command behind the socket guard, bound into the sandbox (guard.ts): unavailable without it. */
+  guarded?: boolean;
   /** Writes what the tool needs beside the root (e.g. unshare's fstab), once, at prepare. */
   setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
   /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
@@ -141,6 +146,7 @@ export class HostBackend implements SandboxBackend {
     if (tool.binary !== undefined && findExecutable(tool.binary, SANDBOX_PATH, options.cwd) === null) {
       throw new BackendUnavailableError(this.name, 'not installed', tool.install);
     }
+    if (tool.guarded) requireGuard(this.name);
     if (tool.strict && this.root === null) {
       this.root = SandboxRoot.create(options.cwd);
       tool.setup?.(this.root, options);
@@ -161,7 +167,7 @@ export class HostBackend implements SandboxBackend {
   }
 
   private context(tool: HostTool): WrapContext {
-    return { options: this.options, root: tool.strict ? this.root : null };
+    return { options: this.options, root: tool.strict ? this.root : null, guard: tool.guarded ? guardPath() : null };
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {

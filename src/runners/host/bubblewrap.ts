@@ -1,4 +1,5 @@
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { wrapGuard } from './guard';
 import { requireRoot, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
 
@@ -30,8 +31,10 @@ export const bubblewrapTool: HostTool = {
   binary: 'bwrap',
   install: 'apt-get install bubblewrap',
   strict: true,
-  wrap: (command, { options, root: maybeRoot }, launcher) => {
+  guarded: true,
+  wrap: (command, { options, root: maybeRoot, guard: maybeGuard }, launcher) => {
     const root = requireRoot(maybeRoot);
+    const guard = wrapGuard(maybeGuard);
     return [
       ...STRICT_PREFIX,
       ...(isRoot() ? OWN_PID_NAMESPACE : []),
@@ -61,7 +64,10 @@ export const bubblewrapTool: HostTool = {
       '--bind',
       options.cwd,
       options.cwd,
-      // The timer, read-only at its own path (after the mounts above).
+      // The socket guard and the timer, read-only at their own paths (after the mounts above).
+      '--ro-bind',
+      guard,
+      guard,
       ...(launcher === undefined ? [] : ['--ro-bind', launcher, launcher]),
       '--chdir',
       options.cwd,
@@ -72,6 +78,7 @@ export const bubblewrapTool: HostTool = {
       '--die-with-parent',
       '--new-session',
       '--',
+      guard,
       ...command,
     ];
   },

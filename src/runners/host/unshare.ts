@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
 import { launcherStatus } from './launcher';
+import { requireGuard, wrapGuard } from './guard';
 import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
 import type { ResolvedSandboxOptions } from '../options';
 import type { SandboxOptions } from '../types';
@@ -17,7 +18,7 @@ function fstabField(value: string): string {
  * system directories read-only, a tmpfs /tmp and /dev/shm, a /proc of the new PID namespace, the
  * device nodes, and last the working directory, writable.
  */
-export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions, launcher: string | null): string {
+export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions, programs: readonly string[]): string {
   const r = root.rootfs;
   const lines: string[][] = [
     [r, r, 'none', 'bind,ro'],
@@ -27,20 +28,22 @@ export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions,
     ['proc', path.join(r, 'proc'), 'proc', 'nosuid,nodev,noexec'],
     ...DEVICES.map((name) => [`/dev/${name}`, path.join(r, 'dev', name), 'none', 'bind']),
     [options.cwd, path.join(r, options.cwd), 'none', 'bind,X-mount.mkdir'],
-    // The timer (issue 14's launcher), read-only, last so that it stays read-only inside a writable
-    // working directory. Under /tmp (a tmpfs here) its folder is bound, on a mount point made then.
-    ...(launcher === null ? [] : [launcherMount(launcher, r, options.cwd)]),
+    // The socket guard and the timer (issue 14's launcher), read-only, last so that they stay
+    // read-only inside a writable working directory. Under /tmp (a tmpfs here) their folder is
+    // bound, on a mount point made then (once for both).
+    ...programs.map((program) => programMount(program, r, options.cwd)),
   ];
-  return lines.map((fields) => `${fields.map(fstabField).join(' ')} 0 0\n`).join('');
+  const unique = [...new Set(lines.map((fields) => `${fields.map(fstabField).join(' ')} 0 0\n`))];
+  return unique.join('');
 }
 
-/** The fstab line that binds the launcher read-only at its own path in the root `r`. */
-function launcherMount(launcher: string, r: string, cwd: string): string[] {
-  if (isUnder(launcher, '/tmp') && !isUnder(launcher, cwd)) {
-    const dir = path.dirname(launcher);
+/** The fstab line that binds a program (the guard, the launcher) read-only at its own path in the root `r`. */
+function programMount(program: string, r: string, cwd: string): string[] {
+  if (isUnder(program, '/tmp') && !isUnder(program, cwd)) {
+    const dir = path.dirname(program);
     return [dir, path.join(r, dir), 'none', 'bind,ro,X-mount.mkdir'];
   }
-  return [launcher, path.join(r, launcher), 'none', 'bind,ro'];
+  return [program, path.join(r, program), 'none', 'bind,ro'];
 }
 
 /**
@@ -64,17 +67,19 @@ export const unshareTool: HostTool = {
   binary: 'unshare',
   install: 'apt-get install util-linux',
   strict: true,
+  guarded: true,
   setup(root, options) {
-    const launcher = launcherStatus().path;
-    // The launcher's mount point: a file in the read-only skeleton, unless the working directory's
-    // bind or the tmpfs /tmp provides it (see launcherMount).
-    if (launcher !== null && !isUnder(launcher, '/tmp') && !isUnder(launcher, options.cwd)) {
-      fs.mkdirSync(path.join(root.rootfs, path.dirname(launcher)), { recursive: true });
-      fs.writeFileSync(path.join(root.rootfs, launcher), '');
+    const programs = [requireGuard('unshare'), launcherStatus().path].filter((file) => file !== null);
+    // Each program's mount point: a file in the read-only skeleton, unless the working directory's
+    // bind or the tmpfs /tmp provides it (see programMount).
+    for (const program of programs) {
+      if (isUnder(program, '/tmp') || isUnder(program, options.cwd)) continue;
+      fs.mkdirSync(path.join(root.rootfs, path.dirname(program)), { recursive: true });
+      fs.writeFileSync(path.join(root.rootfs, program), '');
     }
-    fs.writeFileSync(path.join(root.dir, 'fstab'), sandboxFstab(root, options, launcher), { mode: 0o644 });
+    fs.writeFileSync(path.join(root.dir, 'fstab'), sandboxFstab(root, options, programs), { mode: 0o644 });
   },
-  wrap: (command, { options, root: maybeRoot }) => {
+  wrap: (command, { options, root: maybeRoot, guard }) => {
     const root = requireRoot(maybeRoot);
     return [
       ...STRICT_PREFIX,
@@ -96,6 +101,7 @@ export const unshareTool: HostTool = {
       path.join(root.dir, 'fstab'),
       root.rootfs,
       options.cwd,
+      wrapGuard(guard),
       ...command,
     ];
   },

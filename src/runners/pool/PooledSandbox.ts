@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs, type BoundedOutput, type OutputListener } from '../BoundedOutput';
 import { engineMessage } from '../docker/dockerEngine';
+import { agentCommand } from './agentScript';
 import { attachChannel, AGENT_SOCKET_DIR, SocketListener, type AgentChannel, type Transport } from './agentChannel';
 import { FrameReader, parseAccepted, parseExit, parseReady, ProtocolError, type ExitReport, type FrameType } from './agentProtocol';
 
@@ -86,7 +87,7 @@ export class PooledSandbox {
       let t = performance.now();
       container = await docker.createContainer({
         ...spec,
-        Cmd: [...(spec.Cmd as string[]), token, listener ? `${AGENT_SOCKET_DIR}/agent.sock` : '', launcher ?? ''],
+        Cmd: agentCommand(spec.Cmd as string[], token, listener ? `${AGENT_SOCKET_DIR}/agent.sock` : '', launcher),
         HostConfig: { ...spec.HostConfig, Binds: [...(spec.HostConfig?.Binds ?? []), ...(listener ? [listener.bind()] : [])] },
       });
       const createMs = performance.now() - t;

@@ -1,3 +1,5 @@
+import { GUARD_IN_CONTAINER } from '../host/guard';
+
 /**
  * The agent each pooled container runs as its only process (PID 1): `node -e AGENT_SCRIPT USER TOKEN
  * SOCKET LAUNCHER`. It runs as uid 0 of the container with only CAP_SETUID, CAP_SETGID and
@@ -5,7 +7,8 @@
  * refuses to start otherwise), so that the command cannot reach it: no /proc/1/fd, /proc/1/mem,
  * ptrace or signal of another uid (issue 23, finding 3). Its channel to the host
  * is the Unix socket SOCKET (bind-mounted from the host, read-only) when not empty, else its
- * attached stdin and stdout. LAUNCHER, when not empty, is the C timer (native/launcher.c) bound
+ * attached stdin and stdout; SOCKET `fd:3` is that socket already connected by the socket guard in
+ * front of the agent (host/guard.ts), under whose filter the agent itself can make no Unix socket. LAUNCHER, when not empty, is the C timer (native/launcher.c) bound
  * into the container: the command runs behind it, which reports on a third pipe the command's own
  * wall time, CPU time and peak memory (wait4), passed on raw in the exit report.
  *
@@ -40,7 +43,10 @@ const socketPath = process.argv[3];
 const launcher = process.argv[4];
 let input = process.stdin;
 let out = process.stdout;
-if (socketPath) {
+if (socketPath === 'fd:3') {
+  input = out = new (require('net').Socket)({ fd: 3, readable: true, writable: true });
+  out.on('error', () => process.exit(5));
+} else if (socketPath) {
   input = out = require('net').connect(socketPath);
   out.on('error', () => process.exit(5));
 }
@@ -158,3 +164,15 @@ run(warmUp, clock(), () => undefined, () => {
 
 /** The container's command: the image's node running the agent (then TOKEN SOCKET LAUNCHER). */
 export const AGENT_COMMAND: readonly string[] = ['node', '-e', AGENT_SCRIPT];
+
+/**
+ * A container's Cmd for one agent: `cmd` (AGENT_COMMAND, behind the socket guard when containerSpec
+ * put it in front), then TOKEN SOCKET LAUNCHER. Behind the guard, the guard connects SOCKET
+ * (`--connect`) before its filter is in place and the agent takes the stream as descriptor 3: under
+ * the filter it could not make the socket itself.
+ */
+export function agentCommand(cmd: readonly string[], token: string, socket: string, launcher: string | null): string[] {
+  const [head, ...agent] = cmd;
+  if (head === GUARD_IN_CONTAINER && socket !== '') return [head, '--connect', socket, ...agent, token, 'fd:3', launcher ?? ''];
+  return [...cmd, token, socket, launcher ?? ''];
+}

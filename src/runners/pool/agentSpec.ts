@@ -2,7 +2,8 @@ import type Docker = require('dockerode');
 import { containerSpec, containerUser } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
 import { AGENT_COMMAND } from './agentScript';
-import { POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { GUARDED, POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { requireGuard } from '../host/guard';
 
 /**
  * What the agent keeps of root's capabilities: starting the command as its user (SETUID, SETGID:
@@ -25,13 +26,18 @@ export const AGENT_CAPABILITIES: readonly string[] = ['SETUID', 'SETGID', 'KILL'
  * write a forged exit report, recorded as a success of 1 ms. As another uid without
  * CAP_SYS_PTRACE, the kernel (and gVisor's) refuses /proc/1/fd, /proc/1/mem, ptrace and signals to
  * the agent; the command's own descriptors are its pipes and nothing else (none is inherited).
+ *
+ * Under runc the agent runs behind the socket guard (host/guard.ts, issue 23 finding 1), which
+ * connects the agent's channel first (see agentCommand): every process of the container is then
+ * under its filter, and no host socket in the working directory can be reached.
  */
 export function poolContainerSpec(
   name: PoolBackendName,
   options: ResolvedSandboxOptions,
   launcher: string | null,
 ): Docker.ContainerCreateOptions {
-  const spec = containerSpec(options, [...AGENT_COMMAND, containerUser(options.cwd)], undefined, name, launcher);
+  const guard = GUARDED[name] ? requireGuard(name) : null;
+  const spec = containerSpec(options, [...AGENT_COMMAND, containerUser(options.cwd)], undefined, name, { launcher, guard });
   const runtime = RUNTIMES[name];
   return {
     ...spec,

@@ -1,5 +1,6 @@
 import { connectEngine, type Engine } from '../docker/dockerEngine';
 import { BackendUnavailableError } from '../errors';
+import { requireGuard } from '../host/guard';
 import type { ResolvedSandboxOptions } from '../options';
 import type { Transport } from './agentChannel';
 
@@ -10,6 +11,12 @@ export type PoolBackendName = 'docker-pool' | 'gvisor-pool';
 export const RUNTIMES: Record<PoolBackendName, string | undefined> = { 'docker-pool': undefined, 'gvisor-pool': 'runsc' };
 /** How each reaches its agents (see agentChannel.ts): runc sees a host socket, gVisor's sandbox does not. */
 export const TRANSPORTS: Record<PoolBackendName, Transport> = { 'docker-pool': 'socket', 'gvisor-pool': 'attach' };
+/**
+ * Whether each runs its containers behind the socket guard (host/guard.ts): runc shares the host's
+ * kernel, so a socket in the bound working directory would be reachable; gVisor's sentry refuses
+ * host sockets itself.
+ */
+export const GUARDED: Record<PoolBackendName, boolean> = { 'docker-pool': true, 'gvisor-pool': false };
 /** How to make gvisor-pool available. */
 export const ENABLE_RUNSC = '.ci/docker-up.sh (registers runsc as a Docker runtime)';
 /** Label naming the pool backend, next to the owner labels every container of this package carries. */
@@ -17,6 +24,7 @@ export const POOL_LABEL = 'sandbox-perf.pool';
 
 /** Connects and checks the engine can run this pool backend (image, runtime) without starting anything. */
 export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
+  if (GUARDED[name]) requireGuard(name);
   const engine = await connectEngine(name, options);
   const runtime = RUNTIMES[name];
   if (runtime !== undefined) {

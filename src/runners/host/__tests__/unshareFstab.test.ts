@@ -16,7 +16,7 @@ describe('the unshare sandbox root binds the launcher wherever it lies', () => {
     fs.rmSync(cwd, { recursive: true, force: true });
   });
   const lines = (launcher: string): (string | undefined)[][] =>
-    sandboxFstab(root, resolveSandboxOptions({ cwd }), launcher)
+    sandboxFstab(root, resolveSandboxOptions({ cwd }), [launcher])
       .trim()
       .split('\n')
       .map((line) => line.split(' '));
