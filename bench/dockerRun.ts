@@ -7,6 +7,7 @@ import { detectBackends } from '../src/runners/detect';
 import { sandboxEnv } from '../src/runners/environment';
 import { resolveSandboxOptions } from '../src/runners/options';
 import { containerSpec } from '../src/runners/docker/containerSpec';
+import { guardPath } from '../src/runners/host/guard';
 import { hasHyperfine, hyperfineMedianMs, markdownTable, type ScenarioResult, type Target } from './harness';
 import { dockerRunArgs } from './dockerRunArgs';
 import { shellQuote } from './printedCommand';
@@ -67,7 +68,9 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
       ],
     };
   }
-  const line = dockerRunArgs(containerSpec(resolveSandboxOptions({ cwd: dir }), COMMAND, undefined, 'bench', null))
+  const line = dockerRunArgs(
+    containerSpec(resolveSandboxOptions({ cwd: dir }), COMMAND, undefined, 'bench', { launcher: null, guard: guardPath() }),
+  )
     .map(shellQuote)
     .join(' ');
   const ours: number[] = [];

@@ -34,7 +34,7 @@ describe('the docker run line of the docker scenario', () => {
       ['true'],
       'sandbox-perf/x',
       'bench',
-      null,
+      { launcher: null, guard: null },
     );
     const args = dockerRunArgs(spec);
     expect(args.slice(0, 3)).toEqual(['docker', 'run', '--rm']);
@@ -58,7 +58,10 @@ describe('the docker run line of the docker scenario', () => {
   });
 
   test('a container setting it cannot translate is an error, not a lighter container', () => {
-    const spec = containerSpec(resolveSandboxOptions({ cwd: tempDir('bench-docker') }), ['true'], undefined, 'bench', null);
+    const spec = containerSpec(resolveSandboxOptions({ cwd: tempDir('bench-docker') }), ['true'], undefined, 'bench', {
+      launcher: null,
+      guard: null,
+    });
     expect(() => dockerRunArgs({ ...spec, HostConfig: { ...spec.HostConfig, Devices: [] } })).toThrow(/HostConfig\.Devices/);
     expect(() => dockerRunArgs({ ...spec, Tty: true })).toThrow(/Tty/);
   });

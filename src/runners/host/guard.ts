@@ -46,8 +46,8 @@ export function requireGuard(backend: BackendName): string {
   if (guard === null) {
     throw new BackendUnavailableError(
       backend,
-      `cannot keep host Unix sockets out of the sandbox's reach: no socket guard at ${GUARD_FILE} (no C compiler at install)`,
-      'install a C compiler, then: npm rebuild sandbox-perf',
+      `cannot keep host Unix sockets out of the sandbox's reach: no socket guard at ${GUARD_FILE}`,
+      'npm rebuild sandbox-perf builds it, or node native/build.js in a checkout; both need a C compiler',
     );
   }
   return guard;
