@@ -3,6 +3,7 @@ import path from 'node:path';
 import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
 import type { RunOptions, SandboxOptions } from './types';
 import { sandboxEnv } from './environment';
+import { assertWorkdirMode, DEFAULT_WORKDIR, resolveKeep, type KeptPath, type WorkdirMode } from './workdir/workdirOptions';
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -22,9 +23,23 @@ export interface ResolvedSandboxOptions {
   cgroups: boolean;
   image: string;
   dockerSocket: string;
+  workdir: WorkdirMode;
+  keep: readonly KeptPath[];
 }
 
-export const SANDBOX_OPTION_KEYS = ['cwd', 'env', 'network', 'memoryBytes', 'cpus', 'cgroups', 'pool', 'image', 'dockerSocket'] as const;
+export const SANDBOX_OPTION_KEYS = [
+  'cwd',
+  'env',
+  'network',
+  'memoryBytes',
+  'cpus',
+  'cgroups',
+  'pool',
+  'image',
+  'dockerSocket',
+  'workdir',
+  'keep',
+] as const;
 export const RUN_OPTION_KEYS = ['timeoutMs', 'maxOutputBytes', 'onOutput'] as const;
 
 /** A command is argv: a non-empty array of strings, the first non-empty, none holding a NUL byte. */
@@ -74,12 +89,15 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   const cgroups = options.cgroups ?? (memoryBytes !== undefined || cpus !== undefined);
   const image = options.image ?? process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
   const dockerSocket = options.dockerSocket ?? defaultDockerSocket();
+  const workdir = options.workdir ?? DEFAULT_WORKDIR;
   assertString('cwd', cwd);
   assertEnv(env);
   assertBoolean('network', network);
   assertBoolean('cgroups', cgroups);
   assertString('image', image);
   assertString('dockerSocket', dockerSocket);
+  assertWorkdirMode(workdir);
+  const keep = resolveKeep(options.keep, workdir);
   if (memoryBytes !== undefined) assertNumberInRange('memoryBytes', memoryBytes, MIN_MEMORY_BYTES, Number.MAX_SAFE_INTEGER, true);
   if (cpus !== undefined) assertNumberInRange('cpus', cpus, 0.01, os.availableParallelism());
   const absolute = path.resolve(cwd);
@@ -92,6 +110,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     cgroups,
     image,
     dockerSocket,
+    workdir,
+    keep,
   };
 }
 

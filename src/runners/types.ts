@@ -1,16 +1,34 @@
 import type { PoolOptions } from './pool/poolOptions';
 import type { SandboxOutcome } from '../sandbox/types';
 import type { BackendName } from './backends';
+import type { KeepReport } from './workdir/keepOutputs';
+import type { WorkdirMode } from './workdir/workdirOptions';
 
 export type { BackendName } from './backends';
 
 /** How a sandbox is set up; fixed when the backend is created, the same for each of its runs. */
 export interface SandboxOptions {
   /**
-   * Working directory of the command, bound writable into the sandbox at the same path.
+   * Working directory of the command, seen in the sandbox at the same path (how: `workdir`).
    * @default process.cwd()
    */
   cwd?: string;
+  /**
+   * How the command sees the working directory: `'rw'` the host's directory, writable (what it
+   * writes lands in the host's files, including files the host runs later: `node_modules/.bin`,
+   * `.git/hooks`, this package's own files); `'overlay'` a copy-on-write view (its writes land in
+   * a layer of its own, discarded after the run but for `keep`; needs root); `'ro'` read-only.
+   * What each backend makes of it: docs/runners.md, "The working directory".
+   * @default 'rw'
+   */
+  workdir?: WorkdirMode;
+  /**
+   * With `workdir: 'overlay'`: paths relative to the working directory whose files the run wrote
+   * are copied back after each run (regular files and directories; symbolic links, FIFOs and
+   * devices are neither followed nor copied; removals are not copied back).
+   * @default []
+   */
+  keep?: readonly string[];
   /**
    * Variables added to the minimal environment (see `sandboxEnv`), identical for every backend.
    * @default {}
@@ -93,6 +111,8 @@ export interface SandboxResult {
   commandMs?: number | null;
   /** How `commandMs` was measured: `launcher` (the C timer next to the command), `docker-engine`, `node`. */
   timer?: string | null;
+  /** With `workdir: 'overlay'` and `keep`: what was copied back, and what was not (and why). */
+  kept?: KeepReport;
 }
 
 /**
