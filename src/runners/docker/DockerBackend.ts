@@ -12,6 +12,9 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
 import { requireGuard } from '../host/guard';
+import { closeLayer } from '../workdir/closeLayer';
+import { WorkdirLayer } from '../workdir/WorkdirLayer';
+import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
 
 const STREAM_GRACE_MS = 2000;
 
@@ -37,9 +40,27 @@ export class DockerBackend implements SandboxBackend {
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
     this.engine ??= await connectEngine(this.name, this.options);
+    await prepareDockerWorkdir(this.options);
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
+    if (this.options.workdir !== 'overlay' || !this.engine) return this.runIn(command, options, null);
+    // A layer per run, mounted by the engine as the container's volume (dockerWorkdir.ts).
+    const t = performance.now();
+    const layer = WorkdirLayer.create(this.options.cwd);
+    const layerMs = performance.now() - t;
+    let result: SandboxResult;
+    try {
+      result = await this.runIn(command, options, layer);
+    } catch (error) {
+      await layer.remove().catch(() => undefined);
+      throw error;
+    }
+    // The container is removed: nothing of the run writes to the layer any more.
+    return closeLayer({ ...result, phases: { layer: layerMs, ...result.phases } }, layer, this.options);
+  }
+
+  private async runIn(command: readonly string[], options: RunOptions, layer: WorkdirLayer | null): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     if (!this.engine) throw new BackendNotPreparedError(this.name);
@@ -61,7 +82,14 @@ export class DockerBackend implements SandboxBackend {
       // SIGINT/SIGTERM of this process from here on: the container is removed before the process exits.
       ({ container, unregister } = await createInFlight(
         docker,
-        containerSpec(this.options, timedCommand(command, launcher), cgroupParent, runId, { launcher, guard: this.guard }),
+        containerSpec(
+          this.options,
+          timedCommand(command, launcher),
+          cgroupParent,
+          runId,
+          { launcher, guard: this.guard },
+          dockerWorkdir(this.options, layer),
+        ),
         `docker run ${runId}`,
         (c) => c.remove({ force: true, v: true }).catch(() => undefined),
       ));

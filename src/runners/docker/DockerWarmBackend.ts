@@ -13,6 +13,9 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
 import { requireGuard } from '../host/guard';
+import { closeLayer } from '../workdir/closeLayer';
+import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
+import { WarmWorkdir } from './warmWorkdir';
 
 const DISCARD_WAIT_MS = 10_000;
 /**
@@ -58,6 +61,8 @@ export class DockerWarmBackend implements SandboxBackend {
   private running = 0;
   /** Set while the leftovers of the last run are being killed. */
   private cleaning: Promise<void> | undefined;
+  /** The host mount point each `overlay` run mounts its layer on (warmWorkdir.ts). */
+  private workdir: WarmWorkdir | undefined;
 
   constructor(options: SandboxOptions = {}) {
     this.options = resolveSandboxOptions(options);
@@ -66,6 +71,8 @@ export class DockerWarmBackend implements SandboxBackend {
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
     this.engine ??= await connectEngine(this.name, this.options);
+    await prepareDockerWorkdir(this.options);
+    if (this.options.workdir === 'overlay') this.workdir ??= await WarmWorkdir.create(this.options.cwd);
     this.warm ??= await this.startContainer(this.engine);
   }
 
@@ -73,7 +80,8 @@ export class DockerWarmBackend implements SandboxBackend {
     const id = randomUUID();
     const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
     const launcher = launcherForRun();
-    const spec = containerSpec(this.options, INIT_COMMAND, cgroupParent, `warm-${id}`, { launcher, guard: this.guard });
+    const workdir = dockerWorkdir(this.options, null, this.workdir?.mountPoint);
+    const spec = containerSpec(this.options, INIT_COMMAND, cgroupParent, `warm-${id}`, { launcher, guard: this.guard }, workdir);
     // From here until teardown, SIGINT/SIGTERM of this process removes the container.
     const { container, unregister } = await createInFlight(
       docker,
@@ -126,6 +134,25 @@ export class DockerWarmBackend implements SandboxBackend {
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
+    const workdir = this.workdir;
+    if (!workdir || !this.engine) return this.runIn(command, options);
+    // After the runs before it, a fresh layer over the working directory (warmWorkdir.ts).
+    let t = performance.now();
+    const lease = await workdir.acquire(this.options.cwd);
+    const layerMs = performance.now() - t;
+    let result: SandboxResult;
+    try {
+      // Returns once the run's leftovers are killed (or the container removed).
+      result = await this.runIn(command, options);
+      result = await closeLayer({ ...result, phases: { layer: layerMs, ...result.phases } }, lease.layer, this.options, false);
+    } finally {
+      t = performance.now();
+      await lease.release();
+    }
+    return { ...result, phases: { ...result.phases, discard: performance.now() - t } };
+  }
+
+  private async runIn(command: readonly string[], options: RunOptions): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const engine = this.engine;
@@ -240,6 +267,8 @@ export class DockerWarmBackend implements SandboxBackend {
 
   async teardown(): Promise<void> {
     if (this.warm) await this.discard(this.warm);
+    await this.workdir?.remove();
+    this.workdir = undefined;
     this.engine = undefined;
   }
 }

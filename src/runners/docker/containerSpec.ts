@@ -6,6 +6,7 @@ import { launcherBind } from './dockerLauncher';
 import { GUARD_IN_CONTAINER } from '../host/guard';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { envList } from '../environment';
+import { dockerWorkdir, type DockerWorkdir } from './dockerWorkdir';
 import type { ResolvedSandboxOptions } from '../options';
 
 /** Tasks (processes and threads) one container may hold: a fork bomb stops here. */
@@ -56,8 +57,9 @@ export function assertSocketOutsideCwd(cwd: string, socket: string): void {
  * same environment, working directory, limits, and the hardening a hostile command meets:
  * - no capabilities (`CapDrop: ALL`) and `no-new-privileges` (setuid binaries gain nothing);
  * - a non-root user (see containerUser);
- * - a read-only root file system; writable: the working directory (bound at the same path, the
- *   only host path in the container but for the read-only launcher binary), a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
+ * - a read-only root file system; writable: the working directory (at the same path, by `workdir`:
+ *   see dockerWorkdir.ts; the only host path in the container but for the read-only launcher
+ *   binary) unless it is `ro`, a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
  *   since the working directory is executable anyway and tools run helpers from /tmp) and /dev/shm;
  * - at most CONTAINER_PIDS_LIMIT tasks; network `none` unless asked for; private IPC;
  * - the engine's default seccomp profile and masked /proc paths (not weakened here), and in front
@@ -71,6 +73,7 @@ export function containerSpec(
   cgroupParent: string | undefined,
   labelValue: string,
   programs: { launcher: string | null; guard: string | null } = { launcher: null, guard: null },
+  workdir: DockerWorkdir = dockerWorkdir(options, null),
 ): Docker.ContainerCreateOptions {
   const tmpBytes = Math.min(options.memoryBytes ?? TMP_SIZE_BYTES, TMP_SIZE_BYTES);
   const { launcher, guard } = programs;
@@ -94,12 +97,13 @@ export function containerSpec(
       PidsLimit: CONTAINER_PIDS_LIMIT,
       // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
       Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': `rw,nosuid,nodev,size=${tmpBytes},mode=1777` },
-      // The socket guard and the timer (issue 14), read-only.
+      // The working directory (by `workdir`: dockerWorkdir.ts), the socket guard and the timer (issue 14), read-only.
       Binds: [
-        `${options.cwd}:${options.cwd}:rw`,
+        ...workdir.binds,
         ...(guard === null ? [] : [`${guard}:${GUARD_IN_CONTAINER}:ro`]),
         ...(launcher === null ? [] : [launcherBind(launcher)]),
       ],
+      ...(workdir.mounts.length > 0 ? { Mounts: workdir.mounts } : {}),
       ...(options.memoryBytes !== undefined ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
       ...(options.cpus !== undefined ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
       ...(cgroupParent !== undefined ? { CgroupParent: `/${cgroupParent}` } : {}),

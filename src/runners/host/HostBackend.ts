@@ -12,6 +12,7 @@ import { log, logOnce } from '../../log';
 import { SandboxRoot } from './sandboxRoot';
 import { ContainmentGroup, probeFreezer } from './containmentGroup';
 import { removeOrphans } from '../orphans';
+import { openHostWorkdir, prepareHostWorkdir } from './workdirNamespace';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 
 /**
@@ -76,6 +77,12 @@ export interface HostTool {
    * no other descriptor in (`runsc do`). @default 'fd'
    */
   reportVia?: 'fd' | 'stderr';
+  /**
+   * Shows the command the host's files under an in-memory overlay of its own (`runsc do`): every
+   * write, the working directory's included, is discarded whatever `workdir` says, and `keep` has
+   * nothing to copy from.
+   */
+  ownOverlay?: boolean;
 }
 
 /**
@@ -137,6 +144,7 @@ export class HostBackend implements SandboxBackend {
       }
     }
     this.freezer = this.tool.contain ? probeFreezer().root : null;
+    await prepareHostWorkdir(this.name, options, this.tool.ownOverlay === true);
     this.prepared = true;
   }
 
@@ -180,13 +188,16 @@ export class HostBackend implements SandboxBackend {
     try {
       const launcher = launcherForRun();
       const via = this.tool.reportVia ?? 'fd';
-      return await runHostProcess({
+      const workdir = openHostWorkdir(this.options, this.tool.ownOverlay === true);
+      const result = await runHostProcess({
         backend: this.name,
         command,
-        argv:
-          launcher === null
+        argv: [
+          ...workdir.prefix,
+          ...(launcher === null
             ? this.tool.wrap(command, this.context(this.tool))
-            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.context(this.tool), launcher),
+            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.context(this.tool), launcher)),
+        ],
         launcher: launcher === null ? null : via,
         env: this.options.env,
         cwd: this.options.cwd,
@@ -197,6 +208,7 @@ export class HostBackend implements SandboxBackend {
         containment,
         memoryBytes,
       });
+      return await workdir.close(result);
     } finally {
       if (group) this.idleGroups.push(group);
       if (containment) this.idleContainment.push(containment);

@@ -28,6 +28,9 @@ export const gvisorTool: HostTool = {
   install: 'apt-get install runsc',
   // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
   reportVia: 'stderr',
+  // runsc do mounts the host's files read-only under an overlay in its memory, and runsc
+  // 2022-12-19 cannot stat files on an overlayfs bind (EINVAL): every mode is gVisor's overlay.
+  ownOverlay: true,
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
   wrap: (command, { options }) => {

@@ -4,6 +4,7 @@ import { boundedOutputs, type BoundedOutput, type OutputListener } from '../Boun
 import { engineMessage } from '../docker/dockerEngine';
 import { agentCommand } from './agentScript';
 import { attachChannel, AGENT_SOCKET_DIR, SocketListener, type AgentChannel, type Transport } from './agentChannel';
+import type { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { FrameReader, parseAccepted, parseExit, parseReady, ProtocolError, type ExitReport, type FrameType } from './agentProtocol';
 
 /** A container whose agent has not said it is ready by then is discarded (gVisor boots in ~1–4 s here). */
@@ -66,6 +67,8 @@ export class PooledSandbox {
     private readonly channel: AgentChannel,
     private readonly listener: SocketListener | undefined,
     readonly lifecycle: SandboxLifecycle,
+    /** Its working directory's layer in `overlay` mode (made at refill, removed with the container), else null. */
+    readonly layer: WorkdirLayer | null,
   ) {}
 
   get idle(): boolean {
@@ -78,6 +81,7 @@ export class PooledSandbox {
     spec: Docker.ContainerCreateOptions,
     transport: Transport,
     launcher: string | null,
+    layer: WorkdirLayer | null = null,
   ): Promise<PooledSandbox> {
     const token = randomBytes(16).toString('hex');
     const listener = transport === 'socket' ? await SocketListener.open() : undefined;
@@ -99,7 +103,7 @@ export class PooledSandbox {
       const startMs = performance.now() - t;
       t = performance.now();
       channel ??= await within((listener as SocketListener).connected, READY_TIMEOUT_MS, 'the agent did not connect');
-      const sandbox = new PooledSandbox(container, channel, listener, { createMs, attachMs, startMs, readyMs: 0 });
+      const sandbox = new PooledSandbox(container, channel, listener, { createMs, attachMs, startMs, readyMs: 0 }, layer);
       const ready = sandbox.listen(token);
       // The warm-up line: the agent reads it through its request path before it says it is ready.
       channel.write('\n');
@@ -111,6 +115,7 @@ export class PooledSandbox {
       channel?.destroy();
       listener?.close();
       await container?.remove({ force: true, v: true }).catch(() => undefined);
+      await layer?.remove().catch(() => undefined);
       throw new Error(`the pooled container did not become ready: ${engineMessage(error)}${why}`, { cause: error });
     }
   }
@@ -203,13 +208,23 @@ export class PooledSandbox {
     });
   }
 
-  /** Removes the container (and everything still running in it); resolves with the milliseconds it took. */
+  /**
+   * Kills everything in the container and waits until it has stopped, so that nothing of the run
+   * writes to its layer while `keep` copies from it. The container stays, for `dispose`.
+   */
+  async stop(): Promise<void> {
+    await this.container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    await within(this.container.wait(), READY_TIMEOUT_MS, 'the container did not stop');
+  }
+
+  /** Removes the container (and everything still running in it), then its layer; resolves with the milliseconds it took. */
   async dispose(): Promise<number> {
     this.lose('disposed');
     this.channel.destroy();
     const t = performance.now();
     await this.container.remove({ force: true, v: true }).catch(() => undefined);
     this.listener?.close();
+    await this.layer?.remove().catch(() => undefined);
     return performance.now() - t;
   }
 }

@@ -11,7 +11,8 @@ import { PooledSandbox, type HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
 import { PoolStats, type PoolHealth } from './PoolStats';
 import { poolRunResult } from './poolRunResult';
-import { connectPoolEngine, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { connectPoolEngine, type PoolBackendName } from './poolBackends';
+import { keepFromSandbox, startSandbox } from './poolWorkdir';
 
 export type { PoolBackendName };
 
@@ -147,7 +148,7 @@ export class SandboxPool implements SandboxBackend {
       performance.now() >= this.backoffUntil
     ) {
       this.starting++;
-      PooledSandbox.start(engine.docker, spec, TRANSPORTS[this.name], this.launcher).then(
+      startSandbox(this.name, this.options, engine.docker, spec, this.launcher).then(
         (sandbox) => {
           this.starting--;
           this.stats.refilled(sandbox.lifecycle);
@@ -233,6 +234,7 @@ export class SandboxPool implements SandboxBackend {
     const request = { argv: command, env: this.options.env, cwd: this.options.cwd, timeoutMs };
     let missed = false;
     let handOff: HandOff = { kind: 'refused', reason: 'no sandbox' };
+    let used: PooledSandbox | undefined;
     for (let attempt = 0; attempt < MAX_REFUSALS && handOff.kind === 'refused'; attempt++) {
       if (this.idle.length === 0 && !missed) {
         missed = true;
@@ -250,21 +252,23 @@ export class SandboxPool implements SandboxBackend {
         this.stats.discarded++;
         this.discard(sandbox);
         this.fill();
-      } else {
-        // The removal and the refill's Engine requests are set up after the caller has its result
-        // (they cost the run 1–4 ms of the runner's time when done here).
-        const used = sandbox;
-        this.deferred++;
-        setImmediate(() => {
-          this.deferred--;
-          // close() may have removed it meanwhile.
-          if (this.inUse.has(used)) this.discard(used);
-          this.fill();
-        });
-      }
+      } else used = sandbox;
     }
     if (handOff.kind === 'refused') return failedResult(this.name, `every pooled sandbox tried was dead: ${handOff.reason}`, phases);
-    return poolRunResult(this.name, handOff, command, phases, { timeoutMs, memoryBytes: this.options.memoryBytes });
+    const done = used as PooledSandbox; // set by every hand-off that ran
+    const result = poolRunResult(this.name, handOff, command, phases, { timeoutMs, memoryBytes: this.options.memoryBytes });
+    // `overlay` with `keep`: copied back before the container goes (keepFromSandbox never rejects).
+    const kept = await keepFromSandbox(done, result, this.options);
+    // The removal and the refill's Engine requests are set up after the caller has its result
+    // (they cost the run 1–4 ms of the runner's time when done here).
+    this.deferred++;
+    setImmediate(() => {
+      this.deferred--;
+      // close() may have removed it meanwhile.
+      if (this.inUse.has(done)) this.discard(done);
+      this.fill();
+    });
+    return kept;
   }
 
   /** Stops refilling, fails the runs waiting, and removes every container (idle and in use); idempotent. */

@@ -1,4 +1,5 @@
 import { connectEngine, type Engine } from '../docker/dockerEngine';
+import { prepareDockerWorkdir } from '../docker/dockerWorkdir';
 import { BackendUnavailableError } from '../errors';
 import { requireGuard } from '../host/guard';
 import type { ResolvedSandboxOptions } from '../options';
@@ -26,6 +27,8 @@ export const POOL_LABEL = 'sandbox-perf.pool';
 export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
   if (GUARDED[name]) requireGuard(name);
   const engine = await connectEngine(name, options);
+  // `overlay`: each sandbox gets its layer at refill (poolWorkdir.ts); here the place for them.
+  await prepareDockerWorkdir(options);
   const runtime = RUNTIMES[name];
   if (runtime !== undefined) {
     const { Runtimes } = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
@@ -36,3 +39,9 @@ export async function connectPoolEngine(name: PoolBackendName, options: Resolved
   }
   return engine;
 }
+/**
+ * What an `overlay` run's working directory is in each pool: an overlayfs layer (a volume of
+ * Docker's local driver), or for gVisor, whose runsc 2022-12-19 answers EINVAL to stat() on an
+ * overlayfs bind, a copy of the directory made at refill (WorkdirLayer.copy).
+ */
+export const OVERLAY_LAYERS: Record<PoolBackendName, 'overlay' | 'copy'> = { 'docker-pool': 'overlay', 'gvisor-pool': 'copy' };

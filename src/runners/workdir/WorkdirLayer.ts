@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../log';
-import { ownerLabels, ownerState } from '../containerOwner';
-import { isUnder } from '../sandboxRoot';
+import { ownerLabels, ownerState } from '../docker/containerOwner';
+import { isUnder } from '../host/sandboxRoot';
 import { copyTree } from './copyTree';
 import { keepOutputs, type KeepReport } from './keepOutputs';
 import { mountsUnder, unmountAll } from './mounts';
@@ -51,7 +51,7 @@ export class WorkdirLayer {
     readonly kind: 'overlay' | 'copy',
   ) {}
 
-  private static make(cwd: string, kind: 'overlay' | 'copy', parent: string): WorkdirLayer {
+  private static make(kind: 'overlay' | 'copy', parent: string): WorkdirLayer {
     const dir = fs.mkdtempSync(path.join(parent, LAYER_PREFIX));
     fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(ownerLabels()), { mode: 0o600, flag: 'wx' });
     return new WorkdirLayer(dir, kind);
@@ -59,7 +59,7 @@ export class WorkdirLayer {
 
   /** An empty overlayfs layer above `cwd`. */
   static create(cwd: string, parent: string = layerParent(cwd)): WorkdirLayer {
-    const layer = WorkdirLayer.make(cwd, 'overlay', parent);
+    const layer = WorkdirLayer.make('overlay', parent);
     const like = fs.statSync(cwd);
     fs.mkdirSync(layer.upper, { mode: 0o700 });
     fs.chownSync(layer.upper, like.uid, like.gid);
@@ -73,9 +73,14 @@ export class WorkdirLayer {
    * A copy of `cwd` (copyTree.ts), for gVisor: runsc 2022-12-19 answers EINVAL to stat() of any
    * file on an overlayfs (or tmpfs) bind. It costs a read and a write of the whole directory.
    */
-  static copy(cwd: string, parent: string = layerParent(cwd)): WorkdirLayer {
-    const layer = WorkdirLayer.make(cwd, 'copy', parent);
-    copyTree(cwd, layer.copyDir);
+  static async copy(cwd: string, parent: string = layerParent(cwd)): Promise<WorkdirLayer> {
+    const layer = WorkdirLayer.make('copy', parent);
+    try {
+      await copyTree(cwd, layer.copyDir);
+    } catch (error) {
+      await layer.remove();
+      throw error;
+    }
     return layer;
   }
 
@@ -107,9 +112,9 @@ export class WorkdirLayer {
   }
 
   /** Deletes the layer; refuses while anything is mounted under it (the working directory itself could be). */
-  remove(): void {
-    if (!unmountAll(this.dir)) throw new Error(`${this.dir} is still mounted: left in place`);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+  async remove(): Promise<void> {
+    if (!(await unmountAll(this.dir))) throw new Error(`${this.dir} is still mounted: left in place`);
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -119,7 +124,7 @@ export class WorkdirLayer {
  * mkdtemp names ours, with a well-formed owner file naming a dead owner. Never throws: returns
  * what was removed and one line per failure.
  */
-export function removeOrphanLayers(parent: string = os.tmpdir()): { removed: string[]; failures: string[] } {
+export async function removeOrphanLayers(parent: string = os.tmpdir()): Promise<{ removed: string[]; failures: string[] }> {
   const sweep = { removed: [] as string[], failures: [] as string[] };
   let names: string[];
   try {
@@ -135,11 +140,11 @@ export function removeOrphanLayers(parent: string = os.tmpdir()): { removed: str
       if (!stat.isDirectory() || stat.uid !== (process.geteuid?.() ?? stat.uid)) continue;
       const owner = readOwner(path.join(dir, OWNER_FILE));
       if (owner === null || ownerState(owner) !== 'gone') continue;
-      if (!unmountAll(dir)) {
+      if (!(await unmountAll(dir))) {
         sweep.failures.push(`layer ${dir}: still mounted at ${mountsUnder(dir).join(', ')}`);
         continue;
       }
-      fs.rmSync(dir, { recursive: true, force: true });
+      await fs.promises.rm(dir, { recursive: true, force: true });
       sweep.removed.push(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') sweep.failures.push(`layer ${dir}: ${errorMessage(error)}`);

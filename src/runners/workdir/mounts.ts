@@ -1,6 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { isUnder } from '../sandboxRoot';
+import { promisify } from 'node:util';
+import { isUnder } from '../host/sandboxRoot';
+
+const execFileAsync = promisify(execFile);
 
 /** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
 function unescape(field: string): string {
@@ -24,24 +27,18 @@ export function mountsUnder(dir: string): string[] {
   return found.sort((a, b) => b.length - a.length);
 }
 
-/** util-linux `mount`/`umount` with these arguments; throws with its standard error. */
-export function mountTool(tool: 'mount' | 'umount', args: readonly string[]): void {
+/** util-linux `mount`/`umount` with these arguments; rejects with its standard error. */
+export async function mountTool(tool: 'mount' | 'umount', args: readonly string[]): Promise<void> {
   try {
-    execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    await execFileAsync(tool, args, { timeout: 30_000 });
   } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
+    const stderr = ((error as { stderr?: string }).stderr ?? '').trim();
     throw new Error(`${tool} ${args.join(' ')}: ${stderr || (error as Error).message}`, { cause: error });
   }
 }
 
 /** Detaches every mount at or under `dir` (lazily: a process still inside cannot keep it); true when none is left. */
-export function unmountAll(dir: string): boolean {
-  for (const point of mountsUnder(dir)) {
-    try {
-      mountTool('umount', ['--lazy', point]);
-    } catch {
-      // Reported by the check below.
-    }
-  }
+export async function unmountAll(dir: string): Promise<boolean> {
+  for (const point of mountsUnder(dir)) await mountTool('umount', ['--lazy', point]).catch(() => undefined);
   return mountsUnder(dir).length === 0;
 }
