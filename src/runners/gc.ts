@@ -15,8 +15,9 @@ export interface GarbageCollection extends OrphanSweep {
 /**
  * What `sandbox-perf gc` does: removes the containers whose owner process is gone (their labels
  * name its PID, start time, boot id and host), the cgroup groups of this package named after a
- * dead PID and the docker-pool socket directories under `tmpDir` (default: the system's temporary
- * directory) whose owner file names a dead owner, as the next start of a Docker backend would. Containers of live owners, of other hosts
+ * dead PID, and the docker-pool socket directories under `tmpDir` (default: the system's temporary
+ * directory) and the working-directory layers there and in /var/tmp and /dev/shm whose owner file
+ * names a dead owner, as the next start of a Docker backend would. Containers of live owners, of other hosts
  * and without owner labels are left alone and counted. Never throws for an absent engine: the
  * groups are still swept.
  */

@@ -6,6 +6,7 @@ import { errorMessage, logOnce } from '../log';
 import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './host/cgroupV1';
 import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './docker/containerOwner';
 import { removeOrphanSocketDirs } from './pool/socketDirs';
+import { layerParents, removeOrphanLayers } from './workdir/WorkdirLayer';
 
 /** What a sweep found and did. */
 export interface OrphanSweep {
@@ -19,6 +20,8 @@ export interface OrphanSweep {
   socketDirsRemoved: string[];
   /** Such directories left alone: owner alive or on another host, or not provably ours (see pool/socketDirs.ts). */
   socketDirsKept: number;
+  /** Working-directory layers (`sandbox-perf-layer-*`, workdir/WorkdirLayer.ts) of dead owners, detached and removed. */
+  layersRemoved: string[];
   /** One line per container, group or directory that could not be removed. */
   failures: string[];
 }
@@ -108,6 +111,7 @@ export async function removeOrphans(parts: {
     cgroupsRemoved: [],
     socketDirsRemoved: [],
     socketDirsKept: 0,
+    layersRemoved: [],
     failures: [],
   };
   if (parts.docker) {
@@ -124,6 +128,11 @@ export async function removeOrphans(parts: {
     sweep.socketDirsRemoved.push(...dirs.removed);
     sweep.socketDirsKept += dirs.kept;
     sweep.failures.push(...dirs.failures);
+    for (const parent of new Set([parts.tmpDir, ...layerParents()])) {
+      const layers = await removeOrphanLayers(parent);
+      sweep.layersRemoved.push(...layers.removed);
+      sweep.failures.push(...layers.failures);
+    }
   }
   return sweep;
 }

@@ -19,8 +19,9 @@ Removes every container labelled sandbox-perf whose owner is gone: each containe
 start time, boot id and host of the process that created it, and the owner is gone when that
 process no longer runs or the machine rebooted since. Also removes the cgroup groups under
 sandbox-perf/ named after a dead process, killing what still runs in them, and the docker-pool
-socket directories ($TMPDIR/sandbox-perf-pool-*) whose owner file names a dead owner. The next
-start of a Docker backend does the same. Containers of running owners, of other hosts and without owner
+socket directories ($TMPDIR/sandbox-perf-pool-*) and working-directory layers
+(sandbox-perf-layer-* in $TMPDIR, /var/tmp, /dev/shm; detached first when still mounted) whose
+owner file names a dead owner. The next start of a Docker backend does the same. Containers of running owners, of other hosts and without owner
 labels are left alone and counted.
 
 Exit code: 0, or 1 when something could not be removed.
@@ -65,6 +66,7 @@ Options:
       `Removed ${gc.socketDirsRemoved.length} pool socket ${gc.socketDirsRemoved.length === 1 ? 'directory' : 'directories'} of dead owners` +
         `${gc.socketDirsKept > 0 ? ` (${gc.socketDirsKept} left alone: owner alive, or not provably ours)` : ''}.`,
     );
+    if (gc.layersRemoved.length > 0) lines.push(`Removed ${plural(gc.layersRemoved.length, 'working-directory layer')} of dead owners.`);
     for (const failure of gc.failures) lines.push(`Could not remove: ${failure}`);
     io.stdout.write(`${lines.join('\n')}\n`);
     return gc.failures.length > 0 ? 1 : 0;

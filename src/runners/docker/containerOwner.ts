@@ -106,3 +106,17 @@ export function ownerState(
   if (pid === here.pid && (labels[OWNER_START_LABEL] || null) === here.start) return 'alive';
   return isAlive(pid, labels[OWNER_START_LABEL] || null) ? 'alive' : 'gone';
 }
+
+/** The owner labels in a JSON file of ours (a pool's socket directory, a working-directory layer), or null when it holds none well-formed. */
+export function readOwnerFile(file: string): Record<string, string> | null {
+  try {
+    const stat = fs.lstatSync(file);
+    if (!stat.isFile() || stat.size > 4096) return null;
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.every(([, v]) => typeof v === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : null;
+  } catch {
+    return null;
+  }
+}

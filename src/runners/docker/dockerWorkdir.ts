@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ResolvedSandboxOptions } from '../options';
-import { layerParent, removeOrphanLayers, type WorkdirLayer } from '../workdir/WorkdirLayer';
+import { layerParent, sweepOrphanLayersOnce, type WorkdirLayer } from '../workdir/WorkdirLayer';
 
 /** How a container sees the working directory: the bind or the volume that puts it at its path. */
 export interface DockerWorkdir {
@@ -42,8 +42,6 @@ export function dockerWorkdir(options: ResolvedSandboxOptions, layer: WorkdirLay
   };
 }
 
-let orphansSwept: Promise<unknown> | undefined;
-
 /**
  * Before a Docker backend's first `overlay` run: the layers that SIGKILLed runners left are swept
  * (once per process), and a place for the layers is found (layerParent throws, naming the places
@@ -51,7 +49,6 @@ let orphansSwept: Promise<unknown> | undefined;
  */
 export async function prepareDockerWorkdir(options: ResolvedSandboxOptions): Promise<void> {
   if (options.workdir !== 'overlay') return;
-  const parent = layerParent(options.cwd);
-  orphansSwept ??= removeOrphanLayers(parent);
-  await orphansSwept;
+  layerParent(options.cwd);
+  await sweepOrphanLayersOnce();
 }

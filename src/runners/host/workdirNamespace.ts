@@ -7,7 +7,7 @@ import type { ResolvedSandboxOptions } from '../options';
 import type { BackendName, SandboxResult } from '../types';
 import { closeLayer } from '../workdir/closeLayer';
 import type { WorkdirMode } from '../workdir/workdirOptions';
-import { layerParent, removeOrphanLayers, WorkdirLayer } from '../workdir/WorkdirLayer';
+import { layerParent, sweepOrphanLayersOnce, WorkdirLayer } from '../workdir/WorkdirLayer';
 import { failedResult } from './hostProcess';
 
 const execFileAsync = promisify(execFile);
@@ -81,8 +81,6 @@ export function openHostWorkdir(options: ResolvedSandboxOptions, ownOverlay: boo
   };
 }
 
-let orphansSwept: Promise<void> | undefined;
-
 /**
  * Checked by `prepare`: `keep` on a tool with its own overlay is refused (there is no layer to copy
  * from); `ro` and `overlay` need root and, for `overlay`, overlayfs: one real view is mounted
@@ -106,8 +104,8 @@ export async function prepareHostWorkdir(name: BackendName, options: ResolvedSan
       `workdir '${options.workdir}' needs root here (it mounts the view in a private mount namespace)`,
       enable,
     );
-  orphansSwept ??= removeOrphanLayers(layerParent(options.cwd)).then(() => undefined);
-  await orphansSwept;
+  layerParent(options.cwd);
+  await sweepOrphanLayersOnce();
   const workdir = openHostWorkdir(options, false);
   try {
     const [program, ...args] = [...workdir.prefix, 'true'];

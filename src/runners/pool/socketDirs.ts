@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../log';
-import { ownerLabels, ownerState } from '../docker/containerOwner';
+import { ownerLabels, ownerState, readOwnerFile } from '../docker/containerOwner';
 
 /**
  * The host directories of `docker-pool`'s agent sockets: `$TMPDIR/sandbox-perf-pool-XXXXXX/`
@@ -22,7 +22,6 @@ const NAME = /^sandbox-perf-pool-[A-Za-z0-9]{6}$/;
 const OWNER_FILE = 'owner.json';
 const AGENT_DIR = 'agent';
 const SOCKET_FILE = 'agent.sock';
-const MAX_OWNER_BYTES = 4096;
 
 export interface SocketDir {
   /** The directory to remove when the sandbox is gone. */
@@ -55,21 +54,6 @@ export interface SocketDirSweep {
 
 function isOwnRealDirectory(stat: fs.Stats): boolean {
   return stat.isDirectory() && !stat.isSymbolicLink() && stat.uid === (process.geteuid?.() ?? stat.uid);
-}
-
-/** The owner labels of a directory, or null when it holds no well-formed owner file of ours. */
-function readOwner(dir: string): Record<string, string> | null {
-  const file = path.join(dir, OWNER_FILE);
-  try {
-    const stat = fs.lstatSync(file);
-    if (!stat.isFile() || stat.size > MAX_OWNER_BYTES) return null;
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-    const entries = Object.entries(value as Record<string, unknown>);
-    return entries.every(([, v]) => typeof v === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Only the entries this module makes: `owner.json`, `agent/` (a directory of ours) and `agent/agent.sock`. */
@@ -110,7 +94,7 @@ export function removeOrphanSocketDirs(tmpDir: string = os.tmpdir()): SocketDirS
         sweep.kept++;
         continue;
       }
-      const owner = readOwner(dir);
+      const owner = readOwnerFile(path.join(dir, OWNER_FILE));
       if (owner === null || ownerState(owner) !== 'gone' || !holdsOnlyOurs(dir)) {
         sweep.kept++;
         continue;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorMessage } from '../../log';
-import { ownerLabels, ownerState } from '../docker/containerOwner';
+import { errorMessage, logOnce } from '../../log';
+import { ownerLabels, ownerState, readOwnerFile } from '../docker/containerOwner';
 import { isUnder } from '../host/sandboxRoot';
 import { copyTree } from './copyTree';
 import { keepOutputs, type KeepReport } from './keepOutputs';
@@ -23,9 +23,14 @@ const OPTION_SAFE = /^[A-Za-z0-9_./+@-]+$/;
  */
 const OVERLAY_FEATURES = 'redirect_dir=off,metacopy=off,index=off';
 
+/** The places layers may go, in order of preference. */
+export function layerParents(): string[] {
+  return [...new Set([os.tmpdir(), '/var/tmp', '/dev/shm'])];
+}
+
 /** Where layers go: the host's temp directory, else /var/tmp or /dev/shm; never inside the working directory. */
 export function layerParent(cwd: string): string {
-  const candidates = [os.tmpdir(), '/var/tmp', '/dev/shm'];
+  const candidates = layerParents();
   const parent = candidates.find((dir) => OPTION_SAFE.test(dir) && !isUnder(dir, cwd) && fs.existsSync(dir));
   if (parent === undefined) {
     throw new Error(
@@ -138,7 +143,7 @@ export async function removeOrphanLayers(parent: string = os.tmpdir()): Promise<
     try {
       const stat = fs.lstatSync(dir);
       if (!stat.isDirectory() || stat.uid !== (process.geteuid?.() ?? stat.uid)) continue;
-      const owner = readOwner(path.join(dir, OWNER_FILE));
+      const owner = readOwnerFile(path.join(dir, OWNER_FILE));
       if (owner === null || ownerState(owner) !== 'gone') continue;
       if (!(await unmountAll(dir))) {
         sweep.failures.push(`layer ${dir}: still mounted at ${mountsUnder(dir).join(', ')}`);
@@ -153,15 +158,15 @@ export async function removeOrphanLayers(parent: string = os.tmpdir()): Promise<
   return sweep;
 }
 
-function readOwner(file: string): Record<string, string> | null {
-  try {
-    const stat = fs.lstatSync(file);
-    if (!stat.isFile() || stat.size > 4096) return null;
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-    const entries = Object.entries(value as Record<string, unknown>);
-    return entries.every(([, v]) => typeof v === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : null;
-  } catch {
-    return null;
-  }
+let swept: Promise<void> | undefined;
+
+/** Once per process, before the first `overlay` run: the layers of runners that died are removed (failures logged once). */
+export function sweepOrphanLayersOnce(): Promise<void> {
+  swept ??= (async () => {
+    for (const parent of layerParents()) {
+      const sweep = await removeOrphanLayers(parent);
+      for (const failure of sweep.failures) logOnce(new Error(failure), 'sandbox-perf: could not remove an orphan layer');
+    }
+  })();
+  return swept;
 }

@@ -126,7 +126,7 @@ function copyFile(source: string, target: string, relative: string, report: Keep
     const buffer = Buffer.allocUnsafe(CHUNK);
     let copied = 0;
     for (let n = fs.readSync(input, buffer, 0, CHUNK, null); n > 0; n = fs.readSync(input, buffer, 0, CHUNK, null)) {
-      for (let written = 0; written < n; ) written += fs.writeSync(output, buffer, written, n - written);
+      for (let written = 0; written < n;) written += fs.writeSync(output, buffer, written, n - written);
       copied += n;
     }
     applyOwner(output, stat);
