@@ -29,6 +29,11 @@ import {
   type StopMeta,
   type MeterLike,
   type SandboxPerfOtelBridgeOptions,
+  type KeepReport,
+  type SandboxOptions,
+  type SandboxResult,
+  type WorkdirMode,
+  WORKDIR_MODES,
 } from '../index';
 
 const monitor = new SandboxPerfMonitor({ sink: false });
@@ -138,6 +143,17 @@ describe('public API types', () => {
     expectTypeOf<Meter>().toExtend<MeterLike>();
     // @ts-expect-error a meter needs the instrument factories the bridge calls
     expectTypeOf<{ createHistogram(name: string): { record(value: number): void } }>().toExtend<MeterLike>();
+  });
+
+  test("workdir is 'rw' | 'overlay' | 'ro', keep a list of paths; a result says what keep copied", () => {
+    expectTypeOf<SandboxOptions['workdir']>().toEqualTypeOf<WorkdirMode | undefined>();
+    expectTypeOf<SandboxOptions['keep']>().toEqualTypeOf<readonly string[] | undefined>();
+    expectTypeOf<SandboxResult['kept']>().toEqualTypeOf<KeepReport | undefined>();
+    const wrong = (): Promise<SandboxRun> =>
+      // @ts-expect-error no such mode
+      runInSandbox('bubblewrap', ['true'], { monitor, workdir: 'tmpfs' });
+    expectTypeOf(wrong).returns.resolves.toHaveProperty('result');
+    expect(WORKDIR_MODES).toEqual(['rw', 'overlay', 'ro']);
   });
 
   test('startCanary resolves to a Canary: stop(), the latest round, stats; options with their defaults', async () => {

@@ -1,17 +1,68 @@
 import os from 'node:os';
 import type { SandboxOptions } from '../runners/types';
+import { resolveKeep, WORKDIR_MODES, type WorkdirMode } from '../runners/workdir/workdirOptions';
+import { ValidationError } from '../validation';
 import type { FlagValue } from './args';
+import { UsageError } from './command';
 
-/** The flags `run` and `compare` share for the sandbox: memory and CPU limits, network. */
+/** `--workdir` and `--keep`, for every command that runs something (run, compare, demo, serve --canary). */
+export const WORKDIR_FLAGS = {
+  workdir: { type: 'string', value: 'rw|overlay|ro' },
+  keep: { type: 'string', value: 'PATH', repeatable: true },
+} as const;
+
+/** The flags `run` and `compare` share for the sandbox: memory and CPU limits, network, the working directory's mode. */
 export const SANDBOX_FLAGS = {
   memory: { type: 'number', min: 6, value: 'MB' },
   cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
   network: { type: 'boolean' },
+  ...WORKDIR_FLAGS,
 } as const;
+
+/**
+ * How --workdir and --keep read in a command's --help, their descriptions at `column` (that of the
+ * command's other options); the first line goes after the caller's two-space indent.
+ */
+export function workdirUsage(column: number): string {
+  const item = (flag: string, lines: string[]) =>
+    lines.map((line, i) => (i === 0 ? `${flag.padEnd(column - 2)}${line}` : `${' '.repeat(column)}${line}`)).join('\n');
+  return [
+    item('--workdir MODE', [
+      'how the run sees the working directory: rw (writable: its writes land',
+      'in your files, and it can rewrite code this host runs later, such as',
+      'node_modules/.bin or .git/hooks), overlay (a copy-on-write view: its',
+      'writes are discarded after the run but for --keep), ro (read-only);',
+      'see docs/runners.md                                  [default: rw]',
+    ]),
+    `  ${item('--keep PATH', ['with --workdir overlay: copy what the run wrote under PATH (relative', 'to the working directory) back; repeat for more paths'])}`,
+  ].join('\n');
+}
+
+/** The working directory's mode and kept paths from --workdir and --keep; usage errors name the flag. */
+export function workdirFrom(flags: Readonly<Record<string, FlagValue>>): Pick<SandboxOptions, 'workdir' | 'keep'> {
+  const raw = flags.workdir;
+  if (raw !== undefined && !(WORKDIR_MODES as readonly unknown[]).includes(raw)) {
+    throw new UsageError(`--workdir expects ${WORKDIR_MODES.join(', ')}, got ${JSON.stringify(raw)} (e.g. --workdir overlay --keep dist)`);
+  }
+  const workdir = (raw as WorkdirMode | undefined) ?? 'rw';
+  const keep = (flags.keep as string[] | undefined) ?? [];
+  if (keep.length > 0 && workdir !== 'overlay') {
+    throw new UsageError(`--keep copies back from the run's layer: it needs --workdir overlay (got --workdir ${workdir})`);
+  }
+  for (const path of keep) {
+    try {
+      resolveKeep([path], workdir);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new UsageError(`--keep expects a path inside the working directory (relative, no '..'), got ${JSON.stringify(path)}`);
+    }
+  }
+  return { workdir, ...(keep.length > 0 ? { keep } : {}) };
+}
 
 /** The sandbox options those flags give, for a run in `cwd` (--memory is in MB). */
 export function sandboxOptionsFrom(flags: Readonly<Record<string, FlagValue>>, cwd: string): SandboxOptions {
-  const sandbox: SandboxOptions = { cwd, network: flags.network === true };
+  const sandbox: SandboxOptions = { cwd, network: flags.network === true, ...workdirFrom(flags) };
   if (flags.memory !== undefined) sandbox.memoryBytes = Math.round((flags.memory as number) * 1024 * 1024);
   if (flags.cpus !== undefined) sandbox.cpus = flags.cpus as number;
   return sandbox;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isUnder } from '../runners/host/sandboxRoot';
 import type { BackendName } from '../runners/types';
-import type { WorkdirMode } from '../runners/workdir/workdirOptions';
+import { RW_REACHES_HOST, type WorkdirMode } from '../runners/workdir/workdirOptions';
 
 /** This package's own folder (dist/cli or src/cli, two levels down): code the host runs with every `sandbox-perf`. */
 const OWN_PACKAGE = path.resolve(__dirname, '../..');
@@ -23,7 +23,7 @@ let warned = false;
 /**
  * Says once per process, on `stderr`, that an isolating backend run with `--workdir rw` may rewrite
  * code the host runs later, when the working directory holds some. `none` isolates nothing, so a
- * warning about its working directory alone would mislead.
+ * warning about its working directory alone would mislead; gvisor discards every write.
  */
 export function warnHostCodeInWorkdir(
   stderr: { write(text: string): unknown },
@@ -32,7 +32,7 @@ export function warnHostCodeInWorkdir(
   backends: readonly BackendName[],
 ): void {
   if (warned || workdir !== 'rw') return;
-  const isolating = backends.filter((b) => b !== 'none');
+  const isolating = backends.filter((b) => b !== 'none' && RW_REACHES_HOST[b]);
   if (isolating.length === 0) return;
   const found = hostCodeIn(cwd);
   if (found.length === 0) return;

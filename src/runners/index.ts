@@ -19,3 +19,6 @@ export { SandboxPool } from './pool/SandboxPool';
 export type { PoolBackendName } from './pool/SandboxPool';
 export type { PoolOptions } from './pool/poolOptions';
 export type { PoolHealth } from './pool/PoolStats';
+export { WORKDIR_MODES } from './workdir/workdirOptions';
+export type { WorkdirMode } from './workdir/workdirOptions';
+export type { KeepReport } from './workdir/keepOutputs';

@@ -4,7 +4,8 @@ import { noiseWarnings } from '../../machine/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
 import { TIME_UNITS, formatIn, type TimeUnit } from '../../export/comparison/timeUnit';
 import { printable, printableDeep } from '../../printable';
-import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
+import { SANDBOX_FLAGS, sandboxOptionsFrom, workdirUsage } from '../sandboxFlags';
+import { warnHostCodeInWorkdir } from '../workdirWarning';
 import { MAX_TIMEOUT_MS, parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
@@ -119,6 +120,7 @@ Options:
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
+  ${workdirUsage(28)}
   --save-baseline NAME      keep this comparison as NAME (baselines/ beside the history; one command)
   --baseline NAME           compare today's run times and overheads with the saved NAME
   --export-json FILE        every duration, statistic and the machine's fingerprint as JSON;
@@ -150,6 +152,7 @@ Examples:
     assertHistoryOutOfReach(historyPath, io.cwd, backends);
     const exportFiles = exportTargets(parsed.flags, io.cwd, historyPath.file);
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
+    warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', backends);
     const style = outputStyle(parsed.flags.style as string | undefined, io);
     const c = style.colours;
     const timeUnit = parsed.flags['time-unit'] as TimeUnit | undefined;

@@ -13,10 +13,13 @@ import { comparisonDetails, comparisonVerdicts } from '../format/comparisonText'
 import { reportText } from '../format/reportText';
 import { buildHistoryView } from '../historyView';
 import { colours, progressBar } from '../terminal';
+import { workdirFrom, WORKDIR_FLAGS, workdirUsage } from '../sandboxFlags';
+import { warnHostCodeInWorkdir } from '../workdirWarning';
 
 const FLAGS = {
   runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
   sandbox: { type: 'list', value: 'BACKENDS' },
+  ...WORKDIR_FLAGS,
   db: { type: 'string', value: 'FILE' },
   help: { type: 'boolean' },
 } as const;
@@ -32,7 +35,7 @@ function workloadScript(): string {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the main job (npm start): compare a build-like workload across every backend available here, then report',
-  usage: `Usage: sandbox-perf demo [--runs N] [--sandbox LIST] [--db FILE]
+  usage: `Usage: sandbox-perf demo [--runs N] [--sandbox LIST] [--workdir MODE] [--db FILE]
 
 Generates a build-like sample tree (2 000 small files) under ./.sandbox-perf/workload once, then
 runs 'node workload/build.js' (read and hash every file, a short compute step) on every sandbox
@@ -42,6 +45,7 @@ history report. Backends that are missing are listed with the command that enabl
 Options:
   --runs N        timed runs per backend, 1 to 1000   [default: 5]
   --sandbox LIST  only these backends, comma-separated   [default: every backend available here]
+  ${workdirUsage(18)}
   --db FILE       history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
   --help          this text
 `,
@@ -73,10 +77,12 @@ Options:
     fs.copyFileSync(script, localScript);
 
     io.stdout.write(`${c.bold('Backends on this machine')}\n`);
-    const found = await detectBackends({ cwd: io.cwd }, only);
+    const sandbox = { cwd: io.cwd, ...workdirFrom(parsed.flags) };
+    const found = await detectBackends(sandbox, only);
     for (const b of found) io.stdout.write(`  ${b.available ? c.green('✓') : c.yellow('✗')} ${b.message}\n`);
     const available = found.filter((b) => b.available).map((b) => b.backend);
     io.stdout.write('\n');
+    warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', available);
 
     const dbPath = where.file;
     const recording = openRecording(where, undefined, io);
@@ -90,7 +96,7 @@ Options:
         command,
         runs,
         warmup: 1,
-        sandbox: { cwd: io.cwd },
+        sandbox,
         monitor,
         onRun: (b) => bar.tick(b),
       });

@@ -1,5 +1,5 @@
 import { runInSandbox } from '../../runners/runInSandbox';
-import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
+import { SANDBOX_FLAGS, sandboxOptionsFrom, workdirUsage } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
@@ -9,6 +9,8 @@ import { colours } from '../terminal';
 import { constants } from 'node:os';
 import { runToJson } from '../format/runJson';
 import { runLine } from '../format/runText';
+import { keptText } from '../format/keptText';
+import { warnHostCodeInWorkdir } from '../workdirWarning';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -41,6 +43,7 @@ Options:
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]
   --threshold MS      alert when the run takes longer                         [default: 5000]
   --network           give the command network access                         [default: off]
+  ${workdirUsage(22)}
   --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
   --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases);
                       the command's own output then goes to stderr
@@ -56,6 +59,7 @@ Options:
     const command = requireCommand(parsed, 'run', io.cwd);
     const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
+    warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', [backend ?? 'none']);
     const where = historyPathFor(parsed.flags.db, io);
     assertHistoryOutOfReach(where, io.cwd, [backend ?? 'none']);
     const recording = openRecording(where, parsed.flags.threshold as number | undefined, io);
@@ -73,8 +77,10 @@ Options:
         ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
       });
       if (json) io.stdout.write(`${JSON.stringify(runToJson(run))}\n`);
-      io.stderr.write(`${runLine(run, monitor.thresholdMs, colours(io.stderr, io.env))}\n`);
+      const c = colours(io.stderr, io.env);
+      io.stderr.write(`${runLine(run, monitor.thresholdMs, c)}\n`);
       const { result } = run;
+      if (result.kept) io.stderr.write(`${c.bold('sandbox-perf:')} ${keptText(result.kept)}\n`);
       if (result.outcome === 'timeout') return 124;
       if (result.exitCode !== null) return result.exitCode;
       if (result.signal) return 128 + ((constants.signals as Partial<Record<string, number>>)[result.signal] ?? 0);

@@ -7,6 +7,7 @@ import { parseArgs } from '../args';
 import { errorCode, errorMessage } from '../../log';
 import { startServe, DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT, type RunningServe, type ServeCanaryOptions } from '../../export/server';
 import { canaryBanner, canaryOptions, CANARY_FLAGS, CANARY_USAGE } from './serveCanary';
+import { warnHostCodeInWorkdir } from '../workdirWarning';
 
 const USAGE = `Usage: sandbox-perf serve [--port 9464] [--host 127.0.0.1] [--db PATH] [--allow-host NAMES]
        sandbox-perf serve [options] --canary [--every 10m] [--sandbox LIST] [--runs 5] -- COMMAND [ARGS...]
@@ -117,7 +118,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   }
   const metrics = running.metricsUrl ?? 'off (needs prom-client: npm install prom-client)';
   io.stdout.write(`sandbox-perf serve: dashboard ${running.url} · metrics ${metrics} · history ${dbPath}\n`);
-  if (running.canary) io.stdout.write(`${canaryBanner(running.canary)}\n`);
+  if (running.canary) {
+    io.stdout.write(`${canaryBanner(running.canary)}\n`);
+    warnHostCodeInWorkdir(io.stderr, io.cwd, canary?.sandbox?.workdir ?? 'rw', running.canary.backends);
+  }
   // Handled until closed: a canary run in flight is killed by the runners' own signal cleanup,
   // which re-raises the signal (killing this process before its rows are written) when nobody
   // else handles it. A second signal exits at once.

@@ -2,6 +2,7 @@ import { requireCommand, type FlagSpecs, type ParsedArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { UsageError } from '../command';
 import { parseDuration } from '../since';
+import { workdirFrom, WORKDIR_FLAGS, workdirUsage } from '../sandboxFlags';
 import {
   CANARY_CANDIDATES,
   DEFAULT_CANARY_EVERY_MS,
@@ -22,6 +23,7 @@ export const CANARY_USAGE = `Canary (a continuous baseline, recorded in the same
   --sandbox LIST  backends compared with none (default: the ones available here of
                 ${backendList(CANARY_CANDIDATES, '                ', 100)})
   --runs N      timed runs per backend and round (default ${DEFAULT_CANARY_RUNS}); one untimed warm-up round first
+  ${workdirUsage(16)}
   Each round prints one line: its wall time, the CPU it used, and per backend the ratio and fixed cost.`;
 
 /** The canary's flags, parsed with serve's own by the one argument parser. */
@@ -30,6 +32,7 @@ export const CANARY_FLAGS: FlagSpecs = {
   every: { type: 'string', value: 'DURATION' },
   sandbox: { type: 'list', value: 'BACKENDS' },
   runs: { type: 'integer', min: 1, max: 1000, value: 'N' },
+  ...WORKDIR_FLAGS,
 };
 
 /**
@@ -49,7 +52,7 @@ export function canaryOptions(parsed: ParsedArgs, cwd: string): ServeCanaryOptio
   }
   if (command === null) throw new UsageError(`--canary needs the command to run after '--', e.g. sandbox-perf serve --canary -- node -e 0`);
   const checked = requireCommand({ flags, positionals: [], command }, 'serve --canary', cwd);
-  const options: ServeCanaryOptions = { command: checked, sandbox: { cwd } };
+  const options: ServeCanaryOptions = { command: checked, sandbox: { cwd, ...workdirFrom(flags) } };
   if (flags.every !== undefined) {
     const raw = flags.every as string;
     const everyMs = parseDuration(raw.trim());
