@@ -23,7 +23,10 @@ describeBuilt('--workdir and --keep are checked before anything runs', () => {
     [['--workdir', 'rx'], /--workdir expects rw, overlay, ro, got "rx"/],
     [['--keep', 'dist'], /--keep copies back from the run's layer: it needs --workdir overlay \(got --workdir rw\)/],
     [['--workdir', 'ro', '--keep', 'dist'], /needs --workdir overlay \(got --workdir ro\)/],
-    [['--workdir', 'overlay', '--keep', '../escape'], /--keep expects a path inside the working directory \(relative, no '..'\), got "..\/escape"/],
+    [
+      ['--workdir', 'overlay', '--keep', '../escape'],
+      /--keep expects a path inside the working directory \(relative, no '..'\), got "..\/escape"/,
+    ],
     [['--workdir', 'overlay', '--keep', '/etc'], /got "\/etc"/],
   ])('run %j is a usage error (exit 2), and nothing runs', async (flags, message) => {
     const result = await cli(['run', ...flags, '--', 'touch', 'ran'], dir);
