@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isUnder } from '../runners/host/sandboxRoot';
 import type { BackendName } from '../runners/types';
-import { RW_REACHES_HOST, type WorkdirMode } from '../runners/workdir/workdirOptions';
+import { backendEntry } from '../runners/backendNames';
+import type { WorkdirMode } from '../runners/workdir/workdirOptions';
 
 /** This package's own folder (dist/cli or src/cli, two levels down): code the host runs with every `sandbox-perf`. */
 const OWN_PACKAGE = path.resolve(__dirname, '../..');
@@ -32,7 +33,7 @@ export function warnHostCodeInWorkdir(
   backends: readonly BackendName[],
 ): void {
   if (warned || workdir !== 'rw') return;
-  const isolating = backends.filter((b) => b !== 'none' && RW_REACHES_HOST[b]);
+  const isolating = backends.filter((b) => b !== 'none' && backendEntry(b).rwReachesHost);
   if (isolating.length === 0) return;
   const found = hostCodeIn(cwd);
   if (found.length === 0) return;

@@ -40,6 +40,12 @@ export interface BackendEntry {
    * rusage of reaped children), `cgroup` when it runs under the Docker daemon (the run's `cpuMs`).
    */
   readonly cpu: 'children' | 'cgroup';
+  /**
+   * With `workdir: 'rw'`, what the run writes in the working directory lands in the host's files,
+   * those the host executes later included (the guarantee table's row; gVisor's `runsc do` keeps
+   * every write in its memory). In `overlay` and `ro` no backend's run changes them.
+   */
+  readonly rwReachesHost: boolean;
   /** The one command that makes it available when it is missing. */
   readonly enable: string;
   /**
@@ -72,6 +78,7 @@ export const BACKENDS = [
     workdirWritable: false,
     canary: false,
     cpu: 'children',
+    rwReachesHost: true,
     enable: noneTool.install,
   },
   {
@@ -83,6 +90,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: true,
     cpu: 'children',
+    rwReachesHost: true,
     enable: unshareTool.install,
   },
   {
@@ -94,6 +102,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: true,
     cpu: 'children',
+    rwReachesHost: true,
     enable: bubblewrapTool.install,
   },
   {
@@ -105,6 +114,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: true,
     cpu: 'cgroup',
+    rwReachesHost: true,
     enable: ENABLE_DOCKER,
   },
   {
@@ -116,6 +126,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
+    rwReachesHost: true,
     enable: ENABLE_DOCKER,
     check: checkAsDocker,
   },
@@ -128,6 +139,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
+    rwReachesHost: true,
     enable: ENABLE_DOCKER,
     check: checkPool,
   },
@@ -140,6 +152,7 @@ export const BACKENDS = [
     workdirWritable: false,
     canary: true,
     cpu: 'children',
+    rwReachesHost: false,
     enable: gvisorTool.install,
   },
   {
@@ -151,6 +164,7 @@ export const BACKENDS = [
     workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
+    rwReachesHost: true,
     enable: ENABLE_RUNSC,
     check: checkPool,
   },

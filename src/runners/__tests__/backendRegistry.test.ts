@@ -29,6 +29,7 @@ jest.mock('../backends', () => {
     canary: true,
     workdirWritable: false,
     cpu: 'children',
+    rwReachesHost: true,
     enable: 'echo fake',
   };
   return { ...actual, BACKENDS: [...actual.BACKENDS, fake] };

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { assertOneOf, expectation, ValidationError } from '../../validation';
-import type { BackendName } from '../types';
 
 /**
  * How a run sees its working directory:
@@ -50,19 +49,3 @@ export function resolveKeep(value: unknown, workdir: WorkdirMode): KeptPath[] {
   });
 }
 
-/**
- * Whether a run with `workdir: 'rw'` can change the host's files in the working directory, per
- * backend: the "can the run change files the host executes later" row of the guarantee table in
- * docs/runners.md, for `rw` (in `overlay` and `ro` none can, `none` aside, which isolates nothing
- * and can write wherever its caller can). gVisor's `runsc do` discards every write.
- */
-export const RW_REACHES_HOST: Readonly<Record<BackendName, boolean>> = {
-  none: true,
-  unshare: true,
-  bubblewrap: true,
-  gvisor: false,
-  docker: true,
-  'docker-warm': true,
-  'docker-pool': true,
-  'gvisor-pool': true,
-};

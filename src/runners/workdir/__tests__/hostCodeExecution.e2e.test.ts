@@ -18,7 +18,8 @@ import {
 } from '../../../../test/support/runners';
 import { createBackend } from '../../createBackend';
 import type { BackendName, SandboxOptions, SandboxResult } from '../../types';
-import { RW_REACHES_HOST, type WorkdirMode } from '../workdirOptions';
+import { backendEntry } from '../../backendNames';
+import type { WorkdirMode } from '../workdirOptions';
 
 jest.setTimeout(180_000);
 
@@ -109,11 +110,13 @@ for (const { name, missing, install, optional } of BACKENDS) {
     missing,
     install,
     () => {
-      const rw = RW_REACHES_HOST[name] ? 'the run rewrites them (the door the other modes close)' : 'runsc do discards the writes';
+      const rw = backendEntry(name).rwReachesHost
+        ? 'the run rewrites them (the door the other modes close)'
+        : 'runsc do discards the writes';
       test(`host code execution through files in the working directory: rw on ${name}: ${rw}`, async () => {
         const { result, seen } = await attackIn(name, 'rw');
         expect(result.outcome).toBe('success');
-        if (!RW_REACHES_HOST[name]) {
+        if (!backendEntry(name).rwReachesHost) {
           untouched();
         } else {
           expect(seen[HOST_CODE[0] as string]).toMatch(/execSync/);
