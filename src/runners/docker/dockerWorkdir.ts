@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import type { ResolvedSandboxOptions } from '../options';
 import { layerParent, sweepOrphanLayersOnce, type WorkdirLayer } from '../workdir/WorkdirLayer';
 

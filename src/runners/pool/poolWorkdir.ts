@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type Docker = require('dockerode');
 import { dockerWorkdir } from '../docker/dockerWorkdir';
 import type { ResolvedSandboxOptions } from '../options';
 import type { SandboxResult } from '../types';

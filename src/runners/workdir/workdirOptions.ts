@@ -48,4 +48,3 @@ export function resolveKeep(value: unknown, workdir: WorkdirMode): KeptPath[] {
     return { path: segments.length === 0 ? '.' : segments.join('/'), segments };
   });
 }
-
