@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './command';
 
-/** setTimeout's longest delay: the largest --timeout. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export { MAX_TIMEOUT_MS } from '../runners/options';
 
 /** How one flag is read. */
 export interface FlagSpec {

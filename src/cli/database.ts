@@ -1,31 +1,36 @@
-import path from 'node:path';
 import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
-import { StateDatabase, defaultDbPath } from '../state/StateDatabase';
+import { StateDatabase } from '../state/StateDatabase';
+import { chooseDbPath } from '../state/dbPath';
 import { UsageError, type CommandIo } from './command';
 import { backendEntry } from '../runners/backendNames';
 import type { BackendName } from '../runners/types';
 import { historyInside } from '../state/historyReach';
 import { historyPathMessage, historyPathProblem, type HistorySource } from '../state/historyPath';
-import { describeValue } from '../validation';
+import { describeValue, ValidationError } from '../validation';
 
 export interface HistoryPath {
   file: string;
   source: HistorySource;
 }
 
+/** The --db line of every command's help, after the flag: what it is and where the history is without it. */
+export const DB_HELP = 'history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]';
+
+const SOURCES = { option: '--db', SANDBOX_PERF_DB: 'SANDBOX_PERF_DB', default: 'the default history' } as const;
+
 /**
- * The history file of a command: --db, else SANDBOX_PERF_DB of the command's environment, else
- * the default. An empty SANDBOX_PERF_DB counts as unset, in every command.
+ * The history file of a command, by the library's rule (state/dbPath.ts) in the command's
+ * environment and working directory: --db, else SANDBOX_PERF_DB, else the default.
  */
 export function historyPathFor(flag: unknown, io: CommandIo): HistoryPath {
-  if (typeof flag === 'string') return { file: path.resolve(io.cwd, flag), source: '--db' };
-  const env = io.env.SANDBOX_PERF_DB;
-  if (env) return { file: path.resolve(io.cwd, env), source: 'SANDBOX_PERF_DB' };
-  return { file: defaultDbPath(io.env, io.cwd), source: 'the default history' };
-}
-
-export function dbPathFor(flag: unknown, io: CommandIo): string {
-  return historyPathFor(flag, io).file;
+  try {
+    const { file, from } = chooseDbPath(typeof flag === 'string' ? flag : undefined, io.env, io.cwd);
+    return { file, source: SOURCES[from] };
+  } catch (error) {
+    // A --db the library refuses (empty, a NUL byte) is a mistake in the command line.
+    if (error instanceof ValidationError) throw new UsageError(`--db: ${error.message}`);
+    throw error;
+  }
 }
 
 /** How long `run` and `compare` wait for their rows to be written before saying they were lost. */

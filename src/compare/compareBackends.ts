@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { createBackend } from '../runners/createBackend';
 import { recordRun, workloadOf } from '../runners/runInSandbox';
-import { assertCommand } from '../runners/options';
+import { assertCommand, DEFAULT_TIMEOUT_MS } from '../runners/options';
 import { backendsWhere } from '../runners/backendNames';
 import { StderrTail } from './StderrTail';
 import type { BackendName, SandboxBackend, SandboxOptions, SandboxResult } from '../runners/types';
@@ -79,24 +79,24 @@ export function measured(result: SandboxResult, ignoreExitCodes: CompareOptions[
 /** Backends whose runs are children of this process: their CPU is read from its reaped children's rusage. */
 const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(backendsWhere((entry) => entry.cpu === 'children'));
 
-/**
- * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
- * hits every backend alike and round i of each backend forms a pair, and summarises each backend
- * against the baseline (`none` when it is compared, else the first backend). Every timed run is
- * recorded through the monitor; warm-up runs are not.
- */
 /** A pool's background refill must not overlap the next timed run: wait for it, outside the timing. */
 async function settle(backend: SandboxBackend): Promise<void> {
   const pool = backend as SandboxBackend & { settled?: () => Promise<void> };
   if (typeof pool.settled === 'function') await pool.settled();
 }
 
+/**
+ * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
+ * hits every backend alike and round i of each backend forms a pair, and summarises each backend
+ * against the baseline (`none` when it is compared, else the first backend). Every timed run is
+ * recorded through the monitor; warm-up runs are not.
+ */
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
   const { backends: names, command, monitor, canaryRound } = options;
   assertCommand(command);
   const hooks = options.hooks ?? {};
   const cwd = options.sandbox?.cwd ?? process.cwd();
-  const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? 300_000 };
+  const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   const startedAt = new Date().toISOString();
   const backends: SandboxBackend[] = [];
   const rounds: BackendRounds[] = names.map((backend) => ({

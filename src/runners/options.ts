@@ -10,8 +10,8 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_DOCKER_IMAGE = 'sandbox-perf/node:local';
 /** Docker refuses smaller memory limits; the same floor applies to every backend. */
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
-/** setTimeout's largest delay. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** setTimeout's largest delay: the longest `timeoutMs` (and --timeout). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** SandboxOptions with every default applied, validated. */
 export interface ResolvedSandboxOptions {

@@ -68,6 +68,9 @@ function cwdOf(backend: SandboxBackend): string {
   return typeof cwd === 'string' ? cwd : process.cwd();
 }
 
+/** Every key runInSandbox takes: a misspelt one (`tiemout`) is a TypeError naming the nearest. */
+const RUN_IN_SANDBOX_KEYS: readonly string[] = ['monitor', 'sandboxId', 'workload', ...RUN_OPTION_KEYS, ...SANDBOX_OPTION_KEYS];
+
 /**
  * Runs `command` in a sandbox and records it through the monitor. `backend` is a name (a backend
  * is created, prepared, used once and torn down) or a backend already prepared (reused as is; pass
@@ -75,9 +78,6 @@ function cwdOf(backend: SandboxBackend): string {
  * a one-shot call reports its prepare/teardown time in `setup`. A backend that cannot run here
  * throws BackendUnavailableError before anything is recorded.
  */
-/** Every key runInSandbox takes: a misspelt one (`tiemout`) is a TypeError naming the nearest. */
-const RUN_IN_SANDBOX_KEYS: readonly string[] = ['monitor', 'sandboxId', 'workload', ...RUN_OPTION_KEYS, ...SANDBOX_OPTION_KEYS];
-
 export async function runInSandbox(
   backend: BackendName | SandboxBackend,
   command: readonly string[],

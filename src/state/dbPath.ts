@@ -24,11 +24,25 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, cwd: string 
   return path.join(stateHome, 'sandbox-perf', `${name}-${hash}`, 'state.db');
 }
 
-/** The database file: the option, else SANDBOX_PERF_DB (empty counts as unset), else defaultDbPath(); absolute. */
-export function resolveDbPath(option?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+/** A history file and which rule chose it. */
+export interface DbPathChoice {
+  /** Absolute. */
+  file: string;
+  from: 'option' | 'SANDBOX_PERF_DB' | 'default';
+}
+
+/** The one rule: the option, else SANDBOX_PERF_DB (empty counts as unset), else defaultDbPath(). */
+export function chooseDbPath(option?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): DbPathChoice {
   if (option !== undefined && (typeof option !== 'string' || option.length === 0 || option.includes('\0'))) {
     throw new ValidationError(expectation('path', 'a non-empty file path', option));
   }
-  const chosen = option ?? (env.SANDBOX_PERF_DB || undefined);
-  return chosen === undefined ? defaultDbPath(env, cwd) : path.resolve(cwd, chosen);
+  if (option !== undefined) return { file: path.resolve(cwd, option), from: 'option' };
+  const fromEnv = env.SANDBOX_PERF_DB;
+  if (fromEnv) return { file: path.resolve(cwd, fromEnv), from: 'SANDBOX_PERF_DB' };
+  return { file: defaultDbPath(env, cwd), from: 'default' };
+}
+
+/** The database file: the option, else SANDBOX_PERF_DB (empty counts as unset), else defaultDbPath(); absolute. */
+export function resolveDbPath(option?: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return chooseDbPath(option, env, cwd).file;
 }

@@ -8,6 +8,7 @@
  */
 import { percentileOfSorted } from './percentile';
 
+/** Arithmetic mean; 0 for no values. */
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return 0;
   let sum = 0;
@@ -15,6 +16,7 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
+/** Sample standard deviation (divisor n − 1); 0 for fewer than two values. */
 export function stddev(values: readonly number[]): number {
   const n = values.length;
   if (n < 2) return 0;
@@ -28,6 +30,7 @@ export function sortedCopy(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
+/** Middle value, or the mean of the two middle values for an even count; 0 for no values. */
 export function median(values: readonly number[]): number {
   const n = values.length;
   if (n === 0) return 0;
@@ -52,6 +55,7 @@ export interface SampleSummary {
   p95Ms: number;
 }
 
+/** Count, mean, standard deviation, median, min, max and p95 (nearest rank) of `values`, in their unit (ms). */
 export function summarize(values: readonly number[]): SampleSummary {
   const s = sortedCopy(values);
   return {

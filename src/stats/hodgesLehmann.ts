@@ -6,6 +6,7 @@
  */
 import { median } from './descriptive';
 
+/** The median of the Walsh averages of paired `differences`; null without differences. */
 export function hodgesLehmannShift(differences: readonly number[]): number | null {
   const n = differences.length;
   if (n === 0) return null;

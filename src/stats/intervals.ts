@@ -36,6 +36,7 @@ export function spans(interval: Interval, value = 0): boolean {
   return interval.low <= value && value <= interval.high;
 }
 
+/** Student's t interval of the mean at `level` (default 0.95); null below two values. */
 export function meanInterval(values: readonly number[], level = DEFAULT_LEVEL): Interval | null {
   const n = values.length;
   if (n < 2) return null;
@@ -51,6 +52,7 @@ export function medianRank(n: number, level = DEFAULT_LEVEL): number {
   return j;
 }
 
+/** The distribution-free order-statistic interval of the median at `level` (default 0.95); null below six values at 95 %. */
 export function medianInterval(values: readonly number[], level = DEFAULT_LEVEL): Interval | null {
   const j = medianRank(values.length, level);
   if (j === 0) return null;

@@ -8,6 +8,7 @@ import { mad, median } from './descriptive';
  */
 export const OUTLIER_Z_THRESHOLD = 3.5;
 
+/** The modified z-score of each value, 0.6745 (x − median) / MAD; all 0 when MAD is 0. */
 export function modifiedZScores(values: readonly number[]): number[] {
   const m = median(values);
   const d = mad(values);

@@ -28,6 +28,11 @@ export interface PairedComparison {
   verdict: Verdict;
 }
 
+/**
+ * `a` (a backend's round times) against `b` (the baseline's, round by round): the paired t
+ * interval of the difference, the bootstrap interval of the ratio, Wilcoxon's test, the
+ * Hodges-Lehmann shift and the verdict. Throws a RangeError when the lengths differ.
+ */
 export function pairedComparison(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): PairedComparison {
   if (a.length !== b.length) {
     throw new RangeError(expectation('b.length', `${a.length} (one value per round of \`a\`)`, b.length));

@@ -15,12 +15,14 @@ export interface Difference {
   error: number;
 }
 
+/** a / b of two means with σ `sa`, `sb`, the error propagated from both; null when either mean is 0. */
 export function ratioWithError(a: number, sa: number, b: number, sb: number): Ratio | null {
   if (b === 0 || a === 0) return null;
   const ratio = a / b;
   return { ratio, error: Math.abs(ratio) * Math.sqrt((sa / a) ** 2 + (sb / b) ** 2) };
 }
 
+/** a − b of two means with σ `sa`, `sb`, and its σ, sqrt(sa² + sb²). */
 export function differenceWithError(a: number, sa: number, b: number, sb: number): Difference {
   return { difference: a - b, error: Math.sqrt(sa * sa + sb * sb) };
 }

@@ -13,6 +13,7 @@ import { normalCdf, studentTQuantile } from './distributions';
 import { DEFAULT_LEVEL, type Interval } from './intervals';
 import { averageRanks } from './wilcoxon';
 
+/** Welch's t interval of mean(a) − mean(b) at `level` (default 0.95); null when either sample has fewer than two values. */
 export function welchInterval(a: readonly number[], b: readonly number[], level = DEFAULT_LEVEL): Interval | null {
   const n = a.length;
   const m = b.length;
@@ -33,6 +34,7 @@ export interface RankSumTest {
   pValue: number;
 }
 
+/** Two-sided Mann-Whitney U test of `a` against `b` (normal approximation, tie and continuity corrected); null for an empty sample. */
 export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankSumTest | null {
   const n = a.length;
   const m = b.length;
@@ -49,6 +51,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): RankSu
   return { statistic: u, pValue: Math.min(1, 2 * (1 - normalCdf(z))) };
 }
 
+/** The median of all differences aᵢ − bⱼ; null for an empty sample. */
 export function hodgesLehmannTwoSample(a: readonly number[], b: readonly number[]): number | null {
   if (a.length === 0 || b.length === 0) return null;
   const differences: number[] = [];

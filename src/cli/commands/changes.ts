@@ -6,8 +6,8 @@ import type { ChangePointOptions } from '../../stats/changePointOptions';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { printable, printableDeep } from '../../printable';
 import { parseArgs, type ParsedArgs } from '../args';
-import { UsageError, type Command, type CommandIo } from '../command';
-import { historyPathFor } from '../database';
+import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
+import { historyPathFor, DB_HELP } from '../database';
 import { changesText, inputChangesText } from '../format/changesText';
 import { openHistory, readFailure } from '../openHistory';
 import { readSeriesFile } from '../seriesInput';
@@ -25,7 +25,6 @@ const FLAGS = {
   'min-segment': { type: 'integer', min: 2, max: 1000, value: 'N' },
   json: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
-  help: { type: 'boolean' },
 } as const;
 
 const USAGE = `Usage: sandbox-perf changes [options]
@@ -47,7 +46,7 @@ Options:
   --min-change PCT    smallest change reported, in percent    [default: 2]
   --min-segment N     fewest runs on each side of a change    [default: 6]
   --json              machine-readable output
-  --db FILE           history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --db FILE           ${DB_HELP}
   --help              this text
 `;
 
@@ -88,10 +87,6 @@ function assertKnownBackend(backend: string, reader: HistoryReader): void {
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseArgs(argv, FLAGS, 'changes');
   const flags = parsed.flags;
-  if (flags.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
   if (parsed.positionals.length > 0 || parsed.command !== null) {
     throw new UsageError(`'changes' takes no command or arguments, got ${JSON.stringify(parsed.positionals[0] ?? '--')}`);
   }
@@ -134,9 +129,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   }
 }
 
-export const changesCommand: Command = {
+export const changesCommand: Command = defineCommand({
   name: 'changes',
   summary: 'change points of the history (E-divisive + t-test): "+18 % duration on docker since …", newest first',
   usage: USAGE,
   run,
-};
+});

@@ -1,4 +1,5 @@
 import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
+import { DEFAULT_TIMEOUT_MS } from '../../runners/options';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { noiseWarnings } from '../../machine/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
@@ -9,13 +10,13 @@ import { warnHostCodeInWorkdir } from '../workdirWarning';
 import { MAX_TIMEOUT_MS, parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
-import { UsageError, type Command } from '../command';
+import { defineCommand, UsageError, type Command } from '../command';
 import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../compare/baselineStore';
 import { compareWorkloads, ignoredExitCodes } from '../compare/commandLine';
 import { exportTargets, writeExports } from '../compare/exports';
 import { runPlan } from '../compare/runOptions';
 import { STYLES, outputStyle } from '../compare/style';
-import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
+import { assertHistoryOutOfReach, historyPathFor, openRecording, DB_HELP } from '../database';
 import { comparisonText } from '../format/comparisonText';
 import { formatMs, progressBar } from '../terminal';
 import { version } from '../version';
@@ -51,12 +52,11 @@ export const COMPARE_FLAGS = {
   'export-csv': { type: 'string', value: 'FILE' },
   'export-markdown': { type: 'string', value: 'FILE' },
   db: { type: 'string', value: 'FILE' },
-  help: { type: 'boolean' },
 } as const;
 
 export { MAX_RUNS, MAX_WARMUP } from '../compare/runOptions';
 
-export const compareCommand: Command = {
+export const compareCommand: Command = defineCommand({
   name: 'compare',
   summary: 'compare what isolation costs across sandbox backends (interleaved runs, intervals and tests, hyperfine-compatible)',
   usage: `Usage: sandbox-perf compare [options] -- COMMAND [ARGS...]
@@ -116,7 +116,7 @@ Options:
                             none: nothing on stdout (exports are still written) [default: auto]
   -u, --time-unit UNIT      microsecond, millisecond or second, for the text and the Markdown
                             export (JSON, hyperfine's JSON and CSV stay in their units)
-  --timeout MS              per-run timeout, up to 2147483647 [default: 300000]
+  --timeout MS              per-run timeout, up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
@@ -129,7 +129,7 @@ Options:
                             a backend with no successful run is left out, and stderr says so
   --export-csv FILE         one row per backend (hyperfine's columns first)
   --export-markdown FILE    a Markdown table (hyperfine's columns first)
-  --db FILE                 history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --db FILE                 ${DB_HELP}
   --help                    this text
 
 Examples:
@@ -140,10 +140,6 @@ Examples:
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, COMPARE_FLAGS, 'compare', { interspersed: true });
-    if (parsed.flags.help) {
-      io.stdout.write(this.usage);
-      return 0;
-    }
     const { plans, several } = compareWorkloads(parsed, io.cwd);
     const backends = parseBackends(parsed.flags.sandbox ?? ['none', 'unshare']);
     const plan = runPlan(parsed.flags);
@@ -236,4 +232,4 @@ Examples:
       await recording.finish();
     }
   },
-};
+});

@@ -6,8 +6,8 @@ import { BACKEND_NAMES } from '../../runners/backendNames';
 import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { parseBackends } from '../backendsFlag';
-import { UsageError, type Command } from '../command';
-import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
+import { defineCommand, UsageError, type Command } from '../command';
+import { assertHistoryOutOfReach, historyPathFor, openRecording, DB_HELP } from '../database';
 import { printableDeep } from '../../printable';
 import { comparisonDetails, comparisonVerdicts } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
@@ -21,7 +21,6 @@ const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
   ...WORKDIR_FLAGS,
   db: { type: 'string', value: 'FILE' },
-  help: { type: 'boolean' },
 } as const;
 
 /** The shipped workload: the package's own workload/build.js (two levels above dist/cli or src/cli). */
@@ -32,7 +31,7 @@ function workloadScript(): string {
   return found;
 }
 
-export const demoCommand: Command = {
+export const demoCommand: Command = defineCommand({
   name: 'demo',
   summary: 'the main job (npm start): compare a build-like workload across every backend available here, then report',
   usage: `Usage: sandbox-perf demo [--runs N] [--sandbox LIST] [--workdir MODE] [--db FILE]
@@ -46,15 +45,11 @@ Options:
   --runs N        timed runs per backend, 1 to 1000   [default: 5]
   --sandbox LIST  only these backends, comma-separated   [default: every backend available here]
   ${workdirUsage(18)}
-  --db FILE       history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --db FILE       ${DB_HELP}
   --help          this text
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'demo');
-    if (parsed.flags.help) {
-      io.stdout.write(this.usage);
-      return 0;
-    }
     if (parsed.positionals.length > 0 || parsed.command !== null) throw new UsageError("'demo' takes no command");
     const only = parsed.flags.sandbox === undefined ? undefined : parseBackends(parsed.flags.sandbox);
     const where = historyPathFor(parsed.flags.db, io);
@@ -123,7 +118,7 @@ Options:
     io.stdout.write(comparisonVerdicts(result, c));
     return 0;
   },
-};
+});
 
 /** `file` relative to `cwd` when it lies inside it, else as given (no `../../` climbs). */
 function shortPath(cwd: string, file: string): string {

@@ -1,16 +1,15 @@
 import { collectGarbage } from '../../runners/gc';
 import { parseArgs } from '../args';
-import { UsageError, type Command } from '../command';
+import { defineCommand, UsageError, type Command } from '../command';
 
 const FLAGS = {
   'docker-socket': { type: 'string', value: 'PATH' },
   json: { type: 'boolean' },
-  help: { type: 'boolean' },
 } as const;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export const gcCommand: Command = {
+export const gcCommand: Command = defineCommand({
   name: 'gc',
   summary: 'remove the containers and cgroups left by sandbox-perf processes that died (SIGKILL, reboot)',
   usage: `Usage: sandbox-perf gc [--docker-socket PATH] [--json]
@@ -33,10 +32,6 @@ Options:
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'gc');
-    if (parsed.flags.help) {
-      io.stdout.write(this.usage);
-      return 0;
-    }
     if (parsed.positionals.length > 0 || parsed.command !== null) {
       throw new UsageError(`'gc' takes no command or arguments, got ${JSON.stringify(parsed.positionals[0] ?? '--')}`);
     }
@@ -71,4 +66,4 @@ Options:
     io.stdout.write(`${lines.join('\n')}\n`);
     return gc.failures.length > 0 ? 1 : 0;
   },
-};
+});

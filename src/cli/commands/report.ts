@@ -1,7 +1,7 @@
 import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
-import { UsageError, type Command } from '../command';
-import { historyPathFor } from '../database';
+import { defineCommand, UsageError, type Command } from '../command';
+import { historyPathFor, DB_HELP } from '../database';
 import { openHistory, readFailure } from '../openHistory';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { reportText } from '../format/reportText';
@@ -16,7 +16,6 @@ const FLAGS = {
   json: { type: 'boolean' },
   buckets: { type: 'integer', min: 1, max: 1000, value: 'N' },
   db: { type: 'string', value: 'FILE' },
-  help: { type: 'boolean' },
 } as const;
 
 /** A built-in backend, or one the history has runs of (library callers name their own). */
@@ -28,7 +27,7 @@ function assertKnownBackend(backend: string, reader: HistoryReader): void {
   throw new UsageError(`--sandbox: unknown backend ${JSON.stringify(printable(backend))}; expected one of ${known.join(', ')}`);
 }
 
-export const reportCommand: Command = {
+export const reportCommand: Command = defineCommand({
   name: 'report',
   summary: 'statistics of the recorded runs: count, mean, p50/p95/p99, max, alerts, per backend and phase',
   usage: `Usage: sandbox-perf report [options]
@@ -41,15 +40,11 @@ Options:
   --sandbox NAME   only runs of this backend
   --buckets N      histogram bins (log scale), 1 to 1000   [default: 10]
   --json           machine-readable output
-  --db FILE        history file   [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --db FILE        ${DB_HELP}
   --help           this text
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'report');
-    if (parsed.flags.help) {
-      io.stdout.write(this.usage);
-      return 0;
-    }
     if (parsed.positionals.length > 0 || parsed.command !== null) {
       throw new UsageError(`'report' takes no command or arguments, got ${JSON.stringify(parsed.positionals[0] ?? '--')}`);
     }
@@ -73,4 +68,4 @@ Options:
       reader.close();
     }
   },
-};
+});

@@ -1,10 +1,11 @@
 import { runInSandbox } from '../../runners/runInSandbox';
+import { DEFAULT_TIMEOUT_MS } from '../../runners/options';
 import { SANDBOX_FLAGS, sandboxOptionsFrom, workdirUsage } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
-import type { Command } from '../command';
-import { assertHistoryOutOfReach, historyPathFor, openRecording } from '../database';
+import { defineCommand, type Command } from '../command';
+import { assertHistoryOutOfReach, historyPathFor, openRecording, DB_HELP } from '../database';
 import { colours } from '../terminal';
 import { constants } from 'node:os';
 import { runToJson } from '../format/runJson';
@@ -20,10 +21,9 @@ const FLAGS = {
   workload: { type: 'string', value: 'NAME' },
   json: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
-  help: { type: 'boolean' },
 } as const;
 
-export const runCommand: Command = {
+export const runCommand: Command = defineCommand({
   name: 'run',
   summary: 'run one command in a sandbox and record how long it took',
   usage: `Usage: sandbox-perf run [options] -- COMMAND [ARGS...]
@@ -38,7 +38,7 @@ the number of runs not recorded, and does not change the exit code.
 
 Options:
   --sandbox BACKEND   ${backendList(BACKEND_NAMES, '', Infinity)}   [default: none]
-  --timeout MS        kill the run (and everything it started) after MS ms   [default: 300000]
+  --timeout MS        kill the run (and everything it started) after MS ms   [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB         memory limit (Docker, or cgroup v1 on the host)         [default: none]
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]
   --threshold MS      alert when the run takes longer                         [default: 5000]
@@ -47,15 +47,11 @@ Options:
   --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
   --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases);
                       the command's own output then goes to stderr
-  --db FILE           history file         [default: $SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db]
+  --db FILE           ${DB_HELP}
   --help              this text
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'run');
-    if (parsed.flags.help) {
-      io.stdout.write(this.usage);
-      return 0;
-    }
     const command = requireCommand(parsed, 'run', io.cwd);
     const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
@@ -89,4 +85,4 @@ Options:
       await recording.finish();
     }
   },
-};
+});

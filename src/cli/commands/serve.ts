@@ -1,5 +1,5 @@
-import { UsageError, type Command, type CommandIo } from '../command';
-import { assertHistoryOutOfReach, historyPathFor } from '../database';
+import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
+import { assertHistoryOutOfReach, historyPathFor, DB_HELP } from '../database';
 import { CANARY_CANDIDATES } from '../../canary/startCanary';
 import { historyPathMessage, historyPathProblem } from '../../state/historyPath';
 import { ValidationError } from '../../validation';
@@ -22,7 +22,7 @@ Options:
   --port N      TCP port; 0 picks a free one (default 9464, Prometheus' OpenTelemetry exporter port)
   --host H      address to listen on (default 127.0.0.1, loopback only; anything else exposes
                 your run history to whoever can reach the port)
-  --db PATH     history file (default: SANDBOX_PERF_DB, else ~/.local/state/sandbox-perf/<dir>-<hash>/state.db)
+  --db PATH     ${DB_HELP}
   --allow-host NAMES  comma-separated host names the Host header may carry besides localhost,
                 127.0.0.1, [::1] and --host (requests naming any other host get 421: DNS rebinding)
   -h, --help    this text
@@ -38,7 +38,6 @@ const FLAGS = {
   host: { type: 'string', value: 'H' },
   db: { type: 'string', value: 'PATH' },
   'allow-host': { type: 'list', value: 'NAMES' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 interface ServeArgs {
@@ -46,7 +45,6 @@ interface ServeArgs {
   host: string;
   db: string | undefined;
   allowHosts: string[];
-  help: boolean;
   /** From --canary, its flags and the command after `--`; null without --canary. */
   canary: ServeCanaryOptions | null;
 }
@@ -73,7 +71,6 @@ export function serveArgs(argv: readonly string[], cwd: string): ServeArgs {
     host,
     db: parsed.flags.db as string | undefined,
     allowHosts,
-    help: parsed.flags.help === true,
     canary,
   };
 }
@@ -85,10 +82,6 @@ function isLoopback(host: string): boolean {
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const args = serveArgs(argv, io.cwd);
   const { canary } = args;
-  if (args.help) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const where = historyPathFor(args.db, io);
   const dbPath = where.file;
   const problem = historyPathProblem(dbPath);
@@ -143,9 +136,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-export const serveCommand: Command = {
+export const serveCommand: Command = defineCommand({
   name: 'serve',
   summary: 'Serve the dashboard and Prometheus /metrics from the SQLite history (loopback by default)',
   usage: USAGE,
   run,
-};
+});

@@ -1,50 +1,30 @@
-import type { SandboxRun } from '../../runners/runInSandbox';
+import { toRunDetails, type SandboxRun } from '../../runners/runInSandbox';
+import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
 
-/** One run as `run --json` prints it: the record, what the backend added, and the decomposition. */
-export interface RunJson {
-  sandboxId: string;
-  startTime: number;
-  durationMs: number;
-  outcome: string;
-  alertFired: boolean;
-  backend: string;
-  workload: string;
-  workloadLabel: string;
-  /** The command's own time, null when the backend could not time it. */
-  commandMs: number | null;
-  /** durationMs − commandMs: what isolation added. */
-  overheadMs: number | null;
-  timer: string | null;
-  phases: Record<string, number>;
-  exitCode: number | null;
-  signal: string | null;
-  cpuMs: number | null;
-  peakMemoryBytes: number | null;
-  error: string | null;
+/** What a run's details hold, each present: null where the backend could not tell. */
+type EveryDetail = { [K in Exclude<keyof SandboxRunDetails, 'canaryRound'>]-?: Exclude<SandboxRunDetails[K], undefined> | null };
+
+/**
+ * One run as `run --json` prints it: the record, the details recorded with it (toRunDetails, the
+ * one list of what a backend adds) with the decomposition, and the setup outside the record.
+ */
+export type RunJson = SandboxPerfRecord & EveryDetail & RunSetup;
+
+interface RunSetup {
   /** prepare + teardown of a backend created for this run, outside durationMs. */
   setupMs: number | null;
 }
 
 export function runToJson(run: SandboxRun): RunJson {
-  const { record, result } = run;
+  const details = toRunDetails(run.result, run.workload);
+  // toRunDetails sets every detail but the decomposition (set here, null when the command was not
+  // timed) and canaryRound (a canary's, not run's).
   return {
-    sandboxId: record.sandboxId,
-    startTime: record.startTime,
-    durationMs: record.durationMs,
-    outcome: record.outcome,
-    alertFired: record.alertFired,
-    backend: result.backend,
-    workload: run.workload.key,
-    workloadLabel: run.workload.label,
+    ...run.record,
+    ...(details as Omit<EveryDetail, 'commandMs' | 'overheadMs' | 'timer'>),
     commandMs: run.commandMs,
     overheadMs: run.overheadMs,
-    timer: result.timer ?? null,
-    phases: result.phases,
-    exitCode: result.exitCode,
-    signal: result.signal,
-    cpuMs: result.cpuMs,
-    peakMemoryBytes: result.peakMemoryBytes,
-    error: result.error,
+    timer: details.timer ?? null,
     setupMs: run.setup === null ? null : run.setup.prepareMs + run.setup.teardownMs,
   };
 }

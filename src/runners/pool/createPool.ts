@@ -2,12 +2,13 @@ import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../../sandbox/Sandb
 import { assertOneOf, assertPlainObject } from '../../validation';
 import { runInSandbox, type SandboxRun } from '../runInSandbox';
 import type { RunOptions, SandboxOptions } from '../types';
-import type { PoolOptions } from './poolOptions';
+import { POOL_OPTION_KEYS, type PoolOptions } from './poolOptions';
+import { backendsWhere } from '../backendNames';
 import type { PoolHealth } from './PoolStats';
 import { SandboxPool, type PoolBackendName } from './SandboxPool';
 
-export const POOL_BACKENDS: readonly PoolBackendName[] = ['docker-pool', 'gvisor-pool'];
-const POOL_KEYS = ['size', 'maxSandboxes', 'acquireTimeoutMs', 'refillConcurrency'] as const;
+/** The pool backends: the `pool` family of the registry (backends.ts). */
+export const POOL_BACKENDS = backendsWhere((entry) => entry.family === 'pool') as readonly PoolBackendName[];
 
 export interface CreatePoolOptions extends Omit<SandboxOptions, 'pool'>, PoolOptions {
   /** Where `run` records each run. @default the process-wide `sandboxPerfMonitor` */
@@ -42,7 +43,7 @@ export async function createPool(backend: PoolBackendName, options: CreatePoolOp
   const pool: PoolOptions = {};
   const sandbox: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if ((POOL_KEYS as readonly string[]).includes(key)) (pool as Record<string, unknown>)[key] = value;
+    if ((POOL_OPTION_KEYS as readonly string[]).includes(key)) (pool as Record<string, unknown>)[key] = value;
     else sandbox[key] = value;
   }
   const sandboxPool = new SandboxPool(backend, { ...(sandbox as SandboxOptions), pool });

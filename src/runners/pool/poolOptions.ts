@@ -27,7 +27,9 @@ export type ResolvedPoolOptions = Required<PoolOptions>;
 
 export const MAX_POOL_SIZE = 64;
 export const MAX_POOL_SANDBOXES = 256;
-const KEYS = new Set(['size', 'maxSandboxes', 'acquireTimeoutMs', 'refillConcurrency']);
+/** Every key of PoolOptions. */
+export const POOL_OPTION_KEYS = ['size', 'maxSandboxes', 'acquireTimeoutMs', 'refillConcurrency'] as const;
+const KEYS: ReadonlySet<string> = new Set(POOL_OPTION_KEYS);
 
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
   assertPlainObject('pool', options);
