@@ -35,9 +35,10 @@ interface Row {
 }
 
 function compareMedians(cli: string, dir: string, backends: readonly BackendName[], command: readonly string[], round: number): number[] {
-  const out = path.join(dir, `ours-${round}.json`);
+  // The history and the export beside the working directory: a history inside it is refused (the sandboxes bind it writable).
+  const out = path.join(dir, '..', `ours-${round}.json`);
   const args = ['compare', '--sandbox', backends.join(','), '--runs', String(RUNS), '--warmup', '1'];
-  execFileSync(process.execPath, [cli, ...args, '--db', path.join(dir, 'bench.db'), '--export-json', out, '--', ...command], {
+  execFileSync(process.execPath, [cli, ...args, '--db', path.join(dir, '..', 'bench.db'), '--export-json', out, '--', ...command], {
     cwd: dir,
     stdio: 'ignore',
     env: { ...process.env, NO_COLOR: '1' },
@@ -79,7 +80,9 @@ function target(row: Row): Target {
 }
 
 export async function compareBench(): Promise<ScenarioResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-compare-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-compare-'));
+  const dir = path.join(root, 'work');
+  fs.mkdirSync(dir);
   const cli = path.resolve(__dirname, '../src/cli/main.js');
   const env = sandboxEnv(dir);
   const withHyperfine = hasHyperfine();
@@ -104,7 +107,7 @@ export async function compareBench(): Promise<ScenarioResult> {
       }
     }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
   }
   const absent = BACKENDS.filter((b) => !present.includes(b));
   const fmt = (values: readonly number[]): string => (values.length > 0 ? median(values).toFixed(2) : 'n/a');

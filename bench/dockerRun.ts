@@ -19,8 +19,8 @@ import { shellQuote } from './printedCommand';
  * launcher (our timer) nor our accounting group: they cost only us. Ours must not be slower.
  */
 
-const RUNS = 10;
-const ROUNDS = 3;
+const RUNS = 6;
+const ROUNDS = 6;
 const COMMAND = ['true'];
 
 interface PhaseMedian {
@@ -29,8 +29,9 @@ interface PhaseMedian {
 }
 
 function oursRound(cli: string, dir: string, round: number): { medianMs: number; phases: PhaseMedian[] } {
-  const out = path.join(dir, `docker-${round}.json`);
-  const args = ['compare', '--sandbox', 'docker', '--runs', String(RUNS), '--warmup', '1', '--db', path.join(dir, 'bench.db')];
+  // The history and the export beside the working directory: a history inside it is refused (the sandboxes bind it writable).
+  const out = path.join(dir, '..', `docker-${round}.json`);
+  const args = ['compare', '--sandbox', 'docker', '--runs', String(RUNS), '--warmup', '1', '--db', path.join(dir, '..', 'bench.db')];
   execFileSync(process.execPath, [cli, ...args, '--export-json', out, '--', ...COMMAND], {
     cwd: dir,
     stdio: 'ignore',
@@ -42,13 +43,14 @@ function oursRound(cli: string, dir: string, round: number): { medianMs: number;
 }
 
 export async function dockerRunBench(): Promise<ScenarioResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-docker-'));
-  fs.chmodSync(dir, 0o755);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-docker-'));
+  const dir = path.join(root, 'work');
+  fs.mkdirSync(dir);
   const cli = path.resolve(__dirname, '../src/cli/main.js');
   const [docker] = await detectBackends({ cwd: dir }, ['docker']);
   const title = 'docker against docker run --rm';
   if (!docker?.available || !hasHyperfine()) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
     const why = docker?.available
       ? 'hyperfine is not installed (apt-get install hyperfine)'
       : `docker is not available: ${docker?.reason ?? ''}`;
@@ -86,7 +88,7 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
       if (round % 2 === 0) theirs.push(cliRound());
     }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
   }
   const value = median(ours) / median(theirs);
   const names = [...new Set(phases.flat().map((p) => p.phase))];
