@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from '../host/cgroupV1';
-import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
+import { collect, connectEngine, containerSpec, engineMessage, settleWithin, type Engine } from './dockerEngine';
+import { EngineClient, type Exchange } from './engineClient';
+import { dockerPhases, type DockerRunTimes } from './dockerPhases';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
-import { afterSignalCleanup } from '../inFlightRuns';
+import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
-import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
+import { REPORT_TAIL, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
@@ -19,8 +21,12 @@ import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
 const STREAM_GRACE_MS = 2000;
 
 /**
- * `docker`: a fresh container per run through the Docker Engine API, as `docker run --rm` does:
- * phases `create`, `attach`, `start`, `wait`, `remove`. Limits are Docker's (memory without swap,
+ * `docker`: a fresh container per run through the Docker Engine API, as `docker run --rm` does: create,
+ * attach and wait together, start; the engine removes the container as it exits (AutoRemove) and
+ * answers the wait then, unless a memory limit is set (then a `remove` of our own follows, after a
+ * look at an exit of 137). Phases (dockerPhases.ts): the engine's share of each step, `create`,
+ * `attach`, `start` + `wait` (or the launcher's `spawn`, `command`, `exit`), and `client`, our own
+ * share between them. Requests go through EngineClient, timed at the socket. Limits are Docker's (memory without swap,
  * NanoCpus); the hardening is containerSpec's (no capabilities, no-new-privileges, a non-root
  * user, read-only root, the working directory the only host path, a PID limit, network `none`
  * unless asked for). Each container gets its own cgroup parent when the engine is local on cgroup
@@ -31,6 +37,7 @@ export class DockerBackend implements SandboxBackend {
   readonly name = 'docker' as const;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private engine: Engine | undefined;
+  private client: EngineClient | undefined;
   private guard: string | null = null;
 
   constructor(options: SandboxOptions = {}) {
@@ -40,6 +47,7 @@ export class DockerBackend implements SandboxBackend {
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
     this.engine ??= await connectEngine(this.name, this.options);
+    this.client ??= new EngineClient(this.options.dockerSocket);
     await prepareDockerWorkdir(this.options);
   }
 
@@ -63,85 +71,105 @@ export class DockerBackend implements SandboxBackend {
   private async runIn(command: readonly string[], options: RunOptions, layer: WorkdirLayer | null): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
-    if (!this.engine) throw new BackendNotPreparedError(this.name);
-    const { docker, cgroup } = this.engine;
-    let phases: Record<string, number> = {};
+    const { engine, client } = this;
+    if (!engine || !client) throw new BackendNotPreparedError(this.name);
+    const times: DockerRunTimes = {
+      began: performance.now(),
+      create: null,
+      attach: null,
+      wait: null,
+      start: null,
+      inspect: null,
+      remove: null,
+      cleanupMs: 0,
+    };
     const runId = randomUUID();
-    const cgroupParent = cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
+    const cgroupParent = engine.cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
     const launcher = launcherForRun();
     const held = launcher === null ? null : holdBackReport(onOutput);
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
     // The launcher's report is the last line of standard error (the attach stream has no third descriptor).
     if (launcher !== null) stderr.tailBytes = REPORT_TAIL;
     const offsetMs = launcher === null ? 0 : performanceOffsetMs();
+    // As docker run --rm: the engine removes the container (and its anonymous volumes) as it exits and
+    // answers the wait then, one request less. Not under a memory limit: an exit of 137 is looked up in
+    // the container before it goes.
+    const autoRemove = this.options.memoryBytes === undefined;
+    const spec = containerSpec(
+      this.options,
+      timedCommand(command, launcher),
+      cgroupParent,
+      runId,
+      { launcher, guard: this.guard },
+      dockerWorkdir(this.options, layer),
+    );
+    if (autoRemove) spec.HostConfig = { ...spec.HostConfig, AutoRemove: true };
 
-    let t = performance.now();
-    let container: Docker.Container;
-    let unregister: () => void;
+    let created: { id: string; unregister: () => void };
     try {
-      // SIGINT/SIGTERM of this process from here on: the container is removed before the process exits.
-      ({ container, unregister } = await createInFlight(
-        docker,
-        containerSpec(
-          this.options,
-          timedCommand(command, launcher),
-          cgroupParent,
-          runId,
-          { launcher, guard: this.guard },
-          dockerWorkdir(this.options, layer),
-        ),
-        `docker run ${runId}`,
-        (c) => c.remove({ force: true, v: true }).catch(() => undefined),
-      ));
+      created = await this.create(client, engine, spec, runId, times);
     } catch (error) {
-      return failedResult(this.name, engineMessage(error), { create: performance.now() - t });
+      return failedResult(this.name, engineMessage(error), dockerPhases(times, performance.now(), null));
     }
-    phases.create = performance.now() - t;
-
+    const { id, unregister } = created;
+    const path = `/containers/${id}`;
     // Set by the timeout callback: `as boolean` stops TypeScript narrowing it to `false` here.
     let timedOut = false as boolean;
     let exitCode: number | null = null;
     let failure: string | undefined;
     let oomKilled = false;
-    let startedAt = 0;
-    let waitedAt = 0;
+    let removed = false;
     try {
-      t = performance.now();
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      const outputDone = collect(docker, stream, stdout, stderr);
-      phases.attach = performance.now() - t;
-
-      t = performance.now();
-      startedAt = t;
+      // The attach and the wait together, both in place before the start (the wait's headers say it is registered).
+      const [attached, waiting] = await Promise.allSettled([
+        client.upgrade(`${path}/attach?stream=1&stdout=1&stderr=1`),
+        client.open('POST', `${path}/wait?condition=${autoRemove ? 'removed' : 'next-exit'}`),
+      ]);
+      if (attached.status === 'rejected' || waiting.status === 'rejected') {
+        if (attached.status === 'fulfilled') attached.value.stream.destroy();
+        if (waiting.status === 'fulfilled') waiting.value.abort();
+        throw attached.status === 'rejected' ? attached.reason : (waiting as PromiseRejectedResult).reason;
+      }
+      const { stream } = attached.value;
+      const wait = waiting.value;
+      times.attach = attached.value.exchange;
+      times.wait = wait.exchange;
+      const outputDone = collect(engine.docker, stream, stdout, stderr);
       try {
-        await container.start();
+        times.start = (await client.request('POST', `${path}/start`)).exchange;
       } catch (error) {
         // e.g. `exec: "nosuchcmd": executable file not found in $PATH`: the command cannot start.
         failure = engineMessage(error);
+        wait.abort();
+        stream.destroy();
       }
-      phases.start = performance.now() - t;
-
       if (failure === undefined) {
-        t = performance.now();
         const timer = setTimeout(() => {
           timedOut = true;
-          container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+          client.request('POST', `${path}/kill?signal=SIGKILL`).catch(() => undefined);
         }, timeoutMs);
-        const waited = (await container.wait()) as { StatusCode: number };
-        clearTimeout(timer);
+        try {
+          exitCode = ((await wait.body) as { StatusCode: number }).StatusCode;
+          removed = autoRemove;
+        } finally {
+          clearTimeout(timer);
+        }
         await settleWithin(outputDone, STREAM_GRACE_MS);
-        exitCode = waited.StatusCode;
-        waitedAt = performance.now();
-        phases.wait = waitedAt - t;
-        if (exitCode === 137 && !timedOut && this.options.memoryBytes !== undefined) {
-          oomKilled = (await container.inspect()).State.OOMKilled;
+        if (exitCode === 137 && !timedOut && !autoRemove) {
+          const inspected = await client.request('GET', `${path}/json`);
+          times.inspect = inspected.exchange;
+          oomKilled = (inspected.body as { State?: { OOMKilled?: boolean } }).State?.OOMKilled === true;
         }
       }
+    } catch (error) {
+      failure ??= engineMessage(error);
     } finally {
-      t = performance.now();
-      await container.remove({ force: true, v: true }).catch(() => undefined);
+      if (!removed)
+        times.remove = await client.request('DELETE', `${path}?force=1&v=1`).then(
+          (r) => r.exchange,
+          () => null,
+        );
       unregister();
-      phases.remove = performance.now() - t;
     }
     // A run ended by a signal's cleanup is not reported while the process is about to die of it.
     await afterSignalCleanup();
@@ -149,20 +177,23 @@ export class DockerBackend implements SandboxBackend {
     // Whatever way the run ended, the held-back end of stderr goes out (without the launcher's line).
     held?.finish();
     let usage: ReturnType<typeof readUsage> | undefined;
-    if (cgroup && cgroupParent) {
-      t = performance.now();
-      usage = readUsage(cgroup, cgroupParent);
-      await removeGroup(cgroup.hierarchies, cgroupParent);
-      phases.cleanup = performance.now() - t;
+    if (engine.cgroup && cgroupParent) {
+      const t = performance.now();
+      usage = readUsage(engine.cgroup, cgroupParent);
+      await removeGroup(engine.cgroup.hierarchies, cgroupParent);
+      times.cleanupMs = performance.now() - t;
     }
     const spawnErrno = launcher === null ? null : launcherSpawnError(stderr.tail());
     if (spawnErrno !== null) failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
+    // The launcher's report splits the start's request → the wait's answer into spawn, command and exit, and names the signal.
+    const ran = times.start !== null && times.wait !== null && exitCode !== null && !timedOut && failure === undefined;
+    const timing =
+      launcher === null || !ran
+        ? null
+        : commandTiming(stderr.tail(), (times.start as Exchange).sent, (times.wait as Exchange).answered, offsetMs);
+    const phases = dockerPhases(times, performance.now(), timing ? timing.phases : null);
     if (failure !== undefined)
       return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stripReport(stderr, launcher) };
-
-    // The launcher's report splits start + wait into spawn, command and exit, and names the signal.
-    const timing = launcher === null || waitedAt === 0 || timedOut ? null : commandTiming(stderr.tail(), startedAt, waitedAt, offsetMs);
-    if (timing) phases = replacePhases(phases, ['start', 'wait'], timing.phases);
     // Without it Docker reports a signal as 128 + its number; a timeout's kill is the only one we can name.
     const signal = timedOut ? 'SIGKILL' : (timing?.report.signal ?? null);
     const code = timedOut ? null : timing ? timing.report.exitCode : exitCode;
@@ -180,8 +211,41 @@ export class DockerBackend implements SandboxBackend {
     };
   }
 
+  /**
+   * Creates the container, in the in-flight registry from the moment it is asked for: a SIGINT/SIGTERM
+   * while the engine is still creating it waits for the creation and removes the container too.
+   */
+  private async create(
+    client: EngineClient,
+    engine: Engine,
+    spec: Docker.ContainerCreateOptions,
+    runId: string,
+    times: DockerRunTimes,
+  ): Promise<{ id: string; unregister: () => void }> {
+    const creating = client.request('POST', '/containers/create', spec);
+    const unregister = registerRun(`docker run ${runId}`, async () => {
+      const made = await creating.catch(() => null);
+      const id = (made?.body as { Id?: unknown } | null)?.Id;
+      if (typeof id === 'string')
+        await engine.docker
+          .getContainer(id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
+    });
+    try {
+      const { body, exchange } = await creating;
+      times.create = exchange;
+      return { id: (body as { Id: string }).Id, unregister };
+    } catch (error) {
+      unregister();
+      throw error;
+    }
+  }
+
   async teardown(): Promise<void> {
     this.engine = undefined;
+    this.client?.close();
+    this.client = undefined;
   }
 }
 
