@@ -6,9 +6,10 @@
  * algorithm, its cost and where it differs from Otava.
  */
 import { EnergyWindow } from './energyDivergence';
-import { clipOutliers } from './robustClip';
-import { SegmentMoments } from './segmentMoments';
-import { selectInPlace } from './select';
+import { powerScale } from './powerScale';
+import { medianOfRange } from './radixSelect';
+import { ClippedSeries } from './robustClip';
+import { SegmentMoments, type SeriesSource } from './segmentMoments';
 import { pooledTTest } from './studentT';
 import { resolveChangePointOptions, type ChangePointOptions, type ChangePointSettings } from './changePointOptions';
 
@@ -40,14 +41,21 @@ function relaxed(significance: number): number {
   return significance < 0.05 ? significance * 10 : significance < 0.5 ? significance * 2 : significance;
 }
 
-/** Change points of `values`, ascending by index. */
+/**
+ * Change points of `values`, ascending by index. Besides the input it holds O(n / 32) numbers: the
+ * tested series (clipped, log or scaled) is derived range by range, the moments come from running
+ * sums per block and the medians from a selection without copies; a series whose magnitudes would
+ * overflow the sums is scaled by a power of two first (powerScale.ts), so a step from 1e308 to
+ * −1e308 is found like any other (issue 23).
+ */
 export function detectChangePoints(values: ArrayLike<number>, options: ChangePointOptions = {}): ChangePoint[] {
   const settings = resolveChangePointOptions(values, options);
   const n = values.length;
   if (n < 2 * settings.minSegment) return [];
-  const tested = clipOutliers(settings.scale === 'log' ? logOf(values) : values);
+  const factor = powerScale(values);
+  const tested = new ClippedSeries(values, settings.scale === 'log' ? Math.log : (v) => v * factor);
   const testedMoments = new SegmentMoments(tested);
-  const valueMoments = new SegmentMoments(values);
+  const valueMoments = new SegmentMoments(values, factor);
   const weak = split(tested, testedMoments, settings);
   const kept = merge(weak, testedMoments, valueMoments, n, settings);
   return describe(values, kept, testedMoments, valueMoments, settings, options.times);
@@ -58,15 +66,18 @@ export function detectChangePoints(values: ArrayLike<number>, options: ChangePoi
  * after the previous one (or at its last change point, when that is further), every candidate
  * kept that the t-test within the window finds significant at the relaxed threshold.
  */
-function split(values: ArrayLike<number>, moments: SegmentMoments, s: ChangePointSettings): number[] {
-  const n = values.length;
+function split(series: SeriesSource, moments: SegmentMoments, s: ChangePointSettings): number[] {
+  const n = series.length;
   const step = Math.max(1, Math.floor(s.window / 2));
   const threshold = relaxed(s.significance);
   const found = new Set<number>();
-  const energy = new EnergyWindow(Math.min(s.window, n));
+  const width = Math.min(s.window, n);
+  const energy = new EnergyWindow(width);
+  const slice = new Float64Array(width);
   for (let start = 0; ;) {
     const end = Math.min(start + s.window, n);
-    const inWindow = windowChangePoints(energy, values, moments, start, end, s.minSegment, threshold);
+    series.fill(start, end, slice);
+    const inWindow = windowChangePoints(energy, slice, moments, start, end, s.minSegment, threshold);
     for (const index of inWindow) found.add(index);
     if (end === n) break;
     start = Math.max(inWindow.at(-1) ?? 0, start + step);
@@ -74,10 +85,10 @@ function split(values: ArrayLike<number>, moments: SegmentMoments, s: ChangePoin
   return [...found].sort((a, b) => a - b);
 }
 
-/** E-divisive inside [start, end): split the range holding the best candidate while the t-test says so. */
+/** E-divisive inside [start, end), whose values are `slice`: split the range holding the best candidate while the t-test says so. */
 function windowChangePoints(
   energy: EnergyWindow,
-  values: ArrayLike<number>,
+  slice: ArrayLike<number>,
   moments: SegmentMoments,
   start: number,
   end: number,
@@ -85,7 +96,7 @@ function windowChangePoints(
   threshold: number,
 ): number[] {
   if (end - start < 2 * minSegment) return [];
-  energy.load(values, start, end);
+  energy.load(slice, 0, end - start, start);
   const bounds = [start, end];
   // Best candidate of each range [bounds[i], bounds[i + 1]), computed once per range.
   const candidates: ({ index: number; q: number } | undefined)[] = [energy.bestSplit(start, end, minSegment)];
@@ -188,7 +199,7 @@ function describe(
     const from = bounds[i] as number;
     const to = bounds[i + 1] as number;
     const m = moments.of(from, to);
-    segments.push({ count: m.count, mean: m.mean, median: medianOf(values, from, to) });
+    segments.push({ count: m.count, mean: m.mean, median: medianOfRange(values, from, to) });
   }
   return kept.map((index, i) => {
     const before = segments[i] as SegmentSummary;
@@ -203,22 +214,4 @@ function describe(
       pValue: adjustedP(test.p, (bounds[i + 2] as number) - (bounds[i] as number), s.minSegment),
     };
   });
-}
-
-function logOf(values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.log(values[i] as number);
-  return out;
-}
-
-function medianOf(values: ArrayLike<number>, from: number, to: number): number {
-  const copy = new Float64Array(to - from);
-  for (let i = from; i < to; i++) copy[i - from] = values[i] as number;
-  const n = copy.length;
-  const upper = selectInPlace(copy, n >> 1);
-  if (n % 2 === 1) return upper;
-  // After selection everything before n/2 is <= the upper middle: the lower middle is their maximum.
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) lower = Math.max(lower, copy[i] as number);
-  return (lower + upper) / 2;
 }

@@ -25,13 +25,16 @@ export class EnergyWindow {
     this.inversePairs = Float64Array.from({ length: capacity + 1 }, (_, n) => (n > 1 ? 2 / (n * (n - 1)) : 0));
   }
 
-  /** Makes [start, end) of `values` the current window (end − start ≤ capacity). */
-  load(values: ArrayLike<number>, start: number, end: number): this {
+  /**
+   * Makes [start, end) of `values` the current window (end − start ≤ capacity). `values[0]` is the
+   * series' value at index `origin` (a slice the caller filled), so indexes stay the series'.
+   */
+  load(values: ArrayLike<number>, start: number, end: number, origin = 0): this {
     const w = end - start;
     if (w > this.capacity || w < 0) throw new RangeError(`window of ${w} points exceeds the capacity ${this.capacity}`);
     const stride = this.capacity + 1;
     const within = this.within;
-    this.start = start;
+    this.start = origin + start;
     this.width = w;
     for (let i = 0; i <= w; i++) {
       within[i * stride + i] = 0;

@@ -3,6 +3,7 @@ import { CHANGE_POINT_DEFAULTS } from '../changePointOptions';
 import { EnergyWindow } from '../energyDivergence';
 import { clipOutliers } from '../robustClip';
 import { SegmentMoments } from '../segmentMoments';
+import { mulberry32 } from '../prng';
 import { incompleteBeta, lnGamma, pooledTTest, studentTwoSidedP } from '../studentT';
 
 /** A small deterministic wiggle, so that segments have a variance without a PRNG: ±1 % (by default) around the level. */
@@ -54,11 +55,49 @@ test('SegmentMoments: count, mean and sample variance of any range, also around 
   expect(m.of(2, 2)).toEqual({ count: 0, mean: 0, variance: 0 });
 });
 
+test('SegmentMoments over blocks: every range of a series with a large level equals the direct computation, the factor undone', () => {
+  const random = mulberry32(11);
+  const values = Array.from({ length: 203 }, () => 1e6 + random() * 10);
+  const m = new SegmentMoments(values);
+  const scaled = new SegmentMoments(values, 2 ** -20);
+  for (let trial = 0; trial < 300; trial++) {
+    const a = Math.floor(random() * 203);
+    const b = a + 1 + Math.floor(random() * (203 - a));
+    const slice = values.slice(a, b);
+    const mean = slice.reduce((x, y) => x + y, 0) / slice.length;
+    const variance = slice.length > 1 ? slice.reduce((x, y) => x + (y - mean) ** 2, 0) / (slice.length - 1) : 0;
+    for (const got of [m.of(a, b), scaled.of(a, b)]) {
+      expect(got.count).toBe(b - a);
+      expect(got.mean).toBeCloseTo(mean, 8);
+      expect(got.variance).toBeCloseTo(variance, 8);
+    }
+  }
+});
+
+test('changes overflow: a step from 1e308 to −1e308 is found, with finite means (the sums overflowed to Infinity and found nothing)', () => {
+  const noisy = (level: number, count: number): number[] => wiggle(level, count, 0.02);
+  const values = [...noisy(1e308, 40), ...noisy(-1e308, 40)];
+  const [change, ...rest] = detectChangePoints(values);
+  expect(rest).toEqual([]);
+  expect(change?.index).toBe(40);
+  expect(change?.before.mean).toBeCloseTo(1e308, -300);
+  expect(change?.after.mean).toBeCloseTo(-1e308, -300);
+  expect(change?.before.median).toBe(1e308);
+  expect(change?.relativeChange).toBeCloseTo(-2, 6);
+  expect(change?.pValue).toBeLessThan(1e-10);
+  // The largest doubles, and a step between them of the same sign (log scale), too.
+  const extremes = [...noisy(1.7e308, 30), ...noisy(-1.7e308, 30)];
+  expect(detectChangePoints(extremes).map((c) => c.index)).toEqual([30]);
+  expect(detectChangePoints([...noisy(1e300, 30), ...noisy(1e308, 30)]).map((c) => c.index)).toEqual([30]);
+});
+
 test('EnergyWindow finds a clean step where it is, and nothing in too short a range', () => {
   const values = [...wiggle(10, 20), ...wiggle(20, 15)];
   const energy = new EnergyWindow(40).load(values, 0, values.length);
   expect(energy.bestSplit(0, values.length, 3)?.index).toBe(20);
   expect(energy.bestSplit(0, 5, 3)).toBeUndefined();
+  // A slice that starts at index 100 of its series: indexes stay the series'.
+  expect(new EnergyWindow(40).load(values, 0, values.length, 100).bestSplit(100, 100 + values.length, 3)?.index).toBe(120);
   expect(() => energy.load(values, 0, 41)).toThrow(RangeError);
 });
 
