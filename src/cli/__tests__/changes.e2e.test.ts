@@ -161,7 +161,7 @@ d('sandbox-perf changes', () => {
     ]);
 
     const cases: [string, string, RegExp][] = [
-      ['letters.txt', '1\n2\nthree\n', /^Error: --input: line 3 of .*letters\.txt: expected a number, got "three"\n$/],
+      ['letters.txt', '1\n2\nthree\n', /^Error: --input: line 3 of .*letters\.txt: expected a decimal number \(.*\), got "three"\n$/],
       ['header.csv', 'when,duration\n1,2\n', /line 1 of .*header\.csv is a header without a `value` column \(found "when", "duration"\)/],
       ['ragged.csv', 'time,value\n1,2\n3\n', /line 3 of .*ragged\.csv has 1 fields, expected 2/],
       ['order.csv', 'time,value\n5,1\n4,1\n', /line 3 of .*order\.csv is earlier than the line before it/],

@@ -41,7 +41,8 @@ Options:
   --workload NAME     only this workload's series: its id (cmd-…) or its label
   --metric M          duration (default), or overhead: duration − the command's own time
   --input FILE        analyse a series from a file instead: CSV with a \`value\` column and an
-                      optional \`time\` column (epoch ms or ISO date), or one number per line
+                      optional \`time\` column (epoch ms or ISO date), or one number per line;
+                      decimal numbers only (-1.5e3, not 0x10 or +3), at most 64 MiB
   --significance P    report changes with a p-value below P   [default: 0.001]
   --min-change PCT    smallest change reported, in percent    [default: 2]
   --min-segment N     fewest runs on each side of a change    [default: 6]
@@ -65,12 +66,12 @@ function runInput(file: string, flags: ParsedArgs['flags'], io: CommandIo): numb
   const full = path.resolve(io.cwd, file);
   const series = readSeriesFile(full);
   const changes = detectChangePoints(series.values, { ...detectorOptions(flags), ...(series.times ? { times: series.times } : {}) });
+  const lines = series.linesOf(changes.map((c) => c.index));
   if (flags.json) {
-    const lines = series.lines;
-    const body = { input: full, values: series.values.length, changes: changes.map((c) => ({ ...c, line: lines[c.index] })) };
+    const body = { input: full, values: series.values.length, changes: changes.map((c) => ({ ...c, line: lines.get(c.index) })) };
     io.stdout.write(`${JSON.stringify(printableDeep(body), null, 2)}\n`);
   } else {
-    io.stdout.write(inputChangesText(printable(file), changes, series.lines, series.values.length, colours(io.stdout, io.env)));
+    io.stdout.write(inputChangesText(printable(file), changes, lines, series.values.length, colours(io.stdout, io.env)));
   }
   return 0;
 }

@@ -47,7 +47,7 @@ export function changesText(series: readonly SeriesChanges[], header: string, c:
 export function inputChangesText(
   name: string,
   changes: readonly ChangePoint[],
-  lines: readonly number[],
+  lines: ReadonlyMap<number, number>,
   count: number,
   c: Colours,
 ): string {
@@ -57,7 +57,7 @@ export function inputChangesText(
   const rows = [...changes].reverse().map((change) => {
     const size = formatChange(change.relativeChange);
     const when = change.time === null ? '' : ` since ${formatTime(change.time)}`;
-    return `  ${c.bold(size)} at value ${change.index + 1} (line ${lines[change.index] ?? '?'})${when} (p = ${formatP(change.pValue)})\n    ${c.dim(detail(change, value).replace(/runs/g, 'values'))}`;
+    return `  ${c.bold(size)} at value ${change.index + 1} (line ${lines.get(change.index) ?? '?'})${when} (p = ${formatP(change.pValue)})\n    ${c.dim(detail(change, value).replace(/runs/g, 'values'))}`;
   });
   return `${header}\n${changes.length} change point${changes.length === 1 ? '' : 's'}, newest first:\n${rows.join('\n')}\n`;
 }
