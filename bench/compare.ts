@@ -12,7 +12,7 @@ import { printedCommand, shellQuote, type PrintedCommand } from './printedComman
 /*
  * sandbox-perf's `compare` against `hyperfine -N` on the same command lines (issue 27): `none`
  * against the bare command, `unshare` and `bubblewrap` against the command line each prints
- * (`run --print-command`, its prepare step as hyperfine's --prepare). Alternating rounds in one run,
+ * (`run --print-command`: its hyperfine form, in the environment it prints). Alternating rounds in one run,
  * the same minimal environment for both (the one every backend gives its command), and the order
  * of the two swapped every round so that neither always runs on a machine the other just warmed.
  */
@@ -48,7 +48,7 @@ function compareMedians(cli: string, dir: string, backends: readonly BackendName
 }
 
 function hyperfineLine(line: PrintedCommand, dir: string, env: NodeJS.ProcessEnv): number {
-  return hyperfineMedianMs(line.command, { runs: RUNS, warmup: 1, dir, env, ...(line.prepare === null ? {} : { prepare: line.prepare }) });
+  return hyperfineMedianMs(line.command, { runs: RUNS, warmup: 1, dir, env: line.env ?? env });
 }
 
 function target(row: Row): Target {
@@ -92,7 +92,7 @@ export async function compareBench(): Promise<ScenarioResult> {
     for (const command of COMMANDS) {
       const line = command.map(shellQuote).join(' ');
       const these = present.map((backend): Row => {
-        const printed = backend === 'none' ? { command: line, prepare: null } : printedCommand(cli, backend, command, dir);
+        const printed = backend === 'none' ? { command: line, env: null, kept: null } : printedCommand(cli, backend, command, dir);
         return { backend, command: command.join(' '), line: printed, ours: [], theirs: [] };
       });
       rows.push(...these);
@@ -107,6 +107,8 @@ export async function compareBench(): Promise<ScenarioResult> {
       }
     }
   } finally {
+    for (const row of rows)
+      if (!('missing' in row.line) && row.line.kept !== null) fs.rmSync(row.line.kept, { recursive: true, force: true });
     fs.rmSync(root, { recursive: true, force: true });
   }
   const absent = BACKENDS.filter((b) => !present.includes(b));
@@ -124,7 +126,7 @@ export async function compareBench(): Promise<ScenarioResult> {
     rows.map((r) => [
       r.backend,
       `\`${r.command}\``,
-      'missing' in r.line ? r.line.missing : `\`${r.line.command}\`${r.line.prepare === null ? '' : ` (prepare: \`${r.line.prepare}\`)`}`,
+      'missing' in r.line ? r.line.missing : `\`${r.line.command}\``,
       fmt(r.ours),
       withHyperfine ? fmt(r.theirs) : 'hyperfine not installed (apt-get install hyperfine)',
       r.theirs.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',

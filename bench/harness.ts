@@ -275,19 +275,18 @@ export function hasHyperfine(): boolean {
 }
 
 /**
- * `hyperfine -N --runs <runs> [--warmup <warmup>] [--prepare <prepare>] <command>` in `dir` with
- * `env`: its median in ms (the JSON export is written in `dir`). `command` is an argv joined with
- * spaces, or a command line as hyperfine -N splits it (shell quoting, no shell).
+ * `hyperfine -N --runs <runs> [--warmup <warmup>] <command>` in `dir` with `env`: its median in ms
+ * (the JSON export is written in `dir`). `command` is an argv joined with spaces, or a command line
+ * as hyperfine -N splits it (shell quoting, no shell).
  */
 export function hyperfineMedianMs(
   command: readonly string[] | string,
-  options: { runs: number; warmup?: number; prepare?: string; dir: string; env: NodeJS.ProcessEnv },
+  options: { runs: number; warmup?: number; dir: string; env: NodeJS.ProcessEnv },
 ): number {
   const out = path.join(options.dir, 'hyperfine.json');
   const warmup = options.warmup === undefined ? [] : ['--warmup', String(options.warmup)];
-  const prepare = options.prepare === undefined ? [] : ['--prepare', options.prepare];
   const line = typeof command === 'string' ? command : command.join(' ');
-  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, ...prepare, '--export-json', out, line], {
+  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, '--export-json', out, line], {
     cwd: options.dir,
     stdio: 'ignore',
     env: options.env,

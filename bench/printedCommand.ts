@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 
-/** A host backend's command line for a command, and the step it needs before each run, as hyperfine takes them. */
+/** A host backend's command line for a command, as hyperfine -N runs it. */
 export interface PrintedCommand {
-  /** The command line, shell-quoted (hyperfine -N splits it the way a shell would, without one). */
+  /** The line, shell-quoted (hyperfine -N splits it the way a shell would, without one). */
   command: string;
-  /** What has to run before each run (a prepared root, a group), for hyperfine's --prepare; null when nothing. */
-  prepare: string | null;
+  /** The environment the line runs in (hyperfine passes its own to the command); null: the scenario's. */
+  env: Record<string, string> | null;
+  /** What the CLI prepared and kept for the line (a sandbox's root): removed once the scenario is done. */
+  kept: string | null;
 }
 
 /** Quotes one argument for hyperfine -N (which splits like a POSIX shell). */
@@ -13,16 +15,15 @@ export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function commandLine(value: unknown): string | null {
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string')) return value.map(shellQuote).join(' ');
-  return null;
+function strings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === 'string');
 }
 
 /**
  * What `sandbox-perf run --sandbox <backend> --print-command --json -- <command>` prints (issue 27,
- * item 2): `{ "command": argv or line, "prepare": argv, line or null }`. The reason instead, in the
- * CLI's own words, while this build prints no such thing: the scenario then reports n/a with it.
+ * item 2): the line each run executes, its `hyperfine` form (the launcher reports on standard error,
+ * since hyperfine opens no descriptor 3), the environment and the kept root. The reason instead, in
+ * the CLI's own words, when this build prints no such thing: the scenario then reports n/a with it.
  */
 export function printedCommand(
   cli: string,
@@ -37,10 +38,12 @@ export function printedCommand(
   });
   if (child.status === 0) {
     try {
-      const printed = JSON.parse(child.stdout) as { command?: unknown; prepare?: unknown };
-      const line = commandLine(printed.command);
-      const prepare = printed.prepare === null || printed.prepare === undefined ? null : commandLine(printed.prepare);
-      if (line !== null) return { command: line, prepare };
+      const printed = JSON.parse(child.stdout) as { hyperfine?: unknown; env?: unknown; prepared?: unknown };
+      if (strings(printed.hyperfine)) {
+        const env = typeof printed.env === 'object' && printed.env !== null ? (printed.env as Record<string, string>) : null;
+        const kept = typeof printed.prepared === 'string' ? printed.prepared : null;
+        return { command: printed.hyperfine.map(shellQuote).join(' '), env, kept };
+      }
     } catch {
       // Not the JSON above: reported as missing with what was printed.
     }
