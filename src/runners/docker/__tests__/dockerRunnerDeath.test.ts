@@ -11,7 +11,11 @@ import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '.
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runner-death-'));
 fs.chmodSync(dir, 0o777);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const histories = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runner-death-db-'));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(histories, { recursive: true, force: true });
+});
 
 const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');
 const PREPARE_CHILD = path.join(__dirname, 'fixtures', 'prepareChild.js');
@@ -75,7 +79,8 @@ for (const backend of ['docker', 'docker-warm']) {
     test(`runs outlive their runner: an interrupted \`compare --sandbox ${backend}\` leaves no container behind`, async () => {
       const sleep = uniqueSleep();
       const cli = path.join(__dirname, '..', '..', '..', 'cli', 'main.ts');
-      const db = path.join(dir, `compare-${backend}.db`);
+      // Outside the working directory: a history the sandbox could reach is refused (issue 23, finding 6).
+      const db = path.join(histories, `compare-${backend}.db`);
       const child = spawn(
         process.execPath,
         ['-r', REGISTER_TS, cli, 'compare', '--sandbox', backend, '--runs', '20', '--db', db, '--', 'sleep', sleep],
