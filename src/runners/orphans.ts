@@ -4,7 +4,8 @@ import path from 'node:path';
 import type Docker = require('dockerode');
 import { errorMessage, logOnce } from '../log';
 import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './host/cgroupV1';
-import { CONTAINER_LABEL, ownerState, processAlive, type OwnerState } from './docker/containerOwner';
+import { CONTAINER_LABEL, ownerState, type OwnerState } from './docker/containerOwner';
+import { parseOwnerTag, probeOwner } from './owner';
 import { removeOrphanSocketDirs } from './pool/socketDirs';
 import { layerParents, removeOrphanLayers } from './workdir/WorkdirLayer';
 
@@ -14,8 +15,10 @@ export interface OrphanSweep {
   removed: string[];
   /** Containers left alone, by what their labels say (`alive`, `foreign`, `unknown`). */
   kept: Record<Exclude<OwnerState, 'gone'>, number>;
-  /** Groups removed under sandbox-perf/ in the cgroup v1 hierarchies, because the process named in them is dead. */
+  /** Groups removed under sandbox-perf/ in the cgroup v1 hierarchies, because the process named in them is gone. */
   cgroupsRemoved: string[];
+  /** Such groups left alone: their owner runs, cannot be seen from here, or is not named in full (a name from before the owner tag). */
+  cgroupsKept: number;
   /** docker-pool agent socket directories (`$TMPDIR/sandbox-perf-pool-*`) removed because their owner is gone. */
   socketDirsRemoved: string[];
   /** Such directories left alone: owner alive or on another host, or not provably ours (see pool/socketDirs.ts). */
@@ -27,10 +30,12 @@ export interface OrphanSweep {
 }
 
 /**
- * Groups of this package are named `<kind>-<pid>-<rest>` (`run-…` for host runs, `docker-…` and
- * `warm-…` for containers' cgroup parents): the PID of the process that made them.
+ * Groups of this package are named `<kind>-<owner tag>-<rest>` (`run-…` for host runs, `docker-…`
+ * and `warm-…` for containers' cgroup parents): the PID, start time and PID namespace of the
+ * process that made them (owner.ts's ownerTag). Groups named after a PID alone (`run-<pid>-…`, made
+ * before the tag) cannot be judged and are left alone.
  */
-const GROUP_NAME = /^[a-z]+-([1-9]\d{0,9})-/;
+const GROUP_NAME = /^[a-z]+-(\d+\.\d+\.\d+)-/;
 
 /** Removes every container labelled `sandbox-perf` whose owner is gone (see containerOwner.ts). */
 /** How long a sweep waits for someone else's removal of the same container to end. */
@@ -73,9 +78,10 @@ export async function removeOrphanContainers(docker: Docker, sweep: OrphanSweep)
   );
 }
 
-/** Removes the groups under sandbox-perf/ whose creating process is dead, killing what is left in them. */
+/** Removes the groups under sandbox-perf/ whose creating process is provably gone, killing what is left in them. */
 export async function removeOrphanGroups(cgroup: CgroupV1, sweep: OrphanSweep): Promise<void> {
   const orphans = new Set<string>();
+  const kept = new Set<string>();
   for (const root of new Set(cgroup.hierarchies)) {
     let entries: fs.Dirent[];
     try {
@@ -84,15 +90,18 @@ export async function removeOrphanGroups(cgroup: CgroupV1, sweep: OrphanSweep): 
       continue;
     }
     for (const entry of entries) {
-      const pid = GROUP_NAME.exec(entry.name)?.[1];
-      if (entry.isDirectory() && pid !== undefined && !processAlive(Number(pid), null)) orphans.add(entry.name);
+      if (!entry.isDirectory() || orphans.has(entry.name) || kept.has(entry.name)) continue;
+      const owner = parseOwnerTag(GROUP_NAME.exec(entry.name)?.[1] ?? '');
+      if (owner !== null && probeOwner(owner) === 'gone') orphans.add(entry.name);
+      else kept.add(entry.name);
     }
   }
+  sweep.cgroupsKept += kept.size;
   for (const name of orphans) {
     const relative = path.join(CGROUP_PARENT, name);
     try {
-      await removeGroup(cgroup.hierarchies, relative);
-      sweep.cgroupsRemoved.push(relative);
+      if (await removeGroup(cgroup.hierarchies, relative)) sweep.cgroupsRemoved.push(relative);
+      else sweep.failures.push(`cgroup ${relative}: still holds processes this process cannot see or kill`);
     } catch (error) {
       sweep.failures.push(`cgroup ${relative}: ${errorMessage(error)}`);
     }
@@ -109,6 +118,7 @@ export async function removeOrphans(parts: {
     removed: [],
     kept: { alive: 0, foreign: 0, unknown: 0 },
     cgroupsRemoved: [],
+    cgroupsKept: 0,
     socketDirsRemoved: [],
     socketDirsKept: 0,
     layersRemoved: [],

@@ -15,12 +15,13 @@ export const gcCommand: Command = defineCommand({
   usage: `Usage: sandbox-perf gc [--docker-socket PATH] [--json]
 
 Removes every container labelled sandbox-perf whose owner is gone: each container carries the PID,
-start time, boot id and host of the process that created it, and the owner is gone when that
-process no longer runs or the machine rebooted since. Also removes the cgroup groups under
-sandbox-perf/ named after a dead process, killing what still runs in them, and the docker-pool
-socket directories ($TMPDIR/sandbox-perf-pool-*) and working-directory layers
-(sandbox-perf-layer-* in $TMPDIR, /var/tmp, /dev/shm; detached first when still mounted) whose
-owner file names a dead owner. The next start of a Docker backend does the same. Containers of running owners, of other hosts and without owner
+start time, PID namespace, boot id and host of the process that created it, and the owner is gone
+when that process provably no longer runs (the same PID in another PID namespace is another
+process) or the machine rebooted since. Also removes the cgroup groups under sandbox-perf/ named
+after such a process, killing what still runs in them, and the docker-pool socket directories
+($TMPDIR/sandbox-perf-pool-*) and working-directory layers (sandbox-perf-layer-* in $TMPDIR,
+/var/tmp, /dev/shm; detached first when still mounted) whose owner file names a gone owner. The next
+start of a Docker backend does the same. Containers of running owners, of other hosts and without owner
 labels are left alone and counted.
 
 Exit code: 0, or 1 when something could not be removed.
@@ -49,13 +50,14 @@ Options:
       lines.push(`Removed ${plural(gc.removed.length, 'container')} whose owner is gone${ids ? ` (${ids})` : ''}.`);
       const { alive, foreign, unknown } = gc.kept;
       if (alive + foreign + unknown > 0) {
-        lines.push(`Left alone: ${alive} in use, ${foreign} from another host, ${unknown} without owner labels.`);
+        lines.push(`Left alone: ${alive} in use, ${foreign} from another host or PID namespace, ${unknown} without owner labels.`);
       }
       if (unknown > 0)
-        lines.push('  (without owner labels: made by hand or by an older sandbox-perf; docker ps -a --filter label=sandbox-perf)');
+        lines.push('  (without full owner labels: made by hand or by an older sandbox-perf; docker ps -a --filter label=sandbox-perf)');
     }
     lines.push(
-      `Removed ${plural(gc.cgroupsRemoved.length, 'cgroup group')} of dead processes${gc.cgroupsRemoved.length ? `: ${gc.cgroupsRemoved.join(', ')}` : ''}.`,
+      `Removed ${plural(gc.cgroupsRemoved.length, 'cgroup group')} of dead processes${gc.cgroupsRemoved.length ? `: ${gc.cgroupsRemoved.join(', ')}` : ''}` +
+        `${gc.cgroupsKept > 0 ? ` (${gc.cgroupsKept} left alone: owner alive, out of sight, or named by its PID alone)` : ''}.`,
     );
     lines.push(
       `Removed ${gc.socketDirsRemoved.length} pool socket ${gc.socketDirsRemoved.length === 1 ? 'directory' : 'directories'} of dead owners` +

@@ -4,7 +4,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { describeWhen } from '../../../test/support/e2e';
 import { CGROUP_PARENT, probeCgroupV1, removeGroup, type CgroupV1 } from '../host/cgroupV1';
-import { CONTAINER_LABEL, currentOwner, ownerLabels, type ContainerOwner } from '../docker/containerOwner';
+import { CONTAINER_LABEL, ownerLabels } from '../docker/containerOwner';
+import { currentOwner, ownerTag, type ContainerOwner } from '../owner';
 import { defaultDockerSocket } from '../options';
 import { removeOrphans } from '../orphans';
 import { dockerImage, dockerMissing, INSTALL_DOCKER } from '../../../test/support/runners';
@@ -91,11 +92,13 @@ describeWhen(
   'run as root with cgroup v1 mounted',
   () => {
     const v1 = cgroup.value as CgroupV1;
-    test('a dead runner’s group is removed with what still runs in it; a live process’s group and foreign names stay', async () => {
-      const dead = `run-${deadPid()}-1`;
-      const live = `run-${process.pid}-orphans-test`;
+    test('a dead runner’s group is removed with what still runs in it; a live process’s group, foreign names and names with a PID alone stay', async () => {
+      const dead = `run-${ownerTag({ ...currentOwner(), pid: deadPid() })}-1`;
+      const live = `run-${ownerTag()}-orphans-test`;
       const foreign = `not-ours-${process.pid}`;
-      for (const name of [dead, live, foreign]) fs.mkdirSync(path.join(v1.memory, CGROUP_PARENT, name), { recursive: true });
+      // Named by a sandbox-perf from before the owner tag: a PID alone cannot prove its owner gone.
+      const legacy = `run-${deadPid()}-c1`;
+      for (const name of [dead, live, foreign, legacy]) fs.mkdirSync(path.join(v1.memory, CGROUP_PARENT, name), { recursive: true });
       // An escaped process of the dead run, still in its group.
       const escaped = spawn('sleep', ['300'], { stdio: 'ignore', detached: true });
       fs.writeFileSync(path.join(v1.memory, CGROUP_PARENT, dead, 'cgroup.procs'), String(escaped.pid));
@@ -107,9 +110,11 @@ describeWhen(
         expect(await exited).toBe('SIGKILL');
         expect(fs.existsSync(path.join(v1.memory, CGROUP_PARENT, live))).toBe(true);
         expect(fs.existsSync(path.join(v1.memory, CGROUP_PARENT, foreign))).toBe(true);
+        expect(fs.existsSync(path.join(v1.memory, CGROUP_PARENT, legacy))).toBe(true);
+        expect(sweep.cgroupsKept).toBeGreaterThanOrEqual(3);
       } finally {
         escaped.kill('SIGKILL');
-        for (const name of [dead, live, foreign]) await removeGroup(v1.hierarchies, path.join(CGROUP_PARENT, name));
+        for (const name of [dead, live, foreign, legacy]) await removeGroup(v1.hierarchies, path.join(CGROUP_PARENT, name));
       }
     }, 30_000);
   },

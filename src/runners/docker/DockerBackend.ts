@@ -17,6 +17,7 @@ import { requireGuard } from '../host/guard';
 import { closeLayer } from '../workdir/closeLayer';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
+import { ownerTag } from '../owner';
 
 const STREAM_GRACE_MS = 2000;
 
@@ -84,7 +85,7 @@ export class DockerBackend implements SandboxBackend {
       cleanupMs: 0,
     };
     const runId = randomUUID();
-    const cgroupParent = engine.cgroup ? `${CGROUP_PARENT}/docker-${process.pid}-${runId}` : undefined;
+    const cgroupParent = engine.cgroup ? `${CGROUP_PARENT}/docker-${ownerTag()}-${runId}` : undefined;
     const launcher = launcherForRun();
     const held = launcher === null ? null : holdBackReport(onOutput);
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);

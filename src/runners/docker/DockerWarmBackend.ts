@@ -16,6 +16,7 @@ import { requireGuard } from '../host/guard';
 import { closeLayer } from '../workdir/closeLayer';
 import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
 import { WarmWorkdir } from './warmWorkdir';
+import { ownerTag } from '../owner';
 
 const DISCARD_WAIT_MS = 10_000;
 /**
@@ -78,7 +79,7 @@ export class DockerWarmBackend implements SandboxBackend {
 
   private async startContainer({ docker, cgroup }: Engine): Promise<Warm> {
     const id = randomUUID();
-    const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${process.pid}-${id}` : undefined;
+    const cgroupParent = cgroup ? `${CGROUP_PARENT}/warm-${ownerTag()}-${id}` : undefined;
     const launcher = launcherForRun();
     const workdir = dockerWorkdir(this.options, null, this.workdir?.mountPoint);
     const spec = containerSpec(this.options, INIT_COMMAND, cgroupParent, `warm-${id}`, { launcher, guard: this.guard }, workdir);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { CONTAINER_LABEL, currentOwner, OWNER_PID_LABEL, OWNER_START_LABEL } from './containerOwner';
+import { CONTAINER_LABEL, OWNER_PID_LABEL, OWNER_START_LABEL } from './containerOwner';
+import { currentOwner } from '../owner';
 
 /**
  * A SIGKILLed runner cannot clean up, and the engine keeps its containers running. The guardian

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ownerTag } from '../owner';
 
 /**
  * cgroup v1 on the host, where this process may create groups (root, v1 hierarchies mounted).
@@ -125,8 +127,13 @@ export function killMembers(dir: string): number {
   return pids.length;
 }
 
-/** Removes a group and the groups under it, in every hierarchy given; retries while members exit. */
-export async function removeGroup(roots: readonly string[], relative: string): Promise<void> {
+/**
+ * Removes a group and the groups under it, in every hierarchy given; retries while members exit.
+ * False when a group still held members after the retries (members this process cannot see, from
+ * another PID namespace, are neither listed nor killed).
+ */
+export async function removeGroup(roots: readonly string[], relative: string): Promise<boolean> {
+  let removed = true;
   for (const root of new Set(roots)) {
     const dir = path.join(root, relative);
     for (let attempt = 0; ; attempt++) {
@@ -138,16 +145,23 @@ export async function removeGroup(roots: readonly string[], relative: string): P
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || attempt >= 50) break;
+        if (code === 'ENOENT') break;
+        if (attempt >= 50) {
+          removed = false;
+          break;
+        }
         // EBUSY: a killed member has not been reaped yet.
         killMembers(dir);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   }
+  return removed;
 }
 
 let sequence = 0;
+/** Two copies of this module in one process (two builds side by side) must not name the same group. */
+const MODULE_NONCE = randomBytes(3).toString('hex');
 
 /**
  * A group for runs, in the memory, cpu and cpuacct hierarchies, used by one run at a time and
@@ -166,7 +180,7 @@ export class RunCgroup {
     private readonly v1: CgroupV1,
     limits: CgroupLimits,
   ) {
-    this.relative = path.join(CGROUP_PARENT, `run-${process.pid}-${++sequence}`);
+    this.relative = path.join(CGROUP_PARENT, `run-${ownerTag()}-${MODULE_NONCE}${++sequence}`);
     this.dirs = [...new Set([v1.memory, v1.cpu, v1.cpuacct])].map((root) => path.join(root, this.relative));
     for (const dir of this.dirs) fs.mkdirSync(dir);
     const memoryDir = path.join(v1.memory, this.relative);

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CGROUP_PARENT, killMembers, parseMounts, removeGroup } from './cgroupV1';
+import { ownerTag } from '../owner';
 
 /**
  * A cgroup v1 `freezer` group per run, for the backends whose processes nothing else contains
@@ -32,6 +34,8 @@ export function probeFreezer(): { root: string | null; reason: string } {
 }
 
 let sequence = 0;
+/** Two copies of this module in one process (two builds side by side) must not name the same group. */
+const MODULE_NONCE = randomBytes(3).toString('hex');
 const FREEZE_WAIT_ROUNDS = 200;
 
 function writeState(dir: string, state: 'FROZEN' | 'THAWED'): boolean {
@@ -69,7 +73,7 @@ export class ContainmentGroup {
   private readonly relative: string;
 
   constructor(private readonly root: string) {
-    this.relative = path.join(CGROUP_PARENT, `run-${process.pid}-c${++sequence}`);
+    this.relative = path.join(CGROUP_PARENT, `run-${ownerTag()}-c${MODULE_NONCE}${++sequence}`);
     this.dir = path.join(root, this.relative);
     fs.mkdirSync(this.dir);
   }

@@ -2,6 +2,7 @@ import { BackendNotPreparedError } from '../errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
 
 /** The user and group a strict host sandbox runs its command as (`nobody`/`nogroup` on Debian). */
 export const SANDBOX_UID = 65534;
@@ -97,17 +98,14 @@ function writable(dir: string): boolean {
   }
 }
 
-/** True when a process with this pid exists (ours or not). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A skeleton's name: the prefix, its owner (owner.ts's ownerTag), mkdtemp's suffix. */
+const STALE = new RegExp(`^${PREFIX}(\\d+\\.\\d+\\.\\d+)-[A-Za-z0-9]{6}$`);
 
-/** Removes the skeletons of sandbox-perf processes that died without their teardown (SIGKILL). */
+/**
+ * Removes the skeletons of sandbox-perf processes that died without their teardown (SIGKILL): only
+ * a directory of this user whose owner is provably gone (a live owner in another PID namespace is
+ * told apart; a name from before the owner tag, with a PID alone, is left alone).
+ */
 function removeStale(parent: string): void {
   let names: string[];
   try {
@@ -116,8 +114,11 @@ function removeStale(parent: string): void {
     return;
   }
   for (const name of names) {
-    const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-    if (match && !alive(Number(match[1]))) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+    const owner = parseOwnerTag(STALE.exec(name)?.[1] ?? '');
+    if (owner === null) continue;
+    const stat = fs.lstatSync(path.join(parent, name), { throwIfNoEntry: false });
+    if (!stat?.isDirectory() || stat.uid !== process.geteuid?.()) continue;
+    if (probeOwner(owner) === 'gone') fs.rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
 
@@ -147,7 +148,7 @@ export class SandboxRoot {
       throw new Error(`the working directory ${cwd} holds every place the sandbox root can be built (${os.tmpdir()}, /dev/shm, /var/tmp)`);
     }
     removeStale(parent);
-    const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${process.pid}-`));
+    const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${ownerTag()}-`));
     const root = new SandboxRoot(dir);
     const rootfs = root.rootfs;
     const etc = root.etc;

@@ -3,34 +3,38 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  currentOwner,
   OWNER_BOOT_LABEL,
   OWNER_HOST_LABEL,
   OWNER_PID_LABEL,
+  OWNER_PIDNS_LABEL,
   OWNER_START_LABEL,
   ownerLabels,
   ownerState,
-  processAlive,
-  processStartTime,
-  type ContainerOwner,
 } from '../containerOwner';
+import { currentOwner, processAlive, processStartTime, probeOwner, type ContainerOwner, type Liveness } from '../../owner';
 
-const here: ContainerOwner = { pid: 1000, start: '500', bootId: 'boot-a', host: 'runner-1' };
+const here: ContainerOwner = { pid: 1000, start: '500', bootId: 'boot-a', host: 'runner-1', pidNamespace: '4026531836' };
 const labels = (owner: Partial<ContainerOwner>): Record<string, string> => ownerLabels({ ...here, ...owner });
 
 describe('ownerState (decision from labels; liveness injected)', () => {
-  const alive = () => true;
-  const dead = () => false;
+  const alive = (): Liveness => 'alive';
+  const dead = (): Liveness => 'gone';
 
-  test('no owner labels (older sandbox-perf, or made by hand): unknown, never removed', () => {
+  test('no owner labels (made by hand): unknown, never removed', () => {
     expect(ownerState(undefined, here, dead)).toBe('unknown');
     expect(ownerState({ 'sandbox-perf': 'x' }, here, dead)).toBe('unknown');
     expect(ownerState({ [OWNER_PID_LABEL]: '12abc' }, here, dead)).toBe('unknown');
     expect(ownerState({ [OWNER_PID_LABEL]: '0' }, here, dead)).toBe('unknown');
   });
 
+  test('no PID namespace among the labels (a sandbox-perf before it): unknown, its PID alone proves nothing', () => {
+    const old = Object.fromEntries(Object.entries(labels({ pid: 7 })).filter(([name]) => name !== OWNER_PIDNS_LABEL));
+    expect(ownerState(old, here, dead)).toBe('unknown');
+    expect(ownerState(labels({ pid: 7, pidNamespace: null }), here, dead)).toBe('unknown');
+  });
+
   test('another host name (another machine or container sharing the engine): foreign, its PIDs are not probed', () => {
-    const probe = jest.fn(() => false);
+    const probe = jest.fn(dead);
     expect(ownerState(labels({ pid: 7, host: 'runner-2' }), here, probe)).toBe('foreign');
     expect(probe).not.toHaveBeenCalled();
   });
@@ -39,40 +43,52 @@ describe('ownerState (decision from labels; liveness injected)', () => {
     expect(ownerState(labels({ pid: 7, bootId: 'boot-old' }), here, alive)).toBe('gone');
   });
 
-  test('same boot: the PID and start time decide', () => {
+  test('same boot: the probe decides from the PID, start time and PID namespace', () => {
+    const probe = jest.fn((): Liveness => 'foreign');
+    expect(ownerState(labels({ pid: 7, start: '9', pidNamespace: '4026532999' }), here, probe)).toBe('foreign');
+    expect(probe).toHaveBeenCalledWith({ pid: 7, start: '9', pidNamespace: '4026532999' }, here);
     expect(ownerState(labels({ pid: 7, start: '9' }), here, alive)).toBe('alive');
     expect(ownerState(labels({ pid: 7, start: '9' }), here, dead)).toBe('gone');
   });
 
-  test('this very process is alive without probing; a recycled PID of ours (other start time) is probed', () => {
-    const probe = jest.fn(() => false);
-    expect(ownerState(labels({}), here, probe)).toBe('alive');
-    expect(probe).not.toHaveBeenCalled();
-    expect(ownerState(labels({ start: '499' }), here, probe)).toBe('gone');
-    expect(probe).toHaveBeenCalledWith(1000, '499');
+  test('an unreadable boot id or start time on either side falls back to what is known', () => {
+    const probe = jest.fn(alive);
+    expect(ownerState(labels({ pid: 7, bootId: null, start: null }), here, probe)).toBe('alive');
+    expect(probe).toHaveBeenCalledWith({ pid: 7, start: null, pidNamespace: here.pidNamespace }, here);
+  });
+});
+
+describe('probeOwner in this PID namespace', () => {
+  test('this very process is alive; a recycled PID of ours (another start time) is gone', () => {
+    const me = currentOwner();
+    expect(probeOwner({ pid: me.pid, start: me.start, pidNamespace: me.pidNamespace as string })).toBe('alive');
+    expect(probeOwner({ pid: me.pid, start: '1', pidNamespace: me.pidNamespace as string })).toBe('gone');
   });
 
-  test('an unreadable boot id or start time on either side falls back to the PID alone', () => {
-    const probe = jest.fn(() => true);
-    expect(ownerState(labels({ pid: 7, bootId: null, start: null }), here, probe)).toBe('alive');
-    expect(probe).toHaveBeenCalledWith(7, null);
+  test('another PID namespace that no process of this host is in: gone when this process sees every process', () => {
+    const me = currentOwner();
+    // The root namespace's inode is a constant of the kernel (PROC_PID_INIT_INO): its processes see all.
+    const inRoot = me.pidNamespace === String(0xeffffffc);
+    expect(probeOwner({ pid: me.pid, start: me.start, pidNamespace: '1' })).toBe(inRoot ? 'gone' : 'foreign');
   });
 });
 
 describe('this process and real processes', () => {
-  test('currentOwner reads the PID, start time, boot id and host name of this process', () => {
+  test('currentOwner reads the PID, start time, boot id, host name and PID namespace of this process', () => {
     const owner = currentOwner();
     expect(owner).toEqual({
       pid: process.pid,
       start: expect.stringMatching(/^\d+$/) as string,
       bootId: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
       host: os.hostname(),
+      pidNamespace: /^pid:\[(\d+)\]$/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1],
     });
     expect(ownerLabels()).toEqual({
       [OWNER_PID_LABEL]: String(process.pid),
       [OWNER_START_LABEL]: owner.start,
       [OWNER_BOOT_LABEL]: owner.bootId,
       [OWNER_HOST_LABEL]: owner.host,
+      [OWNER_PIDNS_LABEL]: owner.pidNamespace,
     });
     expect(ownerState(ownerLabels())).toBe('alive');
   });
