@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gvisorUser } from '../gvisor';
+import { currentOwner, ownerTag } from '../../owner';
 import { SandboxRoot } from '../sandboxRoot';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-root-test-'));
@@ -37,16 +38,19 @@ describe('SandboxRoot', () => {
     }
   });
 
-  test("a skeleton left by a dead process is removed by the next one, a live process's is not", () => {
+  test("a skeleton left by a dead process is removed by the next one, a live process's is not, nor one named by a PID alone", () => {
     const dead = spawnSync('true').pid;
-    const left = path.join(os.tmpdir(), `sandbox-perf-root-${dead}-stale`);
-    const live = path.join(os.tmpdir(), `sandbox-perf-root-${process.pid}-live`);
-    fs.mkdirSync(left);
-    fs.mkdirSync(live);
+    const left = path.join(os.tmpdir(), `sandbox-perf-root-${ownerTag({ ...currentOwner(), pid: dead })}-stale1`);
+    const live = path.join(os.tmpdir(), `sandbox-perf-root-${ownerTag()}-live01`);
+    // From before the owner tag: a PID alone cannot prove its owner gone.
+    const legacy = path.join(os.tmpdir(), `sandbox-perf-root-${dead}-stale2`);
+    for (const skeleton of [left, live, legacy]) fs.mkdirSync(skeleton);
     SandboxRoot.create(dir).remove();
     expect(fs.existsSync(left)).toBe(false);
     expect(fs.existsSync(live)).toBe(true);
+    expect(fs.existsSync(legacy)).toBe(true);
     fs.rmdirSync(live);
+    fs.rmdirSync(legacy);
   });
 });
 
