@@ -124,7 +124,10 @@ describeWhen('owners told apart', missing, 'run as root with cgroup v1 (freezer)
   test('a sweeper in another PID namespace leaves a live owner’s idle group alone (it cannot see the owner)', async () => {
     const group = new ContainmentGroup(freezer.root as string);
     try {
-      const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SWEEPER], { encoding: 'utf8', timeout: 30_000 });
+      const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SWEEPER], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(run.status).toBe(0);
       const sweep = JSON.parse(run.stdout) as { cgroupsRemoved: string[]; cgroupsKept: number };
       expect(sweep.cgroupsRemoved).not.toContain(path.relative(freezer.root as string, group.dir));
