@@ -2,11 +2,8 @@ import { SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../state/StateDatabase';
 import { chooseDbPath } from '../state/dbPath';
 import { UsageError, type CommandIo } from './command';
-import { backendEntry } from '../runners/backendNames';
-import type { BackendName } from '../runners/types';
-import { historyInside } from '../state/historyReach';
 import { historyPathMessage, historyPathProblem, type HistorySource } from '../state/historyPath';
-import { describeValue, ValidationError } from '../validation';
+import { ValidationError } from '../validation';
 
 export interface HistoryPath {
   file: string;
@@ -103,23 +100,4 @@ async function settle(db: StateDatabase, io: CommandIo): Promise<void> {
     const why = health.lastError ? `${health.lastError.code}: ${health.lastError.message}` : `not written within ${SETTLE_MS} ms`;
     io.stderr.write(`sandbox-perf: ${lost} run(s) not recorded in ${health.path} (${why})\n`);
   }
-}
-
-/**
- * Refuses, before anything runs, a history that a backend of this command binds writable into
- * its sandbox (issue 23, finding 6: `run --db .sandbox-perf/state.db --sandbox bubblewrap` let the
- * run truncate it, and the history dropped from 3 rows to 1, exit 0, no warning). Refused rather
- * than masked: docs/runners.md says why.
- */
-export function assertHistoryOutOfReach(where: HistoryPath, cwd: string, backends: readonly BackendName[]): void {
-  const binding = backends.filter((b) => backendEntry(b).workdirWritable);
-  if (binding.length === 0 || !historyInside(where.file, cwd)) return;
-  const name = where.source === 'the default history' ? where.source : `\`${where.source}\``;
-  const fix =
-    where.source === 'the default history'
-      ? `run from a project directory below ${cwd}, or name a history outside it with --db or SANDBOX_PERF_DB`
-      : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, or run from another directory`;
-  throw new UsageError(
-    `Expected ${name} to be outside the working directory ${cwd}, which ${binding.join(', ')} ${binding.length === 1 ? 'binds' : 'bind'} writable into the sandbox, got ${describeValue(where.file).replace(/ \(string\)$/, '')}; the run could truncate or forge it, so nothing was run: ${fix}`,
-  );
 }

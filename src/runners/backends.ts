@@ -29,13 +29,6 @@ export interface BackendEntry {
   /** The canary may pick it when no backends are given: it needs nothing kept running between rounds. */
   readonly canary: boolean;
   /**
-   * It isolates the run and binds the working directory writable into its sandbox, so that a
-   * history kept there is the run's to truncate or forge: the CLI refuses one (issue 23, finding
-   * 6). False for `none` (no sandbox: nothing to decide) and `gvisor` (its overlay discards every
-   * write); true for runsc under Docker (`gvisor-pool`), which writes through to the host.
-   */
-  readonly workdirWritable: boolean;
-  /**
    * Where a run's CPU time is read: `children` when the run is a child process of this one (its
    * rusage of reaped children), `cgroup` when it runs under the Docker daemon (the run's `cpuMs`).
    */
@@ -75,7 +68,6 @@ export const BACKENDS = [
     create: createNoneBackend,
     freshPerRun: false,
     mitigates: null,
-    workdirWritable: false,
     canary: false,
     cpu: 'children',
     rwReachesHost: true,
@@ -87,7 +79,6 @@ export const BACKENDS = [
     create: createUnshareBackend,
     freshPerRun: true,
     mitigates: null,
-    workdirWritable: true,
     canary: true,
     cpu: 'children',
     rwReachesHost: true,
@@ -99,7 +90,6 @@ export const BACKENDS = [
     create: createBubblewrapBackend,
     freshPerRun: true,
     mitigates: null,
-    workdirWritable: true,
     canary: true,
     cpu: 'children',
     rwReachesHost: true,
@@ -111,7 +101,6 @@ export const BACKENDS = [
     create: createDockerBackend,
     freshPerRun: true,
     mitigates: null,
-    workdirWritable: true,
     canary: true,
     cpu: 'cgroup',
     rwReachesHost: true,
@@ -123,7 +112,6 @@ export const BACKENDS = [
     create: createDockerWarmBackend,
     freshPerRun: false,
     mitigates: 'docker',
-    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,
@@ -136,7 +124,6 @@ export const BACKENDS = [
     create: (options?: SandboxOptions) => createPoolBackend('docker-pool', options),
     freshPerRun: true,
     mitigates: 'docker',
-    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,
@@ -149,7 +136,6 @@ export const BACKENDS = [
     create: createGvisorBackend,
     freshPerRun: true,
     mitigates: null,
-    workdirWritable: false,
     canary: true,
     cpu: 'children',
     rwReachesHost: false,
@@ -161,7 +147,6 @@ export const BACKENDS = [
     create: (options?: SandboxOptions) => createPoolBackend('gvisor-pool', options),
     freshPerRun: true,
     mitigates: 'gvisor',
-    workdirWritable: true,
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,

@@ -45,13 +45,13 @@ async function place(owner = 0): Promise<Place> {
   return { dir, history, rows };
 }
 
-function expectRefused(r: { code: number; stderr: string }, p: Place, source: string, backends: string): void {
+function expectRefused(r: { code: number; stderr: string }, p: Place, source: string, backends: string, how?: string): void {
   // The data first: on the old code the run happened and the history lost its rows.
   expect(rowCount(p.history)).toBe(p.rows);
   expect(fs.existsSync(path.join(p.dir, 'ran'))).toBe(false);
   expect(r.stderr).toMatch(
     new RegExp(
-      `^Error: Expected ${source} to be outside the working directory ${p.dir}, which ${backends} binds? writable into the sandbox, got \`".+"\`; the run could truncate or forge it, so nothing was run: `,
+      `^Error: Expected ${source} to be outside the working directory ${p.dir}, ${how ?? `which ${backends} binds? writable into the sandbox`}, got \`".+"\`; the run could truncate or forge it, so nothing was run: `,
     ),
   );
   expect(r.code).toBe(2);
@@ -76,7 +76,9 @@ describeBuilt('a history the run could reach is refused', () => {
       const r = await cli(['run', '--sandbox', 'bubblewrap', '--', ...TRUNCATE], p.dir, { env });
       expect(r.stderr).toContain(`got \`"${p.dir}/.local/state/sandbox-perf/`);
       expectRefused(r, p, 'the default history', 'bubblewrap');
-      expect(r.stderr).toMatch(/run from a project directory below .*, or name a history outside it with --db or SANDBOX_PERF_DB\n$/);
+      expect(r.stderr).toMatch(
+        /run from a project directory below .*, name a history outside it with --db or SANDBOX_PERF_DB, or give the run --workdir ro\n$/,
+      );
       // From a project directory below the home directory, the default history is outside it.
       fs.mkdirSync(path.join(p.dir, 'project'));
       const below = await cli(['run', '--sandbox', 'bubblewrap', '--', 'true'], path.join(p.dir, 'project'), { env });
@@ -133,6 +135,45 @@ describeBuilt('a history the run could reach is refused', () => {
       // `none` is no sandbox: the run reaches the history wherever it is, and the guarantee table says so.
       const bare = await cli(['run', '--sandbox', 'none', '--db', p.history, '--', 'true'], p.dir);
       expect([bare.code, rowCount(p.history)]).toEqual([0, p.rows + 1]);
+    });
+
+    test('history inside the working directory: --workdir ro and overlay leave it out of reach and run; overlay with a --keep that holds it is refused', async () => {
+      const p = await place();
+      const ro = await cli(
+        ['run', '--workdir', 'ro', '--db', '.sandbox-perf/state.db', '--sandbox', 'bubblewrap', '--', ...TRUNCATE],
+        p.dir,
+      );
+      expect(ro.stderr).not.toContain('Error: Expected');
+      expect([fs.existsSync(path.join(p.dir, 'ran')), rowCount(p.history)]).toEqual([false, p.rows + 1]);
+      const overlay = await cli(
+        ['run', '--workdir', 'overlay', '--db', '.sandbox-perf/state.db', '--sandbox', 'unshare', '--', ...TRUNCATE],
+        p.dir,
+      );
+      expect(overlay.stderr).not.toContain('Error: Expected');
+      expect([fs.existsSync(path.join(p.dir, 'ran')), rowCount(p.history)]).toEqual([false, p.rows + 2]);
+      const kept = await cli(
+        [
+          'run',
+          '--workdir',
+          'overlay',
+          '--keep',
+          '.sandbox-perf',
+          '--db',
+          '.sandbox-perf/state.db',
+          '--sandbox',
+          'unshare',
+          '--',
+          ...TRUNCATE,
+        ],
+        p.dir,
+      );
+      expectRefused(
+        { ...kept },
+        { ...p, rows: p.rows + 2 },
+        '`--db`',
+        'unshare',
+        'whose ".sandbox-perf" --keep copies back from the run\'s layer',
+      );
     });
 
     test('history inside the working directory: serve --canary with a backend that binds it is refused at start', async () => {

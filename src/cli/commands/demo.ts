@@ -7,7 +7,8 @@ import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command } from '../command';
-import { assertHistoryOutOfReach, historyPathFor, openRecording, DB_HELP } from '../database';
+import { historyPathFor, openRecording, DB_HELP } from '../database';
+import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { printableDeep } from '../../printable';
 import { comparisonDetails, comparisonVerdicts } from '../format/comparisonText';
 import { reportText } from '../format/reportText';
@@ -54,7 +55,7 @@ Options:
     const only = parsed.flags.sandbox === undefined ? undefined : parseBackends(parsed.flags.sandbox);
     const where = historyPathFor(parsed.flags.db, io);
     // Before the tree is written or anything detected: which backends are available is not known yet.
-    assertHistoryOutOfReach(where, io.cwd, only ?? BACKEND_NAMES);
+    assertHistoryOutOfReach(where, { cwd: io.cwd, ...workdirFrom(parsed.flags) }, only ?? BACKEND_NAMES);
     const c = colours(io.stdout, io.env);
     const runs = (parsed.flags.runs as number | undefined) ?? 5;
     io.stdout.write(

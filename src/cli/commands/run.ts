@@ -5,7 +5,8 @@ import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { defineCommand, type Command } from '../command';
-import { assertHistoryOutOfReach, historyPathFor, openRecording, DB_HELP } from '../database';
+import { historyPathFor, openRecording, DB_HELP } from '../database';
+import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { colours } from '../terminal';
 import { constants } from 'node:os';
 import { runToJson } from '../format/runJson';
@@ -57,7 +58,7 @@ Options:
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', [backend ?? 'none']);
     const where = historyPathFor(parsed.flags.db, io);
-    assertHistoryOutOfReach(where, io.cwd, [backend ?? 'none']);
+    assertHistoryOutOfReach(where, { cwd: io.cwd, ...sandbox }, [backend ?? 'none']);
     const recording = openRecording(where, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
     const json = parsed.flags.json === true;

@@ -1,5 +1,6 @@
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
-import { assertHistoryOutOfReach, historyPathFor, DB_HELP } from '../database';
+import { historyPathFor, DB_HELP } from '../database';
+import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { CANARY_CANDIDATES } from '../../canary/startCanary';
 import { historyPathMessage, historyPathProblem } from '../../state/historyPath';
 import { ValidationError } from '../../validation';
@@ -87,7 +88,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const problem = historyPathProblem(dbPath);
   if (problem !== null) throw new UsageError(historyPathMessage(where.source, dbPath, problem));
   // The canary's runs bind its working directory: without --sandbox, any of its candidates may run.
-  if (canary !== null) assertHistoryOutOfReach(where, canary.sandbox?.cwd ?? io.cwd, canary.backends ?? CANARY_CANDIDATES);
+  if (canary !== null) assertHistoryOutOfReach(where, { cwd: io.cwd, ...canary.sandbox }, canary.backends ?? CANARY_CANDIDATES);
   let running: RunningServe;
   try {
     running = await startServe({

@@ -27,7 +27,6 @@ jest.mock('../backends', () => {
     freshPerRun: true,
     mitigates: 'none',
     canary: true,
-    workdirWritable: false,
     cpu: 'children',
     rwReachesHost: true,
     enable: 'echo fake',
