@@ -1,0 +1,48 @@
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { GUARDIAN_TITLE } from '../containerGuardian';
+import { OWNER_PID_LABEL } from '../containerOwner';
+import { processesMatching, uniqueSleep } from '../../../../test/support/runners';
+
+/* What the runner-death tests of docker and docker-warm share (dockerRunnerDeath, dockerRunnerDeathGc). */
+
+const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');
+
+/** Containers, running or not, whose owner label names `pid`. */
+export function containersOf(pid: number): string[] {
+  const ps = spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${OWNER_PID_LABEL}=${pid}`], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter(Boolean);
+}
+
+export async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+export interface Runner {
+  pid: number;
+  sleep: string;
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A child Node process running `runInSandbox(backend, ['sleep', <unique>])` in `cwd`, once the sleep runs in its container. */
+export async function startRunner(backend: string, cwd: string): Promise<Runner> {
+  const sleep = uniqueSleep();
+  const request = { backend, command: ['sleep', sleep], options: { cwd } };
+  const child = spawn(process.execPath, [RUNNER_CHILD, JSON.stringify(request)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const ended = new Promise<Runner['ended'] extends Promise<infer T> ? T : never>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const pid = child.pid ?? 0;
+  expect(await until(() => processesMatching(`sleep ${sleep}`).length > 0, 90_000)).toBe(true);
+  return { pid, sleep, ended };
+}
+
+/** SIGKILLs the guardian of runner `pid`: the runner's whole process tree dies, as under an OOM kill of its cgroup. */
+export function killGuardianOf(pid: number): void {
+  for (const line of processesMatching(`${GUARDIAN_TITLE} of ${pid}`)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+}
