@@ -7,6 +7,11 @@ module.exports = {
   // Tests use real SQLite files, child processes and servers: on a shared 2-CPU runner a test that
   // takes 1 s alone can take 10 s. Timeouts catch hangs, not slowness (performance lives in bench/).
   testTimeout: 30_000,
+  // Most files wait on processes, containers and SQLite rather than compute: two workers on 2 cores
+  // (jest's default is one fewer than the cores). Files marked `@exclusive` run alone after the others
+  // (test/support/jestRunner.js).
+  maxWorkers: 2,
+  runner: '<rootDir>/test/support/jestRunner.js',
   collectCoverageFrom: ['src/**/*.ts', '!src/**/__tests__/**', '!src/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: {

@@ -1,3 +1,8 @@
+/**
+ * @exclusive each sweep here must find the orphans this file made (dead owners' containers and
+ * groups): a file running beside it that prepares a Docker or host backend sweeps them too, and
+ * could remove them first.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
