@@ -1,3 +1,7 @@
+/**
+ * @exclusive its sweeps must be the ones that remove a dead owner's group: a file running beside it
+ * that prepares a Docker or host backend sweeps dead owners' groups too, and could remove them first.
+ */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
