@@ -12,24 +12,7 @@
  */
 import { mean } from '../stats/descriptive';
 import { halfWidth, meanInterval } from '../stats/intervals';
-
-/** Durations of one backend per round, null where the run failed. */
-export type Rounds = readonly (number | null)[];
-
-/** The rounds where both sides have a duration, as two aligned arrays. */
-export function pairedRounds(a: Rounds, b: Rounds): { a: number[]; b: number[] } {
-  const pa: number[] = [];
-  const pb: number[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x !== null && x !== undefined && y !== null && y !== undefined) {
-      pa.push(x);
-      pb.push(y);
-    }
-  }
-  return { a: pa, b: pb };
-}
+import { pairedRounds, type Rounds } from '../stats/paired';
 
 export function successes(rounds: Rounds): number[] {
   return rounds.filter((x): x is number => x !== null);

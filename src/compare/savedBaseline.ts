@@ -11,7 +11,8 @@ import { hodgesLehmannTwoSample, mannWhitneyU, welchInterval } from '../stats/tw
 import type { BackendName } from '../runners/types';
 import type { BackendChange, BaselineComparison, ComparisonResult } from './comparisonResult';
 import { fingerprintDifferences } from '../machine/noise';
-import { pairedRounds, successes } from './precision';
+import { pairedRounds } from '../stats/paired';
+import { successes } from './precision';
 
 /** The samples compared for each backend of a comparison: run times of its baseline, overheads of the rest. */
 export function changeSamples(result: ComparisonResult): Map<BackendName, { metric: BackendChange['metric']; values: number[] }> {

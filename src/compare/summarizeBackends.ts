@@ -8,10 +8,10 @@ import type { BackendName } from '../runners/types';
 import { summarize, type SampleSummary } from '../stats/descriptive';
 import { medianInterval, meanInterval, type Interval } from '../stats/intervals';
 import { outlierIndexes } from '../stats/outliers';
-import { pairedComparison, type PairedComparison } from '../stats/paired';
+import { pairedComparison, pairedRounds, type PairedComparison } from '../stats/paired';
 import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
 import type { CpuTimes } from './childCpu';
-import { pairedRounds, successes } from './precision';
+import { successes } from './precision';
 
 export interface PhaseSummary {
   phase: string;

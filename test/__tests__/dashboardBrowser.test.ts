@@ -74,6 +74,17 @@ describeWhen('dashboard in headless Chromium', !fs.existsSync(CHROMIUM) && `${CH
     expect(await page.locator('#backends td[data-col="ratio"]').count()).toBe(0);
     expect(await text('#workloads')).toContain('No run in range names its workload');
     expect(await cell('bubblewrap', 'alerts')).toBe('1');
+    // Issue 22: statistics of the successful runs; the 6 s timeout is counted apart, not averaged in.
+    expect(await cell('bubblewrap', 'count')).toBe('3');
+    expect(await cell('bubblewrap', 'failed')).toBe('1 / 0');
+    expect(await cell('bubblewrap', 'p95')).toBe('50 ms');
+    expect(await cell('unknown', 'mean')).toBe('–');
+    expect(await cell('unknown', 'failed')).toBe('1 / 1');
+    expect(
+      await page
+        .locator('#backends tr[data-backend]')
+        .evaluateAll((rows: { getAttribute(name: string): string | null }[]) => rows.map((r) => r.getAttribute('data-backend'))),
+    ).toEqual(['bubblewrap', 'none', 'docker', 'unknown']);
 
     expect(
       await page

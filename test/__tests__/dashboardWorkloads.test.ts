@@ -26,7 +26,12 @@ const missing =
 
 interface Exported {
   command: string[];
-  backends: { backend: string; summary: { count: number; meanMs: number }; ratio: { ratio: number; error: number } | null }[];
+  backends: {
+    backend: string;
+    summary: { count: number; meanMs: number };
+    ratio: { ratio: number; error: number } | null;
+    paired: { pairs: number; difference: { estimate: number; low: number; high: number } | null; verdict: string } | null;
+  }[];
 }
 
 interface Compared {
@@ -55,7 +60,10 @@ function compare(dir: string, db: string, argv: readonly string[]): Promise<Comp
     ...argv,
   ];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 150_000 }, (error, stdout, stderr) => {
+    // The commands run in a folder of their own: the history may not be where a sandbox binds it writable.
+    const cwd = path.join(dir, 'work');
+    fs.mkdirSync(cwd, { recursive: true });
+    execFile(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 150_000 }, (error, stdout, stderr) => {
       if (error) {
         reject(new Error(`compare ${argv.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
         return;
@@ -157,6 +165,24 @@ describeWhen(
           expect(Math.abs(shown.ratio - said.ratio)).toBeLessThanOrEqual(said.error + 0.01);
           expect(await ratio.getAttribute('data-runs')).toBe(`${expected?.summary.count}/${noneRuns}`);
           expect(await ratio.textContent()).toContain(`(${expected?.summary.count} vs ${noneRuns} runs)`);
+        }
+      }
+    });
+
+    // Issue 22: the Δ column propagated both σ, unpaired, where compare gives a paired interval for the same runs.
+    test("each Δ vs none is compare's paired interval of the same runs (estimate, bounds, pairs, verdict)", async () => {
+      for (const { label, exported } of compared) {
+        const key = await workloadKey(label);
+        for (const backend of ['unshare', 'docker']) {
+          const paired = exported.backends.find((b) => b.backend === backend)?.paired;
+          const delta = cell(key, backend, 'difference');
+          expect(await delta.getAttribute('data-pairs')).toBe(String(paired?.pairs));
+          expect(await delta.getAttribute('data-verdict')).toBe(paired?.verdict);
+          const d = paired?.difference as { estimate: number; low: number; high: number };
+          expect(Number(await delta.getAttribute('data-difference'))).toBeCloseTo(d.estimate, 6);
+          expect(Number(await delta.getAttribute('data-low'))).toBeCloseTo(d.low, 6);
+          expect(Number(await delta.getAttribute('data-high'))).toBeCloseTo(d.high, 6);
+          expect(await delta.textContent()).toMatch(new RegExp(`^[+−].* \\[[+−].* … [+−].*\\] \\(${paired?.pairs} pairs`));
         }
       }
     });

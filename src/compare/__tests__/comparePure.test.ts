@@ -9,7 +9,8 @@ import { childCpuTimes, cpuDelta } from '../childCpu';
 import type { ComparisonResult } from '../compareBackends';
 import { machineFingerprint, selectedMode, type MachineFingerprint } from '../../machine/fingerprint';
 import { fingerprintDifferences, noiseWarnings } from '../../machine/noise';
-import { adaptiveStop, pairedRounds, precisions } from '../precision';
+import { adaptiveStop, precisions } from '../precision';
+import { pairedRounds } from '../../stats/paired';
 import { summarizeBackends, type BackendRounds } from '../summarizeBackends';
 
 const plain = colours({ isTTY: false } as never, {});

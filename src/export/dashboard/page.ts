@@ -148,27 +148,31 @@ const SCRIPT = String.raw`
     box.hidden = !text;
   }
 
+  // Statistics of the successful runs only, as compare reports them; timed-out and failed runs counted apart.
   function renderBackends(rows) {
     var box = clear(byId('backends'));
     if (!rows.length) { box.appendChild(el('div', { 'class': 'empty' }, 'No runs in range.')); return; }
     var table = el('table');
     var head = el('tr');
-    ['Backend', 'Runs', 'Mean', 'p50', 'p95', 'Max', 'Alerts', ''].forEach(function (h) { head.appendChild(el('th', {}, h)); });
+    ['Backend', 'Successful runs', 'timeout / error', 'Mean', 'p50', 'p95', 'Max', 'Alerts', ''].forEach(function (h) { head.appendChild(el('th', {}, h)); });
     table.appendChild(head);
-    var maxMean = Math.max.apply(null, rows.map(function (r) { return r.meanMs; }));
+    var maxMean = Math.max.apply(null, rows.map(function (r) { return r.meanMs || 0; }));
     rows.forEach(function (r) {
       var tr = el('tr', { 'data-backend': r.backend });
       tr.appendChild(el('td', { 'class': 'name', title: r.backend }, r.backend));
       tr.appendChild(el('td', { 'data-col': 'count' }, fmtCount(r.count)));
+      tr.appendChild(el('td', { 'data-col': 'failed', 'class': r.failed.timeout + r.failed.error ? 'failed' : '' }, r.failed.timeout + ' / ' + r.failed.error));
       tr.appendChild(el('td', { 'data-col': 'mean' }, fmtMs(r.meanMs)));
       tr.appendChild(el('td', { 'data-col': 'p50' }, fmtMs(r.p50Ms)));
       tr.appendChild(el('td', { 'data-col': 'p95' }, fmtMs(r.p95Ms)));
       tr.appendChild(el('td', { 'data-col': 'max' }, fmtMs(r.maxMs)));
       tr.appendChild(el('td', { 'data-col': 'alerts' }, fmtCount(r.alerts)));
       var barCell = el('td', { 'class': 'text' });
-      var svg = svgEl('svg', { viewBox: '0 0 160 12', width: 160, height: 12 });
-      svg.appendChild(svgEl('rect', { x: 0, y: 1, height: 10, rx: 2, width: Math.max(1, 160 * r.meanMs / (maxMean || 1)), fill: r.backend === 'none' ? '#9aa4b2' : COLORS.bar }));
-      barCell.appendChild(svg);
+      if (r.meanMs !== null) {
+        var svg = svgEl('svg', { viewBox: '0 0 160 12', width: 160, height: 12 });
+        svg.appendChild(svgEl('rect', { x: 0, y: 1, height: 10, rx: 2, width: Math.max(1, 160 * r.meanMs / (maxMean || 1)), fill: r.backend === 'none' ? '#9aa4b2' : COLORS.bar }));
+        barCell.appendChild(svg);
+      }
       tr.appendChild(barCell);
       table.appendChild(tr);
     });
@@ -231,7 +235,7 @@ const BODY = `<header>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
   <section class="wide"><h2>Overhead per workload <span class="note">ratios and differences against none within each workload only; successful runs (failed and timed-out ones counted apart)</span></h2><div id="machine-warning" class="error" hidden></div><div id="workloads"></div></section>
   ${OVERHEAD_CHART_BODY}
-  <section class="wide"><h2>Runs per backend <span class="note">all workloads and outcomes together: no ratio</span></h2><div id="backends"></div></section>
+  <section class="wide"><h2>Runs per backend <span class="note">all workloads together: no ratio; statistics of successful runs, timed-out and failed ones counted apart</span></h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
   <section class="wide" id="pools-section" hidden><h2>Sandbox pools</h2><div id="pools"></div></section>
 </main>`;

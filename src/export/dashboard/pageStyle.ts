@@ -22,6 +22,8 @@ table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums;
 th, td { text-align:right; padding:5px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
 th:first-child, td:first-child, .text { text-align:left; }
 td.name { max-width:260px; overflow:hidden; text-overflow:ellipsis; }
+td.failed { color:var(--bad); }
+td.ns { color:var(--muted); }
 th { color:var(--muted); font-weight:500; font-size:12px; }
 svg { display:block; width:100%; height:auto; }
 svg text { font-size:11px; fill:var(--muted); }

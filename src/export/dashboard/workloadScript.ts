@@ -4,12 +4,35 @@
  * workload (summary.workloads, from readWorkloads): a ratio or difference is only ever taken
  * between backends of the same workload, against that workload's own `none` runs, with the run
  * counts of both sides. Failed and timed-out runs are counted by outcome and left out of every
- * duration, as `compare` does. Raw values ride along in data-* attributes for tests and tools.
+ * duration, as `compare` does. The Δ column is compare's paired interval (WorkloadRatio.paired),
+ * the ratio hyperfine's. Raw values ride along in data-* attributes for tests and tools.
  */
 export const WORKLOAD_SCRIPT = String.raw`
   function fmtSigned(ms) { return (ms < 0 ? '−' : '+') + fmtMs(Math.abs(ms)); }
   function fmtPlusMinus(value, error, digits) {
     return value.toFixed(digits) + (error === null || error === undefined ? '' : ' ± ' + error.toFixed(digits));
+  }
+
+  // compare's paired interval: run against the none run beside it, mean difference [95 % t interval].
+  function pairedCell(cell, paired) {
+    cell.setAttribute('data-pairs', paired.pairs);
+    cell.setAttribute('data-verdict', paired.verdict);
+    var d = paired.difference;
+    if (d === null) {
+      cell.textContent = '–';
+      cell.title = paired.pairs + ' run(s) next to a none run: a paired interval needs two';
+      return;
+    }
+    cell.setAttribute('data-difference', d.estimate);
+    cell.setAttribute('data-low', d.low);
+    cell.setAttribute('data-high', d.high);
+    cell.textContent = fmtSigned(d.estimate) + ' [' + fmtSigned(d.low) + ' … ' + fmtSigned(d.high) + ']';
+    cell.appendChild(el('span', { 'class': 'runs' }, ' (' + paired.pairs + ' pairs)'));
+    // An interval that contains 0: compare's "no significant difference", shown muted.
+    if (paired.verdict === 'no significant difference') {
+      cell.className = 'ns';
+      cell.title = 'no significant difference: the interval contains 0';
+    }
   }
 
   function workloadRow(w, b, ratio) {
@@ -29,9 +52,7 @@ export const WORKLOAD_SCRIPT = String.raw`
       ratioCell.setAttribute('data-runs', ratio.runs + '/' + ratio.baselineRuns);
       ratioCell.textContent = fmtPlusMinus(ratio.ratio.ratio, ratio.ratio.error, 2) + ' ×';
       ratioCell.appendChild(el('span', { 'class': 'runs' }, ' (' + ratio.runs + ' vs ' + ratio.baselineRuns + ' runs)'));
-      diffCell.setAttribute('data-difference', ratio.difference.difference);
-      diffCell.setAttribute('data-error', ratio.difference.error);
-      diffCell.textContent = fmtSigned(ratio.difference.difference) + ' ± ' + fmtMs(ratio.difference.error);
+      pairedCell(diffCell, ratio.paired);
     } else {
       ratioCell.textContent = '–';
       ratioCell.title = b.runs ? 'no successful none run of this workload' : 'no successful run';
@@ -51,7 +72,7 @@ export const WORKLOAD_SCRIPT = String.raw`
     }
     var table = el('table');
     var head = el('tr');
-    ['Backend', 'Runs', 'success / timeout / error', 'Mean ± σ', 'vs none', 'Δ vs none', 'Command (median)', 'Overhead (median)'].forEach(function (h) {
+    ['Backend', 'Runs', 'success / timeout / error', 'Mean ± σ', 'vs none', 'Δ vs none, paired (95 %)', 'Command (median)', 'Overhead (median)'].forEach(function (h) {
       head.appendChild(el('th', {}, h));
     });
     table.appendChild(head);

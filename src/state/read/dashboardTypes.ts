@@ -48,15 +48,29 @@ export interface RunsOverTime {
   bins: TimeBin[];
 }
 
+/** Runs that did not succeed, by outcome. */
+export interface FailedRuns {
+  timeout: number;
+  error: number;
+}
+
+/**
+ * One backend's runs over every workload. The statistics are those of its successful runs (null
+ * when it has none), as `compare` reports them; the others are counted apart in `failed`.
+ */
 export interface BackendOverhead {
   backend: string;
+  /** Successful runs: the count behind the statistics. */
   count: number;
-  meanMs: number;
+  /** Timed-out and failed runs, left out of every duration. */
+  failed: FailedRuns;
+  meanMs: number | null;
   /** Sample standard deviation; 0 for a single run. */
-  stddevMs: number;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
+  stddevMs: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+  /** Runs over the alert threshold, whatever their outcome. */
   alerts: number;
 }
 
@@ -74,7 +88,7 @@ export interface DashboardSummary {
   totals: DashboardTotals;
   histogram: DurationHistogram;
   timeline: RunsOverTime;
-  /** Every backend's runs over all workloads: descriptive only, no ratio (a ratio mixing workloads means nothing). */
+  /** Every backend's runs over all workloads, failed ones apart: descriptive only, no ratio (a ratio mixing workloads means nothing). */
   backends: BackendOverhead[];
   /** Per workload (schema 5): outcomes, statistics of successful runs, ratios to `none` within the workload only. */
   workloads: WorkloadHistoryReport[];

@@ -1,6 +1,8 @@
 import type * as Database from 'better-sqlite3';
 import { nearestRankIndex } from '../../stats/percentile';
 import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../../stats/ratio';
+import { AdjacentRounds, pairedDifference, pairedRounds, pairedVerdict, type Verdict } from '../../stats/paired';
+import type { Interval } from '../../stats/intervals';
 import { BASELINE_BACKEND, OUTCOMES, type SandboxOutcome } from '../../sandbox/types';
 import { timeConditions, timeParams, whereOf } from './historySources';
 
@@ -42,8 +44,15 @@ export interface WorkloadRatio {
   baseline: string;
   /** Mean duration / the baseline's, ± the error propagated from both standard deviations. */
   ratio: Ratio | null;
-  /** Mean duration − the baseline's, ms, ± the same propagated error (compare's `overheadMs`). */
+  /** Mean duration − the baseline's, ms, ± the same propagated error (compare's `overheadMs`, unpaired). */
   difference: Difference;
+  /**
+   * Run against baseline run, as `compare` pairs its rounds (the same functions, src/stats/paired.ts):
+   * each run paired with the baseline's run next to it in time (compare and the canary interleave
+   * them; runs of one backend in a row stay unpaired), a pair with a failed side left out; the
+   * mean difference with its paired 95 % t interval (null below two pairs) and compare's verdict.
+   */
+  paired: { pairs: number; difference: Interval | null; verdict: Verdict };
   runs: number;
   baselineRuns: number;
 }
@@ -137,6 +146,7 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
       backend.medianOverheadMs = median('overhead_ms');
     }
   }
+  const paired = pairedWithBaseline(db, conditions, params, byWorkload.values());
   for (const report of byWorkload.values()) {
     const base = report.backends.find((b) => b.backend === BASELINE_BACKEND && b.runs > 0);
     if (!base) continue;
@@ -147,10 +157,57 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
         baseline: base.backend,
         ratio: ratioWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs),
         difference: differenceWithError(b.meanMs, b.stddevMs, base.meanMs, base.stddevMs),
+        paired: paired.get(report.workload)?.get(b.backend) ?? { pairs: 0, difference: null, verdict: 'too few pairs' },
         runs: b.runs,
         baselineRuns: base.runs,
       });
     }
   }
   return [...byWorkload.values()];
+}
+
+/**
+ * Each backend against the baseline, per workload, run by run (see WorkloadRatio.paired): one pass
+ * over the window's runs in start order (the time index gives that order without a sort), each run
+ * fed to the rebuilt rounds of its workload.
+ */
+function pairedWithBaseline(
+  db: Database.Database,
+  conditions: readonly string[],
+  params: readonly (string | number)[],
+  reports: Iterable<WorkloadHistoryReport>,
+): Map<string, Map<string, WorkloadRatio['paired']>> {
+  const rounds = new Map<string, Map<string, AdjacentRounds>>();
+  for (const report of reports) {
+    if (!report.backends.some((b) => b.backend === BASELINE_BACKEND && b.runs > 0)) continue;
+    const others = report.backends.filter((b) => b.backend !== BASELINE_BACKEND && b.runs > 0);
+    if (others.length > 0) rounds.set(report.workload, new Map(others.map((b) => [b.backend, new AdjacentRounds()])));
+  }
+  if (rounds.size > 0) {
+    const runs = db
+      .prepare(
+        `SELECT r.workload AS workload, r.backend AS backend, r.outcome AS outcome, r.duration_ms AS ms FROM sandbox_run_overhead AS r ${whereOf(conditions)} ` +
+          'ORDER BY r.start_time, r.record_id',
+      )
+      .iterate(...params) as IterableIterator<{ workload: string; backend: string; outcome: string; ms: number }>;
+    for (const run of runs) {
+      const byBackend = rounds.get(run.workload);
+      if (!byBackend) continue;
+      const ms = run.outcome === 'success' ? run.ms : null;
+      // A baseline run stands next to every other backend's runs; another backend's run only next to the baseline's.
+      if (run.backend === BASELINE_BACKEND) for (const r of byBackend.values()) r.add('b', ms);
+      else byBackend.get(run.backend)?.add('a', ms);
+    }
+  }
+  const paired = new Map<string, Map<string, WorkloadRatio['paired']>>();
+  for (const [workload, byBackend] of rounds) {
+    const results = new Map<string, WorkloadRatio['paired']>();
+    for (const [backend, r] of byBackend) {
+      const pairs = pairedRounds(r.a, r.b);
+      const difference = pairedDifference(pairs.a, pairs.b);
+      results.set(backend, { pairs: pairs.a.length, difference, verdict: pairedVerdict(difference) });
+    }
+    paired.set(workload, results);
+  }
+  return paired;
 }

@@ -55,14 +55,43 @@ test('duration histogram on the Prometheus bucket edges', () => {
 
 test('overhead per backend, descriptive only: no ratio across workloads (issue 14)', () => {
   const { backends } = readDashboardSummary(db);
-  expect(backends.map((b) => b.backend)).toEqual(['none', 'docker', 'bubblewrap', 'unknown']);
-  const [none, docker, bwrap, unknown] = backends;
-  expect(none).toMatchObject({ count: 20, meanMs: 105, p50Ms: 100, p95Ms: 190, maxMs: 200, alerts: 0 });
-  expect(none?.stddevMs).toBeCloseTo(59.16079783, 6);
+  const docker = backends.find((b) => b.backend === 'docker');
   expect(docker).toMatchObject({ count: 20, meanMs: 1050, p50Ms: 1000, p95Ms: 1900, maxMs: 2000, alerts: 0 });
   expect(Object.keys(docker ?? {})).not.toContain('ratioVsNone');
-  expect(bwrap).toMatchObject({ count: 4, meanMs: 1530, p50Ms: 40, p95Ms: 6000, alerts: 1 });
-  expect(unknown).toMatchObject({ count: 2, meanMs: 3501.5, p50Ms: 3, p95Ms: 7000, alerts: 1 });
+});
+
+// Issue 22: 15 instant failures made docker-pool look fastest; the statistics mixed every outcome.
+test('runs per backend: statistics of the successful runs, timed-out and failed runs counted apart, by mean', () => {
+  const { backends } = readDashboardSummary(db);
+  expect(backends.map((b) => b.backend)).toEqual(['bubblewrap', 'none', 'docker', 'unknown']);
+  const [bwrap, none, docker, unknown] = backends;
+  // bubblewrap: 30, 40, 50 ms succeeded; a 6 s timeout (over the threshold) is counted apart, its alert kept.
+  expect(bwrap).toEqual({
+    backend: 'bubblewrap',
+    count: 3,
+    failed: { timeout: 1, error: 0 },
+    meanMs: 40,
+    stddevMs: 10,
+    p50Ms: 40,
+    p95Ms: 50,
+    maxMs: 50,
+    alerts: 1,
+  });
+  expect(none).toMatchObject({ count: 20, failed: { timeout: 0, error: 0 }, meanMs: 105, p50Ms: 100, p95Ms: 190, maxMs: 200, alerts: 0 });
+  expect(none?.stddevMs).toBeCloseTo(59.16079783, 6);
+  expect(docker).toMatchObject({ count: 20, failed: { timeout: 0, error: 0 } });
+  // Runs without details, none successful (a 7 s timeout and a 3 ms error): no statistics, last.
+  expect(unknown).toEqual({
+    backend: 'unknown',
+    count: 0,
+    failed: { timeout: 1, error: 1 },
+    meanMs: null,
+    stddevMs: null,
+    p50Ms: null,
+    p95Ms: null,
+    maxMs: null,
+    alerts: 1,
+  });
 });
 
 test('recent alerts, newest first, with their backend', () => {
@@ -89,9 +118,9 @@ test('runs over time: contiguous bins of a round width, at most maxTimeBins', ()
 test('sinceMs restricts every part to later runs', () => {
   const summary = readDashboardSummary(db, { sinceMs: SEED_T0 + 40 * 60_000 });
   expect(summary.totals.runs).toBe(6);
-  expect(summary.backends.map((b) => [b.backend, b.count])).toEqual([
-    ['bubblewrap', 4],
-    ['unknown', 2],
+  expect(summary.backends.map((b) => [b.backend, b.count, b.failed.timeout + b.failed.error])).toEqual([
+    ['bubblewrap', 3, 1],
+    ['unknown', 0, 2],
   ]);
 });
 
@@ -133,7 +162,7 @@ test('an empty file (no tables yet) gives an empty summary', () => {
 });
 
 describe('from the indexes of schema 4, the same figures as the window functions over a version 3 file', () => {
-  const close = (value: number): number => expect.closeTo(value, 9) as number;
+  const close = (value: number | null): number | null => (value === null ? null : (expect.closeTo(value, 9) as number));
   const approx = (b: BackendOverhead): BackendOverhead => ({
     ...b,
     meanMs: close(b.meanMs),
@@ -169,5 +198,16 @@ describe('from the indexes of schema 4, the same figures as the window functions
 
   test('no run with details: unknown from the records alone', async () => {
     await compare(fixtureRuns(1500).map(({ record }) => ({ record })));
+  });
+
+  // Issue 22: the successes' percentiles from the indexes of all runs, less the failures (durations tied on a coarse grid).
+  test('half the runs failed or timed out: the same successful-run statistics both ways', async () => {
+    const outcomes = ['success', 'timeout', 'success', 'error'] as const;
+    await compare(
+      fixtureRuns(1200, 3).map((run, i) => ({
+        ...run,
+        record: { ...run.record, outcome: outcomes[i % 4] as FixtureRun['record']['outcome'] },
+      })),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { readDashboardSummary } from '../dashboardQueries';
 import type { SandboxOutcome } from '../../../sandbox/types';
 import { storeRuns } from '../../../../test/support/storeRuns';
 import { tempDir } from '../../../../test/support/tempDir';
+import { summarizeBackends, type BackendRounds } from '../../../compare/summarizeBackends';
 
 let dir: string;
 let file: string;
@@ -67,6 +68,8 @@ test('ratios only within one workload, with the run counts on each side; failed 
       baseline: 'none',
       ratio: { ratio: 12 / 11, error: expect.any(Number) as number },
       difference: { difference: 1, error: 2 },
+      // One run of each next to the other (none 12 ms, bubblewrap 11 ms): one pair, no interval.
+      paired: { pairs: 1, difference: null, verdict: 'too few pairs' },
       runs: 2,
       baselineRuns: 2,
     },
@@ -78,6 +81,7 @@ test('ratios only within one workload, with the run counts on each side; failed 
       baseline: 'none',
       ratio: { ratio: 1.2, error: expect.any(Number) as number },
       difference: { difference: 200, error: expect.closeTo(100 * Math.SQRT2, 9) as number },
+      paired: { pairs: 1, difference: null, verdict: 'too few pairs' },
       runs: 2,
       baselineRuns: 1,
     },
@@ -96,6 +100,47 @@ test('ratios only within one workload, with the run counts on each side; failed 
   expect(() => reader.byWorkload({ workload: '' })).toThrow(/^Expected `workload` to be a non-empty string, got `""` \(string\)$/);
   reader.close();
 }, 30_000);
+
+// Issue 22: the dashboard's Δ vs none propagated both σ, unpaired, where compare pairs its rounds.
+test('paired against none as compare pairs its rounds: the same difference interval and verdict from the same runs', () => {
+  const none = [100, 104, 98, 101, 99, 103];
+  const unshare = [130, null, 127, 133, 129, 131];
+  const docker = [400, 410, 405, 395, 402, 398];
+  // A compare of none, unshare and docker, round after round (a failed unshare run in round 2), after
+  // an earlier compare of none against bubblewrap alone: none's runs there have no unshare run beside them.
+  const runs: Run[] = [];
+  for (const ms of [90, 91, 92]) runs.push(['w', 'none', ms, 'success'], ['w', 'bubblewrap', ms + 5, 'success']);
+  none.forEach((ms, i) => {
+    const u = unshare[i] ?? null;
+    runs.push(
+      ['w', 'none', ms, 'success'],
+      ['w', 'unshare', u ?? 2, u === null ? 'error' : 'success'],
+      ['w', 'docker', docker[i] as number, 'success'],
+    );
+  });
+  write(runs);
+  const [report] = new HistoryReader(file).byWorkload();
+  const round = (backend: BackendRounds['backend'], roundsMs: (number | null)[]): BackendRounds => ({
+    backend,
+    roundsMs,
+    exitCodes: roundsMs.map(() => 0),
+    cpu: [],
+    phases: [],
+    failures: roundsMs.filter((x) => x === null).length,
+    firstError: null,
+    prepareMs: 0,
+    teardownMs: 0,
+    warmupRuns: 0,
+  });
+  const compared = summarizeBackends([round('none', none), round('unshare', unshare), round('docker', docker)], 0);
+  for (const backend of ['unshare', 'docker'] as const) {
+    const ours = report?.vsBaseline.find((r) => r.backend === backend)?.paired;
+    const theirs = compared.find((c) => c.backend === backend)?.paired;
+    expect(ours).toEqual({ pairs: theirs?.pairs, difference: theirs?.difference, verdict: theirs?.verdict });
+  }
+  expect(report?.vsBaseline.find((r) => r.backend === 'unshare')?.paired.pairs).toBe(5);
+  expect(report?.vsBaseline.find((r) => r.backend === 'bubblewrap')?.paired).toMatchObject({ pairs: 3, verdict: 'slower' });
+});
 
 test('a workload without a none baseline has statistics and no ratio; a missing file reads as empty', () => {
   expect(new HistoryReader(file).byWorkload()).toEqual([]);
