@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Builds the two programs that run inside every sandbox, at install time, the way better-sqlite3
-// builds its native part: native/bin/sandbox-perf-launcher, the timer next to each sandboxed command
-// (native/launcher.c), and native/bin/sandbox-perf-guard, the seccomp filter that keeps host Unix
-// sockets out of the command's reach (native/guard.c). Static when the C library allows it, so that
-// the same files also run inside a container of another distribution. Without a C compiler nothing
-// is built: sandbox-perf then times commands from Node, and the backends that need the guard say
+// Builds sandbox-perf's native programs at install time, the way better-sqlite3 builds its native
+// part: native/bin/sandbox-perf-launcher, the timer next to each sandboxed command (native/launcher.c);
+// native/bin/sandbox-perf-guard, the seccomp filter that keeps host Unix sockets out of the
+// command's reach (native/guard.c); and native/bin/sandbox-perf-spawner, which starts and times
+// every host run (native/spawner.c). Static when the C library allows it, so that the same files
+// also run inside a container of another distribution. Without a C compiler nothing is built:
+// sandbox-perf then starts and times commands from Node, and the backends that need the guard say
 // they are unavailable and why; the install never fails because of this.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -22,6 +23,7 @@ const PROGRAMS = [
     what: 'the socket guard',
     without: 'unshare, bubblewrap and the runc Docker backends are unavailable',
   },
+  { source: 'spawner.c', name: 'sandbox-perf-spawner', what: 'the spawner', without: 'host runs are started and timed from Node' },
 ];
 
 function compile(source, out, extra) {
@@ -49,7 +51,7 @@ function build({ source: file, name, what, without }) {
 }
 
 if (process.platform !== 'linux') {
-  console.log(`sandbox-perf: the launcher timer and the socket guard are Linux-only; commands on ${process.platform} are timed from Node`);
+  console.log(`sandbox-perf: the launcher timer, the socket guard and the spawner are Linux-only; commands on ${process.platform} are timed from Node`);
   process.exit(0);
 }
 fs.mkdirSync(outDir, { recursive: true });
