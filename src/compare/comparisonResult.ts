@@ -3,6 +3,7 @@
  * compareBackends.ts and savedBaseline.ts both import them and neither imports the other.
  */
 import type { BackendName } from '../runners/types';
+import type { HarnessCost } from '../runners/host/harnessCost';
 import type { Interval } from '../stats/intervals';
 import type { RankSumTest } from '../stats/twoSample';
 import type { MachineFingerprint } from '../machine/fingerprint';
@@ -28,6 +29,11 @@ export interface ComparisonResult {
   machine: { node: string; platform: string; cpus: number; cpuModel: string };
   fingerprint: MachineFingerprint | null;
   backends: BackendComparison[];
+  /**
+   * The harness's own cost per run, measured at start-up (`compare` does; see harnessCost.ts):
+   * inside each host run's timed window and outside it. Absent where nothing measured it.
+   */
+  harness?: HarnessCost;
   /** What the comparison is called (hyperfine's `-n`, or the command as typed in hyperfine's form); absent: its argv names it. */
   name?: string;
   /** The values of the parameters it ran with (`-P`, `-L`), as text, as hyperfine records them. */

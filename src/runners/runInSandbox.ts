@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sandboxPerfMonitor, type SandboxPerfMonitor } from '../sandbox/SandboxPerfMonitor';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../sandbox/types';
-import { ENDED_AT, type TimedStopMeta } from '../sandbox/endedAt';
+import { ENDED_AT, STARTED_AT, type TimedStopMeta } from '../sandbox/endedAt';
+import { timedWindowOf } from './timedWindow';
 import { assertKnownKeys, assertPlainObject, assertSandboxId, expectation, ValidationError } from '../validation';
 import { createBackend } from './createBackend';
 import { assertWorkloadName, commandWorkload, namedWorkload, type Workload } from './workload';
@@ -180,8 +181,15 @@ export async function recordRun(
     throw error;
   }
   const ended = performance.now();
-  result = withRunnerPhase(result, ended - started);
-  const meta: TimedStopMeta = { outcome: result.outcome, details: toRunDetails(result, workload, canaryRound), [ENDED_AT]: ended };
+  // A host run's record is the spawner's window (timedWindow.ts); any other run's, the backend call.
+  const window = timedWindowOf(result, started, ended);
+  result = withRunnerPhase(result, window ? window.endedAt - window.startedAt : ended - started);
+  const meta: TimedStopMeta = {
+    outcome: result.outcome,
+    details: toRunDetails(result, workload, canaryRound),
+    [ENDED_AT]: window?.endedAt ?? ended,
+    ...(window ? { [STARTED_AT]: window.startedAt } : {}),
+  };
   const record = monitor.stop(id, meta);
   const commandMs = result.commandMs ?? null;
   return { record, result, setup: null, workload, commandMs, overheadMs: commandMs === null ? null : record.durationMs - commandMs };

@@ -109,10 +109,17 @@ export interface SandboxResult {
    * backend allows (see `timer` and docs/runners.md); null or absent when it could not be measured.
    */
   commandMs?: number | null;
-  /** How `commandMs` was measured: `launcher` (the C timer next to the command), `docker-engine`, `node`. */
+  /** How `commandMs` was measured: `launcher` (the C timer next to the command), `spawner` (`none`: the command is what the spawner timed), `docker-engine`, `node`. */
   timer?: string | null;
   /** With `workdir: 'overlay'` and `keep`: what was copied back, and what was not (and why). */
   kept?: KeepReport;
+  /**
+   * The runner's own work around the timed window, in no record: `setupMs` before the clock started
+   * (the PATH check, the request, the child's fork, set-up and group joins), `teardownMs` after it
+   * stopped (killing what the run left, draining its output, reading its accounting). Host
+   * backends through the spawner; absent elsewhere.
+   */
+  untimed?: { setupMs: number; teardownMs: number } | null;
 }
 
 /**

@@ -13,8 +13,8 @@ import {
   ValidationError,
 } from '../validation';
 import { assertRunDetails } from './recordShape';
-import { ENDED_AT, type TimedStopMeta } from './endedAt';
 import { handingOff } from './handOff';
+import { ENDED_AT, STARTED_AT, type TimedStopMeta } from './endedAt';
 import { logOnce } from '../log';
 import {
   BASELINE_BACKEND,
@@ -207,10 +207,12 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
       throw badDetails;
     }
     const now = performance.now();
-    // sandbox-perf's runner passes when the backend call ended, so the record ends where its phases do.
+    // From sandbox-perf's runner: where the backend call ended, and a host run's spawner window (endedAt.ts).
     const endedAt: unknown = (meta as TimedStopMeta)[ENDED_AT];
     const t1 = typeof endedAt === 'number' && endedAt >= t0 && endedAt <= now ? endedAt : now;
-    const durationMs = t1 - t0;
+    const startedAt: unknown = (meta as TimedStopMeta)[STARTED_AT];
+    const start = typeof startedAt === 'number' && startedAt >= t0 && startedAt <= t1 ? startedAt : t0;
+    const durationMs = t1 - start;
     // Re-anchor when a second has passed or the clock went backwards (fake timers installed).
     if (now - this.wallOffsetAt > 1000 || now < this.wallOffsetAt) {
       this.wallOffset = Date.now() - now;
@@ -219,7 +221,7 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
     const alertFired = durationMs > this.alertThresholdMs;
     const record: SandboxPerfRecord = {
       sandboxId,
-      startTime: Math.round(this.wallOffset + t0),
+      startTime: Math.round(this.wallOffset + start),
       durationMs,
       outcome,
       alertFired,

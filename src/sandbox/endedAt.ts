@@ -9,5 +9,13 @@ import type { StopMeta } from './types';
  */
 export const ENDED_AT: unique symbol = Symbol('sandbox-perf.endedAt');
 
-/** StopMeta with the runner's end of run. */
-export type TimedStopMeta = StopMeta & { [ENDED_AT]?: number };
+/**
+ * Where recordRun puts the moment the backend's own timer started the run (the spawner's reading
+ * right before the command's exec, as `performance.now()`), so that a host run's record spans the
+ * spawner's window and nothing of the runner's set-up before it. Taken only between the monitor's
+ * start of the run and its end.
+ */
+export const STARTED_AT: unique symbol = Symbol('sandbox-perf.startedAt');
+
+/** StopMeta with the runner's start and end of run. */
+export type TimedStopMeta = StopMeta & { [ENDED_AT]?: number; [STARTED_AT]?: number };

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultDbPath } from '../../state/dbPath';
+import { spawnerStatus } from '../../runners/host/Spawner';
 
 /*
  * End to end through the built CLI (dist/cli/main.js; `npm test` builds first), each test in a
@@ -13,6 +14,7 @@ const CLI = path.resolve(__dirname, '../../../dist/cli/main.js');
 const built = fs.existsSync(CLI);
 const d = built ? describe : describe.skip;
 if (!built) process.stderr.write(`skipped CLI end-to-end tests: ${CLI} is missing (run: npm run build)\n`);
+const spawned = spawnerStatus().path !== null;
 
 interface Outcome {
   code: number;
@@ -106,14 +108,19 @@ d('sandbox-perf CLI', () => {
       /unshare\s+(\d+\.\d\d times (slower|faster) than none \[[\d.]+ … [\d.]+\]|no significant difference from none: [+−][\d.]+ ms per run \[)/,
     );
     expect(r.stdout).toMatch(/hyperfine: \d+\.\d\d ± \d+\.\d\d/);
+    // The harness's own cost, measured at start-up and stated in the header (issue 27.6).
+    if (spawned) expect(r.stdout).toMatch(/Harness: [\d.]+ (ns|µs|ms) per run inside each host run's timed window/);
 
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
       runs: number;
       baseline: string;
+      harness: { timer: string; insideMs: number | null; outsideMs: number | null; runs: number };
       backends: { backend: string; durationsMs: number[]; summary: { count: number; meanMs: number } }[];
     };
     expect(json.runs).toBe(3);
     expect(json.baseline).toBe('none');
+    expect(json.harness).toMatchObject(spawned ? { timer: 'spawner', runs: 30 } : { timer: 'node', insideMs: null });
+    if (spawned) expect(json.harness.insideMs).toBeGreaterThan(0);
     expect(json.backends.map((b) => b.backend)).toEqual(['none', 'unshare']);
     for (const b of json.backends) {
       expect(b.durationsMs).toHaveLength(3);

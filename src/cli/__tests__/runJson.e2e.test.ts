@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { launcherStatus } from '../../runners/host/launcher';
+import { spawnerStatus } from '../../runners/host/Spawner';
 
 /* `run --json` through the built CLI (dist/cli/main.js; `npm test` builds first). */
 const CLI = path.resolve(__dirname, '../../../dist/cli/main.js');
@@ -11,6 +12,8 @@ const built = fs.existsSync(CLI);
 const d = built ? describe : describe.skip;
 if (!built) process.stderr.write(`skipped run --json tests: ${CLI} is missing (run: npm run build)\n`);
 const timed = launcherStatus().path !== null;
+// With the spawner, `none` is timed by it (the command alone in its window).
+const spawned = spawnerStatus().path !== null;
 
 let dir: string;
 beforeEach(() => {
@@ -57,7 +60,17 @@ d('run --json', () => {
       alertFired: false,
     });
     expect(Object.keys(record)).toEqual(
-      expect.arrayContaining(['sandboxId', 'startTime', 'durationMs', 'commandMs', 'overheadMs', 'timer', 'phases']),
+      expect.arrayContaining([
+        'sandboxId',
+        'startTime',
+        'durationMs',
+        'commandMs',
+        'overheadMs',
+        'timer',
+        'phases',
+        'untimed',
+        'commandLine',
+      ]),
     );
     expect(stderr).toContain('out\n');
     expect(stderr).toContain('err\n');
@@ -69,7 +82,14 @@ d('run --json', () => {
         durationMs: number;
         phases: Record<string, number>;
       };
-      expect(record.timer).toBe('launcher');
+      expect(record.timer).toBe(spawned ? 'spawner' : 'launcher');
+      expect(record.commandLine).toMatchObject({ backend: 'none' });
+      // Through the spawner `none` executes the command alone; from Node, behind setpriv and the launcher.
+      expect((record.commandLine as { argv: string[] }).argv.slice(spawned ? 0 : -3)).toEqual([
+        'sh',
+        '-c',
+        'echo out; echo err >&2; exit 3',
+      ]);
       expect(commandMs + overheadMs).toBeCloseTo(durationMs, 6);
       expect(phases.command).toBe(commandMs);
     } else {

@@ -1,6 +1,7 @@
 import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { DEFAULT_TIMEOUT_MS } from '../../runners/options';
 import { machineFingerprint } from '../../machine/fingerprint';
+import { HARNESS_RUNS, measureHarnessCost } from '../../runners/host/harnessCost';
 import { noiseWarnings } from '../../machine/noise';
 import { compareWithSaved } from '../../compare/savedBaseline';
 import { TIME_UNITS, formatIn, type TimeUnit } from '../../export/comparison/timeUnit';
@@ -166,6 +167,8 @@ Examples:
     const fingerprint = await machineFingerprint(version, io.env);
     // Before anything is measured, on stdout with the results it qualifies (as hyperfine prints its warnings).
     for (const warning of noiseWarnings(fingerprint)) out(`${c.yellow('Warning:')} ${warning}\n`);
+    // What the harness itself costs per run, in and around the timed window: printed in each header.
+    const harness = await measureHarnessCost(HARNESS_RUNS, sandbox.cwd ?? io.cwd);
 
     // Both checked before any run: a typo must not cost a whole comparison.
     const saveAs =
@@ -217,6 +220,7 @@ Examples:
         bar.end();
         const named: ComparisonResult = {
           ...measured,
+          harness,
           ...(workload.name === null ? {} : { name: workload.name }),
           ...(Object.keys(workload.parameters).length > 0 ? { parameters: workload.parameters } : {}),
         };

@@ -1,10 +1,15 @@
 import { runInSandbox } from '../../runners/runInSandbox';
+import { createBackend } from '../../runners/createBackend';
+import { HostBackend } from '../../runners/host/HostBackend';
+import type { CommandLine } from '../../runners/host/commandLine';
+import type { SandboxBackend } from '../../runners/types';
+import { commandLineText } from '../format/commandLineText';
 import { DEFAULT_TIMEOUT_MS } from '../../runners/options';
 import { SANDBOX_FLAGS, sandboxOptionsFrom, workdirUsage } from '../sandboxFlags';
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { BACKEND_NAMES } from '../../runners/backendNames';
-import { defineCommand, type Command } from '../command';
+import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { colours } from '../terminal';
@@ -21,6 +26,7 @@ const FLAGS = {
   threshold: { type: 'number', min: 0, value: 'MS' },
   workload: { type: 'string', value: 'NAME' },
   json: { type: 'boolean' },
+  'print-command': { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
 } as const;
 
@@ -46,8 +52,12 @@ Options:
   --network           give the command network access                         [default: off]
   ${workdirUsage(22)}
   --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
-  --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases);
-                      the command's own output then goes to stderr
+  --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases,
+                      untimed set-up and teardown, the command line); the command's own output
+                      then goes to stderr
+  --print-command     print the exact command line a run executes and times, and what it needs
+                      (host backends), without running it: hand it to hyperfine -N. A sandbox's
+                      prepared root is kept for it (the output says how to remove it). With --json, as JSON
   --db FILE           ${DB_HELP}
   --help              this text
 `,
@@ -56,24 +66,43 @@ Options:
     const command = requireCommand(parsed, 'run', io.cwd);
     const [backend] = parseBackends(parsed.flags.sandbox ?? 'none');
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
+    const json = parsed.flags.json === true;
+    const name = backend ?? 'none';
+    if (parsed.flags['print-command'] === true) {
+      // An overlay's layer is made for each run: there is no one line to print for it.
+      if (sandbox.workdir === 'overlay')
+        throw new UsageError('--print-command: --workdir overlay makes a layer for each run; print with --workdir rw or ro');
+      return printCommandLine(createBackend(name, sandbox), command, json, io);
+    }
     warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', [backend ?? 'none']);
     const where = historyPathFor(parsed.flags.db, io);
     assertHistoryOutOfReach(where, { cwd: io.cwd, ...sandbox }, [backend ?? 'none']);
     const recording = openRecording(where, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
-    const json = parsed.flags.json === true;
     try {
-      const run = await runInSandbox(backend ?? 'none', command, {
-        ...sandbox,
-        monitor,
-        ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
-        // Passed through as it comes, without a cap; nothing is kept. Writes to a file, a pipe or a
-        // terminal are synchronous on Linux, so a slow reader slows the copy rather than filling memory.
-        maxOutputBytes: 0,
-        onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
-        ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
-      });
-      if (json) io.stdout.write(`${JSON.stringify(runToJson(run))}\n`);
+      // Prepared here rather than by runInSandbox, so that the command line it ran can be told.
+      const sandboxBackend = createBackend(name, sandbox);
+      let t = performance.now();
+      await sandboxBackend.prepare();
+      const prepareMs = performance.now() - t;
+      const line = sandboxBackend instanceof HostBackend ? sandboxBackend.commandLine(command) : null;
+      let run;
+      try {
+        run = await runInSandbox(sandboxBackend, command, {
+          monitor,
+          ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
+          // Passed through as it comes, without a cap; nothing is kept. Writes to a file, a pipe or a
+          // terminal are synchronous on Linux, so a slow reader slows the copy rather than filling memory.
+          maxOutputBytes: 0,
+          onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
+          ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
+        });
+      } finally {
+        t = performance.now();
+        await sandboxBackend.teardown();
+      }
+      run.setup = { prepareMs, teardownMs: performance.now() - t };
+      if (json) io.stdout.write(`${JSON.stringify(runToJson(run, line))}\n`);
       const c = colours(io.stderr, io.env);
       io.stderr.write(`${runLine(run, monitor.thresholdMs, c)}\n`);
       const { result } = run;
@@ -87,3 +116,25 @@ Options:
     }
   },
 });
+
+/**
+ * `run --print-command`: prepares the backend, prints the line a run would execute and time, and
+ * keeps the sandbox's root for it (the line names it). Nothing is run or recorded.
+ */
+async function printCommandLine(backend: SandboxBackend, command: readonly string[], json: boolean, io: CommandIo): Promise<number> {
+  if (!(backend instanceof HostBackend)) {
+    throw new UsageError(
+      `--print-command: ${backend.name} has no command line to print (a host backend has: none, unshare, bubblewrap, gvisor)`,
+    );
+  }
+  await backend.prepare();
+  let line: CommandLine;
+  try {
+    backend.keepRoot();
+    line = backend.commandLine(command);
+  } finally {
+    await backend.teardown();
+  }
+  io.stdout.write(json ? `${JSON.stringify(line)}\n` : commandLineText(line));
+  return 0;
+}

@@ -7,6 +7,7 @@ import { mitigationLines } from './mitigationText';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
 import { timerDescription } from '../../runners/host/launcher';
+import type { HarnessCost } from '../../runners/host/harnessCost';
 
 function runsNote(result: ComparisonResult): string {
   const warmup = result.warmupMode === 'auto' ? `${result.warmup} warm-up (auto)` : `${result.warmup} warm-up`;
@@ -47,6 +48,7 @@ export function comparisonDetails(result: ComparisonResult, c: Colours, time: Ti
   if (result.fingerprint) out.push(c.dim(`Machine: ${fingerprintLine(result.fingerprint)}`));
   // Which timer measured the commands (commandMs): the C launcher next to the command, or Node.
   out.push(c.dim(`Timer: ${timerDescription()}`));
+  if (result.harness) out.push(c.dim(`Harness: ${harnessLine(result.harness, time)}`));
   for (const b of result.backends) {
     const s = b.summary;
     out.push('', c.bold(c.cyan(b.backend)));
@@ -89,4 +91,14 @@ export function comparisonDetails(result: ComparisonResult, c: Colours, time: Ti
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** What the harness itself costs per run, measured at start-up (issue 27.6), as hyperfine states its own overhead. */
+export function harnessLine(harness: HarnessCost, time: TimeFormat = formatMs): string {
+  if (harness.insideMs === null || harness.outsideMs === null)
+    return `not measured (host runs are started and timed from Node: ${harness.why ?? 'no spawner'})`;
+  return (
+    `${time(harness.insideMs)} per run inside each host run's timed window (the spawner's wake-up and reap), ` +
+    `${time(harness.outsideMs)} outside it (set-up and teardown, not counted); median of ${harness.runs} runs of nothing`
+  );
 }

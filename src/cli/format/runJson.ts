@@ -1,5 +1,6 @@
 import { toRunDetails, type SandboxRun } from '../../runners/runInSandbox';
 import type { SandboxPerfRecord, SandboxRunDetails } from '../../sandbox/types';
+import type { CommandLine } from '../../runners/host/commandLine';
 
 /** What a run's details hold, each present: null where the backend could not tell. */
 type EveryDetail = { [K in Exclude<keyof SandboxRunDetails, 'canaryRound'>]-?: Exclude<SandboxRunDetails[K], undefined> | null };
@@ -13,9 +14,13 @@ export type RunJson = SandboxPerfRecord & EveryDetail & RunSetup;
 interface RunSetup {
   /** prepare + teardown of a backend created for this run, outside durationMs. */
   setupMs: number | null;
+  /** The runner's own work around this run's timed window, outside durationMs (host backends). */
+  untimed: { setupMs: number; teardownMs: number } | null;
+  /** The exact command line the run executed and timed (host backends; `run --print-command`). */
+  commandLine: CommandLine | null;
 }
 
-export function runToJson(run: SandboxRun): RunJson {
+export function runToJson(run: SandboxRun, commandLine: CommandLine | null = null): RunJson {
   const details = toRunDetails(run.result, run.workload);
   // toRunDetails sets every detail but the decomposition (set here, null when the command was not
   // timed) and canaryRound (a canary's, not run's).
@@ -26,5 +31,7 @@ export function runToJson(run: SandboxRun): RunJson {
     overheadMs: run.overheadMs,
     timer: details.timer ?? null,
     setupMs: run.setup === null ? null : run.setup.prepareMs + run.setup.teardownMs,
+    untimed: run.result.untimed ?? null,
+    commandLine,
   };
 }

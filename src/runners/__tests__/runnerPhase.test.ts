@@ -1,6 +1,7 @@
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { runInSandbox, withRunnerPhase } from '../runInSandbox';
-import { ENDED_AT, type TimedStopMeta } from '../../sandbox/endedAt';
+import { ENDED_AT, STARTED_AT, type TimedStopMeta } from '../../sandbox/endedAt';
+import { TIMED_WINDOW, type TimedResult, type TimedWindow } from '../timedWindow';
 import type { SandboxBackend, SandboxResult } from '../types';
 
 /** Busy-waits `ms` on the event loop: time the backend spends outside any phase it reports. */
@@ -85,4 +86,55 @@ test('a JavaScript backend without phases, or with its own `runner` phase, is re
   own.run = async () => ({ ...(await run()), phases: { command: 10, runner: 1 } });
   expect((await runInSandbox(own, ['true'], { monitor })).result.phases).toEqual({ command: 10, runner: 1 });
   expect(monitor.activeCount).toBe(0);
+});
+
+/** A backend whose own timer measured its run (the spawner's window), 10 ms of set-up before it and 10 after. */
+class WindowedBackend extends GappyBackend {
+  constructor(private readonly shift: (window: TimedWindow) => TimedWindow = (window) => window) {
+    super();
+  }
+
+  override async run(): Promise<SandboxResult> {
+    spin(10);
+    const startedAt = performance.now();
+    spin(5);
+    const endedAt = performance.now();
+    spin(10);
+    const phases = { command: endedAt - startedAt };
+    return { ...(await super.run()), phases, commandMs: phases.command, [TIMED_WINDOW]: this.shift({ startedAt, endedAt }) } as TimedResult;
+  }
+}
+
+test("a backend's timed window is the record: the runner's set-up before it and teardown after it are in no record", async () => {
+  const monitor = new SandboxPerfMonitor({ sink: false });
+  const run = await runInSandbox(new WindowedBackend(), ['true'], { monitor });
+  expect(run.record.durationMs).toBe(run.result.phases.command);
+  expect(run.overheadMs).toBe(0);
+  expect(run.result.phases.runner).toBe(0);
+});
+
+test('a timed window outside the backend call is not taken', async () => {
+  const monitor = new SandboxPerfMonitor({ sink: false });
+  const early = await runInSandbox(new WindowedBackend((w) => ({ startedAt: w.startedAt - 60_000, endedAt: w.endedAt })), ['true'], {
+    monitor,
+  });
+  const late = await runInSandbox(new WindowedBackend((w) => ({ startedAt: w.startedAt, endedAt: w.endedAt + 60_000 })), ['true'], {
+    monitor,
+  });
+  const reversed = await runInSandbox(new WindowedBackend((w) => ({ startedAt: w.endedAt, endedAt: w.startedAt })), ['true'], { monitor });
+  for (const run of [early, late, reversed]) expect(run.record.durationMs).toBeGreaterThanOrEqual(25);
+});
+
+test("the monitor starts a record at the runner's start of run only when it lies between the run's start and its end", () => {
+  const monitor = new SandboxPerfMonitor({ sink: false });
+  const stopFrom = (startedAt: unknown): number => {
+    monitor.start('r');
+    const started = performance.now();
+    spin(3);
+    const from = typeof startedAt === 'function' ? (startedAt as (t: number) => number)(started) : startedAt;
+    return monitor.stop('r', { outcome: 'success', [STARTED_AT]: from, [ENDED_AT]: started + 2 } as TimedStopMeta).durationMs;
+  };
+  expect(stopFrom((started: number) => started + 1)).toBeCloseTo(1, 9);
+  // Not taken: the record then starts at start() (before `started`), so it spans at least 2 ms.
+  for (const bad of [Number.NaN, -1, (started: number) => started + 2.5, '5', null]) expect(stopFrom(bad)).toBeGreaterThanOrEqual(2);
 });

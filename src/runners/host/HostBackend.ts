@@ -6,18 +6,23 @@ import { BackendUnavailableError, QuotaUnsupportedError, BackendNotPreparedError
 import { findExecutable, runHostProcess } from './hostProcess';
 import { launcherForRun } from './launcher';
 import { guardPath, requireGuard } from './guard';
+import { acquireSpawner, releaseSpawner, type Spawner } from './Spawner';
+import { layerAroundWindow, runSpawned } from './spawnedRun';
+import { beforeEachRun, type CommandLine } from './commandLine';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import { SANDBOX_PATH } from '../environment';
 import { log, logOnce } from '../../log';
 import { SandboxRoot } from './sandboxRoot';
 import { ContainmentGroup, probeFreezer } from './containmentGroup';
 import { removeOrphans } from '../orphans';
-import { openHostWorkdir, prepareHostWorkdir } from './workdirNamespace';
+import { openHostWorkdir, prepareHostWorkdir, workdirNamespace } from './workdirNamespace';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 
 /**
- * Put before every host sandbox tool: util-linux `setpriv` sets the parent-death signal and execs
- * the tool, so a SIGKILL of the runner kills the tool, and the tool's namespace or sandbox with it.
+ * Without the spawner (no C compiler at install), put before every host tool: util-linux `setpriv`
+ * sets the parent-death signal and execs the tool, so a SIGKILL of the runner kills the tool, and
+ * the tool's namespace or sandbox with it. The spawner sets both itself in the parked child, so its
+ * runs exec the tool's own line.
  */
 export const PDEATHSIG_PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--'] as const;
 /** The same, and `no_new_privs` for everything the sandbox runs (setuid files gain nothing). */
@@ -65,11 +70,14 @@ export interface HostTool {
   probe?: boolean;
   /** Its runs need a freezer group to contain their processes (nothing else does: `none`). */
   contain?: boolean;
-  /** Used instead when this tool cannot start a sandbox here (`none` without PID namespaces). */
-  fallback?: HostTool;
+  /** Runs the command itself, nothing in between (`none`): the spawner's window is the command's time. */
+  bare?: boolean;
+  /** Everything the sandbox runs gets `no_new_privs` (setuid files gain nothing). */
+  noNewPrivs?: boolean;
   /**
-   * The argv that runs `command` sandboxed. `launcher`, when given, is the timer at the head of
-   * `command`: a tool that does not show the host's files inside must make that file visible.
+   * The argv that runs `command` sandboxed (without setpriv: see PDEATHSIG_PREFIX). `launcher`,
+   * when given, is the timer at the head of `command`: a tool that does not show the host's files
+   * inside must make that file visible.
    */
   wrap(command: readonly string[], context: WrapContext, launcher?: string): string[];
   /**
@@ -94,27 +102,29 @@ export class HostBackend implements SandboxBackend {
   readonly name: BackendName;
   readonly options: Readonly<ResolvedSandboxOptions>;
   private cgroup: CgroupV1 | null = null;
-  /** The tool in use: the preferred one, or the fallback `prepare` settled on. */
-  private tool: HostTool;
   private root: SandboxRoot | null = null;
   /** Groups not in use; a run takes one (or creates one) and gives it back. */
   private idleGroups: RunCgroup[] = [];
   private freezer: string | null = null;
   private idleContainment: ContainmentGroup[] = [];
   private prepared = false;
+  /** The process's spawner, held from prepare to teardown; null: runs are started from Node. */
+  private spawner: Spawner | null = null;
+  /** Without the spawner: the prefix that gives the tool its parent-death signal (setpriv), when installed. */
+  private nodePrefix: readonly string[] = [];
+  /** keepRoot(): teardown leaves the root for a printed command line. */
+  private rootKept = false;
 
   constructor(
-    private readonly preferred: HostTool,
+    private readonly tool: HostTool,
     options: SandboxOptions = {},
   ) {
-    const tool = preferred;
-    this.tool = tool;
     this.name = tool.name;
     this.options = resolveSandboxOptions(options);
   }
 
   async prepare(): Promise<void> {
-    const { options } = this;
+    const { options, tool } = this;
     if (!fs.existsSync(options.cwd) || !fs.statSync(options.cwd).isDirectory()) {
       throw new Error(`${this.name}: the working directory ${options.cwd} does not exist`);
     }
@@ -126,31 +136,28 @@ export class HostBackend implements SandboxBackend {
         throw new QuotaUnsupportedError(this.name, quota, options.cgroups ? cgroup.reason : 'the `cgroups` option is false');
       }
     }
-    const chain: HostTool[] = [this.preferred];
-    for (let next = this.preferred.fallback; next; next = next.fallback) chain.push(next);
-    for (const [index, tool] of chain.entries()) {
-      try {
-        await this.probe(tool);
-        this.tool = tool;
-        break;
-      } catch (error) {
-        const fallback = chain[index + 1];
-        if (!fallback) {
-          this.root?.remove();
-          this.root = null;
-          throw error;
-        }
-        logOnce(error, `${this.name}: falling back to ${fallback.wrap(['COMMAND'], this.context(fallback)).join(' ')}`);
-      }
+    this.nodePrefix = tool.noNewPrivs ? STRICT_PREFIX : findExecutable('setpriv', SANDBOX_PATH, options.cwd) ? PDEATHSIG_PREFIX : [];
+    try {
+      await this.probe();
+    } catch (error) {
+      this.root?.remove();
+      this.root = null;
+      throw error;
     }
-    this.freezer = this.tool.contain ? probeFreezer().root : null;
-    await prepareHostWorkdir(this.name, options, this.tool.ownOverlay === true);
+    this.freezer = tool.contain ? probeFreezer().root : null;
+    await prepareHostWorkdir(this.name, options, tool.ownOverlay === true);
+    if (this.spawner === null) {
+      this.spawner = await acquireSpawner().catch((error: unknown) => {
+        logOnce(error, 'sandbox-perf: the spawner could not start; host runs are started and timed from Node');
+        return null;
+      });
+    }
     this.prepared = true;
   }
 
   /** Checks the tool is installed and starts a sandbox here (one real run of `true`). */
-  private async probe(tool: HostTool): Promise<void> {
-    const { options } = this;
+  private async probe(): Promise<void> {
+    const { options, tool } = this;
     if (tool.binary !== undefined && findExecutable(tool.binary, SANDBOX_PATH, options.cwd) === null) {
       throw new BackendUnavailableError(this.name, 'not installed', tool.install);
     }
@@ -160,7 +167,7 @@ export class HostBackend implements SandboxBackend {
       tool.setup?.(this.root, options);
     }
     if (tool.probe === false) return;
-    const argv = tool.wrap(['true'], this.context(tool));
+    const argv = [...this.nodePrefix, ...tool.wrap(['true'], this.context())];
     try {
       await execFileAsync(argv[0] as string, argv.slice(1), { env: options.env, cwd: options.cwd, timeout: 30_000 });
     } catch (error) {
@@ -174,8 +181,30 @@ export class HostBackend implements SandboxBackend {
     }
   }
 
-  private context(tool: HostTool): WrapContext {
-    return { options: this.options, root: tool.strict ? this.root : null, guard: tool.guarded ? guardPath() : null };
+  private context(): WrapContext {
+    return { options: this.options, root: this.tool.strict ? this.root : null, guard: this.tool.guarded ? guardPath() : null };
+  }
+
+  /**
+   * What a run of `command` executes: the working directory's view (workdirNamespace: `ro` and
+   * `overlay`), then the tool's line with the launcher (reporting on descriptor 3, or `stderr`) in
+   * front of the command; through the spawner `none` in `rw` runs the command alone, the spawner
+   * being its timer; without the spawner, setpriv goes in front (PDEATHSIG_PREFIX).
+   */
+  private plan(
+    command: readonly string[],
+    spawned: boolean,
+    view: readonly string[],
+    hyperfine = false,
+  ): { argv: string[]; report: 'fd' | 'stderr' | null; bare: boolean } {
+    const bare = spawned && this.tool.bare === true && view.length === 0;
+    const launcher = bare ? null : launcherForRun();
+    const report = launcher === null ? null : (this.tool.reportVia ?? 'fd');
+    const line =
+      launcher === null
+        ? this.tool.wrap(command, this.context())
+        : this.tool.wrap([launcher, report === 'fd' && !hyperfine ? '3' : 'stderr', ...command], this.context(), launcher);
+    return { argv: [...(spawned ? [] : this.nodePrefix), ...view, ...line], report, bare };
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
@@ -186,19 +215,14 @@ export class HostBackend implements SandboxBackend {
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
     const containment = this.freezer ? (this.idleContainment.pop() ?? new ContainmentGroup(this.freezer)) : null;
     try {
-      const launcher = launcherForRun();
-      const via = this.tool.reportVia ?? 'fd';
+      const spawner = await this.liveSpawner();
       const workdir = openHostWorkdir(this.options, this.tool.ownOverlay === true);
-      const result = await runHostProcess({
+      const { argv, report, bare } = this.plan(command, spawner !== null, workdir.prefix);
+      const spec = {
         backend: this.name,
         command,
-        argv: [
-          ...workdir.prefix,
-          ...(launcher === null
-            ? this.tool.wrap(command, this.context(this.tool))
-            : this.tool.wrap([launcher, via === 'fd' ? '3' : 'stderr', ...command], this.context(this.tool), launcher)),
-        ],
-        launcher: launcher === null ? null : via,
+        argv,
+        launcher: report,
         env: this.options.env,
         cwd: this.options.cwd,
         timeoutMs,
@@ -207,20 +231,68 @@ export class HostBackend implements SandboxBackend {
         group,
         containment,
         memoryBytes,
-      });
-      return await workdir.close(result);
+      };
+      if (spawner === null) return await workdir.close(await runHostProcess(spec));
+      const result = await runSpawned(spawner, { ...spec, bare, noNewPrivs: this.tool.noNewPrivs === true });
+      return layerAroundWindow(await workdir.close(result));
     } finally {
       if (group) this.idleGroups.push(group);
       if (containment) this.idleContainment.push(containment);
     }
   }
 
+  /**
+   * The exact command line a run of `command` executes and times, with what it needs: the root
+   * `prepare` built (kept until teardown, or for good after keepRoot()) and what the spawner does
+   * before each run's clock starts. `run --print-command` prints it; hand `hyperfine` to hyperfine -N.
+   */
+  commandLine(command: readonly string[]): CommandLine {
+    assertCommand(command);
+    if (!this.prepared) throw new BackendNotPreparedError(this.name);
+    const spawned = this.spawner !== null;
+    // The view of the working directory as a run gets it (in `overlay`, a layer of that run's).
+    const view = this.tool.ownOverlay === true ? [] : workdirNamespace(this.options.workdir, this.options.cwd, null);
+    const { argv } = this.plan(command, spawned, view);
+    return {
+      backend: this.name,
+      argv,
+      hyperfine: this.plan(command, spawned, view, true).argv,
+      env: { ...this.options.env },
+      cwd: this.options.cwd,
+      timer: spawned ? 'spawner' : 'node',
+      beforeEachRun: beforeEachRun(spawned, this.tool.noNewPrivs === true, this.freezer, this.cgroup !== null),
+      prepared: this.root?.dir ?? null,
+    };
+  }
+
+  /**
+   * Leaves the prepared root in place after teardown (`run --print-command`, so that the printed
+   * line runs after this process has ended); it moves out of the stale-root sweep. Its directory.
+   */
+  keepRoot(): string | null {
+    if (this.root === null) return null;
+    this.root = this.root.keep();
+    this.tool.setup?.(this.root, this.options);
+    this.rootKept = true;
+    return this.root.dir;
+  }
+
+  /** The spawner held since prepare, started again if it died meanwhile; null without one. */
+  private async liveSpawner(): Promise<Spawner | null> {
+    if (this.spawner === null || this.spawner.alive) return this.spawner;
+    releaseSpawner();
+    this.spawner = await acquireSpawner().catch(() => null);
+    return this.spawner;
+  }
+
   async teardown(): Promise<void> {
     this.prepared = false;
+    if (this.spawner !== null) releaseSpawner();
+    this.spawner = null;
     const groups = [...this.idleGroups, ...this.idleContainment];
     this.idleGroups = [];
     this.idleContainment = [];
-    this.root?.remove();
+    if (!this.rootKept) this.root?.remove();
     this.root = null;
     await Promise.all(groups.map((group) => group.remove()));
   }

@@ -1,4 +1,4 @@
-import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { HostBackend, type HostTool } from './HostBackend';
 import { wrapGuard } from './guard';
 import { requireRoot, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
@@ -10,8 +10,9 @@ import type { SandboxOptions } from '../types';
  * (bound read-only, or the same symlinks), the vetted /etc copy of the SandboxRoot, a private
  * /dev, /proc and tmpfs /tmp; the working directory is the only writable bind. A new session
  * (no TIOCSTI into the caller's terminal); the sandbox dies with bubblewrap, and bubblewrap with
- * the runner (`--die-with-parent`, and setpriv's parent-death signal; as root bwrap is also the
- * init of its own PID namespace, see OWN_PID_NAMESPACE).
+ * the runner (the spawner kills its process group; `--die-with-parent` and its parent-death
+ * signal if the spawner dies; as root bwrap is also the init of its own PID namespace, see
+ * OWN_PID_NAMESPACE).
  */
 /**
  * As root, bwrap runs as the init of a PID namespace of its own (`unshare --pid --fork
@@ -31,12 +32,12 @@ export const bubblewrapTool: HostTool = {
   binary: 'bwrap',
   install: 'apt-get install bubblewrap',
   strict: true,
+  noNewPrivs: true,
   guarded: true,
   wrap: (command, { options, root: maybeRoot, guard: maybeGuard }, launcher) => {
     const root = requireRoot(maybeRoot);
     const guard = wrapGuard(maybeGuard);
     return [
-      ...STRICT_PREFIX,
       ...(isRoot() ? OWN_PID_NAMESPACE : []),
       'bwrap',
       '--unshare-all',

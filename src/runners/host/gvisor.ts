@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { HostBackend, type HostTool } from './HostBackend';
 import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
 
@@ -26,6 +26,7 @@ export const gvisorTool: HostTool = {
   name: 'gvisor',
   binary: 'runsc',
   install: 'apt-get install runsc',
+  noNewPrivs: true,
   // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
   reportVia: 'stderr',
   // runsc do mounts the host's files read-only under an overlay in its memory, and runsc
@@ -36,7 +37,6 @@ export const gvisorTool: HostTool = {
   wrap: (command, { options }) => {
     const user = gvisorUser(options.cwd);
     return [
-      ...STRICT_PREFIX,
       'runsc',
       '-ignore-cgroups',
       `-network=${options.network ? 'host' : 'none'}`,

@@ -88,6 +88,8 @@ function copyVetted(from: string, to: string): void {
 }
 
 const PREFIX = 'sandbox-perf-root-';
+/** A root kept for a printed command line (SandboxRoot.keep): not swept. */
+const KEPT_PREFIX = 'sandbox-perf-kept-';
 
 function writable(dir: string): boolean {
   try {
@@ -180,6 +182,17 @@ export class SandboxRoot {
 
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Moves the skeleton out of the stale-root sweep (`sandbox-perf-kept-…` beside it), so that it
+   * outlives this process: a printed command line (`run --print-command`) uses it afterwards.
+   * Whoever keeps it removes it (`rm -rf`). The moved root; paths built from the old one are stale.
+   */
+  keep(): SandboxRoot {
+    const kept = path.join(path.dirname(this.dir), path.basename(this.dir).replace(PREFIX, KEPT_PREFIX));
+    fs.renameSync(this.dir, kept);
+    return new SandboxRoot(kept);
   }
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { HostBackend, STRICT_PREFIX, type HostTool } from './HostBackend';
+import { HostBackend, type HostTool } from './HostBackend';
 import { launcherStatus } from './launcher';
 import { requireGuard, wrapGuard } from './guard';
 import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
@@ -59,14 +59,15 @@ const SETUP_SCRIPT = `mount --all --fstab "$1" || exit 125; root=$2; wd=$3; shif
  * namespace, no capabilities, `no_new_privs`, chrooted into the SandboxRoot: the host's /usr,
  * /bin, /sbin, /lib* read-only, the vetted /etc copy, six device nodes, private /tmp and /proc;
  * the working directory is the only writable bind. Everything in the PID namespace dies when the
- * command ends, when unshare is killed (`--kill-child`), and when the runner dies (setpriv's
- * parent-death signal on unshare).
+ * command ends, when unshare is killed (`--kill-child`), and when the runner dies (the spawner
+ * kills unshare's process group; unshare's parent-death signal if the spawner dies).
  */
 export const unshareTool: HostTool = {
   name: 'unshare',
   binary: 'unshare',
   install: 'apt-get install util-linux',
   strict: true,
+  noNewPrivs: true,
   guarded: true,
   setup(root, options) {
     const programs = [requireGuard('unshare'), launcherStatus().path].filter((file) => file !== null);
@@ -82,7 +83,6 @@ export const unshareTool: HostTool = {
   wrap: (command, { options, root: maybeRoot, guard }) => {
     const root = requireRoot(maybeRoot);
     return [
-      ...STRICT_PREFIX,
       'unshare',
       '--map-root-user',
       '--mount',

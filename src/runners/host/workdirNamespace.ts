@@ -28,7 +28,8 @@ const VIEW: Record<Exclude<WorkdirMode, 'rw'>, string> = {
 /**
  * What goes before a host tool's argv for the `ro` and `overlay` modes (nothing for `rw`): util-linux
  * `unshare` gives the run a private mount namespace (the same process: it execs /bin/sh, which mounts
- * the view and execs the tool), with the parent-death signal set first like every host tool's. In
+ * the view and execs the tool); the parent-death signal is set before it, as for every host tool
+ * (by the spawner, or by setpriv in front of the whole line without it). In
  * it, the working directory's path shows a read-only bind of itself, or an overlayfs with the run's
  * layer above it; whatever the tool then binds at that path (bubblewrap, unshare's fstab) or runs in
  * (none) is that view, and the tool's own user namespace cannot make it writable again (the mount
@@ -38,10 +39,6 @@ const VIEW: Record<Exclude<WorkdirMode, 'rw'>, string> = {
 export function workdirNamespace(mode: WorkdirMode, cwd: string, layer: WorkdirLayer | null): string[] {
   if (mode === 'rw') return [];
   return [
-    'setpriv',
-    '--pdeathsig',
-    'KILL',
-    '--',
     'unshare',
     '--mount',
     '--propagation',

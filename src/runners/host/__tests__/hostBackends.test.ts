@@ -4,6 +4,7 @@ import { runInSandbox } from '../../runInSandbox';
 import { createBackend } from '../../createBackend';
 import { probeCgroupV1 } from '../cgroupV1';
 import { launcherStatus } from '../launcher';
+import { spawnerStatus } from '../Spawner';
 import {
   EXIT_3_COMMAND,
   exit3Result,
@@ -30,6 +31,8 @@ const HOST_BACKENDS: { name: BackendName; missing: string | false; install: stri
 const accounted = probeCgroupV1().value !== null;
 // The C launcher times the command next to it when it was built (native/build.js at install).
 const timed = launcherStatus().path !== null;
+// The C spawner starts and times every host run when it was built (the same build).
+const spawned = spawnerStatus().path !== null;
 
 for (const { name, missing, install } of HOST_BACKENDS) {
   describeWhen(
@@ -55,7 +58,15 @@ for (const { name, missing, install } of HOST_BACKENDS) {
         // With the launcher the run splits around the command (gVisor's clock is its own: one `sandbox` phase).
         const run = timed ? (name === 'gvisor' ? ['sandbox', 'command'] : ['spawn', 'command', 'exit']) : ['run'];
         // `runner`, last: the runner's bookkeeping between the backend's phases (runInSandbox adds it).
-        expect(Object.keys(result.phases)).toEqual(['setup', ...run, ...(accounted ? ['cleanup'] : []), 'runner']);
+        // Through the spawner the record is its window alone: `none` is the command (the spawner
+        // times it), the set-up and cleanup around the window are untimed (docs/runners.md).
+        if (spawned) {
+          expect(Object.keys(result.phases)).toEqual([...(name === 'none' ? ['command'] : run), 'runner']);
+          expect(result.untimed?.setupMs).toBeGreaterThan(0);
+          expect(result.untimed?.teardownMs).toBeGreaterThan(0);
+        } else {
+          expect(Object.keys(result.phases)).toEqual(['setup', ...run, ...(accounted ? ['cleanup'] : []), 'runner']);
+        }
         await recording.db.flush();
         const rows = recording.rows(sandboxId);
         expect(rows.record).toMatchObject({ outcome: 'error' });

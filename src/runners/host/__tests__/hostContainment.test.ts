@@ -71,10 +71,11 @@ for (const { name, missing, install, optional } of BACKENDS) {
 
       test(`escapes from the timeout on ${name}: a setsid escape is killed at the timeout, which returns at once`, async () => {
         const marker = uniqueSleep();
+        const called = performance.now();
         const result = await backend.run(['sh', '-c', `setsid sleep ${marker} & sleep ${marker}`], { timeoutMs: 500 });
         expect(result.outcome).toBe('timeout');
         // Not the 2.5 s it took when the escape held the output pipes open until a grace period ended.
-        expect(result.phases.run).toBeLessThan(2000);
+        expect(performance.now() - called).toBeLessThan(2000);
         expect(processesMatching(marker)).toEqual([]);
       }, 30_000);
 

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeWhen } from '../../../../test/support/e2e';
+import { gvisorMissing, toolMissing } from '../../../../test/support/runners';
+import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { createBackend } from '../../createBackend';
+import { runInSandbox } from '../../runInSandbox';
+import type { BackendName, SandboxBackend } from '../../types';
+import { probeFreezer } from '../containmentGroup';
+import { launcherStatus } from '../launcher';
+import { spawnerStatus } from '../Spawner';
+import { layerAroundWindow } from '../spawnedRun';
+import { TIMED_WINDOW, type TimedResult } from '../../timedWindow';
+
+/*
+ * What lies inside each host backend's timed window (docs/runners.md, "The timed window"): the
+ * record is the spawner's window and nothing else, its phases are the ones the table names and
+ * tile it, and the runner's set-up and teardown are reported apart, untimed. Not how fast: speed
+ * belongs to `npm run bench`.
+ */
+
+const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-window-'));
+afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+const built = (spawnerStatus().path === null || launcherStatus().path === null) && 'the spawner and the launcher are not built';
+const INSTALL = 'a C compiler (apt-get install gcc), then node native/build.js';
+const BACKENDS: { name: BackendName; missing: string | false; phases: string[]; timer: string; optional?: boolean }[] = [
+  { name: 'none', missing: built, phases: ['command'], timer: 'spawner' },
+  { name: 'unshare', missing: built || toolMissing('unshare'), phases: ['spawn', 'command', 'exit'], timer: 'launcher' },
+  { name: 'bubblewrap', missing: built || toolMissing('bwrap'), phases: ['spawn', 'command', 'exit'], timer: 'launcher' },
+  // gVisor's clock is its own: the launcher's reading gives the command's length, not its place.
+  { name: 'gvisor', missing: built || gvisorMissing(), phases: ['sandbox', 'command'], timer: 'launcher', optional: true },
+];
+
+test("an overlay run's layer: made before the window and discarded after it (untimed), its outputs kept back after it (timed)", () => {
+  const result = {
+    phases: { layer: 2, spawn: 1, command: 10, exit: 1, keep: 3, discard: 4 },
+    untimed: { setupMs: 5, teardownMs: 6 },
+    [TIMED_WINDOW]: { startedAt: 100, endedAt: 112 },
+  } as unknown as TimedResult;
+  const placed = layerAroundWindow(result);
+  expect(placed.phases).toEqual({ spawn: 1, command: 10, exit: 1, keep: 3 });
+  expect(placed.untimed).toEqual({ setupMs: 7, teardownMs: 10 });
+  expect(placed[TIMED_WINDOW]).toEqual({ startedAt: 100, endedAt: 115 });
+});
+
+for (const { name, missing, phases, timer, optional } of BACKENDS) {
+  describeWhen(
+    `${name}: the timed window`,
+    missing,
+    INSTALL,
+    () => {
+      let backend: SandboxBackend;
+      beforeAll(async () => {
+        backend = createBackend(name, { cwd });
+        await backend.prepare();
+      }, 120_000);
+      afterAll(() => backend.teardown());
+
+      test(`the record is the spawner's window: phases ${phases.join(', ')} tile it, set-up and teardown are outside`, async () => {
+        const monitor = new SandboxPerfMonitor({ sink: false });
+        const before = Date.now();
+        const run = await runInSandbox(backend, ['true'], { monitor });
+        const after = Date.now();
+        expect(run.result.outcome).toBe('success');
+        expect(Object.keys(run.result.phases)).toEqual([...phases, 'runner']);
+        expect(run.result.timer).toBe(timer);
+        // Nothing of the runner's between the phases: they are the spawner's and the launcher's readings.
+        expect(run.result.phases.runner).toBeLessThan(1e-6);
+        const phaseSum = Object.values(run.result.phases).reduce((sum, ms) => sum + ms, 0);
+        expect(run.record.durationMs).toBeCloseTo(phaseSum, 6);
+        expect(run.result.untimed?.setupMs).toBeGreaterThan(0);
+        expect(run.result.untimed?.teardownMs).toBeGreaterThan(0);
+        // The set-up before the window is in no record: the record starts after the call did.
+        expect(run.record.startTime).toBeGreaterThanOrEqual(before - 1);
+        expect(run.record.startTime + run.record.durationMs).toBeLessThanOrEqual(after + 1);
+        if (name === 'none') {
+          // The spawner times the command itself: all of the record is the command, no overhead.
+          expect(run.commandMs).toBe(run.record.durationMs);
+          expect(run.overheadMs).toBe(0);
+        } else {
+          expect(run.commandMs).toBeLessThan(run.record.durationMs);
+        }
+      }, 60_000);
+
+      test('the untimed set-up is what the run needs before its clock: the command starts in its freezer group', async () => {
+        const run = await backend.run(['cat', '/proc/self/cgroup']);
+        expect(run.outcome).toBe('success');
+        const freezer = /^\d+:freezer:(.*)$/m.exec(run.stdout)?.[1];
+        if (name === 'none' && probeFreezer().root !== null)
+          expect(freezer).toMatch(new RegExp(`^/sandbox-perf/run-${process.pid}-c\\d+$`));
+        else expect(freezer ?? '').not.toMatch(/sandbox-perf/);
+      }, 60_000);
+    },
+    { optional },
+  );
+}
