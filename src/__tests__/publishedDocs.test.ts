@@ -9,7 +9,11 @@ import ts from 'typescript';
 
 const entry = path.resolve(__dirname, '../../dist/index.d.ts');
 
+let built: Map<string, string> | undefined;
+
+/** Built once for both tests: a program over the declarations costs seconds of type checking. */
 function exportedDocs(): Map<string, string> {
+  if (built) return built;
   const program = ts.createProgram([entry], { strict: true, skipLibCheck: true, types: [] });
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(entry);
@@ -21,6 +25,7 @@ function exportedDocs(): Map<string, string> {
     if ((symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class)) === 0) continue;
     docs.set(exported.name, ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim());
   }
+  built = docs;
   return docs;
 }
 
