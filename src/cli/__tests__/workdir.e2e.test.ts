@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../test/support/e2e';
 import { toolMissing } from '../../../test/support/runners';
-import { cli, describeBuilt } from './support/cli';
+import { cli, describeBuilt, rowCount } from './support/cli';
 
 /* --workdir and --keep on the command line (issue 23, point 2), and the warning about code the host runs. */
 jest.setTimeout(120_000);
@@ -84,6 +84,23 @@ describeWhen('run --workdir overlay --keep', toolMissing('bwrap'), 'apt-get inst
       expect(result.stderr).toMatch(/kept 1 file \(6 bytes\); not copied: out\/link: a symbolic link \(neither followed nor copied\)/);
       expect(fs.readFileSync(path.join(dir, 'out/app.js'), 'utf8')).toBe('built\n');
       expect(fs.readdirSync(dir).sort()).toEqual(['out']);
+    });
+  });
+});
+
+describeWhen('a history inside the working directory', toolMissing('bwrap'), 'apt-get install bubblewrap', () => {
+  describeBuilt('with --workdir overlay or ro (issue 23, finding 6, with the modes of point 2)', () => {
+    test('is allowed, and a run that truncates it leaves every row', async () => {
+      const db = ['--db', '.sandbox-perf/state.db'];
+      const truncate = ['--', 'sh', '-c', ': > .sandbox-perf/state.db'];
+      expect((await cli(['run', ...db, '--', 'true'], dir)).code).toBe(0);
+      // rw on bubblewrap is refused before anything runs (the history would be the run's to truncate).
+      expect((await cli(['run', ...db, '--sandbox', 'bubblewrap', ...truncate], dir)).code).toBe(2);
+      for (const mode of ['overlay', 'ro']) {
+        const result = await cli(['run', ...db, '--sandbox', 'bubblewrap', '--workdir', mode, ...truncate], dir);
+        expect(result.stderr).not.toMatch(/Expected .* to be outside the working directory/);
+      }
+      expect(rowCount(path.join(dir, '.sandbox-perf/state.db'))).toBe(3);
     });
   });
 });
