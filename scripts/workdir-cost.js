@@ -2,7 +2,9 @@
 // What the working-directory modes cost (issue 23.2): the build workload of `npm start`
 // (workload/build.js over its 2 000-file tree) on each backend with --workdir rw, overlay and ro,
 // every (backend, mode) prepared once, runs interleaved round by round (order reversed every other
-// round; round 0 is a warm-up), medians of the wall time around backend.run() and of commandMs.
+// round; round 0 is a warm-up), medians of the wall time around backend.run() and of commandMs,
+// and each mode against rw of the same backend from the paired rounds (pairedComparison: the
+// Hodges-Lehmann shift of the per-round differences, the ratio with its bootstrap interval).
 // usage: node scripts/workdir-cost.js ROUNDS BACKEND... (after npm run build; as root: overlay mounts)
 //        OUT=file.json for the raw times
 'use strict';
@@ -10,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { createBackend } = require('../dist/index.js');
+const { createBackend, pairedComparison } = require('../dist/index.js');
 
 const [, , roundsArg, ...backends] = process.argv;
 const rounds = Number(roundsArg);
@@ -59,8 +61,9 @@ const command = ['node', '.sandbox-perf/build.js', '.sandbox-perf/workload'];
         continue;
       }
       if (r === 0) continue;
-      const entry = (times[key] ??= { wall: [], command: [], layer: [] });
+      const entry = (times[key] ??= { wall: [], byRound: {}, command: [], layer: [] });
       entry.wall.push(ms);
+      entry.byRound[r] = ms;
       if (typeof result.commandMs === 'number') entry.command.push(result.commandMs);
       entry.layer.push((result.phases.layer ?? 0) + (result.phases.keep ?? 0) + (result.phases.discard ?? 0));
     }
@@ -74,7 +77,14 @@ const command = ['node', '.sandbox-perf/build.js', '.sandbox-perf/workload'];
       const t = times[`${backend}|${workdir}`];
       if (!t || !rw) continue;
       const wall = median(t.wall);
+      const paired = Object.keys(t.byRound).filter((r) => r in rw.byRound);
+      const cmp = pairedComparison(
+        paired.map((r) => t.byRound[r]),
+        paired.map((r) => rw.byRound[r]),
+      );
       rows.push({
+        shiftMs: cmp.hodgesLehmannMs === null ? null : +cmp.hodgesLehmannMs.toFixed(1),
+        ratioCi: cmp.ratio === null ? null : [+cmp.ratio.low.toFixed(2), +cmp.ratio.high.toFixed(2)],
         backend,
         workdir,
         n: t.wall.length,
@@ -88,11 +98,15 @@ const command = ['node', '.sandbox-perf/build.js', '.sandbox-perf/workload'];
   }
   const load = os.loadavg().map((l) => l.toFixed(1));
   process.stdout.write(`node ${process.version}, ${os.cpus().length} CPUs, load ${load.join(' ')}, ${rounds} rounds\n`);
-  process.stdout.write('| backend | workdir | n | wall median ms | vs rw ms | ratio | commandMs median | layer+keep+discard ms |\n');
-  process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|\n');
+  process.stdout.write(
+    '| backend | workdir | n | wall median ms | median − rw ms | paired shift ms (HL) | ratio of sums [95 %] | commandMs median | layer+keep+discard ms |\n',
+  );
+  process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|---:|\n');
+  const signed = (x) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${x}`);
   for (const r of rows) {
+    const ci = r.ratioCi === null ? '–' : `[${r.ratioCi[0]}, ${r.ratioCi[1]}]`;
     process.stdout.write(
-      `| ${r.backend} | ${r.workdir} | ${r.n} | ${r.wallMs} | ${r.vsRwMs >= 0 ? '+' : ''}${r.vsRwMs} | ${r.ratio} | ${r.commandMs} | ${r.layerPhasesMs} |\n`,
+      `| ${r.backend} | ${r.workdir} | ${r.n} | ${r.wallMs} | ${signed(r.vsRwMs)} | ${signed(r.shiftMs)} | ${ci} | ${r.commandMs} | ${r.layerPhasesMs} |\n`,
     );
   }
   if (process.env.OUT) fs.writeFileSync(process.env.OUT, JSON.stringify({ rows, times }, null, 1));
