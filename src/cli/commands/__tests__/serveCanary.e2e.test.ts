@@ -18,10 +18,12 @@ describe('serve --canary arguments', () => {
       ['--port', '0', '--canary', '--every=90s', '--db', 'x.db', '--sandbox', 'none,unshare', '--runs', '3', '--', 'node', '-e', '0'],
       '/work',
     );
-    expect(args).toMatchObject({ port: 0, db: 'x.db', host: '127.0.0.1', allowHosts: [], help: false });
+    // --help is answered before any command parses its flags (defineCommand), so it is not among them.
+    expect(args).toMatchObject({ port: 0, db: 'x.db', host: '127.0.0.1', allowHosts: [] });
+    expect(args).not.toHaveProperty('help');
     expect(args.canary).toEqual({
       command: ['node', '-e', '0'],
-      sandbox: { cwd: '/work' },
+      sandbox: { cwd: '/work', workdir: 'rw' },
       everyMs: 90_000,
       backends: ['unshare'],
       runs: 3,
