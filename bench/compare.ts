@@ -6,7 +6,7 @@ import { median } from '../src/stats/descriptive';
 import { detectBackends } from '../src/runners/detect';
 import { sandboxEnv } from '../src/runners/environment';
 import type { BackendName } from '../src/runners/types';
-import { hasHyperfine, hyperfineMedianMs, markdownTable, type ScenarioResult, type Target } from './harness';
+import { hasHyperfine, hyperfineMedianMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
 import { printedCommand, shellQuote, type PrintedCommand } from './printedCommand';
 
 /*
@@ -135,6 +135,8 @@ export async function compareBench(): Promise<ScenarioResult> {
     [false, false, false, true, true, true, false],
   );
   const markdown = [
+    measuredOn('compare'),
+    '',
     `\`sandbox-perf compare --sandbox ${present.join(',')} --runs ${RUNS} --warmup 1 -- CMD\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
     `on what each backend runs, ${ROUNDS} rounds alternating which goes first, the same minimal environment for both (the medians`,
     'below are the medians of the rounds). `none` is held to the bare command; a sandbox to the command line it prints,',

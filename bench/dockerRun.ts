@@ -8,7 +8,7 @@ import { sandboxEnv } from '../src/runners/environment';
 import { resolveSandboxOptions } from '../src/runners/options';
 import { containerSpec } from '../src/runners/docker/containerSpec';
 import { guardPath } from '../src/runners/host/guard';
-import { hasHyperfine, hyperfineMedianMs, markdownTable, type ScenarioResult, type Target } from './harness';
+import { hasHyperfine, hyperfineMedianMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
 import { dockerRunArgs } from './dockerRunArgs';
 import { shellQuote } from './printedCommand';
 
@@ -94,6 +94,8 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
   const names = [...new Set(phases.flat().map((p) => p.phase))];
   const phaseRows = names.map((name) => [name, median(phases.map((ps) => ps.find((p) => p.phase === name)?.medianMs ?? 0)).toFixed(2)]);
   const markdown = [
+    measuredOn('dockerRun'),
+    '',
     `\`sandbox-perf compare --sandbox docker --runs ${RUNS} --warmup 1 -- ${COMMAND.join(' ')}\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
     `on the \`docker run --rm\` line below (the container containerSpec asks for, without our timer or accounting group), ${ROUNDS}`,
     'rounds alternating which goes first. hyperfine times the Docker CLI process: its start, its requests to the engine, the',

@@ -33,6 +33,18 @@ export function describeMachine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB RAM, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date}`;
 }
 
+/**
+ * Where and when a scenario was measured, with the load average when it started (this machine is
+ * shared: the figures move with it). Kept in its section, which `--only` replaces alone.
+ */
+export function measuredOn(scenario: string): string {
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
+  return `Measured by \`npm run bench -- --only ${scenario}\` (or the whole suite) on ${describeMachine(machine())}, load average ${load} at its start.`;
+}
+
 /** Robust summary of repeated measurements. `mad` is the median absolute deviation, unscaled. */
 export interface Stats {
   median: number;

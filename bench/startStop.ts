@@ -14,6 +14,7 @@ import {
   fullGc,
   markdownTable,
   measureInterleaved,
+  measuredOn,
   ratio,
   type Contender,
   type ScenarioResult,
@@ -273,6 +274,7 @@ export async function startStopBench(): Promise<ScenarioResult> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const note = [
+    measuredOn('startStop'),
     `One start + stop pair per operation; ${formatCount(OPS)} pairs per sample, ${WARMUP} warm-up samples discarded, median of ${REPS} samples, contenders interleaved in one process.`,
     `Every monitor and histogram ran ${formatCount(TENURE_OPS)} pairs and went through two full GCs before timing, as in a long-running runner.`,
     "The persisted contender queues every record to a real StateDatabase on a temporary file (writer thread, handleExit: false); the queue is drained between samples, outside the timing, so the writer thread's work is not in these figures (bench/persistence.ts measures it).",
