@@ -126,7 +126,7 @@ export async function compareBench(): Promise<ScenarioResult> {
     rows.map((r) => [
       r.backend,
       `\`${r.command}\``,
-      'missing' in r.line ? r.line.missing : `\`${r.line.command}\``,
+      'missing' in r.line ? r.line.missing : `\`${r.line.command.length > 72 ? `${r.line.command.slice(0, 72)}…` : r.line.command}\``,
       fmt(r.ours),
       withHyperfine ? fmt(r.theirs) : 'hyperfine not installed (apt-get install hyperfine)',
       r.theirs.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',
@@ -139,7 +139,8 @@ export async function compareBench(): Promise<ScenarioResult> {
     '',
     `\`sandbox-perf compare --sandbox ${present.join(',')} --runs ${RUNS} --warmup 1 -- CMD\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
     `on what each backend runs, ${ROUNDS} rounds alternating which goes first, the same minimal environment for both (the medians`,
-    'below are the medians of the rounds). `none` is held to the bare command; a sandbox to the command line it prints,',
+    'below are the medians of the rounds). `none` is held to the bare command; a sandbox to the command line it prints',
+    '(`sandbox-perf run --sandbox <backend> --print-command -- CMD` shows it whole, with the hyperfine invocation),',
     'so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the timed window of each',
     `backend is in [runners.md](runners.md).${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
     '',
