@@ -85,6 +85,25 @@ for (const { name, missing, phases, timer, optional } of BACKENDS) {
         }
       }, 60_000);
 
+      test("the runner's event loop, blocked for 2 s while the run is in flight, is not in its record (issue 27.4)", async () => {
+        const monitor = new SandboxPerfMonitor({ sink: false });
+        let blocked = false;
+        const run = await runInSandbox(backend, ['sh', '-c', 'echo started; sleep 0.3'], {
+          monitor,
+          onOutput: () => {
+            if (blocked) return;
+            blocked = true;
+            const until = performance.now() + 2000;
+            while (performance.now() < until);
+          },
+        });
+        expect(blocked).toBe(true);
+        expect(run.result.outcome).toBe('success');
+        expect(run.record.durationMs).toBeGreaterThanOrEqual(300);
+        // Before the spawner the run's end was read on this loop: the record then held the 2 s.
+        expect(run.record.durationMs).toBeLessThan(2000);
+      }, 60_000);
+
       test('the untimed set-up is what the run needs before its clock: the command starts in its group (none: its freezer group)', async () => {
         const run = await backend.run(['cat', '/proc/self/cgroup']);
         expect(run.outcome).toBe('success');
