@@ -145,6 +145,21 @@ describeWhen(
       expect(lines[lines.length - 1]?.trim()).toBe('0 1 2 3 4');
     });
 
+    test("the command has a process group of its own in the spawner's session, which has no controlling terminal", async () => {
+      // Not a session per run: each new session is a new scheduling autogroup, which starts behind the others.
+      const { out } = await run(['cat', '/proc/self/stat']);
+      // pid (comm) state ppid pgrp session tty_nr …
+      const pid = Number(out.split(' ')[0]);
+      const [ppid, pgrp, session, tty] = out
+        .slice(out.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(1, 5)
+        .map(Number);
+      expect(pgrp).toBe(pid);
+      expect(session).toBe(ppid);
+      expect(tty).toBe(0);
+    });
+
     test('a program that cannot be executed: stage exec with its errno', async () => {
       const { done } = await run(['nothing'], { file: path.join(cwd, 'no-such-program') });
       expect(done).toMatchObject({ stage: 'exec', errno: os.constants.errno.ENOENT });
