@@ -14,6 +14,8 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
 import { requireGuard } from '../host/guard';
+import { assertSandboxUserCanEnter } from '../cwdAccess';
+import { containerUserIds } from './containerSpec';
 import { closeLayer } from '../workdir/closeLayer';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
@@ -47,6 +49,7 @@ export class DockerBackend implements SandboxBackend {
 
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
+    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd), false);
     this.engine ??= await connectEngine(this.name, this.options);
     this.client ??= new EngineClient(this.options.dockerSocket);
     await prepareDockerWorkdir(this.options);

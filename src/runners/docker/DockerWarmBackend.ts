@@ -13,6 +13,8 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
 import { requireGuard } from '../host/guard';
+import { assertSandboxUserCanEnter } from '../cwdAccess';
+import { containerUserIds } from './containerSpec';
 import { closeLayer } from '../workdir/closeLayer';
 import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
 import { WarmWorkdir } from './warmWorkdir';
@@ -71,6 +73,7 @@ export class DockerWarmBackend implements SandboxBackend {
 
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
+    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd), false);
     this.engine ??= await connectEngine(this.name, this.options);
     await prepareDockerWorkdir(this.options);
     if (this.options.workdir === 'overlay') this.workdir ??= await WarmWorkdir.create(this.options.cwd);

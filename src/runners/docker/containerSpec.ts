@@ -4,6 +4,7 @@ import type Docker = require('dockerode');
 import { expectation, ValidationError } from '../../validation';
 import { launcherBind } from './dockerLauncher';
 import { GUARD_IN_CONTAINER } from '../host/guard';
+import type { SandboxUser } from '../cwdAccess';
 import { CONTAINER_LABEL, ownerLabels } from './containerOwner';
 import { envList } from '../environment';
 import { dockerWorkdir, type DockerWorkdir } from './dockerWorkdir';
@@ -29,6 +30,12 @@ export function containerUser(cwd: string): string {
   const owner = fs.statSync(cwd);
   if (owner.uid === 0) return `${NOBODY}:${NOBODY}`;
   return `${owner.uid}:${owner.gid || NOBODY}`;
+}
+
+/** containerUser's uid and gid, as numbers. */
+export function containerUserIds(cwd: string): SandboxUser {
+  const [uid = NOBODY, gid = NOBODY] = containerUser(cwd).split(':').map(Number);
+  return { uid, gid };
 }
 
 /**

@@ -9,6 +9,7 @@ import { guardPath, requireGuard } from './guard';
 import { acquireSpawner, releaseSpawner, type Spawner } from './Spawner';
 import { layerAroundWindow, runSpawned } from './spawnedRun';
 import { beforeEachRun, type CommandLine } from './commandLine';
+import { hostProgram } from './hostPrograms';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import { SANDBOX_PATH } from '../environment';
 import { log, logOnce } from '../../log';
@@ -24,9 +25,13 @@ import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxRe
  * the tool's namespace or sandbox with it. The spawner sets both itself in the parked child, so its
  * runs exec the tool's own line.
  */
-export const PDEATHSIG_PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--'] as const;
+export function pdeathsigPrefix(): string[] {
+  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--'];
+}
 /** The same, and `no_new_privs` for everything the sandbox runs (setuid files gain nothing). */
-export const STRICT_PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--no-new-privs', '--'] as const;
+export function strictPrefix(): string[] {
+  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--no-new-privs', '--'];
+}
 
 /** What `wrap` may use: the resolved options and, for a `strict` tool, the sandbox's root. */
 export interface WrapContext {
@@ -38,6 +43,20 @@ export interface WrapContext {
 }
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * The line of a sandbox tool's standard error that says why it failed: the last one, but for
+ * util-linux mount's "dmesg(1) may have more information after failed mount system call", which it
+ * adds to every failed mount whether the kernel logged anything or not (a working directory with
+ * mounts below it that a user namespace may not uncover logs nothing).
+ */
+export function sandboxFailure(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^dmesg\(1\) may have more information/.test(line));
+  return lines.at(-1) ?? '';
+}
 
 let orphansCleaned: Promise<void> | undefined;
 
@@ -64,6 +83,8 @@ export interface HostTool {
   strict?: boolean;
   /** Runs the command behind the socket guard, bound into the sandbox (guard.ts): unavailable without it. */
   guarded?: boolean;
+  /** Checks the options before anything starts (gvisor: its user can enter the working directory); throws why not. */
+  check?(options: ResolvedSandboxOptions): void;
   /** Writes what the tool needs beside the root (e.g. unshare's fstab), once, at prepare. */
   setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
   /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
@@ -75,7 +96,7 @@ export interface HostTool {
   /** Everything the sandbox runs gets `no_new_privs` (setuid files gain nothing). */
   noNewPrivs?: boolean;
   /**
-   * The argv that runs `command` sandboxed (without setpriv: see PDEATHSIG_PREFIX). `launcher`,
+   * The argv that runs `command` sandboxed (without setpriv: see pdeathsigPrefix). `launcher`,
    * when given, is the timer at the head of `command`: a tool that does not show the host's files
    * inside must make that file visible.
    */
@@ -136,7 +157,7 @@ export class HostBackend implements SandboxBackend {
         throw new QuotaUnsupportedError(this.name, quota, options.cgroups ? cgroup.reason : 'the `cgroups` option is false');
       }
     }
-    this.nodePrefix = tool.noNewPrivs ? STRICT_PREFIX : findExecutable('setpriv', SANDBOX_PATH, options.cwd) ? PDEATHSIG_PREFIX : [];
+    this.nodePrefix = tool.noNewPrivs ? strictPrefix() : findExecutable('setpriv', SANDBOX_PATH, options.cwd) ? pdeathsigPrefix() : [];
     try {
       await this.probe();
     } catch (error) {
@@ -162,20 +183,19 @@ export class HostBackend implements SandboxBackend {
       throw new BackendUnavailableError(this.name, 'not installed', tool.install);
     }
     if (tool.guarded) requireGuard(this.name);
+    tool.check?.(options);
     if (tool.strict && this.root === null) {
       this.root = SandboxRoot.create(options.cwd);
       tool.setup?.(this.root, options);
     }
     if (tool.probe === false) return;
-    const argv = [...this.nodePrefix, ...tool.wrap(['true'], this.context())];
+    // `true` by its path: the probe asks whether a sandbox starts, not whether the command's PATH (the `env` option) is good.
+    const argv = [...this.nodePrefix, ...tool.wrap([hostProgram('true')], this.context())];
     try {
       await execFileAsync(argv[0] as string, argv.slice(1), { env: options.env, cwd: options.cwd, timeout: 30_000 });
     } catch (error) {
-      const stderr = String((error as { stderr?: string | Buffer }).stderr ?? '')
-        .trim()
-        .split('\n')
-        .pop();
-      throw new BackendUnavailableError(this.name, `cannot start a sandbox here: ${stderr || (error as Error).message}`, tool.install, {
+      const why = sandboxFailure(String((error as { stderr?: string | Buffer }).stderr ?? ''));
+      throw new BackendUnavailableError(this.name, `cannot start a sandbox here: ${why || (error as Error).message}`, tool.install, {
         cause: error,
       });
     }
@@ -189,7 +209,7 @@ export class HostBackend implements SandboxBackend {
    * What a run of `command` executes: the working directory's view (workdirNamespace: `ro` and
    * `overlay`), then the tool's line with the launcher (reporting on descriptor 3, or `stderr`) in
    * front of the command; through the spawner `none` in `rw` runs the command alone, the spawner
-   * being its timer; without the spawner, setpriv goes in front (PDEATHSIG_PREFIX).
+   * being its timer; without the spawner, setpriv goes in front (pdeathsigPrefix).
    */
   private plan(
     command: readonly string[],

@@ -1,4 +1,5 @@
 import { HostBackend, type HostTool } from './HostBackend';
+import { hostProgram } from './hostPrograms';
 import { wrapGuard } from './guard';
 import { requireRoot, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
@@ -21,7 +22,7 @@ import type { SandboxOptions } from '../types';
  * waits on an eventfd for bwrap and has not yet armed `--die-with-parent`, would wait forever, an
  * orphan of the host's init. As the namespace's init, bwrap takes every process of the run with it.
  */
-const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--kill-child', '--'] as const;
+const OWN_PID_NAMESPACE = ['--pid', '--fork', '--kill-child', '--'] as const;
 
 function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -38,8 +39,8 @@ export const bubblewrapTool: HostTool = {
     const root = requireRoot(maybeRoot);
     const guard = wrapGuard(maybeGuard);
     return [
-      ...(isRoot() ? OWN_PID_NAMESPACE : []),
-      'bwrap',
+      ...(isRoot() ? [hostProgram('unshare'), ...OWN_PID_NAMESPACE] : []),
+      hostProgram('bwrap'),
       '--unshare-all',
       ...(options.network ? ['--share-net'] : []),
       '--unshare-user',

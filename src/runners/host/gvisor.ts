@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { HostBackend, type HostTool } from './HostBackend';
+import { hostProgram } from './hostPrograms';
+import { assertSandboxUserCanEnter } from '../cwdAccess';
 import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
 
@@ -29,6 +31,8 @@ export const gvisorTool: HostTool = {
   noNewPrivs: true,
   // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
   reportVia: 'stderr',
+  // It shows the command the host's file system: the working directory and every directory above it.
+  check: (options) => assertSandboxUserCanEnter('gvisor', options.cwd, gvisorUser(options.cwd), true),
   // runsc do mounts the host's files read-only under an overlay in its memory, and runsc
   // 2022-12-19 cannot stat files on an overlayfs bind (EINVAL): every mode is gVisor's overlay.
   ownOverlay: true,
@@ -37,14 +41,15 @@ export const gvisorTool: HostTool = {
   wrap: (command, { options }) => {
     const user = gvisorUser(options.cwd);
     return [
-      'runsc',
+      hostProgram('runsc'),
       '-ignore-cgroups',
       `-network=${options.network ? 'host' : 'none'}`,
       'do',
       '-cwd',
       options.cwd,
       '--',
-      'setpriv',
+      // Inside gVisor, which shows the host's files: the same absolute path.
+      hostProgram('setpriv'),
       `--reuid=${user.uid}`,
       `--regid=${user.gid}`,
       '--clear-groups',

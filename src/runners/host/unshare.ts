@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HostBackend, type HostTool } from './HostBackend';
+import { hostProgram } from './hostPrograms';
+import { SANDBOX_PATH } from '../environment';
 import { launcherStatus } from './launcher';
 import { requireGuard, wrapGuard } from './guard';
 import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
@@ -49,9 +51,12 @@ function programMount(program: string, r: string, cwd: string): string[] {
 /**
  * Runs in the new namespaces as their root (mapped to the caller): mounts the sandbox's root, then
  * a second `unshare` maps the caller to uid/gid 65534 in a nested user namespace, chroots into that
- * root and execs the command, which starts with no capabilities (execve by a non-zero uid).
+ * root and execs the command, which starts with no capabilities (execve by a non-zero uid). The
+ * script runs with the command's environment: mount and unshare come by their paths ($4, $5), and
+ * mount gets the sandbox PATH (with the caller's, e.g. `/usr/local/bin:/usr/bin`, util-linux 2.38
+ * failed the fstab's bind of a working directory /tmp: "wrong fs type").
  */
-const SETUP_SCRIPT = `mount --all --fstab "$1" || exit 125; root=$2; wd=$3; shift 3; exec unshare --map-user=${SANDBOX_UID} --map-group=${SANDBOX_GID} "--root=$root" "--wd=$wd" -- "$@"`;
+const SETUP_SCRIPT = `PATH=${SANDBOX_PATH} "$4" --all --fstab "$1" || exit 125; root=$2; wd=$3; unshare=$5; shift 5; exec "$unshare" --map-user=${SANDBOX_UID} --map-group=${SANDBOX_GID} "--root=$root" "--wd=$wd" -- "$@"`;
 
 /**
  * util-linux `unshare`, strict: new user, mount, PID (with its own /proc), IPC, UTS, cgroup and
@@ -83,7 +88,7 @@ export const unshareTool: HostTool = {
   wrap: (command, { options, root: maybeRoot, guard }) => {
     const root = requireRoot(maybeRoot);
     return [
-      'unshare',
+      hostProgram('unshare'),
       '--map-root-user',
       '--mount',
       '--pid',
@@ -101,6 +106,9 @@ export const unshareTool: HostTool = {
       path.join(root.dir, 'fstab'),
       root.rootfs,
       options.cwd,
+      // By their paths: the script runs with the command's environment, whose PATH is the caller's to set.
+      hostProgram('mount'),
+      hostProgram('unshare'),
       wrapGuard(guard),
       ...command,
     ];

@@ -9,6 +9,7 @@ import { closeLayer } from '../workdir/closeLayer';
 import type { WorkdirMode } from '../workdir/workdirOptions';
 import { layerParent, sweepOrphanLayersOnce, WorkdirLayer } from '../workdir/WorkdirLayer';
 import { failedResult } from './hostProcess';
+import { hostProgram } from './hostPrograms';
 
 const execFileAsync = promisify(execFile);
 
@@ -39,7 +40,7 @@ const VIEW: Record<Exclude<WorkdirMode, 'rw'>, string> = {
 export function workdirNamespace(mode: WorkdirMode, cwd: string, layer: WorkdirLayer | null): string[] {
   if (mode === 'rw') return [];
   return [
-    'unshare',
+    hostProgram('unshare'),
     '--mount',
     '--propagation',
     'private',

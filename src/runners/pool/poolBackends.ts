@@ -2,6 +2,8 @@ import { connectEngine, type Engine } from '../docker/dockerEngine';
 import { prepareDockerWorkdir } from '../docker/dockerWorkdir';
 import { BackendUnavailableError } from '../errors';
 import { requireGuard } from '../host/guard';
+import { assertSandboxUserCanEnter } from '../cwdAccess';
+import { containerUserIds } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
 import type { Transport } from './agentChannel';
 
@@ -26,6 +28,7 @@ export const POOL_LABEL = 'sandbox-perf.pool';
 /** Connects and checks the engine can run this pool backend (image, runtime) without starting anything. */
 export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
   if (GUARDED[name]) requireGuard(name);
+  assertSandboxUserCanEnter(name, options.cwd, containerUserIds(options.cwd), false);
   const engine = await connectEngine(name, options);
   // `overlay`: each sandbox gets its layer at refill (poolWorkdir.ts); here the place for them.
   await prepareDockerWorkdir(options);
