@@ -39,6 +39,9 @@ function hostFlags(host: NonNullable<Spec['HostConfig']>): string[] {
       case 'PidsLimit':
         flags.push('--pids-limit', String(value));
         break;
+      case 'ShmSize':
+        flags.push('--shm-size', String(value));
+        break;
       case 'Tmpfs':
         for (const [where, opts] of Object.entries(value as Record<string, string>))
           flags.push('--tmpfs', opts ? `${where}:${opts}` : where);

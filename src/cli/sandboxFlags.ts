@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { MAX_PIDS_LIMIT } from '../runners/options';
 import type { SandboxOptions } from '../runners/types';
 import { resolveKeep, WORKDIR_MODES, type WorkdirMode } from '../runners/workdir/workdirOptions';
 import { ValidationError } from '../validation';
@@ -11,10 +12,12 @@ export const WORKDIR_FLAGS = {
   keep: { type: 'string', value: 'PATH', repeatable: true },
 } as const;
 
-/** The flags `run` and `compare` share for the sandbox: memory and CPU limits, network, the working directory's mode. */
+/** The flags `run` and `compare` share for the sandbox: memory, CPU, process and tmpfs limits, network, the working directory's mode. */
 export const SANDBOX_FLAGS = {
   memory: { type: 'number', min: 6, value: 'MB' },
   cpus: { type: 'number', min: 0.01, max: os.availableParallelism(), value: 'CPUS' },
+  'pids-limit': { type: 'integer', min: 1, max: MAX_PIDS_LIMIT, value: 'N' },
+  'tmp-size': { type: 'number', min: 1, value: 'MB' },
   network: { type: 'boolean' },
   ...WORKDIR_FLAGS,
 } as const;
@@ -60,10 +63,12 @@ export function workdirFrom(flags: Readonly<Record<string, FlagValue>>): Pick<Sa
   return { workdir, ...(keep.length > 0 ? { keep } : {}) };
 }
 
-/** The sandbox options those flags give, for a run in `cwd` (--memory is in MB). */
+/** The sandbox options those flags give, for a run in `cwd` (--memory and --tmp-size are in MB). */
 export function sandboxOptionsFrom(flags: Readonly<Record<string, FlagValue>>, cwd: string): SandboxOptions {
   const sandbox: SandboxOptions = { cwd, network: flags.network === true, ...workdirFrom(flags) };
   if (flags.memory !== undefined) sandbox.memoryBytes = Math.round((flags.memory as number) * 1024 * 1024);
   if (flags.cpus !== undefined) sandbox.cpus = flags.cpus as number;
+  if (flags['pids-limit'] !== undefined) sandbox.pidsLimit = flags['pids-limit'] as number;
+  if (flags['tmp-size'] !== undefined) sandbox.tmpSizeBytes = Math.round((flags['tmp-size'] as number) * 1024 * 1024);
   return sandbox;
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { expectation, ValidationError } from '../validation';
 
 /** A uid and gid a sandbox runs its command as (it has no supplementary groups). */
@@ -14,12 +13,6 @@ function mayEnter(stat: fs.Stats, user: SandboxUser): boolean {
   return (bits & 1) === 1;
 }
 
-/** `/`, `/a`, `/a/b` for `/a/b`. */
-function pathFromRoot(dir: string): string[] {
-  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
-  return [path.sep, ...parts.map((_, i) => path.sep + parts.slice(0, i + 1).join(path.sep))];
-}
-
 /** Why the sandbox runs as `user`, for the message: the rule of containerUser and gvisorUser. */
 function whoIsIt(cwd: string): string {
   if (process.getuid?.() !== 0) return 'the caller';
@@ -31,23 +24,20 @@ function whoIsIt(cwd: string): string {
  * finding 8): a root-owned 0700 directory (what `mktemp -d` makes) let gvisor, the Docker backends
  * and the pools start the command in a directory it could neither list nor read (`ls: cannot access
  * '.': Permission denied`), or failed with `spawn /.sandbox-perf-launcher EACCES`. The message says
- * which uid needs which permission on which directory. `wholePath`: every directory above it must
- * be searchable too (gVisor shows the command the host's file system; the Docker backends bind the
- * directory itself, below directories the runtime makes).
+ * which uid needs which permission on which directory. The directory itself: the command starts in
+ * it (the runtime enters it first, as root), so the directories above it matter only to absolute paths.
  */
-export function assertSandboxUserCanEnter(backend: string, cwd: string, user: SandboxUser, wholePath: boolean): void {
-  for (const dir of wholePath ? pathFromRoot(cwd) : [cwd]) {
-    const stat = fs.statSync(dir, { throwIfNoEntry: false });
-    if (!stat || mayEnter(stat, user)) continue;
-    const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-    throw new ValidationError(
-      expectation(
-        'cwd',
-        `a directory ${backend}'s user can enter: it runs the command as uid ${user.uid}, gid ${user.gid} (${whoIsIt(cwd)}), ` +
-          `which needs search permission (x) on ${dir} (owner uid ${stat.uid}, gid ${stat.gid}, mode ${mode}): ` +
-          `chmod o+x ${dir}, or give the directory to the user the command should run as`,
-        cwd,
-      ),
-    );
-  }
+export function assertSandboxUserCanEnter(backend: string, cwd: string, user: SandboxUser): void {
+  const stat = fs.statSync(cwd, { throwIfNoEntry: false });
+  if (!stat || mayEnter(stat, user)) return;
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+  throw new ValidationError(
+    expectation(
+      'cwd',
+      `a directory ${backend}'s user can enter: it runs the command as uid ${user.uid}, gid ${user.gid} (${whoIsIt(cwd)}), ` +
+        `which needs search permission (x) on ${cwd} (owner uid ${stat.uid}, gid ${stat.gid}, mode ${mode}): ` +
+        `chmod o+x ${cwd}, or give the directory to the user the command should run as`,
+      cwd,
+    ),
+  );
 }

@@ -10,6 +10,13 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_DOCKER_IMAGE = 'sandbox-perf/node:local';
 /** Docker refuses smaller memory limits; the same floor applies to every backend. */
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+/** Tasks a run may hold by default, on every backend (Docker's limit before it was an option). */
+export const DEFAULT_PIDS_LIMIT = 512;
+/** The kernel's largest pid_max (PID_MAX_LIMIT on 64-bit) less the PIDs it reserves below 300. */
+export const MAX_PIDS_LIMIT = 4_194_000;
+/** Size of each private tmpfs by default (Docker's /tmp before it was an option). */
+export const DEFAULT_TMP_SIZE_BYTES = 512 * 1024 * 1024;
+export const MIN_TMP_SIZE_BYTES = 1024 * 1024;
 /** setTimeout's largest delay: the longest `timeoutMs` (and --timeout). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -20,6 +27,8 @@ export interface ResolvedSandboxOptions {
   network: boolean;
   memoryBytes: number | undefined;
   cpus: number | undefined;
+  pidsLimit: number;
+  tmpSizeBytes: number;
   cgroups: boolean;
   image: string;
   dockerSocket: string;
@@ -33,6 +42,8 @@ export const SANDBOX_OPTION_KEYS = [
   'network',
   'memoryBytes',
   'cpus',
+  'pidsLimit',
+  'tmpSizeBytes',
   'cgroups',
   'pool',
   'image',
@@ -86,6 +97,7 @@ export function defaultDockerSocket(): string {
 export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
   assertPlainObject('options', options);
   const { cwd = process.cwd(), env = {}, network = false, memoryBytes, cpus } = options;
+  const { pidsLimit = DEFAULT_PIDS_LIMIT, tmpSizeBytes = DEFAULT_TMP_SIZE_BYTES } = options;
   const cgroups = options.cgroups ?? (memoryBytes !== undefined || cpus !== undefined);
   const image = options.image ?? process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
   const dockerSocket = options.dockerSocket ?? defaultDockerSocket();
@@ -100,6 +112,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   const keep = resolveKeep(options.keep, workdir);
   if (memoryBytes !== undefined) assertNumberInRange('memoryBytes', memoryBytes, MIN_MEMORY_BYTES, Number.MAX_SAFE_INTEGER, true);
   if (cpus !== undefined) assertNumberInRange('cpus', cpus, 0.01, os.availableParallelism());
+  assertNumberInRange('pidsLimit', pidsLimit, 1, MAX_PIDS_LIMIT, true);
+  assertNumberInRange('tmpSizeBytes', tmpSizeBytes, MIN_TMP_SIZE_BYTES, Number.MAX_SAFE_INTEGER, true);
   const absolute = path.resolve(cwd);
   return {
     cwd: absolute,
@@ -107,6 +121,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     network,
     memoryBytes,
     cpus,
+    pidsLimit,
+    tmpSizeBytes,
     cgroups,
     image,
     dockerSocket,

@@ -45,6 +45,16 @@ export interface SandboxOptions {
   /** CPU limit in CPUs, e.g. `0.5` (CFS quota). Docker, or cgroup v1 on the host. @default no limit */
   cpus?: number;
   /**
+   * Tasks (processes and threads) a run may hold: a fork bomb gets `EAGAIN`. Docker's `PidsLimit`;
+   * on unshare and bubblewrap the pid_max of the run's own PID namespace (Linux 6.14 and later;
+   * see "Limits" in docs/runners.md for what the kernel's reserved PIDs add); RLIMIT_NPROC of the
+   * command's user inside gVisor; a cgroup v1 `pids` group on `none` (root). 1 to 4 194 000.
+   * @default 512
+   */
+  pidsLimit?: number;
+  /** Size of each private tmpfs (`/tmp`, `/dev/shm`), bytes, at least 1 MiB. @default 536870912 (512 MiB) */
+  tmpSizeBytes?: number;
+  /**
    * Run host-process backends (`none`, `unshare`, `bubblewrap`, `gvisor`) in a cgroup v1 group when
    * the host allows it: CPU time and peak memory are then accounted, limits enforced and every
    * process of the run killed at its end. Off by default without limits because joining a group

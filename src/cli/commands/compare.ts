@@ -120,6 +120,9 @@ Options:
                             export (JSON, hyperfine's JSON and CSV stay in their units)
   --timeout MS              per-run timeout, up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
+  --pids-limit N            processes and threads a run may hold (unshare, bubblewrap: up to
+                            N+299; see docs/runners.md) [default: 512]
+  --tmp-size MB             size of each private tmpfs (/tmp, /dev/shm) [default: 512]
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
   ${workdirUsage(28)}

@@ -48,6 +48,9 @@ Options:
   --timeout MS        kill the run (and everything it started) after MS ms   [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB         memory limit (Docker, or cgroup v1 on the host)         [default: none]
   --cpus CPUS         CPU limit, e.g. 0.5                                     [default: none]
+  --pids-limit N      processes and threads the run may hold (a fork bomb     [default: 512]
+                      gets EAGAIN; on unshare and bubblewrap up to N+299)
+  --tmp-size MB       size of each private tmpfs (/tmp, /dev/shm)             [default: 512]
   --threshold MS      alert when the run takes longer                         [default: 5000]
   --network           give the command network access                         [default: off]
   ${workdirUsage(22)}

@@ -126,7 +126,7 @@ describeWhen('owners told apart', missing, 'run as root with cgroup v1 (freezer)
   }, 60_000);
 
   test('a sweeper in another PID namespace leaves a live owner’s idle group alone (it cannot see the owner)', async () => {
-    const group = new ContainmentGroup(freezer.root as string);
+    const group = new ContainmentGroup({ freezer: freezer.root, pids: null });
     try {
       const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SWEEPER], {
         encoding: 'utf8',

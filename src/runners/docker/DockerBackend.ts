@@ -49,7 +49,7 @@ export class DockerBackend implements SandboxBackend {
 
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
-    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd), false);
+    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd));
     this.engine ??= await connectEngine(this.name, this.options);
     this.client ??= new EngineClient(this.options.dockerSocket);
     await prepareDockerWorkdir(this.options);

@@ -73,7 +73,7 @@ export class DockerWarmBackend implements SandboxBackend {
 
   async prepare(): Promise<void> {
     this.guard = requireGuard(this.name);
-    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd), false);
+    assertSandboxUserCanEnter(this.name, this.options.cwd, containerUserIds(this.options.cwd));
     this.engine ??= await connectEngine(this.name, this.options);
     await prepareDockerWorkdir(this.options);
     if (this.options.workdir === 'overlay') this.workdir ??= await WarmWorkdir.create(this.options.cwd);

@@ -10,12 +10,8 @@ import { envList } from '../environment';
 import { dockerWorkdir, type DockerWorkdir } from './dockerWorkdir';
 import type { ResolvedSandboxOptions } from '../options';
 
-/** Tasks (processes and threads) one container may hold: a fork bomb stops here. */
-export const CONTAINER_PIDS_LIMIT = 512;
 /** The unprivileged user of Debian images, used when the working directory belongs to root. */
 export const NOBODY = 65534;
-/** Size of the private /tmp when no memory limit is set (tmpfs pages count as the container's memory). */
-export const TMP_SIZE_BYTES = 512 * 1024 * 1024;
 
 /**
  * The uid:gid a container runs as: never root. A non-root caller's own uid:gid (a command may do
@@ -68,7 +64,8 @@ export function assertSocketOutsideCwd(cwd: string, socket: string): void {
  *   see dockerWorkdir.ts; the only host path in the container but for the read-only launcher
  *   binary) unless it is `ro`, a private tmpfs /tmp (nosuid, nodev, bounded; exec allowed,
  *   since the working directory is executable anyway and tools run helpers from /tmp) and /dev/shm;
- * - at most CONTAINER_PIDS_LIMIT tasks; network `none` unless asked for; private IPC;
+ * - at most `pidsLimit` tasks; network `none` unless asked for; private IPC; /tmp and /dev/shm of
+ *   `tmpSizeBytes` each (and no more than the memory limit: tmpfs pages are the container's memory);
  * - the engine's default seccomp profile and masked /proc paths (not weakened here), and in front
  *   of `command` the socket guard when one is given (host/guard.ts: no Unix socket can be made, so
  *   no host socket in the working directory can be reached; bound read-only);
@@ -82,7 +79,7 @@ export function containerSpec(
   programs: { launcher: string | null; guard: string | null } = { launcher: null, guard: null },
   workdir: DockerWorkdir = dockerWorkdir(options, null),
 ): Docker.ContainerCreateOptions {
-  const tmpBytes = Math.min(options.memoryBytes ?? TMP_SIZE_BYTES, TMP_SIZE_BYTES);
+  const tmpBytes = Math.min(options.memoryBytes ?? options.tmpSizeBytes, options.tmpSizeBytes);
   const { launcher, guard } = programs;
   return {
     Image: options.image,
@@ -101,7 +98,8 @@ export function containerSpec(
       Privileged: false,
       ReadonlyRootfs: true,
       IpcMode: 'private',
-      PidsLimit: CONTAINER_PIDS_LIMIT,
+      PidsLimit: options.pidsLimit,
+      ShmSize: tmpBytes,
       // A working directory at /tmp itself is bound instead (Docker refuses two mounts there).
       Tmpfs: options.cwd === '/tmp' ? {} : { '/tmp': `rw,nosuid,nodev,size=${tmpBytes},mode=1777` },
       // The working directory (by `workdir`: dockerWorkdir.ts), the socket guard and the timer (issue 14), read-only.

@@ -14,7 +14,7 @@ import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedS
 import { SANDBOX_PATH } from '../environment';
 import { log, logOnce } from '../../log';
 import { SandboxRoot } from './sandboxRoot';
-import { ContainmentGroup, probeFreezer } from './containmentGroup';
+import { ContainmentGroup, probeFreezer, probePids } from './containmentGroup';
 import { removeOrphans } from '../orphans';
 import { openHostWorkdir, prepareHostWorkdir, workdirNamespace } from './workdirNamespace';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
@@ -89,6 +89,11 @@ export interface HostTool {
   setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
   /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
   probe?: boolean;
+  /**
+   * It holds a run to `pidsLimit` tasks by itself (its own PID namespace's pid_max, gVisor's
+   * RLIMIT_NPROC; see processLimit.ts); otherwise the run joins a cgroup v1 `pids` group.
+   */
+  limitsTasks?(): boolean;
   /** Its runs need a freezer group to contain their processes (nothing else does: `none`). */
   contain?: boolean;
   /** Runs the command itself, nothing in between (`none`): the spawner's window is the command's time. */
@@ -127,6 +132,8 @@ export class HostBackend implements SandboxBackend {
   /** Groups not in use; a run takes one (or creates one) and gives it back. */
   private idleGroups: RunCgroup[] = [];
   private freezer: string | null = null;
+  /** The pids hierarchy and limit of the runs' groups, for a tool that does not limit its tasks itself. */
+  private pids: { root: string; max: number } | null = null;
   private idleContainment: ContainmentGroup[] = [];
   private prepared = false;
   /** The process's spawner, held from prepare to teardown; null: runs are started from Node. */
@@ -166,6 +173,12 @@ export class HostBackend implements SandboxBackend {
       throw error;
     }
     this.freezer = tool.contain ? probeFreezer().root : null;
+    this.pids = null;
+    if (tool.limitsTasks?.() !== true) {
+      const pids = probePids();
+      if (pids.root !== null) this.pids = { root: pids.root, max: options.pidsLimit };
+      else logOnce(new Error(pids.reason), `${this.name}: no process limit here, pidsLimit ${options.pidsLimit} is not enforced`);
+    }
     await prepareHostWorkdir(this.name, options, tool.ownOverlay === true);
     if (this.spawner === null) {
       this.spawner = await acquireSpawner().catch((error: unknown) => {
@@ -233,7 +246,8 @@ export class HostBackend implements SandboxBackend {
     if (!this.prepared) throw new BackendNotPreparedError(this.name);
     const { memoryBytes, cpus } = this.options;
     const group = this.cgroup ? (this.idleGroups.pop() ?? new RunCgroup(this.cgroup, { memoryBytes, cpus })) : null;
-    const containment = this.freezer ? (this.idleContainment.pop() ?? new ContainmentGroup(this.freezer)) : null;
+    const contained = this.freezer !== null || this.pids !== null;
+    const containment = contained ? (this.idleContainment.pop() ?? new ContainmentGroup({ freezer: this.freezer, pids: this.pids })) : null;
     try {
       const spawner = await this.liveSpawner();
       const workdir = openHostWorkdir(this.options, this.tool.ownOverlay === true);

@@ -1,5 +1,6 @@
 import { HostBackend, type HostTool } from './HostBackend';
 import { hostProgram } from './hostPrograms';
+import { namespacePidMax, pidMaxPerNamespace } from './processLimit';
 import { wrapGuard } from './guard';
 import { requireRoot, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
@@ -28,6 +29,19 @@ function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
+/**
+ * As root on a kernel with a pid_max per PID namespace, that namespace of bwrap's also holds the
+ * run's process limit: its first process writes it, then execs bwrap (processLimit.ts). Never on an
+ * older kernel: there, from the initial user namespace, the write would set the host's pid_max.
+ */
+const SET_PID_MAX = 'echo "$1" > /proc/sys/kernel/pid_max || exit 125; shift; exec "$@"';
+
+function ownPidNamespace(pidsLimit: number): string[] {
+  if (!isRoot()) return [];
+  const limit = pidMaxPerNamespace() ? ['/bin/sh', '-c', SET_PID_MAX, 'sandbox-perf-pids', String(namespacePidMax(pidsLimit))] : [];
+  return [hostProgram('unshare'), ...OWN_PID_NAMESPACE, ...limit];
+}
+
 export const bubblewrapTool: HostTool = {
   name: 'bubblewrap',
   binary: 'bwrap',
@@ -35,11 +49,12 @@ export const bubblewrapTool: HostTool = {
   strict: true,
   noNewPrivs: true,
   guarded: true,
+  limitsTasks: () => isRoot() && pidMaxPerNamespace(),
   wrap: (command, { options, root: maybeRoot, guard: maybeGuard }, launcher) => {
     const root = requireRoot(maybeRoot);
     const guard = wrapGuard(maybeGuard);
     return [
-      ...(isRoot() ? [hostProgram('unshare'), ...OWN_PID_NAMESPACE] : []),
+      ...ownPidNamespace(options.pidsLimit),
       hostProgram('bwrap'),
       '--unshare-all',
       ...(options.network ? ['--share-net'] : []),
@@ -56,10 +71,22 @@ export const bubblewrapTool: HostTool = {
       '--ro-bind',
       root.etc,
       '/etc',
+      // Each private tmpfs bounded by `tmpSizeBytes` (issue 23, finding 4): /dev/shm its own, and the
+      // tmpfs --dev makes, which the sandbox's user owns, read-only.
       '--dev',
+      '/dev',
+      '--perms',
+      '1777',
+      '--size',
+      String(options.tmpSizeBytes),
+      '--tmpfs',
+      '/dev/shm',
+      '--remount-ro',
       '/dev',
       '--proc',
       '/proc',
+      '--size',
+      String(options.tmpSizeBytes),
       '--tmpfs',
       '/tmp',
       // After the tmpfs, so that a working directory under /tmp stays visible.

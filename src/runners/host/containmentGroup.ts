@@ -5,33 +5,43 @@ import { CGROUP_PARENT, killMembers, parseMounts, removeGroup } from './cgroupV1
 import { ownerTag } from '../owner';
 
 /**
- * A cgroup v1 `freezer` group per run, for the backends whose processes nothing else contains
- * (`none`): every process the command starts is in it, a setsid or double-forked one included,
- * so that the run's end and its timeout can kill them all. The group is frozen before the kill,
- * so that nothing in it can fork meanwhile (a fork bomb cannot outrun the kill), then thawed for
- * the SIGKILLs to take effect. The freezer controller counts nothing: joining it costs the
- * migration alone, not the memory controller's charge moving. Needs root and a v1 freezer mount.
+ * A cgroup v1 group per run for what no sandbox contains by itself. In the `freezer` hierarchy, for
+ * `none`: every process the command starts is in it, a setsid or double-forked one included, so
+ * that the run's end and its timeout can kill them all. The group is frozen before the kill, so
+ * that nothing in it can fork meanwhile (a fork bomb cannot outrun the kill), then thawed for the
+ * SIGKILLs to take effect. The freezer controller counts nothing: joining it costs the migration
+ * alone, not the memory controller's charge moving. In the `pids` hierarchy, with `pids.max` the
+ * run's `pidsLimit`: the process limit of `none`, and of unshare and bubblewrap where their own PID
+ * namespace cannot hold one (see processLimit.ts). Needs root and the v1 hierarchies.
  */
 
-let probed: { root: string | null; reason: string } | undefined;
+const probed = new Map<string, { root: string | null; reason: string }>();
 
-/** The freezer hierarchy with this package's parent group in it, or null with the reason (cached). */
-export function probeFreezer(): { root: string | null; reason: string } {
-  if (probed) return probed;
+/** The v1 hierarchy of `controller` with this package's parent group in it, or null with the reason (cached). */
+function probeController(controller: 'freezer' | 'pids'): { root: string | null; reason: string } {
+  let found = probed.get(controller);
+  if (found) return found;
   try {
-    const root = parseMounts().byController.get('freezer');
+    const root = parseMounts().byController.get(controller);
     if (!root) {
-      probed = { root: null, reason: 'no cgroup v1 freezer hierarchy is mounted' };
+      found = { root: null, reason: `no cgroup v1 ${controller} hierarchy is mounted` };
     } else {
       fs.mkdirSync(path.join(root, CGROUP_PARENT), { recursive: true });
       fs.accessSync(path.join(root, CGROUP_PARENT), fs.constants.W_OK);
-      probed = { root, reason: 'cgroup v1 freezer is writable' };
+      found = { root, reason: `cgroup v1 ${controller} is writable` };
     }
   } catch (error) {
-    probed = { root: null, reason: `cgroup v1 freezer is not writable here (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    found = {
+      root: null,
+      reason: `cgroup v1 ${controller} is not writable here (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    };
   }
-  return probed;
+  probed.set(controller, found);
+  return found;
 }
+
+export const probeFreezer = (): { root: string | null; reason: string } => probeController('freezer');
+export const probePids = (): { root: string | null; reason: string } => probeController('pids');
 
 let sequence = 0;
 /** Two copies of this module in one process (two builds side by side) must not name the same group. */
@@ -67,22 +77,39 @@ export function killGroup(dir: string): void {
   }
 }
 
-/** One run's freezer group; reused by the next run of the same backend. */
+/** Where a run's group goes: the freezer hierarchy (to kill it all) and the pids one (its process limit), either or both. */
+export interface ContainmentHierarchies {
+  freezer: string | null;
+  pids: { root: string; max: number } | null;
+}
+
+/** One run's group, in each hierarchy given; reused by the next run of the same backend. */
 export class ContainmentGroup {
+  /** The directories the command joins, one per hierarchy. */
+  readonly dirs: string[];
+  /** Where its members are listed, frozen and killed: the freezer's directory when there is one. */
   readonly dir: string;
+  /** The freezer's directory, or null (a group in the pids hierarchy alone). */
+  readonly freezerDir: string | null;
+  private readonly roots: string[];
   private readonly relative: string;
 
-  constructor(private readonly root: string) {
+  constructor({ freezer, pids }: ContainmentHierarchies) {
     this.relative = path.join(CGROUP_PARENT, `run-${ownerTag()}-c${MODULE_NONCE}${++sequence}`);
-    this.dir = path.join(root, this.relative);
-    fs.mkdirSync(this.dir);
+    this.roots = [freezer, pids?.root].filter((root): root is string => root !== null && root !== undefined);
+    this.dirs = this.roots.map((root) => path.join(root, this.relative));
+    for (const dir of this.dirs) fs.mkdirSync(dir);
+    if (pids) fs.writeFileSync(path.join(pids.root, this.relative, 'pids.max'), String(pids.max));
+    this.dir = this.dirs[0] ?? '';
+    this.freezerDir = freezer === null ? null : this.dir;
   }
 
   killAll(): void {
     killGroup(this.dir);
+    for (const dir of this.dirs.slice(1)) killGroup(dir);
   }
 
   async remove(): Promise<void> {
-    await removeGroup([this.root], this.relative);
+    await removeGroup(this.roots, this.relative);
   }
 }

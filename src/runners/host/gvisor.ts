@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { HostBackend, type HostTool } from './HostBackend';
 import { hostProgram } from './hostPrograms';
 import { assertSandboxUserCanEnter } from '../cwdAccess';
-import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
+import { isUnder, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import type { SandboxOptions } from '../types';
 
 /**
@@ -24,6 +24,16 @@ export function gvisorUser(cwd: string): { uid: number; gid: number } {
   return stat && stat.uid !== 0 ? { uid: stat.uid, gid: stat.gid } : { uid: SANDBOX_UID, gid: SANDBOX_GID };
 }
 
+/**
+ * Runs first inside gVisor, as its root, then execs setpriv (issue 23, finding 4): RLIMIT_NPROC of
+ * `pidsLimit` (`ulimit -p`: root is exempt, the command's user is not, and it has no other process
+ * in the sandbox), and a tmpfs of `tmpSizeBytes` on /tmp unless the working directory is under it
+ * (the mount would hide it). runsc do has no /dev/shm. Arguments: pidsLimit, tmpSizeBytes, 1 to
+ * mount /tmp, mount's path, then the command.
+ */
+const LIMITS_SCRIPT =
+  'ulimit -p "$1" || exit 125; if [ "$3" = 1 ]; then "$4" -t tmpfs -o "mode=1777,nosuid,nodev,size=$2" tmpfs /tmp || exit 125; fi; shift 4; exec "$@"';
+
 export const gvisorTool: HostTool = {
   name: 'gvisor',
   binary: 'runsc',
@@ -31,11 +41,11 @@ export const gvisorTool: HostTool = {
   noNewPrivs: true,
   // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
   reportVia: 'stderr',
-  // It shows the command the host's file system: the working directory and every directory above it.
-  check: (options) => assertSandboxUserCanEnter('gvisor', options.cwd, gvisorUser(options.cwd), true),
+  check: (options) => assertSandboxUserCanEnter('gvisor', options.cwd, gvisorUser(options.cwd)),
   // runsc do mounts the host's files read-only under an overlay in its memory, and runsc
   // 2022-12-19 cannot stat files on an overlayfs bind (EINVAL): every mode is gVisor's overlay.
   ownOverlay: true,
+  limitsTasks: () => true,
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
   wrap: (command, { options }) => {
@@ -48,7 +58,15 @@ export const gvisorTool: HostTool = {
       '-cwd',
       options.cwd,
       '--',
-      // Inside gVisor, which shows the host's files: the same absolute path.
+      '/bin/sh',
+      '-c',
+      LIMITS_SCRIPT,
+      'sandbox-perf-limits',
+      String(options.pidsLimit),
+      String(options.tmpSizeBytes),
+      isUnder(options.cwd, '/tmp') ? '0' : '1',
+      // Inside gVisor, which shows the host's files: the same absolute paths.
+      hostProgram('mount'),
       hostProgram('setpriv'),
       `--reuid=${user.uid}`,
       `--regid=${user.gid}`,

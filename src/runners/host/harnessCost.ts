@@ -44,7 +44,7 @@ export async function measureHarnessCost(runs = HARNESS_RUNS, cwd = process.cwd(
     return { timer: 'node', insideMs: null, outsideMs: null, runs: 0, why };
   }
   const freezer = probeFreezer().root;
-  const group = freezer === null ? null : new ContainmentGroup(freezer);
+  const group = freezer === null ? null : new ContainmentGroup({ freezer, pids: null });
   const inside: number[] = [];
   const outside: number[] = [];
   try {

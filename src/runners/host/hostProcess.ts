@@ -131,7 +131,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   group?.begin();
   phases.setup = performance.now() - t;
 
-  const joins = [...(group?.dirs ?? []), ...(spec.containment ? [spec.containment.dir] : [])];
+  const joins = [...(group?.dirs ?? []), ...(spec.containment?.dirs ?? [])];
   const argv =
     joins.length > 0 ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(joins.length), ...joins, ...spec.argv] : spec.argv;
   const via = spec.launcher ?? null;

@@ -60,8 +60,8 @@ export async function runSpawned(spawner: Spawner, spec: SpawnedRunSpec): Promis
       timeoutMs: spec.timeoutMs,
       noNewPrivs: spec.noNewPrivs,
       reportFd: via === 'fd',
-      groups: [...(group?.dirs ?? []), ...(spec.containment ? [spec.containment.dir] : [])],
-      freezer: spec.containment?.dir ?? null,
+      groups: [...(group?.dirs ?? []), ...(spec.containment?.dirs ?? [])],
+      freezer: spec.containment?.freezerDir ?? null,
     },
     (stream, chunk) => {
       (stream === 'stdout' ? stdout : stderr).push(chunk);
@@ -141,7 +141,7 @@ function asLauncherReport(ended: SpawnerDone): LauncherReport {
 }
 
 function setupWhat(spec: SpawnedRunSpec): string {
-  const groups = [...(spec.group?.dirs ?? []), ...(spec.containment ? [spec.containment.dir] : [])];
+  const groups = [...(spec.group?.dirs ?? []), ...(spec.containment?.dirs ?? [])];
   return `entering ${spec.cwd}${groups.length > 0 ? ` and joining ${groups.join(', ')}` : ''}`;
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HostBackend, type HostTool } from './HostBackend';
 import { hostProgram } from './hostPrograms';
+import { namespacePidMax, pidMaxPerNamespace } from './processLimit';
 import { SANDBOX_PATH } from '../environment';
 import { launcherStatus } from './launcher';
 import { requireGuard, wrapGuard } from './guard';
@@ -25,8 +26,9 @@ export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions,
   const lines: string[][] = [
     [r, r, 'none', 'bind,ro'],
     ...root.systemDirs.filter((d) => d.link === null).map((d) => [`/${d.name}`, path.join(r, d.name), 'none', 'bind,ro']),
-    ['tmpfs', path.join(r, 'tmp'), 'tmpfs', 'mode=1777,nosuid,nodev'],
-    ['tmpfs', path.join(r, 'dev/shm'), 'tmpfs', 'mode=1777,nosuid,nodev,noexec'],
+    // Each bounded by `tmpSizeBytes` (issue 23, finding 4: 400 MB were written to /tmp without --memory).
+    ['tmpfs', path.join(r, 'tmp'), 'tmpfs', `mode=1777,nosuid,nodev,size=${options.tmpSizeBytes}`],
+    ['tmpfs', path.join(r, 'dev/shm'), 'tmpfs', `mode=1777,nosuid,nodev,noexec,size=${options.tmpSizeBytes}`],
     ['proc', path.join(r, 'proc'), 'proc', 'nosuid,nodev,noexec'],
     ...DEVICES.map((name) => [`/dev/${name}`, path.join(r, 'dev', name), 'none', 'bind']),
     [options.cwd, path.join(r, options.cwd), 'none', 'bind,X-mount.mkdir'],
@@ -54,9 +56,11 @@ function programMount(program: string, r: string, cwd: string): string[] {
  * root and execs the command, which starts with no capabilities (execve by a non-zero uid). The
  * script runs with the command's environment: mount and unshare come by their paths ($4, $5), and
  * mount gets the sandbox PATH (with the caller's, e.g. `/usr/local/bin:/usr/bin`, util-linux 2.38
- * failed the fstab's bind of a working directory /tmp: "wrong fs type").
+ * failed the fstab's bind of a working directory /tmp: "wrong fs type"). First, when $6 is not
+ * empty, it becomes the pid_max of the run's PID namespace (this shell is its first process, and the
+ * kernel writes the writer's namespace's): the process limit (processLimit.ts).
  */
-const SETUP_SCRIPT = `PATH=${SANDBOX_PATH} "$4" --all --fstab "$1" || exit 125; root=$2; wd=$3; unshare=$5; shift 5; exec "$unshare" --map-user=${SANDBOX_UID} --map-group=${SANDBOX_GID} "--root=$root" "--wd=$wd" -- "$@"`;
+const SETUP_SCRIPT = `{ [ -z "$6" ] || echo "$6" > /proc/sys/kernel/pid_max; } || exit 125; PATH=${SANDBOX_PATH} "$4" --all --fstab "$1" || exit 125; root=$2; wd=$3; unshare=$5; shift 6; exec "$unshare" --map-user=${SANDBOX_UID} --map-group=${SANDBOX_GID} "--root=$root" "--wd=$wd" -- "$@"`;
 
 /**
  * util-linux `unshare`, strict: new user, mount, PID (with its own /proc), IPC, UTS, cgroup and
@@ -74,6 +78,7 @@ export const unshareTool: HostTool = {
   strict: true,
   noNewPrivs: true,
   guarded: true,
+  limitsTasks: pidMaxPerNamespace,
   setup(root, options) {
     const programs = [requireGuard('unshare'), launcherStatus().path].filter((file) => file !== null);
     // Each program's mount point: a file in the read-only skeleton, unless the working directory's
@@ -109,6 +114,8 @@ export const unshareTool: HostTool = {
       // By their paths: the script runs with the command's environment, whose PATH is the caller's to set.
       hostProgram('mount'),
       hostProgram('unshare'),
+      // The run's PID namespace holds its process limit, where the kernel keeps one per namespace (processLimit.ts).
+      pidMaxPerNamespace() ? String(namespacePidMax(options.pidsLimit)) : '',
       wrapGuard(guard),
       ...command,
     ];

@@ -46,6 +46,14 @@ export function poolContainerSpec(
     ...(TRANSPORTS[name] === 'attach'
       ? { AttachStdin: true, OpenStdin: true, StdinOnce: true }
       : { AttachStdout: false, AttachStderr: false }),
-    HostConfig: { ...spec.HostConfig, CapAdd: [...AGENT_CAPABILITIES], ...(runtime !== undefined ? { Runtime: runtime } : {}) },
+    HostConfig: {
+      ...spec.HostConfig,
+      CapAdd: [...AGENT_CAPABILITIES],
+      ...(runtime !== undefined ? { Runtime: runtime } : {}),
+      // gVisor's tasks are not the host's: Docker's PidsLimit bounds its sentry, not a fork bomb
+      // inside it (issue 23, finding 4). gVisor counts RLIMIT_NPROC per user of the sandbox, and the
+      // command's user has no other process there. (Under runc the count would be the host's.)
+      ...(runtime === 'runsc' ? { Ulimits: [{ Name: 'nproc', Soft: options.pidsLimit, Hard: options.pidsLimit }] } : {}),
+    },
   };
 }

@@ -28,7 +28,7 @@ export const POOL_LABEL = 'sandbox-perf.pool';
 /** Connects and checks the engine can run this pool backend (image, runtime) without starting anything. */
 export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
   if (GUARDED[name]) requireGuard(name);
-  assertSandboxUserCanEnter(name, options.cwd, containerUserIds(options.cwd), false);
+  assertSandboxUserCanEnter(name, options.cwd, containerUserIds(options.cwd));
   const engine = await connectEngine(name, options);
   // `overlay`: each sandbox gets its layer at refill (poolWorkdir.ts); here the place for them.
   await prepareDockerWorkdir(options);

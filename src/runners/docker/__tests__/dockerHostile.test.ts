@@ -10,7 +10,7 @@ import { describeWhen } from '../../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../../../state/StateDatabase';
 import { createBackend } from '../../createBackend';
-import { CONTAINER_PIDS_LIMIT } from '../containerSpec';
+import { DEFAULT_PIDS_LIMIT as CONTAINER_PIDS_LIMIT } from '../../options';
 import { runInSandbox } from '../../runInSandbox';
 import type { BackendName, RunOptions, SandboxBackend, SandboxResult } from '../../types';
 import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';

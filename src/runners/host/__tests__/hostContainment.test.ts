@@ -15,6 +15,8 @@ import type { BackendName, SandboxBackend } from '../../types';
  */
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-containment-'));
+// gVisor runs the command as nobody in a root-owned directory: it must be able to enter it.
+fs.chmodSync(cwd, 0o755);
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');

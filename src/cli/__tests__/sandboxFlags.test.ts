@@ -1,0 +1,23 @@
+import { parseArgs } from '../args';
+import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
+
+describe('--pids-limit and --tmp-size (issue 23, finding 4)', () => {
+  const parse = (argv: string[]) => parseArgs([...argv, '--', 'true'], SANDBOX_FLAGS, 'run');
+
+  test('reach the sandbox options: a task count, and MB as bytes', () => {
+    expect(sandboxOptionsFrom(parse(['--pids-limit', '64', '--tmp-size', '4']).flags, '/w')).toMatchObject({
+      cwd: '/w',
+      pidsLimit: 64,
+      tmpSizeBytes: 4 * 1024 * 1024,
+    });
+    expect(sandboxOptionsFrom(parse([]).flags, '/w')).not.toHaveProperty('pidsLimit');
+  });
+
+  test.each([
+    [['--pids-limit', '0'], /^--pids-limit expects a decimal integer from 1 to 4194000, got "0"/],
+    [['--pids-limit', '1.5'], /^--pids-limit expects a decimal integer/],
+    [['--tmp-size', 'big'], /^--tmp-size expects a decimal number >= 1, got "big"/],
+  ])('%j is a usage error naming the flag', (argv, message) => {
+    expect(() => parse(argv)).toThrow(message);
+  });
+});
