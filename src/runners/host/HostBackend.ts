@@ -9,29 +9,16 @@ import { guardPath, requireGuard } from './guard';
 import { acquireSpawner, releaseSpawner, type Spawner } from './Spawner';
 import { layerAroundWindow, runSpawned } from './spawnedRun';
 import { beforeEachRun, type CommandLine } from './commandLine';
-import { hostProgram } from './hostPrograms';
+import { hostProgram, pdeathsigPrefix, sandboxFailure, strictPrefix } from './hostPrograms';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import { SANDBOX_PATH } from '../environment';
 import { log, logOnce } from '../../log';
 import { SandboxRoot } from './sandboxRoot';
-import { ContainmentGroup, probeFreezer, probePids } from './containmentGroup';
+import { ContainmentGroup, probeFreezer } from './containmentGroup';
+import { pidsGroupLimit } from './processLimit';
 import { removeOrphans } from '../orphans';
 import { openHostWorkdir, prepareHostWorkdir, workdirNamespace } from './workdirNamespace';
 import type { BackendName, RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
-
-/**
- * Without the spawner (no C compiler at install), put before every host tool: util-linux `setpriv`
- * sets the parent-death signal and execs the tool, so a SIGKILL of the runner kills the tool, and
- * the tool's namespace or sandbox with it. The spawner sets both itself in the parked child, so its
- * runs exec the tool's own line.
- */
-export function pdeathsigPrefix(): string[] {
-  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--'];
-}
-/** The same, and `no_new_privs` for everything the sandbox runs (setuid files gain nothing). */
-export function strictPrefix(): string[] {
-  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--no-new-privs', '--'];
-}
 
 /** What `wrap` may use: the resolved options and, for a `strict` tool, the sandbox's root. */
 export interface WrapContext {
@@ -43,20 +30,6 @@ export interface WrapContext {
 }
 
 const execFileAsync = promisify(execFile);
-
-/**
- * The line of a sandbox tool's standard error that says why it failed: the last one, but for
- * util-linux mount's "dmesg(1) may have more information after failed mount system call", which it
- * adds to every failed mount whether the kernel logged anything or not (a working directory with
- * mounts below it that a user namespace may not uncover logs nothing).
- */
-export function sandboxFailure(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !/^dmesg\(1\) may have more information/.test(line));
-  return lines.at(-1) ?? '';
-}
 
 let orphansCleaned: Promise<void> | undefined;
 
@@ -89,10 +62,7 @@ export interface HostTool {
   setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
   /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
   probe?: boolean;
-  /**
-   * It holds a run to `pidsLimit` tasks by itself (its own PID namespace's pid_max, gVisor's
-   * RLIMIT_NPROC; see processLimit.ts); otherwise the run joins a cgroup v1 `pids` group.
-   */
+  /** It holds a run to `pidsLimit` tasks itself (processLimit.ts); else the run joins a `pids` group. */
   limitsTasks?(): boolean;
   /** Its runs need a freezer group to contain their processes (nothing else does: `none`). */
   contain?: boolean;
@@ -173,12 +143,7 @@ export class HostBackend implements SandboxBackend {
       throw error;
     }
     this.freezer = tool.contain ? probeFreezer().root : null;
-    this.pids = null;
-    if (tool.limitsTasks?.() !== true) {
-      const pids = probePids();
-      if (pids.root !== null) this.pids = { root: pids.root, max: options.pidsLimit };
-      else logOnce(new Error(pids.reason), `${this.name}: no process limit here, pidsLimit ${options.pidsLimit} is not enforced`);
-    }
+    this.pids = tool.limitsTasks?.() === true ? null : pidsGroupLimit(this.name, options.pidsLimit);
     await prepareHostWorkdir(this.name, options, tool.ownOverlay === true);
     if (this.spawner === null) {
       this.spawner = await acquireSpawner().catch((error: unknown) => {

@@ -18,3 +18,31 @@ export function hostProgram(name: string): string {
   }
   return file;
 }
+
+/**
+ * Without the spawner (no C compiler at install), put before every host tool: util-linux `setpriv`
+ * sets the parent-death signal and execs the tool, so a SIGKILL of the runner kills the tool, and
+ * the tool's namespace or sandbox with it. The spawner sets both itself in the parked child, so its
+ * runs exec the tool's own line.
+ */
+export function pdeathsigPrefix(): string[] {
+  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--'];
+}
+/** The same, and `no_new_privs` for everything the sandbox runs (setuid files gain nothing). */
+export function strictPrefix(): string[] {
+  return [hostProgram('setpriv'), '--pdeathsig', 'KILL', '--no-new-privs', '--'];
+}
+
+/**
+ * The line of a sandbox tool's standard error that says why it failed: the last one, but for
+ * util-linux mount's "dmesg(1) may have more information after failed mount system call", which it
+ * adds to every failed mount whether the kernel logged anything or not (a working directory with
+ * mounts below it that a user namespace may not uncover logs nothing).
+ */
+export function sandboxFailure(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^dmesg\(1\) may have more information/.test(line));
+  return lines.at(-1) ?? '';
+}

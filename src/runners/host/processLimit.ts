@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { logOnce } from '../../log';
+import { probePids } from './containmentGroup';
 
 /**
  * How a host backend holds a run to `pidsLimit` tasks (issue 23, finding 4: 1 500 of 1 500 forks
@@ -27,4 +29,15 @@ export function pidMaxPerNamespace(release: string = os.release()): boolean {
 /** The `pid_max` that lets a PID namespace hold `pidsLimit` tasks (see above). */
 export function namespacePidMax(pidsLimit: number): number {
   return pidsLimit + RESERVED_PIDS;
+}
+
+/**
+ * The `pids` hierarchy and limit for the runs of a backend that does not hold its tasks itself, or
+ * null (said once) where no `pids` group can be made here: the limit is then not enforced.
+ */
+export function pidsGroupLimit(backend: string, pidsLimit: number): { root: string; max: number } | null {
+  const pids = probePids();
+  if (pids.root !== null) return { root: pids.root, max: pidsLimit };
+  logOnce(new Error(pids.reason), `${backend}: no process limit here, pidsLimit ${pidsLimit} is not enforced`);
+  return null;
 }
