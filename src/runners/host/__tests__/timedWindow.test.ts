@@ -22,6 +22,8 @@ import { TIMED_WINDOW, type TimedResult } from '../../timedWindow';
  */
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-window-'));
+// gVisor runs the command as nobody in a root-owned directory: it must be able to enter it.
+fs.chmodSync(cwd, 0o755);
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 const built = (spawnerStatus().path === null || launcherStatus().path === null) && 'the spawner and the launcher are not built';
