@@ -51,7 +51,9 @@ function build({ source: file, name, what, without }) {
 }
 
 if (process.platform !== 'linux') {
-  console.log(`sandbox-perf: the launcher timer, the socket guard and the spawner are Linux-only; commands on ${process.platform} are timed from Node`);
+  console.log(
+    `sandbox-perf: the launcher timer, the socket guard and the spawner are Linux-only; commands on ${process.platform} are timed from Node`,
+  );
   process.exit(0);
 }
 fs.mkdirSync(outDir, { recursive: true });
