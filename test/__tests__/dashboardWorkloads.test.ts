@@ -88,6 +88,7 @@ describeWhen(
   () => {
     jest.setTimeout(300_000);
     let dir: string;
+    let histories: string;
     let server: RunningServe;
     let browser: Browser;
     let page: Page;
@@ -95,7 +96,9 @@ describeWhen(
 
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-workloads-'));
-      const db = path.join(dir, 'state.db');
+      // Outside the working directory: compare refuses a history that unshare and docker could write (issue 23, finding 6).
+      histories = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-workloads-db-'));
+      const db = path.join(histories, 'state.db');
       // One after the other: two comparisons at once would measure each other.
       for (const argv of COMMANDS) compared.push(await compare(dir, db, argv));
       server = await startServe({ port: 0, dbPath: db });
@@ -109,6 +112,7 @@ describeWhen(
       await (browser as Browser | undefined)?.close();
       await (server as RunningServe | undefined)?.close();
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(histories, { recursive: true, force: true });
     });
 
     /** The group header of the workload whose label is `label`, and its key. */
