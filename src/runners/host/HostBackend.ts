@@ -142,8 +142,9 @@ export class HostBackend implements SandboxBackend {
       this.root = null;
       throw error;
     }
-    this.freezer = tool.contain ? probeFreezer().root : null;
     this.pids = tool.limitsTasks?.() === true ? null : pidsGroupLimit(this.name, options.pidsLimit);
+    // A pids group holds every process of the run as well: one join, not two (each slows the forks after it).
+    this.freezer = tool.contain && this.pids === null ? probeFreezer().root : null;
     await prepareHostWorkdir(this.name, options, tool.ownOverlay === true);
     if (this.spawner === null) {
       this.spawner = await acquireSpawner().catch((error: unknown) => {
@@ -259,7 +260,7 @@ export class HostBackend implements SandboxBackend {
       env: { ...this.options.env },
       cwd: this.options.cwd,
       timer: spawned ? 'spawner' : 'node',
-      beforeEachRun: beforeEachRun(spawned, this.tool.noNewPrivs === true, this.freezer, this.cgroup !== null),
+      beforeEachRun: beforeEachRun(spawned, this.tool.noNewPrivs === true, this.freezer, this.cgroup !== null, this.pids),
       prepared: this.root?.dir ?? null,
     };
   }

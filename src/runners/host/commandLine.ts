@@ -26,12 +26,19 @@ export interface CommandLine {
 }
 
 /** What the spawner does in each run's untimed set-up (CommandLine.beforeEachRun); nothing from Node. */
-export function beforeEachRun(spawned: boolean, noNewPrivs: boolean, freezer: string | null, accounted: boolean): string[] {
+export function beforeEachRun(
+  spawned: boolean,
+  noNewPrivs: boolean,
+  freezer: string | null,
+  accounted: boolean,
+  pids: { root: string; max: number } | null = null,
+): string[] {
   const steps = spawned
     ? ["a process group of its own (in the spawner's session, without a controlling terminal)", 'parent-death signal SIGKILL']
     : [];
   if (spawned && noNewPrivs) steps.push('no_new_privs');
   if (freezer !== null) steps.push(`join a cgroup v1 freezer group under ${freezer}/sandbox-perf`);
+  if (pids !== null) steps.push(`join a cgroup v1 pids group (pids.max ${pids.max}) under ${pids.root}/sandbox-perf`);
   if (accounted) steps.push("join the run's cgroup v1 memory, cpu and cpuacct groups under sandbox-perf/");
   return steps;
 }
