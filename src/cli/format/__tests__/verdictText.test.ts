@@ -2,43 +2,10 @@ import { mitigationSavings } from '../../../compare/mitigations';
 import { colours } from '../../terminal';
 import { mitigationLines } from '../mitigationText';
 import { summaryLines } from '../summaryText';
-import { summarizeBackends, type BackendRounds } from '../../../compare/summarizeBackends';
-import type { ComparisonResult } from '../../../compare/compareBackends';
+import { summarizeBackends } from '../../../compare/summarizeBackends';
+import { fixtureComparison as comparison, fixtureRounds as rounds } from '../../../../test/support/comparisonFixture';
 
 const plain = colours({ isTTY: false } as never, {});
-
-function rounds(backend: BackendRounds['backend'], roundsMs: number[]): BackendRounds {
-  return {
-    backend,
-    roundsMs,
-    exitCodes: roundsMs.map(() => 0),
-    cpu: roundsMs.map(() => null),
-    phases: [],
-    failures: 0,
-    firstError: null,
-    prepareMs: 0,
-    teardownMs: 0,
-    warmupRuns: 0,
-  };
-}
-
-function comparison(all: BackendRounds[]): ComparisonResult {
-  return {
-    command: ['true'],
-    runs: all[0]?.roundsMs.length ?? 0,
-    warmup: 0,
-    warmupMode: 'fixed',
-    stoppedBy: 'runs',
-    adaptive: null,
-    precision: null,
-    baseline: 'none',
-    startedAt: '2026-12-01T00:00:00.000Z',
-    machine: { node: 'v20', platform: 'linux', cpus: 2, cpuModel: 'x' },
-    fingerprint: null,
-    backends: summarizeBackends(all, 0),
-    mitigations: [],
-  };
-}
 
 test('few rounds: 5 pairs are said not to reach p < 0.0625, 6 pairs need no note', () => {
   const five = summaryLines(comparison([rounds('none', [10, 11, 12, 10, 11]), rounds('docker', [50, 52.5, 51.2, 53.9, 54.4])]), plain).join(
