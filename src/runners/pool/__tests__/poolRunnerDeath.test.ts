@@ -104,6 +104,7 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
     // Nothing cleaned up by the runner; a Docker backend prepared meanwhile by another process
     // (another test file, on a shared engine) may sweep them first, as the next start does here.
     const next = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-next-'));
+    fs.chmodSync(next, 0o755); // the sandbox user (65534) must be able to enter it
     dirs.push(next);
     const pool = await createPool('docker-pool', { cwd: next, size: 1, monitor: new SandboxPerfMonitor({ sink: false }) });
     try {
