@@ -16,6 +16,9 @@ import { assertSavable, baselineFile, loadBaseline, saveBaseline } from '../comp
 import { compareWorkloads, ignoredExitCodes } from '../compare/commandLine';
 import { exportTargets, writeExports } from '../compare/exports';
 import { runPlan } from '../compare/runOptions';
+import { SCALE_FLAGS, scalePlan } from '../compare/scaleFlags';
+import { scaling, type ScalingResult } from '../../compare/scaling';
+import { scalingText } from '../format/scalingText';
 import { STYLES, outputStyle } from '../compare/style';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
@@ -54,6 +57,7 @@ export const COMPARE_FLAGS = {
   'export-csv': { type: 'string', value: 'FILE' },
   'export-markdown': { type: 'string', value: 'FILE' },
   db: { type: 'string', value: 'FILE' },
+  ...SCALE_FLAGS,
 } as const;
 
 export { MAX_RUNS, MAX_WARMUP } from '../compare/runOptions';
@@ -102,6 +106,11 @@ Options:
                             one workload per comma-separated value (\\, for a comma); repeat -L
                             for every combination. Each value is recorded with its results
                             (Parameters in the text, "parameters" in every JSON export)
+  --scale SIZES             -L size SIZES, then per backend a line through the sizes: cost =
+                            a + b·size with 95 % intervals ("scaling" in --export-json); the
+                            sandboxes' cost is their run time minus none's, round by round
+  --scale-name NAME         the size's name ({NAME} in the command)       [default: size]
+  --at SIZE                 with --scale: extrapolate each line to SIZE
   -i, --ignore-failure[=CODES]
                             count runs that exit non-zero (or with one of CODES: -i=1,2) as
                             measurements. Without it such a run is a failure: left out of the
@@ -141,10 +150,11 @@ Examples:
   sandbox-perf compare --sandbox none,bubblewrap -- node -e 0
   sandbox-perf compare --sandbox none,docker -n small -n large 'node build.js 10' 'node build.js 1000'
   sandbox-perf compare --sandbox none,gvisor -L files 100,1000,10000 --export-json scale.json -- node build.js {files}
+  sandbox-perf compare --sandbox none,docker --scale 1,2,4,8 --scale-name copies --at 100 -- sh build.sh {copies}
   sandbox-perf compare --shell 'sleep 0.1 && true' 'sleep 0.2'
 `,
   async run(argv, io) {
-    const parsed = parseArgs(argv, COMPARE_FLAGS, 'compare', { interspersed: true });
+    const { parsed, scale } = scalePlan(parseArgs(argv, COMPARE_FLAGS, 'compare', { interspersed: true }));
     const { plans, several } = compareWorkloads(parsed, io.cwd);
     const backends = parseBackends(parsed.flags.sandbox ?? ['none', 'unshare']);
     const plan = runPlan(parsed.flags);
@@ -233,7 +243,12 @@ Examples:
         out(comparisonText(printableDeep(result), c, time));
         results.push(result);
       }
-      writeExports(exportFiles, several ? results : (results[0] as ComparisonResult), timeUnit, historyPath.file, io);
+      let scaled: ScalingResult | undefined;
+      if (scale) {
+        scaled = scaling(results, scale.parameter, scale.at);
+        out(scalingText(scaled, c, time));
+      }
+      writeExports(exportFiles, several ? results : (results[0] as ComparisonResult), timeUnit, historyPath.file, io, scaled);
       return results.some((r) => r.backends.some((b) => b.summary.count === 0)) ? 1 : 0;
     } finally {
       bar.end();

@@ -4,6 +4,7 @@
  * only what hyperfine's scripts can read, and stderr says which backends it left out and why.
  */
 import type { ComparisonResult } from '../../compare/compareBackends';
+import type { ScalingResult } from '../../compare/scaling';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown, hyperfineResults } from '../../export/comparison';
 import type { TimeUnit } from '../../export/comparison/timeUnit';
 import { printable } from '../../printable';
@@ -37,12 +38,15 @@ export function writeExports(
   timeUnit: TimeUnit | undefined,
   history: string,
   io: CommandIo,
+  scaling?: ScalingResult,
 ): void {
   for (const { flag, file } of targets) {
     const text =
       flag === 'export-markdown'
         ? comparisonToMarkdown(comparisons, timeUnit === undefined ? {} : { timeUnit })
-        : EXPORTERS[flag](comparisons);
+        : flag === 'export-json'
+          ? comparisonToJson(comparisons, scaling)
+          : EXPORTERS[flag](comparisons);
     writeExport(flag, file, history, text);
     if (flag !== 'export-hyperfine') continue;
     // The reason may end with the command's stderr: escaped before it reaches the terminal.
