@@ -36,8 +36,8 @@ export function strictPrefix(): string[] {
 /**
  * The line of a sandbox tool's standard error that says why it failed: the last one, but for
  * util-linux mount's "dmesg(1) may have more information after failed mount system call", which it
- * adds to every failed mount whether the kernel logged anything or not (a working directory with
- * mounts below it that a user namespace may not uncover logs nothing).
+ * adds to every failed mount whether the kernel logged anything or not (a bind that a user namespace
+ * refuses logs nothing).
  */
 export function sandboxFailure(stderr: string): string {
   const lines = stderr

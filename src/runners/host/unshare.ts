@@ -31,7 +31,10 @@ export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions,
     ['tmpfs', path.join(r, 'dev/shm'), 'tmpfs', `mode=1777,nosuid,nodev,noexec,size=${options.tmpSizeBytes}`],
     ['proc', path.join(r, 'proc'), 'proc', 'nosuid,nodev,noexec'],
     ...DEVICES.map((name) => [`/dev/${name}`, path.join(r, 'dev', name), 'none', 'bind']),
-    [options.cwd, path.join(r, options.cwd), 'none', 'bind,X-mount.mkdir'],
+    // Recursive, as bubblewrap's --bind: a user namespace refuses a plain bind of a directory with a
+    // mount below it (that mount is locked there; mount says "wrong fs type"), so a working
+    // directory holding any mount point failed. The `ro` and `overlay` views have none below them.
+    [options.cwd, path.join(r, options.cwd), 'none', 'rbind,X-mount.mkdir'],
     // The socket guard and the timer (issue 14's launcher), read-only, last so that they stay
     // read-only inside a writable working directory. Under /tmp (a tmpfs here) their folder is
     // bound, on a mount point made then (once for both).
