@@ -12,6 +12,7 @@ export { SchemaTooNewError, SCHEMA_VERSION } from './state/schema';
 export * from './runners';
 export { compareBackends } from './compare/compareBackends';
 export type { CompareOptions, ComparisonResult, BackendComparison, PhaseSummary } from './compare/compareBackends';
+export type { ThroughputOptions, ThroughputFigures } from './compare/throughput';
 export * from './canary';
 export { comparisonToJson, comparisonToCsv, comparisonToMarkdown } from './export/comparison';
 export * from './export';

@@ -14,6 +14,7 @@ import { runHook, type Hooks } from './hooks';
 import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from './precision';
 import { summarizeBackends, type BackendRounds } from './summarizeBackends';
 import { mitigationSavings } from './mitigations';
+import { measureThroughput, resolveThroughput, type ThroughputOptions } from './throughput';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 export type { ComparisonResult } from './comparisonResult';
@@ -55,6 +56,11 @@ export interface CompareOptions {
    * the signal's reason (after teardown). The run in flight is not interrupted.
    */
   signal?: AbortSignal;
+  /**
+   * After the rounds, put a load on each backend in turn: `concurrency` runs kept in flight and/or
+   * arrivals at `rate` per second (throughput.ts); its figures are the result's `throughput`.
+   */
+  throughput?: ThroughputOptions;
 }
 
 /** How a failed run is told: its error, and the last line it wrote to stderr (what hyperfine users look for). */
@@ -94,6 +100,7 @@ async function settle(backend: SandboxBackend): Promise<void> {
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
   const { backends: names, command, monitor, canaryRound } = options;
   assertCommand(command);
+  const load = resolveThroughput(options.throughput);
   const hooks = options.hooks ?? {};
   const cwd = options.sandbox?.cwd ?? process.cwd();
   const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
@@ -213,6 +220,16 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         }
       } else if (round >= options.runs) break;
     }
+    const throughput =
+      load === null
+        ? undefined
+        : await measureThroughput(backends, load, rounds[0]?.roundsMs.length ?? 0, {
+            command,
+            runOptions: { ...runOptions, maxOutputBytes: 0 },
+            measured: (result) => measured(result, options.ignoreExitCodes),
+            describeFailure,
+            signal: options.signal,
+          });
     await teardownAll();
     const backendsCompared = summarizeBackends(rounds, baselineIndex);
     return {
@@ -234,6 +251,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       fingerprint: options.fingerprint ?? null,
       backends: backendsCompared,
       mitigations: mitigationSavings(backendsCompared),
+      ...(throughput ? { throughput } : {}),
     };
   } finally {
     try {

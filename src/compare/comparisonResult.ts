@@ -8,6 +8,7 @@ import type { Interval } from '../stats/intervals';
 import type { RankSumTest } from '../stats/twoSample';
 import type { MachineFingerprint } from '../machine/fingerprint';
 import type { MitigationSaving } from './mitigations';
+import type { ThroughputFigures } from './throughput';
 import type { AdaptiveLimits, StopReason } from './precision';
 import type { BackendComparison } from './summarizeBackends';
 
@@ -45,6 +46,8 @@ export interface ComparisonResult {
    * unmitigated backend; absent in results saved before it existed.
    */
   mitigations?: MitigationSaving[];
+  /** Each backend under load (`throughput` option, `--concurrency`, `--rate`): closed loop first, then the open stream. */
+  throughput?: ThroughputFigures[];
 }
 
 export interface BackendChange {

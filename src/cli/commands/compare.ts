@@ -25,6 +25,8 @@ import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { comparisonText } from '../format/comparisonText';
 import { formatMs, progressBar } from '../terminal';
 import { version } from '../version';
+import { MAX_CONCURRENCY, MAX_LOAD_RUNS, MAX_RATE } from '../../compare/throughput';
+import { throughputOption } from '../compare/loadFlags';
 
 export const COMPARE_FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
@@ -48,6 +50,9 @@ export const COMPARE_FLAGS = {
   style: { type: 'choice', choices: STYLES },
   'time-unit': { type: 'choice', choices: TIME_UNITS, short: 'u' },
   timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
+  concurrency: { type: 'integer', min: 1, max: MAX_CONCURRENCY, value: 'N' },
+  rate: { type: 'number', min: 0.001, max: MAX_RATE, value: 'R' },
+  'load-runs': { type: 'integer', min: 1, max: MAX_LOAD_RUNS, value: 'N' },
   ...SANDBOX_FLAGS,
   threshold: { type: 'number', min: 0, value: 'MS' },
   'save-baseline': { type: 'string', value: 'NAME' },
@@ -127,6 +132,12 @@ Options:
                             none: nothing on stdout (exports are still written) [default: auto]
   -u, --time-unit UNIT      microsecond, millisecond or second, for the text and the Markdown
                             export (JSON, hyperfine's JSON and CSV stay in their units)
+  --concurrency N           then, per backend in turn, keep N runs in flight (closed loop, as an
+                            orchestrator does): runs/s, latency p50/p99, a pool's waits
+  --rate R                  then arrivals on a timer at R per second (open stream), however many
+                            are in flight: runs/s, latency and a pool's waits p50/p99
+  --load-runs N             runs per backend for each of those [default: the rounds run, with
+                            --concurrency at least 4 × N]. Not recorded in the history
   --timeout MS              per-run timeout, up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --pids-limit N            processes and threads a run may hold (unshare, bubblewrap: up to
@@ -216,6 +227,7 @@ Examples:
           fingerprint,
           ...(ignoreExitCodes === undefined ? {} : { ignoreExitCodes }),
           ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
+          ...throughputOption(parsed.flags),
           ...(showOutput
             ? {
                 // The command is untrusted: its output is escaped (line breaks kept) before it reaches the terminal.

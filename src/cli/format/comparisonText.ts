@@ -4,6 +4,7 @@ import { fingerprintLine } from './fingerprintText';
 import { shellQuote } from '../../shellQuote';
 import { comparisonName } from '../../export/comparison/names';
 import { mitigationLines } from './mitigationText';
+import { throughputLines } from './throughputText';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
 import { timerDescription } from '../../runners/host/launcher';
@@ -33,6 +34,7 @@ export function comparisonVerdicts(result: ComparisonResult, c: Colours, time: T
   const out = [...summaryLines(result, c, time)];
   if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c, time));
   out.push(...mitigationLines(result.mitigations ?? [], c, time));
+  out.push(...throughputLines(result.throughput ?? [], c, time));
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
