@@ -96,6 +96,8 @@ export async function runCanaryRound(options: CanaryRoundOptions): Promise<Canar
       sandbox: options.sandbox,
       monitor: options.monitor,
       canaryRound: startedAt,
+      // Its rounds repeat the same command on the same backends: what it resolves to is not asked each time.
+      resolve: false,
       signal: options.signal,
       onRun,
     });

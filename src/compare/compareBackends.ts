@@ -15,6 +15,8 @@ import { adaptiveStop, precisions, type AdaptiveLimits, type StopReason } from '
 import { summarizeBackends, type BackendRounds } from './summarizeBackends';
 import { mitigationSavings } from './mitigations';
 import { measureThroughput, resolveThroughput, type ThroughputOptions } from './throughput';
+import { resolveCommand } from '../runners/resolveCommand';
+import { resolutionDifferences, type CommandResolution } from './resolution';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 export type { ComparisonResult } from './comparisonResult';
@@ -49,6 +51,11 @@ export interface CompareOptions {
    * statistics and counted. A run killed by a signal, timed out, or that could not start stays a failure.
    */
   ignoreExitCodes?: 'all' | readonly number[];
+  /**
+   * Record what the command resolved to in each sandbox (`resolutions`; one untimed, unrecorded run
+   * per backend after its prepare). The canary, whose rounds repeat, turns it off. @default true
+   */
+  resolve?: boolean;
   /** Stamped on every timed run's details (SandboxRunDetails.canaryRound): the canary's round. */
   canaryRound?: number;
   /**
@@ -106,6 +113,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
   const hookOptions = { cwd, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   const startedAt = new Date().toISOString();
   const backends: SandboxBackend[] = [];
+  const resolutions: CommandResolution[] = [];
   const rounds: BackendRounds[] = names.map((backend) => ({
     backend,
     roundsMs: [],
@@ -138,6 +146,11 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       await backend.prepare();
       (rounds[b] as BackendRounds).prepareMs = performance.now() - t;
       backends.push(backend);
+      // What the command is in this sandbox (resolveCommand.ts): one untimed run, before the warm-up.
+      if (options.resolve !== false) {
+        resolutions.push(await resolveCommand(backend, command[0] as string, options.sandbox));
+        await settle(backend);
+      }
     }
     for (const backend of backends) {
       await runHook('setup', hooks.setup, backend.name, hookOptions);
@@ -252,6 +265,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       backends: backendsCompared,
       mitigations: mitigationSavings(backendsCompared),
       ...(throughput ? { throughput } : {}),
+      ...(options.resolve === false ? {} : { resolutions, resolutionDifferences: resolutionDifferences(resolutions) }),
     };
   } finally {
     try {

@@ -11,6 +11,7 @@ import type { MitigationSaving } from './mitigations';
 import type { ThroughputFigures } from './throughput';
 import type { AdaptiveLimits, StopReason } from './precision';
 import type { BackendComparison } from './summarizeBackends';
+import type { CommandResolution, ResolutionDifference } from './resolution';
 
 export interface ComparisonResult {
   command: string[];
@@ -48,6 +49,13 @@ export interface ComparisonResult {
   mitigations?: MitigationSaving[];
   /** Each backend under load (`throughput` option, `--concurrency`, `--rate`): closed loop first, then the open stream. */
   throughput?: ThroughputFigures[];
+  /**
+   * What the command resolved to in each backend's sandbox, in the order compared: the program's
+   * path and SHA-256 and the root file system (resolveCommand.ts). Absent in results saved before it.
+   */
+  resolutions?: CommandResolution[];
+  /** The mitigation pairs whose resolutions differ (so their saving is not the mitigation's alone); empty when none. */
+  resolutionDifferences?: ResolutionDifference[];
 }
 
 export interface BackendChange {

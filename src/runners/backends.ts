@@ -39,6 +39,12 @@ export interface BackendEntry {
    * every write in its memory). In `overlay` and `ro` no backend's run changes them.
    */
   readonly rwReachesHost: boolean;
+  /**
+   * The root file system the command runs from, and so resolves its program in: the host's (`none`
+   * sees it whole, unshare and bubblewrap a read-only skeleton of its `/usr`, `/bin`, `/lib*`, gVisor
+   * all of it read-only) or the Docker image's. compare records it per backend (resolveCommand.ts).
+   */
+  readonly root: 'host' | 'image';
   /** The one command that makes it available when it is missing. */
   readonly enable: string;
   /**
@@ -71,6 +77,7 @@ export const BACKENDS = [
     canary: false,
     cpu: 'children',
     rwReachesHost: true,
+    root: 'host',
     enable: noneTool.install,
   },
   {
@@ -82,6 +89,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'children',
     rwReachesHost: true,
+    root: 'host',
     enable: unshareTool.install,
   },
   {
@@ -93,6 +101,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'children',
     rwReachesHost: true,
+    root: 'host',
     enable: bubblewrapTool.install,
   },
   {
@@ -104,6 +113,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'cgroup',
     rwReachesHost: true,
+    root: 'image',
     enable: ENABLE_DOCKER,
   },
   {
@@ -115,6 +125,7 @@ export const BACKENDS = [
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,
+    root: 'image',
     enable: ENABLE_DOCKER,
     check: checkAsDocker,
   },
@@ -127,6 +138,7 @@ export const BACKENDS = [
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,
+    root: 'image',
     enable: ENABLE_DOCKER,
     check: checkPool,
   },
@@ -139,6 +151,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'children',
     rwReachesHost: false,
+    root: 'host',
     enable: gvisorTool.install,
   },
   {
@@ -150,6 +163,7 @@ export const BACKENDS = [
     canary: false,
     cpu: 'cgroup',
     rwReachesHost: true,
+    root: 'image',
     enable: ENABLE_RUNSC,
     check: checkPool,
   },

@@ -5,6 +5,7 @@ import { shellQuote } from '../../shellQuote';
 import { comparisonName } from '../../export/comparison/names';
 import { mitigationLines } from './mitigationText';
 import { throughputLines } from './throughputText';
+import { resolutionDifferenceLines, resolutionLine } from './resolutionText';
 import { summaryLines } from './summaryText';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
 import { timerDescription } from '../../runners/host/launcher';
@@ -35,6 +36,7 @@ export function comparisonVerdicts(result: ComparisonResult, c: Colours, time: T
   if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c, time));
   out.push(...mitigationLines(result.mitigations ?? [], c, time));
   out.push(...throughputLines(result.throughput ?? [], c, time));
+  out.push(...resolutionDifferenceLines(result.resolutionDifferences ?? [], c));
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
@@ -54,6 +56,7 @@ export function comparisonDetails(result: ComparisonResult, c: Colours, time: Ti
   for (const b of result.backends) {
     const s = b.summary;
     out.push('', c.bold(c.cyan(b.backend)));
+    out.push(...resolutionLine(result.resolutions?.find((r) => r.backend === b.backend)));
     if (s.count === 0) {
       out.push(`  ${c.red('no successful run')}${b.firstError ? `: ${b.firstError}` : ''}`);
       // hyperfine's hint, where it applies: the command ran and exited non-zero.

@@ -29,6 +29,7 @@ jest.mock('../backends', () => {
     canary: true,
     cpu: 'children',
     rwReachesHost: true,
+    root: 'host',
     enable: 'echo fake',
   };
   return { ...actual, BACKENDS: [...actual.BACKENDS, fake] };
