@@ -20,6 +20,8 @@ import { closeLayer } from '../workdir/closeLayer';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { dockerWorkdir, prepareDockerWorkdir } from './dockerWorkdir';
 import { ownerTag } from '../owner';
+import { TIMED_WINDOW, type TimedResult, type TimedWindow } from '../timedWindow';
+import { layerAroundWindow } from '../host/spawnedRun';
 
 const STREAM_GRACE_MS = 2000;
 
@@ -61,18 +63,19 @@ export class DockerBackend implements SandboxBackend {
     const t = performance.now();
     const layer = WorkdirLayer.create(this.options.cwd);
     const layerMs = performance.now() - t;
-    let result: SandboxResult;
+    let result: TimedResult;
     try {
       result = await this.runIn(command, options, layer);
     } catch (error) {
       await layer.remove().catch(() => undefined);
       throw error;
     }
-    // The container is removed: nothing of the run writes to the layer any more.
-    return closeLayer({ ...result, phases: { layer: layerMs, ...result.phases } }, layer, this.options);
+    // The container is removed: nothing of the run writes to the layer any more. The layer is made
+    // before the window and discarded after it (untimed); copying the outputs back stays timed.
+    return layerAroundWindow(await closeLayer({ ...result, phases: { layer: layerMs, ...result.phases } }, layer, this.options));
   }
 
-  private async runIn(command: readonly string[], options: RunOptions, layer: WorkdirLayer | null): Promise<SandboxResult> {
+  private async runIn(command: readonly string[], options: RunOptions, layer: WorkdirLayer | null): Promise<TimedResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const { engine, client } = this;
@@ -85,7 +88,6 @@ export class DockerBackend implements SandboxBackend {
       start: null,
       inspect: null,
       remove: null,
-      cleanupMs: 0,
     };
     const runId = randomUUID();
     const cgroupParent = engine.cgroup ? `${CGROUP_PARENT}/docker-${ownerTag()}-${runId}` : undefined;
@@ -175,6 +177,8 @@ export class DockerBackend implements SandboxBackend {
         );
       unregister();
     }
+    // The timed window ends here: the container is gone (as `docker run --rm` returns) and its output in.
+    const window: TimedWindow = { startedAt: times.began, endedAt: performance.now() };
     // A run ended by a signal's cleanup is not reported while the process is about to die of it.
     await afterSignalCleanup();
 
@@ -182,10 +186,9 @@ export class DockerBackend implements SandboxBackend {
     held?.finish();
     let usage: ReturnType<typeof readUsage> | undefined;
     if (engine.cgroup && cgroupParent) {
-      const t = performance.now();
+      // Our accounting, not the sandbox's: after the window, the run's untimed teardown.
       usage = readUsage(engine.cgroup, cgroupParent);
       await removeGroup(engine.cgroup.hierarchies, cgroupParent);
-      times.cleanupMs = performance.now() - t;
     }
     const spawnErrno = launcher === null ? null : launcherSpawnError(stderr.tail());
     if (spawnErrno !== null) failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
@@ -195,9 +198,10 @@ export class DockerBackend implements SandboxBackend {
       launcher === null || !ran
         ? null
         : commandTiming(stderr.tail(), (times.start as Exchange).sent, (times.wait as Exchange).answered, offsetMs);
-    const phases = dockerPhases(times, performance.now(), timing ? timing.phases : null);
+    const phases = dockerPhases(times, window.endedAt, timing ? timing.phases : null);
+    const timed = { untimed: { setupMs: 0, teardownMs: performance.now() - window.endedAt }, [TIMED_WINDOW]: window };
     if (failure !== undefined)
-      return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stripReport(stderr, launcher) };
+      return { ...failedResult(this.name, failure, phases), stdout: stdout.text(), stderr: stripReport(stderr, launcher), ...timed };
     // Without it Docker reports a signal as 128 + its number; a timeout's kill is the only one we can name.
     const signal = timedOut ? 'SIGKILL' : (timing?.report.signal ?? null);
     const code = timedOut ? null : timing ? timing.report.exitCode : exitCode;
@@ -212,6 +216,7 @@ export class DockerBackend implements SandboxBackend {
       stderrTruncated: stderr.truncated,
       phases,
       ...measuredFields(usage, timing),
+      ...timed,
     };
   }
 

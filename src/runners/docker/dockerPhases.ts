@@ -13,8 +13,6 @@ export interface DockerRunTimes {
   inspect: Exchange | null;
   /** Our removal; null when the engine removed the container itself. */
   remove: Exchange | null;
-  /** Reading and removing our accounting group, ms (0 without one). */
-  cleanupMs: number;
 }
 
 function span(e: Exchange | null): number {
@@ -22,12 +20,14 @@ function span(e: Exchange | null): number {
 }
 
 /**
- * The phases of a docker run, tiling `began` → `ended`. Each Engine API step is the engine's share
- * of it: from the request's last byte out to the answer's last byte in (`attach` covers the attach
- * and the wait's registration, sent together). From the start's request out to the wait's answer in
- * is `start` + `wait`, or the launcher's `spawn`, `command`, `exit` (`split`). `cleanup` is our
- * accounting group. `client` is the rest: this process's own share (building and parsing JSON,
- * attaching the streams, awaiting between steps), what issue 27 asks to see apart from the engine's.
+ * The phases of a docker run's timed window, tiling `began` → `ended` (the container gone, its
+ * output in). Each Engine API step is the engine's share of it: from the request's last byte out
+ * to the answer's last byte in (`attach` covers the attach and the wait's registration, sent
+ * together). From the start's request out to the wait's answer in is `start` + `wait`, or the
+ * launcher's `spawn`, `command`, `exit` (`split`). `client` is the rest: this process's own share
+ * (building and parsing JSON, attaching the streams, awaiting between steps), what issue 27 asks to
+ * see apart from the engine's. Reading and removing our accounting group comes after `ended`: the
+ * run's untimed teardown, in no phase.
  */
 export function dockerPhases(t: DockerRunTimes, ended: number, split: Readonly<Record<string, number>> | null): Record<string, number> {
   const phases: Record<string, number> = {};
@@ -40,7 +40,6 @@ export function dockerPhases(t: DockerRunTimes, ended: number, split: Readonly<R
   }
   if (t.inspect) phases.inspect = span(t.inspect);
   if (t.remove) phases.remove = span(t.remove);
-  if (t.cleanupMs > 0) phases.cleanup = t.cleanupMs;
   let engine = 0;
   for (const ms of Object.values(phases)) engine += ms;
   phases.client = Math.max(0, ended - t.began - engine);

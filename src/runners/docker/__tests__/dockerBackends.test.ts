@@ -16,6 +16,7 @@ import {
   uniqueSleep,
 } from '../../../../test/support/runners';
 import type { BackendName, SandboxBackend } from '../../types';
+import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 
 const recording = tempRecording();
 afterAll(async () => {
@@ -56,7 +57,9 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       expect(result).toMatchObject(exit3Result(name));
       expect(record).toMatchObject({ sandboxId, outcome: 'error' });
       // `runner`, last: the runner's bookkeeping between the backend's phases (runInSandbox adds it).
-      expect(Object.keys(result.phases).filter((phase) => phase !== 'cleanup')).toEqual([...(PHASES[name] as string[]), 'runner']);
+      // docker-warm's `cleanup` (the processes a run left, killed) comes when there were any; docker has none.
+      const phases = Object.keys(result.phases).filter((phase) => name === 'docker' || phase !== 'cleanup');
+      expect(phases).toEqual([...(PHASES[name] as string[]), 'runner']);
       await recording.db.flush();
       const rows = recording.rows(sandboxId);
       expect(rows.details).toMatchObject({ backend: name, exit_code: 3, error: 'exited with code 3' });
@@ -127,6 +130,28 @@ describeWhen('docker-warm reuse', missing, INSTALL_DOCKER, () => {
     expect(setup).toEqual({ prepareMs: expect.any(Number) as number, teardownMs: expect.any(Number) as number });
     expect(leftoverContainers()).toEqual([]);
   }, 30_000);
+});
+
+describeWhen('docker: the timed window (docs/runners.md, "The timed window")', missing, INSTALL_DOCKER, () => {
+  test('the record ends when the container is gone: its phases tile it, and our accounting group is read and removed after it (untimed teardown)', async () => {
+    const backend = createBackend('docker', { cwd: recording.dir });
+    await backend.prepare();
+    try {
+      const monitor = new SandboxPerfMonitor({ sink: false });
+      const run = await runInSandbox(backend, ['true'], { monitor });
+      expect(run.result.outcome).toBe('success');
+      // Before, the accounting group's read and removal was phase `cleanup`, inside the record.
+      expect(run.result.phases).not.toHaveProperty('cleanup');
+      // Nothing of the runner's between the window's end and the record's: the phases tile the window.
+      expect(run.result.phases.runner).toBeLessThan(1e-6);
+      const phaseSum = Object.values(run.result.phases).reduce((sum, ms) => sum + ms, 0);
+      expect(run.record.durationMs).toBeCloseTo(phaseSum, 6);
+      expect(run.result.untimed?.setupMs).toBe(0);
+      expect(run.result.untimed?.teardownMs).toBeGreaterThan(0);
+    } finally {
+      await backend.teardown();
+    }
+  }, 60_000);
 });
 
 describeWhen('docker quotas', missing, INSTALL_DOCKER, () => {
