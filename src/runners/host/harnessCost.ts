@@ -1,11 +1,13 @@
 import { SANDBOX_PATH } from '../environment';
-import { ContainmentGroup, probeFreezer } from './containmentGroup';
+import { DEFAULT_PIDS_LIMIT } from '../options';
+import { ContainmentGroup, probeFreezer, probePids } from './containmentGroup';
 import { acquireSpawner, releaseSpawner, spawnerStatus } from './Spawner';
 
 /**
  * What the harness itself costs per run, measured the way hyperfine calibrates its shell: runs of
- * nothing through the same path as a real host run (the spawner, a parked child in a freezer group
- * where `none` uses one), whose child exits where it would exec the command.
+ * nothing through the same path as a real `none` run (the spawner, a parked child in the group
+ * `none` joins: its pids group, else its freezer group, where cgroup v1 is writable), whose child
+ * exits where it would exec the command.
  */
 export interface HarnessCost {
   /** `spawner`: measured; `node`: runs are started from Node (no spawner), nothing measured. */
@@ -43,8 +45,13 @@ export async function measureHarnessCost(runs = HARNESS_RUNS, cwd = process.cwd(
     const why = spawnerStatus().path === null ? spawnerStatus().why : 'the spawner could not start';
     return { timer: 'node', insideMs: null, outsideMs: null, runs: 0, why };
   }
-  const freezer = probeFreezer().root;
-  const group = freezer === null ? null : new ContainmentGroup({ freezer, pids: null });
+  // As HostBackend.prepare picks none's one group.
+  const pids = probePids().root;
+  const freezer = pids === null ? probeFreezer().root : null;
+  const group =
+    pids === null && freezer === null
+      ? null
+      : new ContainmentGroup({ freezer, pids: pids === null ? null : { root: pids, max: DEFAULT_PIDS_LIMIT } });
   const inside: number[] = [];
   const outside: number[] = [];
   try {
@@ -60,8 +67,8 @@ export async function measureHarnessCost(runs = HARNESS_RUNS, cwd = process.cwd(
           noNewPrivs: false,
           reportFd: false,
           probe: true,
-          groups: group ? [group.dir] : [],
-          freezer: group?.dir ?? null,
+          groups: group ? group.dirs : [],
+          freezer: group?.freezerDir ?? null,
         },
         () => undefined,
       );
