@@ -6,19 +6,29 @@ import { median } from '../src/stats/descriptive';
 import { detectBackends } from '../src/runners/detect';
 import { sandboxEnv } from '../src/runners/environment';
 import type { BackendName } from '../src/runners/types';
-import { hasHyperfine, hyperfineMedianMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
+import { hasHyperfine, hyperfineTimesMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
 import { printedCommand, shellQuote, type PrintedCommand } from './printedCommand';
 
 /*
  * sandbox-perf's `compare` against `hyperfine -N` on the same command lines (issue 27): `none`
  * against the bare command, `unshare` and `bubblewrap` against the command line each prints
- * (`run --print-command`: its hyperfine form, in the environment it prints). Alternating rounds in one run,
- * the same minimal environment for both (the one every backend gives its command), and the order
- * of the two swapped every round so that neither always runs on a machine the other just warmed.
+ * (`run --print-command`: its hyperfine form, in the environment it prints). Both sides get the
+ * same sequence and the same surroundings, so that what differs is the instrument:
+ * - one backend per `compare`, so that its runs follow each other as hyperfine's do (interleaved
+ *   with the sandboxes, `none`'s runs read a few % apart from hyperfine's on `node -e 0`);
+ * - the command's output into a pipe on both sides (hyperfine's `--output=pipe`; the spawner relays
+ *   it), standard input /dev/null, the same minimal environment;
+ * - hyperfine in a session of its own (`setsid`), as the spawner's commands are (a session is also
+ *   a scheduler autogroup of its own), and under `no_new_privs` where the spawner sets it before
+ *   each run (what it does before the clock starts and a child inherits);
+ * - many short rounds alternating which side goes first, and every run of every round pooled:
+ *   on this shared machine the load drifts by tens of % within a minute, which short alternating
+ *   rounds spread over both sides alike.
  */
 
-const RUNS = 20;
-const ROUNDS = 4;
+const RUNS = 12;
+const WARMUP = 2;
+const ROUNDS = 6;
 const COMMANDS: readonly (readonly string[])[] = [['true'], ['node', '-e', '0']];
 const BACKENDS: readonly BackendName[] = ['none', 'unshare', 'bubblewrap'];
 /** How close the medians must be: `none` on `true` in ms, on `node -e 0` in %; the sandboxes within either. */
@@ -30,34 +40,50 @@ interface Row {
   command: string;
   /** What hyperfine runs, or why there is nothing to run. */
   line: PrintedCommand | { missing: string };
+  /** Every timed run of every round, and each round's median. */
   ours: number[];
   theirs: number[];
+  oursRounds: number[];
+  theirsRounds: number[];
 }
 
-function compareMedians(cli: string, dir: string, backends: readonly BackendName[], command: readonly string[], round: number): number[] {
+/** Every timed run of one `compare --sandbox <backend>`. */
+function compareRuns(cli: string, dir: string, backend: BackendName, command: readonly string[]): number[] {
   // The history and the export beside the working directory: a history inside it is refused (the sandboxes bind it writable).
-  const out = path.join(dir, '..', `ours-${round}.json`);
-  const args = ['compare', '--sandbox', backends.join(','), '--runs', String(RUNS), '--warmup', '1'];
+  const out = path.join(dir, '..', 'ours.json');
+  const args = ['compare', '--sandbox', backend, '--runs', String(RUNS), '--warmup', String(WARMUP), '--style', 'none'];
   execFileSync(process.execPath, [cli, ...args, '--db', path.join(dir, '..', 'bench.db'), '--export-json', out, '--', ...command], {
     cwd: dir,
     stdio: 'ignore',
     env: { ...process.env, NO_COLOR: '1' },
   });
-  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { backend: string; summary: { medianMs: number } }[] };
-  return backends.map((b) => result.backends.find((r) => r.backend === b)?.summary.medianMs ?? Number.NaN);
+  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { durationsMs: number[] }[] };
+  return result.backends[0]?.durationsMs ?? [];
 }
 
-function hyperfineLine(line: PrintedCommand, dir: string, env: NodeJS.ProcessEnv): number {
-  return hyperfineMedianMs(line.command, { runs: RUNS, warmup: 1, dir, env: line.env ?? env });
+/** What hyperfine is started behind, so that its commands inherit what the spawner sets before each run. */
+function hyperfinePrefix(line: PrintedCommand): string[] {
+  return ['setsid', ...(line.beforeEachRun.includes('no_new_privs') ? ['setpriv', '--no-new-privs'] : [])];
+}
+
+function hyperfineRuns(line: PrintedCommand, dir: string, env: NodeJS.ProcessEnv): number[] {
+  return hyperfineTimesMs(line.command, {
+    runs: RUNS,
+    warmup: WARMUP,
+    dir,
+    env: line.env ?? env,
+    output: 'pipe',
+    prefix: hyperfinePrefix(line),
+  });
 }
 
 function target(row: Row): Target {
-  const ours = median(row.ours);
+  const ours = row.ours.length > 0 ? median(row.ours) : Number.NaN;
   const theirs = row.theirs.length > 0 ? median(row.theirs) : Number.NaN;
   const label = `${row.backend}: \`${row.command}\`, compare median vs hyperfine -N`;
   const note = 'missing' in row.line ? row.line.missing : undefined;
   const base = { op: '<=' as const, strict: true, ...(note === undefined ? {} : { note }) };
-  const value = Number.isFinite(theirs) ? Math.abs(ours - theirs) : undefined;
+  const value = Number.isFinite(theirs) && Number.isFinite(ours) ? Math.abs(ours - theirs) : undefined;
   if (row.backend === 'none' && row.command === 'true')
     return { ...base, name: `${label} (difference)`, value, limit: WITHIN_MS, unit: 'ms' };
   if (row.backend === 'none') {
@@ -87,23 +113,30 @@ export async function compareBench(): Promise<ScenarioResult> {
   const env = sandboxEnv(dir);
   const withHyperfine = hasHyperfine();
   const present = (await detectBackends({ cwd: dir }, BACKENDS)).filter((b) => b.available).map((b) => b.backend);
+  // Where and when, with the load before the first round (measuredOn reads it now); the load after the last is added below.
+  const measured = measuredOn('compare');
   const rows: Row[] = [];
   try {
     for (const command of COMMANDS) {
-      const line = command.map(shellQuote).join(' ');
-      const these = present.map((backend): Row => {
-        const printed = backend === 'none' ? { command: line, env: null, kept: null } : printedCommand(cli, backend, command, dir);
-        return { backend, command: command.join(' '), line: printed, ours: [], theirs: [] };
-      });
-      rows.push(...these);
-      for (let round = 0; round < ROUNDS; round++) {
-        const theirs = (): void => {
-          if (!withHyperfine) return;
-          for (const row of these) if (!('missing' in row.line)) row.theirs.push(hyperfineLine(row.line, dir, env));
-        };
-        if (round % 2 === 1) theirs();
-        compareMedians(cli, dir, present, command, round).forEach((m, i) => (these[i] as Row).ours.push(m));
-        if (round % 2 === 0) theirs();
+      const bare = command.map(shellQuote).join(' ');
+      for (const backend of present) {
+        const line: Row['line'] =
+          backend === 'none' ? { command: bare, env: null, kept: null, beforeEachRun: [] } : printedCommand(cli, backend, command, dir);
+        const row: Row = { backend, command: command.join(' '), line, ours: [], theirs: [], oursRounds: [], theirsRounds: [] };
+        rows.push(row);
+        for (let round = 0; round < ROUNDS; round++) {
+          const theirs = (): void => {
+            if (!withHyperfine || 'missing' in line) return;
+            const times = hyperfineRuns(line, dir, env);
+            row.theirs.push(...times);
+            row.theirsRounds.push(median(times));
+          };
+          if (round % 2 === 1) theirs();
+          const ours = compareRuns(cli, dir, backend, command);
+          row.ours.push(...ours);
+          row.oursRounds.push(median(ours));
+          if (round % 2 === 0) theirs();
+        }
       }
     }
   } finally {
@@ -121,7 +154,7 @@ export async function compareBench(): Promise<ScenarioResult> {
       '`compare` median [ms]',
       'hyperfine -N median [ms]',
       'difference [ms]',
-      'rounds (ours / hyperfine)',
+      'round medians (ours / hyperfine)',
     ],
     rows.map((r) => [
       r.backend,
@@ -129,24 +162,32 @@ export async function compareBench(): Promise<ScenarioResult> {
       'missing' in r.line ? r.line.missing : `\`${r.line.command.length > 72 ? `${r.line.command.slice(0, 72)}…` : r.line.command}\``,
       fmt(r.ours),
       withHyperfine ? fmt(r.theirs) : 'hyperfine not installed (apt-get install hyperfine)',
-      r.theirs.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',
-      r.ours.map((o, i) => `${o.toFixed(2)} / ${r.theirs[i]?.toFixed(2) ?? 'n/a'}`).join(', '),
+      r.theirs.length > 0 && r.ours.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',
+      r.oursRounds.map((o, i) => `${o.toFixed(2)} / ${r.theirsRounds[i]?.toFixed(2) ?? 'n/a'}`).join(', '),
     ]),
     [false, false, false, true, true, true, false],
   );
   const markdown = [
-    measuredOn('compare'),
+    `${measured} Load average after the last round: ${loadAverage()}.`,
     '',
-    `\`sandbox-perf compare --sandbox ${present.join(',')} --runs ${RUNS} --warmup 1 -- CMD\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
-    `on what each backend runs, ${ROUNDS} rounds alternating which goes first, the same minimal environment for both (the medians`,
-    'below are the medians of the rounds). `none` is held to the bare command; a sandbox to the command line it prints',
-    '(`sandbox-perf run --sandbox <backend> --print-command -- CMD` shows it whole, with the hyperfine invocation),',
-    'so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the timed window of each',
-    `backend is in [runners.md](runners.md).${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
+    `For each backend and command, ${ROUNDS} rounds alternating which goes first: \`sandbox-perf compare --sandbox <backend> --runs ${RUNS}`,
+    `--warmup ${WARMUP} -- CMD\` against \`setsid hyperfine -N --output=pipe --runs ${RUNS} --warmup ${WARMUP}\` on what that backend runs`,
+    '(`setpriv --no-new-privs` in front of hyperfine where the spawner sets `no_new_privs` before each run), the same minimal',
+    'environment for both. The medians are over every timed run of every round. `none` is held to the bare command; a sandbox',
+    'to the command line it prints (`sandbox-perf run --sandbox <backend> --print-command -- CMD` shows it whole, with the',
+    'hyperfine invocation), so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the',
+    `timed window of each backend is in [runners.md](runners.md).${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
     '',
     table,
   ].join('\n');
   return { title: 'compare against hyperfine', markdown, targets: withHyperfine ? rows.map(target) : [] };
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
 }
 
 if (require.main === module) {

@@ -8,7 +8,7 @@ import { sandboxEnv } from '../src/runners/environment';
 import { resolveSandboxOptions } from '../src/runners/options';
 import { containerSpec } from '../src/runners/docker/containerSpec';
 import { guardPath } from '../src/runners/host/guard';
-import { hasHyperfine, hyperfineMedianMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
+import { hasHyperfine, hyperfineMedianMs, hyperfineTimesMs, markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
 import { dockerRunArgs } from './dockerRunArgs';
 import { shellQuote } from './printedCommand';
 
@@ -28,7 +28,7 @@ interface PhaseMedian {
   medianMs: number;
 }
 
-function oursRound(cli: string, dir: string, round: number): { medianMs: number; phases: PhaseMedian[] } {
+function oursRound(cli: string, dir: string, round: number): { durationsMs: number[]; phases: PhaseMedian[] } {
   // The history and the export beside the working directory: a history inside it is refused (the sandboxes bind it writable).
   const out = path.join(dir, '..', `docker-${round}.json`);
   const args = ['compare', '--sandbox', 'docker', '--runs', String(RUNS), '--warmup', '1', '--db', path.join(dir, '..', 'bench.db')];
@@ -37,9 +37,9 @@ function oursRound(cli: string, dir: string, round: number): { medianMs: number;
     stdio: 'ignore',
     env: { ...process.env, NO_COLOR: '1' },
   });
-  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { summary: { medianMs: number }; phases: PhaseMedian[] }[] };
+  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as { backends: { durationsMs: number[]; phases: PhaseMedian[] }[] };
   const backend = result.backends[0];
-  return { medianMs: backend?.summary.medianMs ?? Number.NaN, phases: backend?.phases ?? [] };
+  return { durationsMs: backend?.durationsMs ?? [], phases: backend?.phases ?? [] };
 }
 
 export async function dockerRunBench(): Promise<ScenarioResult> {
@@ -75,8 +75,11 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
   )
     .map(shellQuote)
     .join(' ');
+  // Every run of every round (pooled), and each round's median.
   const ours: number[] = [];
   const theirs: number[] = [];
+  const oursRounds: number[] = [];
+  const theirsRounds: number[] = [];
   const phases: PhaseMedian[][] = [];
   let cliAlone = Number.NaN;
   try {
@@ -88,12 +91,17 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
       env: sandboxEnv(dir),
     });
     for (let round = 0; round < ROUNDS; round++) {
-      const cliRound = (): number => hyperfineMedianMs(line, { runs: RUNS, warmup: 1, dir, env: sandboxEnv(dir) });
-      if (round % 2 === 1) theirs.push(cliRound());
+      const cliRound = (): void => {
+        const times = hyperfineTimesMs(line, { runs: RUNS, warmup: 1, dir, env: sandboxEnv(dir) });
+        theirs.push(...times);
+        theirsRounds.push(median(times));
+      };
+      if (round % 2 === 1) cliRound();
       const r = oursRound(cli, dir, round);
-      ours.push(r.medianMs);
+      ours.push(...r.durationsMs);
+      oursRounds.push(median(r.durationsMs));
       phases.push(r.phases);
-      if (round % 2 === 0) theirs.push(cliRound());
+      if (round % 2 === 0) cliRound();
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -113,14 +121,15 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
     '',
     markdownTable(
       ['round', '`compare --sandbox docker` median [ms]', '`docker run --rm` median [ms]'],
-      ours.map((o, i) => [String(i + 1), o.toFixed(1), theirs[i]?.toFixed(1) ?? 'n/a']),
+      oursRounds.map((o, i) => [String(i + 1), o.toFixed(1), theirsRounds[i]?.toFixed(1) ?? 'n/a']),
       [true, true, true],
     ),
     '',
-    `Median of the rounds: ours ${median(ours).toFixed(1)} ms, docker run ${median(theirs).toFixed(1)} ms (${value.toFixed(2)} ×).`,
+    `Median of every run of every round: ours ${median(ours).toFixed(1)} ms, docker run ${median(theirs).toFixed(1)} ms (${value.toFixed(2)} ×).`,
     '',
     'Where our runs went (phase medians, ms; median over the rounds): `client` is our own share around the',
-    "engine's (building and parsing JSON, the streams, awaiting), `cleanup` our accounting group. For reference,",
+    "engine's (building and parsing JSON, the streams, awaiting); reading and removing our accounting group is after the record",
+    "(untimed teardown: `--json`'s `untimed`), in no phase. For reference,",
     `\`hyperfine -N 'docker version --format …'\`, the Docker CLI's start and one request, took ${cliAlone.toFixed(1)} ms (median of ${RUNS * 2}).`,
     '',
     markdownTable(['phase', 'median [ms]'], phaseRows, [false, true]),

@@ -286,23 +286,36 @@ export function hasHyperfine(): boolean {
   }
 }
 
+/** How hyperfine runs a command: where its output goes, and what hyperfine itself is started under. */
+export interface HyperfineOptions {
+  runs: number;
+  warmup?: number;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** hyperfine's `--output`: `null` (its default, /dev/null) or `pipe` (a pipe it drains, as the spawner's). */
+  output?: 'null' | 'pipe';
+  /** An argv hyperfine is started behind (`setsid`, `setpriv --no-new-privs`): its commands inherit what it sets. */
+  prefix?: readonly string[];
+}
+
 /**
- * `hyperfine -N --runs <runs> [--warmup <warmup>] <command>` in `dir` with `env`: its median in ms
- * (the JSON export is written in `dir`). `command` is an argv joined with spaces, or a command line
- * as hyperfine -N splits it (shell quoting, no shell).
+ * Every run's time in ms of `hyperfine -N --runs <runs> [--warmup <warmup>] <command>` in `dir`
+ * with `env` (the JSON export is written in `dir`). `command` is an argv joined with spaces, or a
+ * command line as hyperfine -N splits it (shell quoting, no shell).
  */
-export function hyperfineMedianMs(
-  command: readonly string[] | string,
-  options: { runs: number; warmup?: number; dir: string; env: NodeJS.ProcessEnv },
-): number {
+export function hyperfineTimesMs(command: readonly string[] | string, options: HyperfineOptions): number[] {
   const out = path.join(options.dir, 'hyperfine.json');
   const warmup = options.warmup === undefined ? [] : ['--warmup', String(options.warmup)];
+  const output = options.output === undefined ? [] : [`--output=${options.output}`];
   const line = typeof command === 'string' ? command : command.join(' ');
-  execFileSync('hyperfine', ['-N', '--runs', String(options.runs), ...warmup, '--export-json', out, line], {
-    cwd: options.dir,
-    stdio: 'ignore',
-    env: options.env,
-  });
-  const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { median: number }[] };
-  return (parsed.results[0]?.median ?? Number.NaN) * 1000;
+  const argv = [...(options.prefix ?? []), 'hyperfine', '-N', '--runs', String(options.runs), ...warmup, ...output];
+  execFileSync(argv[0] as string, [...argv.slice(1), '--export-json', out, line], { cwd: options.dir, stdio: 'ignore', env: options.env });
+  const parsed = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: { times?: number[] }[] };
+  return (parsed.results[0]?.times ?? []).map((seconds) => seconds * 1000);
+}
+
+/** The median in ms of hyperfineTimesMs. */
+export function hyperfineMedianMs(command: readonly string[] | string, options: HyperfineOptions): number {
+  const times = hyperfineTimesMs(command, options);
+  return times.length > 0 ? summarize(times).median : Number.NaN;
 }

@@ -8,6 +8,8 @@ export interface PrintedCommand {
   env: Record<string, string> | null;
   /** What the CLI prepared and kept for the line (a sandbox's root): removed once the scenario is done. */
   kept: string | null;
+  /** What the spawner does before each run's clock starts (`beforeEachRun`), in the CLI's words. */
+  beforeEachRun: string[];
 }
 
 /** Quotes one argument for hyperfine -N (which splits like a POSIX shell). */
@@ -22,7 +24,7 @@ function strings(value: unknown): value is string[] {
 /**
  * What `sandbox-perf run --sandbox <backend> --print-command --json -- <command>` prints (issue 27,
  * item 2): the line each run executes, its `hyperfine` form (the launcher reports on standard error,
- * since hyperfine opens no descriptor 3), the environment and the kept root. The reason instead, in
+ * since hyperfine opens no descriptor 3), the environment, the kept root and what precedes each run. The reason instead, in
  * the CLI's own words, when this build prints no such thing: the scenario then reports n/a with it.
  */
 export function printedCommand(
@@ -38,11 +40,12 @@ export function printedCommand(
   });
   if (child.status === 0) {
     try {
-      const printed = JSON.parse(child.stdout) as { hyperfine?: unknown; env?: unknown; prepared?: unknown };
+      const printed = JSON.parse(child.stdout) as { hyperfine?: unknown; env?: unknown; prepared?: unknown; beforeEachRun?: unknown };
       if (strings(printed.hyperfine)) {
         const env = typeof printed.env === 'object' && printed.env !== null ? (printed.env as Record<string, string>) : null;
         const kept = typeof printed.prepared === 'string' ? printed.prepared : null;
-        return { command: printed.hyperfine.map(shellQuote).join(' '), env, kept };
+        const beforeEachRun = Array.isArray(printed.beforeEachRun) ? printed.beforeEachRun.filter((s) => typeof s === 'string') : [];
+        return { command: printed.hyperfine.map(shellQuote).join(' '), env, kept, beforeEachRun };
       }
     } catch {
       // Not the JSON above: reported as missing with what was printed.
