@@ -3,6 +3,7 @@ import { changesCommand } from './commands/changes';
 import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
 import { gcCommand } from './commands/gc';
+import { poolCommand } from './commands/pool';
 import { reportCommand } from './commands/report';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   demoCommand,
   gcCommand,
+  poolCommand,
 ];
 
 function topUsage(): string {
@@ -41,6 +43,7 @@ Examples:
   sandbox-perf report --since 7d
   sandbox-perf changes --sandbox docker
   sandbox-perf serve --canary --every 10m --sandbox unshare,gvisor -- node -e 0
+  sandbox-perf pool --advise --rate 2 --sandbox docker-pool
 `;
 }
 

@@ -209,7 +209,7 @@ d('sandbox-perf CLI', () => {
   });
 
   test('--help on every subcommand, --version', async () => {
-    for (const sub of ['run', 'compare', 'report', 'serve', 'demo', 'gc']) {
+    for (const sub of ['run', 'compare', 'report', 'serve', 'demo', 'gc', 'pool']) {
       const r = await cli([sub, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: sandbox-perf ${sub}`));

@@ -23,6 +23,14 @@ export const TABLES_SCRIPT = String.raw`
     box.appendChild(table);
   }
 
+  // A self-sizing pool's decision: bounds, target and cause in the cell, the reason and its measurements in the title.
+  function sizingCell(a) {
+    if (!a) return el('td', { 'class': 'text' }, 'fixed');
+    var measured = a.arrivalRate.toFixed(2) + ' runs/s, refill ' + fmtMs(a.refillMs) + ', misses ' + (100 * a.missRate).toFixed(1) + '%';
+    return el('td', { 'class': 'text', 'data-cause': a.cause, title: a.reason + ' (' + measured + ')' },
+      a.min + '–' + a.max + ', target ' + a.target + ' (' + a.cause + '; ' + measured + ')');
+  }
+
   function renderPools(rows) {
     var section = byId('pools-section');
     section.hidden = !rows || !rows.length;
@@ -30,14 +38,16 @@ export const TABLES_SCRIPT = String.raw`
     var box = clear(byId('pools'));
     var table = el('table');
     var head = el('tr');
-    ['Pool', 'Size', 'Idle', 'Starting', 'In use', 'Waiting', 'Runs', 'Misses', 'Refills/s', 'Failures', 'Discarded', 'Last failure'].forEach(function (h, i) {
-      head.appendChild(el('th', { 'class': i === 0 || i === 11 ? 'text' : '' }, h));
+    ['Pool', 'Size', 'Sizing', 'Idle', 'Starting', 'In use', 'Waiting', 'Runs', 'Misses', 'Refills/s', 'Failures', 'Discarded', 'Last failure'].forEach(function (h, i) {
+      head.appendChild(el('th', { 'class': i === 0 || i === 2 || i === 12 ? 'text' : '' }, h));
     });
     table.appendChild(head);
     rows.forEach(function (p) {
       var tr = el('tr', { 'data-pool': p.backend });
       tr.appendChild(el('td', { 'class': 'name' }, p.backend));
-      [p.size, p.idle, p.starting, p.inUse, p.waiting, p.runs, p.misses].forEach(function (v) { tr.appendChild(el('td', {}, fmtCount(v))); });
+      tr.appendChild(el('td', {}, fmtCount(p.size)));
+      tr.appendChild(sizingCell(p.autosize));
+      [p.idle, p.starting, p.inUse, p.waiting, p.runs, p.misses].forEach(function (v) { tr.appendChild(el('td', {}, fmtCount(v))); });
       tr.appendChild(el('td', {}, p.refillsPerSecond.toFixed(2)));
       tr.appendChild(el('td', {}, fmtCount(p.failures)));
       tr.appendChild(el('td', {}, fmtCount(p.discarded)));

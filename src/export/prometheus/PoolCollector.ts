@@ -2,6 +2,7 @@ import { asRegisters, collectorRegistry, promClient } from './promClient';
 import type { RegistryLike } from './RegistryLike';
 import { logOnce } from '../../log';
 import type { PoolHealth } from '../../runners/pool/PoolStats';
+import type { SizeCause, SizeDecision } from '../../runners/pool/PoolSizer';
 import { expectation, ValidationError } from '../../validation';
 
 /** Anything with a pool's `health()` (a Pool from createPool, or its SandboxPool backend). */
@@ -22,11 +23,16 @@ export const POOL_METRIC_NAMES = Object.freeze({
   refillRate: 'sandbox_pool_refills_per_second',
   backoff: 'sandbox_pool_backoff_seconds',
   background: 'sandbox_pool_background_seconds',
+  targetSize: 'sandbox_pool_target_size',
+  sizeBounds: 'sandbox_pool_size_bounds',
+  arrivalRate: 'sandbox_pool_arrivals_per_second',
+  sizeCause: 'sandbox_pool_size_cause',
 } as const);
 
 const STATES = ['idle', 'starting', 'inUse', 'removing'] as const;
 const STATE_LABELS: Record<(typeof STATES)[number], string> = { idle: 'idle', starting: 'starting', inUse: 'in_use', removing: 'removing' };
-const STEPS = ['createMs', 'attachMs', 'startMs', 'readyMs', 'removeMs'] as const;
+const STEPS = ['createMs', 'attachMs', 'startMs', 'readyMs', 'removeMs', 'refillMs'] as const;
+const CAUSES: readonly SizeCause[] = ['start', 'little', 'misses', 'hold', 'idle'];
 
 export interface SandboxPoolCollectorOptions {
   /** @default a new Registry owned by this collector (pass the SandboxPerfCollector's to expose both together) */
@@ -97,7 +103,7 @@ export class SandboxPoolCollector {
         }
       },
     });
-    gauge(N.size, 'Sandboxes each pool keeps ready (its size option)', (h) => h.size);
+    gauge(N.size, 'Sandboxes each pool keeps ready now (its size option, or its self-sizing decision)', (h) => h.size);
     gauge(N.waiting, 'Runs waiting for a pooled sandbox now', (h) => h.waiting);
     counter(N.runs, 'Runs served by pools', (h) => h.runs);
     counter(N.misses, 'Runs that found no idle sandbox and waited for one', (h) => h.misses);
@@ -106,9 +112,10 @@ export class SandboxPoolCollector {
     counter(N.discarded, 'Sandboxes dropped because their agent died or misbehaved (never handed out)', (h) => h.discarded);
     gauge(N.refillRate, 'Sandboxes that became ready per second, over the last minute', (h) => h.refillsPerSecond);
     gauge(N.backoff, 'Delay before the next refill attempt after failures, seconds (0: not backing off)', (h) => h.backoffMs / 1000);
+    this.sizingMetrics(read);
     new prom.Gauge({
       name: N.background,
-      help: 'Median of the last 64 background steps per sandbox (create, attach, start, ready, remove), seconds; off the runs',
+      help: 'Median of the last 64 background steps per sandbox (create, attach, start, ready, remove; refill: its start to a ready sandbox), seconds; off the runs',
       labelNames: ['backend', 'step'],
       registers: asRegisters(registry),
       collect() {
@@ -119,6 +126,54 @@ export class SandboxPoolCollector {
             if (ms !== null) this.set({ backend: h.backend, step: step.slice(0, -2) }, ms / 1000);
           }
         }
+      },
+    });
+  }
+
+  /** A self-sizing pool's decision (size: { min, max }); pools of a fixed size have none of these series. */
+  private sizingMetrics(read: () => PoolHealth[]): void {
+    const prom = promClient();
+    const registers = asRegisters(this.registry);
+    const sized = (): { backend: string; d: SizeDecision }[] =>
+      read().flatMap((h) => (h.autosize === null ? [] : [{ backend: h.backend, d: h.autosize }]));
+    const N = POOL_METRIC_NAMES;
+    const perPool = (name: string, help: string, pick: (d: SizeDecision) => number): void => {
+      this.names.push(name);
+      new prom.Gauge({
+        name,
+        help,
+        labelNames: ['backend'],
+        registers,
+        collect() {
+          this.reset();
+          for (const { backend, d } of sized()) this.set({ backend }, pick(d));
+        },
+      });
+    };
+    perPool(N.targetSize, 'The size a self-sizing pool measures it needs now, before hysteresis and bounds', (d) => d.target);
+    perPool(N.arrivalRate, 'Runs per second a self-sizing pool sees (last 10 s)', (d) => d.arrivalRate);
+    this.names.push(N.sizeBounds, N.sizeCause);
+    new prom.Gauge({
+      name: N.sizeBounds,
+      help: 'A self-sizing pool size bounds (its size.min and size.max options)',
+      labelNames: ['backend', 'bound'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { backend, d } of sized()) {
+          this.set({ backend, bound: 'min' }, d.min);
+          this.set({ backend, bound: 'max' }, d.max);
+        }
+      },
+    });
+    new prom.Gauge({
+      name: N.sizeCause,
+      help: 'Why a self-sizing pool has its size: 1 for the cause of the last decision (start, little, misses, hold, idle), 0 for the others',
+      labelNames: ['backend', 'cause'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { backend, d } of sized()) for (const cause of CAUSES) this.set({ backend, cause }, d.cause === cause ? 1 : 0);
       },
     });
   }

@@ -1,11 +1,14 @@
 import { median } from '../../stats/descriptive';
 import type { SandboxLifecycle } from './PooledSandbox';
+import type { SizeDecision } from './PoolSizer';
 
 /** A pool's state and history, as `health()` returns it and the Prometheus collector exports it. */
 export interface PoolHealth {
   backend: string;
-  /** Sandboxes kept ready (the `size` option). */
+  /** Sandboxes kept ready now: the `size` option, or the self-sizing pool's current decision. */
   size: number;
+  /** A self-sizing pool's last decision (size, target, cause and reason, measured arrival rate and refill time); null for a fixed size. */
+  autosize: SizeDecision | null;
   /** The bound on containers held at once (`maxSandboxes`). */
   maxSandboxes: number;
   idle: number;
@@ -30,8 +33,15 @@ export interface PoolHealth {
   lastFailure: string | null;
   /** Sandboxes dropped because their agent died or misbehaved (never handed out). */
   discarded: number;
-  /** Medians over the last 64 sandboxes of each background step, ms (null before the first). */
-  background: { createMs: number | null; attachMs: number | null; startMs: number | null; readyMs: number | null; removeMs: number | null };
+  /** Medians over the last 64 sandboxes of each background step, ms (null before the first); `refillMs` is a whole refill, its start to a ready sandbox. */
+  background: {
+    createMs: number | null;
+    attachMs: number | null;
+    startMs: number | null;
+    readyMs: number | null;
+    removeMs: number | null;
+    refillMs: number | null;
+  };
   closed: boolean;
 }
 
@@ -63,7 +73,14 @@ export class PoolStats {
   discarded = 0;
   lastFailure: string | null = null;
   private readonly readyTimes: number[] = [];
-  private readonly steps = { create: new Recent(), attach: new Recent(), start: new Recent(), ready: new Recent(), remove: new Recent() };
+  private readonly steps = {
+    create: new Recent(),
+    attach: new Recent(),
+    start: new Recent(),
+    ready: new Recent(),
+    remove: new Recent(),
+    refill: new Recent(),
+  };
 
   /** The counting part of a pool's health(). */
   counters(): Pick<
@@ -84,7 +101,8 @@ export class PoolStats {
     };
   }
 
-  refilled(lifecycle: SandboxLifecycle): void {
+  /** A sandbox became ready `refillMs` after its refill started; returns refillMs. */
+  refilled(lifecycle: SandboxLifecycle, refillMs: number): number {
     this.refills++;
     this.consecutiveFailures = 0;
     const now = performance.now();
@@ -94,6 +112,8 @@ export class PoolStats {
     this.steps.attach.add(lifecycle.attachMs);
     this.steps.start.add(lifecycle.startMs);
     this.steps.ready.add(lifecycle.readyMs);
+    this.steps.refill.add(refillMs);
+    return refillMs;
   }
 
   failed(reason: string): void {
@@ -118,6 +138,7 @@ export class PoolStats {
       startMs: this.steps.start.median(),
       readyMs: this.steps.ready.median(),
       removeMs: this.steps.remove.median(),
+      refillMs: this.steps.refill.median(),
     };
   }
 }

@@ -9,10 +9,12 @@ import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '
 import { poolContainerSpec } from './agentSpec';
 import { PooledSandbox, type HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
+import { PoolSizing } from './PoolSizing';
 import { PoolStats, type PoolHealth } from './PoolStats';
 import { poolRunResult } from './poolRunResult';
 import { connectPoolEngine, type PoolBackendName } from './poolBackends';
 import { keepFromSandbox, startSandbox } from './poolWorkdir';
+import { failWaiters, waitForSandbox, type Waiter } from './waiters';
 
 export type { PoolBackendName };
 
@@ -20,12 +22,6 @@ export type { PoolBackendName };
 const MAX_REFUSALS = 3;
 /** Longest wait for the removals of a closing pool. */
 const CLOSE_WAIT_MS = 10_000;
-
-interface Waiter {
-  resolve: (sandbox: PooledSandbox) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export interface SandboxPoolOptions extends SandboxOptions {
   pool?: PoolOptions;
@@ -61,6 +57,8 @@ export class SandboxPool implements SandboxBackend {
   private closed = false;
   private unregister: (() => void) | undefined;
   private readonly stats = new PoolStats();
+  /** The size kept now: `size`, or what the self-sizing policy decided (PoolSizing.ts). */
+  private readonly sizing: PoolSizing;
   /** Set while prepare() waits: called with null once `size` sandboxes are idle, or with the first failure. */
   private onFilled: ((failure: string | null) => void) | undefined;
 
@@ -71,6 +69,7 @@ export class SandboxPool implements SandboxBackend {
     const { pool, ...sandbox } = options;
     this.options = resolveSandboxOptions(sandbox);
     this.poolOptions = resolvePoolOptions(pool);
+    this.sizing = new PoolSizing(this.poolOptions.size, this.poolOptions.autosize, () => this.resized());
   }
 
   /** Connects and checks the engine can run this pool (image, runtime) without starting anything; what `detectBackends` calls. */
@@ -89,6 +88,7 @@ export class SandboxPool implements SandboxBackend {
     this.engine = engine;
     this.closed = false;
     this.unregister = registerRun(`${this.name} pool`, () => this.close());
+    this.sizing.start();
     await new Promise<void>((resolve, reject) => {
       this.onFilled = (failure) => {
         this.onFilled = undefined;
@@ -117,7 +117,8 @@ export class SandboxPool implements SandboxBackend {
   health(): PoolHealth {
     return {
       backend: this.name,
-      size: this.poolOptions.size,
+      size: this.sizing.size,
+      autosize: this.sizing.decision(),
       maxSandboxes: this.poolOptions.maxSandboxes,
       idle: this.idle.length,
       starting: this.starting,
@@ -140,18 +141,20 @@ export class SandboxPool implements SandboxBackend {
     const engine = this.engine;
     const spec = this.spec;
     if (!engine || !spec || this.closed) return;
-    const { size, maxSandboxes, refillConcurrency } = this.poolOptions;
+    const { maxSandboxes, refillConcurrency } = this.poolOptions;
+    const size = this.sizing.size;
     while (
-      this.starting < Math.max(refillConcurrency, this.waiters.length) &&
+      this.starting < Math.max(this.sizing.refillConcurrency(refillConcurrency), this.waiters.length) &&
       this.idle.length + this.starting < size + this.waiters.length &&
       this.idle.length + this.starting + this.inUse.size < maxSandboxes &&
       performance.now() >= this.backoffUntil
     ) {
       this.starting++;
+      const began = performance.now();
       startSandbox(this.name, this.options, engine.docker, spec, this.launcher).then(
         (sandbox) => {
           this.starting--;
-          this.stats.refilled(sandbox.lifecycle);
+          this.sizing.refilled(this.stats.refilled(sandbox.lifecycle, performance.now() - began));
           if (this.closed) {
             this.discard(sandbox);
             return;
@@ -181,6 +184,12 @@ export class SandboxPool implements SandboxBackend {
     }
   }
 
+  /** The size changed: refill up to a larger one, or remove the idle sandboxes beyond a smaller one (the longest idle first). */
+  private resized(): void {
+    while (this.idle.length > this.sizing.size) this.discard(this.idle.shift() as PooledSandbox);
+    this.fill();
+  }
+
   private offer(sandbox: PooledSandbox): void {
     const waiter = this.waiters.shift();
     if (!waiter) {
@@ -200,19 +209,9 @@ export class SandboxPool implements SandboxBackend {
       return Promise.resolve(sandbox);
     }
     if (this.closed) return Promise.reject(new Error(`${this.name}: the pool is closed`));
-    return new Promise<PooledSandbox>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          const why = this.stats.lastFailure === null ? '' : ` (last refill failure: ${this.stats.lastFailure})`;
-          reject(new Error(`no pooled sandbox became ready within ${timeoutMs} ms${why}`));
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-      this.fill();
-    });
+    const waiting = waitForSandbox(this.waiters, timeoutMs, () => this.stats.lastFailure);
+    this.fill();
+    return waiting;
   }
 
   private discard(sandbox: PooledSandbox): void {
@@ -232,6 +231,7 @@ export class SandboxPool implements SandboxBackend {
     const start = performance.now();
     this.stats.runs++;
     const request = { argv: command, env: this.options.env, cwd: this.options.cwd, timeoutMs };
+    this.sizing.arrived(this.idle.length === 0);
     let missed = false;
     let handOff: HandOff = { kind: 'refused', reason: 'no sandbox' };
     let used: PooledSandbox | undefined;
@@ -274,11 +274,9 @@ export class SandboxPool implements SandboxBackend {
   /** Stops refilling, fails the runs waiting, and removes every container (idle and in use); idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.sizing.stop();
     clearTimeout(this.backoffTimer);
-    for (const waiter of this.waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new Error(`${this.name}: the pool closed while the run waited`));
-    }
+    failWaiters(this.waiters, `${this.name}: the pool closed while the run waited`);
     for (const sandbox of [...this.idle.splice(0), ...this.inUse]) this.discard(sandbox);
     // Sandboxes still starting are discarded as they become ready (see fill).
     const deadline = performance.now() + CLOSE_WAIT_MS;

@@ -102,7 +102,7 @@ describe('splitPhases', () => {
 
 describe('pool options', () => {
   test('defaults: 2 ready, at most 4 held', () => {
-    expect(resolvePoolOptions()).toEqual({ size: 2, maxSandboxes: 4, acquireTimeoutMs: 60_000, refillConcurrency: 2 });
+    expect(resolvePoolOptions()).toEqual({ size: 2, autosize: null, maxSandboxes: 4, acquireTimeoutMs: 60_000, refillConcurrency: 2 });
   });
 
   test.each([
