@@ -164,6 +164,11 @@ function targetsTable(targets: readonly Target[]): string {
   return markdownTable(['target', 'limit', 'measured', 'verdict', 'note'], rows, [false, true, true, false, false]);
 }
 
+/** One target as a line: verdict, name, measured against its limit. */
+function gateLine(t: Target): string {
+  return `  ${verdict(t).padEnd(11)} ${t.name}: ${formatTargetValue(t.value, t.unit)} (limit ${t.op} ${formatTargetValue(t.limit, t.unit)})${t.note ? `; ${t.note}` : ''}`;
+}
+
 function document(machineLine: string, results: readonly ScenarioResult[], targets: readonly Target[], seconds: number): string {
   return [
     '# Benchmarks',
@@ -232,6 +237,10 @@ async function main(): Promise<void> {
     }
   }
   const missed = targets.filter(failsCheck);
+  // The gates without tolerance (issue 27: against hyperfine, the Docker CLI, prom-client), one line each, then what fails the check.
+  const strict = targets.filter((t) => t.strict === true);
+  if (strict.length > 0) console.log(`gates without tolerance:\n${strict.map(gateLine).join('\n')}`);
+  if (missed.length > 0) console.log(`${check ? 'failing' : 'would fail'} bench:check:\n${missed.map(gateLine).join('\n')}`);
   if (check && (missed.length > 0 || failed)) {
     console.error(
       `bench:check: ${missed.length} target(s) missed (by more than ${CHECK_TOLERANCE * 100} %, or at all without tolerance)${failed ? ', and a scenario failed' : ''}`,
