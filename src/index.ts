@@ -27,6 +27,8 @@ export { meanInterval, medianInterval, halfWidth, spans } from './stats/interval
 export type { Interval } from './stats/intervals';
 export { pairedComparison } from './stats/paired';
 export type { PairedComparison, Verdict } from './stats/paired';
+export { pairedIsolationCost, unpairedIsolationCost } from './stats/isolationCost';
+export type { IsolationCost } from './stats/isolationCost';
 export { wilcoxonSignedRank } from './stats/wilcoxon';
 export type { SignedRankTest } from './stats/wilcoxon';
 export { hodgesLehmannShift } from './stats/hodgesLehmann';

@@ -117,6 +117,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
   const rounds: BackendRounds[] = names.map((backend) => ({
     backend,
     roundsMs: [],
+    commandMs: [],
     exitCodes: [],
     cpu: [],
     phases: [],
@@ -203,10 +204,11 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
             : tail.listener,
         };
         const how = { monitor, workload: workloadOf(command, backend), ...(canaryRound === undefined ? {} : { canaryRound }) };
-        const { record, result } = await recordRun(backend, command, run, how);
+        const { record, result, commandMs } = await recordRun(backend, command, run, how);
         await settle(backend);
         const ok = measured(result, options.ignoreExitCodes);
         r.roundsMs.push(ok ? record.durationMs : null);
+        (r.commandMs ??= []).push(ok ? commandMs : null);
         r.exitCodes.push(result.exitCode);
         if (ok) {
           // The launcher's wait4 when it timed the run; else what this process's reaped children used.

@@ -12,6 +12,8 @@ import { pairedComparison, pairedRounds, type PairedComparison } from '../stats/
 import { differenceWithError, ratioWithError, type Difference, type Ratio } from '../stats/ratio';
 import type { CpuTimes } from './childCpu';
 import { successes } from './precision';
+import { isolationOf } from './isolation';
+import type { IsolationCost } from '../stats/isolationCost';
 
 export interface PhaseSummary {
   phase: string;
@@ -24,6 +26,8 @@ export interface BackendRounds {
   backend: BackendName;
   /** Duration of each round's run (ms), null where it failed. */
   roundsMs: (number | null)[];
+  /** The command's own time in each round (ms), null where the run failed or the backend could not time it; absent: never timed. */
+  commandMs?: (number | null)[];
   /** Exit code of each round's run (null: killed or never started). */
   exitCodes: (number | null)[];
   /** CPU of each successful run where it could be measured (see childCpu.ts), else null. */
@@ -60,6 +64,12 @@ export interface BackendComparison {
   overheadMs: Difference | null;
   /** Against the baseline over the paired rounds: intervals, Wilcoxon p-value, Hodges-Lehmann shift, verdict. */
   paired: PairedComparison | null;
+  /**
+   * The whole cost of isolation against `none`, paired by round (see compare/isolation.ts): fixed
+   * (around the command) + inCommand = total, with low/high bounding total. Null without `none`
+   * among the backends or below two rounds where both runs succeeded and were timed.
+   */
+  isolationMs: IsolationCost | null;
   prepareMs: number;
   teardownMs: number;
   warmupRuns: number;
@@ -115,6 +125,7 @@ export function summarizeBackends(all: readonly BackendRounds[], baselineIndex: 
         ? differenceWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs)
         : null,
       paired: pairs && pairs.a.length > 0 ? pairedComparison(pairs.a, pairs.b) : null,
+      isolationMs: isolationOf(r, all),
       prepareMs: r.prepareMs,
       teardownMs: r.teardownMs,
       warmupRuns: r.warmupRuns,

@@ -21,3 +21,7 @@ export type { MonitorTapOptions, TappedRun, TapSink } from './MonitorTap';
 export { DEFAULT_MAX_WORKLOADS, DEFAULT_WORKLOAD_HALF_LIFE_MS, DEFAULT_WORKLOAD_REBALANCE_MS } from './workloadLabels';
 export type { WorkloadLabelOptions, ExportedWorkload } from './workloadLabels';
 export type { MonitorSource, PersistenceHealthSource } from './sources';
+export { SandboxIsolationCollector, ISOLATION_METRIC_NAMES } from './prometheus';
+export type { SandboxIsolationCollectorOptions } from './prometheus';
+export type { IsolationSource, IsolationSeries } from './isolationSource';
+export { OTEL_ISOLATION_NAMES } from './otel';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describeWhen } from '../support/e2e';
 import { SandboxPerfMonitor } from '../../src/sandbox/SandboxPerfMonitor';
-import { SandboxCanaryCollector, SandboxPerfCollector, type CanarySource } from '../../src/export/prometheus';
+import { SandboxCanaryCollector, SandboxIsolationCollector, SandboxPerfCollector, type CanarySource } from '../../src/export/prometheus';
 import { promtool, promtoolMissing } from '../support/tools';
 
 const OPS = path.resolve(__dirname, '..', '..', 'ops');
@@ -50,7 +50,14 @@ async function exposedNames(): Promise<Set<string>> {
     },
   };
   const canaries = new SandboxCanaryCollector({ registry: collector.registry, canary });
+  // The whole cost of isolation from a history (serve reads it on its summary thread): one series.
+  const isolationMs = { fixed: 95, inCommand: 400, total: 495, low: 480, high: 510 };
+  const isolation = new SandboxIsolationCollector({
+    registry: collector.registry,
+    source: () => [{ workload: 'w', label: 'w', backend: 'gvisor', isolationMs: isolationMs as never }],
+  });
   const text = await collector.metrics();
+  isolation.dispose();
   canaries.dispose();
   collector.dispose();
   return new Set(

@@ -10,6 +10,7 @@ import { summaryLines } from './summaryText';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
 import { timerDescription } from '../../runners/host/launcher';
 import type { HarnessCost } from '../../runners/host/harnessCost';
+import { isolationLines } from './isolationText';
 
 function runsNote(result: ComparisonResult): string {
   const warmup = result.warmupMode === 'auto' ? `${result.warmup} warm-up (auto)` : `${result.warmup} warm-up`;
@@ -32,7 +33,7 @@ export function comparisonText(result: ComparisonResult, c: Colours, time: TimeF
 
 /** The answer: the summary against the baseline, the saved baseline's verdict, the mitigations. */
 export function comparisonVerdicts(result: ComparisonResult, c: Colours, time: TimeFormat = formatMs): string {
-  const out = [...summaryLines(result, c, time)];
+  const out = [...summaryLines(result, c, time), ...isolationLines(result, c, time)];
   if (result.againstBaseline) out.push(...baselineLines(result.againstBaseline, c, time));
   out.push(...mitigationLines(result.mitigations ?? [], c, time));
   out.push(...throughputLines(result.throughput ?? [], c, time));

@@ -2,9 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import { startThread } from '../../startThread';
 import { errorCode, errorMessage, logOnce } from '../../log';
 import type { ChangeLook } from './changeWatch';
+import type { IsolationSeries } from '../../state/read/isolationSeries';
 
 /** What the thread is asked: the dashboard's summary of a window, or the history's change points (serve's watch). */
-export type SummaryRequest = { id: number; kind: 'summary'; sinceMs: number | undefined } | { id: number; kind: 'changes' };
+export type SummaryRequest =
+  { id: number; kind: 'summary'; sinceMs: number | undefined } | { id: number; kind: 'changes' } | { id: number; kind: 'isolation' };
 
 export interface SummaryReply {
   id: number;
@@ -59,6 +61,13 @@ export class SummaryWorker {
     if (status !== 200) return { ok: false, error: null };
     // Else the thread failed or stopped (failAll's body).
     return 'ok' in body ? body : { ok: false, error: { code: 'ERR_QUERY_THREAD', message: body.error } };
+  }
+
+  /** Every workload's and backend's whole cost of isolation over the history (the exporters' gauges); empty on any failure. Never rejects. */
+  async isolation(): Promise<IsolationSeries[]> {
+    const { status, json } = await this.ask('isolation', (id) => ({ id, kind: 'isolation' }));
+    const body = JSON.parse(json.toString('utf8')) as unknown;
+    return status === 200 && Array.isArray(body) ? (body as IsolationSeries[]) : [];
   }
 
   private ask(key: string, request: (id: number) => SummaryRequest): Promise<SummaryAnswer> {

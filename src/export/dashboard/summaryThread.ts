@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { HistoryConnection } from './HistoryConnection';
 import { summaryResponse } from './summaryResponse';
 import { lookForChanges } from './changeWatch';
+import { isolationResponse } from './isolationResponse';
 import type { SummaryRequest, SummaryReply } from './SummaryWorker';
 
 /*
@@ -23,7 +24,11 @@ try {
 // SummaryWorker ends the thread with terminate(): no close message.
 parentPort?.on('message', (request: SummaryRequest) => {
   const { status, body } =
-    request.kind === 'changes' ? { status: 200, body: lookForChanges(history) } : summaryResponse(history, request.sinceMs);
+    request.kind === 'changes'
+      ? { status: 200, body: lookForChanges(history) }
+      : request.kind === 'isolation'
+        ? { status: 200, body: isolationResponse(history) }
+        : summaryResponse(history, request.sinceMs);
   // Serialised here, and the bytes moved rather than copied: the server's thread only writes them.
   const json = Buffer.from(JSON.stringify(body));
   const bytes = json.buffer.slice(json.byteOffset, json.byteOffset + json.byteLength);

@@ -5,7 +5,9 @@
  * between backends of the same workload, against that workload's own `none` runs, with the run
  * counts of both sides. Failed and timed-out runs are counted by outcome and left out of every
  * duration, as `compare` does. The Δ column is compare's paired interval (WorkloadRatio.paired),
- * the ratio hyperfine's. Raw values ride along in data-* attributes for tests and tools.
+ * the ratio hyperfine's; the isolation column the whole cost (WorkloadBackendReport.isolationMs:
+ * fixed around the command + the command's time against none), which orders the backends after
+ * none. Raw values ride along in data-* attributes for tests and tools.
  */
 export const WORKLOAD_SCRIPT = String.raw`
   function fmtSigned(ms) { return (ms < 0 ? '−' : '+') + fmtMs(Math.abs(ms)); }
@@ -35,6 +37,24 @@ export const WORKLOAD_SCRIPT = String.raw`
     }
   }
 
+  // The whole cost (issue 26.1): total [95 % interval], then its parts; what ranks the backends.
+  function isolationCell(cost) {
+    var cell = el('td', { 'data-col': 'isolation' });
+    if (!cost) {
+      cell.textContent = '–';
+      cell.title = 'needs two successful timed runs of this workload here and on none';
+      return cell;
+    }
+    cell.setAttribute('data-total', cost.total);
+    cell.setAttribute('data-fixed', cost.fixed);
+    cell.setAttribute('data-in-command', cost.inCommand);
+    cell.setAttribute('data-low', cost.low);
+    cell.setAttribute('data-high', cost.high);
+    cell.textContent = fmtSigned(cost.total) + ' [' + fmtSigned(cost.low) + ' … ' + fmtSigned(cost.high) + ']';
+    cell.appendChild(el('span', { 'class': 'runs' }, ' = fixed ' + fmtSigned(cost.fixed) + ', in command ' + fmtSigned(cost.inCommand)));
+    return cell;
+  }
+
   function workloadRow(w, b, ratio) {
     var tr = el('tr', { 'data-workload': w.workload, 'data-backend': b.backend });
     tr.appendChild(el('td', { 'class': 'name', title: b.backend }, b.backend));
@@ -61,6 +81,7 @@ export const WORKLOAD_SCRIPT = String.raw`
     tr.appendChild(diffCell);
     tr.appendChild(el('td', { 'data-col': 'command' }, fmtMs(b.medianCommandMs)));
     tr.appendChild(el('td', { 'data-col': 'overhead' }, fmtMs(b.medianOverheadMs)));
+    tr.appendChild(isolationCell(b.isolationMs));
     return tr;
   }
 
@@ -72,19 +93,21 @@ export const WORKLOAD_SCRIPT = String.raw`
     }
     var table = el('table');
     var head = el('tr');
-    ['Backend', 'Runs', 'success / timeout / error', 'Mean ± σ', 'vs none', 'Δ vs none, paired (95 %)', 'Command (median)', 'Overhead (median)'].forEach(function (h) {
+    ['Backend', 'Runs', 'success / timeout / error', 'Mean ± σ', 'vs none', 'Δ vs none, paired (95 %)', 'Command (median)', 'Fixed, around the command (median)',
+      'Isolation cost: fixed + in command (95 %)'].forEach(function (h) {
       head.appendChild(el('th', {}, h));
     });
     table.appendChild(head);
     rows.forEach(function (w) {
       var group = el('tr', { 'class': 'group', 'data-workload-group': w.workload });
-      group.appendChild(el('th', { colspan: 8, 'class': 'text', title: w.workload }, w.label === w.workload ? w.label : w.label + ' · ' + w.workload));
+      group.appendChild(el('th', { colspan: 9, 'class': 'text', title: w.workload }, w.label === w.workload ? w.label : w.label + ' · ' + w.workload));
       table.appendChild(group);
       var byBackend = Object.create(null);
       w.vsBaseline.forEach(function (r) { byBackend[r.backend] = r; });
-      // The baseline first, then the others as the query ordered them (by name).
+      // The baseline first, then the others by their whole cost of isolation, most costly first (by name without one).
+      var cost = function (b) { return b.isolationMs ? b.isolationMs.total : -Infinity; };
       w.backends.filter(function (b) { return b.backend === 'none'; })
-        .concat(w.backends.filter(function (b) { return b.backend !== 'none'; }))
+        .concat(w.backends.filter(function (b) { return b.backend !== 'none'; }).sort(function (a, b) { return cost(b) - cost(a); }))
         .forEach(function (b) { table.appendChild(workloadRow(w, b, byBackend[b.backend])); });
     });
     box.appendChild(table);

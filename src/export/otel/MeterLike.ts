@@ -30,12 +30,15 @@ export interface BatchObservableResultLike {
   observe(observable: ObservableLike, value: number, attributes?: MeterAttributes): void;
 }
 
-export type BatchObservableCallbackLike = (result: BatchObservableResultLike) => void;
+/** A batch callback; the API awaits one that returns a promise (the isolation gauges read the history so). */
+export type BatchObservableCallbackLike = (result: BatchObservableResultLike) => void | Promise<void>;
 
 export interface MeterLike {
   createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike;
   createCounter(name: string, options?: InstrumentOptionsLike): CounterLike;
   createObservableUpDownCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  /** Needed only with the bridge's `isolation` option (every @opentelemetry/api 1.x Meter has it). */
+  createObservableGauge?(name: string, options?: InstrumentOptionsLike): ObservableLike;
   addBatchObservableCallback(callback: BatchObservableCallbackLike, observables: ObservableLike[]): void;
   removeBatchObservableCallback(callback: BatchObservableCallbackLike, observables: ObservableLike[]): void;
 }

@@ -4,6 +4,8 @@ import { RUN_DURATION_BUCKETS_SECONDS } from '../buckets';
 import { MonitorTap, type MonitorTapOptions, type TappedRun } from '../MonitorTap';
 import { OVERHEAD_BUCKETS_SECONDS } from '../prometheus/overheadHistogram';
 import type { MonitorSource } from '../sources';
+import type { IsolationSource } from '../isolationSource';
+import { observeIsolation } from './isolationGauges';
 import type { BatchObservableCallbackLike, CounterLike, HistogramLike, MeterAttributes, MeterLike, ObservableLike } from './MeterLike';
 
 /** Instrument and attribute names, in OpenTelemetry's dotted style. */
@@ -37,6 +39,12 @@ export interface SandboxPerfOtelBridgeOptions extends MonitorTapOptions {
    * @default a tap of its own, built from these options
    */
   tap?: MonitorTap;
+  /**
+   * Where to read the whole cost of isolation per workload and backend (a SummaryWorker's
+   * `isolation()` over a history, or any function returning such series): observed at collection
+   * time as the `sandbox.isolation.*` gauges (isolationGauges.ts). Omitted → no such gauges.
+   */
+  isolation?: IsolationSource;
 }
 
 type Outcome = SandboxPerfRecord['outcome'];
@@ -92,6 +100,7 @@ export class SandboxPerfOtelBridge {
   >();
   private readonly meter: MeterLike;
   private readonly collectActive: BatchObservableCallbackLike;
+  private readonly stopIsolation: () => void;
   private disposed = false;
 
   constructor(options: SandboxPerfOtelBridgeOptions = {}) {
@@ -109,6 +118,16 @@ export class SandboxPerfOtelBridge {
       throw new ValidationError(expectation('meter', 'an OpenTelemetry Meter', meter));
     }
     this.meter = meter;
+    const A = OTEL_ATTRIBUTES;
+    try {
+      this.stopIsolation =
+        options.isolation === undefined
+          ? () => undefined
+          : observeIsolation(meter, options.isolation, { backend: A.backend, workload: A.workload, label: A.workloadLabel });
+    } catch (error) {
+      if (this.ownsTap) this.tap.dispose();
+      throw error;
+    }
     const N = OTEL_INSTRUMENT_NAMES;
     this.duration = meter.createHistogram(N.runDuration, {
       description: 'Wall time of finished sandbox runs (monotonic clock)',
@@ -155,7 +174,10 @@ export class SandboxPerfOtelBridge {
   dispose(): void {
     this.unsubscribe();
     if (this.ownsTap) this.tap.dispose();
-    if (!this.disposed) this.meter.removeBatchObservableCallback(this.collectActive, [this.activeRuns]);
+    if (!this.disposed) {
+      this.meter.removeBatchObservableCallback(this.collectActive, [this.activeRuns]);
+      this.stopIsolation();
+    }
     this.disposed = true;
   }
 

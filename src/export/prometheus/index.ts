@@ -8,3 +8,5 @@ export type { SandboxPoolCollectorOptions, PoolHealthSource } from './PoolCollec
 export type { RegistryLike } from './RegistryLike';
 export { SandboxCanaryCollector, CANARY_METRIC_NAMES } from './CanaryCollector';
 export type { SandboxCanaryCollectorOptions, CanarySource } from './CanaryCollector';
+export { SandboxIsolationCollector, ISOLATION_METRIC_NAMES } from './IsolationCollector';
+export type { SandboxIsolationCollectorOptions } from './IsolationCollector';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SandboxPerfCollector, createMetricsHandler, HistoryFeed } from '../prometheus';
+import { SandboxPerfCollector, SandboxIsolationCollector, createMetricsHandler, HistoryFeed } from '../prometheus';
+import type { IsolationSource } from '../isolationSource';
 import { loadPromClient } from '../prometheus/promClient';
 import type { HistoryConnection } from '../dashboard';
 
@@ -20,7 +21,7 @@ export const METRICS_NEED_PROM_CLIENT =
  * The dashboard and its JSON need only the history: a project without prom-client still gets
  * them, and `/metrics` says what to install rather than the whole server refusing to start.
  */
-export function metricsRoute(history: HistoryConnection): MetricsRoute {
+export function metricsRoute(history: HistoryConnection, isolation?: IsolationSource): MetricsRoute {
   if (loadPromClient() === null) {
     return {
       collector: null,
@@ -36,5 +37,14 @@ export function metricsRoute(history: HistoryConnection): MetricsRoute {
     return state.ok ? state.db : undefined;
   });
   const handle = createMetricsHandler(collector, { beforeScrape: () => feed.poll() });
-  return { collector, handle, dispose: () => collector.dispose() };
+  // The whole cost of isolation per workload, from the history (serve: on its summary thread), beside the runs' metrics.
+  const costs = isolation === undefined ? undefined : new SandboxIsolationCollector({ registry: collector.registry, source: isolation });
+  return {
+    collector,
+    handle,
+    dispose: () => {
+      costs?.dispose();
+      collector.dispose();
+    },
+  };
 }

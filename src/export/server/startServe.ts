@@ -67,7 +67,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   if (problem !== null) throw new ValidationError(historyPathMessage('--db', options.dbPath, problem));
   const history = new HistoryConnection(options.dbPath);
   const summaries = new SummaryWorker(options.dbPath);
-  const metrics = metricsRoute(history);
+  const metrics = metricsRoute(history, () => summaries.isolation());
   const dashboard = createDashboardHandler(summaries);
   let boundPort = port;
   const allowedHost = hostAllowList(host, () => boundPort, options.allowedHosts ?? []);

@@ -5,6 +5,8 @@ import { AdjacentRounds, pairedDifference, pairedRounds, pairedVerdict, type Ver
 import type { Interval } from '../../stats/intervals';
 import { BASELINE_BACKEND, OUTCOMES, type SandboxOutcome } from '../../sandbox/types';
 import { timeConditions, timeParams, whereOf } from './historySources';
+import type { IsolationCost } from '../../stats/isolationCost';
+import { readIsolationCosts } from './isolationHistory';
 
 /** Schema version that added `sandbox_run_overhead` (workloads and the decomposition). */
 export const WORKLOADS_VERSION = 5;
@@ -36,6 +38,12 @@ export interface WorkloadBackendReport {
   medianCommandMs: number | null;
   /** Median (nearest rank) of `overheadMs` over the same runs; null when none has it. */
   medianOverheadMs: number | null;
+  /**
+   * The whole cost of isolation (isolationHistory.ts): the time around the command, the command's
+   * time against none's in this workload, their total with its 95 % interval. Null below two timed
+   * successful runs here or on none (a `--sandbox` filter does not hide none's runs from it).
+   */
+  isolationMs: IsolationCost | null;
 }
 
 /** A backend against the baseline within one workload, with the run counts on each side. */
@@ -120,6 +128,7 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
         timedRuns: 0,
         medianCommandMs: null,
         medianOverheadMs: null,
+        isolationMs: null,
       };
       report.backends.push(backend);
     }
@@ -147,6 +156,14 @@ export function readWorkloads(db: Database.Database, version: number, window: Wo
     }
   }
   const paired = pairedWithBaseline(db, conditions, params, byWorkload.values());
+  const workloadOnly = window.workload === undefined ? [] : [window.workload];
+  const costs = readIsolationCosts(
+    db,
+    [...timeConditions(window), ...workloadOnly.map(() => 'r.workload = ?')],
+    [...timeParams(window), ...workloadOnly],
+  );
+  for (const report of byWorkload.values())
+    for (const b of report.backends) b.isolationMs = costs.get(report.workload)?.get(b.backend) ?? null;
   for (const report of byWorkload.values()) {
     const base = report.backends.find((b) => b.backend === BASELINE_BACKEND && b.runs > 0);
     if (!base) continue;
