@@ -115,7 +115,7 @@ export interface TimedRunMoments {
 
 /**
  * From a history's sums: the backend's timed runs against none's command times. Null when either
- * side has fewer than two timed runs. For none against itself inCommand is 0 by construction.
+ * side has fewer than two timed runs. For none itself use baselineIsolationCost.
  */
 export function unpairedIsolationCost(backend: TimedRunMoments, noneCommandMs: Moments, level = DEFAULT_LEVEL): IsolationCost | null {
   if (backend.durationMs.n < 2 || noneCommandMs.n < 2) return null;
@@ -123,6 +123,18 @@ export function unpairedIsolationCost(backend: TimedRunMoments, noneCommandMs: M
   const inCommand = welchFromMoments(backend.commandMs, noneCommandMs, level);
   const total = welchFromMoments(backend.durationMs, noneCommandMs, level);
   return cost(fixed, inCommand, total, backend.durationMs.n, 'unpaired');
+}
+
+/**
+ * `none` against itself, from a history's sums: its command is its own reference, so inCommand is
+ * exactly 0 and total is its fixed part with the same interval (a Welch interval of none's command
+ * times against themselves would claim an uncertainty that is not there). Null below two timed runs.
+ */
+export function baselineIsolationCost(none: TimedRunMoments, level = DEFAULT_LEVEL): IsolationCost | null {
+  if (none.durationMs.n < 2) return null;
+  const fixed = tInterval(none.overheadMs, level);
+  const zero: Interval = { estimate: 0, low: 0, high: 0, level, method: 'exact' };
+  return cost(fixed, zero, { ...fixed }, none.durationMs.n, 'unpaired');
 }
 
 /** Most costly first, by total; ties by name. What every view that ranks backends by isolation cost uses. */

@@ -78,6 +78,8 @@ test('report: isolationMs per backend from the history, consistent, gvisor liste
     const of = (name: string) => workload?.backends.find((b) => b.backend === name)?.isolationMs;
     expect(of('gvisor')?.fixed).toBeLessThan(of('docker')?.fixed ?? 0);
     expect(of('gvisor')?.method).toBe('unpaired');
+    // none is its own reference: nothing inside the command, no interval made up for it.
+    expect(of('none')?.intervals.inCommand).toMatchObject({ estimate: 0, low: 0, high: 0 });
     // A --sandbox filter keeps none's command times as the reference.
     expect(reader.byWorkload({ backend: 'gvisor' })[0]?.backends[0]?.isolationMs?.total).toBeCloseTo(of('gvisor')?.total ?? NaN, 9);
     const text = reportText(buildHistoryView(reader, file, { buckets: 5 }), colours({ isTTY: false } as never, {}));

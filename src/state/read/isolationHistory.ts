@@ -1,6 +1,12 @@
 import type * as Database from 'better-sqlite3';
 import { BASELINE_BACKEND } from '../../sandbox/types';
-import { momentsOf, unpairedIsolationCost, type IsolationCost, type TimedRunMoments } from '../../stats/isolationCost';
+import {
+  baselineIsolationCost,
+  momentsOf,
+  unpairedIsolationCost,
+  type IsolationCost,
+  type TimedRunMoments,
+} from '../../stats/isolationCost';
 import { whereOf } from './historySources';
 
 interface Row {
@@ -51,7 +57,11 @@ export function readIsolationCosts(
   for (const [workload, backends] of byWorkload) {
     const none = backends.get(BASELINE_BACKEND);
     const results = new Map<string, IsolationCost | null>();
-    for (const [backend, moments] of backends) results.set(backend, none ? unpairedIsolationCost(moments, none.commandMs) : null);
+    for (const [backend, moments] of backends) {
+      const cost =
+        backend === BASELINE_BACKEND ? baselineIsolationCost(moments) : none ? unpairedIsolationCost(moments, none.commandMs) : null;
+      results.set(backend, cost);
+    }
     costs.set(workload, results);
   }
   return costs;

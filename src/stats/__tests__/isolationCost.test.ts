@@ -1,4 +1,12 @@
-import { byTotalCost, momentsOf, pairedIsolationCost, unpairedIsolationCost, welchFromMoments, type Moments } from '../isolationCost';
+import {
+  baselineIsolationCost,
+  byTotalCost,
+  momentsOf,
+  pairedIsolationCost,
+  unpairedIsolationCost,
+  welchFromMoments,
+  type Moments,
+} from '../isolationCost';
 import { meanInterval } from '../intervals';
 import { welchInterval } from '../twoSample';
 
@@ -78,6 +86,22 @@ describe('unpairedIsolationCost', () => {
     expect(m.low).toBeCloseTo(w?.low ?? NaN, 9);
     expect(m.high).toBeCloseTo(w?.high ?? NaN, 9);
     expect(welchFromMoments(moments([2, 2]), moments([1, 1]))).toMatchObject({ estimate: 1, low: 1, high: 1 });
+  });
+});
+
+describe('baselineIsolationCost', () => {
+  it('gives none, from sums, an inCommand of exactly 0 and its fixed part as the total, same interval', () => {
+    const duration = [250, 260, 255];
+    const command = [240, 249, 246];
+    const overhead = duration.map((d, i) => d - (command[i] as number));
+    const cost = baselineIsolationCost({ durationMs: moments(duration), commandMs: moments(command), overheadMs: moments(overhead) });
+    expect(cost?.inCommand).toBe(0);
+    expect(cost?.intervals.inCommand).toMatchObject({ low: 0, high: 0 });
+    expect(cost?.total).toBeCloseTo(cost?.fixed ?? NaN, 10);
+    expect(cost?.low).toBeCloseTo(meanInterval(overhead)?.low ?? NaN, 9);
+    expect(
+      baselineIsolationCost({ durationMs: momentsOf(1, 5, 25), commandMs: momentsOf(1, 4, 16), overheadMs: momentsOf(1, 1, 1) }),
+    ).toBeNull();
   });
 });
 
