@@ -233,7 +233,7 @@ const BODY = `<header>
   <section><h2>Duration histogram</h2><div id="histogram"></div></section>
   <section><h2>Runs over time <span class="note" id="timeline-bin"></span></h2><div id="timeline"></div>
     <div class="legend"><span><i class="k-success"></i>success</span><span><i class="k-timeout"></i>timeout</span><span><i class="k-error"></i>error</span></div></section>
-  <section class="wide"><h2>Overhead per workload <span class="note">ratios and differences against none within each workload only; successful runs (failed and timed-out ones counted apart)</span></h2><div id="machine-warning" class="error" hidden></div><div id="workloads"></div></section>
+  <section class="wide"><h2>Overhead per workload <span class="note">ratios and differences against none within each workload only; successful runs (failed and timed-out ones counted apart); after none, most costly first by the whole cost of isolation (fixed + inside the command)</span></h2><div id="machine-warning" class="error" hidden></div><div id="workloads"></div></section>
   ${OVERHEAD_CHART_BODY}
   <section class="wide"><h2>Runs per backend <span class="note">all workloads together: no ratio; statistics of successful runs, timed-out and failed ones counted apart</span></h2><div id="backends"></div></section>
   <section class="wide"><h2>Recent overhead alerts</h2><div id="alerts"></div></section>
