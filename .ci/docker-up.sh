@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes every sandbox backend available for the end-to-end tests: installs bubblewrap and
-# docker.io (and runsc when Debian has it) if missing, starts dockerd in the background unless an
+# Makes every sandbox backend available for the end-to-end tests: installs bubblewrap,
+# docker.io and runc (runc-pool calls it directly; docker.io depends on it anyway), and runsc when Debian has it, if missing, starts dockerd in the background unless an
 # engine already answers, waits for it, and builds the local image. Idempotent.
 # Writes the PID of a dockerd it started to $SANDBOX_PERF_DOCKERD_PID (default /tmp/sandbox-perf-dockerd.pid),
 # which .ci/docker-down.sh reads; an engine that was already running is left alone.
@@ -15,6 +15,7 @@ sudo=""
 missing=()
 command -v bwrap > /dev/null || missing+=(bubblewrap)
 command -v dockerd > /dev/null || missing+=(docker.io)
+command -v runc > /dev/null || missing+=(runc)
 if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

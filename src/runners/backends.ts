@@ -6,6 +6,7 @@ import { createDockerBackend } from './docker/DockerBackend';
 import { createDockerWarmBackend } from './docker/DockerWarmBackend';
 import { ENABLE_DOCKER } from './docker/dockerEngine';
 import { ENABLE_RUNSC } from './pool/poolBackends';
+import { ENABLE_RUNC } from './runc/runcCli';
 import { createPoolBackend, SandboxPool } from './pool/SandboxPool';
 import type { SandboxBackend, SandboxOptions } from './types';
 
@@ -18,7 +19,7 @@ import type { SandboxBackend, SandboxOptions } from './types';
  */
 export interface BackendEntry {
   readonly name: string;
-  /** The folder it lives in: host tools, the Docker engine, pools of fresh containers. */
+  /** The folder it lives in: host tools, the Docker engine, pools of fresh containers (runc-pool's runc parts: runners/runc/). */
   readonly family: 'host' | 'docker' | 'pool';
   /** A backend with these options, validated; nothing is started until `prepare`. */
   readonly create: (options?: SandboxOptions) => SandboxBackend;
@@ -140,6 +141,19 @@ export const BACKENDS = [
     rwReachesHost: true,
     root: 'image',
     enable: ENABLE_DOCKER,
+    check: checkPool,
+  },
+  {
+    name: 'runc-pool',
+    family: 'pool',
+    create: (options?: SandboxOptions) => createPoolBackend('runc-pool', options),
+    freshPerRun: true,
+    mitigates: 'docker',
+    canary: false,
+    cpu: 'cgroup',
+    rwReachesHost: true,
+    root: 'image',
+    enable: ENABLE_RUNC,
     check: checkPool,
   },
   {

@@ -15,7 +15,7 @@ export interface GarbageCollection extends OrphanSweep {
 /**
  * What `sandbox-perf gc` does: removes the containers whose owner process is gone (their labels
  * name its PID, start time, boot id and host), the cgroup groups of this package named after a
- * dead PID, and the docker-pool socket directories under `tmpDir` (default: the system's temporary
+ * dead PID, runc-pool's containers of dead owners (as root), and the pool socket directories under `tmpDir` (default: the system's temporary
  * directory) and the working-directory layers there and in /var/tmp and /dev/shm whose owner file
  * names a dead owner, as the next start of a Docker backend would. Containers of live owners, of other hosts
  * and without owner labels are left alone and counted. Never throws for an absent engine: the
@@ -28,6 +28,7 @@ export async function collectGarbage(options: { dockerSocket?: string; tmpDir?: 
     engineUnavailable = `no engine answers at ${socket} (${errorMessage(error)})`;
     return null;
   });
-  const sweep = await removeOrphans({ docker, cgroup: probeCgroupV1().value, tmpDir: options.tmpDir ?? os.tmpdir() });
+  const runc = process.getuid?.() === 0;
+  const sweep = await removeOrphans({ docker, cgroup: probeCgroupV1().value, tmpDir: options.tmpDir ?? os.tmpdir(), runc });
   return { ...sweep, socket, engineUnavailable };
 }

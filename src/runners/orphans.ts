@@ -7,6 +7,7 @@ import { CGROUP_PARENT, removeGroup, type CgroupV1 } from './host/cgroupV1';
 import { CONTAINER_LABEL, ownerState, type OwnerState } from './docker/containerOwner';
 import { parseOwnerTag, probeOwner } from './owner';
 import { removeOrphanSocketDirs } from './pool/socketDirs';
+import { removeOrphanRuncContainers } from './runc/runcOrphans';
 import { layerParents, removeOrphanLayers } from './workdir/WorkdirLayer';
 
 /** What a sweep found and did. */
@@ -25,6 +26,10 @@ export interface OrphanSweep {
   socketDirsKept: number;
   /** Working-directory layers (`sandbox-perf-layer-*`, workdir/WorkdirLayer.ts) of dead owners, detached and removed. */
   layersRemoved: string[];
+  /** runc-pool containers (runc state and bundle, runc/runcOrphans.ts) removed because their owner is gone. */
+  runcRemoved: string[];
+  /** Such containers left alone: owner alive, or not provably gone. */
+  runcKept: number;
   /** One line per container, group or directory that could not be removed. */
   failures: string[];
 }
@@ -113,6 +118,8 @@ export async function removeOrphans(parts: {
   docker?: Docker | null;
   cgroup?: CgroupV1 | null;
   tmpDir?: string | null;
+  /** Whether to sweep runc-pool's containers (root only: runc's state is root's). */
+  runc?: boolean;
 }): Promise<OrphanSweep> {
   const sweep: OrphanSweep = {
     removed: [],
@@ -122,6 +129,8 @@ export async function removeOrphans(parts: {
     socketDirsRemoved: [],
     socketDirsKept: 0,
     layersRemoved: [],
+    runcRemoved: [],
+    runcKept: 0,
     failures: [],
   };
   if (parts.docker) {
@@ -130,6 +139,12 @@ export async function removeOrphans(parts: {
     } catch (error) {
       sweep.failures.push(`listing containers: ${errorMessage(error)}`);
     }
+  }
+  if (parts.runc) {
+    const runc = await removeOrphanRuncContainers();
+    sweep.runcRemoved.push(...runc.removed);
+    sweep.runcKept += runc.kept;
+    sweep.failures.push(...runc.failures);
   }
   // Containers first: removing one frees its group, whose parent can then go.
   if (parts.cgroup) await removeOrphanGroups(parts.cgroup, sweep);

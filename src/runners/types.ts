@@ -64,7 +64,7 @@ export interface SandboxOptions {
    */
   cgroups?: boolean;
   /**
-   * Sizing of `docker-pool` and `gvisor-pool` (ignored by the other backends).
+   * Sizing of `docker-pool`, `gvisor-pool` and `runc-pool` (ignored by the other backends).
    * @default { size: 2, maxSandboxes: 2 × size, acquireTimeoutMs: 60000, refillConcurrency: 2 }
    */
   pool?: PoolOptions;

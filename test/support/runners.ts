@@ -67,6 +67,16 @@ export function runscRuntimeMissing(): string | false {
     : `runsc cannot start a container here: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 }
 
+/** Why runc-pool cannot run here (not root, no runc, or no engine and image to export its root from), or false. */
+export function runcMissing(): string | false {
+  if (process.getuid?.() !== 0) return 'runc-pool needs root';
+  const missing = toolMissing(process.env.SANDBOX_PERF_RUNC || 'runc');
+  if (missing) return missing;
+  return dockerMissing();
+}
+
+export const INSTALL_RUNC = 'apt-get install runc (and .ci/docker-up.sh: the image runc-pool exports its root from)';
+
 export const INSTALL_RUNSC = '.ci/docker-up.sh (apt-get install runsc, registered as a Docker runtime)';
 
 /** Processes whose command line contains `marker` (the ps and grep of this check excluded). */

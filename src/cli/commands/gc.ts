@@ -63,6 +63,7 @@ Options:
       `Removed ${gc.socketDirsRemoved.length} pool socket ${gc.socketDirsRemoved.length === 1 ? 'directory' : 'directories'} of dead owners` +
         `${gc.socketDirsKept > 0 ? ` (${gc.socketDirsKept} left alone: owner alive, or not provably ours)` : ''}.`,
     );
+    if (gc.runcRemoved.length > 0) lines.push(`Removed ${plural(gc.runcRemoved.length, 'runc-pool container')} of dead owners.`);
     if (gc.layersRemoved.length > 0) lines.push(`Removed ${plural(gc.layersRemoved.length, 'working-directory layer')} of dead owners.`);
     for (const failure of gc.failures) lines.push(`Could not remove: ${failure}`);
     io.stdout.write(`${lines.join('\n')}\n`);

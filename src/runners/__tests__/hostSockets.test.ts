@@ -3,7 +3,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../test/support/e2e';
-import { dockerMissing, gvisorMissing, INSTALL_DOCKER, runscRuntimeMissing, toolMissing } from '../../../test/support/runners';
+import {
+  dockerMissing,
+  gvisorMissing,
+  INSTALL_DOCKER,
+  INSTALL_RUNC,
+  runcMissing,
+  runscRuntimeMissing,
+  toolMissing,
+} from '../../../test/support/runners';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { runInSandbox } from '../runInSandbox';
 import type { BackendName } from '../types';
@@ -76,6 +84,7 @@ const CASES: { name: BackendName; missing: string | false; install: string; opti
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER, refusal: GUARDED },
   { name: 'gvisor', missing: gvisorMissing(), install: 'apt-get install runsc', optional: true, refusal: GVISOR },
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_DOCKER, optional: true, refusal: GVISOR },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, refusal: GUARDED },
 ];
 
 let sequence = 0;
@@ -118,7 +127,8 @@ for (const { name, missing, install, optional, refusal } of CASES) {
         expect(reached).toBe(0);
       }, 120_000);
 
-      if (name !== 'gvisor-pool') {
+      // Pools without a network: gVisor's runtime is registered with --network=none, runc-pool has loopback only.
+      if (name !== 'gvisor-pool' && name !== 'runc-pool') {
         test("with `network: true`, the host's abstract Unix sockets are unreachable too", async () => {
           const address = `\0sandbox-perf-abstract-${process.pid}-${++sequence}`;
           await serve(address);

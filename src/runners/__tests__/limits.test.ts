@@ -10,6 +10,8 @@ import {
   runscRuntimeMissing,
   toolMissing,
   uniqueSleep,
+  runcMissing,
+  INSTALL_RUNC,
 } from '../../../test/support/runners';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { runInSandbox } from '../runInSandbox';
@@ -84,6 +86,7 @@ const CASES: Case[] = [
   { name: 'docker-warm', missing: dockerMissing(), install: INSTALL_DOCKER, exact: true, tmpfs: ['/tmp', '/dev/shm'] },
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER, exact: true, tmpfs: ['/tmp', '/dev/shm'] },
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_DOCKER, optional: true, exact: true, tmpfs: ['/tmp'] },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, exact: true, tmpfs: ['/tmp', '/dev/shm'] },
 ];
 
 /** Each path's file system size (statfs), one per line. */

@@ -44,10 +44,32 @@ export type HandOff =
       stderr: BoundedOutput;
     };
 
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What a pool does to one of its containers, whoever runs it: Docker's engine (docker-pool,
+ * gvisor-pool) or runc directly (runc-pool, runc/runcSandbox.ts).
+ */
+export interface SandboxContainer {
+  /** SIGKILL to everything in it. */
+  kill(): Promise<unknown>;
+  /** Resolves once it has stopped. */
+  wait(): Promise<unknown>;
+  /** Removes it, killing what still runs. */
+  remove(): Promise<unknown>;
+}
+
+/** A Docker container as a pool's SandboxContainer. */
+function engineContainer(container: Docker.Container): SandboxContainer {
+  return {
+    kill: () => container.kill({ signal: 'SIGKILL' }),
+    wait: () => container.wait(),
+    remove: () => container.remove({ force: true, v: true }),
+  };
 }
 
 /**
@@ -63,7 +85,7 @@ export class PooledSandbox {
   onLost: ((reason: string) => void) | undefined;
 
   private constructor(
-    readonly container: Docker.Container,
+    readonly container: SandboxContainer,
     private readonly channel: AgentChannel,
     private readonly listener: SocketListener | undefined,
     readonly lifecycle: SandboxLifecycle,
@@ -103,13 +125,15 @@ export class PooledSandbox {
       const startMs = performance.now() - t;
       t = performance.now();
       channel ??= await within((listener as SocketListener).connected, READY_TIMEOUT_MS, 'the agent did not connect');
-      const sandbox = new PooledSandbox(container, channel, listener, { createMs, attachMs, startMs, readyMs: 0 }, layer);
-      const ready = sandbox.listen(token);
-      // The warm-up line: the agent reads it through its request path before it says it is ready.
-      channel.write('\n');
-      await within(ready, READY_TIMEOUT_MS, 'the agent sent no ready frame');
-      sandbox.lifecycle.readyMs = performance.now() - t;
-      return sandbox;
+      return await PooledSandbox.ready(
+        engineContainer(container),
+        channel,
+        listener,
+        { createMs, attachMs, startMs, readyMs: 0 },
+        layer,
+        token,
+        t,
+      );
     } catch (error) {
       const why = channel?.diagnostics() ?? '';
       channel?.destroy();
@@ -118,6 +142,29 @@ export class PooledSandbox {
       await layer?.remove().catch(() => undefined);
       throw new Error(`the pooled container did not become ready: ${engineMessage(error)}${why}`, { cause: error });
     }
+  }
+
+  /**
+   * A started container whose agent has connected (`channel`): sends the warm-up line and resolves
+   * with the sandbox once the agent's ready frame carrying `token` arrives; `since` is when the
+   * container was started (the lifecycle's readyMs counts from it).
+   */
+  static async ready(
+    container: SandboxContainer,
+    channel: AgentChannel,
+    listener: SocketListener | undefined,
+    lifecycle: SandboxLifecycle,
+    layer: WorkdirLayer | null,
+    token: string,
+    since: number,
+  ): Promise<PooledSandbox> {
+    const sandbox = new PooledSandbox(container, channel, listener, lifecycle, layer);
+    const ready = sandbox.listen(token);
+    // The warm-up line: the agent reads it through its request path before it says it is ready.
+    channel.write('\n');
+    await within(ready, READY_TIMEOUT_MS, 'the agent sent no ready frame');
+    sandbox.lifecycle.readyMs = performance.now() - since;
+    return sandbox;
   }
 
   /** Wires the channel; resolves on the agent's ready frame carrying `token`, rejects on anything else. */
@@ -180,7 +227,7 @@ export class PooledSandbox {
       let written = 0n;
       const timer = setTimeout(() => {
         hostTimedOut = true;
-        this.container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+        this.container.kill().catch(() => undefined);
         this.channel.destroy();
       }, request.timeoutMs + HOST_TIMEOUT_GRACE_MS);
       const settle = (report: ExitReport | null, failure: string | null): void => {
@@ -213,7 +260,7 @@ export class PooledSandbox {
    * writes to its layer while `keep` copies from it. The container stays, for `dispose`.
    */
   async stop(): Promise<void> {
-    await this.container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    await this.container.kill().catch(() => undefined);
     await within(this.container.wait(), READY_TIMEOUT_MS, 'the container did not stop');
   }
 
@@ -222,7 +269,7 @@ export class PooledSandbox {
     this.lose('disposed');
     this.channel.destroy();
     const t = performance.now();
-    await this.container.remove({ force: true, v: true }).catch(() => undefined);
+    await this.container.remove().catch(() => undefined);
     this.listener?.close();
     await this.layer?.remove().catch(() => undefined);
     return performance.now() - t;

@@ -1,19 +1,16 @@
-import type Docker = require('dockerode');
 import { BackendNotPreparedError } from '../errors';
-import type { Engine } from '../docker/dockerEngine';
 import { failedResult } from '../host/hostProcess';
 import { registerRun } from '../inFlightRuns';
-import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
-import { poolContainerSpec } from './agentSpec';
-import { PooledSandbox, type HandOff } from './PooledSandbox';
+import type { PooledSandbox, HandOff } from './PooledSandbox';
 import { refillBackoffMs, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './poolOptions';
 import { PoolSizing } from './PoolSizing';
 import { PoolStats, type PoolHealth } from './PoolStats';
 import { poolRunResult } from './poolRunResult';
-import { connectPoolEngine, type PoolBackendName } from './poolBackends';
-import { keepFromSandbox, startSandbox } from './poolWorkdir';
+import type { PoolBackendName } from './poolBackends';
+import { keepFromSandbox } from './poolWorkdir';
+import { checkSource, openSource, type SandboxSource } from './sandboxSource';
 import { failWaiters, waitForSandbox, type Waiter } from './waiters';
 
 export type { PoolBackendName };
@@ -28,7 +25,8 @@ export interface SandboxPoolOptions extends SandboxOptions {
 }
 
 /**
- * `docker-pool` / `gvisor-pool`: a pool of fresh containers, created and started ahead of demand,
+ * `docker-pool` / `gvisor-pool` / `runc-pool`: a pool of fresh containers (started through Docker's
+ * engine, or by runc itself for runc-pool: sandboxSource.ts), created and started ahead of demand,
  * each running the agent (agentScript.ts) that waits on its channel (a bound Unix socket for
  * docker-pool, the attached stdin for gvisor-pool; agentChannel.ts) for one command. A run takes an
  * idle sandbox (phase `acquire`), hands it the command (`hand-off`), which the agent runs behind the
@@ -41,10 +39,8 @@ export interface SandboxPoolOptions extends SandboxOptions {
 export class SandboxPool implements SandboxBackend {
   readonly options: Readonly<ResolvedSandboxOptions>;
   readonly poolOptions: Readonly<ResolvedPoolOptions>;
-  private engine: Engine | undefined;
-  private spec: Docker.ContainerCreateOptions | undefined;
-  /** The launcher's path inside the containers, or null (runs timed by the agent alone). */
-  private launcher: string | null = null;
+  /** What starts this pool's sandboxes (sandboxSource.ts); set by prepare. */
+  private source: SandboxSource | undefined;
   private readonly idle: PooledSandbox[] = [];
   private readonly inUse = new Set<PooledSandbox>();
   private readonly removals = new Set<Promise<void>>();
@@ -72,20 +68,16 @@ export class SandboxPool implements SandboxBackend {
     this.sizing = new PoolSizing(this.poolOptions.size, this.poolOptions.autosize, () => this.resized());
   }
 
-  /** Connects and checks the engine can run this pool (image, runtime) without starting anything; what `detectBackends` calls. */
-  check(): Promise<Engine> {
-    return connectPoolEngine(this.name, this.options);
+  /** Checks this pool can run here (engine, image, runtime; runc and its bundle) without starting anything; what `detectBackends` calls. */
+  check(): Promise<void> {
+    return checkSource(this.name, this.options);
   }
 
   /** Connects, removes containers of pools whose owner died, and fills the pool: resolves once `size` sandboxes are ready. */
   async prepare(): Promise<void> {
-    if (this.engine) return;
-    const engine = await this.check();
-    // connectEngine has removed the containers whose owner died (a SIGKILLed pool's among them).
-    const launcher = launcherForRun();
-    this.launcher = launcher === null ? null : LAUNCHER_IN_CONTAINER;
-    this.spec = poolContainerSpec(this.name, this.options, launcher);
-    this.engine = engine;
+    if (this.source) return;
+    // Opening removes the containers whose owner died (a SIGKILLed pool's among them).
+    this.source = await openSource(this.name, this.options);
     this.closed = false;
     this.unregister = registerRun(`${this.name} pool`, () => this.close());
     this.sizing.start();
@@ -138,9 +130,8 @@ export class SandboxPool implements SandboxBackend {
    * docker's throughput).
    */
   private fill(): void {
-    const engine = this.engine;
-    const spec = this.spec;
-    if (!engine || !spec || this.closed) return;
+    const source = this.source;
+    if (!source || this.closed) return;
     const { maxSandboxes, refillConcurrency } = this.poolOptions;
     const size = this.sizing.size;
     while (
@@ -151,7 +142,7 @@ export class SandboxPool implements SandboxBackend {
     ) {
       this.starting++;
       const began = performance.now();
-      startSandbox(this.name, this.options, engine.docker, spec, this.launcher).then(
+      source.start().then(
         (sandbox) => {
           this.starting--;
           this.sizing.refilled(this.stats.refilled(sandbox.lifecycle, performance.now() - began));
@@ -226,7 +217,7 @@ export class SandboxPool implements SandboxBackend {
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
     assertCommand(command);
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
-    if (!this.engine) throw new BackendNotPreparedError(this.name);
+    if (!this.source) throw new BackendNotPreparedError(this.name);
     const phases: Record<string, number> = {};
     const start = performance.now();
     this.stats.runs++;
@@ -289,7 +280,7 @@ export class SandboxPool implements SandboxBackend {
 
   async teardown(): Promise<void> {
     await this.close();
-    this.engine = undefined;
+    this.source = undefined;
   }
 }
 

@@ -104,7 +104,7 @@ export async function attachChannel(docker: Docker, container: Docker.Container)
 export class SocketListener {
   private constructor(
     readonly dir: string,
-    private readonly agentDir: string,
+    readonly agentDir: string,
     private readonly server: net.Server,
     readonly connected: Promise<AgentChannel>,
   ) {}

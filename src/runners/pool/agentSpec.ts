@@ -2,7 +2,7 @@ import type Docker = require('dockerode');
 import { containerSpec, containerUser } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
 import { AGENT_COMMAND } from './agentScript';
-import { GUARDED, POOL_LABEL, RUNTIMES, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { GUARDED, POOL_LABEL, RUNTIMES, TRANSPORTS, type DockerPoolName } from './poolBackends';
 import { requireGuard } from '../host/guard';
 
 /**
@@ -32,7 +32,7 @@ export const AGENT_CAPABILITIES: readonly string[] = ['SETUID', 'SETGID', 'KILL'
  * under its filter, and no host socket in the working directory can be reached.
  */
 export function poolContainerSpec(
-  name: PoolBackendName,
+  name: DockerPoolName,
   options: ResolvedSandboxOptions,
   launcher: string | null,
 ): Docker.ContainerCreateOptions {

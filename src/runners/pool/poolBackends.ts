@@ -7,26 +7,28 @@ import { containerUserIds } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
 import type { Transport } from './agentChannel';
 
-/** The pool backends: a pool of fresh `docker` (runc) or `gvisor` (runsc) containers. */
-export type PoolBackendName = 'docker-pool' | 'gvisor-pool';
+/** The pools whose containers Docker's engine starts: fresh `docker` (runc) or `gvisor` (runsc) containers. */
+export type DockerPoolName = 'docker-pool' | 'gvisor-pool';
+/** The pool backends: Docker's two, and `runc-pool`, whose containers runc starts without the engine (runc/). */
+export type PoolBackendName = DockerPoolName | 'runc-pool';
 
 /** The Docker runtime of each pool backend; gVisor's is registered by .ci/docker-up.sh. */
-export const RUNTIMES: Record<PoolBackendName, string | undefined> = { 'docker-pool': undefined, 'gvisor-pool': 'runsc' };
+export const RUNTIMES: Record<DockerPoolName, string | undefined> = { 'docker-pool': undefined, 'gvisor-pool': 'runsc' };
 /** How each reaches its agents (see agentChannel.ts): runc sees a host socket, gVisor's sandbox does not. */
-export const TRANSPORTS: Record<PoolBackendName, Transport> = { 'docker-pool': 'socket', 'gvisor-pool': 'attach' };
+export const TRANSPORTS: Record<DockerPoolName, Transport> = { 'docker-pool': 'socket', 'gvisor-pool': 'attach' };
 /**
  * Whether each runs its containers behind the socket guard (host/guard.ts): runc shares the host's
  * kernel, so a socket in the bound working directory would be reachable; gVisor's sentry refuses
  * host sockets itself.
  */
-export const GUARDED: Record<PoolBackendName, boolean> = { 'docker-pool': true, 'gvisor-pool': false };
+export const GUARDED: Record<DockerPoolName, boolean> = { 'docker-pool': true, 'gvisor-pool': false };
 /** How to make gvisor-pool available. */
 export const ENABLE_RUNSC = '.ci/docker-up.sh (registers runsc as a Docker runtime)';
 /** Label naming the pool backend, next to the owner labels every container of this package carries. */
 export const POOL_LABEL = 'sandbox-perf.pool';
 
 /** Connects and checks the engine can run this pool backend (image, runtime) without starting anything. */
-export async function connectPoolEngine(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<Engine> {
+export async function connectPoolEngine(name: DockerPoolName, options: ResolvedSandboxOptions): Promise<Engine> {
   if (GUARDED[name]) requireGuard(name);
   assertSandboxUserCanEnter(name, options.cwd, containerUserIds(options.cwd));
   const engine = await connectEngine(name, options);
@@ -47,4 +49,4 @@ export async function connectPoolEngine(name: PoolBackendName, options: Resolved
  * Docker's local driver), or for gVisor, whose runsc 2022-12-19 answers EINVAL to stat() on an
  * overlayfs bind, a copy of the directory made at refill (WorkdirLayer.copy).
  */
-export const OVERLAY_LAYERS: Record<PoolBackendName, 'overlay' | 'copy'> = { 'docker-pool': 'overlay', 'gvisor-pool': 'copy' };
+export const OVERLAY_LAYERS: Record<DockerPoolName, 'overlay' | 'copy'> = { 'docker-pool': 'overlay', 'gvisor-pool': 'copy' };

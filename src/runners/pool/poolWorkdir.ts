@@ -5,7 +5,7 @@ import type { SandboxResult } from '../types';
 import { closeLayer } from '../workdir/closeLayer';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { PooledSandbox } from './PooledSandbox';
-import { OVERLAY_LAYERS, TRANSPORTS, type PoolBackendName } from './poolBackends';
+import { OVERLAY_LAYERS, TRANSPORTS, type DockerPoolName } from './poolBackends';
 
 /**
  * One pooled sandbox. In `overlay` mode it gets its own layer of the working directory at refill
@@ -13,7 +13,7 @@ import { OVERLAY_LAYERS, TRANSPORTS, type PoolBackendName } from './poolBackends
  * that instead of the host's directory. The sandbox removes the layer with its container.
  */
 export async function startSandbox(
-  name: PoolBackendName,
+  name: DockerPoolName,
   options: ResolvedSandboxOptions,
   docker: Docker,
   spec: Docker.ContainerCreateOptions,

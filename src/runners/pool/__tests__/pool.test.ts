@@ -10,7 +10,9 @@ import {
   EXIT_3_COMMAND,
   exit3Result,
   INSTALL_DOCKER,
+  INSTALL_RUNC,
   INSTALL_RUNSC,
+  runcMissing,
   runscRuntimeMissing,
   tempRecording,
 } from '../../../../test/support/runners';
@@ -30,6 +32,7 @@ const CASES: { name: PoolBackendName; missing: string | false; install: string; 
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER, optional: false },
   // Debian's runsc does not run everywhere (as for the gvisor backend): optional even in CI.
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, optional: false },
 ];
 
 const timed = launcherStatus().path !== null;

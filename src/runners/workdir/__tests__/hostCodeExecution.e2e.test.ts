@@ -12,7 +12,9 @@ import {
   dockerMissing,
   gvisorMissing,
   INSTALL_DOCKER,
+  INSTALL_RUNC,
   INSTALL_RUNSC,
+  runcMissing,
   runscRuntimeMissing,
   toolMissing,
 } from '../../../../test/support/runners';
@@ -36,6 +38,7 @@ const BACKENDS: { name: BackendName; missing: string | false; install: string; o
   { name: 'docker-warm', missing: dockerMissing(), install: INSTALL_DOCKER },
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER },
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC },
 ];
 
 /**

@@ -1,0 +1,112 @@
+/**
+ * @exclusive gc must be the sweep that removes the SIGKILLed runner's containers (a runc-pool
+ * prepared by a file beside it would sweep them first).
+ *
+ * runc-pool when its runner dies: the owner of a runc container is in its id (PID, start time, PID
+ * namespace); a SIGKILLed runner's containers stop by themselves (their agents lose their
+ * channel) and what stays (runc's state, bundles, cgroups) is removed by `sandbox-perf gc` or the
+ * next runc-pool start, while the containers of a live runner (this test's own pool) are not touched.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeWhen } from '../../../../test/support/e2e';
+import { INSTALL_RUNC, runcMissing } from '../../../../test/support/runners';
+import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { collectGarbage } from '../../gc';
+import { createPool, type Pool } from '../../pool/createPool';
+import { eventually } from '../../pool/__tests__/support';
+import { RUNC_BUNDLES, RUNC_STATE } from '../runcCli';
+
+const CHILD = path.join(__dirname, '..', '..', 'pool', '__tests__', 'fixtures', 'poolChild.js');
+const monitor = new SandboxPerfMonitor({ sink: false });
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function workdir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runc-death-'));
+  fs.chmodSync(dir, 0o755); // the sandbox user (65534) must be able to enter it
+  dirs.push(dir);
+  return dir;
+}
+
+/** runc-pool container ids owned by `pid`, in runc's state or as bundles. */
+function idsOf(pid: number): string[] {
+  const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((id) => id.startsWith(`runc-${pid}.`)) : []);
+  return [...new Set([...list(RUNC_STATE), ...list(RUNC_BUNDLES)])].sort();
+}
+
+/** Processes in a container's pids cgroup (its group gone: none). */
+function tasksOf(id: string): number {
+  const file = `/sys/fs/cgroup/pids/sandbox-perf/${id}/tasks`;
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+}
+
+/** A runner process holding a filled runc-pool; resolves once it has served a run and settled. */
+async function runnerWithPool(): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+  const child = spawn(process.execPath, [CHILD, JSON.stringify({ backend: 'runc-pool', options: { cwd: workdir(), size: 2 } })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+    child.once('exit', () => reject(new Error(`the runner exited before its pool was ready: ${stderr}`)));
+  });
+  expect(JSON.parse(line)).toMatchObject({ ran: 'success', error: null, health: { idle: 2, starting: 0, inUse: 0, removing: 0 } });
+  return { child, exited };
+}
+
+describeWhen('runc-pool when its runner dies', runcMissing(), INSTALL_RUNC, () => {
+  let mine: Pool;
+  beforeAll(async () => {
+    mine = await createPool('runc-pool', { cwd: workdir(), size: 1, monitor });
+  }, 120_000);
+  afterAll(() => mine.close(), 60_000);
+
+  test('SIGKILL: its containers stop by themselves; gc removes their state, bundles and groups, and not a live runner’s', async () => {
+    const { child, exited } = await runnerWithPool();
+    const pid = child.pid as number;
+    const theirs = idsOf(pid);
+    expect(theirs).toHaveLength(2);
+    for (const id of theirs) expect(tasksOf(id)).toBeGreaterThan(0);
+    // While the runner lives, gc leaves its containers alone.
+    expect((await collectGarbage()).runcRemoved.filter((id) => theirs.includes(id))).toEqual([]);
+    expect(idsOf(pid)).toEqual(theirs);
+
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    // The agents lost their channel: every process of those containers ends without any sweep.
+    expect(await eventually(() => theirs.every((id) => tasksOf(id) === 0), 10_000)).toBe(true);
+    const mineBefore = idsOf(process.pid);
+    expect(mineBefore.length).toBeGreaterThanOrEqual(1);
+
+    const gc = await collectGarbage();
+    expect(gc.runcRemoved.filter((id) => theirs.includes(id)).sort()).toEqual(theirs);
+    expect(gc.failures.filter((f) => f.startsWith('runc'))).toEqual([]);
+    expect(idsOf(pid)).toEqual([]);
+    for (const id of theirs) expect(fs.existsSync(`/sys/fs/cgroup/pids/sandbox-perf/${id}`)).toBe(false);
+    // This process's pool is untouched and still serves runs.
+    expect(idsOf(process.pid)).toEqual(mineBefore);
+    const { result } = await mine.run(['true']);
+    expect(result.outcome).toBe('success');
+  }, 120_000);
+
+  test('SIGKILL: the next runc-pool start removes what it left', async () => {
+    const { child, exited } = await runnerWithPool();
+    const pid = child.pid as number;
+    expect(idsOf(pid)).toHaveLength(2);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const next = await createPool('runc-pool', { cwd: workdir(), size: 1, monitor });
+    try {
+      expect(idsOf(pid)).toEqual([]);
+    } finally {
+      await next.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertSandboxUserCanEnter } from '../cwdAccess';
+import { containerUser, containerUserIds } from '../docker/containerSpec';
+import { prepareDockerWorkdir } from '../docker/dockerWorkdir';
+import { BackendUnavailableError } from '../errors';
+import { GUARD_IN_CONTAINER, requireGuard } from '../host/guard';
+import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
+import type { ResolvedSandboxOptions } from '../options';
+import { ownerTag } from '../owner';
+import { AGENT_SOCKET_DIR, SocketListener, type AgentChannel } from '../pool/agentChannel';
+import { AGENT_COMMAND, agentCommand } from '../pool/agentScript';
+import { PooledSandbox, READY_TIMEOUT_MS, within, type SandboxContainer } from '../pool/PooledSandbox';
+import type { SandboxSource } from '../pool/sandboxSource';
+import { WorkdirLayer } from '../workdir/WorkdirLayer';
+import { imageRoot, type ImageRoot } from './runcBundle';
+import { containerStatus, deleteContainer, ENABLE_RUNC, makeRuncHome, RUNC_BUNDLES, runcBinary, runDetached } from './runcCli';
+import { runcConfig } from './runcConfig';
+import { sweepRunc } from './runcOrphans';
+
+/** Checks runc-pool can run here without starting anything: root, runc, the socket guard, the working directory, the image's root. */
+export async function checkRunc(options: ResolvedSandboxOptions): Promise<ImageRoot> {
+  if (process.getuid?.() !== 0)
+    throw new BackendUnavailableError('runc-pool', 'runc needs root here (cgroup v1, no user namespace)', ENABLE_RUNC);
+  if (options.network)
+    throw new BackendUnavailableError(
+      'runc-pool',
+      'no network: its containers have only a loopback interface',
+      'use docker-pool for network: true',
+    );
+  requireGuard('runc-pool');
+  assertSandboxUserCanEnter('runc-pool', options.cwd, containerUserIds(options.cwd));
+  await new Promise<void>((resolve, reject) => {
+    execFile(runcBinary(), ['--version'], { timeout: 10_000 }, (error) =>
+      error
+        ? reject(new BackendUnavailableError('runc-pool', `${runcBinary()} does not run: ${error.message}`, ENABLE_RUNC, { cause: error }))
+        : resolve(),
+    );
+  });
+  return imageRoot(options);
+}
+
+/** A runc container as a pool's SandboxContainer. */
+function runcContainer(id: string, bundle: string): SandboxContainer {
+  return {
+    kill: () => deleteContainer(id),
+    wait: async () => {
+      // delete --force (kill) returns once runc has killed and removed it: nothing runs any more.
+      while ((await containerStatus(id)) === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+    remove: async () => {
+      await deleteContainer(id);
+      await fs.promises.rm(bundle, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The last lines of a container's log (runc's errors, the agent's stderr), or '' when there is none. */
+function logTail(bundle: string): string {
+  try {
+    return fs.readFileSync(path.join(bundle, 'agent.log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * One runc-pool sandbox: its socket directory, its layer (`overlay`), its bundle directory
+ * (`config.json`, `agent.log`), then `runc run --detach`; resolves once the agent is ready, as a
+ * docker-pool sandbox does (PooledSandbox.ready). Its id is `runc-<owner tag>-<random>`: the
+ * owner's PID, start time and PID namespace, which the sweep (runcOrphans.ts) judges.
+ */
+async function startRuncSandbox(
+  options: ResolvedSandboxOptions,
+  root: ImageRoot,
+  guard: string,
+  launcher: string | null,
+): Promise<PooledSandbox> {
+  const token = randomBytes(16).toString('hex');
+  const suffix = randomBytes(4).toString('hex');
+  const id = `runc-${ownerTag()}-${suffix}`;
+  const bundle = path.join(RUNC_BUNDLES, id);
+  const listener = await SocketListener.open();
+  let layer: WorkdirLayer | null = null;
+  let started = false;
+  let channel: AgentChannel | undefined;
+  try {
+    let t = performance.now();
+    if (options.workdir === 'overlay') layer = WorkdirLayer.create(options.cwd);
+    fs.mkdirSync(bundle, { mode: 0o700 });
+    const cmd = [GUARD_IN_CONTAINER, ...AGENT_COMMAND, containerUser(options.cwd)];
+    const args = agentCommand(cmd, token, `${AGENT_SOCKET_DIR}/agent.sock`, launcher === null ? null : LAUNCHER_IN_CONTAINER);
+    const config = runcConfig(options, {
+      id,
+      hostname: `sandbox-${suffix}`,
+      root,
+      args,
+      agentDir: listener.agentDir,
+      guard,
+      launcher,
+      layer,
+    });
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+    const createMs = performance.now() - t;
+    t = performance.now();
+    started = true;
+    await runDetached(id, bundle);
+    const startMs = performance.now() - t;
+    t = performance.now();
+    channel = await within(listener.connected, READY_TIMEOUT_MS, 'the agent did not connect');
+    return await PooledSandbox.ready(
+      runcContainer(id, bundle),
+      channel,
+      listener,
+      { createMs, attachMs: 0, startMs, readyMs: 0 },
+      layer,
+      token,
+      t,
+    );
+  } catch (error) {
+    channel?.destroy();
+    listener.close();
+    const log = logTail(bundle);
+    if (started) await deleteContainer(id).catch(() => undefined);
+    await fs.promises.rm(bundle, { recursive: true, force: true });
+    await layer?.remove().catch(() => undefined);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`the runc container did not become ready: ${why}${log === '' ? '' : ` (its log: ${log})`}`, { cause: error });
+  }
+}
+
+/**
+ * runc-pool's source of sandboxes: checks, sweeps what dead owners left (runcOrphans.ts), makes
+ * sure the image's root is exported, then starts each sandbox with runc alone.
+ */
+export async function openRuncSource(options: ResolvedSandboxOptions): Promise<SandboxSource> {
+  const root = await checkRunc(options);
+  const guard = requireGuard('runc-pool');
+  makeRuncHome();
+  await sweepRunc();
+  await prepareDockerWorkdir(options);
+  const launcher = launcherForRun();
+  return { start: () => startRuncSandbox(options, root, guard, launcher) };
+}
