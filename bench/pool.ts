@@ -71,7 +71,8 @@ function overheadTable(result: ComparisonResult): { table: string; overhead: Map
   return { table: [table, '', ...savings].join('\n'), overhead };
 }
 
-function workload(dir: string): string[] {
+/** The build workload in `dir` (its tree generated there): its argv. */
+export function workload(dir: string): string[] {
   const script = path.resolve(__dirname, '..', '..', 'workload', 'build.js');
   const tree = path.join(dir, 'tree');
   execFileSync(process.execPath, [script, '--generate', tree]);

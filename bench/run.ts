@@ -13,6 +13,7 @@ import { memoryBench } from './memory';
 import { changesBench } from './changes';
 import { serveBench } from './serve';
 import { poolBench } from './pool';
+import { throughputBench } from './throughput';
 import { spliceResults } from './splice';
 import {
   CHECK_TOLERANCE,
@@ -39,6 +40,7 @@ const SCENARIOS = [
   'changes',
   'serve',
   'pool',
+  'throughput',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -130,6 +132,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   changes: changesBench,
   serve: serveBench,
   pool: poolBench,
+  throughput: throughputBench,
 };
 
 function parseArgs(argv: readonly string[]): { check: boolean; only: ScenarioName[] | undefined } {
