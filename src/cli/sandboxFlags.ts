@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { MAX_PIDS_LIMIT } from '../runners/options';
+import { GVISOR_ROOTS, MAX_PIDS_LIMIT, type GvisorRoot } from '../runners/options';
 import type { SandboxOptions } from '../runners/types';
 import { resolveKeep, WORKDIR_MODES, type WorkdirMode } from '../runners/workdir/workdirOptions';
 import { ValidationError } from '../validation';
@@ -19,6 +19,7 @@ export const SANDBOX_FLAGS = {
   'pids-limit': { type: 'integer', min: 1, max: MAX_PIDS_LIMIT, value: 'N' },
   'tmp-size': { type: 'number', min: 1, value: 'MB' },
   network: { type: 'boolean' },
+  'gvisor-root': { type: 'string', value: 'host|image' },
   ...WORKDIR_FLAGS,
 } as const;
 
@@ -70,5 +71,13 @@ export function sandboxOptionsFrom(flags: Readonly<Record<string, FlagValue>>, c
   if (flags.cpus !== undefined) sandbox.cpus = flags.cpus as number;
   if (flags['pids-limit'] !== undefined) sandbox.pidsLimit = flags['pids-limit'] as number;
   if (flags['tmp-size'] !== undefined) sandbox.tmpSizeBytes = Math.round((flags['tmp-size'] as number) * 1024 * 1024);
+  const gvisorRoot = flags['gvisor-root'];
+  if (gvisorRoot !== undefined) {
+    if (!GVISOR_ROOTS.includes(gvisorRoot as GvisorRoot))
+      throw new UsageError(
+        `--gvisor-root expects ${GVISOR_ROOTS.join(' or ')}, got ${JSON.stringify(gvisorRoot)} (e.g. --gvisor-root image)`,
+      );
+    sandbox.gvisorRoot = gvisorRoot as GvisorRoot;
+  }
   return sandbox;
 }

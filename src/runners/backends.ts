@@ -9,6 +9,7 @@ import { ENABLE_RUNSC } from './pool/poolBackends';
 import { ENABLE_RUNC } from './runc/runcCli';
 import { createPoolBackend, SandboxPool } from './pool/SandboxPool';
 import type { SandboxBackend, SandboxOptions } from './types';
+import type { ResolvedSandboxOptions } from './options';
 
 /**
  * Everything the rest of the code asks about a backend, in one entry per backend. The backend
@@ -43,9 +44,10 @@ export interface BackendEntry {
   /**
    * The root file system the command runs from, and so resolves its program in: the host's (`none`
    * sees it whole, unshare and bubblewrap a read-only skeleton of its `/usr`, `/bin`, `/lib*`, gVisor
-   * all of it read-only) or the Docker image's. compare records it per backend (resolveCommand.ts).
+   * all of it read-only) or the Docker image's (gvisor: either, by its `gvisorRoot` option). compare
+   * records it per backend (resolveCommand.ts).
    */
-  readonly root: 'host' | 'image';
+  readonly root: 'host' | 'image' | ((options: ResolvedSandboxOptions) => 'host' | 'image');
   /** The one command that makes it available when it is missing. */
   readonly enable: string;
   /**
@@ -165,7 +167,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'children',
     rwReachesHost: false,
-    root: 'host',
+    root: (options: ResolvedSandboxOptions) => options.gvisorRoot,
     enable: gvisorTool.install,
   },
   {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { assertNumberInRange, assertPlainObject, expectation, ValidationError } from '../validation';
+import { assertNumberInRange, assertOneOf, assertPlainObject, expectation, ValidationError } from '../validation';
 import type { RunOptions, SandboxOptions } from './types';
 import { sandboxEnv } from './environment';
 import { assertWorkdirMode, DEFAULT_WORKDIR, resolveKeep, type KeptPath, type WorkdirMode } from './workdir/workdirOptions';
@@ -31,10 +31,15 @@ export interface ResolvedSandboxOptions {
   tmpSizeBytes: number;
   cgroups: boolean;
   image: string;
+  gvisorRoot: GvisorRoot;
   dockerSocket: string;
   workdir: WorkdirMode;
   keep: readonly KeptPath[];
 }
+
+/** The root file systems `gvisor` can run the command from (SandboxOptions.gvisorRoot). */
+export const GVISOR_ROOTS = ['host', 'image'] as const;
+export type GvisorRoot = (typeof GVISOR_ROOTS)[number];
 
 export const SANDBOX_OPTION_KEYS = [
   'cwd',
@@ -47,6 +52,7 @@ export const SANDBOX_OPTION_KEYS = [
   'cgroups',
   'pool',
   'image',
+  'gvisorRoot',
   'dockerSocket',
   'workdir',
   'keep',
@@ -102,6 +108,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   const image = options.image ?? process.env.SANDBOX_PERF_DOCKER_IMAGE ?? DEFAULT_DOCKER_IMAGE;
   const dockerSocket = options.dockerSocket ?? defaultDockerSocket();
   const workdir = options.workdir ?? DEFAULT_WORKDIR;
+  const gvisorRoot = options.gvisorRoot ?? 'host';
+  assertOneOf('gvisorRoot', gvisorRoot, GVISOR_ROOTS);
   assertString('cwd', cwd);
   assertEnv(env);
   assertBoolean('network', network);
@@ -125,6 +133,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     tmpSizeBytes,
     cgroups,
     image,
+    gvisorRoot,
     dockerSocket,
     workdir,
     keep,

@@ -54,7 +54,9 @@ async function imageRoot(options: SandboxOptions): Promise<RootFileSystem> {
  * spends one sandbox on it (the caller waits for its refill).
  */
 export async function resolveCommand(backend: SandboxBackend, program: string, options: SandboxOptions = {}): Promise<CommandResolution> {
-  const root: RootFileSystem = backendEntry(backend.name).root === 'image' ? await imageRoot(options) : { kind: 'host' };
+  const rule = backendEntry(backend.name).root;
+  const kind = typeof rule === 'function' ? rule(resolveSandboxOptions(options)) : rule;
+  const root: RootFileSystem = kind === 'image' ? await imageRoot(options) : { kind: 'host' };
   const hash = createHash('sha256');
   // Written by the output listener: the first line is the path, the rest the program's bytes.
   const seen: { head: Buffer; path: string | null; bytes: number } = { head: Buffer.alloc(0), path: null, bytes: 0 };

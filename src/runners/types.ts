@@ -3,6 +3,7 @@ import type { SandboxOutcome } from '../sandbox/types';
 import type { BackendName } from './backends';
 import type { KeepReport } from './workdir/keepOutputs';
 import type { WorkdirMode } from './workdir/workdirOptions';
+import type { GvisorRoot } from './options';
 
 export type { BackendName } from './backends';
 
@@ -70,6 +71,15 @@ export interface SandboxOptions {
   pool?: PoolOptions;
   /** Docker image of the Docker backends (`docker`, `docker-warm`, the pools). @default process.env.SANDBOX_PERF_DOCKER_IMAGE ?? 'sandbox-perf/node:local' */
   image?: string;
+  /**
+   * What `gvisor` runs the command from: `'host'`, the host's whole root read-only (`runsc do`'s
+   * own), or `'image'`, the root of `image` (exported once per image id), as `gvisor-pool` does:
+   * the same program and libraries from the same files, so that gvisor-pool's saving is the pool's
+   * alone. The image has only what it was built with (node, sh, a few tools). See docs/runners.md,
+   * "Fair comparisons". Ignored by the other backends.
+   * @default 'host'
+   */
+  gvisorRoot?: GvisorRoot;
   /** Docker Engine socket. @default the path in DOCKER_HOST (unix://…) or /var/run/docker.sock */
   dockerSocket?: string;
 }

@@ -21,3 +21,18 @@ describe('--pids-limit and --tmp-size (issue 23, finding 4)', () => {
     expect(() => parse(argv)).toThrow(message);
   });
 });
+
+describe('--gvisor-root (issue 25.4: gvisor from the image, as gvisor-pool)', () => {
+  const parse = (argv: string[]) => parseArgs([...argv, '--', 'true'], SANDBOX_FLAGS, 'compare');
+
+  test('reaches the sandbox options; absent, the option is left to its default', () => {
+    expect(sandboxOptionsFrom(parse(['--gvisor-root', 'image']).flags, '/w')).toMatchObject({ gvisorRoot: 'image' });
+    expect(sandboxOptionsFrom(parse([]).flags, '/w')).not.toHaveProperty('gvisorRoot');
+  });
+
+  test('another value is a usage error naming the flag and both roots', () => {
+    expect(() => sandboxOptionsFrom(parse(['--gvisor-root', 'docker']).flags, '/w')).toThrow(
+      /^--gvisor-root expects host or image, got "docker"/,
+    );
+  });
+});

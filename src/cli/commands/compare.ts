@@ -145,6 +145,8 @@ Options:
   --tmp-size MB             size of each private tmpfs (/tmp, /dev/shm) [default: 512]
   --threshold MS            alert threshold                [default: 5000]
   --network                 give the command network access
+  --gvisor-root host|image  gvisor's root: the host's, or the image's as gvisor-pool
+                            has it (a fair gvisor-pool saving)  [default: host]
   ${workdirUsage(28)}
   --save-baseline NAME      keep this comparison as NAME (baselines/ beside the history; one command)
   --baseline NAME           compare today's run times and overheads with the saved NAME

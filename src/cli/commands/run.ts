@@ -53,6 +53,7 @@ Options:
   --tmp-size MB       size of each private tmpfs (/tmp, /dev/shm)             [default: 512]
   --threshold MS      alert when the run takes longer                         [default: 5000]
   --network           give the command network access                         [default: off]
+  --gvisor-root ROOT  gvisor's root: host, or image (the Docker image's)      [default: host]
   ${workdirUsage(22)}
   --workload NAME     what the job is called in reports   [default: a key from the command and cwd]
   --json              print the record as JSON on stdout (commandMs, overheadMs, workload, phases,

@@ -90,6 +90,28 @@ describeWhen(
   },
 );
 
+describeWhen('gvisor over the image root (gvisorRoot image) against gvisor-pool', missing, INSTALL_RUNSC, () => {
+  test("both run the image's node from the same image: the pair is not reported", async () => {
+    const cwd = tempDir('resolution-image');
+    fs.chmodSync(cwd, 0o755);
+    const result = await compareBackends({
+      backends: ['gvisor', 'gvisor-pool'],
+      command: ['node', '-e', '0'],
+      runs: 1,
+      warmup: 0,
+      sandbox: { cwd, pool: { size: 1 }, gvisorRoot: 'image' },
+      monitor: new SandboxPerfMonitor({ sink: false }),
+    });
+    const image = { kind: 'image', image: dockerImage, id: imageId(), digest: null };
+    expect(result.resolutions?.map((r) => [r.backend, r.program, r.sha256, r.root])).toEqual([
+      ['gvisor', '/usr/local/bin/node', nodeHash(), image],
+      ['gvisor-pool', '/usr/local/bin/node', nodeHash(), image],
+    ]);
+    expect(result.resolutionDifferences).toEqual([]);
+    expect(result.backends.map((b) => b.failures)).toEqual([0, 0]);
+  });
+});
+
 describeWhen('a command missing in the sandbox', runscRuntimeMissing(), INSTALL_DOCKER, () => {
   test('is recorded as not found, with the root it was looked for in', async () => {
     const cwd = tempDir('resolution-missing');

@@ -57,7 +57,7 @@ export interface HostTool {
   /** Runs the command behind the socket guard, bound into the sandbox (guard.ts): unavailable without it. */
   guarded?: boolean;
   /** Checks the options before anything starts (gvisor: its user can enter the working directory); throws why not. */
-  check?(options: ResolvedSandboxOptions): void;
+  check?(options: ResolvedSandboxOptions): void | Promise<void>;
   /** Writes what the tool needs beside the root (e.g. unshare's fstab), once, at prepare. */
   setup?(root: SandboxRoot, options: ResolvedSandboxOptions): void;
   /** Whether `prepare` starts one real sandbox (`true`) to check it works here. @default true */
@@ -162,7 +162,7 @@ export class HostBackend implements SandboxBackend {
       throw new BackendUnavailableError(this.name, 'not installed', tool.install);
     }
     if (tool.guarded) requireGuard(this.name);
-    tool.check?.(options);
+    await tool.check?.(options);
     if (tool.strict && this.root === null) {
       this.root = SandboxRoot.create(options.cwd);
       tool.setup?.(this.root, options);

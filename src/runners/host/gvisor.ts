@@ -1,9 +1,50 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { HostBackend, type HostTool } from './HostBackend';
 import { hostProgram } from './hostPrograms';
 import { assertSandboxUserCanEnter } from '../cwdAccess';
 import { isUnder, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
+import { gvisorImageRoot } from './gvisorImageRoot';
+import type { ResolvedSandboxOptions } from '../options';
 import type { SandboxOptions } from '../types';
+
+/** With `gvisorRoot: 'image'`: the exported root of each prepared backend's options (set by `check`). */
+const imageRoots = new WeakMap<ResolvedSandboxOptions, string>();
+
+/**
+ * In a private mount namespace, binds the working directory and the launcher into the image's root
+ * at their own paths (gVisor's root then shows them as the host's root would), then execs runsc.
+ * Arguments: the root, the working directory, the launcher or '', then runsc's line.
+ */
+const BIND_SCRIPT =
+  'r=$1; w=$2; l=$3; shift 3; "$MOUNT" --bind "$w" "$r$w" || exit 125; if [ -n "$l" ]; then "$MOUNT" --bind -o ro "$l" "$r$l" || exit 125; fi; exec "$@"';
+
+/** The argv that runs runsc's `line` over the image's root `root` (made ready for `cwd` and `launcher` here). */
+function overImageRoot(root: string, cwd: string, launcher: string | undefined, line: readonly string[]): string[] {
+  // Mount points inside the exported root: the working directory's path, the launcher's file.
+  fs.mkdirSync(path.join(root, cwd), { recursive: true });
+  if (launcher !== undefined && !fs.existsSync(path.join(root, launcher))) {
+    fs.mkdirSync(path.dirname(path.join(root, launcher)), { recursive: true });
+    fs.writeFileSync(path.join(root, launcher), '');
+  }
+  return [
+    hostProgram('unshare'),
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    hostProgram('env'),
+    `MOUNT=${hostProgram('mount')}`,
+    hostProgram('sh'),
+    '-c',
+    BIND_SCRIPT,
+    'sandbox-perf-image-root',
+    root,
+    cwd,
+    launcher ?? '',
+    ...line,
+  ];
+}
 
 /**
  * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system
@@ -41,20 +82,25 @@ export const gvisorTool: HostTool = {
   noNewPrivs: true,
   // `runsc do` passes standard input, output and error into the sandbox, no other descriptor.
   reportVia: 'stderr',
-  check: (options) => assertSandboxUserCanEnter('gvisor', options.cwd, gvisorUser(options.cwd)),
+  check: async (options) => {
+    assertSandboxUserCanEnter('gvisor', options.cwd, gvisorUser(options.cwd));
+    if (options.gvisorRoot === 'image') imageRoots.set(options, await gvisorImageRoot(options));
+  },
   // runsc do mounts the host's files read-only under an overlay in its memory, and runsc
   // 2022-12-19 cannot stat files on an overlayfs bind (EINVAL): every mode is gVisor's overlay.
   ownOverlay: true,
   limitsTasks: () => true,
   // -ignore-cgroups: runsc would move its sandbox into a group of its own, out of the run's
   // group, and its CPU time, memory and limits would escape the run's accounting.
-  wrap: (command, { options }) => {
+  wrap: (command, { options }, launcher) => {
     const user = gvisorUser(options.cwd);
-    return [
+    const root = imageRoots.get(options);
+    const line = [
       hostProgram('runsc'),
       '-ignore-cgroups',
       `-network=${options.network ? 'host' : 'none'}`,
       'do',
+      ...(root === undefined ? [] : ['-root', root]),
       '-cwd',
       options.cwd,
       '--',
@@ -77,6 +123,7 @@ export const gvisorTool: HostTool = {
       '--',
       ...command,
     ];
+    return root === undefined ? line : overImageRoot(root, options.cwd, launcher, line);
   },
 };
 

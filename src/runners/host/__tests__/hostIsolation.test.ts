@@ -7,8 +7,8 @@ import { createBackend } from '../../createBackend';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { runInSandbox } from '../../runInSandbox';
 import { defaultDockerSocket } from '../../options';
-import { gvisorMissing, toolMissing } from '../../../../test/support/runners';
-import type { BackendName, SandboxBackend } from '../../types';
+import { dockerMissing, gvisorMissing, INSTALL_DOCKER, toolMissing } from '../../../../test/support/runners';
+import type { BackendName, SandboxBackend, SandboxOptions } from '../../types';
 
 /*
  * The guarantee table of docs/runners.md, cell by cell: each isolating host backend runs a hostile
@@ -116,22 +116,38 @@ interface Probe {
   user: string;
 }
 
-const ISOLATING: { name: BackendName; missing: string | false; install: string; optional?: boolean }[] = [
+const ISOLATING: {
+  name: BackendName;
+  missing: string | false;
+  install: string;
+  optional?: boolean;
+  options?: SandboxOptions;
+  title?: string;
+}[] = [
   { name: 'unshare', missing: toolMissing('unshare'), install: 'apt-get install util-linux' },
   { name: 'bubblewrap', missing: toolMissing('bwrap'), install: 'apt-get install bubblewrap' },
   { name: 'gvisor', missing: gvisorMissing(), install: 'apt-get install runsc', optional: true },
+  // Over the image's root (the fair comparison with gvisor-pool): every row holds as over the host's.
+  {
+    name: 'gvisor',
+    missing: gvisorMissing() || dockerMissing(),
+    install: `apt-get install runsc; ${INSTALL_DOCKER}`,
+    optional: true,
+    options: { gvisorRoot: 'image' },
+    title: 'gvisor over the image root (gvisorRoot image)',
+  },
 ];
 
-for (const { name, missing, install, optional } of ISOLATING) {
+for (const { name, missing, install, optional, options, title } of ISOLATING) {
   describeWhen(
-    `${name} holds against hostile code`,
+    `${title ?? name} holds against hostile code`,
     missing,
     install,
     () => {
       let backend: SandboxBackend;
       let probe: Probe;
       beforeAll(async () => {
-        backend = createBackend(name, { cwd });
+        backend = createBackend(name, { cwd, ...options });
         await backend.prepare();
         const { result } = await runInSandbox(backend, ['node', '-e', PROBE], { monitor, timeoutMs: 60_000 });
         if (result.outcome !== 'success') throw new Error(`the probe failed: ${result.error}: ${result.stderr}`);
