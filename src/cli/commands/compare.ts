@@ -27,6 +27,7 @@ import { formatMs, progressBar } from '../terminal';
 import { version } from '../version';
 import { MAX_CONCURRENCY, MAX_LOAD_RUNS, MAX_RATE } from '../../compare/throughput';
 import { throughputOption } from '../compare/loadFlags';
+import { poolOption } from '../compare/poolSizeFlag';
 
 export const COMPARE_FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
@@ -53,6 +54,7 @@ export const COMPARE_FLAGS = {
   concurrency: { type: 'integer', min: 1, max: MAX_CONCURRENCY, value: 'N' },
   rate: { type: 'number', min: 0.001, max: MAX_RATE, value: 'R' },
   'load-runs': { type: 'integer', min: 1, max: MAX_LOAD_RUNS, value: 'N' },
+  'pool-size': { type: 'string', value: 'N|MIN-MAX' },
   ...SANDBOX_FLAGS,
   threshold: { type: 'number', min: 0, value: 'MS' },
   'save-baseline': { type: 'string', value: 'NAME' },
@@ -138,6 +140,8 @@ Options:
                             are in flight: runs/s, latency and a pool's waits p50/p99
   --load-runs N             runs per backend for each of those [default: the rounds run, with
                             --concurrency at least 4 × N]. Not recorded in the history
+  --pool-size N|MIN-MAX     docker-pool and gvisor-pool: N sandboxes kept ready, or MIN-MAX for a
+                            pool that sizes itself from its arrival rate and refill time [default: 2]
   --timeout MS              per-run timeout, up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --pids-limit N            processes and threads a run may hold (unshare, bubblewrap: up to
@@ -173,7 +177,7 @@ Examples:
     const plan = runPlan(parsed.flags);
     const ignoreExitCodes = ignoredExitCodes(parsed.flags);
     const historyPath = historyPathFor(parsed.flags.db, io);
-    const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
+    const sandbox = { ...sandboxOptionsFrom(parsed.flags, io.cwd), ...poolOption(parsed.flags) };
     assertHistoryOutOfReach(historyPath, { cwd: io.cwd, ...sandbox }, backends);
     const exportFiles = exportTargets(parsed.flags, io.cwd, historyPath.file);
     warnHostCodeInWorkdir(io.stderr, io.cwd, sandbox.workdir ?? 'rw', backends);
