@@ -67,3 +67,5 @@ if command -v runsc > /dev/null; then
 fi
 
 .ci/build-image.sh
+# The real builds' toolchain (gcc, make, binutils, npm) for the large-builds tests and docs/large-projects.md.
+.ci/build-toolchain-image.sh
