@@ -6,7 +6,8 @@
 // backends. Rounds interleave the backends (order rotated each round); the object files are removed
 // before every build. Wall time around the calls. Prints the table (compare/perAction.ts) as
 // Markdown, and the raw rounds and the table as JSON with --json FILE.
-// usage: node scripts/large-builds/per-action.js DIR/c [--sandbox LIST] [--copies 1,2] [--rounds 5] [--json FILE]
+// usage: node scripts/large-builds/per-action.js DIR/c [--sandbox LIST] [--copies 1,2 | --actions 4,8,16]
+//        [--rounds 5] [--warmup 1] [--json FILE]
 // (needs `npm run build`; the Docker backends need SANDBOX_PERF_DOCKER_IMAGE=sandbox-perf/toolchain:local)
 'use strict';
 const fs = require('node:fs');
@@ -27,16 +28,32 @@ if (!fs.existsSync(path.join(cwd, 'actions.1.txt'))) {
 }
 const backends = option('sandbox', 'none,unshare,bubblewrap').split(',');
 if (backends[0] !== 'none') backends.unshift('none');
+if (backends.includes('gvisor')) {
+  // runsc do keeps a run's writes in its own memory overlay and drops them at exit: an action's
+  // object file would be gone before the next action (ar, the link) runs. gvisor-pool bind-mounts instead.
+  process.stderr.write('per-action.js: gvisor discards what each run writes, so actions cannot pass their outputs on: use gvisor-pool\n');
+  process.exit(2);
+}
 const copies = option('copies', '1,2').split(',').map(Number);
 const rounds = Number(option('rounds', '5'));
+const warmup = Number(option('warmup', '1'));
+// --actions 4,8,16: the first N compiler calls of copy 1 instead of whole copies (a smaller build, same kind of action).
+const actionCounts = option('actions', null)?.split(',').map(Number) ?? null;
 const jsonFile = option('json', null);
 
 const actionsOf = (n) =>
   fs
-    .readFileSync(path.join(cwd, `actions.${n}.txt`), 'utf8')
+    .readFileSync(path.join(cwd, `actions.${actionCounts ? 1 : n}.txt`), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split(' '));
+    .map((line) => line.split(' '))
+    .slice(0, actionCounts ? n : undefined);
+/** The build in one sandbox: make, of everything or of the chosen actions' outputs. */
+const wholeOf = (n) =>
+  actionCounts
+    ? ['make', '-s', '-f', 'Makefile.1', ...actionsOf(n).map((a) => a[a.indexOf('-o') + 1])]
+    : ['make', '-s', '-f', `Makefile.${n}`];
+const sizes = actionCounts ?? copies;
 const clean = () => {
   for (const d of fs.readdirSync(cwd).filter((f) => f.startsWith('copy'))) {
     const obj = path.join(cwd, d, 'obj');
@@ -72,20 +89,20 @@ const clean = () => {
     return performance.now() - t;
   };
   const data = Object.fromEntries(
-    backends.map((b) => [b, { backend: b, sizes: copies.map(() => ({ actions: 0, wholeMs: [], perActionMs: [] })) }]),
+    backends.map((b) => [b, { backend: b, sizes: sizes.map(() => ({ actions: 0, wholeMs: [], perActionMs: [] })) }]),
   );
   try {
-    for (let round = 0; round <= rounds; round++) {
+    for (let round = 1 - warmup; round <= rounds; round++) {
       const order = backends.map((_, i) => backends[(i + round) % backends.length]);
       for (const name of order) {
-        for (const [k, n] of copies.entries()) {
+        for (const [k, n] of sizes.entries()) {
           const actions = actionsOf(n);
           clean();
-          const whole = await timed(name, [['make', '-s', '-f', `Makefile.${n}`]]);
+          const whole = await timed(name, [wholeOf(n)]);
           clean();
           const each = await timed(name, actions);
-          // Round 0 is a warm-up (page cache, images, pools filled): not kept.
-          if (round === 0) continue;
+          // Rounds up to 0 are warm-up (page cache, images, pools filled): not kept.
+          if (round <= 0) continue;
           const slot = data[name].sizes[k];
           slot.actions = actions.length;
           slot.wholeMs.push(whole);
@@ -100,7 +117,7 @@ const clean = () => {
   const table = perActionTable(Object.values(data));
   const ms = (i) => (i ? `${i.estimate.toFixed(1)} [${i.low.toFixed(1)} … ${i.high.toFixed(1)}]` : 'n/a');
   const lines = [
-    `C build: cpu_features, ${table.actions.join(' and ')} actions; ${rounds} rounds; ${table.baseline}'s own time per action ${table.baselineActionMs?.toFixed(1)} ms`,
+    `C build: cpu_features, ${table.actions.join(', ')} actions; ${rounds} rounds; ${table.baseline}'s own time per action ${table.baselineActionMs?.toFixed(1)} ms`,
     '',
     '| backend | one sandbox: fixed F (ms) | one sandbox: per action g (ms) | own sandbox per action: f (ms) | break-even n* = F / (f − g) | f / action time |',
     '| --- | --- | --- | --- | --- | --- |',
