@@ -43,6 +43,8 @@ function oursRound(cli: string, dir: string, round: number): { durationsMs: numb
 }
 
 export async function dockerRunBench(): Promise<ScenarioResult> {
+  // Where and when, with the load before the first round; the load after the last is added below.
+  const measured = measuredOn('dockerRun');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-docker-'));
   const dir = path.join(root, 'work');
   fs.mkdirSync(dir);
@@ -110,7 +112,10 @@ export async function dockerRunBench(): Promise<ScenarioResult> {
   const names = [...new Set(phases.flat().map((p) => p.phase))];
   const phaseRows = names.map((name) => [name, median(phases.map((ps) => ps.find((p) => p.phase === name)?.medianMs ?? 0)).toFixed(2)]);
   const markdown = [
-    measuredOn('dockerRun'),
+    `${measured} Load average after the last round: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}.`,
     '',
     `\`sandbox-perf compare --sandbox docker --runs ${RUNS} --warmup 1 -- ${COMMAND.join(' ')}\` against \`hyperfine -N --runs ${RUNS} --warmup 1\``,
     `on the \`docker run --rm\` line below (the container containerSpec asks for, without our timer or accounting group), ${ROUNDS}`,
