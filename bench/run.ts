@@ -14,6 +14,7 @@ import { changesBench } from './changes';
 import { serveBench } from './serve';
 import { poolBench } from './pool';
 import { throughputBench } from './throughput';
+import { calibrateBench } from './calibrate';
 import { spliceResults } from './splice';
 import {
   CHECK_TOLERANCE,
@@ -41,6 +42,7 @@ const SCENARIOS = [
   'serve',
   'pool',
   'throughput',
+  'calibrate',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -133,6 +135,7 @@ const RUNNERS: Record<ScenarioName, () => Promise<ScenarioResult>> = {
   serve: serveBench,
   pool: poolBench,
   throughput: throughputBench,
+  calibrate: calibrateBench,
 };
 
 function parseArgs(argv: readonly string[]): { check: boolean; only: ScenarioName[] | undefined } {

@@ -21,6 +21,7 @@ const LAYERS = [
   ['canary'],
   ['state'],
   ['compare'],
+  ['calibrate'],
   ['runners'],
   ['machine'],
   ['sandbox'],
@@ -63,7 +64,7 @@ const layerOrder = {
     type: 'problem',
     docs: {
       description:
-        'Imports in src/ point down the layer order (cli → export → canary → state → compare → runners → machine → sandbox → stats → shared files).',
+        'Imports in src/ point down the layer order (cli → export → canary → state → compare → calibrate → runners → machine → sandbox → stats → shared files).',
     },
     schema: [],
     messages: {

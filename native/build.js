@@ -3,7 +3,8 @@
 // part: native/bin/sandbox-perf-launcher, the timer next to each sandboxed command (native/launcher.c);
 // native/bin/sandbox-perf-guard, the seccomp filter that keeps host Unix sockets out of the
 // command's reach (native/guard.c); and native/bin/sandbox-perf-spawner, which starts and times
-// every host run (native/spawner.c). Static when the C library allows it, so that the same files
+// every host run (native/spawner.c); native/bin/sandbox-perf-calib, the workloads `calibrate` times and the
+// counter `predict` profiles a command with (native/calib.c). Static when the C library allows it, so that the same files
 // also run inside a container of another distribution. Without a C compiler nothing is built:
 // sandbox-perf then starts and times commands from Node, and the backends that need the guard say
 // they are unavailable and why; the install never fails because of this.
@@ -24,6 +25,12 @@ const PROGRAMS = [
     without: 'unshare, bubblewrap and the runc Docker backends are unavailable',
   },
   { source: 'spawner.c', name: 'sandbox-perf-spawner', what: 'the spawner', without: 'host runs are started and timed from Node' },
+  {
+    source: 'calib.c',
+    name: 'sandbox-perf-calib',
+    what: 'the calibration workloads',
+    without: 'calibrate and predict are unavailable',
+  },
 ];
 
 function compile(source, out, extra) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { calibrateCommand } from './commands/calibrate';
 import { changesCommand } from './commands/changes';
 import { compareCommand } from './commands/compare';
 import { demoCommand } from './commands/demo';
 import { gcCommand } from './commands/gc';
 import { poolCommand } from './commands/pool';
 import { reportCommand } from './commands/report';
+import { predictCommand } from './commands/predict';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { UsageError, type Command, type CommandIo } from './command';
@@ -20,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   changesCommand,
   serveCommand,
   demoCommand,
+  calibrateCommand,
+  predictCommand,
   gcCommand,
   poolCommand,
 ];

@@ -133,6 +133,27 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE sandbox_run_overhead ADD COLUMN canary_round INTEGER;
    CREATE INDEX sandbox_run_overhead_canary ON sandbox_run_overhead (canary_round, workload, backend)
      WHERE canary_round IS NOT NULL;`,
+  // 8: calibrations (issue 26, `sandbox-perf calibrate`): each one's whole fit as JSON (what
+  // `predict` reads) and the machine state it ran on, plus one row per backend and operation class
+  // for SQL readers. Nothing refers to the runs: calibration runs are not recorded as runs.
+  `CREATE TABLE sandbox_calibrations (
+     id INTEGER PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     fingerprint_id INTEGER REFERENCES sandbox_fingerprints (id),
+     json TEXT NOT NULL
+   );
+   CREATE TABLE sandbox_calibration_costs (
+     calibration_id INTEGER NOT NULL REFERENCES sandbox_calibrations (id) ON DELETE CASCADE,
+     backend TEXT NOT NULL,
+     class TEXT NOT NULL,
+     ms_per_op REAL NOT NULL,
+     low REAL NOT NULL,
+     high REAL NOT NULL,
+     delta_ms_per_op REAL,
+     delta_low REAL,
+     delta_high REAL,
+     PRIMARY KEY (calibration_id, backend, class)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,7 +27,7 @@ describe('house/layer-order', () => {
   test('an import up the layers fails, naming both files and the order', () => {
     expect(lint('src/stats/newStat.ts', "import { main } from '../cli/main';\n")).toEqual([
       expect.stringMatching(
-        /^house\/layer-order: cli is above stats in the layer order: src\/stats\/newStat\.ts must not import src\/cli\/main\.ts \(order: cli → export → canary → state → compare → runners → machine → sandbox → stats → validation\)\.$/,
+        /^house\/layer-order: cli is above stats in the layer order: src\/stats\/newStat\.ts must not import src\/cli\/main\.ts \(order: cli → export → canary → state → compare → calibrate → runners → machine → sandbox → stats → validation\)\.$/,
       ),
     ]);
     expect(lint('src/runners/host/none2.ts', "import type { CompareOptions } from '../../compare/compareBackends';\n")).toHaveLength(1);

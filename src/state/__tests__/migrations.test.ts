@@ -83,6 +83,8 @@ test('migration 4 on a version 3 file: copies backfilled from the runs, orphans 
     'sandbox_run_details_copies',
   ]);
   expect(names(db, 'table')).toEqual([
+    'sandbox_calibration_costs',
+    'sandbox_calibrations',
     'sandbox_fingerprints',
     'sandbox_perf_records',
     'sandbox_run_details',

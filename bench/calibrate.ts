@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCalibration } from '../src/calibrate/runCalibration';
+import { fitCalibration } from '../src/calibrate/fitCalibration';
+import { profileCommand } from '../src/calibrate/profile';
+import { calibrationText } from '../src/cli/format/calibrationText';
+import { detectBackends } from '../src/runners/detect';
+import { median } from '../src/stats/descriptive';
+import { markdownTable, measuredOn, type ScenarioResult } from './harness';
+
+const WORKLOAD = path.resolve(__dirname, '..', '..', 'workload', 'build.js');
+const REPS = 3;
+
+/** The command's own time on the host, median of REPS runs (after one untimed run). */
+function ownMs(command: readonly string[], cwd: string): number {
+  const times: number[] = [];
+  for (let i = 0; i <= REPS; i++) {
+    const t = performance.now();
+    spawnSync(command[0] as string, command.slice(1), { cwd, stdio: 'ignore' });
+    if (i > 0) times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/**
+ * `calibrate` on every backend available here, whole (target: under 5 minutes), and `predict`'s
+ * untimed profiling run against the command's own time (target: at most 2x), on the demo's
+ * build-like workload (2 000 files read and hashed, then computed) and on `node -e 0`.
+ */
+export async function calibrateBench(): Promise<ScenarioResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-bench-calibrate-'));
+  try {
+    const backends = (await detectBackends({ cwd: os.tmpdir() }))
+      .filter((b) => b.available && b.timer === 'launcher')
+      .map((b) => b.backend);
+    const run = await runCalibration({ backends });
+    const fit = fitCalibration(run.samples);
+    const text = calibrationText({
+      createdAt: new Date().toISOString(),
+      elapsedMs: run.elapsedMs,
+      rounds: 2,
+      scale: 1,
+      fingerprint: null,
+      fit,
+    });
+    console.log(text);
+
+    execFileSyncQuiet(process.execPath, [WORKLOAD, '--generate', path.join(dir, 'tree')]);
+    const commands = [
+      ['node', WORKLOAD, path.join(dir, 'tree')],
+      ['node', '-e', '0'],
+    ];
+    const rows: { command: string; ownMs: number; profileMs: number }[] = [];
+    for (const command of commands) {
+      const own = ownMs(command, dir);
+      const profiles: number[] = [];
+      for (let i = 0; i < REPS; i++) profiles.push((await profileCommand(command, dir)).elapsedMs);
+      rows.push({
+        command: command.map((w) => (w === WORKLOAD ? 'workload/build.js' : w.startsWith(dir) ? 'TREE' : w)).join(' '),
+        ownMs: own,
+        profileMs: median(profiles),
+      });
+    }
+    const table = markdownTable(
+      ['command', 'own time (median)', 'profiling run (median)', 'ratio'],
+      rows.map((r) => [r.command, `${r.ownMs.toFixed(1)} ms`, `${r.profileMs.toFixed(1)} ms`, `${(r.profileMs / r.ownMs).toFixed(2)}x`]),
+      [false, true, true, true],
+    );
+    console.log(table);
+    const worst = Math.max(...rows.map((r) => r.profileMs / r.ownMs));
+    return {
+      title: 'calibrate and predict',
+      markdown: [
+        measuredOn('calibrate'),
+        '',
+        `\`calibrate\` on ${backends.join(', ')} (${run.samples.length} timed runs): ${(run.elapsedMs / 1000).toFixed(1)} s.`,
+        '',
+        '```text',
+        text.trimEnd(),
+        '```',
+        '',
+        `\`predict\`'s untimed profiling run (strace -f -c and the counter) against the command's own time on the host, medians of ${REPS}:`,
+        '',
+        table,
+      ].join('\n'),
+      targets: [
+        { name: '`calibrate` on every backend available', value: run.elapsedMs / 1000, op: '<=', limit: 300, unit: 's' },
+        { name: "`predict`'s profiling run / the command's own time (worst command)", value: worst, op: '<=', limit: 2, unit: 'x' },
+      ],
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function execFileSyncQuiet(file: string, args: readonly string[]): void {
+  const result = spawnSync(file, args, { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${String(result.status)}`);
+}

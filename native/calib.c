@@ -1,0 +1,233 @@
+/*
+ * sandbox-perf calibration workloads and operation counter (issue 26, points 2 and 3).
+ *
+ *   sandbox-perf-calib CLASS N     do N operations of one class, then exit 0
+ *   sandbox-perf-calib noop        exit 0 (what `spawn` starts)
+ *   sandbox-perf-calib count FILE PROGRAM [ARGS...]
+ *
+ * Each class exercises one kind of operation a build pays for, so that the command's own time
+ * against N (at two or more N) gives a per-operation cost on each backend:
+ *
+ *   cpu      N times 1 000 000 steps of an integer recurrence (no system call)
+ *   syscall  N getppid() system calls (through syscall(): the C library cannot cache it)
+ *   stat     N stat() calls over files/f0 … files/f999 (made by the caller beforehand)
+ *   open     N open() + close() pairs over the same files
+ *   create   N files created (open O_CREAT) in scratch/, then the N removed (unlink)
+ *   read     N MiB read from data.bin (1 MiB, made by the caller), one 1 MiB pread() each
+ *   write    N MiB written to a new file in scratch/, one 1 MiB write() each, then removed
+ *   spawn    N times fork(), exec of this program with `noop`, waitpid()
+ *   fault    N pages of fresh anonymous memory touched once (one page fault each; no huge pages)
+ *
+ * Paths are relative to the working directory, the one directory every backend binds into its
+ * sandbox; this static program is copied there too, so the same file runs on every backend.
+ *
+ * `count` is the untimed profiling run's wrapper: it runs PROGRAM, waits for it with wait4, and
+ * writes to FILE one line `minflt majflt utime_us stime_us rchar wchar` (page faults and CPU time
+ * of PROGRAM and the descendants it waited for; bytes through read and write system calls, which
+ * Linux adds to the waiting parent's /proc/self/io as each child is reaped), less the wrapper's own
+ * counts before the fork. It exits the way PROGRAM did.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FILES 1000
+#define MIB (1024 * 1024)
+
+static void fail(const char *what) {
+  fprintf(stderr, "sandbox-perf-calib: %s: %s\n", what, strerror(errno));
+  exit(111);
+}
+
+static void cpu(long n) {
+  volatile unsigned long x = 1;
+  for (long i = 0; i < n; i++) {
+    unsigned long y = x;
+    for (int j = 0; j < 1000000; j++) y = y * 6364136223846793005UL + 1442695040888963407UL;
+    x = y;
+  }
+}
+
+static void sys(long n) {
+  for (long i = 0; i < n; i++) syscall(SYS_getppid);
+}
+
+static void file_name(char *out, size_t size, long i) { snprintf(out, size, "files/f%ld", i % FILES); }
+
+static void stats(long n) {
+  char name[64];
+  struct stat st;
+  for (long i = 0; i < n; i++) {
+    file_name(name, sizeof name, i);
+    if (stat(name, &st) != 0) fail(name);
+  }
+}
+
+static void opens(long n) {
+  char name[64];
+  for (long i = 0; i < n; i++) {
+    file_name(name, sizeof name, i);
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(name);
+    close(fd);
+  }
+}
+
+static void creates(long n) {
+  char name[64];
+  int pid = (int)getpid();
+  for (long i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "scratch/c%d-%ld", pid, i);
+    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) fail(name);
+    close(fd);
+  }
+  for (long i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "scratch/c%d-%ld", pid, i);
+    if (unlink(name) != 0) fail(name);
+  }
+}
+
+static char *buffer(void) {
+  char *buf = malloc(MIB);
+  if (buf == NULL) fail("malloc");
+  memset(buf, 'x', MIB);
+  return buf;
+}
+
+static void reads(long n) {
+  char *buf = buffer();
+  int fd = open("data.bin", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("data.bin");
+  for (long i = 0; i < n; i++) {
+    if (pread(fd, buf, MIB, 0) != MIB) fail("pread data.bin");
+  }
+  close(fd);
+}
+
+static void writes(long n) {
+  char *buf = buffer();
+  char name[64];
+  snprintf(name, sizeof name, "scratch/w%d", (int)getpid());
+  int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(name);
+  for (long i = 0; i < n; i++) {
+    if (write(fd, buf, MIB) != MIB) fail("write");
+  }
+  close(fd);
+  unlink(name);
+}
+
+static void spawns(long n, const char *self) {
+  for (long i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid < 0) fail("fork");
+    if (pid == 0) {
+      execl(self, self, "noop", (char *)NULL);
+      _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) fail("waitpid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      errno = ECHILD;
+      fail("spawned noop");
+    }
+  }
+}
+
+static void faults(long n) {
+  long page = sysconf(_SC_PAGESIZE);
+  size_t size = (size_t)n * (size_t)page;
+  char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) fail("mmap");
+  // Transparent huge pages would turn 512 faults into one.
+  madvise(mem, size, MADV_NOHUGEPAGE);
+  for (long i = 0; i < n; i++) mem[i * page] = 1;
+  munmap(mem, size);
+}
+
+/* rchar and wchar of this process, its dead threads and its reaped children. */
+static void io_counts(long long *rchar, long long *wchar) {
+  *rchar = *wchar = 0;
+  FILE *f = fopen("/proc/self/io", "r");
+  if (f == NULL) return;
+  char key[32];
+  long long value;
+  while (fscanf(f, "%31s %lld", key, &value) == 2) {
+    if (strcmp(key, "rchar:") == 0) *rchar = value;
+    if (strcmp(key, "wchar:") == 0) *wchar = value;
+  }
+  fclose(f);
+}
+
+static long long usec(struct timeval tv) { return (long long)tv.tv_sec * 1000000LL + tv.tv_usec; }
+
+static int count(const char *file, char **argv) {
+  FILE *out = fopen(file, "we");
+  if (out == NULL) fail(file);
+  long long r0, w0;
+  io_counts(&r0, &w0);
+  pid_t pid = fork();
+  if (pid < 0) fail("fork");
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    fprintf(stderr, "sandbox-perf-calib: %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int status;
+  struct rusage ru;
+  while (wait4(pid, &status, 0, &ru) < 0) {
+    if (errno != EINTR) fail("wait4");
+  }
+  long long r1, w1;
+  io_counts(&r1, &w1);
+  fprintf(out, "%ld %ld %lld %lld %lld %lld\n", ru.ru_minflt, ru.ru_majflt, usec(ru.ru_utime), usec(ru.ru_stime), r1 - r0, w1 - w0);
+  fclose(out);
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    raise(WTERMSIG(status));
+    return 128 + WTERMSIG(status);
+  }
+  return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
+  if (argc != 3) {
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|stat|open|create|read|write|spawn|fault N\n");
+    return 2;
+  }
+  char *end;
+  long n = strtol(argv[2], &end, 10);
+  if (*end != '\0' || n < 0) {
+    fprintf(stderr, "sandbox-perf-calib: N must be a whole number >= 0, got '%s'\n", argv[2]);
+    return 2;
+  }
+  const char *class = argv[1];
+  if (strcmp(class, "cpu") == 0) cpu(n);
+  else if (strcmp(class, "syscall") == 0) sys(n);
+  else if (strcmp(class, "stat") == 0) stats(n);
+  else if (strcmp(class, "open") == 0) opens(n);
+  else if (strcmp(class, "create") == 0) creates(n);
+  else if (strcmp(class, "read") == 0) reads(n);
+  else if (strcmp(class, "write") == 0) writes(n);
+  else if (strcmp(class, "spawn") == 0) spawns(n, argv[0]);
+  else if (strcmp(class, "fault") == 0) faults(n);
+  else {
+    fprintf(stderr, "sandbox-perf-calib: unknown class '%s'\n", class);
+    return 2;
+  }
+  return 0;
+}

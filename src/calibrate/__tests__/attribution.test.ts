@@ -1,0 +1,79 @@
+import type { Interval } from '../../stats/intervals';
+import { attribute, attributionLine } from '../attribution';
+import { CLASSES, type ClassName } from '../classes';
+import type { BackendCalibration } from '../fitCalibration';
+import { checkPrediction, predict } from '../prediction';
+import type { OperationCounts } from '../profile';
+
+const around = (estimate: number, plusMinus: number): Interval => ({
+  estimate,
+  low: estimate - plusMinus,
+  high: estimate + plusMinus,
+  level: 0.95,
+  method: 't',
+});
+
+function calibration(backend: string, perOp: Record<ClassName, number>, base: Record<ClassName, number> | null): BackendCalibration {
+  return {
+    backend,
+    runs: 36,
+    startMs: around(base === null ? 1 : 21, 1),
+    deltaStartMs: base === null ? null : around(20, 2),
+    fixedMs: around(base === null ? 2 : 402, 10),
+    rSquared: 0.99,
+    costs: CLASSES.map((c) => ({
+      class: c.name,
+      msPerOp: around(perOp[c.name], perOp[c.name] / 10),
+      deltaMsPerOp: base === null ? null : around(perOp[c.name] - base[c.name], perOp[c.name] / 10),
+      rSquared: 0.99,
+      poor: null,
+    })),
+    poorFit: [],
+  };
+}
+
+const NONE = { cpu: 2, syscall: 0.0001, stat: 0.001, open: 0.002, create: 0.01, read: 0.1, write: 0.2, spawn: 0.5, fault: 0.0002 };
+const GVISOR = { cpu: 2.2, syscall: 0.01, stat: 0.03, open: 0.06, create: 0.1, read: 0.3, write: 0.5, spawn: 5, fault: 0.005 };
+const COUNTS: OperationCounts = {
+  cpu: 400,
+  syscall: 10_000,
+  stat: 20_000,
+  open: 30_000,
+  create: 100,
+  read: 50,
+  write: 10,
+  spawn: 40,
+  fault: 80_000,
+};
+
+describe('attribution', () => {
+  const none = calibration('none', NONE, null);
+  const gvisor = calibration('gvisor', GVISOR, NONE);
+
+  test('the shares sum to the predicted in-command cost', () => {
+    const a = attribute(COUNTS, gvisor, none);
+    const sum = a.shares.reduce((s, share) => s + share.ms, 0);
+    expect(sum).toBeCloseTo(a.inCommand.estimate, 9);
+    // By hand: start 20 + cpu 400/2·0.2 = 40 + syscall 99 + stat 580 + open 1740 + create 9 + read 10 + write 3 + spawn 180 + fault 384.
+    expect(a.inCommand.estimate).toBeCloseTo(20 + 40 + 99 + 580 + 1740 + 9 + 10 + 3 + 180 + 384, 6);
+    expect(a.shares[0]?.class).toBe('open');
+    expect(a.inCommand.low).toBeLessThan(a.inCommand.estimate);
+  });
+
+  test('reads as the issue words it, largest share first, the rest summed', () => {
+    const line = attributionLine(attribute(COUNTS, gvisor, none));
+    expect(line).toMatch(/^gvisor: 57 % file opens, 19 % stats, 13 % page faults, 6 % process starts, 6 % the rest$/);
+  });
+
+  test('the predicted total is fixed + in-command, and the check says how close a measurement is', () => {
+    const p = predict(COUNTS, gvisor, none);
+    expect(p.fixed.estimate).toBe(400);
+    expect(p.total.estimate).toBeCloseTo(p.fixed.estimate + p.inCommand.estimate, 9);
+    const measured = around(p.total.estimate * 1.1, 100);
+    const check = checkPrediction(p, measured);
+    expect(check.relativeError).toBeCloseTo(1 / 1.1 - 1, 9);
+    expect(check.withinTolerance).toBe(true);
+    expect(check.insideMeasuredInterval).toBe(false);
+    expect(checkPrediction(p, around(p.total.estimate * 2, 10)).withinTolerance).toBe(false);
+  });
+});

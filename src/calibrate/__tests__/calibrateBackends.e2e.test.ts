@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import { describeWhen } from '../../../test/support/e2e';
+import {
+  dockerMissing,
+  gvisorMissing,
+  INSTALL_DOCKER,
+  INSTALL_RUNSC,
+  runscRuntimeMissing,
+  toolMissing,
+} from '../../../test/support/runners';
+import type { BackendName } from '../../runners/types';
+import { createBackend } from '../../runners/createBackend';
+import { CALIB_FILE, CALIB_PROGRAM, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
+import { CLASS_NAMES } from '../classes';
+
+/*
+ * Every workload runs on every backend present, from the working directory alone (the program and
+ * its files; nothing in the image), and the backend times it. Once each at a small size: the fit
+ * itself is tested on none and bubblewrap (src/cli/__tests__/calibrate.e2e.test.ts), and a whole
+ * calibration of every backend is `npm run bench`'s.
+ */
+const CASES: { name: BackendName; missing: string | false; install: string; optional?: boolean }[] = [
+  { name: 'unshare', missing: toolMissing('unshare'), install: 'apt-get install util-linux' },
+  { name: 'gvisor', missing: gvisorMissing(), install: 'apt-get install runsc', optional: true },
+  { name: 'docker', missing: dockerMissing(), install: INSTALL_DOCKER },
+  { name: 'docker-warm', missing: dockerMissing(), install: INSTALL_DOCKER },
+  { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER },
+  { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
+];
+const built = !fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`;
+
+for (const { name, missing, install, optional } of CASES) {
+  describeWhen(
+    `calibrate on ${name} (real runs, small sizes)`,
+    missing || built,
+    install,
+    () => {
+      test('every workload runs there and is timed by the launcher', async () => {
+        const dir = makeCalibWorkdir();
+        const backend = createBackend(name, { cwd: dir });
+        try {
+          await backend.prepare();
+          const outcomes: string[] = [];
+          for (const workload of [...CLASS_NAMES, 'noop']) {
+            const result = await backend.run(workload === 'noop' ? [CALIB_PROGRAM, 'noop'] : [CALIB_PROGRAM, workload, '3']);
+            outcomes.push(`${workload}: ${result.outcome}${typeof result.commandMs === 'number' ? ', timed' : ''}${result.stderr.trim()}`);
+          }
+          expect(outcomes).toEqual([...CLASS_NAMES, 'noop'].map((w) => `${w}: success, timed`));
+        } finally {
+          await backend.teardown();
+          removeCalibWorkdir(dir);
+        }
+      }, 180_000);
+    },
+    optional === true ? { optional } : {},
+  );
+}

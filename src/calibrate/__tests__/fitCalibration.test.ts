@@ -1,0 +1,84 @@
+import { mulberry32 } from '../../stats/prng';
+import { CLASSES, type ClassName } from '../classes';
+import { fitCalibration, type CalibrationSample } from '../fitCalibration';
+
+/** Known costs (ms per operation) per backend, and a start and fixed cost each. */
+const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<ClassName, number> }> = {
+  none: {
+    start: 0.5,
+    fixed: 1,
+    costs: { cpu: 1, syscall: 0.0001, stat: 0.0008, open: 0.0015, create: 0.006, read: 0.08, write: 0.2, spawn: 0.4, fault: 0.0002 },
+  },
+  gvisor: {
+    start: 30,
+    fixed: 400,
+    costs: { cpu: 1.02, syscall: 0.012, stat: 0.03, open: 0.05, create: 0.09, read: 0.3, write: 0.5, spawn: 4, fault: 0.006 },
+  },
+};
+
+function samples(noiseMs: number, rounds: number, seed = 7): CalibrationSample[] {
+  const random = mulberry32(seed);
+  // A sum of uniforms: roughly normal noise of standard deviation noiseMs.
+  const noise = () => ((random() + random() + random() + random() - 2) * noiseMs) / Math.sqrt(4 / 12);
+  const out: CalibrationSample[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [backend, truth] of Object.entries(TRUE_COSTS)) {
+      for (const c of CLASSES) {
+        for (const n of c.sizes) {
+          // Each class's runs carry a little set-up of their own: the line's intercept, not its cost.
+          const commandMs = truth.start + 0.1 + truth.costs[c.name] * n + noise();
+          out.push({ backend, class: c.name, n, commandMs, durationMs: commandMs + truth.fixed + noise() });
+        }
+      }
+      for (let i = 0; i < 2; i++) {
+        const commandMs = truth.start + noise();
+        out.push({ backend, class: 'start', n: 0, commandMs, durationMs: commandMs + truth.fixed + noise() });
+      }
+    }
+  }
+  return out;
+}
+
+describe('fitCalibration', () => {
+  test('recovers known per-operation costs and their differences from none, inside the 95 % intervals', () => {
+    const fit = fitCalibration(samples(0.05, 3));
+    const gvisor = fit.backends.find((b) => b.backend === 'gvisor');
+    expect(gvisor).toBeDefined();
+    let inside = 0;
+    for (const cost of gvisor?.costs ?? []) {
+      const truth = TRUE_COSTS.gvisor?.costs[cost.class] as number;
+      const delta = truth - (TRUE_COSTS.none?.costs[cost.class] as number);
+      expect(cost.msPerOp.estimate).toBeCloseTo(truth, 2);
+      expect(cost.deltaMsPerOp?.estimate).toBeCloseTo(delta, 2);
+      if (cost.deltaMsPerOp && cost.deltaMsPerOp.low <= delta && delta <= cost.deltaMsPerOp.high) inside++;
+    }
+    // 95 % intervals: with 9 classes, at most one may miss by chance (the seed is fixed).
+    expect(inside).toBeGreaterThanOrEqual(8);
+    expect(gvisor?.startMs.estimate).toBeCloseTo(30, 1);
+    expect(gvisor?.deltaStartMs?.estimate).toBeCloseTo(29.5, 1);
+    expect(gvisor?.fixedMs.estimate).toBeCloseTo(400, 0);
+    expect(gvisor?.rSquared).toBeGreaterThan(0.99);
+  });
+
+  test('the baseline has no difference from itself', () => {
+    const none = fitCalibration(samples(0.5, 2)).backends.find((b) => b.backend === 'none');
+    expect(none?.deltaStartMs).toBeNull();
+    expect(none?.costs.every((c) => c.deltaMsPerOp === null)).toBe(true);
+  });
+
+  test('says when the fit is poor: noise that swamps the operations', () => {
+    const fit = fitCalibration(samples(200, 2));
+    const none = fit.backends.find((b) => b.backend === 'none');
+    expect(none?.poorFit.length).toBeGreaterThan(0);
+    expect(none?.poorFit.join(', ')).toMatch(/syscall (R² \d\.\d\d, )?±\d+ %/);
+    const clean = fitCalibration(samples(0.01, 2)).backends.find((b) => b.backend === 'gvisor');
+    expect(clean?.poorFit).toEqual([]);
+  });
+
+  test('refuses samples that cannot determine a cost', () => {
+    const one = samples(0.5, 2).filter((s) => !(s.class === 'spawn' && s.n === CLASSES.find((c) => c.name === 'spawn')?.sizes[1]));
+    expect(() => fitCalibration(one)).toThrow(/two sizes or more of 'spawn' on none and three runs, got 1 sizes in 2 runs/);
+    expect(() => fitCalibration(samples(0.5, 2).filter((s) => s.class !== 'start'))).toThrow(/two runs or more of 'start', got 0/);
+    expect(() => fitCalibration(samples(0.5, 1).filter((s) => s.backend !== 'none'))).toThrow(/baseline 'none'/);
+  });
+});

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** dist/calibrate or src/calibrate: two levels up is the package; dist-bench/src/calibrate (the benchmarks' build): three. */
+export const CALIB_FILE =
+  [2, 3]
+    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-calib'))
+    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', 'native', 'bin', 'sandbox-perf-calib');
+
+/** The program's name in the working directory: every backend runs it as `./sandbox-perf-calib`. */
+export const CALIB_PROGRAM = './sandbox-perf-calib';
+
+/** How many files the stat and open workloads walk (native/calib.c's FILES). */
+const FILES = 1000;
+
+/** The calibration program, or an error that says how to get it. */
+export function assertCalibProgram(file = CALIB_FILE): string {
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `the calibration workloads are not built (${file} is missing): run 'node native/build.js' in the package (it needs a C compiler)`,
+    );
+  }
+  return file;
+}
+
+/**
+ * A fresh working directory that every backend binds into its sandbox, holding what the workloads
+ * need: the static program, files/f0 … f999 (stat, open), data.bin (1 MiB, read) and scratch/,
+ * writable by the sandbox's user (create, write). 0755 so that the sandbox user (65534) may enter.
+ */
+export function makeCalibWorkdir(program = assertCalibProgram()): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-calibrate-'));
+  fs.chmodSync(dir, 0o755);
+  fs.copyFileSync(program, path.join(dir, CALIB_PROGRAM));
+  fs.chmodSync(path.join(dir, CALIB_PROGRAM), 0o755);
+  const files = path.join(dir, 'files');
+  fs.mkdirSync(files, { mode: 0o755 });
+  for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(files, `f${i}`), '', { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'data.bin'), Buffer.alloc(1024 * 1024, 'x'), { mode: 0o644 });
+  const scratch = path.join(dir, 'scratch');
+  fs.mkdirSync(scratch);
+  // mkdir's mode is masked by the umask: set it afterwards.
+  fs.chmodSync(scratch, 0o777);
+  return dir;
+}
+
+export function removeCalibWorkdir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

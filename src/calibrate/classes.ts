@@ -1,0 +1,79 @@
+/*
+ * The operation classes calibrate times and predict counts: one table, read by the workloads
+ * (native/calib.c runs `sandbox-perf-calib <name> N`), the fit, the profile and the attribution.
+ */
+
+export const CLASS_NAMES = ['cpu', 'syscall', 'stat', 'open', 'create', 'read', 'write', 'spawn', 'fault'] as const;
+export type ClassName = (typeof CLASS_NAMES)[number];
+
+export interface OperationClass {
+  readonly name: ClassName;
+  /** What the attribution calls the class's share ("file opens"). */
+  readonly label: string;
+  /** One operation of the calibration workload, as the tables print its cost ("per open+close"). */
+  readonly unit: string;
+  /**
+   * The two sizes (operations per run) calibrate times. Sized so that on this 2-core machine the
+   * larger one takes 20-60 ms on `none` and at most a second or two on gVisor's ptrace platform,
+   * whose system calls and page faults cost 10-40x the host's: calibrate's whole run must stay
+   * under 5 minutes on all backends.
+   */
+  readonly sizes: readonly [number, number];
+  /**
+   * The system calls (strace's names) a profile counts in this class; the class `syscall` gets
+   * every call no other class names. Absent: the class is counted from the wrapper's figures.
+   */
+  readonly syscalls?: readonly string[];
+  /** Calls that are part of this class's operation but not counted as operations (an open's close): in no class. */
+  readonly absorbs?: readonly string[];
+}
+
+export const CLASSES: readonly OperationClass[] = [
+  // Counted as the command's user CPU time, in none's milliseconds per million steps (attribution.ts).
+  { name: 'cpu', label: 'CPU', unit: 'per 10⁶ steps', sizes: [4, 16] },
+  { name: 'syscall', label: 'other system calls', unit: 'per getppid()', sizes: [5_000, 20_000] },
+  {
+    name: 'stat',
+    label: 'stats',
+    unit: 'per stat()',
+    sizes: [1_000, 4_000],
+    syscalls: ['stat', 'lstat', 'newfstatat', 'fstatat64', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink', 'readlinkat'],
+  },
+  {
+    name: 'open',
+    label: 'file opens',
+    unit: 'per open()+close()',
+    sizes: [1_000, 4_000],
+    syscalls: ['open', 'openat', 'openat2', 'creat'],
+    // The workload's operation is open + close: a close is paid for in its open's cost.
+    absorbs: ['close'],
+  },
+  {
+    name: 'create',
+    label: 'file creations and removals',
+    unit: 'per create + unlink',
+    sizes: [50, 200],
+    syscalls: [
+      'unlink',
+      'unlinkat',
+      'rmdir',
+      'mkdir',
+      'mkdirat',
+      'rename',
+      'renameat',
+      'renameat2',
+      'link',
+      'linkat',
+      'symlink',
+      'symlinkat',
+    ],
+  },
+  { name: 'read', label: 'MiB read', unit: 'per MiB read', sizes: [50, 200] },
+  { name: 'write', label: 'MiB written', unit: 'per MiB written', sizes: [20, 80] },
+  { name: 'spawn', label: 'process starts', unit: 'per fork+exec+wait', sizes: [10, 40], syscalls: ['execve', 'execveat'] },
+  { name: 'fault', label: 'page faults', unit: 'per page fault', sizes: [2_000, 8_000] },
+];
+
+export function classOf(name: ClassName): OperationClass {
+  return CLASSES.find((c) => c.name === name) as OperationClass;
+}

@@ -1,0 +1,177 @@
+/*
+ * From timed workload runs to per-operation costs (pure). Per backend and class, one least-squares
+ * line of the command's own time against the operations the run did:
+ *
+ *   commandMs = a_class + cost_class · n
+ *
+ * fitted on that class's runs alone: the classes' noise differs by orders of magnitude (a file
+ * creation waits on the disk, a getppid() does not), and one fit over every class would give every
+ * cost the noisiest class's residuals. The command's start is measured on its own: the program
+ * run with `noop`, its mean with a t interval. A backend's cost of isolation per operation is its
+ * cost less the baseline's (`none`), with a Welch interval. The fixed cost, the time around the
+ * command, is the mean of durationMs − commandMs over the backend's runs, with its t interval.
+ */
+import { leastSquares, differenceInterval } from '../stats/leastSquares';
+import { mean, stddev } from '../stats/descriptive';
+import { meanInterval, type Interval } from '../stats/intervals';
+import { CLASSES, type ClassName } from './classes';
+
+export interface CalibrationSample {
+  backend: string;
+  /** `start`: the program run with `noop` (n = 0). */
+  class: ClassName | 'start';
+  /** Operations the run did. */
+  n: number;
+  /** The command's own time (the launcher's). */
+  commandMs: number;
+  /** The whole run as recorded (the spawner's window or the backend call). */
+  durationMs: number;
+}
+
+export interface ClassCost {
+  class: ClassName;
+  /** Milliseconds per operation on this backend. */
+  msPerOp: Interval;
+  /** This backend's cost per operation less the baseline's; null on the baseline itself. */
+  deltaMsPerOp: Interval | null;
+  /** R² of this class's line. */
+  rSquared: number;
+  /** Why this class's fit is poor (R² too low, or its interval too wide for its estimate), else null. */
+  poor: string | null;
+}
+
+export interface BackendCalibration {
+  backend: string;
+  runs: number;
+  /** The command's own time doing nothing (the program run with `noop`): starting it on this backend. */
+  startMs: Interval;
+  /** startMs less the baseline's; null on the baseline. */
+  deltaStartMs: Interval | null;
+  /** The time around the command: mean of durationMs − commandMs. */
+  fixedMs: Interval;
+  /** The lowest R² of its classes' lines. */
+  rSquared: number;
+  costs: ClassCost[];
+  /** What makes this backend's fit poor, one phrase each; empty when it is good. */
+  poorFit: string[];
+}
+
+export interface CalibrationFit {
+  baseline: string;
+  backends: BackendCalibration[];
+}
+
+/** A fit is poor below this R², or where a class's 95 % interval is wider than ± this share of its estimate. */
+export const POOR_R_SQUARED = 0.9;
+export const POOR_RELATIVE_HALF_WIDTH = 0.3;
+
+interface Estimate {
+  estimate: number;
+  se: number;
+  df: number;
+  interval: Interval;
+}
+
+function slopeOf(samples: readonly CalibrationSample[]): { slope: Estimate; rSquared: number } {
+  const fit = leastSquares(
+    samples.map((s) => [1, s.n]),
+    samples.map((s) => s.commandMs),
+  );
+  return {
+    slope: {
+      estimate: fit.coefficients[1] as number,
+      se: fit.standardErrors[1] as number,
+      df: fit.df,
+      interval: fit.intervals[1] as Interval,
+    },
+    rSquared: fit.rSquared,
+  };
+}
+
+function meanOf(values: readonly number[]): Estimate {
+  const interval = meanInterval(values);
+  if (interval === null) throw new RangeError(`fitCalibration needs two runs or more of 'start', got ${values.length}`);
+  return { estimate: mean(values), se: stddev(values) / Math.sqrt(values.length), df: values.length - 1, interval };
+}
+
+function relativeHalfWidth(interval: Interval): number {
+  return (interval.high - interval.low) / 2 / Math.abs(interval.estimate);
+}
+
+interface BackendEstimates {
+  start: Estimate;
+  slopes: Map<ClassName, { slope: Estimate; rSquared: number }>;
+  fixed: Interval;
+  runs: number;
+}
+
+function estimate(name: string, own: readonly CalibrationSample[]): BackendEstimates {
+  const slopes = new Map<ClassName, { slope: Estimate; rSquared: number }>();
+  for (const c of CLASSES) {
+    const runs = own.filter((s) => s.class === c.name);
+    const sizes = new Set(runs.map((s) => s.n));
+    if (sizes.size < 2 || runs.length < 3) {
+      throw new RangeError(
+        `fitCalibration needs two sizes or more of '${c.name}' on ${name} and three runs, got ${sizes.size} sizes in ${runs.length} runs`,
+      );
+    }
+    slopes.set(c.name, slopeOf(runs));
+  }
+  const fixed = own.map((s) => s.durationMs - s.commandMs);
+  return {
+    start: meanOf(own.filter((s) => s.class === 'start').map((s) => s.commandMs)),
+    slopes,
+    fixed: meanInterval(fixed) ?? { estimate: fixed[0] ?? 0, low: fixed[0] ?? 0, high: fixed[0] ?? 0, level: 0.95, method: 't' },
+    runs: own.length,
+  };
+}
+
+/**
+ * Fits every backend of `samples`. Throws a RangeError when a backend lacks two sizes of a class
+ * or two starts (its cost would be undetermined), or when the baseline has no samples.
+ */
+export function fitCalibration(samples: readonly CalibrationSample[], baseline = 'none'): CalibrationFit {
+  const names = [...new Set(samples.map((s) => s.backend))];
+  if (!names.includes(baseline)) throw new RangeError(`fitCalibration needs runs on the baseline '${baseline}', got ${names.join(', ')}`);
+  const estimates = new Map(
+    names.map((name) => [
+      name,
+      estimate(
+        name,
+        samples.filter((s) => s.backend === name),
+      ),
+    ]),
+  );
+  const base = estimates.get(baseline) as BackendEstimates;
+  const backends = names.map((name): BackendCalibration => {
+    const own = estimates.get(name) as BackendEstimates;
+    const isBase = name === baseline;
+    const costs = CLASSES.map((c): ClassCost => {
+      const { slope, rSquared } = own.slopes.get(c.name) as { slope: Estimate; rSquared: number };
+      const baseSlope = (base.slopes.get(c.name) as { slope: Estimate }).slope;
+      const width = relativeHalfWidth(slope.interval);
+      const why = [
+        ...(rSquared < POOR_R_SQUARED ? [`R² ${rSquared.toFixed(2)}`] : []),
+        ...(width > POOR_RELATIVE_HALF_WIDTH ? [`±${Number.isFinite(width) ? Math.round(width * 100) : '∞'} %`] : []),
+      ];
+      return {
+        class: c.name,
+        msPerOp: slope.interval,
+        deltaMsPerOp: isBase ? null : differenceInterval(slope, baseSlope),
+        rSquared,
+        poor: why.length === 0 ? null : `${c.name} ${why.join(', ')}`,
+      };
+    });
+    return {
+      backend: name,
+      runs: own.runs,
+      startMs: own.start.interval,
+      deltaStartMs: isBase ? null : differenceInterval(own.start, base.start),
+      fixedMs: own.fixed,
+      rSquared: Math.min(...costs.map((c) => c.rSquared)),
+      costs,
+      poorFit: costs.flatMap((c) => (c.poor === null ? [] : [c.poor])),
+    };
+  });
+  return { baseline, backends };
+}

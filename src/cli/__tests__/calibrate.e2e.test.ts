@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import Database from 'better-sqlite3';
+import { main } from '../main';
+import type { CommandIo } from '../command';
+import { describeWhen } from '../../../test/support/e2e';
+import { toolMissing } from '../../../test/support/runners';
+import { tempDir } from '../../../test/support/tempDir';
+import { CALIB_FILE } from '../../calibrate/calibWorkdir';
+import { CLASS_NAMES } from '../../calibrate/classes';
+import { RUNS_PER_ROUND } from '../../calibrate/runCalibration';
+
+function io(cwd: string): CommandIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, env: { PATH: process.env.PATH ?? '' }, cwd, out: () => out, err: () => err };
+}
+
+interface CalibrationJson {
+  id: number;
+  fit: { baseline: string; backends: { backend: string; runs: number; costs: { class: string; msPerOp: { estimate: number } }[] }[] };
+}
+
+interface PredictionJson {
+  calibration: number;
+  predictions: {
+    backend: string;
+    total: { estimate: number };
+    fixed: { estimate: number };
+    inCommand: { estimate: number };
+    attribution: { shares: { ms: number }[] };
+  }[];
+  checks: { backend: string; predictedMs: number; measured: { estimate: number } }[] | null;
+}
+
+describeWhen(
+  'calibrate and predict on none and bubblewrap (real runs, small sizes)',
+  toolMissing('bwrap') || toolMissing('strace') || (!fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`),
+  'apt-get install bubblewrap strace; node native/build.js',
+  () => {
+    let dir = '';
+    let db = '';
+    let calibration: CalibrationJson;
+    beforeAll(async () => {
+      dir = tempDir('calibrate');
+      // The sandbox user (65534) must be able to enter the working directory (mkdtemp makes 0700).
+      fs.chmodSync(dir, 0o755);
+      db = path.join(tempDir('calibrate-history'), 'state.db');
+      const stream = io(dir);
+      const code = await main(['calibrate', '--sandbox', 'bubblewrap', '--rounds', '2', '--scale', '0.05', '--json', '--db', db], stream);
+      expect(stream.err()).toBe('');
+      expect(code).toBe(0);
+      calibration = JSON.parse(stream.out()) as CalibrationJson;
+    }, 120_000);
+    afterAll(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.dirname(db), { recursive: true, force: true });
+    });
+
+    test('fits every class on both backends, none the baseline', () => {
+      expect(calibration.fit.baseline).toBe('none');
+      expect(calibration.fit.backends.map((b) => b.backend)).toEqual(['none', 'bubblewrap']);
+      for (const b of calibration.fit.backends) {
+        expect(b.runs).toBe(2 * RUNS_PER_ROUND);
+        expect(b.costs.map((c) => c.class)).toEqual([...CLASS_NAMES]);
+        for (const c of b.costs) expect(Number.isFinite(c.msPerOp.estimate)).toBe(true);
+      }
+    });
+
+    test('is stored in the history with the machine fingerprint, in its own tables', () => {
+      const file = new Database(db, { readonly: true });
+      try {
+        const row = file.prepare('SELECT id, fingerprint_id AS f FROM sandbox_calibrations').all() as { id: number; f: number | null }[];
+        expect(row).toEqual([{ id: calibration.id, f: expect.any(Number) as number }]);
+        expect(file.prepare('SELECT count(*) AS n FROM sandbox_calibration_costs WHERE calibration_id = ?').get(calibration.id)).toEqual({
+          n: 2 * CLASS_NAMES.length,
+        });
+        expect(file.prepare('SELECT count(*) AS n FROM sandbox_perf_records').get()).toEqual({ n: 0 });
+      } finally {
+        file.close();
+      }
+    });
+
+    test('predict reads it, attributes the in-command cost, and --check measures', async () => {
+      const stream = io(dir);
+      const code = await main(
+        ['predict', '--sandbox', 'bubblewrap', '--check', '--runs', '3', '--json', '--db', db, '--', 'sh', '-c', 'ls / > /dev/null'],
+        stream,
+      );
+      // stderr holds the poor-fit warnings of so small a calibration, and any failure.
+      expect({ code, err: code === 0 ? '' : stream.err() }).toEqual({ code: 0, err: '' });
+      const out = JSON.parse(stream.out()) as PredictionJson;
+      expect(out.calibration).toBe(calibration.id);
+      const [p] = out.predictions;
+      expect(p?.backend).toBe('bubblewrap');
+      expect(p?.attribution.shares.reduce((sum, s) => sum + s.ms, 0)).toBeCloseTo(p?.inCommand.estimate ?? Number.NaN, 6);
+      expect(p?.total.estimate).toBeCloseTo((p?.fixed.estimate ?? 0) + (p?.inCommand.estimate ?? 0), 6);
+      expect(out.checks?.map((c) => c.backend)).toEqual(['bubblewrap']);
+    }, 120_000);
+
+    test('predict without a calibration says how to make one', async () => {
+      const stream = io(dir);
+      const empty = path.join(path.dirname(db), 'none.db');
+      await expect(main(['predict', '--sandbox', 'bubblewrap', '--db', empty, '--', 'true'], stream)).resolves.toBe(1);
+      expect(stream.err()).toMatch(/no calibration in .*none\.db: run 'sandbox-perf calibrate' first/);
+    });
+  },
+);

@@ -1,0 +1,37 @@
+import { attributionLine } from '../../calibrate/attribution';
+import type { PredictionCheck, Prediction } from '../../calibrate/prediction';
+import type { OperationCounts } from '../../calibrate/profile';
+import type { Interval } from '../../stats/intervals';
+import { formatMs } from '../terminal';
+
+const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${formatMs(Math.abs(ms))}`;
+const span = (i: Interval) => `${signed(i.estimate)} [${signed(i.low)} … ${signed(i.high)}]`;
+
+export function countsLine(counts: OperationCounts): string {
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  return (
+    `Counted (untimed profiling run): ${n(counts.cpu)} ms user CPU, ${n(counts.syscall)} other system calls, ${n(counts.stat)} stats, ` +
+    `${n(counts.open)} opens/closes, ${n(counts.create)} creations/removals, ${counts.read.toFixed(1)} MiB read, ${counts.write.toFixed(1)} MiB written, ` +
+    `${n(counts.spawn)} process starts, ${n(counts.fault)} page faults`
+  );
+}
+
+export function predictionText(predictions: readonly Prediction[], baseline: string): string {
+  const lines = predictions.map(
+    (p) =>
+      `${p.backend}: ${span(p.total)} against ${baseline} = fixed ${signed(p.fixed.estimate)} + in-command ${signed(p.inCommand.estimate)}\n` +
+      `  ${attributionLine(p.attribution).replace(`${p.backend}: `, 'in-command: ')}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function checkText(checks: readonly PredictionCheck[], runs: number): string {
+  const lines = checks.map((c) => {
+    const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : ''}${(c.relativeError * 100).toFixed(1)} %`;
+    return (
+      `${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
+      `(${c.withinTolerance ? 'within' : 'outside'} ±15 %; ${c.insideMeasuredInterval ? 'inside' : 'outside'} the measured 95 % interval)`
+    );
+  });
+  return `Checked against ${runs} paired rounds:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}

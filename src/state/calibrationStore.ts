@@ -1,0 +1,98 @@
+import Database from 'better-sqlite3';
+import type { Calibration } from '../calibrate/calibration';
+import type { MachineFingerprint } from '../machine/fingerprint';
+import { fingerprintDifferences } from '../machine/noise';
+import { storeFingerprint, fingerprintHash } from './fingerprintHistory';
+import { assertOwnDatabasePath } from './ownership';
+import { assertReadableVersion } from './schema';
+import { SqliteStore } from './write/SqliteStore';
+
+/** The schema version that stores calibrations (migration 8). */
+export const CALIBRATION_VERSION = 8;
+
+/**
+ * Writes a calibration into the history at `file` (created and migrated as the writer would:
+ * SqliteStore refuses a file that is not a sandbox-perf history), with its machine's fingerprint.
+ * Returns its id.
+ */
+export function saveCalibration(file: string, calibration: Calibration): number {
+  const store = new SqliteStore(file, { busyTimeoutMs: 5000 });
+  store.connect();
+  store.close();
+  const db = new Database(file, { timeout: 5000 });
+  try {
+    db.pragma('foreign_keys = ON');
+    return db
+      .transaction(() => {
+        const fingerprintId = calibration.fingerprint === null ? null : storeFingerprint(db, calibration.fingerprint);
+        const id = Number(
+          db
+            .prepare('INSERT INTO sandbox_calibrations (created_at, fingerprint_id, json) VALUES (?, ?, ?)')
+            .run(calibration.createdAt, fingerprintId, JSON.stringify(calibration)).lastInsertRowid,
+        );
+        const insert = db.prepare(
+          'INSERT INTO sandbox_calibration_costs (calibration_id, backend, class, ms_per_op, low, high, delta_ms_per_op, delta_low, delta_high) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const backend of calibration.fit.backends) {
+          for (const cost of backend.costs) {
+            const d = cost.deltaMsPerOp;
+            insert.run(
+              id,
+              backend.backend,
+              cost.class,
+              cost.msPerOp.estimate,
+              cost.msPerOp.low,
+              cost.msPerOp.high,
+              d?.estimate ?? null,
+              d?.low ?? null,
+              d?.high ?? null,
+            );
+          }
+        }
+        return id;
+      })
+      .immediate();
+  } finally {
+    db.close();
+  }
+}
+
+export interface StoredCalibration {
+  id: number;
+  calibration: Calibration;
+  /** What differs between the machine it ran on and `current` (empty: the same machine state). */
+  machineDifferences: string[];
+}
+
+/**
+ * The newest calibration made on this machine state (the fingerprint's hash), else the newest of
+ * any, with what differs; null when the history holds none (or does not exist).
+ */
+export function latestCalibration(file: string, current: MachineFingerprint | null): StoredCalibration | null {
+  const found = assertOwnDatabasePath(file);
+  if (found.kind === 'missing' || found.kind === 'empty') return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
+    const sameMachine =
+      current === null
+        ? undefined
+        : (db
+            .prepare(
+              'SELECT c.id, c.json FROM sandbox_calibrations c JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id WHERE f.hash = ? ORDER BY c.id DESC LIMIT 1',
+            )
+            .get(fingerprintHash(current)) as { id: number; json: string } | undefined);
+    const row =
+      sameMachine ??
+      (db.prepare('SELECT id, json FROM sandbox_calibrations ORDER BY id DESC LIMIT 1').get() as { id: number; json: string } | undefined);
+    if (row === undefined) return null;
+    const calibration = JSON.parse(row.json) as Calibration;
+    const differences =
+      sameMachine !== undefined || current === null || calibration.fingerprint === null
+        ? []
+        : fingerprintDifferences(calibration.fingerprint, current);
+    return { id: row.id, calibration, machineDifferences: differences };
+  } finally {
+    db.close();
+  }
+}
