@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describeWhen } from '../../../../test/support/e2e';
 import { dockerMissing, INSTALL_DOCKER } from '../../../../test/support/runners';
 import { sizeForRate } from '../../../runners/pool/sizeForRate';
+import { POOL_BACKENDS } from '../../../runners/pool/createPool';
 import { main } from '../../main';
 import type { PoolAdvice } from '../../../runners/pool/advisePoolSize';
 import { adviceText } from '../pool';
@@ -24,14 +25,17 @@ describe('sandbox-perf pool --advise (no engine needed)', () => {
     const help = await cli(['pool', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: sandbox-perf pool --advise --rate RUNS\/S/);
-    expect(help.stdout).toContain('docker-pool, gvisor-pool');
+    expect(help.stdout).toContain(`--sandbox BACKEND        ${POOL_BACKENDS.join(', ')}   [default: docker-pool]`);
   });
 
   test.each([
     [['pool', '--rate', '2'], /'pool' needs --advise/],
     [['pool', '--advise'], /--advise needs --rate RUNS\/S/],
     [['pool', '--advise', '--rate', '0'], /--rate expects a decimal number from 0.001 to 1000000, got "0"/],
-    [['pool', '--advise', '--rate', '2', '--sandbox', 'docker'], /--sandbox expects one of docker-pool, gvisor-pool.*, got "docker"/],
+    [
+      ['pool', '--advise', '--rate', '2', '--sandbox', 'docker'],
+      new RegExp(`--sandbox expects one of ${POOL_BACKENDS.join(', ')}, got "docker"`),
+    ],
     [
       ['pool', '--advise', '--rate', '2', '--target-miss-rate', '2'],
       /--target-miss-rate expects a decimal number from 0.0001 to 1, got "2"/,
