@@ -96,6 +96,7 @@ const look = async () => ({
     workdir: tryWrite(marker),
     kernel: probe('leave'),
     cgroup: tryWrite('/sys/fs/cgroup/pids/pids.max'),
+    sysctl: tryWrite('/proc/sys/kernel/domainname'),
     mount: cp.spawnSync('mount', ['-t', 'tmpfs', 'none', '/tmp'], { stdio: 'ignore' }).status,
     agentLimits: cp.spawnSync('prlimit', ['--pid', '1', '--nofile=64:64'], { stdio: 'ignore' }).status,
   };
@@ -105,7 +106,8 @@ const look = async () => ({
   cp.spawnSync('sh', ['-c', '(sleep ' + seconds + ' &)'], { stdio: 'ignore' });
   // A listener on loopback, held by a daemonised process.
   cp.spawn(process.execPath, ['-e', "require('net').createServer((s) => s.end()).listen(" + port + ", '127.0.0.1'); setTimeout(() => {}, 1e9); // " + seconds], { detached: true, stdio: 'ignore' }).unref();
-  await new Promise((r) => setTimeout(r, 500));
+  // Node's start under load: wait for the listener (at most 20 s) before the control looks.
+  for (let i = 0; i < 200 && (await connect()) !== 'connected'; i++) await new Promise((r) => setTimeout(r, 100));
   console.log(JSON.stringify({ before, left, control: await look() }));
 })();`;
 
@@ -199,6 +201,11 @@ for (const { name, missing, install } of CASES) {
       test('cgroup settings: read-only to the run; the next run has its own pids limit', () => {
         expect(left.cgroup).toMatch(/^(EROFS|EACCES)$/);
         expect([before.pidsMax, next.pidsMax]).toEqual(['512', '512']);
+      });
+
+      test('the clock and kernel parameters: cannot be changed', () => {
+        expect(left.kernel.clock).toBe('EPERM');
+        expect(left.sysctl).toMatch(/^(EROFS|EACCES)$/);
       });
 
       test('host name: cannot be changed', () => {
