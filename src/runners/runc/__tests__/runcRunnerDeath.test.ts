@@ -68,6 +68,17 @@ describeWhen('runc-pool when its runner dies', runcMissing(), INSTALL_RUNC, () =
   }, 120_000);
   afterAll(() => mine.close(), 60_000);
 
+  test('SIGTERM drains the pool: no runc state, bundle or group of it is left when it has exited, and it dies by SIGTERM', async () => {
+    const { child, exited } = await runnerWithPool();
+    const pid = child.pid as number;
+    const theirs = idsOf(pid);
+    expect(theirs).toHaveLength(2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(idsOf(pid)).toEqual([]);
+    for (const id of theirs) expect(fs.existsSync(`/sys/fs/cgroup/pids/sandbox-perf/${id}`)).toBe(false);
+  }, 120_000);
+
   test('SIGKILL: its containers stop by themselves; gc removes their state, bundles and groups, and not a live runner’s', async () => {
     const { child, exited } = await runnerWithPool();
     const pid = child.pid as number;
