@@ -44,7 +44,7 @@ export function scalingText(s: ScalingResult, c: Colours, time: TimeFormat = for
         : poor
           ? `  ${c.yellow(`not a line (lack of fit p = ${b.lackOfFitP.toPrecision(2)}): do not extrapolate`)}`
           : `  (lack of fit p = ${b.lackOfFitP.toPrecision(2)})`;
-    out.push(`${head}  a ${intervalText(b.fixedMs, time, sign)}, b ${intervalText(b.perUnitMs, time, sign)} per ${unit}${fitNote}`);
+    out.push(`${head}  a ${intervalText(b.fixedMs, time, sign)}, b ${intervalText(b.perUnitMs, time, sign)} per unit of ${unit}${fitNote}`);
   }
   if (s.at !== null) {
     out.push('', `${c.bold(`At ${groupDigits(s.at)} ${unit}`)}:`);

@@ -73,7 +73,7 @@ describe('scaling', () => {
     const text = scalingText(scaling(synthetic(3, 12, 'files'), 'files', 100_000), colours(process.stdout, {}, false));
     expect(text).toContain('Scaling with files (1, 2, 4, 8): cost = a + b·files');
     expect(text).toMatch(
-      /docker {2}isolation \(− none\) +a \+\d+\.\d ms \[\+\d+\.\d ms … \+\d+\.\d ms\], b \+\d\.\d\d ms \[.*\] per files/,
+      /docker {2}isolation \(− none\) +a \+\d+\.\d ms \[\+\d+\.\d ms … \+\d+\.\d ms\], b \+\d\.\d\d ms \[.*\] per unit of files/,
     );
     expect(text).toMatch(
       /At 100 000 files:\n {2}none {4}runs in .*\n {2}docker {2}costs \+\d+\.\d{3} s \[\+\d+\.\d{3} s … \+\d+\.\d{3} s\]/,
