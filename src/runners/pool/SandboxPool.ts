@@ -184,7 +184,9 @@ export class SandboxPool implements SandboxBackend {
   private offer(sandbox: PooledSandbox): void {
     const waiter = this.waiters.shift();
     if (!waiter) {
-      this.idle.push(sandbox);
+      // A refill started before the pool shrank is not kept beyond the new size.
+      if (this.idle.length >= this.sizing.size) this.discard(sandbox);
+      else this.idle.push(sandbox);
       return;
     }
     clearTimeout(waiter.timer);
