@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCalibration } from '../src/calibrate/runCalibration';
+import { DEFAULT_ROUNDS, runCalibration } from '../src/calibrate/runCalibration';
 import { fitCalibration } from '../src/calibrate/fitCalibration';
 import { profileCommand } from '../src/calibrate/profile';
 import { calibrationText } from '../src/cli/format/calibrationText';
@@ -40,7 +40,7 @@ export async function calibrateBench(): Promise<ScenarioResult> {
     const text = calibrationText({
       createdAt: new Date().toISOString(),
       elapsedMs: run.elapsedMs,
-      rounds: 2,
+      rounds: DEFAULT_ROUNDS,
       scale: 1,
       fingerprint: null,
       fit,
