@@ -22,7 +22,11 @@ const CONCURRENCIES = [1, 4, 16] as const;
 /** Runs per cell: `true` twice the largest concurrency, the build workload one wave of it (36 cells, about 10 min at load 2-4). */
 const RUNS = { true: 32, build: 16 } as const;
 const OPEN_RUNS = 500;
-/** The open stream arrives at this fraction of the refill rate measured at concurrency 16 on `true`. */
+/** The open stream's pool: the size the gates' concurrency (4) asks for. */
+const OPEN_POOL_SIZE = 4;
+/** Runs of `true` that measure that pool's refill rate, kept at its bound of containers in flight. */
+const REFILL_RUNS = 40;
+/** The open stream arrives at this fraction of that refill rate. */
 const OPEN_FRACTION = 0.5;
 /** And at most this rate: 500 runs in at least 10 s. */
 const MAX_OPEN_RATE = 50;
@@ -151,21 +155,26 @@ export async function throughputBench(): Promise<ScenarioResult> {
       .join(', ');
     let open: ThroughputFigures | null = null;
     let openRate = Number.NaN;
+    let openRefillRate = Number.NaN;
     if (gate !== undefined) {
-      openRate = Math.min(MAX_OPEN_RATE, OPEN_FRACTION * (cells.get(`true ${gate} 16`)?.refillsPerSecond ?? Number.NaN));
-      if (openRate > 0) {
-        step(`open stream on ${gate} at ${rate(openRate)}/s, ${OPEN_RUNS} runs`);
-        const before = load();
-        const backend = createBackend(gate as BackendName, { cwd: dir, pool: { size: 4 } });
-        await backend.prepare();
-        try {
-          await settleAll([backend]);
-          open = await measureLoad(backend, { mode: 'open', rate: openRate }, OPEN_RUNS, loadRun(['true']));
-        } finally {
-          await backend.teardown();
-        }
-        steps.push(`open stream, ${gate}: ${(open.wallMs / 1000).toFixed(0)} s, load ${before} → ${load()}`);
+      step(`open stream on ${gate}: its refill rate, then ${OPEN_RUNS} runs at ${OPEN_FRACTION} × it`);
+      const before = load();
+      const backend = createBackend(gate as BackendName, { cwd: dir, pool: { size: OPEN_POOL_SIZE } });
+      await backend.prepare();
+      try {
+        // The rate it refills at, measured on this very pool: as many runs in flight as it may hold
+        // (maxSandboxes, 2 × size) keep it refilling as fast as it can.
+        await settleAll([backend]);
+        const refillsBefore = refills(backend) ?? 0;
+        const saturated = await measureLoad(backend, { mode: 'closed', concurrency: 2 * OPEN_POOL_SIZE }, REFILL_RUNS, loadRun(['true']));
+        openRefillRate = ((refills(backend) ?? 0) - refillsBefore) / (saturated.wallMs / 1000);
+        openRate = Math.min(MAX_OPEN_RATE, OPEN_FRACTION * openRefillRate);
+        await settleAll([backend]);
+        if (openRate > 0) open = await measureLoad(backend, { mode: 'open', rate: openRate }, OPEN_RUNS, loadRun(['true']));
+      } finally {
+        await backend.teardown();
       }
+      steps.push(`open stream, ${gate} (its refill rate, then the stream): load ${before} → ${load()}`);
     }
     const seconds = (performance.now() - t0) / 1000;
     const rps = (work: WorkloadName, b: string, c: number): number => cells.get(`${work} ${b} ${c}`)?.figures.runsPerSecond ?? Number.NaN;
@@ -221,7 +230,9 @@ export async function throughputBench(): Promise<ScenarioResult> {
         : open === null
           ? `${gate}: no refill rate measured, so no open stream.`
           : `Open stream (arrivals on a timer, however many are in flight; compare's \`--rate\`) on ${gate}, the gated pool` +
-            ` (${GATE_PREFERENCE.join(' if here, else ')}), size 4, at ${rate(openRate)} arrivals/s (${OPEN_FRACTION} × its refill rate` +
+            ` (${GATE_PREFERENCE.join(' if here, else ')}), size ${OPEN_POOL_SIZE}. Its refill rate, measured first on the same pool with` +
+            ` ${2 * OPEN_POOL_SIZE} runs of \`true\` in flight (its bound of containers, ${REFILL_RUNS} runs): ${rate(openRefillRate)} sandboxes/s;` +
+            ` the stream at ${rate(openRate)} arrivals/s (${OPEN_FRACTION} × that` +
             `${openRate === MAX_OPEN_RATE ? `, capped at ${MAX_OPEN_RATE}/s` : ''}): ${open.runs} runs of \`true\`, ${open.failures} failed,` +
             ` ${open.waits?.waited ?? 0} waited for a sandbox; wait p50 ${ms(open.waits?.p50Ms ?? Number.NaN)} ms, p99 ${ms(open.waits?.p99Ms ?? Number.NaN)} ms,` +
             ` max ${ms(open.waits?.maxMs ?? Number.NaN)} ms; latency p50 ${ms(open.latency?.p50Ms ?? Number.NaN)} ms, p99 ${ms(open.latency?.p99Ms ?? Number.NaN)} ms;` +
