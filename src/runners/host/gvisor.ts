@@ -47,14 +47,6 @@ function overImageRoot(root: string, cwd: string, launcher: string | undefined, 
 }
 
 /**
- * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system
- * call; no host Unix socket can be connected to (runsc's default `-host-uds=none`). The host file
- * system is seen read-only under a tmpfs overlay, so writes (the working directory's included)
- * are discarded at the end of the run. Inside, util-linux `setpriv` drops to gvisorUser() with
- * no capabilities (bounding and inheritable sets emptied) and `no_new_privs` before the command
- * starts. No network unless `network` (then the host's network namespace). Needs root.
- */
-/**
  * Who the command runs as inside gVisor, which shows it the host's files with their owners: the
  * working directory's owner when that is not root (the same rule as the Docker backends), else
  * 65534. As 65534 in a root-owned working directory, that directory and the path to it must be
@@ -75,6 +67,15 @@ export function gvisorUser(cwd: string): { uid: number; gid: number } {
 const LIMITS_SCRIPT =
   'ulimit -p "$1" || exit 125; if [ "$3" = 1 ]; then "$4" -t tmpfs -o "mode=1777,nosuid,nodev,size=$2" tmpfs /tmp || exit 125; fi; shift 4; exec "$@"';
 
+/**
+ * gVisor `runsc do`: the command runs on gVisor's user-space kernel, which intercepts every system
+ * call; no host Unix socket can be connected to (runsc's default `-host-uds=none`). The host file
+ * system is seen read-only under a tmpfs overlay, so writes (the working directory's included)
+ * are discarded at the end of the run. Inside, util-linux `setpriv` drops to gvisorUser() with
+ * no capabilities (bounding and inheritable sets emptied) and `no_new_privs` before the command
+ * starts. No network unless `network` (then the host's network namespace). Needs root. With
+ * `gvisorRoot: 'image'` the root it sees is the image's, exported once (overImageRoot), not the host's.
+ */
 export const gvisorTool: HostTool = {
   name: 'gvisor',
   binary: 'runsc',
