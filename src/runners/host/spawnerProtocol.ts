@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type { LauncherReport } from './launcher';
 
 /**
  * The spawner's wire format (native/spawner.c says the same): frames of a 4-byte little-endian
@@ -27,16 +28,12 @@ export interface SpawnRequest {
   freezer: string | null;
 }
 
-/** What the spawner reported at a run's end. */
-export interface SpawnerDone {
-  /** CLOCK_MONOTONIC right before the parked child was let go and right after wait4; 0n when nothing ran. */
-  startNs: bigint;
-  endNs: bigint;
-  exitCode: number | null;
-  signal: string | null;
-  userCpuMs: number;
-  systemCpuMs: number;
-  peakMemoryBytes: number;
+/**
+ * What the spawner reported at a run's end: the launcher's fields, read by the spawner around its
+ * own child (startNs/endNs: CLOCK_MONOTONIC right before the parked child was let go and right after
+ * wait4; 0n when nothing ran), and how the run went.
+ */
+export interface SpawnerDone extends LauncherReport {
   timedOut: boolean;
   /** `ran`; `setup`: the child could not be prepared (nothing ran); `exec`: the program could not start. */
   stage: 'ran' | 'setup' | 'exec';
