@@ -2,6 +2,7 @@
  * Hostile code against `docker` and `docker-warm`: each test plays the attacker for one cell of the
  * guarantee table in docs/runners.md (and the regressions of issue 12 that concern Docker).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,6 +24,11 @@ const secret = `/root/sandbox-perf-secret-${process.pid}`;
 const hostSocket = path.join(os.tmpdir(), `sandbox-perf-host-${process.pid}.sock`);
 const server = net.createServer((socket) => socket.end('host socket answered\n'));
 beforeAll(async () => {
+  // Static, so that it runs in the image whatever its C library (as native/build.js builds the launcher).
+  const cc = spawnSync('cc', ['-static', '-O2', '-o', path.join(dir, 'fork-bomb'), path.join(__dirname, 'fixtures', 'forkBomb.c')], {
+    encoding: 'utf8',
+  });
+  if (cc.status !== 0) throw new Error(`cc could not build the fork bomb: ${cc.error?.message ?? cc.stderr}`);
   fs.writeFileSync(secret, 'TOP-SECRET\n', { mode: 0o600 });
   await new Promise<void>((resolve) => server.listen(hostSocket, resolve));
 });
@@ -118,18 +124,12 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 
     test(`a fork bomb stops at the PID limit (${CONTAINER_PIDS_LIMIT} tasks) and nothing of it is left after the run`, async () => {
       const seconds = uniqueSleep();
-      // Node keeps going when a fork fails (dash would exit): it forks until refused, then counts
-      // every task (threads included, as the limit does) in the container.
-      const bomb = `
-        const { spawn } = require('child_process'); const fs = require('fs');
-        let pending = ${CONTAINER_PIDS_LIMIT + 100}, refused = null;
-        const settle = () => { if (--pending > 0) return;
-          const tasks = fs.readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))
-            .reduce((n, p) => { try { return n + fs.readdirSync('/proc/' + p + '/task').length; } catch { return n; } }, 0);
-          console.log(tasks + ' ' + refused); process.exit(0); };
-        for (let i = pending; i > 0; i--)
-          spawn('sleep', ['${seconds}'], { stdio: 'ignore' }).on('spawn', settle).on('error', (e) => { refused = e.code; settle(); });`;
-      const { result } = await runInSandbox(backend, ['node', '-e', bomb], { monitor, timeoutMs: 90_000 });
+      // A static C bomb (fixtures/forkBomb.c): it forks until refused and goes on, then counts every
+      // task (threads included, as the limit does) in the container.
+      const { result } = await runInSandbox(backend, ['./fork-bomb', String(CONTAINER_PIDS_LIMIT + 100), seconds], {
+        monitor,
+        timeoutMs: 90_000,
+      });
       const [tasks, refused] = result.stdout.trim().split(' ');
       expect(refused).toBe('EAGAIN');
       expect(Number(tasks)).toBeGreaterThan(CONTAINER_PIDS_LIMIT - 20);
