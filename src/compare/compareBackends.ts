@@ -92,6 +92,9 @@ export function measured(result: SandboxResult, ignoreExitCodes: CompareOptions[
 /** Backends whose runs are children of this process: their CPU is read from its reaped children's rusage. */
 const HOST_BACKENDS: ReadonlySet<BackendName> = new Set(backendsWhere((entry) => entry.cpu === 'children'));
 
+/** How long a run's row may take to be written before compare stops waiting for the history between runs. */
+const RECORD_FLUSH_MS = 2000;
+
 /** A pool's background refill must not overlap the next timed run: wait for it, outside the timing. */
 async function settle(backend: SandboxBackend): Promise<void> {
   const pool = backend as SandboxBackend & { settled?: () => Promise<void> };
@@ -183,6 +186,8 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
     const started = performance.now();
     let stoppedBy: StopReason = 'runs';
     let worst = Number.POSITIVE_INFINITY;
+    // Given up after one flush that did not complete (a history that cannot be written): runs go on, unwaited.
+    let recordsFlushed = true;
     for (let round = 1; ; round++) {
       for (let b = 0; b < backends.length; b++) {
         const backend = backends[b] as SandboxBackend;
@@ -206,6 +211,8 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
         const how = { monitor, workload: workloadOf(command, backend), ...(canaryRound === undefined ? {} : { canaryRound }) };
         const { record, result, commandMs } = await recordRun(backend, command, run, how);
         await settle(backend);
+        // The run's row written now, untimed: not by the writer thread beside the next timed run.
+        if (recordsFlushed) recordsFlushed = await monitor.flush({ timeoutMs: RECORD_FLUSH_MS });
         const ok = measured(result, options.ignoreExitCodes);
         r.roundsMs.push(ok ? record.durationMs : null);
         (r.commandMs ??= []).push(ok ? commandMs : null);

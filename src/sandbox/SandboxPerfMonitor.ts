@@ -16,6 +16,8 @@ import { assertRunDetails } from './recordShape';
 import { handingOff } from './handOff';
 import { ENDED_AT, STARTED_AT, type TimedStopMeta } from './endedAt';
 import { logOnce } from '../log';
+import { SandboxRunStateError } from './SandboxRunStateError';
+import { flushSink } from './sinkFlush';
 import {
   BASELINE_BACKEND,
   OUTCOMES,
@@ -28,6 +30,7 @@ import {
   type StopMeta,
 } from './types';
 
+export { SandboxRunStateError };
 export type {
   ActiveRun,
   IsolationOverheadAlert,
@@ -82,17 +85,6 @@ const MONITOR_OPTION_KEYS: readonly (keyof PerfMonitorOptions)[] = [
   'retainSamples',
   'sink',
 ];
-
-/** Thrown when `start` is called for a running id or `stop` for an id that is not running. */
-export class SandboxRunStateError extends Error {
-  override name = 'SandboxRunStateError';
-  constructor(
-    message: string,
-    readonly sandboxId: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Times sandbox runs. `start`/`stop` cost a Map slot and two monotonic clock reads; statistics are updated in O(1) and persistence is a queue hand-off.
@@ -293,6 +285,11 @@ export class SandboxPerfMonitor extends EventEmitter<SandboxPerfEvents> {
   /** Durations of the most recent `retainSamples` runs, oldest first (a copy). */
   getRecentDurations(): Float64Array {
     return this.summary.recent();
+  }
+
+  /** Resolves once the records handed so far are written, where the sink can flush (sinkFlush.ts); compare awaits it between runs. */
+  flush(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    return flushSink(this.sink, options);
   }
 }
 

@@ -33,6 +33,11 @@ export class StateDatabase {
     return (StateDatabase.defaultDb ??= new StateDatabase());
   }
 
+  /** Flushes the process-wide database, if one was opened (what the default monitor's flush() waits for); null if none. */
+  static flush(options: { timeoutMs?: number } = {}): Promise<SettleReport | null> {
+    return StateDatabase.defaultDb?.flush(options) ?? Promise.resolve(null);
+  }
+
   /** Replaces the process-wide database (the previous one is closed, its rows written first). */
   static async setDefault(db: StateDatabase | StateDatabaseOptions): Promise<StateDatabase> {
     const next = db instanceof StateDatabase ? db : new StateDatabase(db);
