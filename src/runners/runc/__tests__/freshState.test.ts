@@ -111,8 +111,6 @@ const look = async () => ({
   console.log(JSON.stringify({ before, left, control: await look() }));
 })();`;
 
-let sequence = 0;
-
 interface Case {
   name: PoolBackendName;
   missing: string | false;
@@ -124,35 +122,64 @@ const CASES: Case[] = [
 ];
 const MODES: WorkdirMode[] = ['rw', 'overlay', 'ro'];
 
+/** What the two runs of one pool reported: the first run's looks and what it left, the next run's look. */
+interface Observed {
+  before: Look;
+  left: Record<string, unknown> & { root: Record<string, string>; kernel: Record<string, string> };
+  control: Look;
+  next: Look;
+}
+
+/**
+ * One pool of `name` in `workdir` mode: a run that leaves state of every kind, then the next run's
+ * look. Each case has its own marker, IPC key, port and sleep duration, so the cases do not see
+ * each other's state and run side by side (they mostly wait on container starts).
+ */
+async function observe(name: PoolBackendName, workdir: WorkdirMode, n: number): Promise<Observed> {
+  const marker = `sandbox-perf-left-${process.pid}-${n}`;
+  const key = String(100_000 + ((process.pid * 10 + n) % 800_000));
+  const port = String(20_000 + ((process.pid * 10 + n) % 20_000));
+  const seconds = `${900 + n}.${process.pid}`;
+  const pool = await createPool(name, { cwd, workdir, size: 1, monitor: recording.monitor });
+  try {
+    const run = async (mode: string): Promise<Record<string, unknown>> => {
+      const { result } = await pool.run(['node', '-e', SCRIPT, mode, marker, key, port, seconds], { timeoutMs: 60_000 });
+      expect({ outcome: result.outcome, stderr: result.stderr }).toEqual({ outcome: 'success', stderr: '' });
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    };
+    const first = (await run('leave')) as Omit<Observed, 'next'>;
+    const next = ((await run('look')) as { look: Look }).look;
+    return { before: first.before, left: first.left, control: first.control, next };
+  } finally {
+    await pool.close();
+    fs.rmSync(path.join(cwd, marker), { force: true });
+  }
+}
+
+const observations = new Map<string, Promise<Observed>>();
+// Every available case starts at once, before the first block's tests; each block awaits its own.
+beforeAll(() => {
+  let n = 0;
+  for (const { name, missing } of CASES)
+    for (const workdir of MODES) {
+      n++;
+      if (missing) continue;
+      const observation = observe(name, workdir, n);
+      observation.catch(() => undefined); // awaited (and failed) by its own block
+      observations.set(`${name} ${workdir}`, observation);
+    }
+});
+
 for (const { name, missing, install } of CASES) {
   for (const workdir of MODES) {
     describeWhen(`state left by a run on ${name} (workdir ${workdir}) is not seen by the next run`, missing, install, () => {
-      const n = ++sequence;
-      const marker = `sandbox-perf-left-${process.pid}-${n}`;
-      const key = String(100_000 + ((process.pid * 10 + n) % 800_000));
-      const port = String(20_000 + ((process.pid * 10 + n) % 20_000));
-      const seconds = `${900 + n}.${process.pid}`;
       let before: Look;
-      let left: Record<string, unknown> & { root: Record<string, string>; kernel: Record<string, string> };
+      let left: Observed['left'];
       let control: Look;
       let next: Look;
 
       beforeAll(async () => {
-        const pool = await createPool(name, { cwd, workdir, size: 1, monitor: recording.monitor });
-        try {
-          const run = async (mode: string): Promise<Record<string, unknown>> => {
-            const { result } = await pool.run(['node', '-e', SCRIPT, mode, marker, key, port, seconds], { timeoutMs: 60_000 });
-            expect({ outcome: result.outcome, stderr: result.stderr }).toEqual({ outcome: 'success', stderr: '' });
-            return JSON.parse(result.stdout) as Record<string, unknown>;
-          };
-          const first = await run('leave');
-          ({ before, control } = first as { before: Look; control: Look });
-          left = first.left as typeof left;
-          next = ((await run('look')) as { look: Look }).look;
-        } finally {
-          await pool.close();
-          fs.rmSync(path.join(cwd, marker), { force: true });
-        }
+        ({ before, left, control, next } = await (observations.get(`${name} ${workdir}`) as Promise<Observed>));
       });
 
       test('files in the root file system: read-only, nothing written', () => {
