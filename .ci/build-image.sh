@@ -25,10 +25,11 @@ copy() {
 }
 
 # Binaries the tests and typical commands need; `sleep` keeps the warm container alive; `grep` and
-# `setsid` let the hostile-code tests count processes and escape into a new session as an attacker would.
+# `setsid` let the hostile-code tests count processes and escape into a new session as an attacker would;
+# `sha256sum` and `wc` let compare hash the resolved program inside the sandbox (src/runners/resolveCommand.ts).
 copy "$node_bin" /usr/local/bin/node
 copy "$(readlink -f "$(type -P dash)")" /bin/sh
-for tool in sleep cat env id ls touch true false grep setsid; do
+for tool in sleep cat env id ls touch true false grep setsid sha256sum wc; do
   copy "$(readlink -f "$(type -P "$tool")")" "/bin/$tool"
 done
 
