@@ -2,7 +2,8 @@
 // Builds sandbox-perf's native programs at install time, the way better-sqlite3 builds its native
 // part: native/bin/sandbox-perf-launcher, the timer next to each sandboxed command (native/launcher.c);
 // native/bin/sandbox-perf-guard, the seccomp filter that keeps host Unix sockets out of the
-// command's reach (native/guard.c); and native/bin/sandbox-perf-spawner, which starts and times
+// command's reach (native/guard.c); native/bin/sandbox-perf-agent, the pooled containers' agent
+// (native/agent.c); and native/bin/sandbox-perf-spawner, which starts and times
 // every host run (native/spawner.c); native/bin/sandbox-perf-calib, the workloads `calibrate` times and the
 // counter `predict` profiles a command with (native/calib.c). Static when the C library allows it, so that the same files
 // also run inside a container of another distribution. Without a C compiler nothing is built:
@@ -23,6 +24,12 @@ const PROGRAMS = [
     name: 'sandbox-perf-guard',
     what: 'the socket guard',
     without: 'unshare, bubblewrap and the runc Docker backends are unavailable',
+  },
+  {
+    source: 'agent.c',
+    name: 'sandbox-perf-agent',
+    what: 'the pool agent',
+    without: "the pools' containers run the Node agent (slower to start)",
   },
   { source: 'spawner.c', name: 'sandbox-perf-spawner', what: 'the spawner', without: 'host runs are started and timed from Node' },
   {

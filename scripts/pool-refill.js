@@ -4,7 +4,9 @@
 // order alternates), each sandbox removed (untimed) before the next round; medians of ROUNDS, with
 // the background steps (create, start, agent ready). Then a stream of `true` runs at concurrency 4
 // from a pool of size 4 (BURST runs, default 40, 0 to skip): runs per second and misses.
-// usage: node scripts/pool-refill.js ROUNDS [BACKEND...]   (as root; from a checkout: loads src/)
+// A BACKEND written `NAME:node` runs the Node agent (SANDBOX_PERF_AGENT=off) instead of the C agent
+// (native/agent.c), so that both agents alternate in the same rounds (issue 25).
+// usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node]...]   (as root; from a checkout: loads src/)
 'use strict';
 require('../test/support/registerTs.js');
 const fs = require('node:fs');
@@ -14,14 +16,29 @@ const { openSource } = require('../src/runners/pool/sandboxSource.ts');
 const { resolveSandboxOptions } = require('../src/runners/options.ts');
 const { createPool } = require('../src/runners/pool/createPool.ts');
 const { SandboxPerfMonitor } = require('../src/sandbox/SandboxPerfMonitor.ts');
+const { resetAgentProgram } = require('../src/runners/pool/agentBinary.ts');
 
 const [, , roundsArg, ...named] = process.argv;
 const rounds = Number(roundsArg);
 const backends = named.length > 0 ? named : ['docker-pool', 'runc-pool'];
 const burst = Number(process.env.BURST ?? 40);
 if (!(rounds >= 1)) {
-  process.stderr.write('usage: node scripts/pool-refill.js ROUNDS [BACKEND...]\n');
+  process.stderr.write('usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node]...]\n');
   process.exit(2);
+}
+/** Opens `name`'s source or pool with the agent it asks for; the choice is made once, at open. */
+async function withAgent(name, open) {
+  const [backend, agent] = name.split(':');
+  const saved = process.env.SANDBOX_PERF_AGENT;
+  if (agent === 'node') process.env.SANDBOX_PERF_AGENT = 'off';
+  resetAgentProgram();
+  try {
+    return await open(backend);
+  } finally {
+    if (saved === undefined) delete process.env.SANDBOX_PERF_AGENT;
+    else process.env.SANDBOX_PERF_AGENT = saved;
+    resetAgentProgram();
+  }
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -35,7 +52,7 @@ const fmt = (ms) => `${ms.toFixed(1)} ms`;
   fs.chmodSync(cwd, 0o755);
   const options = resolveSandboxOptions({ cwd });
   const sources = {};
-  for (const name of backends) sources[name] = await openSource(name, options);
+  for (const name of backends) sources[name] = await withAgent(name, (backend) => openSource(backend, options));
   const times = Object.fromEntries(backends.map((name) => [name, { total: [], create: [], start: [], ready: [] }]));
   for (let round = 0; round <= rounds; round++) {
     const order = round % 2 ? [...backends].reverse() : backends;
@@ -67,7 +84,9 @@ const fmt = (ms) => `${ms.toFixed(1)} ms`;
   if (burst > 0) {
     console.log(`${burst} runs of \`true\` at concurrency 4, pool size 4:`);
     for (const name of backends) {
-      const pool = await createPool(name, { cwd, size: 4, monitor: new SandboxPerfMonitor({ sink: false }) });
+      const pool = await withAgent(name, (backend) =>
+        createPool(backend, { cwd, size: 4, monitor: new SandboxPerfMonitor({ sink: false }) }),
+      );
       let next = 0;
       const t = performance.now();
       await Promise.all(

@@ -108,8 +108,9 @@ function run(request, received, output, done) {
     finished = true;
     clearTimeout(timer);
     const exited = clock();
+    // No child (spawn threw): kill(-0) would be the agent's own group, the agent itself.
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      if (child.pid > 0) process.kill(-child.pid, 'SIGKILL');
     } catch (ignored) {}
     done({ received, exited, code, signal, timedOut, error, usage });
   };
@@ -162,11 +163,8 @@ run(warmUp, clock(), () => undefined, () => {
 });
 `;
 
-/** The container's command: the image's node running the agent (then TOKEN SOCKET LAUNCHER). */
-export const AGENT_COMMAND: readonly string[] = ['node', '-e', AGENT_SCRIPT];
-
 /**
- * A container's Cmd for one agent: `cmd` (AGENT_COMMAND, behind the socket guard when containerSpec
+ * A container's Cmd for one agent: `cmd` (agentProgram's command and USER, behind the socket guard when containerSpec
  * put it in front), then TOKEN SOCKET LAUNCHER. Behind the guard, the guard connects SOCKET
  * (`--connect`) before its filter is in place and the agent takes the stream as descriptor 3: under
  * the filter it could not make the socket itself.

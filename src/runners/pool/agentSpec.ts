@@ -1,7 +1,7 @@
 import type Docker = require('dockerode');
 import { containerSpec, containerUser } from '../docker/containerSpec';
 import type { ResolvedSandboxOptions } from '../options';
-import { AGENT_COMMAND } from './agentScript';
+import { AGENT_IN_CONTAINER, agentProgram } from './agentBinary';
 import { GUARDED, POOL_LABEL, RUNTIMES, TRANSPORTS, type DockerPoolName } from './poolBackends';
 import { requireGuard } from '../host/guard';
 
@@ -37,7 +37,8 @@ export function poolContainerSpec(
   launcher: string | null,
 ): Docker.ContainerCreateOptions {
   const guard = GUARDED[name] ? requireGuard(name) : null;
-  const spec = containerSpec(options, [...AGENT_COMMAND, containerUser(options.cwd)], undefined, name, { launcher, guard });
+  const agent = agentProgram();
+  const spec = containerSpec(options, [...agent.command, containerUser(options.cwd)], undefined, name, { launcher, guard });
   const runtime = RUNTIMES[name];
   return {
     ...spec,
@@ -48,6 +49,8 @@ export function poolContainerSpec(
       : { AttachStdout: false, AttachStderr: false }),
     HostConfig: {
       ...spec.HostConfig,
+      // The C agent, read-only, as the launcher and the guard are.
+      Binds: [...(spec.HostConfig?.Binds ?? []), ...(agent.file === null ? [] : [`${agent.file}:${AGENT_IN_CONTAINER}:ro`])],
       CapAdd: [...AGENT_CAPABILITIES],
       ...(runtime !== undefined ? { Runtime: runtime } : {}),
       // gVisor's tasks are not the host's: Docker's PidsLimit bounds its sentry, not a fork bomb

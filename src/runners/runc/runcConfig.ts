@@ -2,6 +2,7 @@ import { CGROUP_PARENT } from '../host/cgroupV1';
 import { GUARD_IN_CONTAINER } from '../host/guard';
 import { LAUNCHER_IN_CONTAINER } from '../host/launcher';
 import type { ResolvedSandboxOptions } from '../options';
+import { AGENT_IN_CONTAINER } from '../pool/agentBinary';
 import { AGENT_SOCKET_DIR } from '../pool/agentChannel';
 import { AGENT_CAPABILITIES } from '../pool/agentSpec';
 import type { WorkdirLayer } from '../workdir/WorkdirLayer';
@@ -21,6 +22,8 @@ export interface RuncContainerParts {
   guard: string;
   /** The launcher's host path, or null. */
   launcher: string | null;
+  /** The C agent's host path (native/agent.c), or null for the Node agent. */
+  agent: string | null;
   /** The working directory's layer in `overlay` mode, else null. */
   layer: WorkdirLayer | null;
 }
@@ -109,6 +112,7 @@ export function runcConfig(options: ResolvedSandboxOptions, parts: RuncContainer
       workdirMount(options, parts.layer),
       bind(parts.guard, GUARD_IN_CONTAINER, 'ro'),
       ...(parts.launcher === null ? [] : [bind(parts.launcher, LAUNCHER_IN_CONTAINER, 'ro')]),
+      ...(parts.agent === null ? [] : [bind(parts.agent, AGENT_IN_CONTAINER, 'ro')]),
       bind(parts.agentDir, AGENT_SOCKET_DIR, 'ro'),
     ],
     linux: {

@@ -11,7 +11,8 @@ import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
 import type { ResolvedSandboxOptions } from '../options';
 import { ownerTag } from '../owner';
 import { AGENT_SOCKET_DIR, SocketListener, type AgentChannel } from '../pool/agentChannel';
-import { AGENT_COMMAND, agentCommand } from '../pool/agentScript';
+import { agentProgram, type AgentProgram } from '../pool/agentBinary';
+import { agentCommand } from '../pool/agentScript';
 import { PooledSandbox, READY_TIMEOUT_MS, within, type SandboxContainer } from '../pool/PooledSandbox';
 import type { SandboxSource } from '../pool/sandboxSource';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
@@ -77,6 +78,7 @@ async function startRuncSandbox(
   root: ImageRoot,
   guard: string,
   launcher: string | null,
+  agent: AgentProgram,
 ): Promise<PooledSandbox> {
   const token = randomBytes(16).toString('hex');
   const suffix = randomBytes(4).toString('hex');
@@ -90,7 +92,7 @@ async function startRuncSandbox(
     let t = performance.now();
     if (options.workdir === 'overlay') layer = WorkdirLayer.create(options.cwd);
     fs.mkdirSync(bundle, { mode: 0o700 });
-    const cmd = [GUARD_IN_CONTAINER, ...AGENT_COMMAND, containerUser(options.cwd)];
+    const cmd = [GUARD_IN_CONTAINER, ...agent.command, containerUser(options.cwd)];
     const args = agentCommand(cmd, token, `${AGENT_SOCKET_DIR}/agent.sock`, launcher === null ? null : LAUNCHER_IN_CONTAINER);
     const config = runcConfig(options, {
       id,
@@ -100,6 +102,7 @@ async function startRuncSandbox(
       agentDir: listener.agentDir,
       guard,
       launcher,
+      agent: agent.file,
       layer,
     });
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
@@ -142,5 +145,6 @@ export async function openRuncSource(options: ResolvedSandboxOptions): Promise<S
   await sweepRunc();
   await prepareDockerWorkdir(options);
   const launcher = launcherForRun();
-  return { start: () => startRuncSandbox(options, root, guard, launcher) };
+  const agent = agentProgram();
+  return { start: () => startRuncSandbox(options, root, guard, launcher, agent) };
 }

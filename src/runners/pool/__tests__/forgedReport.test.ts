@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeWhen, e2eRequired } from '../../../../test/support/e2e';
-import { dockerMissing, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing, tempRecording } from '../../../../test/support/runners';
+import {
+  dockerMissing,
+  INSTALL_DOCKER,
+  INSTALL_RUNC,
+  INSTALL_RUNSC,
+  runcMissing,
+  runscRuntimeMissing,
+  tempRecording,
+} from '../../../../test/support/runners';
 import { createPool, type Pool } from '../createPool';
 import type { PoolBackendName } from '../SandboxPool';
 
@@ -40,6 +48,7 @@ beforeAll(() => {
 const CASES: { name: PoolBackendName; missing: string | false; install: string; optional: boolean }[] = [
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER, optional: false },
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, optional: false },
 ];
 
 for (const { name, missing, install, optional } of CASES) {
