@@ -41,6 +41,17 @@ const PROCESSES = `node -e "console.log(require('fs').readdirSync('/proc').filte
 /** A background process in a session of its own (the image has no setsid), and a plain one. */
 const BACKGROUND = `node -e "require('child_process').spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' }).unref()"; (sleep 1000 &)`;
 
+/** Each available backend's pool, all filling at once (their fills mostly wait on container starts); each block awaits its own. */
+const pools = new Map<PoolBackendName, Promise<Pool>>();
+beforeAll(() => {
+  for (const { name, missing } of CASES) {
+    if (missing) continue;
+    const pool = createPool(name, { cwd: recording.dir, size: 2, monitor: recording.monitor });
+    pool.catch(() => undefined); // awaited (and failed) by its own block
+    pools.set(name, pool);
+  }
+});
+
 for (const { name, missing, install, optional } of CASES) {
   describeWhen(
     `${name} (real engine, fresh container per run)`,
@@ -49,7 +60,7 @@ for (const { name, missing, install, optional } of CASES) {
     () => {
       let pool: Pool;
       beforeAll(async () => {
-        pool = await createPool(name, { cwd: recording.dir, size: 2, monitor: recording.monitor });
+        pool = await (pools.get(name) as Promise<Pool>);
       }, 120_000);
       afterAll(() => pool.close(), 60_000);
 
@@ -214,7 +225,8 @@ for (const { name, missing, install, optional } of CASES) {
           // Wait for a full pool, then kill every idle agent from the host and run at once.
           const deadline = Date.now() + 30_000;
           while (pool.health().idle < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-          const idle = poolContainersIn(recording.dir).filter((id) => containerPid(id) > 0);
+          // Only this pool's: gvisor-pool's, filling in the same directory meanwhile, are not its to kill.
+          const idle = poolContainersIn(recording.dir, name).filter((id) => containerPid(id) > 0);
           const discardedBefore = pool.health().discarded;
           for (const id of idle) process.kill(containerPid(id), 'SIGKILL');
           const { result } = await pool.run(['cat', '/proc/sys/kernel/hostname']);

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 
-/** Pool containers (running or not) whose working directory is `dir`: the ones a test's pool made. */
-export function poolContainersIn(dir: string): string[] {
-  const ps = spawnSync('docker', ['ps', '-a', '-q', '--filter', 'label=sandbox-perf.pool'], { encoding: 'utf8' });
+/** Pool containers (running or not) whose working directory is `dir`: the ones a test's pool made; only `backend`'s when given. */
+export function poolContainersIn(dir: string, backend?: 'docker-pool' | 'gvisor-pool'): string[] {
+  const label = backend === undefined ? 'sandbox-perf.pool' : `sandbox-perf.pool=${backend}`;
+  const ps = spawnSync('docker', ['ps', '-a', '-q', '--filter', `label=${label}`], { encoding: 'utf8' });
   const ids = ps.stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return [];
   const inspect = spawnSync('docker', ['inspect', '--format', '{{.Id}} {{.Config.WorkingDir}}', ...ids], { encoding: 'utf8' });
