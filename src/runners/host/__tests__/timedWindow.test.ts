@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { gvisorMissing, toolMissing } from '../../../../test/support/runners';
-import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { SandboxPerfMonitor, type SandboxPerfRecord } from '../../../sandbox/SandboxPerfMonitor';
+import { StateDatabase } from '../../../state/StateDatabase';
+import { compareBackends } from '../../../compare/compareBackends';
 import { createBackend } from '../../createBackend';
 import { runInSandbox } from '../../runInSandbox';
 import type { BackendName, SandboxBackend } from '../../types';
@@ -105,6 +107,48 @@ for (const { name, missing, phases, timer, optional } of BACKENDS) {
         // Before the spawner the run's end was read on this loop: the record then held the 2 s.
         expect(run.record.durationMs).toBeLessThan(2000);
       }, 60_000);
+
+      test("compare: the history's writer thread writes no row inside a run's timed window (each row is written between runs)", async () => {
+        const db = new StateDatabase({ path: path.join(cwd, '..', `${path.basename(cwd)}-${name}.db`) });
+        const monitor = new SandboxPerfMonitor({ sink: db });
+        const records: SandboxPerfRecord[] = [];
+        monitor.on('record', (record) => records.push(record));
+        // Between which two samples (every millisecond, wall clock as the records' startTime) the writer's count of written
+        // rows went up: a sample read late (the event loop busy with the next run's request) widens the interval, never hides it.
+        const writes: { after: number; by: number }[] = [];
+        let written = 0;
+        let sampledAt = Date.now();
+        const sampler = setInterval(() => {
+          const now = db.health().written;
+          if (now > written) writes.push({ after: sampledAt, by: Date.now() });
+          written = now;
+          sampledAt = Date.now();
+        }, 1);
+        try {
+          // Runs of 300 ms: the writer's age timer (50 ms) fell inside the next run's window before.
+          await compareBackends({
+            backends: [name],
+            command: ['sleep', '0.3'],
+            runs: 3,
+            warmup: 0,
+            sandbox: { cwd },
+            monitor,
+            resolve: false,
+          });
+        } finally {
+          clearInterval(sampler);
+          await db.close();
+          fs.rmSync(db.path, { force: true });
+          for (const suffix of ['-wal', '-shm']) fs.rmSync(`${db.path}${suffix}`, { force: true });
+        }
+        expect(records).toHaveLength(3);
+        expect(writes.length).toBeGreaterThan(0);
+        // startTime is rounded to the millisecond.
+        const inside = writes.filter(({ after, by }) =>
+          records.some((r) => after > r.startTime + 1 && by < r.startTime + r.durationMs - 1),
+        );
+        expect(inside).toEqual([]);
+      }, 120_000);
 
       test('the untimed set-up is what the run needs before its clock: the command starts in its group (none: its pids group, else its freezer group)', async () => {
         const run = await backend.run(['cat', '/proc/self/cgroup']);
