@@ -429,4 +429,22 @@ describe('bad details and async sinks, in process (issue 13; the child-process t
       restore();
     }
   });
+
+  test('flush() waits for a sink that can flush, with its timeout, and says whether every record was written', async () => {
+    const asked: unknown[] = [];
+    let complete = true;
+    const flushing = {
+      insert: () => undefined,
+      flush: (options: { timeoutMs?: number }) => {
+        asked.push(options);
+        return Promise.resolve({ complete });
+      },
+    };
+    const monitor = new SandboxPerfMonitor({ sink: flushing });
+    await expect(monitor.flush({ timeoutMs: 2000 })).resolves.toBe(true);
+    complete = false;
+    await expect(monitor.flush()).resolves.toBe(false);
+    expect(asked).toEqual([{ timeoutMs: 2000 }, {}]);
+    await expect(new SandboxPerfMonitor({ sink: false }).flush()).resolves.toBe(true);
+  });
 });
