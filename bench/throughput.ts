@@ -6,6 +6,7 @@ import { describeFailure, measured } from '../src/compare/compareBackends';
 import { BACKEND_NAMES, backendEntry } from '../src/runners/backendNames';
 import { createBackend } from '../src/runners/createBackend';
 import { detectBackends } from '../src/runners/detect';
+import { agentProgram } from '../src/runners/pool/agentBinary';
 import type { BackendName, SandboxBackend } from '../src/runners/types';
 import { markdownTable, measuredOn, type ScenarioResult, type Target } from './harness';
 import { workload } from './pool';
@@ -214,6 +215,7 @@ export async function throughputBench(): Promise<ScenarioResult> {
       'one warm-up run; each pool sized to the concurrency (at least 2) and full at the start. Runs per second = successful runs',
       '/ wall time of the cell; latency = each run from its start to its result (p50 = the median; p99 by the nearest rank, the',
       'largest run at these counts). One cell per backend at a time; the machine is shared, see the load per step below.',
+      `The pools' agent: ${agentProgram().kind === 'c' ? 'the C agent (native/agent.c)' : `the Node agent (${agentProgram().why})`}.`,
       '',
       '`true`:',
       '',
