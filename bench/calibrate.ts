@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ROUNDS, runCalibration } from '../src/calibrate/runCalibration';
 import { fitCalibration } from '../src/calibrate/fitCalibration';
+import { CLASS_NAMES } from '../src/calibrate/classes';
 import { profileCommand } from '../src/calibrate/profile';
 import { calibrationText } from '../src/cli/format/calibrationText';
 import { detectBackends } from '../src/runners/detect';
@@ -52,21 +53,28 @@ export async function calibrateBench(): Promise<ScenarioResult> {
       ['node', WORKLOAD, path.join(dir, 'tree')],
       ['node', '-e', '0'],
     ];
-    const rows: { command: string; ownMs: number; profileMs: number }[] = [];
+    const rows: { command: string; counter: string; ownMs: number; profileMs: number }[] = [];
     for (const command of commands) {
       const own = ownMs(command, dir);
-      const profiles: number[] = [];
-      for (let i = 0; i < REPS; i++) profiles.push((await profileCommand(command, dir)).elapsedMs);
+      const profiles = [];
+      for (let i = 0; i < REPS; i++) profiles.push(await profileCommand(command, dir));
       rows.push({
         command: command.map((w) => (w === WORKLOAD ? 'workload/build.js' : w.startsWith(dir) ? 'TREE' : w)).join(' '),
+        counter: [...new Set(profiles.map((p) => p.counter))].join(', '),
         ownMs: own,
-        profileMs: median(profiles),
+        profileMs: median(profiles.map((p) => p.elapsedMs)),
       });
     }
     const table = markdownTable(
-      ['command', 'own time (median)', 'profiling run (median)', 'ratio'],
-      rows.map((r) => [r.command, `${r.ownMs.toFixed(1)} ms`, `${r.profileMs.toFixed(1)} ms`, `${(r.profileMs / r.ownMs).toFixed(2)}x`]),
-      [false, true, true, true],
+      ['command', 'counter', 'own time (median)', 'profiling run (median)', 'ratio'],
+      rows.map((r) => [
+        r.command,
+        r.counter,
+        `${r.ownMs.toFixed(1)} ms`,
+        `${r.profileMs.toFixed(1)} ms`,
+        `${(r.profileMs / r.ownMs).toFixed(2)}x`,
+      ]),
+      [false, false, true, true, true],
     );
     console.log(table);
     const worst = Math.max(...rows.map((r) => r.profileMs / r.ownMs));
@@ -81,7 +89,11 @@ export async function calibrateBench(): Promise<ScenarioResult> {
         text.trimEnd(),
         '```',
         '',
-        `\`predict\`'s untimed profiling run (strace -f -c and the counter) against the command's own time on the host, medians of ${REPS}:`,
+        "Where calibrate's time went, per backend (s): its set-up, warm-up and teardown, and each workload's runs (a pool's refill wait included):",
+        '',
+        spentTable(run.spentMs),
+        '',
+        `\`predict\`'s untimed profiling run (the counter: the kernel's syscall tracepoints, or strace -f -c where it cannot open them) against the command's own time on the host, medians of ${REPS}:`,
         '',
         table,
       ].join('\n'),
@@ -93,6 +105,20 @@ export async function calibrateBench(): Promise<ScenarioResult> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function spentTable(spentMs: Record<string, Record<string, number>>): string {
+  const columns = ['prepare', ...CLASS_NAMES, 'start'];
+  const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
+  return markdownTable(
+    ['backend', ...columns, 'total'],
+    Object.entries(spentMs).map(([backend, spent]) => [
+      backend,
+      ...columns.map((c) => seconds(spent[c])),
+      seconds(Object.values(spent).reduce((sum, ms) => sum + ms, 0)),
+    ]),
+    [false, ...columns.map(() => true), true],
+  );
 }
 
 function execFileSyncQuiet(file: string, args: readonly string[]): void {

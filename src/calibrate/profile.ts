@@ -1,27 +1,40 @@
 /*
- * The untimed profiling run: the command once on the host, under `strace -f -c` (system calls by
- * name, every process it starts included) and native/calib.c's `count` wrapper (page faults and
- * CPU time from wait4, bytes read and written from /proc/self/io), mapped to the calibrated
- * classes. strace slows the command; what is counted does not change with it.
+ * The untimed profiling run: the command once on the host under native/calib.c's `count` wrapper
+ * (page faults and CPU time from wait4, bytes read and written from /proc/self/io), which also
+ * counts its system calls by name, every process it starts included, with the kernel's syscall
+ * tracepoints (tracepoints.ts): nothing stops the command. Where the kernel has none, under
+ * `strace -f -c` instead, which stops it at every call and makes the run 2-3x slower; what is
+ * counted does not change with it (the counts agree: profile.test.ts, docs/calibration.md).
+ * The counts are mapped to the calibrated classes.
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
+import { callsFromEvents, syscallTracepoints, type Tracepoint } from './tracepoints';
 
 export type OperationCounts = Record<ClassName, number>;
 
 export interface Profile {
   /** Operations per class: `cpu` is the command's user CPU time (ms), `read` and `write` MiB, the rest counts. */
   counts: OperationCounts;
-  /** strace's calls per system call name. */
+  /** Calls per system call name (with the tracepoints: the names a class counts, and `(other)` for the rest). */
   syscalls: Record<string, number>;
   exitCode: number | null;
-  /** The profiling run's wall time (strace's slowdown included). */
+  /** The profiling run's wall time (the counter's slowdown included). */
   elapsedMs: number;
+  /** What counted the system calls. */
+  counter: Counter;
 }
+
+/** `tracepoints`: the kernel's, through perf_event_open; `strace`: strace -f -c. */
+export type Counter = 'tracepoints' | 'strace';
+
+/** The exec that starts the wrapper (strace sees it) and the command's own first one: not the command's process starts. */
+const OWN_EXECS: Record<Counter, number> = { strace: 2, tracepoints: 1 };
 
 /** strace -c -U calls,errors,name: `calls [errors] name` rows between dashed lines, then `total`. */
 export function parseStraceSummary(text: string): Record<string, { calls: number; errors: number }> {
@@ -45,11 +58,15 @@ export function parseCountLine(text: string): { faults: number; userMs: number; 
 }
 
 /**
- * The operation counts of one run, from strace's summary and the wrapper's line. `spawn` leaves
- * out the two execs that are not the command's starts (the wrapper's own, and the command's first,
- * which the calibration's intercept already holds).
+ * The operation counts of one run, from the calls per name and the wrapper's line. `spawn` leaves
+ * out the execs that are not the command's starts (strace sees the wrapper's own; the command's
+ * first is in the calibration's intercept already).
  */
-export function countsFrom(strace: Record<string, { calls: number; errors: number }>, line: string): OperationCounts {
+export function countsFrom(
+  strace: Record<string, { calls: number; errors: number }>,
+  line: string,
+  via: Counter = 'strace',
+): OperationCounts {
   const counter = parseCountLine(line);
   const counts = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
   const absorbed = new Set(CLASSES.flatMap((c) => c.absorbs ?? []));
@@ -60,7 +77,7 @@ export function countsFrom(strace: Record<string, { calls: number; errors: numbe
     else if (owner) counts[owner.name] += calls;
     else counts.syscall += calls;
   }
-  counts.spawn = Math.max(0, counts.spawn - 2);
+  counts.spawn = Math.max(0, counts.spawn - OWN_EXECS[via]);
   counts.cpu = counter.userMs;
   counts.read = counter.readBytes / 2 ** 20;
   counts.write = counter.writtenBytes / 2 ** 20;
@@ -68,40 +85,115 @@ export function countsFrom(strace: Record<string, { calls: number; errors: numbe
   return counts;
 }
 
+export interface ProfileOptions {
+  /** `auto`: the tracepoints where the kernel lets the counter open them, else strace. @default 'auto' */
+  counter?: Counter | 'auto';
+  timeoutMs?: number;
+}
+
+/** The counter exits with this before the command runs when it cannot open its events. */
+const NO_EVENTS = 125;
+
+interface Ran {
+  exitCode: number | null;
+  /** The end of what it wrote on stderr (the command's too). */
+  stderr: string;
+}
+
+/**
+ * Runs `file`; with `notified`, its descriptor 3 is a pipe on which the counter says how the
+ * command ended once its counts are written (`exit CODE` or `signal N`), and the run is over
+ * then: the counter's own exit, which unregisters the tracepoints, goes on without us.
+ */
+function run(file: string, args: readonly string[], cwd: string, timeoutMs: number, notified = false): Promise<Ran> {
+  return new Promise<Ran>((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe', ...(notified ? (['pipe'] as const) : [])],
+      timeout: timeoutMs,
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4096);
+    });
+    child.on('error', (error) => {
+      reject(new Error(`predict: cannot start ${file} (${error.message})${file === 'strace' ? ': apt-get install strace' : ''}`));
+    });
+    child.on('close', (code) => {
+      resolve({ exitCode: code, stderr });
+    });
+    const notify = child.stdio[3] as Readable | null | undefined;
+    if (notified && notify) {
+      let said = '';
+      notify.setEncoding('utf8');
+      notify.on('data', (chunk: string) => {
+        said += chunk;
+      });
+      notify.on('end', () => {
+        const m = /^(exit|signal) (\d+)\n$/.exec(said);
+        if (m === null) return;
+        resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
+        // Nothing more to read: nothing of it keeps the caller alive.
+        child.stderr?.destroy();
+        child.unref();
+      });
+    }
+  });
+}
+
 /** Runs `command` once on the host in `cwd`, its output discarded, and counts its operations. */
-export async function profileCommand(command: readonly string[], cwd: string, timeoutMs = 600_000): Promise<Profile> {
+export async function profileCommand(command: readonly string[], cwd: string, options: ProfileOptions = {}): Promise<Profile> {
   const program = assertCalibProgram();
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const wanted = options.counter ?? 'auto';
+  const points = wanted === 'strace' ? null : syscallTracepoints();
+  if (wanted === 'tracepoints' && points === null) {
+    throw new Error(`predict: this kernel has no syscall tracepoints in tracefs (/sys/kernel/tracing): count with strace`);
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-profile-'));
   const straceFile = path.join(dir, 'strace.txt');
   const countFile = path.join(dir, 'counts.txt');
-  const t0 = performance.now();
   try {
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(
-        'strace',
-        ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, ...command],
-        {
-          cwd,
-          stdio: 'ignore',
-          timeout: timeoutMs,
-        },
-      );
-      child.on('error', (error) => {
-        reject(new Error(`predict: cannot start strace (${error.message}): apt-get install strace`));
-      });
-      child.on('close', (code) => {
-        resolve(code);
-      });
-    });
-    const elapsedMs = performance.now() - t0;
-    if (!fs.existsSync(countFile) || fs.readFileSync(countFile, 'utf8').trim() === '') {
-      throw new Error(`predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (exit ${String(exitCode)})`);
+    if (points !== null) {
+      const t0 = performance.now();
+      const events = points.flatMap((p) => ['-e', p.spec]);
+      const ran = await run(program, ['count', countFile, '-n', '3', ...events, ...command], cwd, timeoutMs, true);
+      const elapsedMs = performance.now() - t0;
+      const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';
+      if (!(ran.exitCode === NO_EVENTS && written === '')) return fromEvents(command, points, written, ran, elapsedMs);
+      if (wanted === 'tracepoints') throw new Error(`predict: the counter cannot open the tracepoints: ${ran.stderr.trim()}`);
     }
+    const t0 = performance.now();
+    const ran = await run(
+      'strace',
+      ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, ...command],
+      cwd,
+      timeoutMs,
+    );
+    const elapsedMs = performance.now() - t0;
+    const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';
+    if (written.trim() === '') throw noCounts(command, ran);
     const strace = parseStraceSummary(fs.readFileSync(straceFile, 'utf8'));
-    const counts = countsFrom(strace, fs.readFileSync(countFile, 'utf8'));
+    const counts = countsFrom(strace, written, 'strace');
     const syscalls = Object.fromEntries(Object.entries(strace).map(([name, v]) => [name, v.calls]));
-    return { counts, syscalls, exitCode, elapsedMs };
+    return { counts, syscalls, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function noCounts(command: readonly string[], ran: Ran): Error {
+  const why = ran.stderr.trim().split('\n').pop() ?? '';
+  return new Error(
+    `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (exit ${String(ran.exitCode)}${why === '' ? '' : `: ${why}`})`,
+  );
+}
+
+function fromEvents(command: readonly string[], points: readonly Tracepoint[], written: string, ran: Ran, elapsedMs: number): Profile {
+  const [line, events] = written.split('\n');
+  if (line === undefined || line.trim() === '' || events === undefined) throw noCounts(command, ran);
+  const calls = callsFromEvents(points, events);
+  const counts = countsFrom(calls, line, 'tracepoints');
+  const syscalls = Object.fromEntries(Object.entries(calls).map(([name, v]) => [name, v.calls]));
+  return { counts, syscalls, exitCode: ran.exitCode, elapsedMs, counter: 'tracepoints' };
 }

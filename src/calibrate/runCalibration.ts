@@ -24,6 +24,11 @@ export interface CalibrationRun {
   samples: CalibrationSample[];
   /** Wall time of the whole calibration, prepare and teardown included. */
   elapsedMs: number;
+  /**
+   * Where the wall time went, per backend: `prepare` (its set-up, warm-up runs and teardown) and
+   * each class (or `start`) summed over its runs, a pool's refill wait included.
+   */
+  spentMs: Record<string, Record<string, number>>;
 }
 
 /** A run that failed: calibrate's figures would be wrong without it, so the whole calibration stops. */
@@ -96,34 +101,49 @@ export async function runCalibration(options: CalibrationRunOptions): Promise<Ca
   const cwd = makeCalibWorkdir();
   const backends: SandboxBackend[] = [];
   const samples: CalibrationSample[] = [];
+  const spentMs: Record<string, Record<string, number>> = {};
+  const spend = (backend: string, what: string, since: number) => {
+    const own = (spentMs[backend] ??= {});
+    own[what] = (own[what] ?? 0) + performance.now() - since;
+  };
   try {
     for (const name of options.backends) {
       options.signal?.throwIfAborted();
+      const since = performance.now();
       const backend = createBackend(name, { ...options.sandbox, cwd });
       await backend.prepare();
       backends.push(backend);
+      spend(name, 'prepare', since);
     }
     const random = mulberry32(DEFAULT_SEED);
     const plan = Array.from({ length: rounds }, () => roundJobs(scale, random)).flat();
     const total = plan.length * backends.length;
     for (const backend of backends) {
+      const since = performance.now();
       for (const job of [
         { name: 'stat', n: 1000 },
         { name: 'read', n: 1 },
       ] satisfies Job[]) {
         await runOnce(backend, job, options.timeoutMs);
       }
+      spend(backend.name, 'prepare', since);
     }
     for (const job of plan) {
       for (const backend of backends) {
         options.signal?.throwIfAborted();
+        const since = performance.now();
         samples.push(await runOnce(backend, job, options.timeoutMs));
+        spend(backend.name, job.name, since);
         options.onRun?.(backend.name, samples.length, total);
       }
     }
   } finally {
-    for (const backend of backends) await backend.teardown().catch(() => undefined);
+    for (const backend of backends) {
+      const since = performance.now();
+      await backend.teardown().catch(() => undefined);
+      spend(backend.name, 'prepare', since);
+    }
     removeCalibWorkdir(cwd);
   }
-  return { samples, elapsedMs: performance.now() - t0 };
+  return { samples, elapsedMs: performance.now() - t0, spentMs };
 }

@@ -1,5 +1,9 @@
 import fs from 'node:fs';
-import { countsFrom, parseCountLine, parseStraceSummary, profileCommand } from '../profile';
+import os from 'node:os';
+import path from 'node:path';
+import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, type Counter } from '../profile';
+import type { ClassName } from '../classes';
+import { ALL_CALLS, callsFromEvents, succeeded, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { describeWhen } from '../../../test/support/e2e';
 import { toolMissing } from '../../../test/support/runners';
@@ -37,6 +41,32 @@ describe('counting a command', () => {
     expect(counts).toEqual({ cpu: 250, syscall: 9, stat: 36, open: 41, create: 1, read: 3, write: 1, spawn: 2, fault: 1502 });
   });
 
+  test("the tracepoints' counts in strace's shape: the rest of the calls as (other), failed execs as errors", () => {
+    const points: Tracepoint[] = [
+      { name: ALL_CALLS, spec: '1' },
+      { name: 'openat', spec: '2' },
+      { name: 'close', spec: '3' },
+      { name: 'execve', spec: '4' },
+      { name: succeeded('execve'), spec: '5:ret == 0' },
+    ];
+    // 100 calls: 41 openat, 24 close, 4 exec entries (the command's own exec is seen at its exit only: 3 succeeded + it).
+    const calls = callsFromEvents(points, '100 41 24 4 4\n');
+    expect(calls).toEqual({
+      openat: { calls: 41, errors: 0 },
+      close: { calls: 24, errors: 0 },
+      execve: { calls: 5, errors: 1 },
+      '(other)': { calls: 31, errors: 0 },
+    });
+    const counts = countsFrom(calls, '10 0 1000 0 0 0\n', 'tracepoints');
+    // The command's first exec is not one of its process starts: 4 successes less it.
+    expect(counts).toMatchObject({ syscall: 31, open: 41, spawn: 3 });
+    expect(() => callsFromEvents(points, '100 41 24\n')).toThrow(/expected 5 counts/);
+  });
+
+  test('no tracefs: null, so that the profile counts with strace', () => {
+    expect(syscallTracepoints([path.join(os.tmpdir(), 'sandbox-perf-no-tracefs')])).toBeNull();
+  });
+
   test('refuses a counter line that is not six numbers', () => {
     expect(() => parseCountLine('1 2 3')).toThrow(/expected six numbers/);
   });
@@ -54,23 +84,48 @@ describeWhen(
     afterAll(() => {
       removeCalibWorkdir(dir);
     });
-    test.each([
-      ['stat', 700, 'stat'],
-      ['open', 700, 'open'],
-      ['create', 300, 'create'],
-      ['spawn', 25, 'spawn'],
-      ['fault', 4000, 'fault'],
-      ['read', 30, 'read'],
-      ['write', 20, 'write'],
-      ['syscall', 5000, 'syscall'],
-    ] as const)('%s %d', async (workload, n, counted) => {
-      const profile = await profileCommand(['./sandbox-perf-calib', workload, String(n)], dir);
+    const counters: Counter[] = ['strace', ...(syscallTracepoints() === null ? [] : (['tracepoints'] as const))];
+    test.each(
+      counters.flatMap((counter) =>
+        [
+          ['stat', 700, 'stat'],
+          ['open', 700, 'open'],
+          ['create', 300, 'create'],
+          ['spawn', 25, 'spawn'],
+          ['fault', 4000, 'fault'],
+          ['read', 30, 'read'],
+          ['write', 20, 'write'],
+          ['syscall', 5000, 'syscall'],
+        ].map(([w, n, c]) => [w as string, n as number, c as ClassName, counter] as const),
+      ),
+    )('%s %d (%s, counted by %s)', async (workload, n, counted, counter) => {
+      const profile = await profileCommand(['./sandbox-perf-calib', workload, String(n)], dir, { counter });
+      expect(profile.counter).toBe(counter);
       expect(profile.exitCode).toBe(0);
       // The program's own start adds a few operations of most classes (its exec's page faults, a
       // few opens of the C library's files): never fewer than it was asked to do, never many more.
       const ops = profile.counts[counted];
       expect(ops).toBeGreaterThanOrEqual(n);
       expect(ops).toBeLessThan(n * 1.1 + 200);
+    });
+
+    test('both counters count the same calls of a command that starts processes, and its exit code', async () => {
+      // A shell that starts 5 programs, two of them failing execs on PATH, and exits 3.
+      const command = [
+        'sh',
+        '-c',
+        'for i in 1 2 3; do ./sandbox-perf-calib stat 50; done; nosuch-a 2>/dev/null; nosuch-b 2>/dev/null; exit 3',
+      ];
+      const [traced, counted] = [await profileCommand(command, dir, { counter: 'strace' }), await profileCommand(command, dir)];
+      expect([traced.exitCode, counted.exitCode]).toEqual([3, 3]);
+      expect(counted.counter).toBe(syscallTracepoints() === null ? 'strace' : 'tracepoints');
+      expect(counted.counts.spawn).toBe(3);
+      expect(traced.counts.spawn).toBe(3);
+      // strace also sees the wrapper's own start (a few dozen calls, 4 stats, 3 opens).
+      for (const c of ['stat', 'open', 'syscall'] as const) {
+        expect(Math.abs(traced.counts[c] - counted.counts[c])).toBeLessThanOrEqual(40);
+      }
+      expect(counted.counts.stat).toBeGreaterThanOrEqual(150);
     });
   },
 );

@@ -26,8 +26,9 @@ export const predictCommand: Command = defineCommand({
   summary: "predict a command's cost of isolation on each backend from its operation counts and the calibration",
   usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N]] [--json] [--db FILE] -- COMMAND [ARGS...]
 
-Runs COMMAND once on the host, untimed, under 'strace -f -c' and a counter (page faults, user CPU,
-bytes read and written), and predicts what each backend adds to it against 'none': the fixed cost
+Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
+syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
+read and written), and predicts what each backend adds to it against 'none': the fixed cost
 around the command and the in-command cost (each counted operation times what the backend adds
 per operation, from the newest 'sandbox-perf calibrate' of this machine in the history), with a
 95 % interval, and where the in-command cost goes ("gvisor: 64 % file opens, 22 % stats, …").
