@@ -41,9 +41,27 @@ async function runnerWithPool(
   return { child, dir, exited };
 }
 
+type Held = Awaited<ReturnType<typeof runnerWithPool>>;
+
 describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER, () => {
+  // The gc test's runner has its own temporary directory, so that its socket directories are told apart from other processes'.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-tmp-'));
+  dirs.push(tmp);
+  // The three runners start and fill their pools at once (mostly waiting on container starts); each test awaits its own.
+  const runners: Record<'sigterm' | 'gc' | 'next', Promise<Held>> = {} as Record<'sigterm' | 'gc' | 'next', Promise<Held>>;
+  beforeAll(() => {
+    runners.sigterm = runnerWithPool();
+    runners.gc = runnerWithPool({ ...process.env, TMPDIR: tmp });
+    runners.next = runnerWithPool();
+    for (const runner of Object.values(runners)) runner.catch(() => undefined); // awaited (and failed) by its test
+  });
+  afterAll(async () => {
+    // A test that failed before its signal leaves its runner alive.
+    for (const runner of Object.values(runners)) (await runner.catch(() => null))?.child.kill('SIGKILL');
+  });
+
   test('SIGTERM of a runner holding a pool drains it: no container of it is left when it has exited, and it dies by SIGTERM', async () => {
-    const { child, dir, exited } = await runnerWithPool();
+    const { child, dir, exited } = await runners.sigterm;
     expect(poolContainersIn(dir).length).toBeGreaterThanOrEqual(2);
     child.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM');
@@ -51,10 +69,7 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
   }, 120_000);
 
   test('SIGKILL of a runner holding a pool: gc removes its socket directories, and no directory that is not provably ours', async () => {
-    // The runner's own temporary directory, so that its socket directories are told apart from other processes'.
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-tmp-'));
-    dirs.push(tmp);
-    const { child, dir, exited } = await runnerWithPool({ ...process.env, TMPDIR: tmp });
+    const { child, dir, exited } = await runners.gc;
     // Its two idle sandboxes' directories (the one that served the run was removed with its container).
     expect(fs.readdirSync(tmp)).toHaveLength(2);
     const theirs = fs.readdirSync(tmp).map((name) => path.join(tmp, name));
@@ -97,7 +112,7 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
   }, 120_000);
 
   test('SIGKILL of a runner holding a pool: the next start of a pool removes its containers', async () => {
-    const { child, dir, exited } = await runnerWithPool();
+    const { child, dir, exited } = await runners.next;
     expect(poolContainersIn(dir).length).toBeGreaterThanOrEqual(2);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
