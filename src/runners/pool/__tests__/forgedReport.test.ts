@@ -51,6 +51,25 @@ const CASES: { name: PoolBackendName; missing: string | false; install: string; 
   { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, optional: false },
 ];
 
+/** A pool of each available backend and the attacker's run in it (`sandboxId` `<name>-forged`). */
+interface Attacked {
+  pool: Pool;
+  forged: Awaited<ReturnType<Pool['run']>>;
+}
+const attacked = new Map<PoolBackendName, Promise<Attacked>>();
+// The three attacks (each a 3 s command) run side by side, once the injector is built; each block awaits its own.
+beforeAll(() => {
+  for (const { name, missing } of CASES) {
+    if (missing) continue;
+    const attack = (async (): Promise<Attacked> => {
+      const pool = await createPool(name, { cwd: recording.dir, size: 1, monitor: recording.monitor });
+      return { pool, forged: await pool.run(['node', 'forgeReport.js'], { sandboxId: `${name}-forged`, timeoutMs: 30_000 }) };
+    })();
+    attack.catch(() => undefined); // awaited (and failed) by its own block
+    attacked.set(name, attack);
+  }
+});
+
 for (const { name, missing, install, optional } of CASES) {
   describeWhen(
     `${name}: who may write the report channel`,
@@ -58,8 +77,9 @@ for (const { name, missing, install, optional } of CASES) {
     install,
     () => {
       let pool: Pool;
+      let forged: Attacked['forged'];
       beforeAll(async () => {
-        pool = await createPool(name, { cwd: recording.dir, size: 1, monitor: recording.monitor });
+        ({ pool, forged } = await (attacked.get(name) as Promise<Attacked>));
       }, 120_000);
       afterAll(() => pool.close(), 60_000);
 
@@ -69,7 +89,7 @@ for (const { name, missing, install, optional } of CASES) {
           process.stderr.write(`partly skipped: ${injectorProblem}\n`);
         }
         const sandboxId = `${name}-forged`;
-        const { record, result } = await pool.run(['node', 'forgeReport.js'], { sandboxId, timeoutMs: 30_000 });
+        const { record, result } = forged;
         // What the attacker managed is in its stderr; the assertions below are what counts.
         process.stderr.write(`${name}: ${result.stderr}`);
         expect(result).toMatchObject({ outcome: 'error', exitCode: 3, signal: null, error: 'exited with code 3' });
