@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { GUARDIAN_TITLE } from '../containerGuardian';
 import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';
-import { containersOf, killGuardianOf, startRunner, until } from './runnerDeath';
+import { containersOf, killGuardianOf, startRunners, until, type Runner } from './runnerDeath';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runner-death-'));
 fs.chmodSync(dir, 0o777);
@@ -21,10 +21,33 @@ const REGISTER_TS = path.join(__dirname, '..', '..', '..', '..', 'test', 'suppor
 const missing = dockerMissing();
 for (const backend of ['docker', 'docker-warm']) {
   describeWhen(`${backend}: runs die with their runner`, missing, INSTALL_DOCKER, () => {
+    // The runners of the four tests that signal one start at once; each test awaits its own.
+    const ROLES = ['SIGTERM', 'SIGINT', 'guardian', 'next'] as const;
+    const runners = new Map<(typeof ROLES)[number], Promise<Runner>>();
+    const alive = new Set<number>();
+    beforeAll(() => {
+      startRunners(
+        ROLES.map(() => backend),
+        dir,
+      ).forEach((runner, i) => {
+        runner.then(
+          (started) => {
+            alive.add(started.pid);
+            void started.ended.then(() => alive.delete(started.pid));
+          },
+          () => undefined, // awaited (and failed) by its test
+        );
+        runners.set(ROLES[i] as (typeof ROLES)[number], runner);
+      });
+    });
+    // A test that failed before its signal leaves its runner alive.
+    afterAll(() => {
+      for (const pid of alive) process.kill(pid, 'SIGKILL');
+    });
     test.each(['SIGTERM', 'SIGINT'] as const)(
       `%s of a library process running ${backend} removes its container before the process exits`,
       async (signal) => {
-        const runner = await startRunner(backend, dir);
+        const runner = await (runners.get(signal) as Promise<Runner>);
         expect(containersOf(runner.pid)).toHaveLength(1);
         process.kill(runner.pid, signal);
         expect(await runner.ended).toEqual({ code: null, signal });
@@ -60,7 +83,7 @@ for (const backend of ['docker', 'docker-warm']) {
     }, 180_000);
 
     test(`runs die with their runner after SIGKILL: nothing of a SIGKILLed ${backend} runner's run is alive within 5 s (its guardian removes the container)`, async () => {
-      const runner = await startRunner(backend, dir);
+      const runner = await (runners.get('guardian') as Promise<Runner>);
       expect(processesMatching(`${GUARDIAN_TITLE} of ${runner.pid}`)).toHaveLength(1);
       process.kill(runner.pid, 'SIGKILL');
       await runner.ended;
@@ -74,7 +97,7 @@ for (const backend of ['docker', 'docker-warm']) {
     }, 180_000);
 
     test(`runs die with their runner after SIGKILL: the next start of a Docker backend removes the container of a SIGKILLed ${backend} runner`, async () => {
-      const runner = await startRunner(backend, dir);
+      const runner = await (runners.get('next') as Promise<Runner>);
       killGuardianOf(runner.pid);
       process.kill(runner.pid, 'SIGKILL');
       await runner.ended;
