@@ -17,7 +17,9 @@ import { CLASS_NAMES } from '../classes';
  * Every workload runs on every backend present, from the working directory alone (the program and
  * its files; nothing in the image), and the backend times it. Once each at a small size: the fit
  * itself is tested on none and bubblewrap (src/cli/__tests__/calibrate.e2e.test.ts), and a whole
- * calibration of every backend is `npm run bench`'s.
+ * calibration of every backend is `npm run bench`'s. The backends run at the same time (each its
+ * own working directory and backend; jest's test.concurrent): most of each case is waiting on
+ * dockerd, runsc and the pools' refills, not on the CPU.
  */
 const CASES: { name: BackendName; missing: string | false; install: string; optional?: boolean }[] = [
   { name: 'unshare', missing: toolMissing('unshare'), install: 'apt-get install util-linux' },
@@ -35,22 +37,28 @@ for (const { name, missing, install, optional } of CASES) {
     missing || built,
     install,
     () => {
-      test('every workload runs there and is timed by the launcher', async () => {
-        const dir = makeCalibWorkdir();
-        const backend = createBackend(name, { cwd: dir });
-        try {
-          await backend.prepare();
-          const outcomes: string[] = [];
-          for (const workload of [...CLASS_NAMES, 'noop']) {
-            const result = await backend.run(workload === 'noop' ? [CALIB_PROGRAM, 'noop'] : [CALIB_PROGRAM, workload, '3']);
-            outcomes.push(`${workload}: ${result.outcome}${typeof result.commandMs === 'number' ? ', timed' : ''}${result.stderr.trim()}`);
+      test.concurrent(
+        'every workload runs there and is timed by the launcher',
+        async () => {
+          const dir = makeCalibWorkdir();
+          const backend = createBackend(name, { cwd: dir });
+          try {
+            await backend.prepare();
+            const outcomes: string[] = [];
+            for (const workload of [...CLASS_NAMES, 'noop']) {
+              const result = await backend.run(workload === 'noop' ? [CALIB_PROGRAM, 'noop'] : [CALIB_PROGRAM, workload, '3']);
+              outcomes.push(
+                `${workload}: ${result.outcome}${typeof result.commandMs === 'number' ? ', timed' : ''}${result.stderr.trim()}`,
+              );
+            }
+            expect(outcomes).toEqual([...CLASS_NAMES, 'noop'].map((w) => `${w}: success, timed`));
+          } finally {
+            await backend.teardown();
+            removeCalibWorkdir(dir);
           }
-          expect(outcomes).toEqual([...CLASS_NAMES, 'noop'].map((w) => `${w}: success, timed`));
-        } finally {
-          await backend.teardown();
-          removeCalibWorkdir(dir);
-        }
-      }, 180_000);
+        },
+        180_000,
+      );
     },
     optional === true ? { optional } : {},
   );
