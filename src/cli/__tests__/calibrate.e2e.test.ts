@@ -103,6 +103,26 @@ describeWhen(
       expect(out.checks?.map((c) => c.backend)).toEqual(['bubblewrap']);
     }, 120_000);
 
+    test('predict --prepare cleans up before the profiling run and every measured run: a build that leaves its output can be checked', async () => {
+      // Like npm ci's node_modules: the host-side profiling run (root) leaves out/, and the next run fails on it.
+      const work = path.join(dir, 'work');
+      fs.mkdirSync(work);
+      fs.chmodSync(work, 0o777);
+      const build = ['--', 'sh', '-c', 'mkdir out && echo built > out/file'];
+      const without = io(work);
+      const failed = await main(['predict', '--sandbox', 'bubblewrap', '--check', '--runs', '2', '--json', '--db', db, ...build], without);
+      expect(failed).toBe(1);
+      expect(without.err()).toMatch(/bubblewrap has no paired measurement/);
+      const stream = io(work);
+      const args = ['predict', '--sandbox', 'bubblewrap', '--check', '--runs', '2', '--json', '--db', db];
+      const code = await main([...args, '-p', 'rm -rf out', '-c', 'rm -rf out', ...build], stream);
+      expect({ code, err: code === 0 ? '' : stream.err() }).toEqual({ code: 0, err: '' });
+      const out = JSON.parse(stream.out()) as PredictionJson;
+      expect(out.checks?.map((c) => c.backend)).toEqual(['bubblewrap']);
+      // The cleanup ran after the last run.
+      expect(fs.existsSync(path.join(work, 'out'))).toBe(false);
+    }, 120_000);
+
     test('predict without a calibration says how to make one', async () => {
       const stream = io(dir);
       const empty = path.join(path.dirname(db), 'none.db');

@@ -1,6 +1,7 @@
 import { profileCommand } from '../../calibrate/profile';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
 import { compareBackends } from '../../compare/compareBackends';
+import { runHook } from '../../compare/hooks';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { latestCalibration } from '../../state/calibrationStore';
@@ -17,14 +18,20 @@ const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
   check: { type: 'boolean' },
   runs: { type: 'integer', min: 2, max: 10_000, value: 'N', short: 'r' },
+  prepare: { type: 'string', value: 'CMD', short: 'p' },
+  cleanup: { type: 'string', value: 'CMD', short: 'c' },
   json: { type: 'boolean' },
   db: { type: 'string', value: 'FILE' },
 } as const;
 
+/** A hook that takes longer is stuck (compare's own hook timeout is its run timeout). */
+const HOOK_TIMEOUT_MS = 600_000;
+
 export const predictCommand: Command = defineCommand({
   name: 'predict',
   summary: "predict a command's cost of isolation on each backend from its operation counts and the calibration",
-  usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N]] [--json] [--db FILE] -- COMMAND [ARGS...]
+  usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N]] [--prepare CMD] [--cleanup CMD]
+                            [--json] [--db FILE] -- COMMAND [ARGS...]
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
 syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
@@ -43,6 +50,11 @@ Options:
                    (${backendList(BACKEND_NAMES, '                   ', 90)})
   --check          measure too, and compare
   -r, --runs N     with --check: paired rounds   [default: 10]
+  -p, --prepare CMD  shell command on the host before the profiling run and before each
+                   --check run (not timed; e.g. remove the build's output)
+  -c, --cleanup CMD  shell command on the host after the profiling run and after each
+                   backend's last --check run (hooks see SANDBOX_PERF_BACKEND: 'none' for
+                   the profiling run)
   --json           predictions (and checks) as JSON
   --db FILE        ${DB_HELP}
   --help           this text
@@ -50,6 +62,7 @@ Options:
 Examples:
   sandbox-perf predict --sandbox bubblewrap,gvisor,docker -- make -j2
   sandbox-perf predict --sandbox gvisor --check --runs 20 -- npx tsc -p .
+  sandbox-perf predict --sandbox gvisor,docker --check -p 'rm -rf node_modules' -- npm ci --offline
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'predict');
@@ -87,7 +100,13 @@ Examples:
       warn(`calibration ${stored.id} fits ${b.backend} poorly (${b.poorFit.join(', ')})`);
     }
 
+    // A build that leaves its output (node_modules made by root on the host) would fail or do
+    // less on the next run: the hooks run around the profiling run as around each measured one.
+    const hooks = { prepare: parsed.flags.prepare as string | undefined, cleanup: parsed.flags.cleanup as string | undefined };
+    const hookOptions = { cwd: io.cwd, timeoutMs: HOOK_TIMEOUT_MS };
+    await runHook('prepare', hooks.prepare, 'none', hookOptions);
     const profile = await profileCommand(command, io.cwd);
+    await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const predictions: Prediction[] = backends.map((name) =>
       predict(profile.counts, fit.backends.find((b) => b.backend === name) as typeof base, base),
     );
@@ -113,6 +132,7 @@ Examples:
           warmup: 1,
           sandbox,
           monitor: recording.monitor,
+          hooks,
         });
         checks = predictions.flatMap((p) => {
           const backend = measured.backends.find((b) => b.backend === p.backend);
