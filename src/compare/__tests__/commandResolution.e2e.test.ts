@@ -19,12 +19,15 @@ const hostNode = spawnSync('sh', ['-c', 'command -v node'], {
   encoding: 'utf8',
   env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
 }).stdout.trim();
-const nodeHash = (): string => createHash('sha256').update(fs.readFileSync(hostNode)).digest('hex');
+let hostNodeHash: string | undefined;
+const nodeHash = (): string => (hostNodeHash ??= createHash('sha256').update(fs.readFileSync(hostNode)).digest('hex'));
 const imageId = (): string =>
   spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', dockerImage], { encoding: 'utf8' }).stdout.trim();
 
 const missing = runscRuntimeMissing() || gvisorMissing();
 jest.setTimeout(300_000);
+// The second and third blocks' comparisons are test.concurrent: jest starts them with the file, so
+// they run beside the first block's (each its own directory, backends and pools).
 
 describeWhen(
   'compare records what the command resolved to (none, docker, docker-pool, gvisor, gvisor-pool)',
@@ -91,7 +94,7 @@ describeWhen(
 );
 
 describeWhen('gvisor over the image root (gvisorRoot image) against gvisor-pool', missing, INSTALL_RUNSC, () => {
-  test("both run the image's node from the same image: the pair is not reported", async () => {
+  test.concurrent("both run the image's node from the same image: the pair is not reported", async () => {
     const cwd = tempDir('resolution-image');
     fs.chmodSync(cwd, 0o755);
     const result = await compareBackends({
@@ -113,7 +116,7 @@ describeWhen('gvisor over the image root (gvisorRoot image) against gvisor-pool'
 });
 
 describeWhen('a command missing in the sandbox', runscRuntimeMissing(), INSTALL_DOCKER, () => {
-  test('is recorded as not found, with the root it was looked for in', async () => {
+  test.concurrent('is recorded as not found, with the root it was looked for in', async () => {
     const cwd = tempDir('resolution-missing');
     fs.chmodSync(cwd, 0o755);
     const result = await compareBackends({
