@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ROUNDS, runCalibration } from '../src/calibrate/runCalibration';
 import { fitCalibration } from '../src/calibrate/fitCalibration';
-import { CLASS_NAMES } from '../src/calibrate/classes';
 import { profileCommand } from '../src/calibrate/profile';
 import { calibrationText } from '../src/cli/format/calibrationText';
 import { detectBackends } from '../src/runners/detect';
@@ -89,7 +88,7 @@ export async function calibrateBench(): Promise<ScenarioResult> {
         text.trimEnd(),
         '```',
         '',
-        "Where calibrate's time went, per backend (s): its set-up, warm-up and teardown, and each workload's runs (a pool's refill wait included):",
+        "Where calibrate's time went, per backend (s): its set-up, warm-up and teardown, the runs of every class, the starts (a pool's refill wait included):",
         '',
         spentTable(run.spentMs),
         '',
@@ -108,7 +107,7 @@ export async function calibrateBench(): Promise<ScenarioResult> {
 }
 
 function spentTable(spentMs: Record<string, Record<string, number>>): string {
-  const columns = ['prepare', ...CLASS_NAMES, 'start'];
+  const columns = ['prepare', 'batch', 'start'];
   const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
   return markdownTable(
     ['backend', ...columns, 'total'],

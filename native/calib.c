@@ -3,6 +3,9 @@
  *
  *   sandbox-perf-calib CLASS N     do N operations of one class, then exit 0
  *   sandbox-perf-calib noop        exit 0 (what `spawn` starts)
+ *   sandbox-perf-calib batch CLASS N [CLASS N]...
+ *                                  each in turn, timed inside this process: one line
+ *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it)
  *   sandbox-perf-calib count FILE [-n FD] [-e ID[:FILTER]]... PROGRAM [ARGS...]
  *
  * Each class exercises one kind of operation a build pays for, so that the command's own time
@@ -54,6 +57,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FILES 1000
@@ -297,20 +301,8 @@ static int count(const char *file, char **argv) {
   return WEXITSTATUS(status);
 }
 
-int main(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
-  if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
-  if (argc != 3) {
-    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|stat|open|create|read|write|spawn|fault N\n");
-    return 2;
-  }
-  char *end;
-  long n = strtol(argv[2], &end, 10);
-  if (*end != '\0' || n < 0) {
-    fprintf(stderr, "sandbox-perf-calib: N must be a whole number >= 0, got '%s'\n", argv[2]);
-    return 2;
-  }
-  const char *class = argv[1];
+/* One class's N operations; 0, or 2 when the class is unknown. */
+static int run_class(const char *class, long n, const char *self) {
   if (strcmp(class, "cpu") == 0) cpu(n);
   else if (strcmp(class, "syscall") == 0) sys(n);
   else if (strcmp(class, "stat") == 0) stats(n);
@@ -318,11 +310,61 @@ int main(int argc, char **argv) {
   else if (strcmp(class, "create") == 0) creates(n);
   else if (strcmp(class, "read") == 0) reads(n);
   else if (strcmp(class, "write") == 0) writes(n);
-  else if (strcmp(class, "spawn") == 0) spawns(n, argv[0]);
+  else if (strcmp(class, "spawn") == 0) spawns(n, self);
   else if (strcmp(class, "fault") == 0) faults(n);
   else {
     fprintf(stderr, "sandbox-perf-calib: unknown class '%s'\n", class);
     return 2;
   }
   return 0;
+}
+
+static long count_arg(const char *text) {
+  char *end;
+  long n = strtol(text, &end, 10);
+  if (*end != '\0' || n < 0 || end == text) {
+    fprintf(stderr, "sandbox-perf-calib: N must be a whole number >= 0, got '%s'\n", text);
+    exit(2);
+  }
+  return n;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * Every class in one process, each timed on its own: calibrate's run per backend and round, so
+ * that a backend's start (1-3 s a run for Docker and the pools' refill under load) is paid once
+ * a round rather than once per class and size.
+ */
+static int batch(int argc, char **argv, const char *self) {
+  if (argc % 2 != 0) {
+    fprintf(stderr, "usage: sandbox-perf-calib batch CLASS N [CLASS N]...\n");
+    return 2;
+  }
+  for (int i = 0; i < argc; i += 2) {
+    long n = count_arg(argv[i + 1]);
+    double t0 = now_ms();
+    int rc = run_class(argv[i], n, self);
+    if (rc != 0) return rc;
+    double ms = now_ms() - t0;
+    printf("%s %ld %.6f\n", argv[i], n, ms);
+    // Written before the next phase: a spawn phase's forks must not copy an unwritten buffer.
+    if (fflush(stdout) != 0) return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
+  if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
+  if (argc != 3) {
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|stat|open|create|read|write|spawn|fault N\n");
+    return 2;
+  }
+  return run_class(argv[1], count_arg(argv[2]), argv[0]);
 }

@@ -6,7 +6,9 @@
  *
  * fitted on that class's runs alone: the classes' noise differs by orders of magnitude (a file
  * creation waits on the disk, a getppid() does not), and one fit over every class would give every
- * cost the noisiest class's residuals. The command's start is measured on its own: the program
+ * cost the noisiest class's residuals. A sample is a whole run of one class, or one class's phase
+ * of a run that does them all (runCalibration's `batch`, each phase timed by the program: the same
+ * line, without the start's noise). The command's start is measured on its own: the program
  * run with `noop`, its mean with a t interval. A backend's cost of isolation per operation is its
  * cost less the baseline's (`none`), with a Welch interval. The fixed cost, the time around the
  * command, is the mean of durationMs − commandMs over the backend's runs, with its t interval.
@@ -18,14 +20,19 @@ import { CLASSES, type ClassName } from './classes';
 
 export interface CalibrationSample {
   backend: string;
-  /** `start`: the program run with `noop` (n = 0). */
-  class: ClassName | 'start';
-  /** Operations the run did. */
+  /** `start`: the program run with `noop` (n = 0); `batch`: a run of every class's phases (n = 0). */
+  class: ClassName | 'start' | 'batch';
+  /** Operations the run (or phase) did. */
   n: number;
-  /** The command's own time (the launcher's). */
+  /** The command's own time (the launcher's), or a phase's time inside its run. */
   commandMs: number;
-  /** The whole run as recorded (the spawner's window or the backend call). */
+  /** The whole run as recorded (the spawner's window or the backend call); a phase: its run's. */
   durationMs: number;
+  /**
+   * One class's phase of a `batch` run, timed by the program itself: its run's fixed cost is
+   * counted once, from the run's own `batch` sample, not from its phases.
+   */
+  phase?: boolean;
 }
 
 export interface ClassCost {
@@ -117,12 +124,13 @@ function estimate(name: string, own: readonly CalibrationSample[]): BackendEstim
     }
     slopes.set(c.name, slopeOf(runs));
   }
-  const fixed = own.map((s) => s.durationMs - s.commandMs);
+  const runs = own.filter((s) => s.phase !== true);
+  const fixed = runs.map((s) => s.durationMs - s.commandMs);
   return {
     start: meanOf(own.filter((s) => s.class === 'start').map((s) => s.commandMs)),
     slopes,
     fixed: meanInterval(fixed) ?? { estimate: fixed[0] ?? 0, low: fixed[0] ?? 0, high: fixed[0] ?? 0, level: 0.95, method: 't' },
-    runs: own.length,
+    runs: runs.length,
   };
 }
 

@@ -25,8 +25,8 @@ export interface CalibrationRun {
   /** Wall time of the whole calibration, prepare and teardown included. */
   elapsedMs: number;
   /**
-   * Where the wall time went, per backend: `prepare` (its set-up, warm-up runs and teardown) and
-   * each class (or `start`) summed over its runs, a pool's refill wait included.
+   * Where the wall time went, per backend: `prepare` (its set-up, warm-up run and teardown),
+   * `batch` (the runs of every class) and `start`, a pool's refill wait included.
    */
   spentMs: Record<string, Record<string, number>>;
 }
@@ -42,35 +42,60 @@ async function settle(backend: SandboxBackend): Promise<void> {
   if (typeof pool.settled === 'function') await pool.settled();
 }
 
-/** Rounds by default: three give each class's line 6 runs (4 degrees of freedom, t = 2.78). */
+/** Rounds by default: three give each class's line 6 points (4 degrees of freedom, t = 2.78). */
 export const DEFAULT_ROUNDS = 3;
 
-interface Job {
-  name: ClassName | 'start';
+interface Phase {
+  name: ClassName;
   n: number;
 }
 
-/** Runs per backend per round: every class at both sizes, and two starts. */
-export const RUNS_PER_ROUND = CLASSES.length * 2 + 2;
+type Job = { name: 'start' } | { name: 'batch'; phases: Phase[] };
 
-/** Every (class, size) of one round, in a shuffled order, so that drifting load spreads over every class. */
-function roundJobs(scale: number, random: () => number): Job[] {
-  const jobs: Job[] = [
-    // A small scale must not merge the two sizes: the i-th is at least i + 1.
-    ...CLASSES.flatMap((c) => c.sizes.map((size, i) => ({ name: c.name, n: Math.max(i + 1, Math.round(size * scale)) }))),
-    { name: 'start', n: 0 },
-    { name: 'start', n: 0 },
-  ];
-  for (let i = jobs.length - 1; i > 0; i--) {
+/** Runs per backend per round: one run of every class at both sizes (`batch`), and two starts. */
+export const RUNS_PER_ROUND = 3;
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [jobs[i], jobs[j]] = [jobs[j] as Job, jobs[i] as Job];
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
-  return jobs;
+  return items;
 }
 
-async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | undefined): Promise<CalibrationSample> {
+/**
+ * One round: every (class, size) as a phase of one run, in a shuffled order, so that drifting load
+ * spreads over every class; and two starts, the three runs shuffled too.
+ */
+function roundJobs(scale: number, random: () => number): Job[] {
+  // A small scale must not merge the two sizes: the i-th is at least i + 1.
+  const phases = CLASSES.flatMap((c) => c.sizes.map((size, i) => ({ name: c.name, n: Math.max(i + 1, Math.round(size * scale)) })));
+  return shuffle<Job>([{ name: 'batch', phases: shuffle(phases, random) }, { name: 'start' }, { name: 'start' }], random);
+}
+
+function argsOf(job: Job): string[] {
+  if (job.name === 'start') return [CALIB_PROGRAM, 'noop'];
+  return [CALIB_PROGRAM, 'batch', ...job.phases.flatMap((p) => [p.name, String(p.n)])];
+}
+
+/** The program's `CLASS N MILLISECONDS` lines of a batch run, one per phase asked for, in order. */
+export function parsePhases(stdout: string, phases: readonly Phase[]): number[] {
+  const lines = stdout.trim().split('\n');
+  const times = phases.map((p, i) => {
+    const [name, n, ms] = (lines[i] ?? '').trim().split(/\s+/);
+    return name === p.name && Number(n) === p.n && Number.isFinite(Number(ms)) ? Number(ms) : Number.NaN;
+  });
+  if (lines.length !== phases.length || times.some((t) => Number.isNaN(t))) {
+    throw new CalibrationRunError(
+      `calibrate: the batch run wrote ${JSON.stringify(stdout.slice(0, 300))}, expected ${phases.length} lines 'CLASS N MILLISECONDS'`,
+    );
+  }
+  return times;
+}
+
+async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | undefined): Promise<CalibrationSample[]> {
   const started = performance.now();
-  const result = await backend.run(job.name === 'start' ? [CALIB_PROGRAM, 'noop'] : [CALIB_PROGRAM, job.name, String(job.n)], {
+  const result = await backend.run(argsOf(job), {
     maxOutputBytes: 4096,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
@@ -78,7 +103,7 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
   await settle(backend);
   if (result.outcome !== 'success') {
     throw new CalibrationRunError(
-      `calibrate: '${job.name} ${job.n}' failed on ${backend.name}: ${result.error ?? result.outcome}${result.stderr.trim() === '' ? '' : ` (${result.stderr.trim().split('\n').pop() ?? ''})`}`,
+      `calibrate: '${argsOf(job).slice(1).join(' ')}' failed on ${backend.name}: ${result.error ?? result.outcome}${result.stderr.trim() === '' ? '' : ` (${result.stderr.trim().split('\n').pop() ?? ''})`}`,
     );
   }
   if (result.commandMs === undefined || result.commandMs === null) {
@@ -86,13 +111,22 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
   }
   const window = timedWindowOf(result, started, ended);
   const durationMs = window ? window.endedAt - window.startedAt : ended - started;
-  return { backend: backend.name, class: job.name, n: job.n, commandMs: result.commandMs, durationMs };
+  const whole = { backend: backend.name, commandMs: result.commandMs, durationMs };
+  if (job.name === 'start') return [{ ...whole, class: 'start', n: 0 }];
+  const times = parsePhases(result.stdout, job.phases);
+  return [
+    { ...whole, class: 'batch', n: 0 },
+    ...job.phases.map((p, i) => ({ backend: backend.name, class: p.name, n: p.n, commandMs: times[i] as number, durationMs, phase: true })),
+  ];
 }
 
 /**
- * Runs every workload at each of its sizes on every backend, interleaved (each job on backend A,
- * B, C, … in turn, as compare does), in a fresh working directory. One untimed warm-up per
- * backend first (the files' dentries and pages, the program's first exec).
+ * Runs every workload at each of its sizes on every backend, interleaved (each run on backend A,
+ * B, C, … in turn, as compare does), in a fresh working directory: per round and backend one run
+ * doing every (class, size) as a phase timed by the program, and two starts. One run per class
+ * and size cost a backend's start 18 times a round: at load 20-27, 483 s on nine backends, 161 s
+ * of it gvisor-pool's refills and 91 s Docker's starts. One untimed warm-up per backend first (the
+ * files' dentries and pages, the program's first exec).
  */
 export async function runCalibration(options: CalibrationRunOptions): Promise<CalibrationRun> {
   const t0 = performance.now();
@@ -118,23 +152,29 @@ export async function runCalibration(options: CalibrationRunOptions): Promise<Ca
     const random = mulberry32(DEFAULT_SEED);
     const plan = Array.from({ length: rounds }, () => roundJobs(scale, random)).flat();
     const total = plan.length * backends.length;
+    let done = 0;
     for (const backend of backends) {
       const since = performance.now();
-      for (const job of [
-        { name: 'stat', n: 1000 },
-        { name: 'read', n: 1 },
-      ] satisfies Job[]) {
-        await runOnce(backend, job, options.timeoutMs);
-      }
+      await runOnce(
+        backend,
+        {
+          name: 'batch',
+          phases: [
+            { name: 'stat', n: 1000 },
+            { name: 'read', n: 1 },
+          ],
+        },
+        options.timeoutMs,
+      );
       spend(backend.name, 'prepare', since);
     }
     for (const job of plan) {
       for (const backend of backends) {
         options.signal?.throwIfAborted();
         const since = performance.now();
-        samples.push(await runOnce(backend, job, options.timeoutMs));
+        samples.push(...(await runOnce(backend, job, options.timeoutMs)));
         spend(backend.name, job.name, since);
-        options.onRun?.(backend.name, samples.length, total);
+        options.onRun?.(backend.name, ++done, total);
       }
     }
   } finally {

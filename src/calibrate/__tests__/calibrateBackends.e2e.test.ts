@@ -12,6 +12,7 @@ import type { BackendName } from '../../runners/types';
 import { createBackend } from '../../runners/createBackend';
 import { CALIB_FILE, CALIB_PROGRAM, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { CLASS_NAMES } from '../classes';
+import { parsePhases } from '../runCalibration';
 
 /*
  * Every workload runs on every backend present, from the working directory alone (the program and
@@ -52,6 +53,10 @@ for (const { name, missing, install, optional } of CASES) {
               );
             }
             expect(outcomes).toEqual([...CLASS_NAMES, 'noop'].map((w) => `${w}: success, timed`));
+            // calibrate's own run: every class as a phase, its times on the program's output.
+            const phases = CLASS_NAMES.map((c) => ({ name: c, n: 3 }));
+            const batch = await backend.run([CALIB_PROGRAM, 'batch', ...phases.flatMap((p) => [p.name, '3'])]);
+            expect(parsePhases(batch.stdout, phases).every((ms) => ms >= 0)).toBe(true);
           } finally {
             await backend.teardown();
             removeCalibWorkdir(dir);

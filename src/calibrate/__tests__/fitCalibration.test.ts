@@ -81,4 +81,28 @@ describe('fitCalibration', () => {
     expect(() => fitCalibration(samples(0.5, 2).filter((s) => s.class !== 'start'))).toThrow(/two runs or more of 'start', got 0/);
     expect(() => fitCalibration(samples(0.5, 1).filter((s) => s.backend !== 'none'))).toThrow(/baseline 'none'/);
   });
+
+  test("a batch run's phases give the lines; the fixed cost and the run count come from whole runs only", () => {
+    const random = mulberry32(11);
+    const out: CalibrationSample[] = [];
+    for (let r = 0; r < 3; r++) {
+      for (const [backend, truth] of Object.entries(TRUE_COSTS)) {
+        // One run doing every class at both sizes: each phase timed by the program (no start in it).
+        const phases = CLASSES.flatMap((c) =>
+          c.sizes.map((n) => ({ c: c.name, n, ms: truth.costs[c.name] * n + (random() - 0.5) * 0.01 })),
+        );
+        const commandMs = truth.start + phases.reduce((sum, p) => sum + p.ms, 0);
+        const durationMs = commandMs + truth.fixed;
+        out.push({ backend, class: 'batch', n: 0, commandMs, durationMs });
+        for (const p of phases) out.push({ backend, class: p.c, n: p.n, commandMs: p.ms, durationMs, phase: true });
+        for (let i = 0; i < 2; i++)
+          out.push({ backend, class: 'start', n: 0, commandMs: truth.start, durationMs: truth.start + truth.fixed });
+      }
+    }
+    const gvisor = fitCalibration(out).backends.find((b) => b.backend === 'gvisor');
+    for (const cost of gvisor?.costs ?? []) expect(cost.msPerOp.estimate).toBeCloseTo(TRUE_COSTS.gvisor?.costs[cost.class] as number, 3);
+    // Counting the phases as runs would pull the fixed cost towards durationMs − a phase's time.
+    expect(gvisor?.fixedMs.estimate).toBeCloseTo(400, 6);
+    expect(gvisor?.runs).toBe(9);
+  });
 });

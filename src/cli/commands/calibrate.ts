@@ -30,8 +30,10 @@ export const calibrateCommand: Command = defineCommand({
   usage: `Usage: sandbox-perf calibrate [--sandbox LIST] [--rounds N] [--json] [--db FILE]
 
 Runs small workloads (native/calib.c) on each backend, each at two sizes, interleaved across the
-backends: ${CLASSES.map((c) => c.name).join(', ')}, and the program's start. Per backend and
-class, a least-squares line of the command's own time against the operations done gives each
+backends: ${CLASSES.map((c) => c.name).join(', ')}, and the program's start. Each round, one run
+per backend does every workload at both sizes, each timed by the program (a backend's start is
+paid once a round), and two runs time the start. Per backend and
+class, a least-squares line of the workload's time against the operations done gives each
 operation's cost with its 95 % interval, and against 'none' what isolation adds per operation. The fit is stored in the history with the
 machine's fingerprint ('sandbox-perf predict' reads it); a class whose line is poor (R² below
 0.9, or an interval wider than ±30 % of its cost) is flagged. See docs/calibration.md.

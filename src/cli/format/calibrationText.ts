@@ -53,7 +53,7 @@ export function calibrationText(calibration: Calibration): string {
     lines.push('');
   }
   lines.push(
-    `Calibrated in ${(calibration.elapsedMs / 1000).toFixed(1)} s (${calibration.rounds} rounds of ${CLASSES.length} classes × 2 sizes and 2 starts per backend).`,
+    `Calibrated in ${(calibration.elapsedMs / 1000).toFixed(1)} s (${calibration.rounds} rounds per backend of one run of ${CLASSES.length} classes × 2 sizes and 2 starts).`,
   );
   return `${lines.join('\n')}\n`;
 }
