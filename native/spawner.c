@@ -600,7 +600,14 @@ int main(void) {
     for (int i = 0; i < MAX_RUNS; i++) {
       struct run *r = &runs[i];
       if (r->state == FREE) continue;
-      int fds[5] = {r->status_fd, r->pidfd, reading ? r->out_fd : -1, reading ? r->err_fd : -1, r->rep_fd};
+      /*
+       * The launcher's report is read after the reap, not as it arrives: it comes at the end of the
+       * window, while the sandbox ends, and reading it then woke this process inside the window,
+       * which hyperfine's run of the printed line (the report to standard error, /dev/null) does
+       * not. The line (at most REPORT_MAX bytes) waits in the pipe; nothing else writes there.
+       */
+      int report = r->state == RUNNING ? -1 : r->rep_fd;
+      int fds[5] = {r->status_fd, r->pidfd, reading ? r->out_fd : -1, reading ? r->err_fd : -1, report};
       for (int k = 0; k < 5; k++) {
         if (fds[k] < 0) continue;
         owner[n].run = r;

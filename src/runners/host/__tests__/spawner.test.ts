@@ -178,6 +178,24 @@ describeWhen(
       expect(done.exitCode).toBe(0);
     });
 
+    const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : null;
+    (python === null ? test.skip : test)(
+      "the report is read after the reap, not inside the window (hyperfine's run of the printed line reads none)",
+      async () => {
+        // The command writes a report early in its window, then counts what is still in the pipe (FIONREAD).
+        const script = [
+          'import fcntl, os, struct, termios, time',
+          'os.write(3, b"a report\\n")',
+          'time.sleep(0.3)',
+          'print(struct.unpack("i", fcntl.ioctl(3, termios.FIONREAD, b"\\0" * 4))[0])',
+        ].join('; ');
+        const { out, done } = await run(['python3', '-c', script], { reportFd: true, file: python as string });
+        // Before: 0 (the spawner woke and read it at once).
+        expect(out.trim()).toBe('9');
+        expect(done.report).toBe('a report\n');
+      },
+    );
+
     test('descriptor 3 is the report pipe: what the command writes there comes back in the end', async () => {
       const { done } = await run(['sh', '-c', 'echo "a report" >&3'], { reportFd: true });
       expect(done.report).toBe('a report\n');
