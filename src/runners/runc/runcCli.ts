@@ -69,8 +69,30 @@ export async function deleteContainer(id: string): Promise<void> {
   try {
     await runc(['delete', '--force', id]);
   } catch (error) {
-    if (!fs.existsSync(path.join(RUNC_STATE, id))) return;
-    throw error;
+    if (fs.existsSync(path.join(RUNC_STATE, id))) throw error;
+  }
+  await removeGroups(id);
+}
+
+/**
+ * runc 1.1 removes its state even when the rmdir of the container's cgroups failed (EBUSY: the
+ * killed processes not yet reaped, which a loaded host makes last): the empty groups are removed
+ * here, retried until the kernel lets go of them.
+ */
+async function removeGroups(id: string): Promise<void> {
+  const root = '/sys/fs/cgroup';
+  const controllers = fs.existsSync(root) ? fs.readdirSync(root) : [];
+  let left = controllers.map((c) => path.join(root, c, 'sandbox-perf', id)).filter((dir) => fs.existsSync(dir));
+  for (let attempt = 0; left.length > 0 && attempt < 100; attempt++) {
+    left = left.filter((dir) => {
+      try {
+        fs.rmdirSync(dir);
+        return false;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+      }
+    });
+    if (left.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
