@@ -7,6 +7,8 @@
  *                                  each in turn, timed inside this process: one line
  *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it)
  *   sandbox-perf-calib count FILE [-n FD] [-e ID[:FILTER]]... PROGRAM [ARGS...]
+ *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
+ *                                  this architecture has (the numbers its tracepoint filters use)
  *
  * Each class exercises one kind of operation a build pays for, so that the command's own time
  * against N (at two or more N) gives a per-operation cost on each backend:
@@ -30,9 +32,9 @@
  * Linux adds to the waiting parent's /proc/self/io as each child is reaped), less the wrapper's own
  * counts before the fork. It exits the way PROGRAM did.
  *
- * Each `-e ID[:FILTER]` is a kernel tracepoint (its id from tracefs, e.g. syscalls/sys_enter_openat)
+ * Each `-e ID[:FILTER]` is a kernel tracepoint (its id from tracefs, e.g. raw_syscalls/sys_enter)
  * counted by perf_event_open over PROGRAM and every process it starts (inherited), from PROGRAM's
- * exec on, with an optional ftrace filter ("ret == 0"); their counts make a second line, in order.
+ * exec on, with an optional ftrace filter ("id == 257"); their counts make a second line, in order.
  * The kernel counts as the calls happen: nothing stops the process, unlike strace's ptrace, which
  * stops it twice at every system call. When an event cannot be opened, the wrapper says why on
  * stderr and exits 125 before PROGRAM runs (the caller counts another way).
@@ -40,7 +42,7 @@
  * With `-n FD` (an inherited descriptor PROGRAM does not get), once FILE is written the wrapper
  * writes `exit CODE` or `signal NUMBER` (how PROGRAM ended) to FD and closes it: the caller need
  * not wait for the wrapper's own exit, where closing its events unregisters the tracepoints and
- * waits for the kernel's RCU grace periods (15-70 ms on this machine, more under load).
+ * waits for the kernel's RCU grace periods (30-70 ms a tracepoint on this machine under load).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -301,6 +303,105 @@ static int count(const char *file, char **argv) {
   return WEXITSTATUS(status);
 }
 
+/* The system calls the classes name (src/calibrate/classes.ts), by this architecture's numbers. */
+static const struct {
+  const char *name;
+  long number;
+} SYSCALLS[] = {
+#ifdef SYS_stat
+    {"stat", SYS_stat},
+#endif
+#ifdef SYS_lstat
+    {"lstat", SYS_lstat},
+#endif
+#ifdef SYS_newfstatat
+    {"newfstatat", SYS_newfstatat},
+#endif
+#ifdef SYS_fstatat64
+    {"fstatat64", SYS_fstatat64},
+#endif
+#ifdef SYS_statx
+    {"statx", SYS_statx},
+#endif
+#ifdef SYS_access
+    {"access", SYS_access},
+#endif
+#ifdef SYS_faccessat
+    {"faccessat", SYS_faccessat},
+#endif
+#ifdef SYS_faccessat2
+    {"faccessat2", SYS_faccessat2},
+#endif
+#ifdef SYS_readlink
+    {"readlink", SYS_readlink},
+#endif
+#ifdef SYS_readlinkat
+    {"readlinkat", SYS_readlinkat},
+#endif
+#ifdef SYS_open
+    {"open", SYS_open},
+#endif
+#ifdef SYS_openat
+    {"openat", SYS_openat},
+#endif
+#ifdef SYS_openat2
+    {"openat2", SYS_openat2},
+#endif
+#ifdef SYS_creat
+    {"creat", SYS_creat},
+#endif
+#ifdef SYS_close
+    {"close", SYS_close},
+#endif
+#ifdef SYS_unlink
+    {"unlink", SYS_unlink},
+#endif
+#ifdef SYS_unlinkat
+    {"unlinkat", SYS_unlinkat},
+#endif
+#ifdef SYS_rmdir
+    {"rmdir", SYS_rmdir},
+#endif
+#ifdef SYS_mkdir
+    {"mkdir", SYS_mkdir},
+#endif
+#ifdef SYS_mkdirat
+    {"mkdirat", SYS_mkdirat},
+#endif
+#ifdef SYS_rename
+    {"rename", SYS_rename},
+#endif
+#ifdef SYS_renameat
+    {"renameat", SYS_renameat},
+#endif
+#ifdef SYS_renameat2
+    {"renameat2", SYS_renameat2},
+#endif
+#ifdef SYS_link
+    {"link", SYS_link},
+#endif
+#ifdef SYS_linkat
+    {"linkat", SYS_linkat},
+#endif
+#ifdef SYS_symlink
+    {"symlink", SYS_symlink},
+#endif
+#ifdef SYS_symlinkat
+    {"symlinkat", SYS_symlinkat},
+#endif
+#ifdef SYS_execve
+    {"execve", SYS_execve},
+#endif
+#ifdef SYS_execveat
+    {"execveat", SYS_execveat},
+#endif
+};
+
+static int syscall_numbers(void) {
+  for (size_t i = 0; i < sizeof SYSCALLS / sizeof SYSCALLS[0]; i++) printf("%s %ld\n", SYSCALLS[i].name, SYSCALLS[i].number);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* One class's N operations; 0, or 2 when the class is unknown. */
 static int run_class(const char *class, long n, const char *self) {
   if (strcmp(class, "cpu") == 0) cpu(n);
@@ -360,6 +461,7 @@ static int batch(int argc, char **argv, const char *self) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc == 2 && strcmp(argv[1], "syscalls") == 0) return syscall_numbers();
   if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
   if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
   if (argc != 3) {

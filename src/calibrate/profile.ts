@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
-import { callsFromEvents, syscallTracepoints, type Tracepoint } from './tracepoints';
+import { callsFromEvents, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -146,7 +146,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
   const program = assertCalibProgram();
   const timeoutMs = options.timeoutMs ?? 600_000;
   const wanted = options.counter ?? 'auto';
-  const points = wanted === 'strace' ? null : syscallTracepoints();
+  const points = wanted === 'strace' ? null : syscallTracepoints(syscallNumbers(program));
   if (wanted === 'tracepoints' && points === null) {
     throw new Error(`predict: this kernel has no syscall tracepoints in tracefs (/sys/kernel/tracing): count with strace`);
   }

@@ -1,11 +1,15 @@
 /*
  * The kernel tracepoints predict's counter opens (native/calib.c `count -e ID[:FILTER]`): every
- * system call (raw_syscalls/sys_enter), each call a class names (syscalls/sys_enter_NAME), and for
- * execs their successes too (sys_exit_execve with `ret == 0`: a failed exec of a PATH search is no
- * process start).
- * The kernel counts them as they happen, for the command and every process it starts, without
- * stopping it: strace's ptrace stops it twice a call (2.34× the build workload's own time).
+ * system call (raw_syscalls/sys_enter), each call a class names (the same tracepoint filtered on
+ * its number, `id == 257`), and for execs their successes too (raw_syscalls/sys_exit filtered on
+ * `id == 59 && ret == 0`: a failed exec of a PATH search is no process start). The kernel counts
+ * them as they happen, for the command and every process it starts, without stopping it:
+ * strace's ptrace stops it twice a call (2.34x the build workload's own time). Two tracepoints,
+ * not one per call (syscalls/sys_enter_NAME): each costs a registration when the first event
+ * opens and an RCU grace period wait when the last closes, 30-40 ms under load; 29 of them took
+ * 1.1 s to tear down and held the next profile's registration back.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLASSES } from './classes';
@@ -32,21 +36,35 @@ function idOf(root: string, event: string): string | null {
   }
 }
 
+/** This architecture's number of each call the classes name (`sandbox-perf-calib syscalls`). */
+export function syscallNumbers(program: string): Map<string, number> {
+  const out = execFileSync(program, ['syscalls'], { encoding: 'utf8' });
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+      .map(([name, nr]) => [name as string, Number(nr)]),
+  );
+}
+
 /**
  * The tracepoints to count, or null when this kernel has no syscall tracepoints to read (no
  * tracefs mounted, or a kernel without CONFIG_FTRACE_SYSCALLS): the caller counts with strace.
  * Calls a class names that this architecture lacks (fstatat64 on x86-64) are left out.
  */
-export function syscallTracepoints(roots: readonly string[] = TRACEFS): Tracepoint[] | null {
-  const root = roots.find((r) => idOf(r, 'raw_syscalls/sys_enter') !== null);
+export function syscallTracepoints(numbers: ReadonlyMap<string, number>, roots: readonly string[] = TRACEFS): Tracepoint[] | null {
+  const root = roots.find((r) => idOf(r, 'raw_syscalls/sys_enter') !== null && idOf(r, 'raw_syscalls/sys_exit') !== null);
   if (root === undefined) return null;
-  const points: Tracepoint[] = [{ name: ALL_CALLS, spec: idOf(root, 'raw_syscalls/sys_enter') as string }];
+  const enter = idOf(root, 'raw_syscalls/sys_enter') as string;
+  const exit = idOf(root, 'raw_syscalls/sys_exit') as string;
+  const points: Tracepoint[] = [{ name: ALL_CALLS, spec: enter }];
   for (const c of CLASSES) {
     for (const name of [...(c.syscalls ?? []), ...(c.absorbs ?? [])]) {
-      const id = idOf(root, `syscalls/sys_enter_${name}`);
-      if (id !== null) points.push({ name, spec: id });
-      const exit = c.name === 'spawn' ? idOf(root, `syscalls/sys_exit_${name}`) : null;
-      if (id !== null && exit !== null) points.push({ name: succeeded(name), spec: `${exit}:ret == 0` });
+      const nr = numbers.get(name);
+      if (nr === undefined) continue;
+      points.push({ name, spec: `${enter}:id == ${nr}` });
+      if (c.name === 'spawn') points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
     }
   }
   return points.length > 1 ? points : null;

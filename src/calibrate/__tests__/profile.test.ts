@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, type Counter } from '../profile';
 import type { ClassName } from '../classes';
-import { ALL_CALLS, callsFromEvents, succeeded, syscallTracepoints, type Tracepoint } from '../tracepoints';
+import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { describeWhen } from '../../../test/support/e2e';
 import { toolMissing } from '../../../test/support/runners';
@@ -64,7 +64,7 @@ describe('counting a command', () => {
   });
 
   test('no tracefs: null, so that the profile counts with strace', () => {
-    expect(syscallTracepoints([path.join(os.tmpdir(), 'sandbox-perf-no-tracefs')])).toBeNull();
+    expect(syscallTracepoints(new Map([['openat', 257]]), [path.join(os.tmpdir(), 'sandbox-perf-no-tracefs')])).toBeNull();
   });
 
   test('refuses a counter line that is not six numbers', () => {
@@ -84,7 +84,7 @@ describeWhen(
     afterAll(() => {
       removeCalibWorkdir(dir);
     });
-    const counters: Counter[] = ['strace', ...(syscallTracepoints() === null ? [] : (['tracepoints'] as const))];
+    const counters: Counter[] = ['strace', ...(syscallTracepoints(syscallNumbers(CALIB_FILE)) === null ? [] : (['tracepoints'] as const))];
     test.each(
       counters.flatMap((counter) =>
         [
@@ -118,7 +118,7 @@ describeWhen(
       ];
       const [traced, counted] = [await profileCommand(command, dir, { counter: 'strace' }), await profileCommand(command, dir)];
       expect([traced.exitCode, counted.exitCode]).toEqual([3, 3]);
-      expect(counted.counter).toBe(syscallTracepoints() === null ? 'strace' : 'tracepoints');
+      expect(counted.counter).toBe(syscallTracepoints(syscallNumbers(CALIB_FILE)) === null ? 'strace' : 'tracepoints');
       expect(counted.counts.spawn).toBe(3);
       expect(traced.counts.spawn).toBe(3);
       // strace also sees the wrapper's own start (a few dozen calls, 4 stats, 3 opens).
