@@ -9,7 +9,7 @@
 //   c/    Google's cpu_features (shipped in node_modules/cpu-features/deps) built with gcc and make,
 //         SIZE copies of the library and its list_cpu_features tool: Makefile.SIZE, 18 compiler
 //         calls, one ar and one link per copy (the flags CMakeLists.txt gives on Linux)
-//   npm/  `npm ci --offline` from a copy of the local npm cache, of this project's real lockfile cut
+//   npm/  `npm ci --offline` from the local npm cache's entries for its packages, of this project's real lockfile cut
 //         to the closure of a few of its top-level dependencies: npm/SIZE/ holds a lockfile of SIZE packages
 // Each build's entry in the JSON printed: the command ({size} to replace), the directory to run it
 // in (relative to DIR) and the clean-up before each run there (compare's --prepare hook).
@@ -17,12 +17,14 @@
 // prints the commands to run (relative to DIR) as JSON on stdout, and writes them to DIR/builds.json.
 'use strict';
 const { execFileSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
 
 const ROOT = path.resolve(__dirname, '../..');
 const MODULES = path.join(ROOT, 'node_modules');
+const REGISTRY = 'https://registry.npmjs.org';
 const args = process.argv.slice(2);
 const dir = path.resolve(args[0] ?? fail('usage: prepare.js DIR [tsc,c,npm] [--copies 1,2,4,8]'));
 const only = (args[1] && !args[1].startsWith('--') ? args[1] : 'tsc,c,npm').split(',');
@@ -166,11 +168,49 @@ function subsetLock(lock, set, deps) {
   return { name: 'large-builds-npm', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
 }
 
+/**
+ * From the local npm cache (cacache's layout), the entries `npm ci --offline` reads for the packages
+ * of `lock`, not the whole cache (144 MB here): the lockfile names no tarball URLs, so npm reads each
+ * package's document (`REGISTRY/name`) and then its tarball (`REGISTRY/name/-/base-version.tgz`),
+ * and pacote its own key for the tarball. Each is an index bucket, filed by the SHA-256 of the key,
+ * whose lines name the content by its integrity digest.
+ */
+function copyCacheEntries(from, to, lock) {
+  const filed = (hex) => [hex.slice(0, 2), hex.slice(2, 4), hex.slice(4)];
+  const content = (sri) => {
+    const [algorithm, digest] = sri.split(/-(.*)/s);
+    return path.join('content-v2', algorithm, ...filed(Buffer.from(digest, 'base64').toString('hex')));
+  };
+  const files = new Set();
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    if (key === '') continue;
+    const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const keys = [
+      `make-fetch-happen:request-cache:${REGISTRY}/${name.replace('/', '%2f')}`,
+      `make-fetch-happen:request-cache:${REGISTRY}/${name}/-/${name.split('/').pop()}-${entry.version}.tgz`,
+      `pacote:tarball:${name}@${entry.version}`,
+    ];
+    for (const key of keys) {
+      const bucket = path.join('index-v5', ...filed(createHash('sha256').update(key).digest('hex')));
+      // Absent for a package npm skips here (fsevents, for macOS only); npm ci names any other it misses.
+      if (!fs.existsSync(path.join(from, bucket))) continue;
+      files.add(bucket);
+      for (const line of fs.readFileSync(path.join(from, bucket), 'utf8').split('\n').filter(Boolean)) {
+        const { integrity } = JSON.parse(line.slice(line.indexOf('\t') + 1));
+        if (integrity) for (const sri of integrity.split(/\s+/)) files.add(content(sri));
+      }
+    }
+  }
+  for (const file of files) if (fs.existsSync(path.join(from, file))) copy(path.join(from, file), path.join(to, file));
+  // Made here, so that the chmod below leaves it writable: npm run as root by one backend must not
+  // create it 0755 before a backend that runs npm as nobody.
+  fs.mkdirSync(path.join(to, 'tmp'), { recursive: true });
+}
+
 function npm() {
   const base = path.join(dir, 'npm');
   const cache = path.join(base, 'cache');
   const home = process.env.npm_config_cache ?? path.join(os.homedir(), '.npm');
-  copy(path.join(home, '_cacache'), path.join(cache, '_cacache'));
   const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
   const sizes = [];
@@ -185,6 +225,7 @@ function npm() {
       `${JSON.stringify({ name: 'large-builds-npm', version: '1.0.0', private: true, dependencies: deps }, null, 2)}\n`,
     );
     fs.writeFileSync(path.join(to, 'package-lock.json'), `${JSON.stringify(subset, null, 2)}\n`);
+    copyCacheEntries(path.join(home, '_cacache'), path.join(cache, '_cacache'), subset);
     sizes.push(size);
   }
   return {
