@@ -14,8 +14,9 @@ import {
   INSTALL_RUNC,
 } from '../../../test/support/runners';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
+import { createBackend } from '../createBackend';
 import { runInSandbox } from '../runInSandbox';
-import type { BackendName, SandboxOptions } from '../types';
+import type { BackendName, SandboxBackend, SandboxOptions } from '../types';
 
 // Issue 23, finding 4: on unshare and bubblewrap 1 500 of 1 500 forks succeeded (the Docker
 // backends stopped at 512), and 400 MB were written to their tmpfs /tmp. Every run here is inside a
@@ -70,10 +71,10 @@ const CASES: Case[] = [
   { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC, exact: true, tmpfs: ['/tmp', '/dev/shm'] },
 ];
 
-async function bomb(name: BackendName, options: SandboxOptions, limit: number, exact: boolean): Promise<void> {
+async function bomb(backend: SandboxBackend, limit: number, exact: boolean): Promise<void> {
   const seconds = uniqueSleep();
   const tries = limit + RESERVED + 100;
-  const { result } = await runInSandbox(name, [PROBE, 'bomb', String(tries), seconds], { ...options, monitor, timeoutMs: 180_000 });
+  const { result } = await runInSandbox(backend, [PROBE, 'bomb', String(tries), seconds], { monitor, timeoutMs: 180_000 });
   const [started, refused] = result.stdout.trim().split(' ');
   // The error and stderr only to show in a failure: they are null and empty on success.
   expect({ outcome: result.outcome, refused, error: result.error, stderr: result.stderr }).toEqual({
@@ -94,27 +95,33 @@ for (const { name, missing, install, optional, exact, tmpfs } of CASES) {
     compiler || missing,
     compiler ? 'apt-get install gcc' : install,
     () => {
+      // One prepared backend per set of options, shared by the tests that use it: each run must leave
+      // nothing behind by its own end (the bomb's children are looked for before any teardown).
+      let defaults: SandboxBackend;
+      let limited: SandboxBackend;
+      beforeAll(async () => {
+        defaults = createBackend(name, { cwd, memoryBytes: MEMORY });
+        limited = createBackend(name, LIMITS);
+        await Promise.all([defaults.prepare(), limited.prepare()]);
+      }, 240_000);
+      afterAll(() => Promise.all([defaults.teardown(), limited.teardown()]), 120_000);
+
       test(`by default a fork bomb gets EAGAIN at ${DEFAULT_PIDS_LIMIT} tasks, and the host keeps working`, async () => {
-        await bomb(name, { cwd, memoryBytes: MEMORY }, DEFAULT_PIDS_LIMIT, exact);
+        await bomb(defaults, DEFAULT_PIDS_LIMIT, exact);
       }, 300_000);
 
       if (tmpfs.length > 0) {
         test(`by default each private tmpfs is ${DEFAULT_TMP_SIZE_BYTES} bytes: ${tmpfs.join(', ')}`, async () => {
-          const { result } = await runInSandbox(name, [PROBE, 'sizes', ...tmpfs], {
-            cwd,
-            memoryBytes: MEMORY,
-            monitor,
-            timeoutMs: 120_000,
-          });
+          const { result } = await runInSandbox(defaults, [PROBE, 'sizes', ...tmpfs], { monitor, timeoutMs: 120_000 });
           expect(result.stdout).toBe(tmpfs.map((dir) => `${dir} ${DEFAULT_TMP_SIZE_BYTES}\n`).join(''));
         }, 240_000);
       }
 
       test(`pidsLimit ${PIDS}${tmpfs.length > 0 ? ` and tmpSizeBytes ${TMP_BYTES}` : ''} hold: a fork bomb, a /tmp filler`, async () => {
-        await bomb(name, LIMITS, PIDS, exact);
+        await bomb(limited, PIDS, exact);
         if (tmpfs.length === 0) return;
         const files = tmpfs.map((dir) => `${dir}/sandbox-perf-fill`);
-        const { result } = await runInSandbox(name, [PROBE, 'fill', ...files], { ...LIMITS, monitor, timeoutMs: 120_000 });
+        const { result } = await runInSandbox(limited, [PROBE, 'fill', ...files], { monitor, timeoutMs: 120_000 });
         expect(result.outcome).toBe('success');
         const lines = result.stdout.trim().split('\n');
         expect(lines).toHaveLength(files.length);
