@@ -61,12 +61,23 @@ const attack = (secret: string) => `
   } catch (e) { seen.out = e.code; }
   console.log(JSON.stringify(seen));`;
 
-let cwd: string;
-let secret: string;
-beforeEach(() => {
+/** A fresh checkout (and a host secret beside it) per test, so that the tests can run side by side. */
+interface Checkout {
+  cwd: string;
+  secret: string;
+}
+const checkouts: Checkout[] = [];
+afterAll(() => {
+  for (const { cwd, secret } of checkouts) {
+    fs.rmSync(cwd, { recursive: true, force: true });
+    fs.rmSync(secret, { force: true });
+  }
+});
+
+function checkout(): Checkout {
   // A root-owned checkout open to everyone (as tempRecording's), so that every backend's user
   // could write these files in rw mode: the door is the mode, not a permission.
-  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-hostcode-'));
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-hostcode-'));
   for (const file of HOST_CODE) {
     fs.mkdirSync(path.join(cwd, path.dirname(file)), { recursive: true, mode: 0o777 });
     fs.writeFileSync(path.join(cwd, file), ORIGINAL, { mode: 0o777 });
@@ -76,37 +87,39 @@ beforeEach(() => {
   }
   fs.chmodSync(path.join(cwd, HOST_CODE[0] as string), 0o666);
   fs.rmSync(path.join(cwd, HOST_CODE[1] as string));
-  secret = path.join(os.tmpdir(), `sandbox-perf-hostcode-secret-${process.pid}`);
+  const secret = path.join(os.tmpdir(), `sandbox-perf-hostcode-secret-${process.pid}-${checkouts.length}`);
   fs.writeFileSync(secret, 'host secret\n', { mode: 0o644 });
-});
-afterEach(() => {
-  fs.rmSync(cwd, { recursive: true, force: true });
-  fs.rmSync(secret, { force: true });
-});
+  checkouts.push({ cwd, secret });
+  return { cwd, secret };
+}
 
 async function attackIn(
   name: BackendName,
   workdir: WorkdirMode,
   keep?: string[],
-): Promise<{ result: SandboxResult; seen: Record<string, string> }> {
+): Promise<{ result: SandboxResult; seen: Record<string, string>; cwd: string }> {
+  const { cwd, secret } = checkout();
   const options: SandboxOptions = { cwd, workdir, ...(keep ? { keep } : {}), ...(name.endsWith('-pool') ? { pool: { size: 1 } } : {}) };
   const backend = createBackend(name, options);
   await backend.prepare();
   try {
     const result = await backend.run(['node', '-e', attack(secret)], { timeoutMs: 120_000 });
     const last = result.stdout.trim().split('\n').pop() ?? '';
-    return { result, seen: (last.startsWith('{') ? JSON.parse(last) : {}) as Record<string, string> };
+    return { result, seen: (last.startsWith('{') ? JSON.parse(last) : {}) as Record<string, string>, cwd };
   } finally {
     await backend.teardown();
   }
 }
 
-const hostFile = (file: string) => (fs.existsSync(path.join(cwd, file)) ? fs.readFileSync(path.join(cwd, file), 'utf8') : null);
-const untouched = () => {
-  expect(hostFile(HOST_CODE[0] as string)).toBe(ORIGINAL);
-  expect(hostFile(HOST_CODE[1] as string)).toBeNull();
+const hostFile = (cwd: string, file: string) =>
+  fs.existsSync(path.join(cwd, file)) ? fs.readFileSync(path.join(cwd, file), 'utf8') : null;
+const untouched = (cwd: string) => {
+  expect(hostFile(cwd, HOST_CODE[0] as string)).toBe(ORIGINAL);
+  expect(hostFile(cwd, HOST_CODE[1] as string)).toBeNull();
 };
 
+// The tests run side by side (test.concurrent, jest's five at a time), each in its own checkout:
+// most of each is a backend's prepare and teardown (a pool's container, gVisor's start).
 for (const { name, missing, install, optional } of BACKENDS) {
   describeWhen(
     `workdir modes on ${name}`,
@@ -116,52 +129,58 @@ for (const { name, missing, install, optional } of BACKENDS) {
       const rw = backendEntry(name).rwReachesHost
         ? 'the run rewrites them (the door the other modes close)'
         : 'runsc do discards the writes';
-      test(`host code execution through files in the working directory: rw on ${name}: ${rw}`, async () => {
-        const { result, seen } = await attackIn(name, 'rw');
+      test.concurrent(`host code execution through files in the working directory: rw on ${name}: ${rw}`, async () => {
+        const { result, seen, cwd } = await attackIn(name, 'rw');
         expect(result.outcome).toBe('success');
         if (!backendEntry(name).rwReachesHost) {
-          untouched();
+          untouched(cwd);
         } else {
           expect(seen[HOST_CODE[0] as string]).toMatch(/execSync/);
-          expect(hostFile(HOST_CODE[0] as string)).toMatch(/execSync/);
-          expect(hostFile(HOST_CODE[1] as string)).toMatch(/execSync/);
+          expect(hostFile(cwd, HOST_CODE[0] as string)).toMatch(/execSync/);
+          expect(hostFile(cwd, HOST_CODE[1] as string)).toMatch(/execSync/);
         }
       });
 
-      test(`host code execution through files in the working directory: overlay on ${name} leaves them unchanged, and the run sees its own writes`, async () => {
-        const { result, seen } = await attackIn(name, 'overlay');
-        expect(result.outcome).toBe('success');
-        for (const file of HOST_CODE) expect(seen[file]).toMatch(/execSync/);
-        untouched();
-        expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);
-      });
+      test.concurrent(
+        `host code execution through files in the working directory: overlay on ${name} leaves them unchanged, and the run sees its own writes`,
+        async () => {
+          const { result, seen, cwd } = await attackIn(name, 'overlay');
+          expect(result.outcome).toBe('success');
+          for (const file of HOST_CODE) expect(seen[file]).toMatch(/execSync/);
+          untouched(cwd);
+          expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);
+        },
+      );
 
-      test(`host code execution through files in the working directory: ro on ${name} leaves them unchanged`, async () => {
-        const { result, seen } = await attackIn(name, 'ro');
+      test.concurrent(`host code execution through files in the working directory: ro on ${name} leaves them unchanged`, async () => {
+        const { result, seen, cwd } = await attackIn(name, 'ro');
         expect(result.outcome).toBe('success');
         // gVisor's memory overlay takes the writes (and discards them); elsewhere they are refused.
         if (name !== 'gvisor') for (const file of HOST_CODE) expect(seen[file]).toBe('EROFS');
-        untouched();
+        untouched(cwd);
       });
 
       if (name === 'gvisor') {
-        test('host code execution through files in the working directory: keep on gvisor is refused, naming why', async () => {
+        test.concurrent('host code execution through files in the working directory: keep on gvisor is refused, naming why', async () => {
           await expect(attackIn(name, 'overlay', ['out'])).rejects.toThrow(/`keep` to be empty on gvisor: runsc do keeps every write/);
         });
         return;
       }
 
-      test(`host code execution through files in the working directory: overlay --keep on ${name} copies back only the declared output, and no symbolic link the run planted is followed`, async () => {
-        const { result } = await attackIn(name, 'overlay', ['out', 'dist/cli/main.js']);
-        expect(result.outcome).toBe('success');
-        untouched();
-        expect(fs.readdirSync(path.join(cwd, 'out'))).toEqual(['result.txt']);
-        expect(fs.readFileSync(path.join(cwd, 'out/result.txt'), 'utf8')).toBe('result\n');
-        expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
-        expect(result.kept?.files).toBe(1);
-        expect(result.kept?.skipped.map((s) => s.path).sort()).toEqual(['dist', 'out/cli', 'out/leak']);
-        expect(result.phases).toHaveProperty('keep');
-      });
+      test.concurrent(
+        `host code execution through files in the working directory: overlay --keep on ${name} copies back only the declared output, and no symbolic link the run planted is followed`,
+        async () => {
+          const { result, cwd } = await attackIn(name, 'overlay', ['out', 'dist/cli/main.js']);
+          expect(result.outcome).toBe('success');
+          untouched(cwd);
+          expect(fs.readdirSync(path.join(cwd, 'out'))).toEqual(['result.txt']);
+          expect(fs.readFileSync(path.join(cwd, 'out/result.txt'), 'utf8')).toBe('result\n');
+          expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
+          expect(result.kept?.files).toBe(1);
+          expect(result.kept?.skipped.map((s) => s.path).sort()).toEqual(['dist', 'out/cli', 'out/leak']);
+          expect(result.phases).toHaveProperty('keep');
+        },
+      );
     },
     { optional },
   );
