@@ -42,8 +42,8 @@ Options:
   --sandbox LIST   backends, comma-separated; 'none' is always added as the baseline
                    [default: every backend available here]
                    (${backendList(BACKEND_NAMES, '                   ', 90)})
-  --rounds N       times each workload and size runs on each backend (at least 2; from 3
-                   each class's line has 4 degrees of freedom)   [default: ${DEFAULT_ROUNDS}]
+  --rounds N       times each workload and size runs on each backend (at least 2; with N
+                   rounds each class's line has 2N - 2 degrees of freedom)   [default: ${DEFAULT_ROUNDS}]
   --scale FACTOR   multiply every workload's size (smaller: quicker, wider intervals) [default: 1]
   --json           the calibration as JSON
   --db FILE        ${DB_HELP}
