@@ -31,18 +31,25 @@ async function gone(marker: string, withinMs: number): Promise<string[]> {
   return left;
 }
 
-/** Starts a runner process running `sleep <marker>` in `backend`, waits until the sleep runs, signals the runner. */
+/**
+ * Starts a runner process running `sleep <marker>` in `backend` (after an `echo`, which the runner
+ * announces), waits until the sleep runs, signals the runner.
+ */
 async function signalRunner(backend: BackendName, signal: NodeJS.Signals): Promise<{ marker: string; exit: NodeJS.Signals | null }> {
   const marker = uniqueSleep();
-  const request = { backend, command: ['sleep', marker], options: { cwd } };
-  const child = spawn(process.execPath, [RUNNER_CHILD, JSON.stringify(request)], { stdio: 'ignore' });
+  // `sleep <marker>` is on the command lines of the run's processes (gVisor's: runsc's), not in the runner's JSON argv.
+  const command = ['sh', '-c', 'echo started; exec "$@"', 'sh', 'sleep', marker];
+  const request = { backend, command, options: { cwd }, announce: true };
+  const child = spawn(process.execPath, [RUNNER_CHILD, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+  // Its output says the command runs in its sandbox: where gVisor starts it, the host saw runsc long before.
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('output') && resolve());
+    child.once('exit', () => resolve());
+  });
   const deadline = Date.now() + 60_000;
-  // `sleep <marker>`: the runner's own argv holds the marker too, in JSON.
   while (processesMatching(`sleep ${marker}`).length === 0 && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
-  // gVisor: the host sees runsc at once; let its sandbox start the command.
-  if (backend === 'gvisor') await new Promise((resolve) => setTimeout(resolve, 1500));
   child.kill(signal);
   return { marker, exit: await exited };
 }
