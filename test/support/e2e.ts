@@ -34,3 +34,12 @@ export function describeWhen(
   process.stderr.write(`skipped ${why}\n`);
   describe.skip(title, body);
 }
+
+/**
+ * `stderr` without the host backends' sweep line: it reports the groups of runners that died
+ * elsewhere on this machine (test files beside the caller SIGKILL runners on purpose), which any
+ * run on a host backend may find and remove. Everything else a command printed stays.
+ */
+export function besidesSweep(stderr: string): string {
+  return stderr.replace(/^sandbox-perf: removed \d+ cgroup\(s\) left by runners that died\n/m, '');
+}

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultDbPath } from '../../state/dbPath';
 import { spawnerStatus } from '../../runners/host/Spawner';
+import { besidesSweep } from '../../../test/support/e2e';
 
 /*
  * End to end through the built CLI (dist/cli/main.js; `npm test` builds first), each test in a
@@ -105,9 +106,8 @@ d('sandbox-perf CLI', () => {
       '--',
       'true',
     ]);
-    // Nothing on stderr but, possibly, the line of the host backends' sweep: it reports the groups of
-    // runners that died elsewhere on this machine (test files beside this one SIGKILL runners).
-    expect(r.stderr.replace(/^sandbox-perf: removed \d+ cgroup\(s\) left by runners that died\n/, '')).toBe('');
+    // Nothing on stderr but, possibly, the host backends' sweep line (test/support/e2e.ts).
+    expect(besidesSweep(r.stderr)).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Time \(mean ± σ\):/);
     expect(r.stdout).toMatch(
