@@ -94,8 +94,10 @@ describeWhen('compare --scale on docker', built || dockerMissing(), INSTALL_DOCK
   test('fits docker against none', async () => {
     const { json } = await scaled('none,docker');
     expectFitted(json.scaling, ['none', 'docker']);
-    // A container's start is the fixed part, far above the loop's own cost per size.
-    expect(json.scaling.backends[1]?.fixedMs?.estimate).toBeGreaterThan(50);
+    // A container's start is in every run: docker's isolation cost at each size is far above the
+    // loop's own cost per size. (Not the fitted intercept: with 3 runs at 3 sizes, docker's run-to-run
+    // spread at a load of 5 put it at -85 ms once, although each size's mean was a container start.)
+    for (const p of json.scaling.backends[1]?.perSize ?? []) expect(p.meanMs).toBeGreaterThan(50);
   });
 });
 
