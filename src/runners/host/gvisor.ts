@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HostBackend, type HostTool } from './HostBackend';
-import { hostProgram } from './hostPrograms';
+import { hostProgram, privateMountNamespace } from './hostPrograms';
 import { assertSandboxUserCanEnter } from '../cwdAccess';
 import { isUnder, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import { gvisorImageRoot } from './gvisorImageRoot';
@@ -28,11 +28,7 @@ function overImageRoot(root: string, cwd: string, launcher: string | undefined, 
     fs.writeFileSync(path.join(root, launcher), '');
   }
   return [
-    hostProgram('unshare'),
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
+    ...privateMountNamespace(),
     hostProgram('env'),
     `MOUNT=${hostProgram('mount')}`,
     hostProgram('sh'),

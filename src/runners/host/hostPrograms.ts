@@ -46,3 +46,12 @@ export function sandboxFailure(stderr: string): string {
     .filter((line) => line !== '' && !/^dmesg\(1\) may have more information/.test(line));
   return lines.at(-1) ?? '';
 }
+
+/**
+ * Put before a line that mounts for itself: util-linux `unshare` gives it a private mount namespace
+ * (the same process: it execs the rest), so its mounts end with the run's last process and none
+ * reaches the host (the `ro`/`overlay` working-directory view, gvisor's image root).
+ */
+export function privateMountNamespace(): string[] {
+  return [hostProgram('unshare'), '--mount', '--propagation', 'private', '--'];
+}

@@ -9,7 +9,7 @@ import { closeLayer } from '../workdir/closeLayer';
 import type { WorkdirMode } from '../workdir/workdirOptions';
 import { layerParent, sweepOrphanLayersOnce, WorkdirLayer } from '../workdir/WorkdirLayer';
 import { failedResult } from './hostProcess';
-import { hostProgram } from './hostPrograms';
+import { privateMountNamespace } from './hostPrograms';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,11 +40,7 @@ const VIEW: Record<Exclude<WorkdirMode, 'rw'>, string> = {
 export function workdirNamespace(mode: WorkdirMode, cwd: string, layer: WorkdirLayer | null): string[] {
   if (mode === 'rw') return [];
   return [
-    hostProgram('unshare'),
-    '--mount',
-    '--propagation',
-    'private',
-    '--',
+    ...privateMountNamespace(),
     '/bin/sh',
     '-c',
     `${VIEW[mode]} || exit 125; cd "$1" || exit 125; shift 2; exec "$@"`,
