@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeGroup } from '../host/cgroupV1';
 
 /**
  * runc, called directly: no daemon between the pool and the kernel. Everything runc-pool keeps is
@@ -76,24 +77,17 @@ export async function deleteContainer(id: string): Promise<void> {
 
 /**
  * runc 1.1 removes its state even when the rmdir of the container's cgroups failed (EBUSY: the
- * killed processes not yet reaped, which a loaded host makes last): the empty groups are removed
- * here, retried until the kernel lets go of them.
+ * killed processes not yet reaped, which a loaded host makes last): the groups left in any
+ * controller are removed here, as the Docker backends remove theirs (cgroupV1.removeGroup).
  */
 async function removeGroups(id: string): Promise<void> {
   const root = '/sys/fs/cgroup';
-  const controllers = fs.existsSync(root) ? fs.readdirSync(root) : [];
-  let left = controllers.map((c) => path.join(root, c, 'sandbox-perf', id)).filter((dir) => fs.existsSync(dir));
-  for (let attempt = 0; left.length > 0 && attempt < 100; attempt++) {
-    left = left.filter((dir) => {
-      try {
-        fs.rmdirSync(dir);
-        return false;
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-      }
-    });
-    if (left.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const group = path.join('sandbox-perf', id);
+  const holding = fs.existsSync(root) ? fs.readdirSync(root).map((c) => path.join(root, c)) : [];
+  await removeGroup(
+    holding.filter((controller) => fs.existsSync(path.join(controller, group))),
+    group,
+  );
 }
 
 /** The container's status as `runc state` says it (`created`, `running`, `stopped`…), or null when runc knows no such container. */
