@@ -61,5 +61,8 @@ for (const name of (onlyArg ?? Object.keys(builds).join(',')).split(',')) {
   });
   fs.writeFileSync(path.join(dir, 'results', `${name}.txt`), r.stdout);
   process.stdout.write(r.stdout);
-  if (r.status !== 0) process.stderr.write(`measure.js: ${name}: compare exited ${r.status}\n`);
+  if (r.status !== 0) {
+    process.stderr.write(`measure.js: ${name}: compare exited ${r.status}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -1,0 +1,119 @@
+// The Markdown of each generated section of docs/large-projects.md, from what report.js's steps
+// printed (the CLI's JSON and text, measure.js's and per-action.js's output). The text blocks use
+// the CLI's own formatters (dist/), so they read as `sandbox-perf predict` prints them.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+// Loaded when a section is written, not at require: the plan's test checks verdict() without dist/.
+const cliFormat = () => require(path.resolve(__dirname, '../../dist/cli/format/predictionText.js'));
+
+const TITLES = { tsc: 'tsc', c: 'C build', npm: 'npm ci' };
+const UNITS = { tsc: 'copy', c: 'copy', npm: 'packages' };
+const s = (ms) => `${ms >= 0 ? '+' : '−'}${(Math.abs(ms) / 1000).toFixed(3)}`;
+const span = (i) => `${s(i.estimate)} [${s(i.low)} … ${s(i.high)}]`;
+const fence = (text) => `\`\`\`text\n${text.trim()}\n\`\`\``;
+const sizeOf = (builds, name) => `${builds[name].sizes[0]} ${UNITS[name]}`;
+
+function json(result) {
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    return null;
+  }
+}
+
+function failed(result) {
+  return `${result.step.id}: exited ${result.status} after ${result.seconds.toFixed(0)} s, no output (its messages are in report.js's stderr).`;
+}
+
+function attribution(results, { builds }) {
+  return results
+    .map((r) => {
+      const data = json(r);
+      const head = `**${TITLES[r.step.build]} (${sizeOf(builds, r.step.build)})**`;
+      if (data === null) return `${head}\n\n${failed(r)}`;
+      const { countsLine, predictionText } = cliFormat();
+      return `${head}\n\n${fence(`${countsLine(data.profile.counts)}\n${predictionText(data.predictions, 'none')}`)}`;
+    })
+    .join('\n\n');
+}
+
+/** The issue's target for one check: ±15 % for docker and gvisor; for bubblewrap, inside the interval of 20 paired rounds or more. */
+function verdict(check, rounds) {
+  if (check.backend === 'bubblewrap') {
+    if (!check.insideMeasuredInterval) return '**missed**: outside the measured interval';
+    return rounds >= 20 ? '**met**: inside the measured interval' : `inside the interval, but ${rounds} rounds (target: 20)`;
+  }
+  if (check.withinTolerance) return '**met**: within ±15 %';
+  return `missed (${check.insideMeasuredInterval ? 'inside' : 'outside'} the measured interval)`;
+}
+
+function predict(results, { builds }) {
+  const rows = [
+    '| build | backend | predicted (s) | measured (s), paired rounds | error | target |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const notes = [];
+  const attributions = [];
+  for (const r of results) {
+    const data = json(r);
+    const build = `${TITLES[r.step.build]}, ${sizeOf(builds, r.step.build)}`;
+    const rounds = Number(r.step.argv[r.step.argv.indexOf('--runs') + 1]);
+    if (data === null || data.checks === null) {
+      notes.push(failed(r));
+      continue;
+    }
+    for (const p of data.predictions) {
+      const c = data.checks.find((x) => x.backend === p.backend);
+      if (c === undefined) {
+        rows.push(`| ${build} | ${p.backend} | ${span(p.total)} | no paired measurement (see stderr) | — | missed |`);
+        continue;
+      }
+      const error = c.relativeError === null ? '—' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
+      rows.push(`| ${build} | ${p.backend} | ${span(p.total)} | ${span(c.measured)} (${rounds}) | ${error} | ${verdict(c, rounds)} |`);
+    }
+    if (data.predictions.some((p) => p.backend !== 'bubblewrap')) {
+      attributions.push(`${build}:\n${cliFormat().predictionText(data.predictions, 'none')}`);
+    }
+  }
+  return [
+    rows.join('\n'),
+    ...notes,
+    'What each checked prediction was made of (fixed + in-command, and where the in-command part goes):',
+    fence(attributions.join('\n')),
+  ].join('\n\n');
+}
+
+/** measure.js's text from "Scaling with" on: the fits and the extrapolation (the per-size statistics stay in DIR/results/). */
+function scaling(results, { dir }) {
+  return results
+    .map((r) => {
+      const file = path.join(dir, 'results', `${r.step.build}.txt`);
+      const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      const from = text.indexOf('Scaling with');
+      const rounds = r.step.argv[3];
+      const head = `**${TITLES[r.step.build]}** (${rounds} rounds after 1 warm-up)`;
+      return from === -1 ? `${head}\n\n${failed(r)}` : `${head}\n\n${fence(text.slice(from))}`;
+    })
+    .join('\n\n');
+}
+
+function perAction(results, { mode }) {
+  const r = results[0];
+  const m = mode.perAction;
+  const head = `\`per-action.js DIR/c --sandbox ${r.step.argv[3]} --actions ${m.actions.join(',')} --rounds ${m.rounds} --warmup ${m.warmup}\`, with SANDBOX_PERF_DOCKER_IMAGE=sandbox-perf/toolchain:local; 95 % intervals.`;
+  return r.stdout.includes('| backend |') ? `${head}\n\n${r.stdout.trim()}` : `${head}\n\n${failed(r)}`;
+}
+
+function calibrate(results) {
+  const r = results[0];
+  return r.stdout.trim() ? fence(r.stdout) : failed(r);
+}
+
+const FORMATS = { calibrate, attribution, predict, scaling, 'per-action': perAction };
+
+function format(part, results, context) {
+  return FORMATS[part](results, context);
+}
+
+module.exports = { format, verdict };

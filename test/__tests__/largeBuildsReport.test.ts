@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/*
+ * scripts/large-builds/report.js, the one command behind docs/large-projects.md, without its long
+ * run: the arguments, the steps each mode runs (sizes, rounds, the checks issue 26 asks for), the
+ * splicing of the generated sections between their markers, the verdicts, and `--quick --dry-run`
+ * as a process (it prints the plan and lays nothing out). The run itself is the integrator's.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const SCRIPT = path.join(ROOT, 'scripts/large-builds/report.js');
+
+interface Step {
+  part: string;
+  id: string;
+  build?: string;
+  argv: string[];
+  cwd: string;
+}
+interface Plan {
+  PARTS: string[];
+  parseArgs(argv: string[], doc: string): { dir: string; quick: boolean; only: string[]; doc: string; dryRun: boolean };
+  steps(mode: 'full' | 'quick', builds: unknown, paths: { cli: string; scripts: string; db: string }): Step[];
+  placeholderBuilds(mode: 'full' | 'quick'): unknown;
+  estimate(mode: 'full' | 'quick', parts: string[], times: Record<string, number> | null): { per: Record<string, number>; total: number };
+  spliceSections(document: string, sections: Record<string, string>): string;
+  begin(name: string): string;
+  end(name: string): string;
+}
+interface Check {
+  backend: string;
+  withinTolerance: boolean;
+  insideMeasuredInterval: boolean;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script of scripts/, not part of the package
+const plan = require('../../scripts/large-builds/report-plan.js') as Plan;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the same
+const { verdict } = require('../../scripts/large-builds/report-format.js') as { verdict: (check: Check, rounds: number) => string };
+
+const paths = { cli: '/cli.js', scripts: '/scripts', db: '/d/history.db' };
+const stepsOf = (mode: 'full' | 'quick') => plan.steps(mode, plan.placeholderBuilds(mode), paths);
+const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SCRIPT, ...args], (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('report.js arguments', () => {
+  test('DIR, --quick, --only (in run order), --doc, --dry-run', () => {
+    expect(plan.parseArgs(['/tmp/w', '--quick', '--only', 'scaling,predict', '--doc', 'x.md', '--dry-run'], 'd.md')).toEqual({
+      dir: '/tmp/w',
+      quick: true,
+      only: ['predict', 'scaling'],
+      doc: 'x.md',
+      dryRun: true,
+    });
+    expect(plan.parseArgs(['/tmp/w'], 'd.md')).toEqual({ dir: '/tmp/w', quick: false, only: plan.PARTS, doc: 'd.md', dryRun: false });
+  });
+
+  test.each([
+    [
+      ['/tmp/w', '--only', 'predcit'],
+      'Expected `--only` to be a comma-separated list of calibrate, attribution, predict, scaling, per-action, got `predcit` (string)',
+    ],
+    [
+      ['/tmp/w', '--only'],
+      'Expected `--only` to be a comma-separated list of calibrate, attribution, predict, scaling, per-action, got `` (undefined)',
+    ],
+    [['--quick'], 'Expected `DIR` to be a directory under /tmp to lay the builds out in, got `` (undefined)'],
+    [['/tmp/w', '--doc'], 'Expected `--doc` to be a file, got `` (undefined)'],
+    [['/tmp/w', '--fast'], 'Unknown argument `--fast`: usage: report.js DIR [--quick] [--only PART,...] [--doc FILE] [--dry-run]'],
+  ])('%j is refused', (argv, message) => {
+    expect(() => plan.parseArgs(argv, 'd.md')).toThrow(message);
+  });
+});
+
+describe('report.js steps', () => {
+  test('every part of the page, from one run: calibrate, attribution and checks of each build, scaling, per action', () => {
+    const steps = stepsOf('full');
+    expect([...new Set(steps.map((s) => s.part))]).toEqual(plan.PARTS);
+    expect(steps.filter((s) => s.part === 'attribution').map((s) => s.build)).toEqual(['tsc', 'c', 'npm']);
+    expect(steps.filter((s) => s.part === 'scaling').map((s) => s.build)).toEqual(['tsc', 'c', 'npm']);
+    // Every CLI step reads and writes the run's own history, so predict uses this run's calibration.
+    for (const s of steps.filter((x) => x.argv[0] === paths.cli)) expect(flag(s.argv, '--db')).toBe(paths.db);
+  });
+
+  test("the checks issue 26 asks for: docker and gvisor in 10 paired rounds, bubblewrap in 20, each build's output removed before every run", () => {
+    const checks = stepsOf('full').filter((s) => s.part === 'predict');
+    expect(checks.map((s) => [s.build, flag(s.argv, '--sandbox'), flag(s.argv, '--runs')])).toEqual([
+      ['tsc', 'gvisor,docker', '10'],
+      ['tsc', 'bubblewrap', '20'],
+      ['c', 'gvisor,docker', '10'],
+      ['c', 'bubblewrap', '20'],
+      ['npm', 'gvisor,docker', '10'],
+      ['npm', 'bubblewrap', '20'],
+    ]);
+    const tsc = checks[0] as Step;
+    expect(tsc.argv.slice(tsc.argv.indexOf('-p'))).toEqual([
+      '-p',
+      'rm -rf out1',
+      '-c',
+      'rm -rf out1',
+      '--json',
+      '--',
+      'node',
+      'node_modules/typescript/lib/tsc.js',
+      '-p',
+      'tsconfig.1.json',
+    ]);
+  });
+
+  test('--quick: the same steps at smoke-test sizes (two of each, fewer rounds)', () => {
+    const full = stepsOf('full');
+    const quick = stepsOf('quick');
+    expect(quick.map((s) => s.id)).toEqual(full.map((s) => s.id));
+    expect(quick.filter((s) => s.part === 'predict').map((s) => flag(s.argv, '--runs'))).toEqual(['2', '2', '2', '2', '2', '2']);
+    expect(flag((quick.find((s) => s.part === 'per-action') as Step).argv, '--actions')).toBe('2,4');
+    expect(flag((quick.find((s) => s.part === 'calibrate') as Step).argv, '--scale')).toBe('0.25');
+    expect(plan.estimate('quick', plan.PARTS, null).total).toBeLessThan(plan.estimate('full', plan.PARTS, null).total / 4);
+  });
+
+  test("the estimate: a previous run's times where it has them, else the defaults, for the parts run only", () => {
+    const e = plan.estimate('full', ['predict'], { prepare: 2, predict: 100, scaling: 5 });
+    expect(e).toEqual({ per: { prepare: 2, predict: 100 }, total: 102, measured: true });
+  });
+});
+
+describe('report.js sections', () => {
+  const doc = ['# T', 'prose', plan.begin('a'), 'old a', plan.end('a'), 'middle', plan.begin('b'), plan.end('b'), 'tail', ''].join('\n');
+
+  test('each section goes between its markers; the prose and the other sections stay', () => {
+    const once = plan.spliceSections(doc, { b: '\nnew b\n\n' });
+    expect(once).toBe(
+      ['# T', 'prose', plan.begin('a'), 'old a', plan.end('a'), 'middle', plan.begin('b'), 'new b', plan.end('b'), 'tail', ''].join('\n'),
+    );
+    expect(plan.spliceSections(once, { b: 'new b' })).toBe(once);
+    expect(plan.spliceSections(once, { a: 'new a' })).toContain(`${plan.begin('a')}\nnew a\n${plan.end('a')}\nmiddle`);
+  });
+
+  test('a section without its markers is an error, not appended', () => {
+    expect(() => plan.spliceSections(doc, { c: 'x' })).toThrow('Expected the document to hold the markers of section `c`');
+  });
+
+  test('docs/large-projects.md holds the markers of every part and of the run stamp', () => {
+    const page = fs.readFileSync(path.join(ROOT, 'docs/large-projects.md'), 'utf8');
+    const sections = Object.fromEntries([...plan.PARTS, 'run'].map((p) => [p, `x ${p}`]));
+    const written = plan.spliceSections(page, sections);
+    for (const p of [...plan.PARTS, 'run']) expect(written).toContain(`${plan.begin(p)}\nx ${p}\n${plan.end(p)}`);
+  });
+
+  test.each([
+    [{ backend: 'bubblewrap', withinTolerance: false, insideMeasuredInterval: true }, 20, '**met**: inside the measured interval'],
+    [
+      { backend: 'bubblewrap', withinTolerance: false, insideMeasuredInterval: true },
+      19,
+      'inside the interval, but 19 rounds (target: 20)',
+    ],
+    [{ backend: 'bubblewrap', withinTolerance: true, insideMeasuredInterval: false }, 20, '**missed**: outside the measured interval'],
+    [{ backend: 'gvisor', withinTolerance: true, insideMeasuredInterval: false }, 10, '**met**: within ±15 %'],
+    [{ backend: 'docker', withinTolerance: false, insideMeasuredInterval: true }, 10, 'missed (inside the measured interval)'],
+  ])("the issue's target: %j in %d rounds reads %s", (check, rounds, expected) => {
+    expect(verdict(check, rounds)).toBe(expected);
+  });
+});
+
+test('--quick --dry-run prints the prepare command, every step and the estimate, and lays nothing out', async () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-report-')), 'w');
+  try {
+    const r = await run([dir, '--quick', '--dry-run']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`node scripts/large-builds/prepare.js ${dir} tsc,c,npm --copies 1,2 --npm-sets 2`);
+    expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(']') + 1))).toEqual(stepsOf('quick').map((s) => `[${s.part}]`));
+    expect(r.stdout).toContain(`predict --sandbox bubblewrap --check --runs 2 --db ${dir}/history.db -p 'rm -rf out1'`);
+    expect(r.stderr).toMatch(/^report\.js: quick run of calibrate, attribution, predict, scaling, per-action: estimate \d+ min /);
+    expect(fs.existsSync(dir)).toBe(false);
+    const bad = await run([dir, '--only', 'all']);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({
+      code: 2,
+      stderr:
+        'report.js: Expected `--only` to be a comma-separated list of calibrate, attribution, predict, scaling, per-action, got `all` (string)\n',
+    });
+  } finally {
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
+});
