@@ -36,6 +36,11 @@ interface PredictionJson {
     attribution: { shares: { ms: number }[] };
   }[];
   checks: { backend: string; predictedMs: number; measured: { estimate: number } }[] | null;
+  recalibrated: {
+    calibration: number;
+    predictions: { backend: string; total: { estimate: number } }[];
+    checks: { backend: string; predictedMs: number; measured: { estimate: number } }[];
+  } | null;
 }
 
 describeWhen(
@@ -122,6 +127,40 @@ describeWhen(
       // The cleanup ran after the last run.
       expect(fs.existsSync(path.join(work, 'out'))).toBe(false);
     }, 120_000);
+
+    test('predict --check --recalibrate calibrates again around the measured rounds, stores it, and checks its prediction against the same measurement', async () => {
+      const stream = io(dir);
+      const args = ['predict', '--sandbox', 'bubblewrap', '--check', '--recalibrate', '--runs', '2', '--json', '--db', db];
+      const code = await main([...args, '--', 'sh', '-c', 'ls / > /dev/null'], stream);
+      expect({ code, err: code === 0 ? '' : stream.err() }).toEqual({ code: 0, err: '' });
+      const out = JSON.parse(stream.out()) as PredictionJson;
+      expect(out.calibration).toBe(calibration.id);
+      const again = out.recalibrated;
+      expect(again?.calibration).toBeGreaterThan(calibration.id);
+      expect(again?.predictions.map((p) => p.backend)).toEqual(['bubblewrap']);
+      // The same measurement, two predictions: the stored calibration's and the new one's.
+      expect(again?.checks.map((c) => c.measured)).toEqual(out.checks?.map((c) => c.measured));
+      expect(again?.checks[0]?.predictedMs).toBe(again?.predictions[0]?.total.estimate);
+      const file = new Database(db, { readonly: true });
+      try {
+        // 3 rounds before and 3 after, at the stored calibration's scale, on none and bubblewrap.
+        const row = file.prepare('SELECT json FROM sandbox_calibrations WHERE id = ?').get(again?.calibration) as { json: string };
+        const stored = JSON.parse(row.json) as { rounds: number; scale: number; fit: CalibrationJson['fit'] };
+        expect({ rounds: stored.rounds, scale: stored.scale }).toEqual({ rounds: 6, scale: 0.05 });
+        expect(stored.fit.backends.map((b) => [b.backend, b.runs])).toEqual([
+          ['none', 6 * RUNS_PER_ROUND],
+          ['bubblewrap', 6 * RUNS_PER_ROUND],
+        ]);
+      } finally {
+        file.close();
+      }
+    }, 120_000);
+
+    test('predict --recalibrate needs --check', async () => {
+      const stream = io(dir);
+      await expect(main(['predict', '--sandbox', 'bubblewrap', '--recalibrate', '--db', db, '--', 'true'], stream)).resolves.toBe(2);
+      expect(stream.err()).toMatch(/--recalibrate needs --check/);
+    });
 
     test('predict without a calibration says how to make one', async () => {
       const stream = io(dir);

@@ -1,13 +1,16 @@
-import { profileCommand } from '../../calibrate/profile';
+import { profileCommand, type OperationCounts } from '../../calibrate/profile';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
-import { compareBackends } from '../../compare/compareBackends';
+import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
+import { fitCalibration, type CalibrationFit } from '../../calibrate/fitCalibration';
+import type { Calibration } from '../../calibrate/calibration';
+import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { runHook } from '../../compare/hooks';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
-import { latestCalibration } from '../../state/calibrationStore';
+import { latestCalibration, saveCalibration } from '../../state/calibrationStore';
 import { parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
-import { defineCommand, UsageError, type Command } from '../command';
+import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { checkText, countsLine, predictionText } from '../format/predictionText';
@@ -17,6 +20,7 @@ import { printable } from '../../printable';
 const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
   check: { type: 'boolean' },
+  recalibrate: { type: 'boolean' },
   runs: { type: 'integer', min: 2, max: 10_000, value: 'N', short: 'r' },
   prepare: { type: 'string', value: 'CMD', short: 'p' },
   cleanup: { type: 'string', value: 'CMD', short: 'c' },
@@ -30,8 +34,8 @@ const HOOK_TIMEOUT_MS = 600_000;
 export const predictCommand: Command = defineCommand({
   name: 'predict',
   summary: "predict a command's cost of isolation on each backend from its operation counts and the calibration",
-  usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N]] [--prepare CMD] [--cleanup CMD]
-                            [--json] [--db FILE] -- COMMAND [ARGS...]
+  usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N] [--recalibrate]] [--prepare CMD]
+                            [--cleanup CMD] [--json] [--db FILE] -- COMMAND [ARGS...]
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
 syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
@@ -43,13 +47,19 @@ per operation, from the newest 'sandbox-perf calibrate' of this machine in the h
 With --check it also measures: N rounds of none and each backend, interleaved as 'compare' runs
 them (recorded in the history), and prints predicted against measured (the paired per-round
 difference with its 95 % interval): the error, whether it is within ±15 %, and whether the
-prediction is inside the measured interval.
+prediction is inside the measured interval. With --recalibrate, the calibration's workloads
+also run ${AROUND_ROUNDS} rounds right before and ${AROUND_ROUNDS} right after the measured ones (stored as a new
+calibration), and the command is predicted and checked again from them: gVisor's cost per
+operation follows the machine's load within minutes, and this prediction comes from the same
+minutes as the measurement (docs/calibration.md).
 
 Options:
   --sandbox LIST   backends, comma-separated
                    (${backendList(BACKEND_NAMES, '                   ', 90)})
   --check          measure too, and compare
   -r, --runs N     with --check: paired rounds   [default: 10]
+  --recalibrate    with --check: calibrate again around the measured rounds, and check the
+                   prediction from that calibration too
   -p, --prepare CMD  shell command on the host before the profiling run and before each
                    --check run (not timed; e.g. remove the build's output)
   -c, --cleanup CMD  shell command on the host after the profiling run and after each
@@ -77,6 +87,7 @@ Examples:
     const backends = parseBackends(parsed.flags.sandbox).filter((b) => b !== 'none');
     if (backends.length === 0) throw new UsageError(`--sandbox: predict needs a backend other than 'none', the baseline`);
     if (parsed.flags.runs !== undefined && parsed.flags.check !== true) throw new UsageError('--runs needs --check');
+    if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
     const fingerprint = await machineFingerprint(version, io.env);
     const stored = latestCalibration(where.file, fingerprint);
@@ -107,9 +118,7 @@ Examples:
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
     const profile = await profileCommand(command, io.cwd);
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
-    const predictions: Prediction[] = backends.map((name) =>
-      predict(profile.counts, fit.backends.find((b) => b.backend === name) as typeof base, base),
-    );
+    const predictions = predictFrom(fit, backends, profile.counts);
     if (!json) {
       io.stdout.write(
         `${countsLine(profile.counts)}${profile.exitCode === 0 ? '' : ` (the command exited with ${String(profile.exitCode)})`}\n`,
@@ -117,45 +126,89 @@ Examples:
       io.stdout.write(predictionText(predictions, fit.baseline));
     }
     let checks: PredictionCheck[] | null = null;
+    let recalibrated: { calibration: number; predictions: Prediction[]; checks: PredictionCheck[] } | null = null;
     let unmeasured = 0;
     if (parsed.flags.check === true) {
       const sandbox = { cwd: io.cwd };
       assertHistoryOutOfReach(where, sandbox, ['none', ...backends]);
       const recording = openRecording(where, undefined, io);
       const runs = (parsed.flags.runs as number | undefined) ?? 10;
+      const measure = () =>
+        compareBackends({ backends: ['none', ...backends], command, runs, warmup: 1, sandbox, monitor: recording.monitor, hooks });
       try {
         await recording.open();
-        const measured = await compareBackends({
-          backends: ['none', ...backends],
-          command,
-          runs,
-          warmup: 1,
-          sandbox,
-          monitor: recording.monitor,
-          hooks,
-        });
-        checks = predictions.flatMap((p) => {
-          const backend = measured.backends.find((b) => b.backend === p.backend);
-          const difference = backend?.paired?.difference ?? null;
-          if (difference === null) {
-            unmeasured++;
-            io.stderr.write(
-              `predict --check: ${p.backend} has no paired measurement (${printable(backend?.firstError ?? 'fewer than two rounds')})\n`,
-            );
-            return [];
-          }
-          return [checkPrediction(p, difference)];
-        });
+        let measured: ComparisonResult;
+        if (parsed.flags.recalibrate === true) {
+          const around = await calibrateAround({ backends: ['none', ...backends], scale: stored.calibration.scale }, measure);
+          measured = around.result;
+          const calibration: Calibration = {
+            createdAt: new Date().toISOString(),
+            elapsedMs: around.elapsedMs,
+            rounds: around.rounds,
+            scale: stored.calibration.scale,
+            fingerprint,
+            fit: fitCalibration(around.samples),
+          };
+          const id = saveCalibration(where.file, calibration);
+          const again = predictFrom(calibration.fit, backends, profile.counts);
+          recalibrated = { calibration: id, predictions: again, checks: checksOf(again, measured, io).checks };
+        } else {
+          measured = await measure();
+        }
+        const found = checksOf(predictions, measured, io);
+        checks = found.checks;
+        unmeasured = found.unmeasured;
       } finally {
         await recording.finish();
       }
-      if (!json) io.stdout.write(checkText(checks, runs));
+      if (!json) {
+        io.stdout.write(checkText(checks, runs));
+        if (recalibrated !== null) {
+          io.stdout.write(
+            `From calibration ${recalibrated.calibration}, taken around the check (${AROUND_ROUNDS} rounds before it, ${AROUND_ROUNDS} after):\n` +
+              predictionText(recalibrated.predictions, fit.baseline) +
+              checkText(recalibrated.checks, runs),
+          );
+        }
+      }
     }
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({ command, calibration: stored.id, machineDifferences: stored.machineDifferences, profile, predictions, checks }, null, 2)}\n`,
+        `${JSON.stringify({ command, calibration: stored.id, machineDifferences: stored.machineDifferences, profile, predictions, checks, recalibrated }, null, 2)}\n`,
       );
     }
     return unmeasured > 0 ? 1 : 0;
   },
 });
+
+/** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
+function predictFrom(fit: CalibrationFit, backends: readonly string[], counts: OperationCounts): Prediction[] {
+  const base = fit.backends.find((b) => b.backend === fit.baseline);
+  return backends.map((name) => {
+    const backend = fit.backends.find((b) => b.backend === name);
+    if (base === undefined || backend === undefined) throw new Error(`predict: the calibration has no ${name} or no ${fit.baseline}`);
+    return predict(counts, backend, base);
+  });
+}
+
+/** The predictions against compare's paired differences; a backend without one is said on stderr. */
+function checksOf(
+  predictions: readonly Prediction[],
+  measured: ComparisonResult,
+  io: Pick<CommandIo, 'stderr'>,
+): { checks: PredictionCheck[]; unmeasured: number } {
+  let unmeasured = 0;
+  const checks = predictions.flatMap((p) => {
+    const backend = measured.backends.find((b) => b.backend === p.backend);
+    const difference = backend?.paired?.difference ?? null;
+    if (difference === null) {
+      unmeasured++;
+      io.stderr.write(
+        `predict --check: ${p.backend} has no paired measurement (${printable(backend?.firstError ?? 'fewer than two rounds')})\n`,
+      );
+      return [];
+    }
+    return [checkPrediction(p, difference)];
+  });
+  return { checks, unmeasured };
+}
