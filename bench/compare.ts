@@ -185,7 +185,9 @@ export async function compareBench(): Promise<ScenarioResult> {
     'environment for both. The medians are over every timed run of every round. `none` is held to the bare command; a sandbox',
     'to the command line it prints (`sandbox-perf run --sandbox <backend> --print-command -- CMD` shows it whole, with the',
     'hyperfine invocation), so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the',
-    `timed window of each backend is in [runners.md](runners.md).${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
+    `timed window of each backend is in [runners.md](runners.md). Each round's \`compare\` is a fresh runner, whose first major`,
+    'garbage collection V8 did beside its first timed runs (10-20 ms of CPU on both cores, beside the command): `compare` now',
+    `collects before its first timed run, untimed ([runners.md](runners.md), "The runner's start-up garbage").${absent.length > 0 ? ` Not available here: ${absent.join(', ')}.` : ''}`,
     '',
     table,
   ].join('\n');

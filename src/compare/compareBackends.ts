@@ -17,6 +17,7 @@ import { mitigationSavings } from './mitigations';
 import { measureThroughput, resolveThroughput, type ThroughputOptions } from './throughput';
 import { resolveCommand } from '../runners/resolveCommand';
 import { resolutionDifferences, type CommandResolution } from './resolution';
+import { collectBeforeTiming } from './collectBeforeTiming';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 export type { ComparisonResult } from './comparisonResult';
@@ -182,6 +183,8 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
       }
     }
 
+    // This process's start-up garbage, collected now rather than by V8 beside the first timed runs.
+    await collectBeforeTiming();
     const baselineIndex = Math.max(0, names.indexOf('none'));
     const started = performance.now();
     let stoppedBy: StopReason = 'runs';
