@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests drive (Debian packages): Prometheus with promtool for the
 # exporter tests, Chromium for the dashboard test, hyperfine and python3 for the compare export
-# tests (--export-hyperfine is checked against real hyperfine output). Does nothing when all are present.
+# tests (--export-hyperfine is checked against real hyperfine output), crun for runc-pool (its
+# containers start with crun when it is installed, at about a third of runc's CPU; runc, from
+# .ci/docker-up.sh, is the fallback). Does nothing when all are present.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v python3 >/dev/null || need+=(python3)
+command -v crun >/dev/null || need+=(crun)
 # A C compiler for the launcher timer and the socket guard (native/launcher.c, native/guard.c, built by
 # `npm ci` through the install script).
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "e2e-deps: prometheus, promtool, chromium, hyperfine and python3 are present"
+  echo "e2e-deps: prometheus, promtool, chromium, hyperfine, python3 and crun are present"
   exit 0
 fi
 sudo=""
@@ -25,4 +28,4 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/
   $sudo systemctl stop prometheus || true
 fi
 # Built after the compiler arrived (npm ci ran the install script before it was there).
-[ -x native/bin/sandbox-perf-launcher ] && [ -x native/bin/sandbox-perf-guard ] || node native/build.js
+[ -x native/bin/sandbox-perf-launcher ] && [ -x native/bin/sandbox-perf-guard ] && [ -x native/bin/sandbox-perf-crunv1 ] || node native/build.js

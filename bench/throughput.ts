@@ -62,15 +62,25 @@ const loadRun = (command: readonly string[]): Parameters<typeof measureLoad>[3] 
 
 const isPool = (name: string): boolean => backendEntry(name as BackendName).family === 'pool' || name.endsWith('-pool');
 
+type WithHealth = SandboxBackend & { health?: () => { refills: number; runtime: string | null } };
+
 function refills(backend: SandboxBackend): number | null {
-  const health = (backend as SandboxBackend & { health?: () => { refills: number } }).health;
+  const health = (backend as WithHealth).health;
   return health === undefined ? null : health.call(backend).refills;
+}
+
+/** What started each pool's sandboxes in the cells (health().runtime: crun or runc for runc-pool), as the report says it. */
+const runtimes = new Map<string, string>();
+function noteRuntime(name: string, backend: SandboxBackend): void {
+  const runtime = (backend as WithHealth).health?.call(backend).runtime;
+  if (runtime) runtimes.set(name, runtime);
 }
 
 /** One closed-loop cell: a warm-up run, the pool settled, then `runs` runs with `concurrency` in flight. */
 async function cell(name: string, dir: string, command: readonly string[], concurrency: number, runs: number): Promise<Cell> {
   const backend = createBackend(name as BackendName, { cwd: dir, pool: { size: Math.max(2, concurrency) } });
   await backend.prepare();
+  noteRuntime(name, backend);
   try {
     await backend.run(command, { maxOutputBytes: 0 });
     await settleAll([backend]);
@@ -194,6 +204,7 @@ export async function throughputBench(): Promise<ScenarioResult> {
             op: '>=',
             limit: 10,
             unit: '×',
+            note: `${gate}'s sandboxes started by ${runtimes.get(gate) ?? 'unknown'}`,
           },
           {
             name: `${gate} open stream below its refill rate, ${OPEN_RUNS} runs of \`true\`: wait p99`,
@@ -215,7 +226,8 @@ export async function throughputBench(): Promise<ScenarioResult> {
       'one warm-up run; each pool sized to the concurrency (at least 2) and full at the start. Runs per second = successful runs',
       '/ wall time of the cell; latency = each run from its start to its result (p50 = the median; p99 by the nearest rank, the',
       'largest run at these counts). One cell per backend at a time; the machine is shared, see the load per step below.',
-      `The pools' agent: ${agentProgram().kind === 'c' ? 'the C agent (native/agent.c)' : `the Node agent (${agentProgram().why})`}.`,
+      `The pools' agent: ${agentProgram().kind === 'c' ? 'the C agent (native/agent.c)' : `the Node agent (${agentProgram().why})`}.` +
+        ` What started their sandboxes (health().runtime): ${[...runtimes].map(([b, r]) => `${b} ${r}`).join(', ') || 'no pool here'}.`,
       '',
       '`true`:',
       '',

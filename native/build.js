@@ -3,7 +3,8 @@
 // part: native/bin/sandbox-perf-launcher, the timer next to each sandboxed command (native/launcher.c);
 // native/bin/sandbox-perf-guard, the seccomp filter that keeps host Unix sockets out of the
 // command's reach (native/guard.c); native/bin/sandbox-perf-agent, the pooled containers' agent
-// (native/agent.c); and native/bin/sandbox-perf-spawner, which starts and times
+// (native/agent.c); native/bin/sandbox-perf-crunv1, which lets runc-pool's crun see a hybrid host's cgroup
+// v1 hierarchies only (native/crunv1.c); and native/bin/sandbox-perf-spawner, which starts and times
 // every host run (native/spawner.c); native/bin/sandbox-perf-calib, the workloads `calibrate` times and the
 // counter `predict` profiles a command with (native/calib.c). Static when the C library allows it, so that the same files
 // also run inside a container of another distribution. Without a C compiler nothing is built:
@@ -30,6 +31,12 @@ const PROGRAMS = [
     name: 'sandbox-perf-agent',
     what: 'the pool agent',
     without: "the pools' containers run the Node agent (slower to start)",
+  },
+  {
+    source: 'crunv1.c',
+    name: 'sandbox-perf-crunv1',
+    what: "crun's cgroup v1 view",
+    without: 'runc-pool starts its containers with runc on a hybrid cgroup host',
   },
   { source: 'spawner.c', name: 'sandbox-perf-spawner', what: 'the spawner', without: 'host runs are started and timed from Node' },
   {

@@ -5,8 +5,9 @@
 // the background steps (create, start, agent ready). Then a stream of `true` runs at concurrency 4
 // from a pool of size 4 (BURST runs, default 40, 0 to skip): runs per second and misses.
 // A BACKEND written `NAME:node` runs the Node agent (SANDBOX_PERF_AGENT=off) instead of the C agent
-// (native/agent.c), so that both agents alternate in the same rounds (issue 25).
-// usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node]...]   (as root; from a checkout: loads src/)
+// (native/agent.c), so that both agents alternate in the same rounds (issue 25); `runc-pool:runc`
+// or `runc-pool:crun` starts runc-pool's containers with that runtime (SANDBOX_PERF_OCI_RUNTIME).
+// usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node|:runc|:crun]...]   (as root; from a checkout: loads src/)
 'use strict';
 require('../test/support/registerTs.js');
 const fs = require('node:fs');
@@ -23,20 +24,27 @@ const rounds = Number(roundsArg);
 const backends = named.length > 0 ? named : ['docker-pool', 'runc-pool'];
 const burst = Number(process.env.BURST ?? 40);
 if (!(rounds >= 1)) {
-  process.stderr.write('usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node]...]\n');
+  process.stderr.write('usage: node scripts/pool-refill.js ROUNDS [BACKEND[:node|:runc|:crun]...]\n');
   process.exit(2);
 }
-/** Opens `name`'s source or pool with the agent it asks for; the choice is made once, at open. */
+/** Opens `name`'s source or pool with the agent and runtime it asks for; the choice is made once, at open. */
 async function withAgent(name, open) {
-  const [backend, agent] = name.split(':');
-  const saved = process.env.SANDBOX_PERF_AGENT;
-  if (agent === 'node') process.env.SANDBOX_PERF_AGENT = 'off';
+  const [backend, ...flags] = name.split(':');
+  const keys = ['SANDBOX_PERF_AGENT', 'SANDBOX_PERF_OCI_RUNTIME'];
+  const saved = keys.map((key) => process.env[key]);
+  for (const flag of flags) {
+    if (flag === 'node') process.env.SANDBOX_PERF_AGENT = 'off';
+    else if (flag === 'runc' || flag === 'crun') process.env.SANDBOX_PERF_OCI_RUNTIME = flag;
+    else throw new Error(`Expected \`${name}\` to be BACKEND[:node|:runc|:crun], got the flag \`${flag}\``);
+  }
   resetAgentProgram();
   try {
     return await open(backend);
   } finally {
-    if (saved === undefined) delete process.env.SANDBOX_PERF_AGENT;
-    else process.env.SANDBOX_PERF_AGENT = saved;
+    keys.forEach((key, i) => {
+      if (saved[i] === undefined) delete process.env[key];
+      else process.env[key] = saved[i];
+    });
     resetAgentProgram();
   }
 }

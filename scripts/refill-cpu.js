@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Where a fresh sandbox's time and CPU go (issue 25), in two parts.
 // 1. runc-pool, SANDBOXES sandboxes one after the other (a warm-up one dropped): wall time of
-//    `runc run --detach`, of the agent's ready frame and of the removal; CPU of the runc
-//    processes this runner waits for (`runc run`, `runc delete`: /proc/self/stat's children
-//    times, 10 ms ticks) and of the container's cgroup at ready (`runc init` and the agent:
+//    `run --detach` (crun's or runc's: the runtime runc-pool chooses, or SANDBOX_PERF_OCI_RUNTIME),
+//    of the agent's ready frame and of the removal; CPU of the runtime's processes this runner
+//    waits for (`run`, `delete`: /proc/self/stat's children times, 10 ms ticks) and of the
+//    container's cgroup at ready (runc's `runc init` or crun's child, and the agent:
 //    cpuacct.usage). Medians per sandbox, and means of the CPU.
 // 2. The bench's gated cell (32 runs of `true`, 4 in flight, pools of 4) on each backend given
 //    (default docker runc-pool): CPU per run of this runner, of the processes it waited for, and
@@ -70,12 +71,13 @@ async function refills(cwd) {
   }
   const m = (k) => median(rows.map((r) => r[k])).toFixed(1);
   const a = (k) => mean(rows.map((r) => r[k])).toFixed(1);
-  console.log(`runc-pool, ${count} sandboxes one after the other, load ${os.loadavg()[0].toFixed(1)}:`);
+  const rt = source.runtime;
+  console.log(`runc-pool on ${rt}, ${count} sandboxes one after the other, load ${os.loadavg()[0].toFixed(1)}:`);
   console.log(
-    `  wall (medians): request to ready ${m('total')} ms (runc run --detach ${m('start')}, agent ready ${m('ready')}); removal ${m('remove')} ms`,
+    `  wall (medians): request to ready ${m('total')} ms (${rt} run --detach ${m('start')}, agent ready ${m('ready')}); removal ${m('remove')} ms`,
   );
   console.log(
-    `  CPU (means): runc run ${a('run')} ms, runc init + agent in the container's cgroup ${a('init')} ms, runc delete ${a('del')} ms`,
+    `  CPU (means): ${rt} run ${a('run')} ms, its container's set-up + agent in the container's cgroup ${a('init')} ms, ${rt} delete ${a('del')} ms`,
   );
 }
 

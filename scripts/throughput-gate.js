@@ -4,8 +4,11 @@
 // bench/throughput.ts (a backend prepared, pools sized 4, one warm-up run, the pool settled, then
 // RUNS runs of `true` with 4 in flight, measured by compare's measureLoad), for each backend given,
 // interleaved round by round (the order alternates) so that every backend sees the same load.
-// A BACKEND written `NAME:node` runs its pool with the Node agent (SANDBOX_PERF_AGENT=off).
-// usage: node scripts/throughput-gate.js ROUNDS [BACKEND[:node]...]   (default docker runc-pool; RUNS=32)
+// A BACKEND written `NAME:node` runs its pool with the Node agent (SANDBOX_PERF_AGENT=off);
+// `runc-pool:runc` or `runc-pool:crun` starts runc-pool's containers with that runtime
+// (SANDBOX_PERF_OCI_RUNTIME; plain `runc-pool` uses crun when it can, as the product does).
+// Each line names the runtime that started the pool's sandboxes (health().runtime).
+// usage: node scripts/throughput-gate.js ROUNDS [BACKEND[:node|:runc|:crun]...]   (default docker runc-pool; RUNS=32)
 'use strict';
 require('../test/support/registerTs.js');
 const fs = require('node:fs');
@@ -22,7 +25,7 @@ const backends = named.length > 0 ? named : ['docker', 'runc-pool'];
 const runs = Number(process.env.RUNS ?? 32);
 const CONCURRENCY = 4;
 if (!(rounds >= 1) || !(runs >= 1)) {
-  process.stderr.write('usage: node scripts/throughput-gate.js ROUNDS [BACKEND[:node]...]\n');
+  process.stderr.write('usage: node scripts/throughput-gate.js ROUNDS [BACKEND[:node|:runc|:crun]...]\n');
   process.exit(2);
 }
 const median = (xs) => {
@@ -32,29 +35,43 @@ const median = (xs) => {
 };
 const load = () => os.loadavg()[0].toFixed(1);
 
-/** One bench cell of `name`, its agent chosen at prepare. */
-async function cell(name, dir) {
-  const [backendName, agent] = name.split(':');
-  const saved = process.env.SANDBOX_PERF_AGENT;
-  if (agent === 'node') process.env.SANDBOX_PERF_AGENT = 'off';
+/** Sets `env` while `body` runs (the agent and the runtime are chosen at prepare), then restores it. */
+async function withEnv(env, body) {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
   resetAgentProgram();
-  const backend = createBackend(backendName, { cwd: dir, pool: { size: CONCURRENCY } });
   try {
-    await backend.prepare();
+    return await body();
   } finally {
-    if (saved === undefined) delete process.env.SANDBOX_PERF_AGENT;
-    else process.env.SANDBOX_PERF_AGENT = saved;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     resetAgentProgram();
   }
+}
+
+/** One bench cell of `name`, its agent and runtime chosen at prepare. */
+async function cell(name, dir) {
+  const [backendName, ...flags] = name.split(':');
+  const env = {};
+  for (const flag of flags) {
+    if (flag === 'node') env.SANDBOX_PERF_AGENT = 'off';
+    else if (flag === 'runc' || flag === 'crun') env.SANDBOX_PERF_OCI_RUNTIME = flag;
+    else throw new Error(`Expected \`${name}\` to be BACKEND[:node|:runc|:crun], got the flag \`${flag}\``);
+  }
+  const backend = createBackend(backendName, { cwd: dir, pool: { size: CONCURRENCY } });
+  await withEnv(env, () => backend.prepare());
   try {
     await backend.run(['true'], { maxOutputBytes: 0 });
     await settleAll([backend]);
-    return await measureLoad(backend, { mode: 'closed', concurrency: CONCURRENCY }, runs, {
+    const figures = await measureLoad(backend, { mode: 'closed', concurrency: CONCURRENCY }, runs, {
       command: ['true'],
       runOptions: { maxOutputBytes: 0 },
       measured: (result) => measured(result, undefined),
       describeFailure,
     });
+    return { figures, runtime: typeof backend.health === 'function' ? backend.health().runtime : null };
   } finally {
     await backend.teardown();
   }
@@ -68,11 +85,11 @@ async function cell(name, dir) {
     const order = round % 2 ? [...backends].reverse() : backends;
     for (const name of order) {
       const before = load();
-      const figures = await cell(name, dir);
+      const { figures, runtime } = await cell(name, dir);
       rates[name].push(figures.runsPerSecond);
       const waited = figures.waits ? `, ${figures.waits.waited} waited` : '';
       console.log(
-        `round ${round + 1} ${name}: ${figures.runsPerSecond.toFixed(2)} runs/s (${figures.failures} failed${waited}), load ${before} → ${load()}`,
+        `round ${round + 1} ${name}${runtime ? ` (${runtime})` : ''}: ${figures.runsPerSecond.toFixed(2)} runs/s (${figures.failures} failed${waited}), load ${before} → ${load()}`,
       );
     }
   }

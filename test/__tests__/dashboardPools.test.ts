@@ -17,6 +17,7 @@ function health(backend: string, autosize: PoolHealth['autosize']): PoolHealth {
   const background = { createMs: 300, attachMs: 5, startMs: 200, readyMs: 100, removeMs: 150, refillMs: 640 };
   return {
     backend,
+    runtime: backend === 'runc-pool' ? 'crun' : 'docker',
     size: autosize?.size ?? 2,
     autosize,
     maxSandboxes: 16,

@@ -67,15 +67,19 @@ export function runscRuntimeMissing(): string | false {
     : `runsc cannot start a container here: ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 }
 
-/** Why runc-pool cannot run here (not root, no runc, or no engine and image to export its root from), or false. */
+/**
+ * Why runc-pool cannot run here (not root, neither crun nor runc, or no engine and image to export
+ * its root from), or false. Which of the two runs is the product's choice (runc/ociRuntime.ts).
+ */
 export function runcMissing(): string | false {
   if (process.getuid?.() !== 0) return 'runc-pool needs root';
-  const missing = toolMissing(process.env.SANDBOX_PERF_RUNC || 'runc');
-  if (missing) return missing;
+  const runc = toolMissing(process.env.SANDBOX_PERF_RUNC || 'runc');
+  if (runc && toolMissing(process.env.SANDBOX_PERF_CRUN || 'crun')) return runc;
   return dockerMissing();
 }
 
-export const INSTALL_RUNC = 'apt-get install runc (and .ci/docker-up.sh: the image runc-pool exports its root from)';
+export const INSTALL_RUNC =
+  'apt-get install runc crun (.ci/docker-up.sh, .ci/e2e-deps.sh; docker-up also builds the image runc-pool exports its root from)';
 
 export const INSTALL_RUNSC = '.ci/docker-up.sh (apt-get install runsc, registered as a Docker runtime)';
 

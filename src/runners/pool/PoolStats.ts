@@ -5,6 +5,8 @@ import type { SizeDecision } from './PoolSizer';
 /** A pool's state and history, as `health()` returns it and the Prometheus collector exports it. */
 export interface PoolHealth {
   backend: string;
+  /** What starts its sandboxes (`crun` or `runc` for runc-pool, `docker`, `docker (runsc)`); null before prepare. */
+  runtime: string | null;
   /** Sandboxes kept ready now: the `size` option, or the self-sizing pool's current decision. */
   size: number;
   /** A self-sizing pool's last decision (size, target, cause and reason, measured arrival rate and refill time); null for a fixed size. */

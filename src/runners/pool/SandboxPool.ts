@@ -109,6 +109,7 @@ export class SandboxPool implements SandboxBackend {
   health(): PoolHealth {
     return {
       backend: this.name,
+      runtime: this.source?.runtime ?? null,
       size: this.sizing.size,
       autosize: this.sizing.decision(),
       maxSandboxes: this.poolOptions.maxSandboxes,

@@ -8,6 +8,8 @@ import { startSandbox } from './poolWorkdir';
 
 /** What starts a pool's sandboxes, each with its agent connected and ready. */
 export interface SandboxSource {
+  /** What starts the sandboxes, as health() says it: `crun` or `runc` (runc-pool), `docker` (docker-pool), `docker (runsc)` (gvisor-pool). */
+  runtime: string;
   start(): Promise<PooledSandbox>;
 }
 
@@ -19,8 +21,8 @@ export async function checkSource(name: PoolBackendName, options: ResolvedSandbo
 
 /**
  * The source of a pool's sandboxes: Docker's engine (docker-pool, gvisor-pool: containers created
- * and started through its API), or runc itself from an OCI bundle of the same image (runc-pool:
- * runc/runcSource.ts, no daemon on a refill's path). Either sweeps first what dead owners left.
+ * and started through its API), or crun or runc itself from an OCI bundle of the same image
+ * (runc-pool: runc/runcSource.ts, no daemon on a refill's path). Either sweeps first what dead owners left.
  */
 export async function openSource(name: PoolBackendName, options: ResolvedSandboxOptions): Promise<SandboxSource> {
   if (name === 'runc-pool') return openRuncSource(options);
@@ -28,5 +30,8 @@ export async function openSource(name: PoolBackendName, options: ResolvedSandbox
   const launcher = launcherForRun();
   const spec = poolContainerSpec(name, options, launcher);
   const inContainer = launcher === null ? null : LAUNCHER_IN_CONTAINER;
-  return { start: () => startSandbox(name, options, engine.docker, spec, inContainer) };
+  return {
+    runtime: name === 'gvisor-pool' ? 'docker (runsc)' : 'docker',
+    start: () => startSandbox(name, options, engine.docker, spec, inContainer),
+  };
 }

@@ -2,30 +2,33 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeGroup } from '../host/cgroupV1';
+import { RUNC_HOME, RUNTIME_STATES, type OciRuntime } from './ociRuntime';
 
 /**
- * runc, called directly: no daemon between the pool and the kernel. Everything runc-pool keeps is
- * under RUNC_HOME, on the host's /run (a tmpfs: gone at reboot, as the containers are):
- * `state/` is runc's own root (`runc --root`), `bundles/<id>/` each container's config.json and
- * log. Both are root's, mode 0700: no other user of the host can read a config or touch a state.
+ * The OCI runtime (crun or runc: ociRuntime.ts), called directly: no daemon between the pool and
+ * the kernel. Everything runc-pool keeps is under RUNC_HOME, on the host's /run (a tmpfs: gone at
+ * reboot, as the containers are): each runtime's own state root (`--root`), and `bundles/<id>/`
+ * each container's config.json and log. All root's, mode 0700: no other user of the host can read
+ * a config or touch a state.
  */
-export const RUNC_HOME = '/run/sandbox-perf-runc';
-export const RUNC_STATE = path.join(RUNC_HOME, 'state');
+export { RUNC_HOME, RUNTIME_STATES };
 export const RUNC_BUNDLES = path.join(RUNC_HOME, 'bundles');
-export const ENABLE_RUNC = 'apt-get install runc (runc-pool runs as root)';
-/** How long one runc command may take before it counts as failed. */
+export const ENABLE_RUNC = 'apt-get install crun or runc (runc-pool runs as root)';
+/** How long one runtime command may take before it counts as failed. */
 const RUNC_TIMEOUT_MS = 30_000;
 
-/** The runc binary: `SANDBOX_PERF_RUNC` when set, else `runc` on the PATH. */
-export function runcBinary(): string {
-  return process.env.SANDBOX_PERF_RUNC || 'runc';
+/** The program and arguments of `runtime ARGS` (its prefix, the runtime, its state root). */
+function argv(runtime: OciRuntime, args: readonly string[]): [string, string[]] {
+  const [program = runtime.binary, ...rest] = [...runtime.prefix, runtime.binary, '--root', runtime.state, ...args];
+  return [program, rest];
 }
 
-/** Runs `runc --root RUNC_STATE ARGS`; resolves with its stdout, rejects with its stderr's last line. */
-export function runc(args: readonly string[]): Promise<string> {
+/** Runs `runtime --root STATE ARGS`; resolves with its stdout, rejects with its stderr's last line. */
+export function callRuntime(runtime: OciRuntime, args: readonly string[]): Promise<string> {
+  const [program, rest] = argv(runtime, args);
   return new Promise((resolve, reject) => {
-    execFile(runcBinary(), ['--root', RUNC_STATE, ...args], { timeout: RUNC_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`runc ${args[0] ?? ''}: ${lastLine(stderr) || error.message}`, { cause: error }));
+    execFile(program, rest, { timeout: RUNC_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${runtime.name} ${args[0] ?? ''}: ${lastLine(stderr) || error.message}`, { cause: error }));
       else resolve(stdout);
     });
   });
@@ -35,42 +38,41 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
 }
 
-/** Makes RUNC_HOME and its two folders (root's, 0700) when missing. */
+/** Makes RUNC_HOME, the bundles' folder and every runtime's state root (root's, 0700) when missing. */
 export function makeRuncHome(): void {
-  for (const dir of [RUNC_HOME, RUNC_STATE, RUNC_BUNDLES]) {
+  for (const dir of [RUNC_HOME, ...RUNTIME_STATES, RUNC_BUNDLES]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
 }
 
 /**
- * `runc run -d`: creates and starts container `id` from `bundle` and returns once its process
- * runs. The container's stdio is the bundle's `agent.log` (stdin /dev/null): runc's own errors
- * and whatever the agent says on stderr land there, and the rejection quotes its last line.
+ * `run --detach`: creates and starts container `id` from `bundle` and returns once its process
+ * runs. The container's stdio is the bundle's `agent.log` (stdin /dev/null): the runtime's own
+ * errors and whatever the agent says on stderr land there, and the rejection quotes its last line.
  */
-export async function runDetached(id: string, bundle: string): Promise<void> {
+export async function runDetached(runtime: OciRuntime, id: string, bundle: string): Promise<void> {
   const log = path.join(bundle, 'agent.log');
   const fd = fs.openSync(log, 'w', 0o600);
   try {
-    const child = spawn(runcBinary(), ['--root', RUNC_STATE, 'run', '--detach', '--bundle', bundle, id], {
-      stdio: ['ignore', fd, fd],
-    });
+    const [program, rest] = argv(runtime, ['run', '--detach', '--bundle', bundle, id]);
+    const child = spawn(program, rest, { stdio: ['ignore', fd, fd] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (status) => resolve(status));
     });
-    if (code !== 0) throw new Error(`runc run exited with ${code}: ${lastLine(fs.readFileSync(log, 'utf8'))}`);
+    if (code !== 0) throw new Error(`${runtime.name} run exited with ${code}: ${lastLine(fs.readFileSync(log, 'utf8'))}`);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** `runc delete --force`: kills what runs in it and removes its state and cgroups; a container already gone counts as removed. */
-export async function deleteContainer(id: string): Promise<void> {
+/** `delete --force`: kills what runs in it and removes its state and cgroups; a container already gone counts as removed. */
+export async function deleteContainer(runtime: OciRuntime, id: string): Promise<void> {
   try {
-    await runc(['delete', '--force', id]);
+    await callRuntime(runtime, ['delete', '--force', id]);
   } catch (error) {
-    if (fs.existsSync(path.join(RUNC_STATE, id))) throw error;
+    if (fs.existsSync(path.join(runtime.state, id))) throw error;
   }
   await removeGroups(id);
 }
@@ -90,10 +92,10 @@ async function removeGroups(id: string): Promise<void> {
   );
 }
 
-/** The container's status as `runc state` says it (`created`, `running`, `stopped`…), or null when runc knows no such container. */
-export async function containerStatus(id: string): Promise<string | null> {
+/** The container's status as `state` says it (`created`, `running`, `stopped`…), or null when the runtime knows no such container. */
+export async function containerStatus(runtime: OciRuntime, id: string): Promise<string | null> {
   try {
-    const state = JSON.parse(await runc(['state', id])) as { status?: unknown };
+    const state = JSON.parse(await callRuntime(runtime, ['state', id])) as { status?: unknown };
     return typeof state.status === 'string' ? state.status : null;
   } catch {
     return null;

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, logOnce } from '../../log';
 import { parseOwnerTag, probeOwner } from '../owner';
-import { deleteContainer, RUNC_BUNDLES, RUNC_STATE } from './runcCli';
+import { runtimeHolding, runtimeNamed } from './ociRuntime';
+import { deleteContainer, RUNC_BUNDLES, RUNTIME_STATES } from './runcCli';
 
 /** runc-pool's container ids: `runc-<owner tag>-<8 hex>` (runcSource.ts). */
 const ID = /^runc-(\d+\.\d+\.\d+)-[0-9a-f]{8}$/;
 
 export interface RuncSweep {
-  /** Containers (runc state, bundle or both) removed because their owner is gone. */
+  /** Containers (crun's or runc's state, bundle or both) removed because their owner is gone. */
   removed: string[];
   /** Ones left alone: owner alive, or not provably gone. */
   kept: number;
@@ -24,15 +25,16 @@ function namesIn(dir: string): string[] {
 }
 
 /**
- * Removes the runc-pool containers whose owner is gone (a SIGKILLed runner's): `runc delete
- * --force` (it kills what still runs, removes the state and the cgroups), then the bundle
- * directory. Only ids of our shape are looked at, and only under RUNC_STATE and RUNC_BUNDLES; an
+ * Removes the runc-pool containers whose owner is gone (a SIGKILLed runner's): `delete --force`
+ * by the runtime that made it, crun or runc (it kills what still runs, removes the state and the
+ * cgroups), then the bundle directory. Only ids of our shape are looked at, and only under the
+ * runtimes' state roots and RUNC_BUNDLES; an
  * owner that runs, or whose liveness cannot be proven from here (another PID namespace we cannot
  * see into), keeps its containers. Never throws.
  */
 export async function removeOrphanRuncContainers(): Promise<RuncSweep> {
   const sweep: RuncSweep = { removed: [], kept: 0, failures: [] };
-  const ids = new Set([...namesIn(RUNC_STATE), ...namesIn(RUNC_BUNDLES)]);
+  const ids = new Set([...RUNTIME_STATES.flatMap(namesIn), ...namesIn(RUNC_BUNDLES)]);
   for (const id of ids) {
     const owner = parseOwnerTag(ID.exec(id)?.[1] ?? '');
     if (owner === null || probeOwner(owner) !== 'gone') {
@@ -40,7 +42,8 @@ export async function removeOrphanRuncContainers(): Promise<RuncSweep> {
       continue;
     }
     try {
-      if (fs.existsSync(path.join(RUNC_STATE, id))) await deleteContainer(id);
+      const made = runtimeHolding(id);
+      if (made !== null) await deleteContainer(runtimeNamed(made), id);
       await fs.promises.rm(path.join(RUNC_BUNDLES, id), { recursive: true, force: true });
       sweep.removed.push(id);
     } catch (error) {

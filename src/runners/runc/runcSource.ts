@@ -8,6 +8,7 @@ import { prepareDockerWorkdir } from '../docker/dockerWorkdir';
 import { BackendUnavailableError } from '../errors';
 import { GUARD_IN_CONTAINER, requireGuard } from '../host/guard';
 import { LAUNCHER_IN_CONTAINER, launcherForRun } from '../host/launcher';
+import { errorMessage } from '../../log';
 import type { ResolvedSandboxOptions } from '../options';
 import { ownerTag } from '../owner';
 import { AGENT_SOCKET_DIR, SocketListener, type AgentChannel } from '../pool/agentChannel';
@@ -17,14 +18,18 @@ import { PooledSandbox, READY_TIMEOUT_MS, within, type SandboxContainer } from '
 import type { SandboxSource } from '../pool/sandboxSource';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { imageRoot, type ImageRoot } from './runcBundle';
-import { containerStatus, deleteContainer, ENABLE_RUNC, makeRuncHome, RUNC_BUNDLES, runcBinary, runDetached } from './runcCli';
+import { ociRuntime, type OciRuntime } from './ociRuntime';
+import { containerStatus, deleteContainer, ENABLE_RUNC, makeRuncHome, RUNC_BUNDLES, runDetached } from './runcCli';
 import { runcConfig } from './runcConfig';
 import { sweepRunc } from './runcOrphans';
 
-/** Checks runc-pool can run here without starting anything: root, runc, the socket guard, the working directory, the image's root. */
-export async function checkRunc(options: ResolvedSandboxOptions): Promise<ImageRoot> {
+/**
+ * Checks runc-pool can run here without starting anything: root, the OCI runtime (crun or runc:
+ * ociRuntime.ts), the socket guard, the working directory, the image's root.
+ */
+export async function checkRunc(options: ResolvedSandboxOptions): Promise<{ root: ImageRoot; runtime: OciRuntime }> {
   if (process.getuid?.() !== 0)
-    throw new BackendUnavailableError('runc-pool', 'runc needs root here (cgroup v1, no user namespace)', ENABLE_RUNC);
+    throw new BackendUnavailableError('runc-pool', 'crun and runc need root here (cgroup v1, no user namespace)', ENABLE_RUNC);
   if (options.network)
     throw new BackendUnavailableError(
       'runc-pool',
@@ -33,32 +38,41 @@ export async function checkRunc(options: ResolvedSandboxOptions): Promise<ImageR
     );
   requireGuard('runc-pool');
   assertSandboxUserCanEnter('runc-pool', options.cwd, containerUserIds(options.cwd));
+  let runtime: OciRuntime;
+  try {
+    runtime = ociRuntime();
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw new BackendUnavailableError('runc-pool', errorMessage(error), ENABLE_RUNC, { cause: error });
+  }
   await new Promise<void>((resolve, reject) => {
-    execFile(runcBinary(), ['--version'], { timeout: 10_000 }, (error) =>
+    execFile(runtime.binary, ['--version'], { timeout: 10_000 }, (error) =>
       error
-        ? reject(new BackendUnavailableError('runc-pool', `${runcBinary()} does not run: ${error.message}`, ENABLE_RUNC, { cause: error }))
+        ? reject(
+            new BackendUnavailableError('runc-pool', `${runtime.binary} does not run: ${error.message}`, ENABLE_RUNC, { cause: error }),
+          )
         : resolve(),
     );
   });
-  return imageRoot(options);
+  return { root: await imageRoot(options), runtime };
 }
 
-/** A runc container as a pool's SandboxContainer. */
-function runcContainer(id: string, bundle: string): SandboxContainer {
+/** A crun or runc container as a pool's SandboxContainer. */
+function runcContainer(runtime: OciRuntime, id: string, bundle: string): SandboxContainer {
   return {
-    kill: () => deleteContainer(id),
+    kill: () => deleteContainer(runtime, id),
     wait: async () => {
-      // delete --force (kill) returns once runc has killed and removed it: nothing runs any more.
-      while ((await containerStatus(id)) === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
+      // delete --force (kill) returns once the runtime has killed and removed it: nothing runs any more.
+      while ((await containerStatus(runtime, id)) === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
     },
     remove: async () => {
-      await deleteContainer(id);
+      await deleteContainer(runtime, id);
       await fs.promises.rm(bundle, { recursive: true, force: true });
     },
   };
 }
 
-/** The last lines of a container's log (runc's errors, the agent's stderr), or '' when there is none. */
+/** The last lines of a container's log (the runtime's errors, the agent's stderr), or '' when there is none. */
 function logTail(bundle: string): string {
   try {
     return fs.readFileSync(path.join(bundle, 'agent.log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
@@ -69,13 +83,14 @@ function logTail(bundle: string): string {
 
 /**
  * One runc-pool sandbox: its socket directory, its layer (`overlay`), its bundle directory
- * (`config.json`, `agent.log`), then `runc run --detach`; resolves once the agent is ready, as a
+ * (`config.json`, `agent.log`), then `run --detach` (crun or runc); resolves once the agent is ready, as a
  * docker-pool sandbox does (PooledSandbox.ready). Its id is `runc-<owner tag>-<random>`: the
  * owner's PID, start time and PID namespace, which the sweep (runcOrphans.ts) judges.
  */
 async function startRuncSandbox(
   options: ResolvedSandboxOptions,
   root: ImageRoot,
+  runtime: OciRuntime,
   guard: string,
   launcher: string | null,
   agent: AgentProgram,
@@ -109,12 +124,12 @@ async function startRuncSandbox(
     const createMs = performance.now() - t;
     t = performance.now();
     started = true;
-    await runDetached(id, bundle);
+    await runDetached(runtime, id, bundle);
     const startMs = performance.now() - t;
     t = performance.now();
     channel = await within(listener.connected, READY_TIMEOUT_MS, 'the agent did not connect');
     return await PooledSandbox.ready(
-      runcContainer(id, bundle),
+      runcContainer(runtime, id, bundle),
       channel,
       listener,
       { createMs, attachMs: 0, startMs, readyMs: 0 },
@@ -126,25 +141,28 @@ async function startRuncSandbox(
     channel?.destroy();
     listener.close();
     const log = logTail(bundle);
-    if (started) await deleteContainer(id).catch(() => undefined);
+    if (started) await deleteContainer(runtime, id).catch(() => undefined);
     await fs.promises.rm(bundle, { recursive: true, force: true });
     await layer?.remove().catch(() => undefined);
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`the runc container did not become ready: ${why}${log === '' ? '' : ` (its log: ${log})`}`, { cause: error });
+    throw new Error(`the ${runtime.name} container did not become ready: ${why}${log === '' ? '' : ` (its log: ${log})`}`, {
+      cause: error,
+    });
   }
 }
 
 /**
  * runc-pool's source of sandboxes: checks, sweeps what dead owners left (runcOrphans.ts), makes
- * sure the image's root is exported, then starts each sandbox with runc alone.
+ * sure the image's root is exported, then starts each sandbox with the OCI runtime alone (crun,
+ * else runc: ociRuntime.ts), chosen here once for the pool's life.
  */
 export async function openRuncSource(options: ResolvedSandboxOptions): Promise<SandboxSource> {
-  const root = await checkRunc(options);
+  const { root, runtime } = await checkRunc(options);
   const guard = requireGuard('runc-pool');
   makeRuncHome();
   await sweepRunc();
   await prepareDockerWorkdir(options);
   const launcher = launcherForRun();
   const agent = agentProgram();
-  return { start: () => startRuncSandbox(options, root, guard, launcher, agent) };
+  return { runtime: runtime.name, start: () => startRuncSandbox(options, root, runtime, guard, launcher, agent) };
 }

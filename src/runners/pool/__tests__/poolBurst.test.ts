@@ -7,7 +7,7 @@ import { describeWhen } from '../../../../test/support/e2e';
 import { INSTALL_RUNC, runcMissing, tempRecording } from '../../../../test/support/runners';
 import { startServe } from '../../../export/server/startServe';
 import { createPool } from '../createPool';
-import { RUNC_BUNDLES, RUNC_STATE } from '../../runc/runcCli';
+import { RUNC_BUNDLES, RUNTIME_STATES } from '../../runc/runcCli';
 import { eventually } from './support';
 
 const RUNS = 200;
@@ -16,7 +16,7 @@ const SIZE = 4;
 
 /**
  * What runc-pool keeps of the containers an owner process made (ids `runc-<pid>.<start>.<ns>-<hex>`,
- * runcSource.ts) and that is still there: runc's state, bundle directories, and cgroup groups
+ * runcSource.ts) and that is still there: crun's or runc's state, bundle directories, and cgroup groups
  * (`<controller>/sandbox-perf/<id>`, which the kernel refuses to remove while a process is in one).
  */
 function leftBy(pid: number): { containers: string[]; groups: string[] } {
@@ -27,7 +27,7 @@ function leftBy(pid: number): { containers: string[]; groups: string[] } {
     const parent = path.join('/sys/fs/cgroup', controller, 'sandbox-perf');
     groups.push(...ours(parent).map((id) => path.join(parent, id)));
   }
-  return { containers: [...new Set([...ours(RUNC_STATE), ...ours(RUNC_BUNDLES)])].sort(), groups };
+  return { containers: [...new Set([...RUNTIME_STATES.flatMap(ours), ...ours(RUNC_BUNDLES)])].sort(), groups };
 }
 
 /*

@@ -17,7 +17,8 @@ import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { collectGarbage } from '../../gc';
 import { createPool, type Pool } from '../../pool/createPool';
 import { eventually } from '../../pool/__tests__/support';
-import { RUNC_BUNDLES, RUNC_STATE } from '../runcCli';
+import { RUNTIME_SETTING, type OciRuntimeName } from '../ociRuntime';
+import { RUNC_BUNDLES, RUNTIME_STATES } from '../runcCli';
 
 const CHILD = path.join(__dirname, '..', '..', 'pool', '__tests__', 'fixtures', 'poolChild.js');
 const monitor = new SandboxPerfMonitor({ sink: false });
@@ -33,10 +34,10 @@ function workdir(): string {
   return dir;
 }
 
-/** runc-pool container ids owned by `pid`, in runc's state or as bundles. */
+/** runc-pool container ids owned by `pid`, in crun's or runc's state or as bundles. */
 function idsOf(pid: number): string[] {
   const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((id) => id.startsWith(`runc-${pid}.`)) : []);
-  return [...new Set([...list(RUNC_STATE), ...list(RUNC_BUNDLES)])].sort();
+  return [...new Set([...RUNTIME_STATES.flatMap(list), ...list(RUNC_BUNDLES)])].sort();
 }
 
 /** Processes in a container's pids cgroup (its group gone: none). */
@@ -45,10 +46,15 @@ function tasksOf(id: string): number {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
 }
 
-/** A runner process holding a filled runc-pool; resolves once it has served a run and settled. */
-async function runnerWithPool(): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+/**
+ * A runner process holding a filled runc-pool (on `runtime`, else the one it chooses); resolves
+ * once it has served a run and settled.
+ */
+async function runnerWithPool(runtime?: OciRuntimeName): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+  const env = runtime === undefined ? process.env : { ...process.env, [RUNTIME_SETTING]: runtime };
   const child = spawn(process.execPath, [CHILD, JSON.stringify({ backend: 'runc-pool', options: { cwd: workdir(), size: 2 } })], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
   let stderr = '';
@@ -120,4 +126,36 @@ describeWhen('runc-pool when its runner dies', runcMissing(), INSTALL_RUNC, () =
       await next.close();
     }
   }, 120_000);
+
+  // A host where crun was installed (or removed) between two runners: each runtime's containers are removed by their own runtime.
+  test.each<[OciRuntimeName, OciRuntimeName]>([
+    ['runc', 'crun'],
+    ['crun', 'runc'],
+  ])(
+    'SIGKILL of a runner on %s: the next start, on %s, removes its containers and groups',
+    async (before, after) => {
+      const { child, exited } = await runnerWithPool(before);
+      const pid = child.pid as number;
+      const theirs = idsOf(pid);
+      expect(theirs).toHaveLength(2);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      const setting = process.env[RUNTIME_SETTING];
+      process.env[RUNTIME_SETTING] = after;
+      try {
+        const next = await createPool('runc-pool', { cwd: workdir(), size: 1, monitor });
+        expect(next.health().runtime).toBe(after);
+        await next.close();
+      } finally {
+        if (setting === undefined) delete process.env.SANDBOX_PERF_OCI_RUNTIME;
+        else process.env[RUNTIME_SETTING] = setting;
+      }
+      expect(idsOf(pid)).toEqual([]);
+      for (const id of theirs) {
+        for (const controller of fs.readdirSync('/sys/fs/cgroup'))
+          expect(fs.existsSync(`/sys/fs/cgroup/${controller}/sandbox-perf/${id}`)).toBe(false);
+      }
+    },
+    120_000,
+  );
 });
