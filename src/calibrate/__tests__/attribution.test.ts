@@ -32,8 +32,19 @@ function calibration(backend: string, perOp: Record<ClassName, number>, base: Re
   };
 }
 
-const NONE = { cpu: 2, syscall: 0.0001, stat: 0.001, open: 0.002, create: 0.01, read: 0.1, write: 0.2, spawn: 0.5, fault: 0.0002 };
-const GVISOR = { cpu: 2.2, syscall: 0.01, stat: 0.03, open: 0.06, create: 0.1, read: 0.3, write: 0.5, spawn: 5, fault: 0.005 };
+const NONE = {
+  cpu: 2,
+  syscall: 0.0001,
+  stat: 0.001,
+  open: 0.002,
+  create: 0.01,
+  read: 0.1,
+  write: 0.2,
+  spawn: 0.5,
+  fault: 0.0002,
+  map: 0.005,
+};
+const GVISOR = { cpu: 2.2, syscall: 0.01, stat: 0.03, open: 0.06, create: 0.1, read: 0.3, write: 0.5, spawn: 5, fault: 0.005, map: 0.2 };
 const COUNTS: OperationCounts = {
   cpu: 400,
   syscall: 10_000,
@@ -44,6 +55,7 @@ const COUNTS: OperationCounts = {
   write: 10,
   spawn: 40,
   fault: 80_000,
+  map: 1_500,
 };
 
 describe('attribution', () => {
@@ -54,15 +66,16 @@ describe('attribution', () => {
     const a = attribute(COUNTS, gvisor, none);
     const sum = a.shares.reduce((s, share) => s + share.ms, 0);
     expect(sum).toBeCloseTo(a.inCommand.estimate, 9);
-    // By hand: start 20 + cpu 400/2·0.2 = 40 + syscall 99 + stat 580 + open 1740 + create 9 + read 10 + write 3 + spawn 180 + fault 384.
-    expect(a.inCommand.estimate).toBeCloseTo(20 + 40 + 99 + 580 + 1740 + 9 + 10 + 3 + 180 + 384, 6);
+    // By hand: start 20 + cpu 400/2·0.2 = 40 + syscall 99 + stat 580 + open 1740 + create 9 + read 10 + write 3 + spawn 180 + fault 384
+    // + map 1 500·0.195 = 292.5.
+    expect(a.inCommand.estimate).toBeCloseTo(20 + 40 + 99 + 580 + 1740 + 9 + 10 + 3 + 180 + 384 + 292.5, 6);
     expect(a.shares[0]?.class).toBe('open');
     expect(a.inCommand.low).toBeLessThan(a.inCommand.estimate);
   });
 
   test('reads as the issue words it, largest share first, the rest summed', () => {
     const line = attributionLine(attribute(COUNTS, gvisor, none));
-    expect(line).toMatch(/^gvisor: 57 % file opens, 19 % stats, 13 % page faults, 6 % process starts, 6 % the rest$/);
+    expect(line).toMatch(/^gvisor: 52 % file opens, 17 % stats, 11 % page faults, 9 % memory mappings, 11 % the rest$/);
   });
 
   test('the predicted total is fixed + in-command, and the check says how close a measurement is', () => {

@@ -7,12 +7,23 @@ const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<C
   none: {
     start: 0.5,
     fixed: 1,
-    costs: { cpu: 1, syscall: 0.0001, stat: 0.0008, open: 0.0015, create: 0.006, read: 0.08, write: 0.2, spawn: 0.4, fault: 0.0002 },
+    costs: {
+      cpu: 1,
+      syscall: 0.0001,
+      stat: 0.0008,
+      open: 0.0015,
+      create: 0.006,
+      read: 0.08,
+      write: 0.2,
+      spawn: 0.4,
+      fault: 0.0002,
+      map: 0.004,
+    },
   },
   gvisor: {
     start: 30,
     fixed: 400,
-    costs: { cpu: 1.02, syscall: 0.012, stat: 0.03, open: 0.05, create: 0.09, read: 0.3, write: 0.5, spawn: 4, fault: 0.006 },
+    costs: { cpu: 1.02, syscall: 0.012, stat: 0.03, open: 0.05, create: 0.09, read: 0.3, write: 0.5, spawn: 4, fault: 0.006, map: 0.19 },
   },
 };
 

@@ -38,7 +38,7 @@ describe('counting a command', () => {
 
   test('maps calls to the calibrated classes, every call in exactly one', () => {
     const counts = countsFrom(parseStraceSummary(SUMMARY), '1500 2 250000 1000 3145728 1048576\n');
-    expect(counts).toEqual({ cpu: 250, syscall: 9, stat: 36, open: 41, create: 1, read: 3, write: 1, spawn: 2, fault: 1502 });
+    expect(counts).toEqual({ cpu: 250, syscall: 9, stat: 36, open: 41, create: 1, read: 3, write: 1, spawn: 2, fault: 1502, map: 0 });
   });
 
   test("the tracepoints' counts in strace's shape: the rest of the calls as (other), failed execs as errors", () => {
@@ -93,6 +93,7 @@ describeWhen(
           ['create', 300, 'create'],
           ['spawn', 25, 'spawn'],
           ['fault', 4000, 'fault'],
+          ['map', 300, 'map'],
           ['read', 30, 'read'],
           ['write', 20, 'write'],
           ['syscall', 5000, 'syscall'],
