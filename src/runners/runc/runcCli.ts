@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeGroup } from '../host/cgroupV1';
+import { killMembers, removeGroup } from '../host/cgroupV1';
 import { RUNC_HOME, RUNTIME_STATES, type OciRuntime } from './ociRuntime';
 
 /**
@@ -18,14 +18,14 @@ export const ENABLE_RUNC = 'apt-get install crun or runc (runc-pool runs as root
 const RUNC_TIMEOUT_MS = 30_000;
 
 /** The program and arguments of `runtime ARGS` (its prefix, the runtime, its state root). */
-function argv(runtime: OciRuntime, args: readonly string[]): [string, string[]] {
+export function runtimeArgv(runtime: OciRuntime, args: readonly string[]): [string, string[]] {
   const [program = runtime.binary, ...rest] = [...runtime.prefix, runtime.binary, '--root', runtime.state, ...args];
   return [program, rest];
 }
 
 /** Runs `runtime --root STATE ARGS`; resolves with its stdout, rejects with its stderr's last line. */
 export function callRuntime(runtime: OciRuntime, args: readonly string[]): Promise<string> {
-  const [program, rest] = argv(runtime, args);
+  const [program, rest] = runtimeArgv(runtime, args);
   return new Promise((resolve, reject) => {
     execFile(program, rest, { timeout: RUNC_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${runtime.name} ${args[0] ?? ''}: ${lastLine(stderr) || error.message}`, { cause: error }));
@@ -34,7 +34,7 @@ export function callRuntime(runtime: OciRuntime, args: readonly string[]): Promi
   });
 }
 
-function lastLine(text: string): string {
+export function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? '';
 }
 
@@ -55,7 +55,7 @@ export async function runDetached(runtime: OciRuntime, id: string, bundle: strin
   const log = path.join(bundle, 'agent.log');
   const fd = fs.openSync(log, 'w', 0o600);
   try {
-    const [program, rest] = argv(runtime, ['run', '--detach', '--bundle', bundle, id]);
+    const [program, rest] = runtimeArgv(runtime, ['run', '--detach', '--bundle', bundle, id]);
     const child = spawn(program, rest, { stdio: ['ignore', fd, fd] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -82,14 +82,26 @@ export async function deleteContainer(runtime: OciRuntime, id: string): Promise<
  * killed processes not yet reaped, which a loaded host makes last): the groups left in any
  * controller are removed here, as the Docker backends remove theirs (cgroupV1.removeGroup).
  */
-async function removeGroups(id: string): Promise<void> {
+export async function removeGroups(id: string): Promise<void> {
+  await removeGroup(hierarchiesHolding(id), path.join('sandbox-perf', id));
+}
+
+/** The host's cgroup hierarchies (v1 and a hybrid host's cgroup2) that hold container `id`'s group. */
+function hierarchiesHolding(id: string): string[] {
   const root = '/sys/fs/cgroup';
   const group = path.join('sandbox-perf', id);
-  const holding = fs.existsSync(root) ? fs.readdirSync(root).map((c) => path.join(root, c)) : [];
-  await removeGroup(
-    holding.filter((controller) => fs.existsSync(path.join(controller, group))),
-    group,
-  );
+  const hierarchies = fs.existsSync(root) ? fs.readdirSync(root).map((c) => path.join(root, c)) : [];
+  return hierarchies.filter((controller) => fs.existsSync(path.join(controller, group)));
+}
+
+/**
+ * SIGKILLs every process of container `id`, from the host (no runtime process): the members of its
+ * group, which none of them can leave (no CAP_SYS_ADMIN, /sys/fs/cgroup read-only); its PID 1 among
+ * them, whose death ends the rest of its PID namespace.
+ */
+export function killContainer(id: string): void {
+  const [holding] = hierarchiesHolding(id);
+  if (holding !== undefined) killMembers(path.join(holding, 'sandbox-perf', id));
 }
 
 /** The container's status as `state` says it (`created`, `running`, `stopped`…), or null when the runtime knows no such container. */

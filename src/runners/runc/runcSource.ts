@@ -18,6 +18,7 @@ import { PooledSandbox, READY_TIMEOUT_MS, within, type SandboxContainer } from '
 import type { SandboxSource } from '../pool/sandboxSource';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { imageRoot, type ImageRoot } from './runcBundle';
+import { runAttached } from './attachedContainer';
 import { ociRuntime, type OciRuntime } from './ociRuntime';
 import { containerStatus, deleteContainer, ENABLE_RUNC, makeRuncHome, RUNC_BUNDLES, runDetached } from './runcCli';
 import { runcConfig } from './runcConfig';
@@ -57,7 +58,7 @@ export async function checkRunc(options: ResolvedSandboxOptions): Promise<{ root
   return { root: await imageRoot(options), runtime };
 }
 
-/** A crun or runc container as a pool's SandboxContainer. */
+/** A detached container (runc's: `run --detach`, removed by `delete --force`) as a pool's SandboxContainer. */
 function runcContainer(runtime: OciRuntime, id: string, bundle: string): SandboxContainer {
   return {
     kill: () => deleteContainer(runtime, id),
@@ -83,7 +84,8 @@ function logTail(bundle: string): string {
 
 /**
  * One runc-pool sandbox: its socket directory, its layer (`overlay`), its bundle directory
- * (`config.json`, `agent.log`), then `run --detach` (crun or runc); resolves once the agent is ready, as a
+ * (`config.json`, `agent.log`), then crun's `run` (attached: attachedContainer.ts) or runc's
+ * `run --detach`; resolves once the agent is ready, as a
  * docker-pool sandbox does (PooledSandbox.ready). Its id is `runc-<owner tag>-<random>`: the
  * owner's PID, start time and PID namespace, which the sweep (runcOrphans.ts) judges.
  */
@@ -101,7 +103,7 @@ async function startRuncSandbox(
   const bundle = path.join(RUNC_BUNDLES, id);
   const listener = await SocketListener.open();
   let layer: WorkdirLayer | null = null;
-  let started = false;
+  let started: SandboxContainer | null = null;
   let channel: AgentChannel | undefined;
   try {
     let t = performance.now();
@@ -123,25 +125,27 @@ async function startRuncSandbox(
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config), { mode: 0o600 });
     const createMs = performance.now() - t;
     t = performance.now();
-    started = true;
-    await runDetached(runtime, id, bundle);
-    const startMs = performance.now() - t;
-    t = performance.now();
-    channel = await within(listener.connected, READY_TIMEOUT_MS, 'the agent did not connect');
-    return await PooledSandbox.ready(
-      runcContainer(runtime, id, bundle),
-      channel,
-      listener,
-      { createMs, attachMs: 0, startMs, readyMs: 0 },
-      layer,
-      token,
-      t,
-    );
+    let startMs: number;
+    if (runtime.name === 'crun') {
+      // Attached (attachedContainer.ts): the start is crun's until the agent connects.
+      const attached = runAttached(runtime, id, bundle);
+      started = attached.container;
+      channel = await within(Promise.race([listener.connected, attached.endedEarly]), READY_TIMEOUT_MS, 'the agent did not connect');
+      startMs = performance.now() - t;
+      t = performance.now();
+    } else {
+      started = runcContainer(runtime, id, bundle);
+      await runDetached(runtime, id, bundle);
+      startMs = performance.now() - t;
+      t = performance.now();
+      channel = await within(listener.connected, READY_TIMEOUT_MS, 'the agent did not connect');
+    }
+    return await PooledSandbox.ready(started, channel, listener, { createMs, attachMs: 0, startMs, readyMs: 0 }, layer, token, t);
   } catch (error) {
     channel?.destroy();
     listener.close();
     const log = logTail(bundle);
-    if (started) await deleteContainer(runtime, id).catch(() => undefined);
+    if (started) await started.remove().catch(() => undefined);
     await fs.promises.rm(bundle, { recursive: true, force: true });
     await layer?.remove().catch(() => undefined);
     const why = error instanceof Error ? error.message : String(error);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +95,34 @@ describeWhen('runc-pool on crun and on runc (real containers)', both, INSTALL_RU
     } finally {
       await pool.close();
     }
+  }, 60_000);
+
+  test('crun stays attached to its container; killed, the removal still leaves nothing (crun delete --force)', async () => {
+    delete process.env.SANDBOX_PERF_OCI_RUNTIME;
+    const pool = await createPool('runc-pool', { cwd: tempDir(), size: 1, monitor });
+    try {
+      const attached = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((line) => /crun --root \S+ run --bundle /.test(line) && line.includes(`runc-${process.pid}.`));
+      expect(attached).toHaveLength(1);
+      process.kill(Number(attached[0]?.trim().split(' ')[0]), 'SIGKILL');
+    } finally {
+      await pool.close();
+    }
+    expect(leftHere()).toEqual([]);
+  }, 60_000);
+
+  test('a crun that ends before the agent connects fails the start, quoting what it said', async () => {
+    const crun = path.join(tempDir(), 'crun');
+    fs.writeFileSync(crun, '#!/bin/sh\n[ "$1" = --version ] && exit 0\necho "crun: this crun refuses everything" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    process.env.SANDBOX_PERF_CRUN = crun;
+    process.env.SANDBOX_PERF_OCI_RUNTIME = 'crun';
+    await expect(createPool('runc-pool', { cwd: tempDir(), size: 1, monitor })).rejects.toThrow(
+      'crun run exited with 1 before the agent connected: crun: this crun refuses everything',
+    );
+    expect(leftHere()).toEqual([]);
   }, 60_000);
 
   test.each<OciRuntimeName>(['crun', 'runc'])(
