@@ -19,7 +19,7 @@ import type { SandboxSource } from '../pool/sandboxSource';
 import { WorkdirLayer } from '../workdir/WorkdirLayer';
 import { imageRoot, type ImageRoot } from './runcBundle';
 import { runAttached } from './attachedContainer';
-import { ociRuntime, type OciRuntime } from './ociRuntime';
+import { ociRuntime, RUNTIME_SETTING, type OciRuntime } from './ociRuntime';
 import { containerStatus, deleteContainer, ENABLE_RUNC, makeRuncHome, RUNC_BUNDLES, runDetached } from './runcCli';
 import { runcConfig } from './runcConfig';
 import { sweepRunc } from './runcOrphans';
@@ -149,7 +149,8 @@ async function startRuncSandbox(
     await fs.promises.rm(bundle, { recursive: true, force: true });
     await layer?.remove().catch(() => undefined);
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`the ${runtime.name} container did not become ready: ${why}${log === '' ? '' : ` (its log: ${log})`}`, {
+    const other = runtime.name === 'crun' ? `; ${RUNTIME_SETTING}=runc starts runc-pool's containers with runc instead` : '';
+    throw new Error(`the ${runtime.name} container did not become ready: ${why}${log === '' ? '' : ` (its log: ${log})`}${other}`, {
       cause: error,
     });
   }

@@ -122,6 +122,9 @@ describeWhen('runc-pool on crun and on runc (real containers)', both, INSTALL_RU
     await expect(createPool('runc-pool', { cwd: tempDir(), size: 1, monitor })).rejects.toThrow(
       'crun run exited with 1 before the agent connected: crun: this crun refuses everything',
     );
+    await expect(createPool('runc-pool', { cwd: tempDir(), size: 1, monitor })).rejects.toThrow(
+      `${RUNTIME_SETTING}=runc starts runc-pool's containers with runc instead`,
+    );
     expect(leftHere()).toEqual([]);
   }, 60_000);
 
