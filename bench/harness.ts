@@ -148,12 +148,31 @@ export interface InterleaveOptions {
   warmup: number;
   /** Samples of each contender kept; at least 7. */
   reps: number;
+  /**
+   * 'rotated' (the default): round r starts at contender r and keeps the cyclic order, so each
+   * contender always runs right after the same one. 'balanced': {@link balancedOrder}, so that
+   * each runs right after each other one equally often (a whole number of its cycles of rounds).
+   */
+  order?: 'rotated' | 'balanced';
 }
 
 /**
- * Measures every contender in the same process, one sample of each per round, rotating the order
- * every round so that no contender always runs right after the same neighbour (GC debt, cache
- * state and CPU frequency drift are spread over all of them). Returns ns per op, per contender.
+ * Round `round`'s order of `n` contenders in a Williams design: rows 0, 1, n-1, 2, n-2, ... shifted
+ * by the round, and for an odd n the same rows reversed. Over n rounds (2n for an odd n), every
+ * contender runs right after every other one equally often and in every position equally often, so
+ * what one leaves behind (GC debt, caches) is spread evenly over the others.
+ */
+export function balancedOrder(n: number, round: number): number[] {
+  const cycle = n % 2 === 0 ? n : 2 * n;
+  const r = ((round % cycle) + cycle) % cycle;
+  const row = Array.from({ length: n }, (_, j) => (((j % 2 === 1 ? (j + 1) / 2 : n - j / 2) % n) + r) % n);
+  return r < n ? row : row.reverse();
+}
+
+/**
+ * Measures every contender in the same process, one sample of each per round, in the order
+ * `options.order` gives (cache state and CPU frequency drift are spread over all of them). Returns
+ * ns per op, per contender.
  */
 export async function measureInterleaved(contenders: readonly Contender[], options: InterleaveOptions): Promise<Map<string, Stats>> {
   const { ops, warmup, reps } = options;
@@ -161,8 +180,9 @@ export async function measureInterleaved(contenders: readonly Contender[], optio
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const n = contenders.length;
   for (let round = 0; round < warmup + reps; round++) {
-    for (let k = 0; k < n; k++) {
-      const c = contenders[(round + k) % n] as Contender;
+    const order = options.order === 'balanced' ? balancedOrder(n, round - warmup) : contenders.map((_, k) => (round + k) % n);
+    for (const index of order) {
+      const c = contenders[index] as Contender;
       await c.prepare?.();
       const t0 = process.hrtime.bigint();
       const pending = c.run(ops);
