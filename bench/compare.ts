@@ -28,12 +28,17 @@ import { printedCommand, shellQuote, type PrintedCommand } from './printedComman
  *   above every one of ours, which moved its pooled median by 0.83 ms (the gate's limit is 0.64);
  *   20 alternating rounds of that row at load 21 had ours lower in 11 of 20, no side steadily so.
  *   How many rounds ours was the lower of is printed beside, so that a difference carried by a few
- *   rounds shows.
+ *   rounds shows. 24 rounds, not 12: in the quiet run of 07:17 the rounds' differences (ours minus
+ *   hyperfine, each round's medians) on `node -e 0` spread with a standard deviation of 1.2-1.9 ms,
+ *   which puts the standard error of a 12-round median at 0.4-0.7 ms, the gate's own size (0.42-0.58
+ *   ms); 24 rounds take it to 0.3-0.5. The median of those differences is printed beside the
+ *   pooled medians' difference (the gate): a burst of load on one side moves one round's difference,
+ *   where it moves that round's 12 runs in one side's pool.
  */
 
 const RUNS = 12;
 const WARMUP = 2;
-const ROUNDS = 12;
+const ROUNDS = 24;
 const COMMANDS: readonly (readonly string[])[] = [['true'], ['node', '-e', '0']];
 const BACKENDS: readonly BackendName[] = ['none', 'unshare', 'bubblewrap'];
 /** How close the medians must be: `none` on `true` in ms, on `node -e 0` in %; the sandboxes within either. */
@@ -159,6 +164,7 @@ export async function compareBench(): Promise<ScenarioResult> {
       '`compare` median [ms]',
       'hyperfine -N median [ms]',
       'difference [ms]',
+      'median of round differences [ms]',
       'rounds ours lower',
       'round medians (ours / hyperfine)',
     ],
@@ -169,12 +175,13 @@ export async function compareBench(): Promise<ScenarioResult> {
       fmt(r.ours),
       withHyperfine ? fmt(r.theirs) : 'hyperfine not installed (apt-get install hyperfine)',
       r.theirs.length > 0 && r.ours.length > 0 ? (median(r.ours) - median(r.theirs)).toFixed(2) : 'n/a',
+      r.theirsRounds.length > 0 ? median(r.theirsRounds.map((t, i) => (r.oursRounds[i] ?? Number.NaN) - t)).toFixed(2) : 'n/a',
       r.theirsRounds.length > 0
         ? `${r.oursRounds.filter((o, i) => o < (r.theirsRounds[i] ?? Number.NaN)).length} of ${r.theirsRounds.length}`
         : 'n/a',
       r.oursRounds.map((o, i) => `${o.toFixed(2)} / ${r.theirsRounds[i]?.toFixed(2) ?? 'n/a'}`).join(', '),
     ]),
-    [false, false, false, true, true, true, true, false],
+    [false, false, false, true, true, true, true, true, false],
   );
   const markdown = [
     `${measured} Load average after the last round: ${loadAverage()}.`,
@@ -182,7 +189,8 @@ export async function compareBench(): Promise<ScenarioResult> {
     `For each backend and command, ${ROUNDS} rounds alternating which goes first: \`sandbox-perf compare --sandbox <backend> --runs ${RUNS}`,
     `--warmup ${WARMUP} -- CMD\` against \`setsid hyperfine -N --output=pipe --runs ${RUNS} --warmup ${WARMUP}\` on what that backend runs`,
     '(`setpriv --no-new-privs` in front of hyperfine where the spawner sets `no_new_privs` before each run), the same minimal',
-    'environment for both. The medians are over every timed run of every round. `none` is held to the bare command; a sandbox',
+    'environment for both. The medians are over every timed run of every round (the gate is their difference; beside it, the',
+    "median of the rounds' own differences, which a burst of load on one side moves less). `none` is held to the bare command; a sandbox",
     'to the command line it prints (`sandbox-perf run --sandbox <backend> --print-command -- CMD` shows it whole, with the',
     'hyperfine invocation), so that the difference is what sandbox-perf adds to what that sandbox costs. What lies inside the',
     `timed window of each backend is in [runners.md](runners.md). Each round's \`compare\` is a fresh runner, whose first major`,
