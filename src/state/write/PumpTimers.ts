@@ -4,6 +4,7 @@
  */
 export class PumpTimers {
   private ageTimer: NodeJS.Timeout | undefined;
+  private ageArming: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
@@ -28,17 +29,28 @@ export class PumpTimers {
     });
   }
 
-  /** Pumps after flushIntervalMs unless already armed: the oldest row waits at most that long. */
+  /**
+   * Pumps after flushIntervalMs unless already armed: the oldest row waits at most that long (and
+   * a turn of the event loop). The timer is set on the next turn, not now: a flush in this turn
+   * (`compare` flushes after each run) then clears it before it exists, where a cleared Node timer
+   * still wakes the loop at its time (Node does not re-arm its one libuv timer on clearTimeout):
+   * 50 ms after each run, inside the next run's timed window (issue 27).
+   */
   aged(): void {
-    if (this.ageTimer !== undefined) return;
-    this.ageTimer = setTimeout(() => {
-      this.ageTimer = undefined;
-      this.pump();
-    }, this.flushIntervalMs);
-    this.ageTimer.unref();
+    if (this.ageTimer !== undefined || this.ageArming !== undefined) return;
+    this.ageArming = setImmediate(() => {
+      this.ageArming = undefined;
+      this.ageTimer = setTimeout(() => {
+        this.ageTimer = undefined;
+        this.pump();
+      }, this.flushIntervalMs);
+      this.ageTimer.unref();
+    });
   }
 
   clearAge(): void {
+    if (this.ageArming) clearImmediate(this.ageArming);
+    this.ageArming = undefined;
     if (this.ageTimer) clearTimeout(this.ageTimer);
     this.ageTimer = undefined;
   }
