@@ -1,5 +1,3 @@
-import { Session } from 'node:inspector';
-
 /**
  * A full garbage collection of this process, untimed, before a comparison's first timed run (issue 27).
  *
@@ -15,6 +13,9 @@ import { Session } from 'node:inspector';
  * it without `--expose-gc`; it is V8's low-memory collection (two mark-compacts, tens of ms once).
  */
 export async function collectBeforeTiming(): Promise<void> {
+  // A Node built without the inspector refuses to load the module: the collection is V8's, as before.
+  if (!process.features.inspector) return;
+  const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
   try {
