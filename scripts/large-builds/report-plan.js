@@ -9,7 +9,7 @@ const PARTS = ['calibrate', 'attribution', 'predict', 'scaling', 'per-action'];
 const BUILDS = ['tsc', 'c', 'npm'];
 
 /**
- * Sizes and rounds. Full: about 30 minutes on this 2-core machine when it is quiet (the estimate
+ * Sizes and rounds. Full: 37 minutes on this 2-core machine at a load average of 4-15 (the estimate
  * below), the whole of what docs/large-projects.md holds. Quick: the same steps at sizes that
  * only show the pipeline works (a smoke test, a few minutes; its figures mean nothing).
  */
@@ -24,9 +24,9 @@ const MODES = {
     scaleRounds: 3,
     at: { tsc: 100, c: 1000, npm: 10000 },
     perAction: { actions: [4, 8, 16], rounds: 3, warmup: 1 },
-    // Seconds per part, measured by report.js at a load average of about 2 (07:50-09:00 UTC, 2026-12-06);
-    // a previous run's own times in DIR/report/times.json replace them.
-    estimate: { prepare: 3, calibrate: 40, attribution: 40, predict: 420, scaling: 1200, 'per-action': 300 },
+    // Seconds per part of report.js's run of 2026-12-06 08:02-08:39 UTC at a load average of 4-15 (less
+    // when quiet); a previous run's own times in DIR/report/times.full.json replace them.
+    estimate: { prepare: 3, calibrate: 40, attribution: 10, predict: 720, scaling: 1180, 'per-action': 280 },
   },
   quick: {
     copies: [1, 2],
@@ -39,6 +39,7 @@ const MODES = {
     scaleRounds: 2,
     at: { tsc: 10, c: 10, npm: 100 },
     perAction: { actions: [2, 4], rounds: 2, warmup: 0 },
+    // Its run of 07:55-08:01 UTC at a load average of 2-6 (npm ci then at one size; two now).
     estimate: { prepare: 3, calibrate: 10, attribution: 10, predict: 140, scaling: 300, 'per-action': 30 },
   },
 };

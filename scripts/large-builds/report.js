@@ -123,7 +123,8 @@ function main() {
   sections.run =
     `Last run: ${run.started.toISOString().slice(0, 10)} ${clock(run.started)}-${clock(new Date())} UTC, ` +
     `\`node scripts/large-builds/report.js DIR${mode === 'quick' ? ' --quick' : ''}${options.only.length < plan.PARTS.length ? ` --only ${options.only.join(',')}` : ''}\`, ` +
-    `commit ${run.commit}, load average ${run.load} at start and ${load()} at the end, ${(total / 60).toFixed(1)} min ` +
+    `commit ${run.commit}, on ${os.cpus()[0]?.model.trim() ?? 'a CPU'} × ${os.cpus().length}, Linux ${os.release()}, Node ${process.version}; ` +
+    `load average ${run.load} at start and ${load()} at the end, ${(total / 60).toFixed(1)} min ` +
     `(${Object.entries(run.times)
       .map(([p, s]) => `${p} ${s.toFixed(0)} s`)
       .join(', ')}).` +
