@@ -5,7 +5,8 @@
  *   sandbox-perf-calib noop        exit 0 (what `spawn` starts)
  *   sandbox-perf-calib batch CLASS N [CLASS N]...
  *                                  each in turn, timed inside this process: one line
- *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it)
+ *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it; for
+ *                                  `cpu`, 4N times its fastest quarter step: cpu_phase())
  *   sandbox-perf-calib count FILE [-n FD] [-e ID[:FILTER]]... PROGRAM [ARGS...]
  *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
  *                                  this architecture has (the numbers its tracepoint filters use)
@@ -73,14 +74,17 @@ static void fail(const char *what) {
   exit(111);
 }
 
-static void cpu(long n) {
+/* n steps of `per_step` iterations (one step: 10^6). */
+static void recurrence(long n, int per_step) {
   volatile unsigned long x = 1;
   for (long i = 0; i < n; i++) {
     unsigned long y = x;
-    for (int j = 0; j < 1000000; j++) y = y * 6364136223846793005UL + 1442695040888963407UL;
+    for (int j = 0; j < per_step; j++) y = y * 6364136223846793005UL + 1442695040888963407UL;
     x = y;
   }
 }
+
+static void cpu(long n) { recurrence(n, 1000000); }
 
 static void sys(long n) {
   for (long i = 0; i < n; i++) syscall(SYS_getppid);
@@ -469,6 +473,37 @@ static int run_class(const char *class, long n, const char *self) {
   return 0;
 }
 
+static double now_ms(void);
+
+/*
+ * A batch run's `cpu` phase: N steps done as 4N quarter steps, each timed, N times four times the
+ * fastest (less one clock read, what a quarter's timing adds). Every sandbox here runs these
+ * instructions natively, and on this shared 2-core machine a phase's wall time is mostly waiting
+ * for a core: at load 7-8 the same 64 steps took 1.3 to 5.1 ms a step on one backend from one
+ * run to the next, while the fastest step read 1.0827 ms on none, bubblewrap, docker and gVisor
+ * alike. Waiting for a core only adds time and is no cost of isolation (a paired check's none runs
+ * wait as long): the fastest piece is the cost of the instructions themselves. Quarters (0.27 ms):
+ * at load 12, 16 whole steps sometimes held none that ran without waiting.
+ */
+static double cpu_phase(long n) {
+  double fastest = 1e300;
+  double last = now_ms();
+  for (long i = 0; i < 4 * n; i++) {
+    recurrence(1, 250000);
+    double t = now_ms();
+    if (t - last < fastest) fastest = t - last;
+    last = t;
+  }
+  // gVisor's clock_gettime may reach its Sentry (60-90 us a read at load 7): not a step's cost.
+  double clock_read = 1e300;
+  for (int i = 0; i < 16; i++) {
+    double a = now_ms();
+    double b = now_ms();
+    if (b - a < clock_read) clock_read = b - a;
+  }
+  return n == 0 ? 0 : 4.0 * (double)n * (fastest - clock_read);
+}
+
 static long count_arg(const char *text) {
   char *end;
   long n = strtol(text, &end, 10);
@@ -497,6 +532,11 @@ static int batch(int argc, char **argv, const char *self) {
   }
   for (int i = 0; i < argc; i += 2) {
     long n = count_arg(argv[i + 1]);
+    if (strcmp(argv[i], "cpu") == 0) {
+      printf("cpu %ld %.6f\n", n, cpu_phase(n));
+      if (fflush(stdout) != 0) return 1;
+      continue;
+    }
     double t0 = now_ms();
     int rc = run_class(argv[i], n, self);
     if (rc != 0) return rc;

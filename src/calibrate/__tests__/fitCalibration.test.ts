@@ -117,3 +117,59 @@ describe('fitCalibration', () => {
     expect(gvisor?.runs).toBe(9);
   });
 });
+
+describe("the cpu class: a phase's fastest piece, not its wall time", () => {
+  /**
+   * A cpu phase of n steps on a loaded machine, as native/calib.c times it: 4n quarter steps,
+   * each up to 0.3 % slower (interrupts) and waiting for a core with probability `busy` for an
+   * exponential time (mean 2 ms: CFS slices at load 8 on 2 cores). `fastest`: what the program reports (4n times the fastest quarter);
+   * otherwise the phase's wall time (the reading before).
+   */
+  function cpuSamples(costs: Record<string, number>, fastest: boolean, seed: number): CalibrationSample[] {
+    const random = mulberry32(seed);
+    const out: CalibrationSample[] = [];
+    for (let r = 0; r < 5; r++) {
+      for (const [backend, cost] of Object.entries(costs)) {
+        const busy = 0.2 + 0.6 * random();
+        for (const n of [16, 64]) {
+          const pieces = Array.from(
+            { length: 4 * n },
+            () => (cost / 4) * (1 + 0.003 * random()) + (random() < busy ? -2 * Math.log(1 - random()) : 0),
+          );
+          const ms = fastest ? 4 * n * Math.min(...pieces) : pieces.reduce((sum, p) => sum + p, 0);
+          out.push({ backend, class: 'cpu', n, commandMs: ms, durationMs: ms, phase: true });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The cpu line's Δ per 10⁶ steps of every backend, other classes exact (only the cpu line is under test). */
+  function cpuDeltas(costs: Record<string, number>, fastest: boolean, seed: number) {
+    const exact = samples(0, 5).filter((s) => s.class !== 'cpu');
+    const fit = fitCalibration([
+      ...exact.map((s) => ({ ...s, backend: s.backend === 'gvisor' ? 'docker' : s.backend })),
+      ...exact.filter((s) => s.backend === 'gvisor'),
+      ...cpuSamples(costs, fastest, seed),
+    ]);
+    return Object.fromEntries(fit.backends.map((b) => [b.backend, b.costs.find((c) => c.class === 'cpu')] as const));
+  }
+
+  test('recovers a zero difference and a 2 % one to within ±1 µs per 10⁶ steps, where the wall time gives ±100s', () => {
+    const costs = { none: 1.0827, docker: 1.0827, gvisor: 1.0827 * 1.02 };
+    for (const seed of [1, 2, 3]) {
+      const lines = cpuDeltas(costs, true, seed);
+      expect(lines.none?.msPerOp.estimate).toBeCloseTo(1.0827, 4);
+      const docker = lines.docker?.deltaMsPerOp;
+      const gvisor = lines.gvisor?.deltaMsPerOp;
+      expect(docker?.low).toBeLessThanOrEqual(0);
+      expect(docker?.high).toBeGreaterThanOrEqual(0);
+      expect(Math.max(Math.abs(docker?.low ?? 1), Math.abs(docker?.high ?? 1))).toBeLessThan(0.001);
+      expect(gvisor?.estimate).toBeCloseTo(0.021654, 4);
+      expect(lines.gvisor?.poor).toBeNull();
+      // The same pieces summed (the phase's wall time, as before): an interval of ±0.1 ms or more.
+      const wall = cpuDeltas(costs, false, seed).docker?.deltaMsPerOp;
+      expect(((wall?.high ?? 0) - (wall?.low ?? 0)) / 2).toBeGreaterThan(0.1);
+    }
+  });
+});
