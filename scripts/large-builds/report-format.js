@@ -48,10 +48,15 @@ function verdict(check, rounds) {
   return `missed (${check.insideMeasuredInterval ? 'inside' : 'outside'} the measured interval)`;
 }
 
+/**
+ * The checks as a table: each build and backend from the calibration stored before the check
+ * ("stored": this run's calibrate part) and, with --recalibrate, from the one predict took around
+ * the measured rounds ("around": the same minutes as the measurement, docs/calibration.md).
+ */
 function predict(results, { builds }) {
   const rows = [
-    '| build | backend | predicted (s) | measured (s), paired rounds | error | target |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| build | backend | calibration | predicted (s) | measured (s), paired rounds | error | target |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const notes = [];
   const attributions = [];
@@ -63,17 +68,19 @@ function predict(results, { builds }) {
       notes.push(failed(r));
       continue;
     }
-    for (const p of data.predictions) {
-      const c = data.checks.find((x) => x.backend === p.backend);
-      if (c === undefined) {
-        rows.push(`| ${build} | ${p.backend} | ${span(p.total)} | no paired measurement (see stderr) | — | missed |`);
-        continue;
+    const sets = [['stored', data], ...(data.recalibrated ? [['around', data.recalibrated]] : [])];
+    for (const [which, set] of sets) {
+      for (const p of set.predictions) {
+        const c = set.checks.find((x) => x.backend === p.backend);
+        const head = `| ${build} | ${p.backend} | ${which} | ${span(p.total)}`;
+        if (c === undefined) {
+          rows.push(`${head} | no paired measurement (see stderr) | — | missed |`);
+          continue;
+        }
+        const error = c.relativeError === null ? '—' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
+        rows.push(`${head} | ${span(c.measured)} (${rounds}) | ${error} | ${verdict(c, rounds)} |`);
       }
-      const error = c.relativeError === null ? '—' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
-      rows.push(`| ${build} | ${p.backend} | ${span(p.total)} | ${span(c.measured)} (${rounds}) | ${error} | ${verdict(c, rounds)} |`);
-    }
-    if (data.predictions.some((p) => p.backend !== 'bubblewrap')) {
-      attributions.push(`${build}:\n${cliFormat().predictionText(data.predictions, 'none')}`);
+      attributions.push(`${build}, ${which}:\n${cliFormat().predictionText(set.predictions, 'none')}`);
     }
   }
   return [

@@ -132,7 +132,8 @@ function steps(mode, builds, paths) {
   }
   for (const name of BUILDS) {
     const cwd = builds[name].cwd;
-    const check = (backends, rounds) => predictArgv(name, backends, ['--check', '--runs', String(rounds)]);
+    // --recalibrate: also predicted from a calibration taken around the measured rounds, at their load.
+    const check = (backends, rounds) => predictArgv(name, backends, ['--check', '--recalibrate', '--runs', String(rounds)]);
     list.push({ part: 'predict', id: `predict ${name} gvisor,docker`, build: name, argv: check('gvisor,docker', m.checkRounds), cwd });
     list.push({ part: 'predict', id: `predict ${name} bubblewrap`, build: name, argv: check('bubblewrap', m.bubblewrapRounds), cwd });
   }

@@ -54,8 +54,8 @@ function printEstimate() {
   const e = plan.estimate(mode, options.only, times);
   const parts = Object.entries(e.per).map(([p, s]) => `${p} ${Math.round(s)} s`);
   process.stderr.write(
-    `report.js: ${mode} run of ${options.only.join(', ')}: estimate ${(e.total / 60).toFixed(0)} min on a quiet machine ` +
-      `(${parts.join(', ')}; ${e.measured ? `this DIR's last ${mode} run` : 'the defaults in report-plan.js'}); load average now ${load()}\n`,
+    `report.js: ${mode} run of ${options.only.join(', ')}: estimate ${(e.total / 60).toFixed(0)} min ` +
+      `(${parts.join(', ')}; from ${e.measured ? `this DIR's last ${mode} run` : "report-plan.js's defaults, a run at load 4-15"}); load average now ${load()}\n`,
   );
 }
 

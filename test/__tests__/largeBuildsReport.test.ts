@@ -100,6 +100,8 @@ describe('report.js steps', () => {
       ['npm', 'gvisor,docker', '10'],
       ['npm', 'bubblewrap', '20'],
     ]);
+    // Each also predicted from a calibration taken around its measured rounds (predict --recalibrate).
+    for (const s of checks) expect(s.argv).toContain('--recalibrate');
     const tsc = checks[0] as Step;
     expect(tsc.argv.slice(tsc.argv.indexOf('-p'))).toEqual([
       '-p',
@@ -177,7 +179,7 @@ test('--quick --dry-run prints the prepare command, every step and the estimate,
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe(`node scripts/large-builds/prepare.js ${dir} tsc,c,npm --copies 1,2 --npm-sets 2`);
     expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(']') + 1))).toEqual(stepsOf('quick').map((s) => `[${s.part}]`));
-    expect(r.stdout).toContain(`predict --sandbox bubblewrap --check --runs 2 --db ${dir}/history.db -p 'rm -rf out1'`);
+    expect(r.stdout).toContain(`predict --sandbox bubblewrap --check --recalibrate --runs 2 --db ${dir}/history.db -p 'rm -rf out1'`);
     expect(r.stderr).toMatch(/^report\.js: quick run of calibrate, attribution, predict, scaling, per-action: estimate \d+ min /);
     expect(fs.existsSync(dir)).toBe(false);
     const bad = await run([dir, '--only', 'all']);
