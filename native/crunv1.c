@@ -9,7 +9,8 @@
  * /sys/fs/cgroup/unified) as soon as that tree holds any controller ("cgroups in hybrid mode not
  * supported, drop all controllers from cgroupv2"; here it holds hugetlb, which no v1 hierarchy
  * has). Such a host's limits are all in its v1 hierarchies, so this program gives PROGRAM a mount
- * namespace of its own, private, where the cgroup2 tree is unmounted: crun then finds cgroup v1
+ * namespace of its own, a slave of the host's (the host's unmounts reach it, its own do not
+ * leave it), where the cgroup2 tree is unmounted: crun then finds cgroup v1
  * only and makes the container's groups (sandbox-perf/<id>, every v1 hierarchy) and sets its
  * limits there, as runc does. Nothing changes for the rest of the host: the namespace is gone
  * when PROGRAM and the container it made have exited. On a host without that tree (all v1, or
@@ -37,9 +38,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sandbox-perf-crunv1: unshare(CLONE_NEWNS): %s\n", strerror(errno));
     return 125;
   }
-  /* Private first: the unmount below must not reach the host's namespace. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-    fprintf(stderr, "sandbox-perf-crunv1: making / private: %s\n", strerror(errno));
+  /*
+   * Slave first: the unmount below must not reach the host's namespace, and the host's unmounts
+   * must reach this one. crun stays attached for the container's life (a pooled sandbox waits
+   * for its run as long as it must): a private copy of the host's mounts would keep every file
+   * system mounted when the sandbox started (another sandbox's layer, a disk the host unmounts)
+   * alive until then.
+   */
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
+    fprintf(stderr, "sandbox-perf-crunv1: making / a slave: %s\n", strerror(errno));
     return 125;
   }
   /* EINVAL: not a mount point; ENOENT: no such directory. Either way no cgroup2 tree is there. */
