@@ -87,7 +87,7 @@ export function ociRuntime(): OciRuntime {
   if (setting === 'runc') return runcRuntime(`${RUNTIME_SETTING}=runc`);
   const crun = crunRuntime();
   if (setting === 'crun') {
-    if (typeof crun === 'string') throw new Error(`runc-pool: ${RUNTIME_SETTING}=crun, but ${crun}`);
+    if (typeof crun === 'string') throw new Error(`${RUNTIME_SETTING}=crun, but ${crun}`); // checkRunc names the backend
     return crun;
   }
   if (setting !== undefined && setting !== '')

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { INSTALL_RUNC, runcMissing, toolMissing } from '../../../../test/support/runners';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
+import { BackendUnavailableError } from '../../errors';
 import { createPool } from '../../pool/createPool';
 import { ociRuntime, RUNTIME_SETTING, type OciRuntimeName } from '../ociRuntime';
 import { RUNC_BUNDLES, RUNTIME_STATES } from '../runcCli';
@@ -111,6 +112,15 @@ describeWhen('runc-pool on crun and on runc (real containers)', both, INSTALL_RU
     }
     expect(leftHere()).toEqual([]);
   }, 60_000);
+
+  test(`${RUNTIME_SETTING}=crun without crun: the pool is unavailable, the backend named once`, async () => {
+    process.env.SANDBOX_PERF_CRUN = '/nonexistent/crun';
+    process.env[RUNTIME_SETTING] = 'crun';
+    const refused = createPool('runc-pool', { cwd: tempDir(), size: 1, monitor });
+    await expect(refused).rejects.toThrow(BackendUnavailableError);
+    // Before: `runc-pool: runc-pool: SANDBOX_PERF_OCI_RUNTIME=crun, …`.
+    await expect(refused).rejects.toThrow(/^runc-pool: SANDBOX_PERF_OCI_RUNTIME=crun, but no \/nonexistent\/crun on the PATH \(/);
+  });
 
   test('a crun that ends before the agent connects fails the start, quoting what it said', async () => {
     const crun = path.join(tempDir(), 'crun');
