@@ -86,21 +86,24 @@ export async function removeGroups(id: string): Promise<void> {
   await removeGroup(hierarchiesHolding(id), path.join('sandbox-perf', id));
 }
 
-/** The host's cgroup hierarchies (v1 and a hybrid host's cgroup2) that hold container `id`'s group. */
-function hierarchiesHolding(id: string): string[] {
-  const root = '/sys/fs/cgroup';
+/**
+ * The host's cgroup hierarchies that hold container `id`'s group: v1's (`root/<controller>`), a
+ * hybrid host's cgroup2 (`root/unified`), or a cgroup2-only host's, `root` itself.
+ */
+function hierarchiesHolding(id: string, root = '/sys/fs/cgroup'): string[] {
   const group = path.join('sandbox-perf', id);
-  const hierarchies = fs.existsSync(root) ? fs.readdirSync(root).map((c) => path.join(root, c)) : [];
+  const hierarchies = fs.existsSync(root) ? [root, ...fs.readdirSync(root).map((c) => path.join(root, c))] : [];
   return hierarchies.filter((controller) => fs.existsSync(path.join(controller, group)));
 }
 
 /**
  * SIGKILLs every process of container `id`, from the host (no runtime process): the members of its
  * group, which none of them can leave (no CAP_SYS_ADMIN, /sys/fs/cgroup read-only); its PID 1 among
- * them, whose death ends the rest of its PID namespace.
+ * them, whose death ends the rest of its PID namespace. `root`: where the cgroup hierarchies are
+ * mounted (the tests give a tree of their own).
  */
-export function killContainer(id: string): void {
-  const [holding] = hierarchiesHolding(id);
+export function killContainer(id: string, root?: string): void {
+  const [holding] = hierarchiesHolding(id, root);
   if (holding !== undefined) killMembers(path.join(holding, 'sandbox-perf', id));
 }
 
