@@ -65,30 +65,41 @@ export interface StoredCalibration {
 }
 
 /**
- * The newest calibration made on this machine state (the fingerprint's hash), else the newest of
- * any, with what differs; null when the history holds none (or does not exist).
+ * The newest calibration that covers every backend of `needs`: made on this machine state (the
+ * fingerprint's hash), else on any, with what differs; when none covers them all, the newest of
+ * this machine state, else of any (the caller says what it lacks); null when the history holds
+ * none (or does not exist). Covering first: `predict --check --recalibrate` stores a calibration
+ * of the backends it checked only, which must not hide an older one of the others.
  */
-export function latestCalibration(file: string, current: MachineFingerprint | null): StoredCalibration | null {
+export function latestCalibration(
+  file: string,
+  current: MachineFingerprint | null,
+  needs: readonly string[] = [],
+): StoredCalibration | null {
   const found = assertOwnDatabasePath(file);
   if (found.kind === 'missing' || found.kind === 'empty') return null;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
-    const sameMachine =
+    type Row = { id: number; json: string };
+    const same =
       current === null
-        ? undefined
+        ? []
         : (db
             .prepare(
-              'SELECT c.id, c.json FROM sandbox_calibrations c JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id WHERE f.hash = ? ORDER BY c.id DESC LIMIT 1',
+              'SELECT c.id, c.json FROM sandbox_calibrations c JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id WHERE f.hash = ? ORDER BY c.id DESC',
             )
-            .get(fingerprintHash(current)) as { id: number; json: string } | undefined);
-    const row =
-      sameMachine ??
-      (db.prepare('SELECT id, json FROM sandbox_calibrations ORDER BY id DESC LIMIT 1').get() as { id: number; json: string } | undefined);
+            .all(fingerprintHash(current)) as Row[]);
+    const any = db.prepare('SELECT id, json FROM sandbox_calibrations ORDER BY id DESC').all() as Row[];
+    const covers = (r: Row): boolean => {
+      const { fit } = JSON.parse(r.json) as Calibration;
+      return needs.every((name) => fit.backends.some((b) => b.backend === name));
+    };
+    const row = same.find(covers) ?? any.find(covers) ?? same[0] ?? any[0];
     if (row === undefined) return null;
     const calibration = JSON.parse(row.json) as Calibration;
     const differences =
-      sameMachine !== undefined || current === null || calibration.fingerprint === null
+      same.includes(row) || current === null || calibration.fingerprint === null
         ? []
         : fingerprintDifferences(calibration.fingerprint, current);
     return { id: row.id, calibration, machineDifferences: differences };

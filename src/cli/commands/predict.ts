@@ -41,8 +41,9 @@ Runs COMMAND once on the host, untimed, under a counter (system calls by name fr
 syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
 read and written), and predicts what each backend adds to it against 'none': the fixed cost
 around the command and the in-command cost (each counted operation times what the backend adds
-per operation, from the newest 'sandbox-perf calibrate' of this machine in the history), with a
-95 % interval, and where the in-command cost goes ("gvisor: 64 % file opens, 22 % stats, …").
+per operation, from the newest calibration of this machine in the history that covers the
+backends asked for), with a 95 % interval, and where the in-command cost goes ("gvisor: 64 %
+file opens, 22 % stats, …").
 
 With --check it also measures: N rounds of none and each backend, interleaved as 'compare' runs
 them (recorded in the history), and prints predicted against measured (the paired per-round
@@ -90,7 +91,7 @@ Examples:
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
     const fingerprint = await machineFingerprint(version, io.env);
-    const stored = latestCalibration(where.file, fingerprint);
+    const stored = latestCalibration(where.file, fingerprint, backends);
     if (stored === null)
       throw new Error(`predict: no calibration in ${where.file}: run 'sandbox-perf calibrate' first (with the same --db)`);
     const { fit } = stored.calibration;

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import type { Calibration } from '../../calibrate/calibration';
+import type { BackendCalibration } from '../../calibrate/fitCalibration';
+import { tempDir } from '../../../test/support/tempDir';
+import { latestCalibration, saveCalibration } from '../calibrationStore';
+
+const interval = { estimate: 1, low: 0.5, high: 1.5, level: 0.95, method: 'fixture' };
+
+/** A calibration of `backends` (none the baseline), with no fingerprint: what the store keeps of it is all that matters here. */
+function calibrationOf(backends: readonly string[]): Calibration {
+  const fitOf = (backend: string): BackendCalibration => ({
+    backend,
+    runs: 1,
+    startMs: interval,
+    deltaStartMs: backend === 'none' ? null : interval,
+    fixedMs: interval,
+    rSquared: 1,
+    costs: [],
+    poorFit: [],
+  });
+  return {
+    createdAt: new Date(0).toISOString(),
+    elapsedMs: 1,
+    rounds: 1,
+    scale: 1,
+    fingerprint: null,
+    fit: { baseline: 'none', backends: ['none', ...backends].map(fitOf) },
+  };
+}
+
+describe('latestCalibration', () => {
+  const file = path.join(tempDir('calibration-store'), 'history.db');
+  const full = saveCalibration(file, calibrationOf(['bubblewrap', 'gvisor']));
+  // What predict --check --recalibrate --sandbox gvisor stores: the checked backends only.
+  const around = saveCalibration(file, calibrationOf(['gvisor']));
+
+  test('the newest that covers the backends asked for: a later partial one does not hide it', () => {
+    // Before: calibration `around`, and predict --sandbox bubblewrap failed ("has no bubblewrap").
+    expect(latestCalibration(file, null, ['bubblewrap'])?.id).toBe(full);
+    expect(latestCalibration(file, null, ['bubblewrap', 'gvisor'])?.id).toBe(full);
+  });
+
+  test('the newest when it covers them, or when none does (the caller names what lacks)', () => {
+    expect(latestCalibration(file, null, ['gvisor'])?.id).toBe(around);
+    expect(latestCalibration(file, null)?.id).toBe(around);
+    expect(latestCalibration(file, null, ['docker'])?.id).toBe(around);
+  });
+});
