@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Calibration } from '../../calibrate/calibration';
 import type { BackendCalibration } from '../../calibrate/fitCalibration';
@@ -29,7 +30,9 @@ function calibrationOf(backends: readonly string[]): Calibration {
 }
 
 describe('latestCalibration', () => {
-  const file = path.join(tempDir('calibration-store'), 'history.db');
+  const dir = tempDir('calibration-store');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'history.db');
   const full = saveCalibration(file, calibrationOf(['bubblewrap', 'gvisor']));
   // What predict --check --recalibrate --sandbox gvisor stores: the checked backends only.
   const around = saveCalibration(file, calibrationOf(['gvisor']));

@@ -11,9 +11,17 @@ import { killContainer } from '../runcCli';
 
 const ID = 'runc-1.2.3-0123abcd';
 const children: ChildProcess[] = [];
+const roots: string[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
+  for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
 });
+
+function treeRoot(name: string): string {
+  const root = tempDir(name);
+  roots.push(root);
+  return root;
+}
 
 /** A sleeping process listed in `<root>/<hierarchy>/sandbox-perf/<ID>/cgroup.procs`; resolves with its exit signal. */
 function memberAt(root: string, hierarchy: string): Promise<NodeJS.Signals | null> {
@@ -26,7 +34,7 @@ function memberAt(root: string, hierarchy: string): Promise<NodeJS.Signals | nul
 }
 
 test('cgroup v1: the members of its group in the first hierarchy holding it are SIGKILLed', async () => {
-  const root = tempDir('kill-v1');
+  const root = treeRoot('kill-v1');
   const exited = memberAt(root, 'pids');
   fs.mkdirSync(path.join(root, 'memory'));
   killContainer(ID, root);
@@ -34,7 +42,7 @@ test('cgroup v1: the members of its group in the first hierarchy holding it are 
 });
 
 test('a cgroup2-only host, the group right under the root: its members are SIGKILLed too', async () => {
-  const root = tempDir('kill-v2');
+  const root = treeRoot('kill-v2');
   const exited = memberAt(root, '');
   fs.mkdirSync(path.join(root, 'system.slice'));
   // Before: only the root's subdirectories were looked at, so nothing was killed (crun's kill a no-op there).
@@ -43,7 +51,7 @@ test('a cgroup2-only host, the group right under the root: its members are SIGKI
 });
 
 test('no group anywhere: nothing is killed, nothing thrown', () => {
-  const root = tempDir('kill-none');
+  const root = treeRoot('kill-none');
   fs.mkdirSync(path.join(root, 'pids'));
   expect(() => killContainer(ID, root)).not.toThrow();
 });
