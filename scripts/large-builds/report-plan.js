@@ -23,9 +23,10 @@ const MODES = {
     scaleRounds: 3,
     at: { tsc: 100, c: 1000, npm: 10000 },
     perAction: { actions: [4, 8, 16], rounds: 3, warmup: 1 },
-    // Seconds per part of report.js's run of 2026-12-06 08:02-08:39 UTC at a load average of 4-15 (less
-    // when quiet); a previous run's own times in DIR/report/times.full.json replace them.
-    estimate: { prepare: 3, calibrate: 40, attribution: 10, predict: 720, scaling: 1180, 'per-action': 280 },
+    // Seconds per part of report.js's runs of 2026-12-06 08:02-08:39 UTC at a load average of 4-15 and,
+    // for predict's 20 rounds of three backends, 08:55-09:07 at 2-6 (less when quiet); a previous run's
+    // own times in DIR/report/times.full.json replace them.
+    estimate: { prepare: 3, calibrate: 40, attribution: 10, predict: 740, scaling: 1180, 'per-action': 280 },
   },
   quick: {
     copies: [1, 2],
