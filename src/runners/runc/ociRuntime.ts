@@ -40,9 +40,13 @@ const CRUNV1 =
     .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-crunv1'))
     .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-crunv1');
 
-/** `name` on the PATH (or `name` itself when it has a slash), if it is an executable file. */
+/**
+ * `name` on the PATH (or `name` itself when it has a slash), if it is an executable file. Only
+ * absolute PATH entries: a relative one (`.`, or empty) means the current directory, which can be
+ * a sandbox's working directory, and what a run wrote there would be started as root.
+ */
 function onPath(name: string): string | null {
-  const dirs = name.includes('/') ? [''] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const dirs = name.includes('/') ? [''] : (process.env.PATH ?? '').split(path.delimiter).filter((dir) => path.isAbsolute(dir));
   for (const dir of dirs) {
     const file = dir === '' ? name : path.join(dir, name);
     try {

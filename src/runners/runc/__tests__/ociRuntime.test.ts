@@ -52,6 +52,20 @@ describe('which OCI runtime runc-pool uses', () => {
     expect(runtime.why).toContain('no-crun-here');
   });
 
+  test('a crun in the current directory is not taken from a relative PATH entry (it may be what a run wrote)', () => {
+    const here = process.cwd();
+    const planted = path.dirname(fakeCrun());
+    delete process.env.SANDBOX_PERF_CRUN;
+    delete process.env.SANDBOX_PERF_OCI_RUNTIME;
+    process.env.PATH = ['.', '', 'relative/bin'].join(path.delimiter);
+    process.chdir(planted);
+    try {
+      expect(ociRuntime()).toMatchObject({ name: 'runc', why: 'crun not used: no crun on the PATH' });
+    } finally {
+      process.chdir(here);
+    }
+  });
+
   test(`${RUNTIME_SETTING}=runc keeps runc although crun is there; =crun without crun is an error naming it`, () => {
     process.env.SANDBOX_PERF_CRUN = fakeCrun();
     process.env[RUNTIME_SETTING] = 'runc';
