@@ -156,6 +156,18 @@ describeWhen(
       }
     }, 120_000);
 
+    test('predict --check --recalibrate says once that a backend has no paired measurement (both predictions are checked against the same runs)', async () => {
+      const work = path.join(dir, 'work-recalibrate');
+      fs.mkdirSync(work);
+      fs.chmodSync(work, 0o777);
+      // The profiling run (root, on the host) leaves out/, so every measured run fails on it.
+      const stream = io(work);
+      const args = ['predict', '--sandbox', 'bubblewrap', '--check', '--recalibrate', '--runs', '2', '--json', '--db', db];
+      const code = await main([...args, '--', 'sh', '-c', 'mkdir out && echo built > out/file'], stream);
+      expect(code).toBe(1);
+      expect(stream.err().match(/bubblewrap has no paired measurement/g)).toHaveLength(1);
+    }, 120_000);
+
     test('predict --recalibrate needs --check', async () => {
       const stream = io(dir);
       await expect(main(['predict', '--sandbox', 'bubblewrap', '--recalibrate', '--db', db, '--', 'true'], stream)).resolves.toBe(2);

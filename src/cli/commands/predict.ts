@@ -152,7 +152,8 @@ Examples:
           };
           const id = saveCalibration(where.file, calibration);
           const again = predictFrom(calibration.fit, backends, profile.counts);
-          recalibrated = { calibration: id, predictions: again, checks: checksOf(again, measured, io).checks };
+          // The same measurement: what it lacks was said once, for the stored calibration's checks below.
+          recalibrated = { calibration: id, predictions: again, checks: checksOf(again, measured, null).checks };
         } else {
           measured = await measure();
         }
@@ -196,7 +197,7 @@ function predictFrom(fit: CalibrationFit, backends: readonly string[], counts: O
 function checksOf(
   predictions: readonly Prediction[],
   measured: ComparisonResult,
-  io: Pick<CommandIo, 'stderr'>,
+  io: Pick<CommandIo, 'stderr'> | null,
 ): { checks: PredictionCheck[]; unmeasured: number } {
   let unmeasured = 0;
   const checks = predictions.flatMap((p) => {
@@ -204,7 +205,7 @@ function checksOf(
     const difference = backend?.paired?.difference ?? null;
     if (difference === null) {
       unmeasured++;
-      io.stderr.write(
+      io?.stderr.write(
         `predict --check: ${p.backend} has no paired measurement (${printable(backend?.firstError ?? 'fewer than two rounds')})\n`,
       );
       return [];
