@@ -26,7 +26,17 @@ const LAYERS = [
   ['machine'],
   ['sandbox'],
   ['stats'],
-  ['validation.ts', 'nearest.ts', 'log.ts', 'printable.ts', 'shellQuote.ts', 'shellWords.ts', 'version.ts', 'startThread.ts'],
+  [
+    'validation.ts',
+    'nearest.ts',
+    'log.ts',
+    'printable.ts',
+    'shellQuote.ts',
+    'shellWords.ts',
+    'version.ts',
+    'startThread.ts',
+    'nativeProgram.ts',
+  ],
 ];
 
 /** The arrows that run up, each with its reason. */

@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nativeProgram } from '../nativeProgram';
 
-/** dist/calibrate or src/calibrate: two levels up is the package; dist-bench/src/calibrate (the benchmarks' build): three. */
-export const CALIB_FILE =
-  [2, 3]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-calib'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', 'native', 'bin', 'sandbox-perf-calib');
+export const CALIB_FILE = nativeProgram('sandbox-perf-calib');
 
 /** The program's name in the working directory: every backend runs it as `./sandbox-perf-calib`. */
 export const CALIB_PROGRAM = './sandbox-perf-calib';

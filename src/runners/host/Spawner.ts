@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { log } from '../../log';
 import { encodeKill, encodeRun, FrameReader, parseDone, type SpawnerDone, type SpawnRequest } from './spawnerProtocol';
+import { nativeProgram } from '../../nativeProgram';
 
 /**
  * The runner's side of the C spawner (native/spawner.c, built at install by native/build.js): one
@@ -13,11 +14,7 @@ import { encodeKill, encodeRun, FrameReader, parseDone, type SpawnerDone, type S
  * this one on its event loop.
  */
 
-// src/runners/host or dist/runners/host: three levels up is the package; dist-bench/src/runners/host: four.
-export const SPAWNER_FILE =
-  [3, 4]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-spawner'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-spawner');
+export const SPAWNER_FILE = nativeProgram('sandbox-perf-spawner');
 
 let resolved: { path: string | null; why: string } | undefined;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { BackendUnavailableError } from '../errors';
 import type { BackendName } from '../types';
+import { nativeProgram } from '../../nativeProgram';
 
 /**
  * The socket guard (native/guard.c, built at install by native/build.js beside the launcher): a
@@ -17,11 +17,7 @@ import type { BackendName } from '../types';
  * does `none`, which isolates nothing.
  */
 
-// dist/runners/host or src/runners/host: three levels up is the package; dist-bench/src/runners/host (the benchmarks' build): four.
-const GUARD_FILE =
-  [3, 4]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-guard'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-guard');
+const GUARD_FILE = nativeProgram('sandbox-perf-guard');
 
 /** Where the Docker backends bind the guard (read-only) in their containers. */
 export const GUARD_IN_CONTAINER = '/.sandbox-perf-guard';

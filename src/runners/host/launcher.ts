@@ -3,6 +3,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { log } from '../../log';
 import type { OutputListener } from '../BoundedOutput';
+import { nativeProgram } from '../../nativeProgram';
 
 /**
  * The C launcher (native/launcher.c, built at install by native/build.js): the timer that runs
@@ -25,11 +26,7 @@ export interface LauncherReport {
   peakMemoryBytes: number;
 }
 
-// dist/runners/host or src/runners/host: three levels up is the package; dist-bench/src/runners/host (the benchmarks' build): four.
-export const LAUNCHER_FILE =
-  [3, 4]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-launcher'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-launcher');
+export const LAUNCHER_FILE = nativeProgram('sandbox-perf-launcher');
 
 let resolved: { path: string | null; why: string } | undefined;
 let said = false;

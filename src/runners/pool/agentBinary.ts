@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AGENT_SCRIPT } from './agentScript';
+import { nativeProgram } from '../../nativeProgram';
 
 /**
  * Which agent a pooled container runs. The C agent (native/agent.c, built at install by
@@ -11,11 +12,7 @@ import { AGENT_SCRIPT } from './agentScript';
  * protocol (agentProtocol.ts) on the same channel, with the same guarantees.
  */
 
-// dist/runners/pool or src/runners/pool: three levels up is the package; dist-bench/src/runners/pool (the benchmarks' build): four.
-const AGENT_FILE =
-  [3, 4]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-agent'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-agent');
+const AGENT_FILE = nativeProgram('sandbox-perf-agent');
 
 /** Where the pools bind the C agent (read-only) in their containers. */
 export const AGENT_IN_CONTAINER = '/.sandbox-perf-agent';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expectation, ValidationError } from '../../validation';
+import { nativeProgram } from '../../nativeProgram';
 
 /**
  * The OCI runtime runc-pool starts its containers with: crun when it is installed, else runc.
@@ -34,11 +35,7 @@ const STATES: Record<OciRuntimeName, string> = { runc: path.join(RUNC_HOME, 'sta
 export const RUNTIME_STATES: readonly string[] = Object.values(STATES);
 export const RUNTIME_SETTING = 'SANDBOX_PERF_OCI_RUNTIME';
 
-// dist/runners/runc or src/runners/runc: three levels up is the package; dist-bench/src/runners/runc (the benchmarks' build): four.
-const CRUNV1 =
-  [3, 4]
-    .map((up) => path.resolve(__dirname, ...Array<string>(up).fill('..'), 'native', 'bin', 'sandbox-perf-crunv1'))
-    .find((file) => fs.existsSync(file)) ?? path.resolve(__dirname, '..', '..', '..', 'native', 'bin', 'sandbox-perf-crunv1');
+const CRUNV1 = nativeProgram('sandbox-perf-crunv1');
 
 /**
  * `name` on the PATH (or `name` itself when it has a slash), if it is an executable file. Only
