@@ -28,6 +28,7 @@ function failed(result) {
 
 function attribution(results, { builds }) {
   return results
+    .filter((r) => r.step.size === undefined || r.step.size === builds[r.step.build].sizes[0])
     .map((r) => {
       const data = json(r);
       const head = `**${TITLES[r.step.build]} (${sizeOf(builds, r.step.build)})**`;
@@ -92,7 +93,7 @@ function predict(results, { builds }) {
 }
 
 /** measure.js's text from "Scaling with" on: the fits and the extrapolation (the per-size statistics stay in DIR/results/). */
-function scaling(results, { dir }) {
+function scaling(results, { dir, builds }) {
   return results
     .map((r) => {
       const file = path.join(dir, 'results', `${r.step.build}.txt`);
@@ -100,9 +101,74 @@ function scaling(results, { dir }) {
       const from = text.indexOf('Scaling with');
       const rounds = r.step.argv[3];
       const head = `**${TITLES[r.step.build]}** (${rounds} rounds after 1 warm-up)`;
-      return from === -1 ? `${head}\n\n${failed(r)}` : `${head}\n\n${fence(text.slice(from))}`;
+      if (from === -1) return `${head}\n\n${failed(r)}`;
+      const sizes = sizeChecks(r.step.build, builds, readJson(path.join(dir, 'results', `${r.step.build}.json`)), (size) =>
+        readJson(path.join(dir, 'report', `${attributionId(r.step.build, size, builds).replaceAll(' ', '_')}.out`)),
+      );
+      return `${head}\n\n${fence(text.slice(from))}${sizes ? `\n\n${sizes}` : ''}`;
     })
     .join('\n\n');
+}
+
+const readJson = (file) => {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+};
+/** The attribution part's step id for a build at a size (report-plan.js): the smallest size's has none. */
+const attributionId = (name, size, builds) => (size === builds[name].sizes[0] ? `attribution ${name}` : `attribution ${name} ${size}`);
+const percent = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
+
+/**
+ * Each size's prediction (the attribution part's, from the stored calibration) against the
+ * scaling part's paired rounds at that size, and the predicted cost per unit of size (the
+ * least-squares slope through the predictions) against the measured slope: the prediction
+ * validated at every size, not only where predict --check measured it. `measured` is measure.js's
+ * compare JSON; `predictedAt(size)` the attribution's predict JSON or null.
+ */
+function sizeChecks(name, builds, measured, predictedAt) {
+  if (measured?.scaling === undefined) return '';
+  const sizes = measured.scaling.sizes;
+  const rows = [
+    '| size | backend | predicted (s) | measured (s), paired rounds | error | prediction inside the measured interval |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const slopes = [];
+  for (const backend of PREDICTED) {
+    const points = [];
+    sizes.forEach((size, i) => {
+      const p = predictedAt(size)?.predictions?.find((x) => x.backend === backend);
+      const m = measured.workloads[i]?.backends.find((b) => b.backend === backend)?.paired;
+      if (p === undefined || m?.difference === undefined || m.difference === null) return;
+      const d = m.difference;
+      points.push([size, p.total.estimate]);
+      const inside = d.low <= p.total.estimate && p.total.estimate <= d.high;
+      rows.push(
+        `| ${size} ${size === 1 || UNITS[name] !== 'copy' ? UNITS[name] : 'copies'} | ${backend} | ${span(p.total)} | ${span(d)} (${m.pairs}) | ${d.estimate === 0 ? '—' : percent(p.total.estimate / d.estimate - 1)} | ${inside ? 'yes' : 'no'} |`,
+      );
+    });
+    const fit = measured.scaling.backends.find((b) => b.backend === backend)?.perUnitMs;
+    if (points.length >= 2 && fit) slopes.push(`${backend} ${s(slope(points))} s predicted, ${span(fit)} s measured`);
+  }
+  if (rows.length === 2) return '';
+  return [
+    `Predicted at each size (the attribution part, from the calibrate part's calibration) against these rounds:`,
+    rows.join('\n'),
+    ...(slopes.length > 0 ? [`Per ${UNITS[name] === 'copy' ? 'copy' : 'package'}: ${slopes.join('; ')}.`] : []),
+  ].join('\n\n');
+}
+
+const PREDICTED = ['bubblewrap', 'gvisor', 'docker'];
+
+/** The least-squares slope through points [x, y]. */
+function slope(points) {
+  const mx = points.reduce((a, [x]) => a + x, 0) / points.length;
+  const my = points.reduce((a, [, y]) => a + y, 0) / points.length;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
 }
 
 function perAction(results, { mode }) {
@@ -123,4 +189,4 @@ function format(part, results, context) {
   return FORMATS[part](results, context);
 }
 
-module.exports = { format, verdict };
+module.exports = { format, verdict, sizeChecks };

@@ -26,7 +26,7 @@ const MODES = {
     // Seconds per part of report.js's runs of 2026-12-06 08:02-08:39 UTC at a load average of 4-15 and,
     // for predict's 20 rounds of three backends, 08:55-09:07 at 2-6 (less when quiet); a previous run's
     // own times in DIR/report/times.full.json replace them.
-    estimate: { prepare: 3, calibrate: 40, attribution: 10, predict: 740, scaling: 1180, 'per-action': 280 },
+    estimate: { prepare: 3, calibrate: 40, attribution: 40, predict: 740, scaling: 1180, 'per-action': 280 },
   },
   quick: {
     copies: [1, 2],
@@ -87,8 +87,8 @@ function steps(mode, builds, paths) {
   const smallest = (name) => builds[name].sizes[0];
   const sub = (text, size) => text.replaceAll('{size}', String(size));
   const buildArgv = (name, size) => sub(builds[name].command, size).split(' ');
-  const hooks = (name) => ['-p', sub(builds[name].clean, smallest(name)), '-c', sub(builds[name].clean, smallest(name))];
-  const predictArgv = (name, backends, extra) => [
+  const hooks = (name, size) => ['-p', sub(builds[name].clean, size), '-c', sub(builds[name].clean, size)];
+  const predictArgv = (name, backends, extra, size = smallest(name)) => [
     cli,
     'predict',
     '--sandbox',
@@ -96,10 +96,10 @@ function steps(mode, builds, paths) {
     ...extra,
     '--db',
     db,
-    ...hooks(name),
+    ...hooks(name, size),
     '--json',
     '--',
-    ...buildArgv(name, smallest(name)),
+    ...buildArgv(name, size),
   ];
   const list = [
     {
@@ -119,15 +119,20 @@ function steps(mode, builds, paths) {
       cwd: '.',
     },
   ];
+  // Each build at every size the scaling part measures: the page shows the smallest size's
+  // attribution, and the scaling part checks every size's prediction against its own rounds.
   for (const name of BUILDS) {
     const cwd = builds[name].cwd;
-    list.push({
-      part: 'attribution',
-      id: `attribution ${name}`,
-      build: name,
-      argv: predictArgv(name, PREDICT_BACKENDS.join(','), []),
-      cwd,
-    });
+    for (const size of builds[name].sizes) {
+      list.push({
+        part: 'attribution',
+        id: size === smallest(name) ? `attribution ${name}` : `attribution ${name} ${size}`,
+        build: name,
+        size,
+        argv: predictArgv(name, PREDICT_BACKENDS.join(','), [], size),
+        cwd,
+      });
+    }
   }
   for (const name of BUILDS) {
     const cwd = builds[name].cwd;

@@ -37,7 +37,10 @@ interface Check {
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script of scripts/, not part of the package
 const plan = require('../../scripts/large-builds/report-plan.js') as Plan;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same
-const { verdict } = require('../../scripts/large-builds/report-format.js') as { verdict: (check: Check, rounds: number) => string };
+const { verdict, sizeChecks } = require('../../scripts/large-builds/report-format.js') as {
+  verdict: (check: Check, rounds: number) => string;
+  sizeChecks: (name: string, builds: unknown, measured: unknown, predictedAt: (size: number) => unknown) => string;
+};
 
 const paths = { cli: '/cli.js', scripts: '/scripts', db: '/d/history.db' };
 const stepsOf = (mode: 'full' | 'quick') => plan.steps(mode, plan.placeholderBuilds(mode), paths);
@@ -84,7 +87,29 @@ describe('report.js steps', () => {
   test('every part of the page, from one run: calibrate, attribution and checks of each build, scaling, per action', () => {
     const steps = stepsOf('full');
     expect([...new Set(steps.map((s) => s.part))]).toEqual(plan.PARTS);
-    expect(steps.filter((s) => s.part === 'attribution').map((s) => s.build)).toEqual(['tsc', 'c', 'npm']);
+    // Attribution at every size (the page shows the smallest; scaling checks each size's prediction).
+    expect(steps.filter((s) => s.part === 'attribution').map((s) => s.id)).toEqual([
+      'attribution tsc',
+      'attribution tsc 2',
+      'attribution tsc 4',
+      'attribution c',
+      'attribution c 2',
+      'attribution c 4',
+      'attribution npm',
+    ]);
+    const c4 = steps.find((s) => s.id === 'attribution c 4') as Step;
+    expect(c4.argv.slice(c4.argv.indexOf('-p'))).toEqual([
+      '-p',
+      'rm -f copy*/obj/*',
+      '-c',
+      'rm -f copy*/obj/*',
+      '--json',
+      '--',
+      'make',
+      '-s',
+      '-f',
+      'Makefile.4',
+    ]);
     expect(steps.filter((s) => s.part === 'scaling').map((s) => s.build)).toEqual(['tsc', 'c', 'npm']);
     // Every CLI step reads and writes the run's own history, so predict uses this run's calibration.
     for (const s of steps.filter((x) => x.argv[0] === paths.cli)) expect(flag(s.argv, '--db')).toBe(paths.db);
@@ -117,7 +142,8 @@ describe('report.js steps', () => {
   test('--quick: the same steps at smoke-test sizes (two of each, fewer rounds)', () => {
     const full = stepsOf('full');
     const quick = stepsOf('quick');
-    expect(quick.map((s) => s.id)).toEqual(full.map((s) => s.id));
+    // The full run's attribution at 4 copies is the only step a quick run (sizes 1 and 2) lacks.
+    expect(quick.map((s) => s.id)).toEqual(full.map((s) => s.id).filter((id) => !/^attribution \w+ 4$/.test(id)));
     expect(quick.filter((s) => s.part === 'predict').map((s) => flag(s.argv, '--runs'))).toEqual(['2', '2', '2']);
     expect(flag((quick.find((s) => s.part === 'per-action') as Step).argv, '--actions')).toBe('2,4');
     expect(flag((quick.find((s) => s.part === 'calibrate') as Step).argv, '--scale')).toBe('0.25');
@@ -190,4 +216,35 @@ test('--quick --dry-run prints the prepare command, every step and the estimate,
   } finally {
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   }
+});
+
+describe('report.js: the prediction at every size against the scaling rounds', () => {
+  const interval = (estimate: number, half: number) => ({ estimate, low: estimate - half, high: estimate + half });
+  const builds = { c: { sizes: [1, 2, 4] } };
+  // measure.js's compare JSON: gvisor's paired difference at each size and the fitted slope.
+  const measured = {
+    scaling: { sizes: [1, 2, 4], backends: [{ backend: 'gvisor', perUnitMs: interval(2000, 300) }] },
+    workloads: [1000, 2000, 4000].map((ms) => ({
+      backends: [{ backend: 'gvisor', paired: { pairs: 3, difference: interval(ms, 200) } }],
+    })),
+  };
+  const predictedAt = (size: number) => (size === 2 ? null : { predictions: [{ backend: 'gvisor', total: interval(1100 * size, 50) }] });
+
+  test('a row per size that has both, the error and whether the prediction is inside; the slope through the predictions', () => {
+    expect(sizeChecks('c', builds, measured, predictedAt).split('\n\n')).toEqual([
+      "Predicted at each size (the attribution part, from the calibrate part's calibration) against these rounds:",
+      [
+        '| size | backend | predicted (s) | measured (s), paired rounds | error | prediction inside the measured interval |',
+        '| --- | --- | --- | --- | --- | --- |',
+        '| 1 copy | gvisor | +1.100 [+1.050 … +1.150] | +1.000 [+0.800 … +1.200] (3) | +10.0 % | yes |',
+        '| 4 copies | gvisor | +4.400 [+4.350 … +4.450] | +4.000 [+3.800 … +4.200] (3) | +10.0 % | no |',
+      ].join('\n'),
+      'Per copy: gvisor +1.100 s predicted, +2.000 [+1.700 … +2.300] s measured.',
+    ]);
+  });
+
+  test('nothing when the scaling rounds or every prediction are missing', () => {
+    expect(sizeChecks('c', builds, null, predictedAt)).toBe('');
+    expect(sizeChecks('c', builds, measured, () => null)).toBe('');
+  });
 });
