@@ -81,25 +81,37 @@ export function latestCalibration(
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
-    type Row = { id: number; json: string };
-    const same =
-      current === null
-        ? []
-        : (db
-            .prepare(
-              'SELECT c.id, c.json FROM sandbox_calibrations c JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id WHERE f.hash = ? ORDER BY c.id DESC',
-            )
-            .all(fingerprintHash(current)) as Row[]);
-    const any = db.prepare('SELECT id, json FROM sandbox_calibrations ORDER BY id DESC').all() as Row[];
-    const covers = (r: Row): boolean => {
-      const { fit } = JSON.parse(r.json) as Calibration;
-      return needs.every((name) => fit.backends.some((b) => b.backend === name));
-    };
-    const row = same.find(covers) ?? any.find(covers) ?? same[0] ?? any[0];
-    if (row === undefined) return null;
-    const calibration = JSON.parse(row.json) as Calibration;
+    // One pass, newest first, stopping at the first calibration of this machine state that covers
+    // `needs` (usually the newest row); else the newest of any state that covers them; else the
+    // newest of this state, else the newest at all (the caller then names what it lacks).
+    type Row = { id: number; json: string; hash: string | null };
+    const hash = current === null ? null : fingerprintHash(current);
+    const rows = db
+      .prepare(
+        'SELECT c.id, c.json, f.hash FROM sandbox_calibrations c LEFT JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id ORDER BY c.id DESC',
+      )
+      .iterate() as Iterable<Row>;
+    let found: { row: Row; calibration: Calibration } | undefined;
+    let anyCovering: typeof found;
+    let newestSame: typeof found;
+    let newest: typeof found;
+    for (const row of rows) {
+      const entry = { row, calibration: JSON.parse(row.json) as Calibration };
+      const same = hash !== null && row.hash === hash;
+      const covers = needs.every((name) => entry.calibration.fit.backends.some((b) => b.backend === name));
+      newest ??= entry;
+      if (same) newestSame ??= entry;
+      if (covers) anyCovering ??= entry;
+      if (same && covers) {
+        found = entry;
+        break;
+      }
+    }
+    const chosen = found ?? anyCovering ?? newestSame ?? newest;
+    if (chosen === undefined) return null;
+    const { row, calibration } = chosen;
     const differences =
-      same.includes(row) || current === null || calibration.fingerprint === null
+      (hash !== null && row.hash === hash) || current === null || calibration.fingerprint === null
         ? []
         : fingerprintDifferences(calibration.fingerprint, current);
     return { id: row.id, calibration, machineDifferences: differences };

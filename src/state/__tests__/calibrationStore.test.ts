@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Calibration } from '../../calibrate/calibration';
 import type { BackendCalibration } from '../../calibrate/fitCalibration';
+import type { MachineFingerprint } from '../../machine/fingerprint';
 import { tempDir } from '../../../test/support/tempDir';
 import { latestCalibration, saveCalibration } from '../calibrationStore';
 
 const interval = { estimate: 1, low: 0.5, high: 1.5, level: 0.95, method: 'fixture' };
 
 /** A calibration of `backends` (none the baseline), with no fingerprint: what the store keeps of it is all that matters here. */
-function calibrationOf(backends: readonly string[]): Calibration {
+function calibrationOf(backends: readonly string[], fingerprint: MachineFingerprint | null = null): Calibration {
   const fitOf = (backend: string): BackendCalibration => ({
     backend,
     runs: 1,
@@ -24,7 +25,7 @@ function calibrationOf(backends: readonly string[]): Calibration {
     elapsedMs: 1,
     rounds: 1,
     scale: 1,
-    fingerprint: null,
+    fingerprint,
     fit: { baseline: 'none', backends: ['none', ...backends].map(fitOf) },
   };
 }
@@ -47,5 +48,46 @@ describe('latestCalibration', () => {
     expect(latestCalibration(file, null, ['gvisor'])?.id).toBe(around);
     expect(latestCalibration(file, null)?.id).toBe(around);
     expect(latestCalibration(file, null, ['docker'])?.id).toBe(around);
+  });
+});
+
+describe('latestCalibration across machine states', () => {
+  const machine = (kernel: string): MachineFingerprint => ({
+    kernel,
+    cpuModel: 'cpu',
+    cores: 2,
+    governor: null,
+    turbo: null,
+    smt: null,
+    transparentHugePages: 'madvise',
+    loadAverage: [0, 0, 0],
+    cgroupVersion: 1,
+    docker: null,
+    gvisor: null,
+    node: 'v20',
+    sandboxPerf: '0',
+  });
+  const dir = tempDir('calibration-states');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'history.db');
+  const here = machine('6.1');
+  const thisState = saveCalibration(file, calibrationOf(['gvisor', 'docker'], here));
+  const otherNewer = saveCalibration(file, calibrationOf(['gvisor', 'docker'], machine('6.2')));
+  const otherPartial = saveCalibration(file, calibrationOf(['gvisor'], machine('6.2')));
+
+  test("this machine state's covering calibration before a newer one of another state, with no differences", () => {
+    expect(latestCalibration(file, here, ['docker'])).toMatchObject({ id: thisState, machineDifferences: [] });
+  });
+
+  test("another state's when this one has none that covers: the newest covering, its differences named", () => {
+    const found = latestCalibration(file, machine('6.3'), ['docker']);
+    expect(found?.id).toBe(otherNewer);
+    expect(found?.machineDifferences).toEqual(['kernel: "6.2" → "6.3"']);
+    expect(latestCalibration(file, machine('6.3'), ['gvisor'])?.id).toBe(otherPartial);
+  });
+
+  test("nothing covers: this state's newest, else the newest at all", () => {
+    expect(latestCalibration(file, here, ['bubblewrap'])?.id).toBe(thisState);
+    expect(latestCalibration(file, machine('6.3'), ['bubblewrap'])?.id).toBe(otherPartial);
   });
 });
