@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../support/e2e';
 import { dockerMissing, INSTALL_DOCKER, toolMissing } from '../support/runners';
+import { sandboxDir } from '../support/tempDir';
 
 /*
  * The real builds of docs/large-projects.md at their smallest sizes: scripts/large-builds/prepare.js
@@ -36,8 +36,7 @@ interface Build {
 let dir: string;
 let builds: Record<'tsc' | 'c' | 'npm', Build>;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-large-'));
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('large');
   const out = execFileSync(
     process.execPath,
     [path.join(ROOT, 'scripts/large-builds/prepare.js'), dir, 'tsc,c,npm', '--copies', '1,2', '--npm-sets', '1'],

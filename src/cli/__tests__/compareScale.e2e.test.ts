@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { besidesSweep, describeWhen } from '../../../test/support/e2e';
 import { dockerMissing, gvisorMissing, INSTALL_DOCKER, toolMissing } from '../../../test/support/runners';
 import type { ScalingResult } from '../../compare/scaling';
 import { cli, CLI, cliBuilt } from './support/cli';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /*
  * compare --scale through the built CLI on the backends present: a real workload whose work grows
@@ -14,9 +14,7 @@ import { cli, CLI, cliBuilt } from './support/cli';
 const built = cliBuilt ? false : `${CLI} is missing (run: npm run build)`;
 let dir: string;
 beforeEach(() => {
-  // 0755: the sandboxes' user (65534) must enter it.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-scale-'));
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('scale');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -6,6 +6,7 @@ import { describeWhen, e2eRequired } from '../../../test/support/e2e';
 import { seedDatabase } from '../../../test/support/historyFixture';
 import { dockerMissing, gvisorMissing, INSTALL_DOCKER, toolMissing } from '../../../test/support/runners';
 import { cli, describeBuilt, rowCount } from './support/cli';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /*
  * Issue 23, finding 6: `run --db .sandbox-perf/state.db --sandbox bubblewrap -- <truncate it>`
@@ -31,9 +32,8 @@ afterAll(() => {
 
 /** A working directory holding a history of 3 rows at .sandbox-perf/state.db, owned by `owner` (the Docker user follows the owner). */
 async function place(owner = 0): Promise<Place> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-reach-'));
+  const dir = sandboxDir('reach');
   places.push(dir);
-  fs.chmodSync(dir, 0o755);
   const history = path.join(dir, '.sandbox-perf', 'state.db');
   fs.mkdirSync(path.dirname(history));
   await seedDatabase(history);

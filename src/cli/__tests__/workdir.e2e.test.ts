@@ -1,17 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../test/support/e2e';
 import { toolMissing } from '../../../test/support/runners';
 import { cli, describeBuilt, rowCount } from './support/cli';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /* --workdir and --keep on the command line (issue 23, point 2), and the warning about code the host runs. */
 jest.setTimeout(120_000);
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-workdir-cli-'));
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('workdir-cli');
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf
 import { compareBackends } from '../compareBackends';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { TIMED_WINDOW, type TimedResult } from '../../runners/timedWindow';
-import { tempDir } from '../../../test/support/tempDir';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /*
  * compare collects this process's garbage before its first timed run (issue 27): a fresh runner's
@@ -17,8 +17,7 @@ type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 
 let dir: string;
 beforeAll(() => {
-  dir = tempDir('collect-before');
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('collect-before');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

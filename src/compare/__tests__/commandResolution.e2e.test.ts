@@ -7,7 +7,7 @@ import type { BackendName } from '../../runners/types';
 import type { CommandResolution } from '../resolution';
 import { describeWhen } from '../../../test/support/e2e';
 import { dockerImage, gvisorMissing, INSTALL_DOCKER, INSTALL_RUNSC, runscRuntimeMissing } from '../../../test/support/runners';
-import { tempDir } from '../../../test/support/tempDir';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /*
  * compare records what the command resolved to in each real sandbox: `node` through PATH, read
@@ -37,8 +37,7 @@ describeWhen(
     let resolutions: Map<BackendName, CommandResolution>;
     let differences: NonNullable<Awaited<ReturnType<typeof compareBackends>>['resolutionDifferences']>;
     beforeAll(async () => {
-      const cwd = tempDir('resolution');
-      fs.chmodSync(cwd, 0o755);
+      const cwd = sandboxDir('resolution');
       const result = await compareBackends({
         backends: ['none', 'docker', 'docker-pool', 'gvisor', 'gvisor-pool'],
         command: ['node', '-e', '0'],
@@ -95,8 +94,7 @@ describeWhen(
 
 describeWhen('gvisor over the image root (gvisorRoot image) against gvisor-pool', missing, INSTALL_RUNSC, () => {
   test.concurrent("both run the image's node from the same image: the pair is not reported", async () => {
-    const cwd = tempDir('resolution-image');
-    fs.chmodSync(cwd, 0o755);
+    const cwd = sandboxDir('resolution-image');
     const result = await compareBackends({
       backends: ['gvisor', 'gvisor-pool'],
       command: ['node', '-e', '0'],
@@ -117,8 +115,7 @@ describeWhen('gvisor over the image root (gvisorRoot image) against gvisor-pool'
 
 describeWhen('a command missing in the sandbox', runscRuntimeMissing(), INSTALL_DOCKER, () => {
   test.concurrent('is recorded as not found, with the root it was looked for in', async () => {
-    const cwd = tempDir('resolution-missing');
-    fs.chmodSync(cwd, 0o755);
+    const cwd = sandboxDir('resolution-missing');
     const result = await compareBackends({
       backends: ['docker'],
       command: ['sandbox-perf-no-such-program'],

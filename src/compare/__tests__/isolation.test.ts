@@ -7,7 +7,7 @@ import { colours } from '../../cli/terminal';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { fixtureComparison, fixtureRounds } from '../../../test/support/comparisonFixture';
 import { describeWhen } from '../../../test/support/e2e';
-import { tempDir } from '../../../test/support/tempDir';
+import { sandboxDir } from '../../../test/support/tempDir';
 import { toolMissing } from '../../../test/support/runners';
 import type { IsolationCost } from '../../stats/isolationCost';
 
@@ -87,9 +87,7 @@ const hostMissing = toolMissing('unshare') || toolMissing('bwrap');
 describeWhen('isolationMs from a real compare', hostMissing, 'bash .ci/docker-up.sh (installs bubblewrap)', () => {
   jest.setTimeout(120_000);
   test('none, unshare and bubblewrap: the fields are present and consistent, none pays nothing inside the command', async () => {
-    const cwd = tempDir('isolation-compare');
-    // The sandbox user must be able to enter the working directory (issue 23's check).
-    fs.chmodSync(cwd, 0o755);
+    const cwd = sandboxDir('isolation-compare');
     try {
       const monitor = new SandboxPerfMonitor({ sink: false });
       const result = await compareBackends({

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { compareBackends } from '../compareBackends';
 import { SandboxPerfMonitor, type RecordSink, type SandboxPerfRecord } from '../../sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../../state/StateDatabase';
-import { tempDir } from '../../../test/support/tempDir';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 /*
  * compare writes each run's row between runs, untimed (issue 27): the history's writer thread
@@ -13,8 +13,7 @@ import { tempDir } from '../../../test/support/tempDir';
 
 let dir: string;
 beforeAll(() => {
-  dir = tempDir('records-between');
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('records-between');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

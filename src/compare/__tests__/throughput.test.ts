@@ -4,16 +4,14 @@ import { resolveThroughput, type ThroughputFigures } from '../throughput';
 import { SandboxPerfMonitor } from '../../sandbox/SandboxPerfMonitor';
 import { INSTALL_RUNC, runcMissing } from '../../../test/support/runners';
 import { describeWhen } from '../../../test/support/e2e';
-import { tempDir } from '../../../test/support/tempDir';
+import { sandboxDir } from '../../../test/support/tempDir';
 
 // Real runs on a shared, busy machine; counts are small and no figure is bounded (speed is the bench's).
 jest.setTimeout(240_000);
 
 let dir: string;
 beforeAll(() => {
-  dir = tempDir('throughput');
-  // The pool's containers run as nobody: the working directory must let them in.
-  fs.chmodSync(dir, 0o755);
+  dir = sandboxDir('throughput');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

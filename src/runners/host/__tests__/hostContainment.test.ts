@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { probeFreezer } from '../containmentGroup';
 import { createBackend } from '../../createBackend';
 import { gvisorMissing, processesMatching, toolMissing, uniqueSleep } from '../../../../test/support/runners';
 import type { BackendName, SandboxBackend } from '../../types';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 /*
  * The "processes" and "runner dies" columns of the guarantee table: on every host backend, `none`
@@ -14,9 +14,7 @@ import type { BackendName, SandboxBackend } from '../../types';
  * its runner is SIGKILLed or SIGTERMed), setsid and double-forked escapes included.
  */
 
-const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-containment-'));
-// gVisor runs the command as nobody in a root-owned directory: it must be able to enter it.
-fs.chmodSync(cwd, 0o755);
+const cwd = sandboxDir('containment');
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 const RUNNER_CHILD = path.join(__dirname, '..', '..', '..', '..', 'test', 'support', 'runnerChild.js');

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { gvisorMissing, toolMissing } from '../../../../test/support/runners';
@@ -15,6 +14,7 @@ import { spawnerStatus } from '../Spawner';
 import { ownerTag } from '../../owner';
 import { layerAroundWindow } from '../spawnedRun';
 import { TIMED_WINDOW, type TimedResult } from '../../timedWindow';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 /*
  * What lies inside each host backend's timed window (docs/runners.md, "The timed window"): the
@@ -23,9 +23,7 @@ import { TIMED_WINDOW, type TimedResult } from '../../timedWindow';
  * belongs to `npm run bench`.
  */
 
-const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-window-'));
-// gVisor runs the command as nobody in a root-owned directory: it must be able to enter it.
-fs.chmodSync(cwd, 0o755);
+const cwd = sandboxDir('window');
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 const built = (spawnerStatus().path === null || launcherStatus().path === null) && 'the spawner and the launcher are not built';

@@ -8,6 +8,7 @@ import { launcherStatus, parseLauncherReport } from '../../host/launcher';
 import { agentProgram } from '../agentBinary';
 import { AGENT_SCRIPT } from '../agentScript';
 import { FrameReader, MAX_FRAME_BYTES, parseAccepted, parseExit, parseReady, type ExitReport, type FrameType } from '../agentProtocol';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 /*
  * The pool agents as processes on the host, outside any container: the C agent (native/agent.c)
@@ -18,8 +19,7 @@ import { FrameReader, MAX_FRAME_BYTES, parseAccepted, parseExit, parseReady, typ
 
 const USER = '65534:65534';
 const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
-const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-agent-'));
-fs.chmodSync(cwd, 0o755);
+const cwd = sandboxDir('agent');
 afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
 type Kind = 'c' | 'node';

@@ -10,6 +10,7 @@ import { collectGarbage } from '../../gc';
 import { dockerMissing, INSTALL_DOCKER } from '../../../../test/support/runners';
 import { createPool } from '../createPool';
 import { eventually, poolContainersIn } from './support';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 const CHILD = path.join(__dirname, 'fixtures', 'poolChild.js');
 const dirs: string[] = [];
@@ -118,8 +119,7 @@ describeWhen('docker-pool when its runner dies', dockerMissing(), INSTALL_DOCKER
     expect(await exited).toBe('SIGKILL');
     // Nothing cleaned up by the runner; a Docker backend prepared meanwhile by another process
     // (another test file, on a shared engine) may sweep them first, as the next start does here.
-    const next = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-pool-next-'));
-    fs.chmodSync(next, 0o755); // the sandbox user (65534) must be able to enter it
+    const next = sandboxDir('pool-next');
     dirs.push(next);
     const pool = await createPool('docker-pool', { cwd: next, size: 1, monitor: new SandboxPerfMonitor({ sink: false }) });
     try {

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { INSTALL_RUNC, runcMissing, toolMissing } from '../../../../test/support/runners';
@@ -9,6 +8,7 @@ import { BackendUnavailableError } from '../../errors';
 import { createPool } from '../../pool/createPool';
 import { ociRuntime, RUNTIME_SETTING, type OciRuntimeName } from '../ociRuntime';
 import { RUNC_BUNDLES, RUNTIME_STATES } from '../runcCli';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 const HYBRID = fs.existsSync('/sys/fs/cgroup/unified/cgroup.controllers');
 const saved = { ...process.env };
@@ -21,8 +21,7 @@ afterAll(() => {
 });
 
 function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-oci-'));
-  fs.chmodSync(dir, 0o755); // the sandbox user (65534) must be able to enter it
+  const dir = sandboxDir('oci');
   dirs.push(dir);
   return dir;
 }

@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
 import { INSTALL_RUNC, runcMissing } from '../../../../test/support/runners';
@@ -19,6 +18,7 @@ import { createPool, type Pool } from '../../pool/createPool';
 import { eventually } from '../../pool/__tests__/support';
 import { RUNTIME_SETTING, type OciRuntimeName } from '../ociRuntime';
 import { RUNC_BUNDLES, RUNTIME_STATES } from '../runcCli';
+import { sandboxDir } from '../../../../test/support/tempDir';
 
 const CHILD = path.join(__dirname, '..', '..', 'pool', '__tests__', 'fixtures', 'poolChild.js');
 const monitor = new SandboxPerfMonitor({ sink: false });
@@ -28,8 +28,7 @@ afterAll(() => {
 });
 
 function workdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-runc-death-'));
-  fs.chmodSync(dir, 0o755); // the sandbox user (65534) must be able to enter it
+  const dir = sandboxDir('runc-death');
   dirs.push(dir);
   return dir;
 }
