@@ -7,7 +7,7 @@
  *                                  each in turn, timed inside this process: one line
  *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it; for
  *                                  `cpu`, 4N times its fastest quarter step: cpu_phase())
- *   sandbox-perf-calib count FILE [-n FD] [-e ID[:FILTER]]... PROGRAM [ARGS...]
+ *   sandbox-perf-calib count FILE [-n FD] [-t] [-e ID[:FILTER]]... PROGRAM [ARGS...]
  *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
  *                                  this architecture has (the numbers its tracepoint filters use)
  *
@@ -16,6 +16,8 @@
  *
  *   cpu      N times 1 000 000 steps of an integer recurrence (no system call)
  *   syscall  N getppid() system calls (through syscall(): the C library cannot cache it)
+ *   thread   N getppid() system calls made by 4 threads at once (N/4 each), as libuv's thread pool
+ *            (node, npm) makes its calls beside the main thread: what a call costs when others run
  *   stat     N stat() calls over files/f0 … files/f999 (made by the caller beforehand)
  *   open     N open() + close() pairs over the same files
  *   create   N files created (open O_CREAT) in scratch/, then the N removed (unlink)
@@ -43,6 +45,11 @@
  * stops it twice at every system call. When an event cannot be opened, the wrapper says why on
  * stderr and exits 125 before PROGRAM runs (the caller counts another way).
  *
+ * With `-t`, each event is also counted on PROGRAM's own process in two ways, on all its threads
+ * (inherited by threads only: perf's inherit_thread, Linux 5.13) and on its first thread alone;
+ * the difference, the calls PROGRAM's other threads made, makes a third line, in order. Where
+ * the kernel cannot count that, the wrapper says so on stderr and writes no third line.
+ *
  * With `-n FD` (an inherited descriptor PROGRAM does not get), once FILE is written the wrapper
  * writes `exit CODE` or `signal NUMBER` (how PROGRAM ended) to FD and closes it: the caller need
  * not wait for the wrapper's own exit, where closing its events unregisters the tracepoints and
@@ -56,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -88,6 +96,30 @@ static void cpu(long n) { recurrence(n, 1000000); }
 
 static void sys(long n) {
   for (long i = 0; i < n; i++) syscall(SYS_getppid);
+}
+
+/*
+ * gVisor's Sentry serves the system calls of several threads at once: under ptrace at load 7,
+ * 20 000 getppid() took 55-74 us a call from one thread and 18-52 us a call from four. A program
+ * whose calls are spread over threads (npm: 30 700 of its 63 700 calls on libuv's 4 pool threads)
+ * pays less wall time for them than one thread making them all.
+ */
+#define THREADS 4
+
+static void *thread_calls(void *n) {
+  sys(*(long *)n);
+  return NULL;
+}
+
+static void threads(long n) {
+  pthread_t t[THREADS];
+  long each[THREADS];
+  for (int i = 0; i < THREADS; i++) {
+    each[i] = n / THREADS + (i < n % THREADS ? 1 : 0);
+    errno = pthread_create(&t[i], NULL, thread_calls, &each[i]);
+    if (errno != 0) fail("pthread_create");
+  }
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
 }
 
 static void file_name(char *out, size_t size, long i) { snprintf(out, size, "files/f%ld", i % FILES); }
@@ -242,8 +274,11 @@ static long long usec(struct timeval tv) { return (long long)tv.tv_sec * 1000000
 #define MAX_EVENTS 64
 #define NO_EVENTS 125
 
-/* Opens tracepoint `spec` (ID or ID:FILTER) on `pid` and its future children, enabled at its exec. */
-static int open_event(const char *spec, pid_t pid) {
+/* Which tasks an event counts: PROGRAM and all it starts; its process's threads; its first thread. */
+enum scope { ALL_TASKS, OWN_THREADS, FIRST_THREAD };
+
+/* Opens tracepoint `spec` (ID or ID:FILTER) on `pid` (and what `scope` adds), enabled at its exec. */
+static int open_event(const char *spec, pid_t pid, enum scope scope) {
   char *end;
   unsigned long long id = strtoull(spec, &end, 10);
   if (end == spec || (*end != '\0' && *end != ':')) {
@@ -256,7 +291,8 @@ static int open_event(const char *spec, pid_t pid) {
   attr.size = sizeof attr;
   attr.config = id;
   attr.disabled = 1;
-  attr.inherit = 1;
+  attr.inherit = scope != FIRST_THREAD;
+  attr.inherit_thread = scope == OWN_THREADS;
   attr.enable_on_exec = 1;
   int fd = (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
   if (fd < 0) {
@@ -280,6 +316,8 @@ static int count(const char *file, char **argv) {
     if (fcntl(notify, F_SETFD, FD_CLOEXEC) != 0) fail("-n FD");
     argv += 2;
   }
+  int on_threads = argv[0] != NULL && strcmp(argv[0], "-t") == 0;
+  if (on_threads) argv++;
   while (argv[0] != NULL && strcmp(argv[0], "-e") == 0 && argv[1] != NULL) {
     if (events == MAX_EVENTS) {
       fprintf(stderr, "sandbox-perf-calib: at most %d events\n", MAX_EVENTS);
@@ -312,12 +350,25 @@ static int count(const char *file, char **argv) {
   close(go[0]);
   int fds[MAX_EVENTS];
   for (int i = 0; i < events; i++) {
-    fds[i] = open_event(specs[i], pid);
+    fds[i] = open_event(specs[i], pid, ALL_TASKS);
     if (fds[i] < 0) {
       // The child reads end of file and exits without running the program.
       close(go[1]);
       waitpid(pid, NULL, 0);
       return NO_EVENTS;
+    }
+  }
+  // Per event: on the process's threads, on its first thread (their difference: the other threads).
+  int own[MAX_EVENTS][2];
+  int opened = 0;
+  for (; on_threads && opened < events; opened++) {
+    own[opened][0] = open_event(specs[opened], pid, OWN_THREADS);
+    own[opened][1] = own[opened][0] < 0 ? -1 : open_event(specs[opened], pid, FIRST_THREAD);
+    if (own[opened][1] < 0) {
+      if (own[opened][0] >= 0) close(own[opened][0]);
+      fprintf(stderr, "sandbox-perf-calib: the calls on other threads are not counted\n");
+      for (int i = 0; i < opened; i++) close(own[i][0]), close(own[i][1]);
+      on_threads = 0;
     }
   }
   if (write(go[1], "", 1) != 1) fail("pipe");
@@ -336,6 +387,14 @@ static int count(const char *file, char **argv) {
     fprintf(out, i == 0 ? "%llu" : " %llu", value);
   }
   if (events > 0) fputc('\n', out);
+  for (int i = 0; on_threads && i < events; i++) {
+    unsigned long long all = 0, first = 0;
+    if (read(own[i][0], &all, sizeof all) != (ssize_t)sizeof all || read(own[i][1], &first, sizeof first) != (ssize_t)sizeof first) {
+      fail("read of a perf event");
+    }
+    fprintf(out, i == 0 ? "%llu" : " %llu", all > first ? all - first : 0);
+  }
+  if (on_threads && events > 0) fputc('\n', out);
   if (fclose(out) != 0) fail(file);
   if (notify >= 0) {
     dprintf(notify, WIFSIGNALED(status) ? "signal %d\n" : "exit %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -458,6 +517,7 @@ static int syscall_numbers(void) {
 static int run_class(const char *class, long n, const char *self) {
   if (strcmp(class, "cpu") == 0) cpu(n);
   else if (strcmp(class, "syscall") == 0) sys(n);
+  else if (strcmp(class, "thread") == 0) threads(n);
   else if (strcmp(class, "stat") == 0) stats(n);
   else if (strcmp(class, "open") == 0) opens(n);
   else if (strcmp(class, "create") == 0) creates(n);
@@ -555,7 +615,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
   if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
   if (argc != 3) {
-    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|stat|open|create|read|write|spawn|fault|map N\n");
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|stat|open|create|read|write|spawn|fault|map N\n");
     return 2;
   }
   return run_class(argv[1], count_arg(argv[2]), argv[0]);

@@ -6,11 +6,17 @@
  * CPU is counted as user CPU time on the host; it becomes calibration steps through the
  * baseline's cost per step, so its share is userMs · (cost_backend / cost_baseline − 1).
  *
+ * Calls made on the command's other threads (profile.ts `onThreads`) overlap: each class's share
+ * counts them at the class's cost, and the share `thread` takes back (1 − r) of that, r being
+ * what a call costs on 4 threads at once against on one (the classes `thread` and `syscall`,
+ * their differences from the baseline), between 0 and 1. Where the backend's one-thread call
+ * costs no more than the baseline's (its interval holds 0), there is nothing to take back: r = 1.
+ *
  * Interval: the shares' half-widths added in quadrature: each class has a fit of its own, so
  * their errors are independent; the counts are taken as exact (`--check` shows how it holds).
  */
 import type { Interval } from '../stats/intervals';
-import { CLASSES, type ClassName } from './classes';
+import { CLASSES, classOf, type ClassName } from './classes';
 import type { BackendCalibration } from './fitCalibration';
 import type { OperationCounts } from './profile';
 
@@ -37,8 +43,26 @@ function halfWidth(interval: Interval | null): number {
   return interval === null ? 0 : (interval.high - interval.low) / 2;
 }
 
-export function attribute(counts: OperationCounts, backend: BackendCalibration, baseline: BackendCalibration): Attribution {
-  const cost = (c: BackendCalibration, name: ClassName) => c.costs.find((k) => k.class === name);
+const cost = (c: BackendCalibration, name: ClassName) => c.costs.find((k) => k.class === name);
+
+/** r (above) with its half-width, or null when the calibration has no `thread` class (older ones). */
+export function threadOverlap(backend: BackendCalibration): { ratio: number; plusMinus: number } | null {
+  const one = cost(backend, 'syscall')?.deltaMsPerOp ?? null;
+  const four = cost(backend, 'thread')?.deltaMsPerOp ?? null;
+  if (one === null || four === null) return null;
+  if (one.low <= 0) return { ratio: 1, plusMinus: 0 };
+  const ratio = four.estimate / one.estimate;
+  const relative = Math.hypot(halfWidth(four) / four.estimate, halfWidth(one) / one.estimate);
+  const clamped = Math.min(1, Math.max(0, ratio));
+  return { ratio: clamped, plusMinus: Number.isFinite(relative) ? Math.abs(clamped * relative) : 0 };
+}
+
+export function attribute(
+  counts: OperationCounts,
+  backend: BackendCalibration,
+  baseline: BackendCalibration,
+  onThreads?: OperationCounts,
+): Attribution {
   const baseCpu = cost(baseline, 'cpu')?.msPerOp.estimate ?? Number.NaN;
   const shares: Share[] = [];
   if (backend.deltaStartMs !== null) {
@@ -50,11 +74,25 @@ export function attribute(counts: OperationCounts, backend: BackendCalibration, 
       plusMinusMs: halfWidth(backend.deltaStartMs),
     });
   }
+  let threaded = 0;
   for (const c of CLASSES) {
+    if (c.name === 'thread') continue;
     const delta = cost(backend, c.name)?.deltaMsPerOp ?? null;
     if (delta === null) continue;
+    threaded += (onThreads?.[c.name] ?? 0) * delta.estimate;
     const operations = c.name === 'cpu' ? (baseCpu > 0 ? counts.cpu / baseCpu : 0) : counts[c.name];
     shares.push({ class: c.name, label: c.label, operations, ms: operations * delta.estimate, plusMinusMs: operations * halfWidth(delta) });
+  }
+  const overlap = threadOverlap(backend);
+  if (overlap !== null && overlap.ratio < 1 && counts.thread > 0) {
+    const ms = -(1 - overlap.ratio) * threaded;
+    shares.push({
+      class: 'thread',
+      label: classOf('thread').label,
+      operations: counts.thread,
+      ms,
+      plusMinusMs: Math.abs(threaded) * overlap.plusMinus,
+    });
   }
   const ms = shares.reduce((sum, s) => sum + s.ms, 0);
   const margin = Math.sqrt(shares.reduce((sum, s) => sum + s.plusMinusMs ** 2, 0));

@@ -28,8 +28,14 @@ function combine(estimate: number, ...intervals: Interval[]): Interval {
   return { estimate, low: estimate - margin, high: estimate + margin, level: 0.95, method: 'sum, half-widths in quadrature' };
 }
 
-export function predict(counts: OperationCounts, backend: BackendCalibration, baseline: BackendCalibration): Prediction {
-  const attribution = attribute(counts, backend, baseline);
+/** `onThreads`: of `counts`, the operations on the command's other threads (attribution.ts). */
+export function predict(
+  counts: OperationCounts,
+  backend: BackendCalibration,
+  baseline: BackendCalibration,
+  onThreads?: OperationCounts,
+): Prediction {
+  const attribution = attribute(counts, backend, baseline, onThreads);
   const fixed = combine(backend.fixedMs.estimate - baseline.fixedMs.estimate, backend.fixedMs, baseline.fixedMs);
   const total = combine(fixed.estimate + attribution.inCommand.estimate, fixed, attribution.inCommand);
   return { backend: backend.backend, fixed, inCommand: attribution.inCommand, total, attribution };

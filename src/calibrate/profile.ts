@@ -23,6 +23,12 @@ export interface Profile {
   counts: OperationCounts;
   /** Calls per system call name (with the tracepoints: the names a class counts, and `(other)` for the rest). */
   syscalls: Record<string, number>;
+  /**
+   * Of `counts`, the calls the command's own process made on its threads other than the first
+   * (libuv's pool, V8's helpers), by class, `thread` their sum: counted by the tracepoints only
+   * (all 0 under strace, whose summary does not tell threads apart).
+   */
+  onThreads: OperationCounts;
   exitCode: number | null;
   /** The profiling run's wall time (the counter's slowdown included). */
   elapsedMs: number;
@@ -68,20 +74,38 @@ export function countsFrom(
   via: Counter = 'strace',
 ): OperationCounts {
   const counter = parseCountLine(line);
-  const counts = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
-  const absorbed = new Set(CLASSES.flatMap((c) => c.absorbs ?? []));
-  for (const [name, { calls, errors }] of Object.entries(strace)) {
-    if (absorbed.has(name)) continue;
-    const owner = CLASSES.find((c) => c.syscalls?.includes(name));
-    if (owner?.name === 'spawn') counts.spawn += calls - errors;
-    else if (owner) counts[owner.name] += calls;
-    else counts.syscall += calls;
-  }
+  const counts = classify(strace);
   counts.spawn = Math.max(0, counts.spawn - OWN_EXECS[via]);
   counts.cpu = counter.userMs;
   counts.read = counter.readBytes / 2 ** 20;
   counts.write = counter.writtenBytes / 2 ** 20;
   counts.fault = counter.faults;
+  return counts;
+}
+
+/** Calls per name into the classes that count system calls; the classes counted otherwise 0. */
+function classify(calls: Record<string, { calls: number; errors: number }>): OperationCounts {
+  const counts = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+  const absorbed = new Set(CLASSES.flatMap((c) => c.absorbs ?? []));
+  for (const [name, { calls: n, errors }] of Object.entries(calls)) {
+    if (absorbed.has(name)) continue;
+    const owner = CLASSES.find((c) => c.syscalls?.includes(name));
+    if (owner?.name === 'spawn') counts.spawn += n - errors;
+    else if (owner) counts[owner.name] += n;
+    else counts.syscall += n;
+  }
+  return counts;
+}
+
+/**
+ * The counter's third line (calls per event on the command's other threads) by class, `thread`
+ * their sum (every call, the absorbed ones included: each is a call the thread made); none without it.
+ */
+export function threadCountsFrom(points: readonly Tracepoint[], line: string | undefined): OperationCounts {
+  if (line === undefined || line.trim() === '') return Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+  const calls = callsFromEvents(points, line, false);
+  const counts = classify(calls);
+  counts.thread = Object.values(calls).reduce((sum, c) => sum + c.calls, 0);
   return counts;
 }
 
@@ -157,7 +181,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     if (points !== null) {
       const t0 = performance.now();
       const events = points.flatMap((p) => ['-e', p.spec]);
-      const ran = await run(program, ['count', countFile, '-n', '3', ...events, ...command], cwd, timeoutMs, true);
+      const ran = await run(program, ['count', countFile, '-n', '3', '-t', ...events, ...command], cwd, timeoutMs, true);
       const elapsedMs = performance.now() - t0;
       const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';
       if (!(ran.exitCode === NO_EVENTS && written === '')) return fromEvents(command, points, written, ran, elapsedMs);
@@ -176,7 +200,8 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     const strace = parseStraceSummary(fs.readFileSync(straceFile, 'utf8'));
     const counts = countsFrom(strace, written, 'strace');
     const syscalls = Object.fromEntries(Object.entries(strace).map(([name, v]) => [name, v.calls]));
-    return { counts, syscalls, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
+    const onThreads = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+    return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -190,10 +215,12 @@ function noCounts(command: readonly string[], ran: Ran): Error {
 }
 
 function fromEvents(command: readonly string[], points: readonly Tracepoint[], written: string, ran: Ran, elapsedMs: number): Profile {
-  const [line, events] = written.split('\n');
+  const [line, events, onOtherThreads] = written.split('\n');
   if (line === undefined || line.trim() === '' || events === undefined) throw noCounts(command, ran);
   const calls = callsFromEvents(points, events);
   const counts = countsFrom(calls, line, 'tracepoints');
+  const onThreads = threadCountsFrom(points, onOtherThreads);
+  counts.thread = onThreads.thread;
   const syscalls = Object.fromEntries(Object.entries(calls).map(([name, v]) => [name, v.calls]));
-  return { counts, syscalls, exitCode: ran.exitCode, elapsedMs, counter: 'tracepoints' };
+  return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'tracepoints' };
 }

@@ -73,9 +73,14 @@ export function syscallTracepoints(numbers: ReadonlyMap<string, number>, roots: 
 /**
  * The counter's second line as calls per name, in strace's shape (calls and errors): each named
  * call, and `(other)` for every call no tracepoint named. The counting starts during the command's
- * own exec, so that exec is seen at its exit only: its entry is added to the exec's calls.
+ * own exec, so that exec is seen at its exit only: its entry is added to the exec's calls (not
+ * with `ownExec` false: the third line, the calls on the command's other threads, has no such exec).
  */
-export function callsFromEvents(points: readonly Tracepoint[], line: string): Record<string, { calls: number; errors: number }> {
+export function callsFromEvents(
+  points: readonly Tracepoint[],
+  line: string,
+  ownExec = true,
+): Record<string, { calls: number; errors: number }> {
   const values = line.trim().split(/\s+/).map(Number);
   if (values.length !== points.length || values.some((v) => !Number.isInteger(v) || v < 0)) {
     throw new Error(`predict: the counter wrote ${JSON.stringify(line.slice(0, 200))}, expected ${points.length} counts`);
@@ -88,7 +93,8 @@ export function callsFromEvents(points: readonly Tracepoint[], line: string): Re
     const calls = count.get(p.name) as number;
     named += calls;
     const ok = count.get(succeeded(p.name));
-    out[p.name] = ok === undefined ? { calls, errors: 0 } : { calls: calls + 1, errors: Math.max(0, calls + 1 - ok) };
+    const entered = calls + (ownExec ? 1 : 0);
+    out[p.name] = ok === undefined ? { calls, errors: 0 } : { calls: entered, errors: Math.max(0, entered - ok) };
   }
   out['(other)'] = { calls: Math.max(0, (count.get(ALL_CALLS) ?? 0) - named), errors: 0 };
   return out;

@@ -35,6 +35,7 @@ function calibration(backend: string, perOp: Record<ClassName, number>, base: Re
 const NONE = {
   cpu: 2,
   syscall: 0.0001,
+  thread: 0.00006,
   stat: 0.001,
   open: 0.002,
   create: 0.01,
@@ -44,10 +45,23 @@ const NONE = {
   fault: 0.0002,
   map: 0.005,
 };
-const GVISOR = { cpu: 2.2, syscall: 0.01, stat: 0.03, open: 0.06, create: 0.1, read: 0.3, write: 0.5, spawn: 5, fault: 0.005, map: 0.2 };
+const GVISOR = {
+  cpu: 2.2,
+  syscall: 0.01,
+  thread: 0.004,
+  stat: 0.03,
+  open: 0.06,
+  create: 0.1,
+  read: 0.3,
+  write: 0.5,
+  spawn: 5,
+  fault: 0.005,
+  map: 0.2,
+};
 const COUNTS: OperationCounts = {
   cpu: 400,
   syscall: 10_000,
+  thread: 0,
   stat: 20_000,
   open: 30_000,
   create: 100,
@@ -57,6 +71,8 @@ const COUNTS: OperationCounts = {
   fault: 80_000,
   map: 1_500,
 };
+
+const ZERO = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
 
 describe('attribution', () => {
   const none = calibration('none', NONE, null);
@@ -76,6 +92,35 @@ describe('attribution', () => {
   test('reads as the issue words it, largest share first, the rest summed', () => {
     const line = attributionLine(attribute(COUNTS, gvisor, none));
     expect(line).toMatch(/^gvisor: 52 % file opens, 17 % stats, 11 % page faults, 9 % memory mappings, 11 % the rest$/);
+  });
+
+  test('calls on other threads cost what a call on 4 threads at once costs: the overlap is a share of its own', () => {
+    // Of COUNTS, 4 000 other calls, 1 000 stats and 500 opens (and their 500 closes) on other threads.
+    const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, stat: 1_000, open: 500, thread: 6_000 };
+    const counts = { ...COUNTS, thread: 6_000 };
+    const serial = attribute(COUNTS, gvisor, none);
+    const a = attribute(counts, gvisor, none, onThreads);
+    // r = (0.004 − 0.00006) / (0.01 − 0.0001); what they cost as one thread's: 4 000·0.0099 + 1 000·0.029 + 500·0.058.
+    const r = 0.00394 / 0.0099;
+    const overlap = -(1 - r) * (4_000 * 0.0099 + 1_000 * 0.029 + 500 * 0.058);
+    const share = a.shares.find((s) => s.class === 'thread');
+    expect(share?.ms).toBeCloseTo(overlap, 6);
+    expect(share?.operations).toBe(6_000);
+    expect(share?.label).toBe('overlap on other threads');
+    expect(a.inCommand.estimate).toBeCloseTo(serial.inCommand.estimate + overlap, 6);
+    expect(a.shares.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(a.inCommand.estimate, 9);
+    expect(predict(counts, gvisor, none, onThreads).total.estimate).toBeCloseTo(predict(COUNTS, gvisor, none).total.estimate + overlap, 6);
+  });
+
+  test("no overlap share where one thread's call costs nothing more than the baseline's, or the calibration has no `thread`", () => {
+    const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, thread: 4_000 };
+    const counts = { ...COUNTS, thread: 4_000 };
+    // A light sandbox: its calls cost the baseline's (the difference's interval holds 0).
+    const light = calibration('bubblewrap', { ...NONE, thread: 0.00001 }, NONE);
+    expect(attribute(counts, light, none, onThreads).shares.some((s) => s.class === 'thread')).toBe(false);
+    // A calibration stored before the class: priced as before.
+    const older = { ...gvisor, costs: gvisor.costs.filter((c) => c.class !== 'thread') };
+    expect(attribute(counts, older, none, onThreads).inCommand.estimate).toBeCloseTo(attribute(COUNTS, gvisor, none).inCommand.estimate, 9);
   });
 
   test('the predicted total is fixed + in-command, and the check says how close a measurement is', () => {

@@ -10,6 +10,7 @@ const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<C
     costs: {
       cpu: 1,
       syscall: 0.0001,
+      thread: 0.00006,
       stat: 0.0008,
       open: 0.0015,
       create: 0.006,
@@ -23,7 +24,19 @@ const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<C
   gvisor: {
     start: 30,
     fixed: 400,
-    costs: { cpu: 1.02, syscall: 0.012, stat: 0.03, open: 0.05, create: 0.09, read: 0.3, write: 0.5, spawn: 4, fault: 0.006, map: 0.19 },
+    costs: {
+      cpu: 1.02,
+      syscall: 0.012,
+      thread: 0.005,
+      stat: 0.03,
+      open: 0.05,
+      create: 0.09,
+      read: 0.3,
+      write: 0.5,
+      spawn: 4,
+      fault: 0.006,
+      map: 0.19,
+    },
   },
 };
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, type Counter } from '../profile';
+import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, threadCountsFrom, type Counter } from '../profile';
 import type { ClassName } from '../classes';
 import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
@@ -38,7 +38,19 @@ describe('counting a command', () => {
 
   test('maps calls to the calibrated classes, every call in exactly one', () => {
     const counts = countsFrom(parseStraceSummary(SUMMARY), '1500 2 250000 1000 3145728 1048576\n');
-    expect(counts).toEqual({ cpu: 250, syscall: 9, stat: 36, open: 41, create: 1, read: 3, write: 1, spawn: 2, fault: 1502, map: 0 });
+    expect(counts).toEqual({
+      cpu: 250,
+      syscall: 9,
+      thread: 0,
+      stat: 36,
+      open: 41,
+      create: 1,
+      read: 3,
+      write: 1,
+      spawn: 2,
+      fault: 1502,
+      map: 0,
+    });
   });
 
   test("the tracepoints' counts in strace's shape: the rest of the calls as (other), failed execs as errors", () => {
@@ -61,6 +73,20 @@ describe('counting a command', () => {
     // The command's first exec is not one of its process starts: 4 successes less it.
     expect(counts).toMatchObject({ syscall: 31, open: 41, spawn: 3 });
     expect(() => callsFromEvents(points, '100 41 24\n')).toThrow(/expected 5 counts/);
+  });
+
+  test("the calls on the command's other threads, by class, and their sum", () => {
+    const points: Tracepoint[] = [
+      { name: ALL_CALLS, spec: '1' },
+      { name: 'openat', spec: '2' },
+      { name: 'close', spec: '3' },
+      { name: 'execve', spec: '4' },
+      { name: succeeded('execve'), spec: '5:ret == 0' },
+    ];
+    // 50 calls on other threads: 10 openat, 10 close, no exec (none of it is the command's own).
+    expect(threadCountsFrom(points, '50 10 10 0 0')).toMatchObject({ syscall: 30, open: 10, spawn: 0, thread: 50, cpu: 0 });
+    // A counter that could not count them wrote no third line: none.
+    expect(threadCountsFrom(points, undefined).thread).toBe(0);
   });
 
   test('no tracefs: null, so that the profile counts with strace', () => {
@@ -99,6 +125,7 @@ describeWhen(
           ['read', 30, 'read'],
           ['write', 20, 'write'],
           ['syscall', 5000, 'syscall'],
+          ['thread', 5000, 'syscall'],
         ].map(([w, n, c]) => [w as string, n as number, c as ClassName, counter] as const),
       ),
     )('%s %d (%s, counted by %s)', async (workload, n, counted, counter) => {
@@ -111,6 +138,22 @@ describeWhen(
       expect(ops).toBeGreaterThanOrEqual(n);
       expect(ops).toBeLessThan(n * 1.1 + 200);
     });
+
+    (counters.includes('tracepoints') ? test : test.skip)(
+      "calls on other threads: the `thread` workload's, by the tracepoints (strace does not tell them apart)",
+      async () => {
+        const [threaded, serial] = [
+          await profileCommand(['./sandbox-perf-calib', 'thread', '4000'], dir),
+          await profileCommand(['./sandbox-perf-calib', 'syscall', '4000'], dir),
+        ];
+        expect(threaded.onThreads.thread).toBeGreaterThanOrEqual(4000);
+        expect(threaded.onThreads.thread).toBeLessThan(4000 + 200);
+        expect(threaded.counts.thread).toBe(threaded.onThreads.thread);
+        expect(threaded.onThreads.syscall).toBeGreaterThanOrEqual(4000);
+        expect(serial.onThreads.thread).toBe(0);
+        expect((await profileCommand(['./sandbox-perf-calib', 'thread', '400'], dir, { counter: 'strace' })).onThreads.thread).toBe(0);
+      },
+    );
 
     test('both counters count the same calls of a command that starts processes, and its exit code', async () => {
       // A shell that starts 5 programs, two of them failing execs on PATH, and exits 3.

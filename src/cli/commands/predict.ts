@@ -1,4 +1,4 @@
-import { profileCommand, type OperationCounts } from '../../calibrate/profile';
+import { profileCommand, type Profile } from '../../calibrate/profile';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
 import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
 import { fitCalibration, type CalibrationFit } from '../../calibrate/fitCalibration';
@@ -119,7 +119,7 @@ Examples:
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
     const profile = await profileCommand(command, io.cwd);
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
-    const predictions = predictFrom(fit, backends, profile.counts);
+    const predictions = predictFrom(fit, backends, profile);
     if (!json) {
       io.stdout.write(
         `${countsLine(profile.counts)}${profile.exitCode === 0 ? '' : ` (the command exited with ${String(profile.exitCode)})`}\n`,
@@ -151,7 +151,7 @@ Examples:
             fit: fitCalibration(around.samples),
           };
           const id = saveCalibration(where.file, calibration);
-          const again = predictFrom(calibration.fit, backends, profile.counts);
+          const again = predictFrom(calibration.fit, backends, profile);
           // The same measurement: what it lacks was said once, for the stored calibration's checks below.
           recalibrated = { calibration: id, predictions: again, checks: checksOf(again, measured, null).checks };
         } else {
@@ -184,12 +184,12 @@ Examples:
 });
 
 /** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
-function predictFrom(fit: CalibrationFit, backends: readonly string[], counts: OperationCounts): Prediction[] {
+function predictFrom(fit: CalibrationFit, backends: readonly string[], profile: Pick<Profile, 'counts' | 'onThreads'>): Prediction[] {
   const base = fit.backends.find((b) => b.backend === fit.baseline);
   return backends.map((name) => {
     const backend = fit.backends.find((b) => b.backend === name);
     if (base === undefined || backend === undefined) throw new Error(`predict: the calibration has no ${name} or no ${fit.baseline}`);
-    return predict(counts, backend, base);
+    return predict(profile.counts, backend, base, profile.onThreads);
   });
 }
 
