@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { balancedOrder } from '../src/stats/balancedOrder';
 
 /** The machine a run was measured on; printed first and written into docs/benchmarks.md. */
 export interface Machine {
@@ -154,19 +155,6 @@ export interface InterleaveOptions {
    * each runs right after each other one equally often (a whole number of its cycles of rounds).
    */
   order?: 'rotated' | 'balanced';
-}
-
-/**
- * Round `round`'s order of `n` contenders in a Williams design: rows 0, 1, n-1, 2, n-2, ... shifted
- * by the round, and for an odd n the same rows reversed. Over n rounds (2n for an odd n), every
- * contender runs right after every other one equally often and in every position equally often, so
- * what one leaves behind (GC debt, caches) is spread evenly over the others.
- */
-export function balancedOrder(n: number, round: number): number[] {
-  const cycle = n % 2 === 0 ? n : 2 * n;
-  const r = ((round % cycle) + cycle) % cycle;
-  const row = Array.from({ length: n }, (_, j) => (((j % 2 === 1 ? (j + 1) / 2 : n - j / 2) % n) + r) % n);
-  return r < n ? row : row.reverse();
 }
 
 /**

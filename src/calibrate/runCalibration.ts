@@ -2,6 +2,7 @@ import { createBackend } from '../runners/createBackend';
 import { timedWindowOf } from '../runners/timedWindow';
 import type { BackendName, SandboxBackend, SandboxOptions } from '../runners/types';
 import { mulberry32, DEFAULT_SEED } from '../stats/prng';
+import { balancedOrder } from '../stats/balancedOrder';
 import { CALIB_PROGRAM, makeCalibWorkdir, removeCalibWorkdir } from './calibWorkdir';
 import { CLASSES, type ClassName } from './classes';
 import type { CalibrationSample } from './fitCalibration';
@@ -126,8 +127,9 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
 }
 
 /**
- * Runs every workload at each of its sizes on every backend, interleaved (each run on backend A,
- * B, C, … in turn, as compare does), in a fresh working directory: per round and backend one run
+ * Runs every workload at each of its sizes on every backend, interleaved in the balanced order
+ * compare uses (each backend right after each other one equally often, so that a container's
+ * teardown or a run's files are not always paid by the same backend's start), in a fresh working directory: per round and backend one run
  * doing every (class, size) as a phase timed by the program, and two starts. One run per class
  * and size cost a backend's start 18 times a round: at load 20-27, 483 s on nine backends, 161 s
  * of it gvisor-pool's refills and 91 s Docker's starts. One untimed warm-up per backend first (the
@@ -173,8 +175,9 @@ export async function runCalibration(options: CalibrationRunOptions): Promise<Ca
       );
       spend(backend.name, 'prepare', since);
     }
-    for (const job of plan) {
-      for (const backend of backends) {
+    for (const [index, job] of plan.entries()) {
+      for (const b of balancedOrder(backends.length, index)) {
+        const backend = backends[b] as SandboxBackend;
         options.signal?.throwIfAborted();
         const since = performance.now();
         samples.push(...(await runOnce(backend, job, options.timeoutMs)));

@@ -18,6 +18,7 @@ import { measureThroughput, resolveThroughput, type ThroughputOptions } from './
 import { resolveCommand } from '../runners/resolveCommand';
 import { resolutionDifferences, type CommandResolution } from './resolution';
 import { collectBeforeTiming } from './collectBeforeTiming';
+import { balancedOrder } from '../stats/balancedOrder';
 
 export type { BackendComparison, PhaseSummary } from './summarizeBackends';
 export type { ComparisonResult } from './comparisonResult';
@@ -103,9 +104,11 @@ async function settle(backend: SandboxBackend): Promise<void> {
 }
 
 /**
- * Runs the command on every backend, interleaved (A B C A B C …) so that drifting machine load
- * hits every backend alike and round i of each backend forms a pair, and summarises each backend
- * against the baseline (`none` when it is compared, else the first backend). Every timed run is
+ * Runs the command on every backend, interleaved (one run of each per round, in balancedOrder: each
+ * right after each other one equally often) so that drifting load hits every backend alike, round i
+ * of each forms a pair, and what a run leaves behind is not always paid by the same backend (in
+ * A B C A B C, predict --check's docker always ran after gvisor, none after docker). Summarises each
+ * backend against the baseline (`none` when compared, else the first backend). Every timed run is
  * recorded through the monitor; warm-up runs are not.
  */
 export async function compareBackends(options: CompareOptions): Promise<ComparisonResult> {
@@ -192,7 +195,7 @@ export async function compareBackends(options: CompareOptions): Promise<Comparis
     // Given up after one flush that did not complete (a history that cannot be written): runs go on, unwaited.
     let recordsFlushed = true;
     for (let round = 1; ; round++) {
-      for (let b = 0; b < backends.length; b++) {
+      for (const b of balancedOrder(backends.length, round - 1)) {
         const backend = backends[b] as SandboxBackend;
         const r = rounds[b] as BackendRounds;
         options.signal?.throwIfAborted();

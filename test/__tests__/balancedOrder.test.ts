@@ -1,4 +1,4 @@
-import { balancedOrder } from '../../bench/harness';
+import { balancedOrder } from '../../src/stats/balancedOrder';
 
 /*
  * The interleaved benches' balanced order (issue 27, start+stop against prom-client): each

@@ -75,7 +75,8 @@ export const compareCommand: Command = defineCommand({
   usage: `Usage: sandbox-perf compare [options] -- COMMAND [ARGS...]
        sandbox-perf compare [options] 'COMMAND ARGS' ['COMMAND ARGS' ...]
 
-Runs COMMAND on each backend, interleaved (A B C A B C ...), and reports per backend
+Runs COMMAND on each backend, interleaved (one run of each per round, the order balanced:
+each backend runs right after each other one equally often), and reports per backend
 mean ± σ, user/system CPU, median, min … max, p95, 95 % intervals of the mean (t) and median
 (order statistic), outliers (MAD), phases; then against 'none' the per-round difference and
 ratio with 95 % intervals, Wilcoxon's p and the Hodges-Lehmann shift, or "no significant
