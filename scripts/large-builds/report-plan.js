@@ -19,14 +19,16 @@ const MODES = {
     npmSets: 3,
     calibrateRounds: 5,
     // predict --check at the smallest size: bubblewrap needs 20 paired rounds (issue 26), docker and gvisor share them.
-    checkRounds: 20,
+    // npm ci 40: docker's cost there (+0.2 s) is 15 % of itself = ±30 ms, and its paired rounds spread
+    // σ = 124 ms (09:26 quiet run): 20 rounds measure it ±58 ms, 40 ±40 ms (+2.5 min quiet).
+    checkRounds: { tsc: 20, c: 20, npm: 40 },
     scaleRounds: 3,
     at: { tsc: 100, c: 1000, npm: 10000 },
     perAction: { actions: [4, 8, 16], rounds: 3, warmup: 1 },
     // Seconds per part of report.js's runs of 2026-12-06 08:02-08:39 UTC at a load average of 4-15 and,
     // for predict's 20 rounds of three backends, 08:55-09:07 at 2-6 (less when quiet); a previous run's
-    // own times in DIR/report/times.full.json replace them.
-    estimate: { prepare: 3, calibrate: 40, attribution: 40, predict: 740, scaling: 1180, 'per-action': 280 },
+    // own times in DIR/report/times.full.json replace them. predict: + npm ci's 20 more rounds (156 s quiet for 20).
+    estimate: { prepare: 3, calibrate: 40, attribution: 40, predict: 940, scaling: 1180, 'per-action': 280 },
   },
   quick: {
     copies: [1, 2],
@@ -34,7 +36,7 @@ const MODES = {
     npmSets: 2,
     calibrateRounds: 2,
     calibrateScale: 0.25,
-    checkRounds: 2,
+    checkRounds: { tsc: 2, c: 2, npm: 2 },
     scaleRounds: 2,
     at: { tsc: 10, c: 10, npm: 100 },
     perAction: { actions: [2, 4], rounds: 2, warmup: 0 },
@@ -139,7 +141,7 @@ function steps(mode, builds, paths) {
     // --recalibrate: also predicted from a calibration taken around the measured rounds, at their load.
     // One check of all three backends: that calibration covers only the backends checked, and predict
     // reads the newest one, so a second check of other backends would find none for them.
-    const argv = predictArgv(name, PREDICT_BACKENDS.join(','), ['--check', '--recalibrate', '--runs', String(m.checkRounds)]);
+    const argv = predictArgv(name, PREDICT_BACKENDS.join(','), ['--check', '--recalibrate', '--runs', String(m.checkRounds[name])]);
     list.push({ part: 'predict', id: `predict ${name}`, build: name, argv, cwd });
   }
   for (const name of BUILDS) {
