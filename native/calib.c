@@ -7,7 +7,7 @@
  *                                  each in turn, timed inside this process: one line
  *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it; for
  *                                  `cpu`, 4N times its fastest quarter step: cpu_phase())
- *   sandbox-perf-calib count FILE [-n FD] [-t] [-e ID[:FILTER]]... PROGRAM [ARGS...]
+ *   sandbox-perf-calib count FILE [-n FD] [-t] [-e ID[:FILTER] | -e uprobe:OFFSET:PATH]... PROGRAM [ARGS...]
  *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
  *                                  this architecture has (the numbers its tracepoint filters use)
  *
@@ -18,6 +18,8 @@
  *   syscall  N getppid() system calls (through syscall(): the C library cannot cache it)
  *   thread   N getppid() system calls made by 4 threads at once (N/4 each), as libuv's thread pool
  *            (node, npm) makes its calls beside the main thread: what a call costs when others run
+ *   clock    N clock_gettime(CLOCK_MONOTONIC) through the C library: the vDSO answers it on the
+ *            host without a system call; gVisor's Sentry answers every one (docs/calibration.md)
  *   stat     N stat() calls over files/f0 … files/f999 (made by the caller beforehand)
  *   open     N open() + close() pairs over the same files
  *   create   N files created (open O_CREAT) in scratch/, then the N removed (unlink)
@@ -42,7 +44,9 @@
  * counted by perf_event_open over PROGRAM and every process it starts (inherited), from PROGRAM's
  * exec on, with an optional ftrace filter ("id == 257"); their counts make a second line, in order.
  * The kernel counts as the calls happen: nothing stops the process, unlike strace's ptrace, which
- * stops it twice at every system call. When an event cannot be opened, the wrapper says why on
+ * stops it twice at every system call. `-e uprobe:OFFSET:PATH` counts the calls of the function at
+ * file offset OFFSET of PATH (a C library's clock_gettime, which the host's vDSO answers without a
+ * system call to trace), through the kernel's uprobe PMU. When an event cannot be opened, the wrapper says why on
  * stderr and exits 125 before PROGRAM runs (the caller counts another way).
  *
  * With `-t`, each event is also counted on PROGRAM's own process in two ways, on all its threads
@@ -120,6 +124,11 @@ static void threads(long n) {
     if (errno != 0) fail("pthread_create");
   }
   for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+}
+
+static void clocks(long n) {
+  struct timespec ts;
+  for (long i = 0; i < n; i++) clock_gettime(CLOCK_MONOTONIC, &ts);
 }
 
 static void file_name(char *out, size_t size, long i) { snprintf(out, size, "files/f%ld", i % FILES); }
@@ -277,13 +286,95 @@ static long long usec(struct timeval tv) { return (long long)tv.tv_sec * 1000000
 /* Which tasks an event counts: PROGRAM and all it starts; its process's threads; its first thread. */
 enum scope { ALL_TASKS, OWN_THREADS, FIRST_THREAD };
 
-/* Opens tracepoint `spec` (ID or ID:FILTER) on `pid` (and what `scope` adds), enabled at its exec. */
-static int open_event(const char *spec, pid_t pid, enum scope scope) {
+/*
+ * A uprobe is made a tracepoint of its own in tracefs (uprobe_events), so that it is inherited
+ * like the others: the uprobe PMU's events take their file's path as a pointer into the opener's
+ * memory, which a thread the command starts cannot inherit (its clone fails: node aborts).
+ * Named after this process; removed again by remove_uprobes() once the counts are read.
+ */
+static const char *TRACEFS[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+static const char *uprobe_root;
+static int uprobes_made;
+
+static int write_uprobe_events(const char *line) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/uprobe_events", uprobe_root);
+  int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, line, strlen(line));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return n == (ssize_t)strlen(line) ? 0 : -1;
+}
+
+/* The specs made into uprobes, and their tracepoint ids: one probe a spec, whatever its scopes. */
+static const char *uprobe_specs[MAX_EVENTS];
+static unsigned long long uprobe_ids[MAX_EVENTS];
+
+/* The tracepoint id of the uprobe at OFFSET of PATH (made at its first use), or 0 (said on stderr). */
+static unsigned long long make_uprobe(const char *spec) {
+  for (int i = 0; i < uprobes_made; i++) {
+    if (uprobe_specs[i] == spec) return uprobe_ids[i];
+  }
   char *end;
-  unsigned long long id = strtoull(spec, &end, 10);
-  if (end == spec || (*end != '\0' && *end != ':')) {
-    fprintf(stderr, "sandbox-perf-calib: -e %s: expected ID or ID:FILTER\n", spec);
-    return -1;
+  unsigned long long offset = strtoull(spec + 7, &end, 0);
+  if (end == spec + 7 || *end != ':' || end[1] == '\0') {
+    fprintf(stderr, "sandbox-perf-calib: -e %s: expected uprobe:OFFSET:PATH\n", spec);
+    return 0;
+  }
+  char line[4200], path[256];
+  for (size_t i = 0; i < sizeof TRACEFS / sizeof TRACEFS[0] && uprobe_root == NULL; i++) {
+    snprintf(path, sizeof path, "%s/uprobe_events", TRACEFS[i]);
+    if (access(path, W_OK) == 0) uprobe_root = TRACEFS[i];
+  }
+  if (uprobe_root == NULL) {
+    fprintf(stderr, "sandbox-perf-calib: -e %s: no writable uprobe_events in tracefs\n", spec);
+    return 0;
+  }
+  int index = uprobes_made;
+  snprintf(line, sizeof line, "p:sandbox_perf_%d/u%d %s:0x%llx\n", (int)getpid(), index, end + 1, offset);
+  if (write_uprobe_events(line) != 0) {
+    fprintf(stderr, "sandbox-perf-calib: -e %s: uprobe_events: %s\n", spec, strerror(errno));
+    return 0;
+  }
+  uprobes_made++;
+  snprintf(path, sizeof path, "%s/events/sandbox_perf_%d/u%d/id", uprobe_root, (int)getpid(), index);
+  FILE *f = fopen(path, "re");
+  unsigned long long id = 0;
+  if (f == NULL || fscanf(f, "%llu", &id) != 1) fprintf(stderr, "sandbox-perf-calib: %s: %s\n", path, strerror(errno));
+  if (f != NULL) fclose(f);
+  uprobe_specs[index] = spec;
+  uprobe_ids[index] = id;
+  return id;
+}
+
+/* Once their events are closed; a probe still held open elsewhere (EBUSY) is tried again briefly. */
+static void remove_uprobes(void) {
+  char line[64];
+  for (int i = 0; i < uprobes_made; i++) {
+    snprintf(line, sizeof line, "-:sandbox_perf_%d/u%d\n", (int)getpid(), i);
+    for (int tries = 0; tries < 50 && write_uprobe_events(line) != 0 && errno == EBUSY; tries++) usleep(20000);
+  }
+  uprobes_made = 0;
+}
+
+/*
+ * Opens `spec` on `pid` (and what `scope` adds), enabled at its exec: tracepoint ID or ID:FILTER,
+ * or uprobe:OFFSET:PATH (entries to the code at file offset OFFSET of PATH).
+ */
+static int open_event(const char *spec, pid_t pid, enum scope scope) {
+  char *end = (char *)"";
+  unsigned long long id;
+  if (strncmp(spec, "uprobe:", 7) == 0) {
+    id = make_uprobe(spec);
+    if (id == 0) return -1;
+  } else {
+    id = strtoull(spec, &end, 10);
+    if (end == spec || (*end != '\0' && *end != ':')) {
+      fprintf(stderr, "sandbox-perf-calib: -e %s: expected ID or ID:FILTER\n", spec);
+      return -1;
+    }
   }
   struct perf_event_attr attr;
   memset(&attr, 0, sizeof attr);
@@ -296,7 +387,7 @@ static int open_event(const char *spec, pid_t pid, enum scope scope) {
   attr.enable_on_exec = 1;
   int fd = (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
   if (fd < 0) {
-    fprintf(stderr, "sandbox-perf-calib: perf_event_open of tracepoint %llu: %s\n", id, strerror(errno));
+    fprintf(stderr, "sandbox-perf-calib: perf_event_open of %s: %s\n", spec, strerror(errno));
     return -1;
   }
   if (*end == ':' && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, end + 1) != 0) {
@@ -355,6 +446,8 @@ static int count(const char *file, char **argv) {
       // The child reads end of file and exits without running the program.
       close(go[1]);
       waitpid(pid, NULL, 0);
+      for (int j = 0; j < i; j++) close(fds[j]);
+      remove_uprobes();
       return NO_EVENTS;
     }
   }
@@ -400,6 +493,9 @@ static int count(const char *file, char **argv) {
     dprintf(notify, WIFSIGNALED(status) ? "signal %d\n" : "exit %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     close(notify);
   }
+  for (int i = 0; i < events; i++) close(fds[i]);
+  for (int i = 0; on_threads && i < events; i++) close(own[i][0]), close(own[i][1]);
+  remove_uprobes();
   if (WIFSIGNALED(status)) {
     signal(WTERMSIG(status), SIG_DFL);
     raise(WTERMSIG(status));
@@ -518,6 +614,7 @@ static int run_class(const char *class, long n, const char *self) {
   if (strcmp(class, "cpu") == 0) cpu(n);
   else if (strcmp(class, "syscall") == 0) sys(n);
   else if (strcmp(class, "thread") == 0) threads(n);
+  else if (strcmp(class, "clock") == 0) clocks(n);
   else if (strcmp(class, "stat") == 0) stats(n);
   else if (strcmp(class, "open") == 0) opens(n);
   else if (strcmp(class, "create") == 0) creates(n);
@@ -615,7 +712,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
   if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
   if (argc != 3) {
-    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|stat|open|create|read|write|spawn|fault|map N\n");
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|clock|stat|open|create|read|write|spawn|fault|map N\n");
     return 2;
   }
   return run_class(argv[1], count_arg(argv[2]), argv[0]);

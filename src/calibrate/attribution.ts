@@ -12,11 +12,19 @@
  * their differences from the baseline), between 0 and 1. Where the backend's one-thread call
  * costs no more than the baseline's (its interval holds 0), there is nothing to take back: r = 1.
  *
+ * Clock reads cost gVisor a system call each only in its first CLOCK_WINDOW_MS (classes.ts): the
+ * reads priced are those that fall in it. Taken as spread evenly over the command's run on the
+ * backend, whose length is its CPU time T on the host (the profile's) plus the other shares' cost
+ * O plus its K reads at c ms each if all were slow: window · K / (T + O + c·K) of them, at most K.
+ * So a command that reads the clock all the time pays at most the window. Evenly is an
+ * approximation: npm ci reads the clock mostly after its start, which its file opens and stats
+ * slow down on gVisor (docs/calibration.md).
+ *
  * Interval: the shares' half-widths added in quadrature: each class has a fit of its own, so
  * their errors are independent; the counts are taken as exact (`--check` shows how it holds).
  */
 import type { Interval } from '../stats/intervals';
-import { CLASSES, classOf, type ClassName } from './classes';
+import { CLASSES, CLOCK_WINDOW_MS, classOf, type ClassName } from './classes';
 import type { BackendCalibration } from './fitCalibration';
 import type { OperationCounts } from './profile';
 
@@ -57,6 +65,16 @@ export function threadOverlap(backend: BackendCalibration): { ratio: number; plu
   return { ratio: clamped, plusMinus: Number.isFinite(relative) ? Math.abs(clamped * relative) : 0 };
 }
 
+/**
+ * The clock reads that fall in the first CLOCK_WINDOW_MS of the command's run on a backend where
+ * each costs `msPerRead` and its other operations `otherMs` more than on the host (above).
+ */
+export function readsInWindow(counts: OperationCounts, msPerRead: number, otherMs: number): number {
+  if (counts.clock <= 0) return 0;
+  const runMs = Math.max(counts.cpu, 1) + Math.max(otherMs, 0) + Math.max(msPerRead, 0) * counts.clock;
+  return Math.min(counts.clock, (CLOCK_WINDOW_MS * counts.clock) / runMs);
+}
+
 export function attribute(
   counts: OperationCounts,
   backend: BackendCalibration,
@@ -76,7 +94,8 @@ export function attribute(
   }
   let threaded = 0;
   for (const c of CLASSES) {
-    if (c.name === 'thread') continue;
+    // The clock after the others (below); the overlap of other threads' calls after the loop.
+    if (c.name === 'thread' || c.name === 'clock') continue;
     const delta = cost(backend, c.name)?.deltaMsPerOp ?? null;
     if (delta === null) continue;
     threaded += (onThreads?.[c.name] ?? 0) * delta.estimate;
@@ -92,6 +111,20 @@ export function attribute(
       operations: counts.thread,
       ms,
       plusMinusMs: Math.abs(threaded) * overlap.plusMinus,
+    });
+  }
+  // How many clock reads are priced depends on the others' cost: the clock last.
+  const clock = cost(backend, 'clock');
+  if (clock?.deltaMsPerOp != null) {
+    const otherMs = shares.reduce((sum, s) => sum + s.ms, 0);
+    const operations = readsInWindow(counts, clock.msPerOp.estimate, otherMs);
+    const delta = clock.deltaMsPerOp;
+    shares.push({
+      class: 'clock',
+      label: classOf('clock').label,
+      operations,
+      ms: operations * delta.estimate,
+      plusMinusMs: operations * halfWidth(delta),
     });
   }
   const ms = shares.reduce((sum, s) => sum + s.ms, 0);

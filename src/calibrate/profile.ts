@@ -5,7 +5,9 @@
  * tracepoints (tracepoints.ts): nothing stops the command. Where the kernel has none, under
  * `strace -f -c` instead, which stops it at every call and makes the run 2-3x slower; what is
  * counted does not change with it (the counts agree: profile.test.ts, docs/calibration.md).
- * The counts are mapped to the calibrated classes.
+ * The counts are mapped to the calibrated classes. With the tracepoints, a uprobe also counts the
+ * C library's clock_gettime calls, which the host's vDSO answers without a system call (`clock`);
+ * strace cannot see them: its profiles count no clock reads.
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -15,6 +17,9 @@ import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
 import { callsFromEvents, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
+import { libcCallName } from './libcProbe';
+
+const LIBC_CALL_NAMES = new Set(CLASSES.flatMap((c) => (c.libcCalls ?? []).map(libcCallName)));
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -89,7 +94,7 @@ function classify(calls: Record<string, { calls: number; errors: number }>): Ope
   const absorbed = new Set(CLASSES.flatMap((c) => c.absorbs ?? []));
   for (const [name, { calls: n, errors }] of Object.entries(calls)) {
     if (absorbed.has(name)) continue;
-    const owner = CLASSES.find((c) => c.syscalls?.includes(name));
+    const owner = CLASSES.find((c) => c.syscalls?.includes(name) || c.libcCalls?.some((f) => libcCallName(f) === name));
     if (owner?.name === 'spawn') counts.spawn += n - errors;
     else if (owner) counts[owner.name] += n;
     else counts.syscall += n;
@@ -105,7 +110,10 @@ export function threadCountsFrom(points: readonly Tracepoint[], line: string | u
   if (line === undefined || line.trim() === '') return Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
   const calls = callsFromEvents(points, line, false);
   const counts = classify(calls);
-  counts.thread = Object.values(calls).reduce((sum, c) => sum + c.calls, 0);
+  // A C library function's calls (the clock's) are no system calls.
+  counts.thread = Object.entries(calls)
+    .filter(([name]) => !LIBC_CALL_NAMES.has(name))
+    .reduce((sum, [, c]) => sum + c.calls, 0);
   return counts;
 }
 

@@ -71,12 +71,18 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 /**
  * One round: every (class, size) as a phase of one run, in a shuffled order, so that drifting load
- * spreads over every class; and two starts, the three runs shuffled too.
+ * spreads over every class (but those timed at the run's start, first); and two starts, the three
+ * runs shuffled too.
  */
-function roundJobs(scale: number, random: () => number): Job[] {
+export function roundJobs(scale: number, random: () => number): Job[] {
   // A small scale must not merge the two sizes: the i-th is at least i + 1.
-  const phases = CLASSES.flatMap((c) => c.sizes.map((size, i) => ({ name: c.name, n: Math.max(i + 1, Math.round(size * scale)) })));
-  return shuffle<Job>([{ name: 'batch', phases: shuffle(phases, random) }, { name: 'start' }, { name: 'start' }], random);
+  const phasesOf = (first: boolean) =>
+    CLASSES.filter((c) => (c.atStart ?? false) === first).flatMap((c) =>
+      c.sizes.map((size, i) => ({ name: c.name, n: Math.max(i + 1, Math.round(size * scale)) })),
+    );
+  // A class timed at the start of a run (`clock`) runs before the shuffled rest.
+  const phases = [...phasesOf(true), ...shuffle(phasesOf(false), random)];
+  return shuffle<Job>([{ name: 'batch', phases }, { name: 'start' }, { name: 'start' }], random);
 }
 
 function argsOf(job: Job): string[] {

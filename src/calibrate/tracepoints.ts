@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLASSES } from './classes';
+import { libcCallName, libcPoints } from './libcProbe';
 
 export interface Tracepoint {
   /** A system call's name, `(all)` for every call, or `NAME (succeeded)` for an exit with `ret == 0`. */
@@ -48,12 +49,21 @@ export function syscallNumbers(program: string): Map<string, number> {
   );
 }
 
+/** The C library functions the classes count (classes.ts `libcCalls`). */
+const LIBC_CALLS = CLASSES.flatMap((c) => c.libcCalls ?? []);
+const isLibcCall = (name: string) => LIBC_CALLS.some((f) => libcCallName(f) === name);
+
 /**
  * The tracepoints to count, or null when this kernel has no syscall tracepoints to read (no
  * tracefs mounted, or a kernel without CONFIG_FTRACE_SYSCALLS): the caller counts with strace.
- * Calls a class names that this architecture lacks (fstatat64 on x86-64) are left out.
+ * Calls a class names that this architecture lacks (fstatat64 on x86-64) are left out. Where
+ * tracefs takes uprobes (uprobe_events), the C library's functions the classes count too.
  */
-export function syscallTracepoints(numbers: ReadonlyMap<string, number>, roots: readonly string[] = TRACEFS): Tracepoint[] | null {
+export function syscallTracepoints(
+  numbers: ReadonlyMap<string, number>,
+  roots: readonly string[] = TRACEFS,
+  probes: () => Tracepoint[] = () => libcPoints(LIBC_CALLS),
+): Tracepoint[] | null {
   const root = roots.find((r) => idOf(r, 'raw_syscalls/sys_enter') !== null && idOf(r, 'raw_syscalls/sys_exit') !== null);
   if (root === undefined) return null;
   const enter = idOf(root, 'raw_syscalls/sys_enter') as string;
@@ -67,7 +77,8 @@ export function syscallTracepoints(numbers: ReadonlyMap<string, number>, roots: 
       if (c.name === 'spawn') points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
     }
   }
-  return points.length > 1 ? points : null;
+  if (points.length === 1) return null;
+  return fs.existsSync(path.join(root, 'uprobe_events')) ? [...points, ...probes()] : points;
 }
 
 /**
@@ -75,6 +86,7 @@ export function syscallTracepoints(numbers: ReadonlyMap<string, number>, roots: 
  * call, and `(other)` for every call no tracepoint named. The counting starts during the command's
  * own exec, so that exec is seen at its exit only: its entry is added to the exec's calls (not
  * with `ownExec` false: the third line, the calls on the command's other threads, has no such exec).
+ * A C library function's calls (a uprobe's) are under their own name, outside `(other)`.
  */
 export function callsFromEvents(
   points: readonly Tracepoint[],
@@ -91,6 +103,11 @@ export function callsFromEvents(
   for (const p of points) {
     if (p.name === ALL_CALLS || p.name.endsWith(' (succeeded)')) continue;
     const calls = count.get(p.name) as number;
+    // A C library function's calls are no system calls: not among `(all)`.
+    if (isLibcCall(p.name)) {
+      out[p.name] = { calls, errors: 0 };
+      continue;
+    }
     named += calls;
     const ok = count.get(succeeded(p.name));
     const entered = calls + (ownExec ? 1 : 0);

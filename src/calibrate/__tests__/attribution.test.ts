@@ -1,6 +1,6 @@
 import type { Interval } from '../../stats/intervals';
-import { attribute, attributionLine } from '../attribution';
-import { CLASSES, type ClassName } from '../classes';
+import { attribute, attributionLine, readsInWindow } from '../attribution';
+import { CLASSES, CLOCK_WINDOW_MS, type ClassName } from '../classes';
 import type { BackendCalibration } from '../fitCalibration';
 import { checkPrediction, predict } from '../prediction';
 import type { OperationCounts } from '../profile';
@@ -36,6 +36,7 @@ const NONE = {
   cpu: 2,
   syscall: 0.0001,
   thread: 0.00006,
+  clock: 0.00003,
   stat: 0.001,
   open: 0.002,
   create: 0.01,
@@ -49,6 +50,7 @@ const GVISOR = {
   cpu: 2.2,
   syscall: 0.01,
   thread: 0.004,
+  clock: 0.1,
   stat: 0.03,
   open: 0.06,
   create: 0.1,
@@ -62,6 +64,7 @@ const COUNTS: OperationCounts = {
   cpu: 400,
   syscall: 10_000,
   thread: 0,
+  clock: 0,
   stat: 20_000,
   open: 30_000,
   create: 100,
@@ -133,5 +136,27 @@ describe('attribution', () => {
     expect(check.withinTolerance).toBe(true);
     expect(check.insideMeasuredInterval).toBe(false);
     expect(checkPrediction(p, around(p.total.estimate * 2, 10)).withinTolerance).toBe(false);
+  });
+
+  test("clock reads are priced only in gVisor's first second, and never cost more than it", () => {
+    // 20 000 reads in 400 ms of CPU; on gVisor the other operations add O ms and each read, if all
+    // were slow, 0.1 ms: the window's share of that run is 950 / (400 + O + 2 000) of the reads.
+    const counts = { ...COUNTS, clock: 20_000 };
+    const gvisorShares = attribute(counts, gvisor, none).shares;
+    const share = gvisorShares.find((s) => s.class === 'clock');
+    const otherMs = gvisorShares.filter((s) => s.class !== 'clock').reduce((sum, s) => sum + s.ms, 0);
+    expect(otherMs).toBeCloseTo(attribute(COUNTS, gvisor, none).inCommand.estimate, 6);
+    const reads = (CLOCK_WINDOW_MS * 20_000) / (400 + otherMs + 0.1 * 20_000);
+    expect(share?.operations).toBeCloseTo(reads, 6);
+    expect(share?.ms).toBeCloseTo(reads * (0.1 - 0.00003), 6);
+    expect(share?.ms).toBeLessThan(CLOCK_WINDOW_MS);
+    // Nothing else slower: 950 / (400 + 2 000) of them.
+    expect(readsInWindow(counts, 0.1, 0)).toBeCloseTo((CLOCK_WINDOW_MS * 20_000) / 2_400, 6);
+    // A command that reads the clock rarely, in a short run, has every read in the window; one that reads none, none.
+    expect(readsInWindow({ ...COUNTS, clock: 300 }, 0.1, 0)).toBe(300);
+    expect(readsInWindow(COUNTS, 0.1, 0)).toBe(0);
+    // Where a read costs the host's (docker), it costs nothing against none either way.
+    const docker = calibration('docker', { ...NONE, clock: 0.00003 }, NONE);
+    expect(attribute(counts, docker, none).shares.find((s) => s.class === 'clock')?.ms).toBeCloseTo(0, 9);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, threadCountsFrom, type Counter } from '../profile';
 import type { ClassName } from '../classes';
+import { libcCallName } from '../libcProbe';
 import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { describeWhen } from '../../../test/support/e2e';
@@ -42,6 +43,7 @@ describe('counting a command', () => {
       cpu: 250,
       syscall: 9,
       thread: 0,
+      clock: 0,
       stat: 36,
       open: 41,
       create: 1,
@@ -87,6 +89,24 @@ describe('counting a command', () => {
     expect(threadCountsFrom(points, '50 10 10 0 0')).toMatchObject({ syscall: 30, open: 10, spawn: 0, thread: 50, cpu: 0 });
     // A counter that could not count them wrote no third line: none.
     expect(threadCountsFrom(points, undefined).thread).toBe(0);
+    // Clock reads on other threads are no system calls: not in their sum.
+    const probed = [...points, { name: libcCallName('clock_gettime'), spec: 'uprobe:0x1000:/lib/libc.so.6' }];
+    expect(threadCountsFrom(probed, '50 10 10 0 0 700')).toMatchObject({ syscall: 30, open: 10, clock: 700, thread: 50 });
+  });
+
+  test("a C library function's calls (a uprobe's) are counted in their class, not among the system calls", () => {
+    const points: Tracepoint[] = [
+      { name: ALL_CALLS, spec: '1' },
+      { name: 'openat', spec: '2' },
+      { name: libcCallName('clock_gettime'), spec: 'uprobe:0x1000:/lib/libc.so.6' },
+    ];
+    const calls = callsFromEvents(points, '100 41 5000\n');
+    expect(calls).toEqual({
+      openat: { calls: 41, errors: 0 },
+      'libc clock_gettime': { calls: 5000, errors: 0 },
+      '(other)': { calls: 59, errors: 0 },
+    });
+    expect(countsFrom(calls, '10 0 1000 0 0 0\n', 'tracepoints')).toMatchObject({ syscall: 59, open: 41, clock: 5000 });
   });
 
   test('no tracefs: null, so that the profile counts with strace', () => {
@@ -152,6 +172,25 @@ describeWhen(
         expect(threaded.onThreads.syscall).toBeGreaterThanOrEqual(4000);
         expect(serial.onThreads.thread).toBe(0);
         expect((await profileCommand(['./sandbox-perf-calib', 'thread', '400'], dir, { counter: 'strace' })).onThreads.thread).toBe(0);
+      },
+    );
+
+    const probed = syscallTracepoints(syscallNumbers(CALIB_FILE))?.some((p) => p.spec.startsWith('uprobe:')) ?? false;
+    (probed ? test : test.skip)(
+      "the tracepoints count the clock reads the host's vDSO answers: node's, in every thread and process",
+      async () => {
+        // node reads the clock through the C library's clock_gettime (process.hrtime), in a child too.
+        const reads = (n: number) => [
+          process.execPath,
+          '-e',
+          `for (let i = 0; i < ${n}; i++) process.hrtime(); require('child_process').execFileSync(process.execPath, ['-e', 'for (let i = 0; i < ${n}; i++) process.hrtime()'])`,
+        ];
+        const [few, many] = [await profileCommand(reads(0), dir), await profileCommand(reads(20_000), dir)];
+        expect([few.exitCode, many.exitCode]).toEqual([0, 0]);
+        expect(many.counts.clock - few.counts.clock).toBeGreaterThanOrEqual(40_000);
+        expect(many.counts.clock - few.counts.clock).toBeLessThan(40_000 * 1.05 + 500);
+        // Not system calls: the other calls do not grow with them.
+        expect(many.counts.syscall - few.counts.syscall).toBeLessThan(2_000);
       },
     );
 
