@@ -27,6 +27,8 @@
  *   write    N MiB written to a new file in scratch/, one 1 MiB write() each, then removed
  *   spawn    N times fork(), exec of this program with `noop`, waitpid()
  *   fault    N pages of fresh anonymous memory touched once (one page fault each; no huge pages)
+ *   protect  N chunks of 64 KiB of memory reserved PROT_NONE made writable (mprotect) and their
+ *            first page written, as a JavaScript engine grows its heap
  *   map      N fresh private mappings of one page of data.bin (mmap), each read once (its first
  *            fault), as a program's start maps its libraries and malloc its arenas; left mapped as
  *            a process leaves them until it exits, and unmapped after the phase (untimed)
@@ -258,10 +260,33 @@ static void maps(long n) {
   close(fd);
 }
 
+/*
+ * What a JavaScript engine does to grow its heap: memory reserved inaccessible (PROT_NONE), then
+ * made writable a chunk at a time by mprotect and written (V8: 256 KiB and 32 KiB chunks; tsc does
+ * 816 such mprotects). gVisor's Sentry changes the mapping and handles the chunk's first touch.
+ * One operation: one chunk of 64 KiB made writable and its first page written.
+ */
+#define PROTECT_CHUNK (64 * 1024)
+static char *reserved;
+static size_t reserved_size;
+
+static void protects(long n) {
+  reserved_size = (size_t)n * PROTECT_CHUNK;
+  reserved = mmap(NULL, reserved_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserved == MAP_FAILED) fail("mmap PROT_NONE");
+  for (long i = 0; i < n; i++) {
+    char *chunk = reserved + (size_t)i * PROTECT_CHUNK;
+    if (mprotect(chunk, PROTECT_CHUNK, PROT_READ | PROT_WRITE) != 0) fail("mprotect");
+    chunk[0] = 1;
+  }
+}
+
 static void release_maps(void) {
   long page = sysconf(_SC_PAGESIZE);
   for (long i = 0; i < maps_count; i++) munmap(maps_kept[i], (size_t)page);
   maps_count = 0;
+  if (reserved != NULL) munmap(reserved, reserved_size);
+  reserved = NULL;
 }
 
 /* rchar and wchar of this process, its dead threads and its reaped children. */
@@ -596,6 +621,9 @@ static const struct {
 #ifdef SYS_mmap2
     {"mmap2", SYS_mmap2},
 #endif
+#ifdef SYS_mprotect
+    {"mprotect", SYS_mprotect},
+#endif
 #ifdef SYS_execve
     {"execve", SYS_execve},
 #endif
@@ -623,6 +651,7 @@ static int run_class(const char *class, long n, const char *self) {
   else if (strcmp(class, "spawn") == 0) spawns(n, self);
   else if (strcmp(class, "fault") == 0) faults(n);
   else if (strcmp(class, "map") == 0) maps(n);
+  else if (strcmp(class, "protect") == 0) protects(n);
   else {
     fprintf(stderr, "sandbox-perf-calib: unknown class '%s'\n", class);
     return 2;
@@ -712,7 +741,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
   if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
   if (argc != 3) {
-    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|clock|stat|open|create|read|write|spawn|fault|map N\n");
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|clock|stat|open|create|read|write|spawn|fault|map|protect N\n");
     return 2;
   }
   return run_class(argv[1], count_arg(argv[2]), argv[0]);

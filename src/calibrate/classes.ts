@@ -16,6 +16,7 @@ export const CLASS_NAMES = [
   'spawn',
   'fault',
   'map',
+  'protect',
 ] as const;
 export type ClassName = (typeof CLASS_NAMES)[number];
 
@@ -133,6 +134,14 @@ export const CLASSES: readonly OperationClass[] = [
    * mmaps, and cc1 cost gVisor ~10 ms a start more than its counted calls and faults predicted.
    */
   { name: 'map', label: 'memory mappings', unit: 'per mmap + first touch', sizes: [300, 1_200], syscalls: ['mmap', 'mmap2'] },
+  /*
+   * Reserved memory made writable a chunk at a time and written, as V8 grows its heap (256 KiB and
+   * 32 KiB chunks): gVisor's Sentry changes the mapping and then handles the chunk's first touch,
+   * like a fresh mmap's. tsc's 816 mprotects were priced as getppid()s (63 µs) where the pattern
+   * costs gVisor 2.5-8 times that; runsc --strace: 874 mprotects and ~875 more faults the Sentry
+   * handled (SIGSEGVs to its stubs) than `node -e 0`.
+   */
+  { name: 'protect', label: 'memory made writable', unit: 'per mprotect + first touch', sizes: [300, 1_200], syscalls: ['mprotect'] },
 ];
 
 export function classOf(name: ClassName): OperationClass {

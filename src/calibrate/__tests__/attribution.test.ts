@@ -45,6 +45,7 @@ const NONE = {
   spawn: 0.5,
   fault: 0.0002,
   map: 0.005,
+  protect: 0.005,
 };
 const GVISOR = {
   cpu: 2.2,
@@ -59,6 +60,7 @@ const GVISOR = {
   spawn: 5,
   fault: 0.005,
   map: 0.2,
+  protect: 0.2,
 };
 const COUNTS: OperationCounts = {
   cpu: 400,
@@ -73,6 +75,7 @@ const COUNTS: OperationCounts = {
   spawn: 40,
   fault: 80_000,
   map: 1_500,
+  protect: 0,
 };
 
 const ZERO = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;

@@ -20,6 +20,7 @@ const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<C
       spawn: 0.4,
       fault: 0.0002,
       map: 0.004,
+      protect: 0.004,
     },
   },
   gvisor: {
@@ -38,6 +39,7 @@ const TRUE_COSTS: Record<string, { start: number; fixed: number; costs: Record<C
       spawn: 4,
       fault: 0.006,
       map: 0.19,
+      protect: 0.18,
     },
   },
 };

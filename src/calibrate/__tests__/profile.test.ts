@@ -52,6 +52,7 @@ describe('counting a command', () => {
       spawn: 2,
       fault: 1502,
       map: 0,
+      protect: 0,
     });
   });
 
@@ -142,6 +143,7 @@ describeWhen(
           ['spawn', 25, 'spawn'],
           ['fault', 4000, 'fault'],
           ['map', 300, 'map'],
+          ['protect', 300, 'protect'],
           ['read', 30, 'read'],
           ['write', 20, 'write'],
           ['syscall', 5000, 'syscall'],

@@ -12,7 +12,7 @@ export function countsLine(counts: OperationCounts): string {
   return (
     `Counted (untimed profiling run): ${n(counts.cpu)} ms user CPU, ${n(counts.syscall)} other system calls, ${n(counts.clock)} clock reads, ${n(counts.stat)} stats, ` +
     `${n(counts.open)} opens/closes, ${n(counts.create)} creations/removals, ${counts.read.toFixed(1)} MiB read, ${counts.write.toFixed(1)} MiB written, ` +
-    `${n(counts.spawn)} process starts, ${n(counts.fault)} page faults, ${n(counts.map)} mmaps; ${n(counts.thread)} of the calls on other threads`
+    `${n(counts.spawn)} process starts, ${n(counts.fault)} page faults, ${n(counts.map)} mmaps, ${n(counts.protect)} mprotects; ${n(counts.thread)} of the calls on other threads`
   );
 }
 
