@@ -135,8 +135,9 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
 /**
  * Runs every workload at each of its sizes on every backend, interleaved in the balanced order
  * compare uses (each backend right after each other one equally often, so that a container's
- * teardown or a run's files are not always paid by the same backend's start), in a fresh working directory: per round and backend one run
- * doing every (class, size) as a phase timed by the program, and two starts. One run per class
+ * teardown or a run's files are not always paid by the same backend's start), in a fresh working
+ * directory: per round and backend one run doing every (class, size) as a phase timed by the
+ * program, and two starts. One run per class
  * and size cost a backend's start 18 times a round: at load 20-27, 483 s on nine backends, 161 s
  * of it gvisor-pool's refills and 91 s Docker's starts. One untimed warm-up per backend first (the
  * files' dentries and pages, the program's first exec).
