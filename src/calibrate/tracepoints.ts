@@ -49,6 +49,15 @@ export function syscallNumbers(program: string): Map<string, number> {
   );
 }
 
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The C library functions the classes count (classes.ts `libcCalls`). */
 const LIBC_CALLS = CLASSES.flatMap((c) => c.libcCalls ?? []);
 const isLibcCall = (name: string) => LIBC_CALLS.some((f) => libcCallName(f) === name);
@@ -57,7 +66,8 @@ const isLibcCall = (name: string) => LIBC_CALLS.some((f) => libcCallName(f) === 
  * The tracepoints to count, or null when this kernel has no syscall tracepoints to read (no
  * tracefs mounted, or a kernel without CONFIG_FTRACE_SYSCALLS): the caller counts with strace.
  * Calls a class names that this architecture lacks (fstatat64 on x86-64) are left out. Where
- * tracefs takes uprobes (uprobe_events), the C library's functions the classes count too.
+ * this process may add uprobes (a writable uprobe_events: root), the C library's functions the
+ * classes count too; where it may not, the tracepoints alone rather than strace.
  */
 export function syscallTracepoints(
   numbers: ReadonlyMap<string, number>,
@@ -78,7 +88,7 @@ export function syscallTracepoints(
     }
   }
   if (points.length === 1) return null;
-  return fs.existsSync(path.join(root, 'uprobe_events')) ? [...points, ...probes()] : points;
+  return writable(path.join(root, 'uprobe_events')) ? [...points, ...probes()] : points;
 }
 
 /**

@@ -110,6 +110,29 @@ describe('counting a command', () => {
     expect(countsFrom(calls, '10 0 1000 0 0 0\n', 'tracepoints')).toMatchObject({ syscall: 59, open: 41, clock: 5000 });
   });
 
+  test('the C library probes only where uprobe_events may be written: else the tracepoints without them', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-tracefs-'));
+    for (const [event, id] of [
+      ['sys_enter', '11'],
+      ['sys_exit', '12'],
+    ] as const) {
+      fs.mkdirSync(path.join(root, 'events', 'raw_syscalls', event), { recursive: true });
+      fs.writeFileSync(path.join(root, 'events', 'raw_syscalls', event, 'id'), id);
+    }
+    const probe = { name: libcCallName('clock_gettime'), spec: 'uprobe:0x1000:/lib/libc.so.6' };
+    const names = () => syscallTracepoints(new Map([['openat', 257]]), [root], () => [probe])?.map((p) => p.name);
+    expect(names()).toEqual([ALL_CALLS, 'openat']);
+    fs.writeFileSync(path.join(root, 'uprobe_events'), '', { mode: 0o644 });
+    // root may write any file: a mode without write permission is what it cannot write only for others.
+    if (process.getuid?.() !== 0) {
+      fs.chmodSync(path.join(root, 'uprobe_events'), 0o444);
+      expect(names()).toEqual([ALL_CALLS, 'openat']);
+      fs.chmodSync(path.join(root, 'uprobe_events'), 0o644);
+    }
+    expect(names()).toEqual([ALL_CALLS, 'openat', 'libc clock_gettime']);
+    fs.rmSync(root, { recursive: true });
+  });
+
   test('no tracefs: null, so that the profile counts with strace', () => {
     expect(syscallTracepoints(new Map([['openat', 257]]), [path.join(os.tmpdir(), 'sandbox-perf-no-tracefs')])).toBeNull();
   });
