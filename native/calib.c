@@ -333,6 +333,34 @@ static int write_uprobe_events(const char *line) {
   return n == (ssize_t)strlen(line) ? 0 : -1;
 }
 
+/* Once their events are closed; a probe still held open elsewhere (EBUSY) is tried again briefly. */
+static void remove_uprobes(void);
+
+/*
+ * The probes of counters that died before removing theirs (killed by a timeout, or a crash):
+ * `sandbox_perf_PID` groups whose PID no longer exists. Only our own prefix is read; a live
+ * process's group (its counter still running, or an unrelated reuse of the number) is left.
+ */
+static void sweep_stale_uprobes(void) {
+  char path[256], line[4400], removal[96];
+  snprintf(path, sizeof path, "%s/uprobe_events", uprobe_root);
+  FILE *f = fopen(path, "re");
+  if (f == NULL) return;
+  int stale_pids[64], stale_probes[64], stale = 0;
+  while (stale < 64 && fgets(line, sizeof line, f) != NULL) {
+    int pid, probe;
+    if (sscanf(line, "p:sandbox_perf_%d/u%d ", &pid, &probe) == 2 && pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+      stale_pids[stale] = pid;
+      stale_probes[stale++] = probe;
+    }
+  }
+  fclose(f);
+  for (int i = 0; i < stale; i++) {
+    snprintf(removal, sizeof removal, "-:sandbox_perf_%d/u%d\n", stale_pids[i], stale_probes[i]);
+    write_uprobe_events(removal);
+  }
+}
+
 /* The specs made into uprobes, and their tracepoint ids: one probe a spec, whatever its scopes. */
 static const char *uprobe_specs[MAX_EVENTS];
 static unsigned long long uprobe_ids[MAX_EVENTS];
@@ -358,6 +386,11 @@ static unsigned long long make_uprobe(const char *spec) {
     return 0;
   }
   int index = uprobes_made;
+  if (index == 0) {
+    sweep_stale_uprobes();
+    // fail()'s exit removes them too; the normal end removes them itself.
+    atexit(remove_uprobes);
+  }
   snprintf(line, sizeof line, "p:sandbox_perf_%d/u%d %s:0x%llx\n", (int)getpid(), index, end + 1, offset);
   if (write_uprobe_events(line) != 0) {
     fprintf(stderr, "sandbox-perf-calib: -e %s: uprobe_events: %s\n", spec, strerror(errno));
@@ -374,7 +407,6 @@ static unsigned long long make_uprobe(const char *spec) {
   return id;
 }
 
-/* Once their events are closed; a probe still held open elsewhere (EBUSY) is tried again briefly. */
 static void remove_uprobes(void) {
   char line[64];
   for (int i = 0; i < uprobes_made; i++) {

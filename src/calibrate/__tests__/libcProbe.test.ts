@@ -1,7 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeWhen } from '../../../test/support/e2e';
+import { CALIB_FILE } from '../calibWorkdir';
 import { functionOffset, libcPoints, mappedLibc } from '../libcProbe';
 
 describe("the C library's clock_gettime, for the counter's uprobe", () => {
@@ -48,3 +50,68 @@ describe("the C library's clock_gettime, for the counter's uprobe", () => {
     expect(libcPoints(['clock_gettime'], null)).toEqual([]);
   });
 });
+
+const UPROBE_EVENTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']
+  .map((root) => path.join(root, 'uprobe_events'))
+  .find((file) => {
+    try {
+      fs.accessSync(file, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+describeWhen(
+  "the counter's uprobes do not outlive it",
+  (!fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`) ||
+    (UPROBE_EVENTS === undefined && 'no writable uprobe_events (tracefs, as root)'),
+  'node native/build.js; run as root with tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing)',
+  () => {
+    const events = UPROBE_EVENTS as string;
+    const ours = () =>
+      fs
+        .readFileSync(events, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('p:sandbox_perf_'));
+
+    test("a dead counter's probe is removed by the next counter, which removes its own", () => {
+      const [point] = libcPoints(['clock_gettime']);
+      if (point === undefined) throw new Error('no clock_gettime in the C library');
+      const [, offset, file] = /^uprobe:(0x[0-9a-f]+):(.+)$/.exec(point.spec) as RegExpExecArray;
+      // A counter killed before its clean-up leaves its group behind: one of a process that has exited.
+      const dead = spawnSync('true').pid;
+      fs.appendFileSync(events, `p:sandbox_perf_${dead}/u0 ${file as string}:${offset as string}\n`);
+      expect(ours().some((l) => l.startsWith(`p:sandbox_perf_${dead}/`))).toBe(true);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-uprobe-'));
+      try {
+        const r = spawnSync(
+          CALIB_FILE,
+          ['count', path.join(dir, 'counts'), '-e', point.spec, 'node', '-e', 'Date.now(); performance.now()'],
+          {
+            encoding: 'utf8',
+          },
+        );
+        expect(r.status).toBe(0);
+        const [, clockReads] = fs.readFileSync(path.join(dir, 'counts'), 'utf8').split('\n');
+        expect(Number(clockReads)).toBeGreaterThan(0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      expect(ours().filter((l) => l.startsWith(`p:sandbox_perf_${dead}/`))).toEqual([]);
+      // Its own (named after its pid, which has exited too) is gone as well.
+      expect(
+        ours().filter((l) => !/^p:sandbox_perf_(\d+)\//.test(l) || !processAlive(Number(/^p:sandbox_perf_(\d+)\//.exec(l)?.[1]))),
+      ).toEqual([]);
+    });
+  },
+);
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
