@@ -36,6 +36,7 @@ const LAYERS = [
     'version.ts',
     'startThread.ts',
     'nativeProgram.ts',
+    'writable.ts',
   ],
 ];
 

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CLASSES } from './classes';
 import { libcCallName, libcPoints } from './libcProbe';
+import { writable } from '../writable';
 
 export interface Tracepoint {
   /** A system call's name, `(all)` for every call, or `NAME (succeeded)` for an exit with `ret == 0`. */
@@ -47,15 +48,6 @@ export function syscallNumbers(program: string): Map<string, number> {
       .map((line) => line.split(' '))
       .map(([name, nr]) => [name as string, Number(nr)]),
   );
-}
-
-function writable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The C library functions the classes count (classes.ts `libcCalls`). */

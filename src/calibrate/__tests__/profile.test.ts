@@ -56,14 +56,16 @@ describe('counting a command', () => {
     });
   });
 
+  // Five counter events: every call, two named calls, an exec's entries and its successful exits.
+  const points: Tracepoint[] = [
+    { name: ALL_CALLS, spec: '1' },
+    { name: 'openat', spec: '2' },
+    { name: 'close', spec: '3' },
+    { name: 'execve', spec: '4' },
+    { name: succeeded('execve'), spec: '5:ret == 0' },
+  ];
+
   test("the tracepoints' counts in strace's shape: the rest of the calls as (other), failed execs as errors", () => {
-    const points: Tracepoint[] = [
-      { name: ALL_CALLS, spec: '1' },
-      { name: 'openat', spec: '2' },
-      { name: 'close', spec: '3' },
-      { name: 'execve', spec: '4' },
-      { name: succeeded('execve'), spec: '5:ret == 0' },
-    ];
     // 100 calls: 41 openat, 24 close, 4 exec entries (the command's own exec is seen at its exit only: 3 succeeded + it).
     const calls = callsFromEvents(points, '100 41 24 4 4\n');
     expect(calls).toEqual({
@@ -79,13 +81,6 @@ describe('counting a command', () => {
   });
 
   test("the calls on the command's other threads, by class, and their sum", () => {
-    const points: Tracepoint[] = [
-      { name: ALL_CALLS, spec: '1' },
-      { name: 'openat', spec: '2' },
-      { name: 'close', spec: '3' },
-      { name: 'execve', spec: '4' },
-      { name: succeeded('execve'), spec: '5:ret == 0' },
-    ];
     // 50 calls on other threads: 10 openat, 10 close, no exec (none of it is the command's own).
     expect(threadCountsFrom(points, '50 10 10 0 0')).toMatchObject({ syscall: 30, open: 10, spawn: 0, thread: 50, cpu: 0 });
     // A counter that could not count them wrote no third line: none.

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
+import { writable } from '../../writable';
 
 /** The user and group a strict host sandbox runs its command as (`nobody`/`nogroup` on Debian). */
 export const SANDBOX_UID = 65534;
@@ -90,15 +91,6 @@ function copyVetted(from: string, to: string): void {
 const PREFIX = 'sandbox-perf-root-';
 /** A root kept for a printed command line (SandboxRoot.keep): not swept. */
 const KEPT_PREFIX = 'sandbox-perf-kept-';
-
-function writable(dir: string): boolean {
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A skeleton's name: the prefix, its owner (owner.ts's ownerTag), mkdtemp's suffix. */
 const STALE = new RegExp(`^${PREFIX}(\\d+\\.\\d+\\.\\d+)-[A-Za-z0-9]{6}$`);
