@@ -16,10 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
-import { callsFromEvents, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
+import { callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
-
-const LIBC_CALL_NAMES = new Set(CLASSES.flatMap((c) => (c.libcCalls ?? []).map(libcCallName)));
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -88,9 +86,12 @@ export function countsFrom(
   return counts;
 }
 
+/** Every class at 0. */
+const zeroCounts = (): OperationCounts => Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+
 /** Calls per name into the classes that count system calls; the classes counted otherwise 0. */
 function classify(calls: Record<string, { calls: number; errors: number }>): OperationCounts {
-  const counts = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+  const counts = zeroCounts();
   const absorbed = new Set(CLASSES.flatMap((c) => c.absorbs ?? []));
   for (const [name, { calls: n, errors }] of Object.entries(calls)) {
     if (absorbed.has(name)) continue;
@@ -107,12 +108,12 @@ function classify(calls: Record<string, { calls: number; errors: number }>): Ope
  * their sum (every call, the absorbed ones included: each is a call the thread made); none without it.
  */
 export function threadCountsFrom(points: readonly Tracepoint[], line: string | undefined): OperationCounts {
-  if (line === undefined || line.trim() === '') return Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+  if (line === undefined || line.trim() === '') return zeroCounts();
   const calls = callsFromEvents(points, line, false);
   const counts = classify(calls);
   // A C library function's calls (the clock's) are no system calls.
   counts.thread = Object.entries(calls)
-    .filter(([name]) => !LIBC_CALL_NAMES.has(name))
+    .filter(([name]) => !isLibcCall(name))
     .reduce((sum, [, c]) => sum + c.calls, 0);
   return counts;
 }
@@ -208,7 +209,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     const strace = parseStraceSummary(fs.readFileSync(straceFile, 'utf8'));
     const counts = countsFrom(strace, written, 'strace');
     const syscalls = Object.fromEntries(Object.entries(strace).map(([name, v]) => [name, v.calls]));
-    const onThreads = Object.fromEntries(CLASSES.map((c) => [c.name, 0])) as OperationCounts;
+    const onThreads = zeroCounts();
     return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,8 @@ export function syscallNumbers(program: string): Map<string, number> {
 
 /** The C library functions the classes count (classes.ts `libcCalls`). */
 const LIBC_CALLS = CLASSES.flatMap((c) => c.libcCalls ?? []);
-const isLibcCall = (name: string) => LIBC_CALLS.some((f) => libcCallName(f) === name);
+/** Whether a profile's call name is a C library function's (a uprobe's count), not a system call's. */
+export const isLibcCall = (name: string) => LIBC_CALLS.some((f) => libcCallName(f) === name);
 
 /**
  * The tracepoints to count, or null when this kernel has no syscall tracepoints to read (no
