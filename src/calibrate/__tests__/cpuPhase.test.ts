@@ -7,8 +7,17 @@ import { describeWhen } from '../../../test/support/e2e';
 
 const run = promisify(execFile);
 
-/** Per 10⁶ steps, from a batch run's `cpu N MILLISECONDS` lines. */
+/**
+ * Per 10⁶ steps, each phase's lowest over two batch runs: in CI jest's other workers contend too,
+ * and one run's 16-step phase could find no quarter step that ran without waiting (1.021-1.028x).
+ */
 async function costsPerStep(): Promise<number[]> {
+  const [first, second] = [await costsOfOneRun(), await costsOfOneRun()];
+  return first.map((cost, i) => Math.min(cost, second[i] as number));
+}
+
+/** Per 10⁶ steps, from a batch run's `cpu N MILLISECONDS` lines. */
+async function costsOfOneRun(): Promise<number[]> {
   const { stdout } = await run(CALIB_FILE, ['batch', 'cpu', '16', 'cpu', '64', 'cpu', '0']);
   const lines = stdout.trim().split('\n');
   expect(lines[2]).toBe('cpu 0 0.000000');
