@@ -37,6 +37,7 @@ const LAYERS = [
     'startThread.ts',
     'nativeProgram.ts',
     'writable.ts',
+    'signalDeath.ts',
   ],
 ];
 

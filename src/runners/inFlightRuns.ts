@@ -17,6 +17,7 @@
  * reporting, so that a run the signal killed is not reported as an ordinary failure.
  */
 import { log, logOnce } from '../log';
+import { dieOfSignal } from '../signalDeath';
 
 export type RunCleanup = (signal: NodeJS.Signals) => void | Promise<void>;
 
@@ -81,7 +82,7 @@ function onSignal(signal: NodeJS.Signals): void {
 
 function reraise(signal: NodeJS.Signals): void {
   uninstall();
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  if (process.listenerCount(signal) === 0) dieOfSignal(signal);
 }
 
 function install(): void {

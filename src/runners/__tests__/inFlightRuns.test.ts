@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { processesMatching, uniqueSleep } from '../../../test/support/runners';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-inflight-'));
@@ -69,4 +70,15 @@ describe('inFlightRuns', () => {
     expect(ended.signal).toBe('SIGTERM');
     expect(processesMatching(`sleep ${sleep}`)).toEqual([]);
   }, 90_000);
+  test("a run recorded by its cleanup, after the history's own signal hook drained, is in the history when the process dies of the signal", async () => {
+    const db = path.join(dir, 'late.db');
+    const ended = await signalChild([path.join(__dirname, 'fixtures', 'recordOnSignalChild.js'), db], 'SIGTERM');
+    expect(ended.signal).toBe('SIGTERM');
+    const reader = new Database(db, { readonly: true });
+    try {
+      expect(reader.prepare('SELECT sandbox_id AS id, outcome FROM sandbox_perf_records').all()).toEqual([{ id: 'late', outcome: 'error' }]);
+    } finally {
+      reader.close();
+    }
+  }, 60_000);
 });

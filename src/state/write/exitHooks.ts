@@ -1,4 +1,5 @@
 import { log } from '../../log';
+import { beforeSignalDeath, dieOfSignal } from '../../signalDeath';
 
 /** What the exit hooks need from a database. */
 export interface ExitFlushable {
@@ -12,6 +13,7 @@ const open = new Set<ExitFlushable>();
 const SIGNAL_FLUSH_TIMEOUT_MS = 5000;
 let installed = false;
 let beforeExitFlushing = false;
+let unregisterLastWords: (() => void) | undefined;
 
 function onBeforeExit(): void {
   // beforeExit fires again whenever the loop drains; one flush attempt per drain is enough.
@@ -34,7 +36,7 @@ function onSignal(signal: NodeJS.Signals): void {
     process.removeListener(signal, onSignal);
     if (process.listenerCount(signal) === 0) {
       uninstall();
-      process.kill(process.pid, signal);
+      dieOfSignal(signal);
     }
   });
   if (dbs.length > 0 && process.stderr.isTTY) log(`sandbox-perf: ${signal}: writing queued rows before exit`);
@@ -45,6 +47,8 @@ function install(): void {
   installed = true;
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
+  // Another handler (a run's cleanup) may re-raise the signal later: the rows queued meanwhile are written first.
+  unregisterLastWords = beforeSignalDeath(onExit);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
@@ -54,6 +58,8 @@ function uninstall(): void {
   installed = false;
   process.removeListener('beforeExit', onBeforeExit);
   process.removeListener('exit', onExit);
+  unregisterLastWords?.();
+  unregisterLastWords = undefined;
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
 }
