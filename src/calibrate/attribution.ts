@@ -7,10 +7,17 @@
  * baseline's cost per step, so its share is userMs · (cost_backend / cost_baseline − 1).
  *
  * Calls made on the command's other threads (profile.ts `onThreads`) overlap: each class's share
- * counts them at the class's cost, and the share `thread` takes back (1 − r) of that, r being
- * what a call costs on 4 threads at once against on one (the classes `thread` and `syscall`,
- * their differences from the baseline), between 0 and 1. Where the backend's one-thread call
- * costs no more than the baseline's (its interval holds 0), there is nothing to take back: r = 1.
+ * counts them at the class's cost T, and the share `thread` takes it back in two parts. (1 − r)·T
+ * of it, r being what a call costs on 4 threads at once against on one (the classes `thread` and
+ * `syscall`, their differences from the baseline), between 0 and 1: the other threads' calls
+ * overlap one another. Where the backend's one-thread call costs no more than the baseline's (its
+ * interval holds 0), nothing of this: r = 1. And the rest, r·T, where positive, as far as the
+ * main thread's own run lasts: its CPU time plus its own calls' cost on the backend (the other
+ * shares less T). A pool thread's calls run while the main thread computes and makes its own, on
+ * the second core; they lengthen the run only where they outlast it. npm ci on gVisor: from 71 to
+ * 152 packages the calls on its other threads grew by 27 000 and its main thread's by 9 000, the
+ * measured cost by 0.3 s, the prediction that priced r·T by 1.5 s (docs/calibration.md). That
+ * needs a free core: under load the pool's calls wait for one, and the prediction is low.
  *
  * Clock reads cost gVisor a system call each only in its first CLOCK_WINDOW_MS (classes.ts): the
  * reads priced are those that fall in it. Taken as spread evenly over the command's run on the
@@ -103,8 +110,11 @@ export function attribute(
     shares.push({ class: c.name, label: c.label, operations, ms: operations * delta.estimate, plusMinusMs: operations * halfWidth(delta) });
   }
   const overlap = threadOverlap(backend);
-  if (overlap !== null && overlap.ratio < 1 && counts.thread > 0) {
-    const ms = -(1 - overlap.ratio) * threaded;
+  // The main thread's run on the backend: the command's CPU and the cost of its own calls.
+  const mainMs = counts.cpu + shares.reduce((sum, s) => sum + s.ms, 0) - threaded;
+  const hidden = overlap === null ? 0 : Math.min(Math.max(overlap.ratio * threaded, 0), Math.max(mainMs, 0));
+  if (overlap !== null && (overlap.ratio < 1 || hidden > 0) && counts.thread > 0) {
+    const ms = -(1 - overlap.ratio) * threaded - hidden;
     shares.push({
       class: 'thread',
       label: classOf('thread').label,

@@ -100,22 +100,38 @@ describe('attribution', () => {
     expect(line).toMatch(/^gvisor: 52 % file opens, 17 % stats, 11 % page faults, 9 % memory mappings, 11 % the rest$/);
   });
 
-  test('calls on other threads cost what a call on 4 threads at once costs: the overlap is a share of its own', () => {
+  test("calls on other threads overlap one another and, as far as it lasts, the main thread's run: a share of its own", () => {
     // Of COUNTS, 4 000 other calls, 1 000 stats and 500 opens (and their 500 closes) on other threads.
     const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, stat: 1_000, open: 500, thread: 6_000 };
     const counts = { ...COUNTS, thread: 6_000 };
     const serial = attribute(COUNTS, gvisor, none);
     const a = attribute(counts, gvisor, none, onThreads);
-    // r = (0.004 − 0.00006) / (0.01 − 0.0001); what they cost as one thread's: 4 000·0.0099 + 1 000·0.029 + 500·0.058.
-    const r = 0.00394 / 0.0099;
-    const overlap = -(1 - r) * (4_000 * 0.0099 + 1_000 * 0.029 + 500 * 0.058);
+    // What they cost as one thread's: 4 000·0.0099 + 1 000·0.029 + 500·0.058. (1 − r) of it, r =
+    // (0.004 − 0.00006) / (0.01 − 0.0001), for their overlap; the rest, r·T, runs while COUNTS'
+    // main thread (400 ms of CPU, its own calls ~3 s) does: all of T is taken back.
+    const threaded = 4_000 * 0.0099 + 1_000 * 0.029 + 500 * 0.058;
     const share = a.shares.find((s) => s.class === 'thread');
-    expect(share?.ms).toBeCloseTo(overlap, 6);
+    expect(share?.ms).toBeCloseTo(-threaded, 6);
     expect(share?.operations).toBe(6_000);
     expect(share?.label).toBe('overlap on other threads');
-    expect(a.inCommand.estimate).toBeCloseTo(serial.inCommand.estimate + overlap, 6);
+    expect(a.inCommand.estimate).toBeCloseTo(serial.inCommand.estimate - threaded, 6);
     expect(a.shares.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(a.inCommand.estimate, 9);
-    expect(predict(counts, gvisor, none, onThreads).total.estimate).toBeCloseTo(predict(COUNTS, gvisor, none).total.estimate + overlap, 6);
+    expect(predict(counts, gvisor, none, onThreads).total.estimate).toBeCloseTo(predict(COUNTS, gvisor, none).total.estimate - threaded, 6);
+  });
+
+  test("the other threads' calls lengthen the run where they outlast the main thread's", () => {
+    // Every call on other threads; the main thread computes 10 ms and waits: its run is the start
+    // (20 ms), its CPU (10 ms) and CPU's cost (10/2·0.2 = 1 ms).
+    const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, stat: 1_000, open: 500, thread: 6_000 };
+    const counts: OperationCounts = { ...onThreads, cpu: 10 };
+    const threaded = 4_000 * 0.0099 + 1_000 * 0.029 + 500 * 0.058;
+    const r = 0.00394 / 0.0099;
+    const mainMs = 10 + 20 + 1;
+    // r·T (38.8 ms) outlasts it: only the main thread's 31 ms of it are hidden.
+    expect(r * threaded).toBeGreaterThan(mainMs);
+    const a = attribute(counts, gvisor, none, onThreads);
+    expect(a.shares.find((s) => s.class === 'thread')?.ms).toBeCloseTo(-(1 - r) * threaded - mainMs, 6);
+    expect(a.inCommand.estimate).toBeCloseTo(20 + 1 + r * threaded - mainMs, 6);
   });
 
   test("no overlap share where one thread's call costs nothing more than the baseline's, or the calibration has no `thread`", () => {
