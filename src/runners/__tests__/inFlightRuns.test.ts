@@ -76,7 +76,9 @@ describe('inFlightRuns', () => {
     expect(ended.signal).toBe('SIGTERM');
     const reader = new Database(db, { readonly: true });
     try {
-      expect(reader.prepare('SELECT sandbox_id AS id, outcome FROM sandbox_perf_records').all()).toEqual([{ id: 'late', outcome: 'error' }]);
+      expect(reader.prepare('SELECT sandbox_id AS id, outcome FROM sandbox_perf_records').all()).toEqual([
+        { id: 'late', outcome: 'error' },
+      ]);
     } finally {
       reader.close();
     }
