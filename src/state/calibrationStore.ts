@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Calibration } from '../calibrate/calibration';
 import type { MachineFingerprint } from '../machine/fingerprint';
 import { fingerprintDifferences } from '../machine/noise';
+import { parseCalibrationJson } from './calibrationJson';
 import { storeFingerprint, fingerprintHash } from './fingerprintHistory';
 import { assertOwnDatabasePath } from './ownership';
 import { assertReadableVersion } from './schema';
@@ -96,7 +97,7 @@ export function latestCalibration(
     let newestSame: typeof found;
     let newest: typeof found;
     for (const row of rows) {
-      const entry = { row, calibration: JSON.parse(row.json) as Calibration };
+      const entry = { row, calibration: parseCalibrationJson(row.id, row.json) };
       const same = hash !== null && row.hash === hash;
       const covers = needs.every((name) => entry.calibration.fit.backends.some((b) => b.backend === name));
       newest ??= entry;
