@@ -168,6 +168,34 @@ describeWhen(
       expect(stream.err().match(/bubblewrap has no paired measurement/g)).toHaveLength(1);
     }, 120_000);
 
+    test('predict says when the profiled command was killed by a signal', async () => {
+      const stream = io(dir);
+      const code = await main(['predict', '--sandbox', 'bubblewrap', '--db', db, '--', 'sh', '-c', 'kill -9 $$'], stream);
+      expect(code).toBe(0);
+      // Before: "(the command exited with null)".
+      expect(stream.out()).toMatch(/^Counted .*\(the command was killed by a signal\)$/m);
+    });
+
+    // Before: the counter's exit 127 was profiled and predicted from (+15 ms, 100 % start), exit 0.
+    test.each([
+      [
+        'no such program',
+        '/nonexistent/prog',
+        /^Error: predict: cannot run "\/nonexistent\/prog" \(spawn \/nonexistent\/prog ENOENT\): nothing to count$/m,
+      ],
+      [
+        'a script without x',
+        './script.sh',
+        /^Error: predict: cannot run "\.\/script\.sh" \(spawn \.\/script\.sh EACCES: .*script\.sh is not executable/m,
+      ],
+    ])('predict refuses a command that cannot run (%s) before counting it', async (_, program, message) => {
+      fs.writeFileSync(path.join(dir, 'script.sh'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+      const stream = io(dir);
+      await expect(main(['predict', '--sandbox', 'bubblewrap', '--db', db, '--', program], stream)).resolves.toBe(1);
+      expect(stream.err()).toMatch(message);
+      expect(stream.out()).toBe('');
+    });
+
     test('predict --recalibrate needs --check', async () => {
       const stream = io(dir);
       await expect(main(['predict', '--sandbox', 'bubblewrap', '--recalibrate', '--db', db, '--', 'true'], stream)).resolves.toBe(2);

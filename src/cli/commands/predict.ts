@@ -7,6 +7,7 @@ import { compareBackends, type ComparisonResult } from '../../compare/compareBac
 import { runHook } from '../../compare/hooks';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
+import { findExecutable, whyNotExecutable } from '../../runners/host/hostProcess';
 import { latestCalibration, saveCalibration } from '../../state/calibrationStore';
 import { parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
@@ -43,7 +44,8 @@ read and written), and predicts what each backend adds to it against 'none': the
 around the command and the in-command cost (each counted operation times what the backend adds
 per operation, from the newest calibration of this machine in the history that covers the
 backends asked for), with a 95 % interval, and where the in-command cost goes ("gvisor: 64 %
-file opens, 22 % stats, …").
+file opens, 22 % stats, …"). That run is not sandboxed: COMMAND runs as you, with your files
+and network, as it would without sandbox-perf; predict only a command you would run so.
 
 With --check it also measures: N rounds of none and each backend, interleaved as 'compare' runs
 them (recorded in the history), and prints predicted against measured (the paired per-round
@@ -117,13 +119,19 @@ Examples:
     const hooks = { prepare: parsed.flags.prepare as string | undefined, cleanup: parsed.flags.cleanup as string | undefined };
     const hookOptions = { cwd: io.cwd, timeoutMs: HOOK_TIMEOUT_MS };
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
+    // (After the prepare hook, which may build the program.) The counter would run nothing, exit
+    // 127, and its counts would still be predicted from.
+    const [program = ''] = command;
+    if (findExecutable(program, io.env.PATH ?? '', io.cwd) === null) {
+      throw new Error(
+        `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, io.env.PATH ?? '', io.cwd)}): nothing to count`,
+      );
+    }
     const profile = await profileCommand(command, io.cwd);
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const predictions = predictFrom(fit, backends, profile);
     if (!json) {
-      io.stdout.write(
-        `${countsLine(profile.counts)}${profile.exitCode === 0 ? '' : ` (the command exited with ${String(profile.exitCode)})`}\n`,
-      );
+      io.stdout.write(`${countsLine(profile.counts)}${exitNote(profile.exitCode)}\n`);
       io.stdout.write(predictionText(predictions, fit.baseline));
     }
     let checks: PredictionCheck[] | null = null;
@@ -182,6 +190,12 @@ Examples:
     return unmeasured > 0 ? 1 : 0;
   },
 });
+
+/** How the profiled command ended, when not with 0: its counts are those of a run that failed. */
+function exitNote(code: number | null): string {
+  if (code === 0) return '';
+  return code === null ? ' (the command was killed by a signal)' : ` (the command exited with ${String(code)})`;
+}
 
 /** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
 function predictFrom(fit: CalibrationFit, backends: readonly string[], profile: Pick<Profile, 'counts' | 'onThreads'>): Prediction[] {
