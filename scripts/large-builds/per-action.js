@@ -119,11 +119,11 @@ const clean = () => {
   const lines = [
     `C build: cpu_features, ${table.actions.join(', ')} actions; ${rounds} rounds; ${table.baseline}'s own time per action ${table.baselineActionMs?.toFixed(1)} ms`,
     '',
-    '| backend | one sandbox: fixed F (ms) | one sandbox: per action g (ms) | own sandbox per action: f (ms) | break-even n* = F / (f − g) | f / action time |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| backend | one sandbox: fixed F (ms) | one sandbox: per action g (ms) | own sandbox: fixed c₀ (ms) | own sandbox per action: f (ms) | break-even n* = (F − c₀) / (f − g) | f / action time |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...table.backends.map(
       (b) =>
-        `| ${b.backend} | ${ms(b.wholeFixedMs)} | ${ms(b.wholePerActionMs)} | ${ms(b.perActionMs)} | ${b.breakEvenActions === null ? 'never' : b.breakEvenActions.toFixed(1)} | ${b.costPerActionTime === null ? 'n/a' : `${(b.costPerActionTime * 100).toFixed(0)} %`} |`,
+        `| ${b.backend} | ${ms(b.wholeFixedMs)} | ${ms(b.wholePerActionMs)} | ${ms(b.perActionFixedMs)} | ${ms(b.perActionMs)} | ${b.breakEvenActions === null ? 'never' : b.breakEvenActions.toFixed(1)} | ${b.costPerActionTime === null ? 'n/a' : `${(b.costPerActionTime * 100).toFixed(0)} %`} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

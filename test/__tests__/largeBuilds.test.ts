@@ -120,7 +120,9 @@ describeWhen('the real builds on the host backends', built || toolMissing('bwrap
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('C build: cpu_features, 2, 4 actions; 2 rounds');
-    expect(r.stdout).toMatch(/\n\| bubblewrap \| -?\d+\.\d \[.*\] \| .* \| (never|\d+\.\d) \| -?\d+ % \|\n/);
+    // F, g, c₀ and f, each with its interval (c₀ was left out before: the break-even could not be recomputed from the table).
+    expect(r.stdout).toContain('| break-even n* = (F − c₀) / (f − g) |');
+    expect(r.stdout).toMatch(/\n\| bubblewrap(?: \| -?\d+\.\d \[-?\d+\.\d … -?\d+\.\d\]){4} \| (never|\d+\.\d) \| -?\d+ % \|\n/);
     const data = JSON.parse(fs.readFileSync(json, 'utf8')) as {
       rounds: { backend: string; sizes: { actions: number; wholeMs: number[] }[] }[];
     };
