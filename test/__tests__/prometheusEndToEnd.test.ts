@@ -211,6 +211,7 @@ describeWhen('a real Prometheus scraping three monitor processes', missing, 'apt
     expect(rules.map((r) => r.name).sort()).toEqual([
       'SandboxCanarySlowdownHigh',
       'SandboxCanaryStalled',
+      'SandboxIsolationCostHigh',
       'SandboxIsolationOverheadP95High',
       'SandboxOverheadAlertRateHigh',
       'SandboxPerfPersistenceFailing',

@@ -138,7 +138,7 @@ describe('ops/prometheus-alerts.yml', () => {
   describeWhen('promtool', promtoolMissing, 'apt-get install prometheus', () => {
     test('promtool check rules passes', () => {
       const result = spawnSync(promtool as string, ['check', 'rules', 'prometheus-alerts.yml'], { cwd: OPS, encoding: 'utf8' });
-      expect(`${result.stdout}${result.stderr}`).toContain('SUCCESS: 7 rules found');
+      expect(`${result.stdout}${result.stderr}`).toContain('SUCCESS: 8 rules found');
       expect(result.status).toBe(0);
     });
 
