@@ -4,7 +4,9 @@ import {
   dockerMissing,
   gvisorMissing,
   INSTALL_DOCKER,
+  INSTALL_RUNC,
   INSTALL_RUNSC,
+  runcMissing,
   runscRuntimeMissing,
   toolMissing,
 } from '../../../test/support/runners';
@@ -28,6 +30,7 @@ const CASES: { name: BackendName; missing: string | false; install: string; opti
   { name: 'docker', missing: dockerMissing(), install: INSTALL_DOCKER },
   { name: 'docker-warm', missing: dockerMissing(), install: INSTALL_DOCKER },
   { name: 'docker-pool', missing: dockerMissing(), install: INSTALL_DOCKER },
+  { name: 'runc-pool', missing: runcMissing(), install: INSTALL_RUNC },
   { name: 'gvisor-pool', missing: runscRuntimeMissing(), install: INSTALL_RUNSC, optional: true },
 ];
 const built = !fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`;
