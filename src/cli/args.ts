@@ -84,7 +84,8 @@ function parseValue(name: string, spec: FlagSpec, raw: string): string | number 
       const max = spec.max ?? Number.MAX_SAFE_INTEGER;
       if (!(n >= min && n <= max)) {
         const kind = spec.type === 'integer' ? 'a decimal integer' : 'a decimal number';
-        const range = spec.max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+        // The implicit bound named where a decimal value passes it (--at 1 followed by 30 zeros is not "< 0").
+        const range = spec.max === undefined && !(n > max) ? `>= ${min}` : `from ${min} to ${max}`;
         throw new UsageError(`--${name} expects ${kind} ${range}, got ${JSON.stringify(raw)} (e.g. --${name} ${Math.max(min, 1)})`);
       }
       return n;

@@ -57,3 +57,13 @@ test('--shell takes the next word unless it is an option or `--`; -i takes a val
 test('a choice names the flag, the bad value and the choices', () => {
   expect(() => parse(['--style', 'fancy'])).toThrow(/^--style expects one of auto, basic, none, got "fancy" \(e\.g\. --style auto\)$/);
 });
+
+test('a number flag without a bound of its own names the implicit one when a value passes it', () => {
+  const numbers = { at: { type: 'number', min: 0, value: 'SIZE' } } as const satisfies FlagSpecs;
+  // Before: "--at expects a decimal number >= 0, got "1000…"", which the value is.
+  expect(() => parseArgs(['--at', `1${'0'.repeat(30)}`], numbers, 'compare')).toThrow(
+    /^--at expects a decimal number from 0 to 9007199254740991, got "10{30}"/,
+  );
+  expect(() => parseArgs(['--at', 'abc'], numbers, 'compare')).toThrow(/^--at expects a decimal number >= 0, got "abc"/);
+  expect(parseArgs(['--at', '100000'], numbers, 'compare').flags).toEqual({ at: 100000 });
+});
