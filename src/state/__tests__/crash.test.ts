@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { countRows, until } from './faultKit';
@@ -84,4 +85,30 @@ test('SIGTERM loses nothing: the exit hooks write every queued row before the pr
   // Runs recorded after the last report (while the queue was being written) are there too.
   expect(rows - reported).toBeLessThanOrEqual(PER_TICK * 50);
   expect(run.stderr.join('')).toBe('');
+});
+
+test('SIGTERM while another process holds the history past the drain timeout: the last write still waits for the lock', async () => {
+  const file = path.join(dir, 'state.db');
+  const child = fork(path.join(__dirname, 'fixtures', 'queuedChild.js'), [file, '5'], {
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  await new Promise((resolve) => child.once('message', resolve));
+  // A backup or a long report holds the write lock 6.5 s: longer than the exit hooks' drain (5 s),
+  // shorter than the drain plus a write's busy timeout (5 s). Before: the hooks re-raised the
+  // signal when the drain gave up and the 5 queued rows were lost.
+  const locker = new Database(file);
+  locker.exec('BEGIN EXCLUSIVE');
+  const released = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      locker.exec('COMMIT');
+      locker.close();
+      resolve();
+    }, 6500),
+  );
+  child.kill('SIGTERM');
+  expect(await exited).toBe('SIGTERM');
+  await released;
+  expect(countRows(file)).toBe(5);
 });

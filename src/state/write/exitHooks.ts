@@ -35,6 +35,8 @@ function onSignal(signal: NodeJS.Signals): void {
     // Only re-raise when nobody else handles the signal: then the default action (exit) follows.
     process.removeListener(signal, onSignal);
     if (process.listenerCount(signal) === 0) {
+      // What drain left (a history locked past its timeout, rows queued since): the last write, as at exit.
+      onExit();
       uninstall();
       dieOfSignal(signal);
     }
