@@ -18,6 +18,7 @@ import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
 import { callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
+import { registerRun } from '../runners/inFlightRuns';
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -134,26 +135,58 @@ interface Ran {
 }
 
 /**
- * Runs `file`; with `notified`, its descriptor 3 is a pipe on which the counter says how the
- * command ended once its counts are written (`exit CODE` or `signal N`), and the run is over
- * then: the counter's own exit, which unregisters the tracepoints, goes on without us.
+ * Runs `file` in a process group of its own; with `notified`, its descriptor 3 is a pipe on which
+ * the counter says how the command ended once its counts are written (`exit CODE` or `signal N`),
+ * and the run is over then: the counter's own exit, which unregisters the tracepoints, goes on
+ * without us. At `timeoutMs`, on SIGINT/SIGTERM/SIGHUP, the whole group is killed (a command that
+ * never ends, or a child of it holding stderr open, would otherwise keep predict waiting for ever).
  */
 function run(file: string, args: readonly string[], cwd: string, timeoutMs: number, notified = false): Promise<Ran> {
   return new Promise<Ran>((resolve, reject) => {
     const child = spawn(file, args, {
       cwd,
       stdio: ['ignore', 'ignore', 'pipe', ...(notified ? (['pipe'] as const) : [])],
-      timeout: timeoutMs,
+      detached: true,
     });
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const unregister = registerRun(`predict's profiling run (pid ${String(child.pid)})`, killGroup);
+    const timer = setTimeout(() => {
+      killGroup();
+      finish(() => {
+        reject(
+          new Error(
+            `predict: the profiling run took over ${timeoutMs} ms (--timeout ${timeoutMs}): killed it and every process in its group`,
+          ),
+        );
+      });
+    }, timeoutMs);
+    let settled = false;
+    const finish = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unregister();
+      settle();
+    };
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096);
     });
     child.on('error', (error) => {
-      reject(new Error(`predict: cannot start ${file} (${error.message})${file === 'strace' ? ': apt-get install strace' : ''}`));
+      finish(() => {
+        reject(new Error(`predict: cannot start ${file} (${error.message})${file === 'strace' ? ': apt-get install strace' : ''}`));
+      });
     });
     child.on('close', (code) => {
-      resolve({ exitCode: code, stderr });
+      finish(() => {
+        resolve({ exitCode: code, stderr });
+      });
     });
     const notify = child.stdio[3] as Readable | null | undefined;
     if (notified && notify) {
@@ -165,7 +198,9 @@ function run(file: string, args: readonly string[], cwd: string, timeoutMs: numb
       notify.on('end', () => {
         const m = /^(exit|signal) (\d+)\n$/.exec(said);
         if (m === null) return;
-        resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
+        finish(() => {
+          resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
+        });
         // Nothing more to read: nothing of it keeps the caller alive.
         child.stderr?.destroy();
         child.unref();

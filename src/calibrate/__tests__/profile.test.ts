@@ -7,7 +7,7 @@ import { libcCallName } from '../libcProbe';
 import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { describeWhen } from '../../../test/support/e2e';
-import { toolMissing } from '../../../test/support/runners';
+import { processesMatching, toolMissing, uniqueSleep } from '../../../test/support/runners';
 
 const SUMMARY = `    calls    errors syscall
 --------- --------- ----------------
@@ -232,5 +232,19 @@ describeWhen(
       }
       expect(counted.counts.stat).toBeGreaterThanOrEqual(150);
     });
+    test.each(counters)(
+      'a command that never ends, its child holding stderr open, is killed with its whole group at the timeout (%s)',
+      async (counter) => {
+        const marker = uniqueSleep();
+        const started = performance.now();
+        await expect(profileCommand(['sh', '-c', `sleep ${marker} & sleep ${marker}`], dir, { counter, timeoutMs: 1500 })).rejects.toThrow(
+          /^predict: the profiling run took over 1500 ms \(--timeout 1500\): killed it and every process in its group$/,
+        );
+        expect(performance.now() - started).toBeLessThan(30_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(processesMatching(marker)).toEqual([]);
+      },
+      60_000,
+    );
   },
 );

@@ -9,7 +9,7 @@ import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { findExecutable, whyNotExecutable } from '../../runners/host/hostProcess';
 import { latestCalibration, saveCalibration } from '../../state/calibrationStore';
-import { parseArgs } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
@@ -26,8 +26,12 @@ const FLAGS = {
   prepare: { type: 'string', value: 'CMD', short: 'p' },
   cleanup: { type: 'string', value: 'CMD', short: 'c' },
   json: { type: 'boolean' },
+  timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
   db: { type: 'string', value: 'FILE' },
 } as const;
+
+/** The profiling run's and each --check run's timeout: a large build takes minutes. */
+const DEFAULT_PREDICT_TIMEOUT_MS = 600_000;
 
 /** A hook that takes longer is stuck (compare's own hook timeout is its run timeout). */
 const HOOK_TIMEOUT_MS = 600_000;
@@ -36,7 +40,7 @@ export const predictCommand: Command = defineCommand({
   name: 'predict',
   summary: "predict a command's cost of isolation on each backend from its operation counts and the calibration",
   usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N] [--recalibrate]] [--prepare CMD]
-                            [--cleanup CMD] [--json] [--db FILE] -- COMMAND [ARGS...]
+                            [--cleanup CMD] [--timeout MS] [--json] [--db FILE] -- COMMAND [ARGS...]
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
 syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
@@ -68,6 +72,8 @@ Options:
   -c, --cleanup CMD  shell command on the host after the profiling run and after each
                    backend's last --check run (hooks see SANDBOX_PERF_BACKEND: 'none' for
                    the profiling run)
+  --timeout MS     kill the profiling run (its whole process group) and each --check run
+                   after MS ms   [default: ${DEFAULT_PREDICT_TIMEOUT_MS}]
   --json           predictions (and checks) as JSON
   --db FILE        ${DB_HELP}
   --help           this text
@@ -127,7 +133,8 @@ Examples:
         `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, io.env.PATH ?? '', io.cwd)}): nothing to count`,
       );
     }
-    const profile = await profileCommand(command, io.cwd);
+    const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
+    const profile = await profileCommand(command, io.cwd, { timeoutMs });
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const predictions = predictFrom(fit, backends, profile);
     if (!json) {
@@ -143,7 +150,16 @@ Examples:
       const recording = openRecording(where, undefined, io);
       const runs = (parsed.flags.runs as number | undefined) ?? 10;
       const measure = () =>
-        compareBackends({ backends: ['none', ...backends], command, runs, warmup: 1, sandbox, monitor: recording.monitor, hooks });
+        compareBackends({
+          backends: ['none', ...backends],
+          command,
+          runs,
+          warmup: 1,
+          sandbox,
+          monitor: recording.monitor,
+          hooks,
+          timeoutMs,
+        });
       try {
         await recording.open();
         let measured: ComparisonResult;
