@@ -100,6 +100,18 @@ describe('attribution', () => {
     expect(line).toMatch(/^gvisor: 52 % file opens, 17 % stats, 11 % page faults, 9 % memory mappings, 11 % the rest$/);
   });
 
+  test('a sum whose interval holds 0 is given in milliseconds, not as shares of it', () => {
+    const share = (label: string, ms: number) => ({ class: 'stat' as ClassName, label, operations: 1, ms, plusMinusMs: 20 });
+    const line = attributionLine({
+      backend: 'bubblewrap',
+      inCommand: { estimate: -3, low: -40, high: 34, level: 0.95, method: 'sum of shares' },
+      shares: [share('file creations', 52), share('overlap', -45), share('stats', -10)],
+    });
+    expect(line).toBe(
+      'bubblewrap: −3.0 ms [−40.0 ms … +34.0 ms], not resolved from 0; the largest parts: +52.0 ms file creations, −45.0 ms overlap, −10.0 ms stats',
+    );
+  });
+
   test("calls on other threads overlap one another and, as far as it lasts, the main thread's run: a share of its own", () => {
     // Of COUNTS, 4 000 other calls, 1 000 stats and 500 opens (and their 500 closes) on other threads.
     const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, stat: 1_000, open: 500, thread: 6_000 };
