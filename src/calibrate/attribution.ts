@@ -12,12 +12,15 @@
  * `syscall`, their differences from the baseline), between 0 and 1: the other threads' calls
  * overlap one another. Where the backend's one-thread call costs no more than the baseline's (its
  * interval holds 0), nothing of this: r = 1. And the rest, r·T, where positive, as far as the
- * main thread's own run lasts: its CPU time plus its own calls' cost on the backend (the other
- * shares less T). A pool thread's calls run while the main thread computes and makes its own, on
- * the second core; they lengthen the run only where they outlast it. npm ci on gVisor: from 71 to
- * 152 packages the calls on its other threads grew by 27 000 and its main thread's by 9 000, the
- * measured cost by 0.3 s, the prediction that priced r·T by 1.5 s (docs/calibration.md). That
- * needs a free core: under load the pool's calls wait for one, and the prediction is low.
+ * machine serves them beside the main thread's own run M (its CPU time plus its own calls' cost
+ * on the backend: the other shares less T). A pool thread's calls run while the main thread
+ * computes and makes its own, on the second core; they lengthen the run only where they outlast
+ * what the machine does beside it. 4 threads' calls took r of one thread's time, so beside one
+ * thread the machine does 1/r − 1 times its work: in M, (1/r − 1)·M of one-thread work, r·T's
+ * share of it taken back being min(r·T, (1 − r)·M). Quiet (r ≈ 0.3) that is all of r·T on npm
+ * ci; under load r nears 1 and nothing is. npm ci on gVisor: from 71 to 152 packages the calls on
+ * its other threads grew by 27 000 and its main thread's by 9 000, the measured cost by 0.3 s,
+ * the prediction that priced r·T by 1.5 s (docs/calibration.md).
  *
  * Clock reads cost gVisor a system call each only in its first CLOCK_WINDOW_MS (classes.ts): the
  * reads priced are those that fall in it. Taken as spread evenly over the command's run on the
@@ -112,8 +115,8 @@ export function attribute(
   const overlap = threadOverlap(backend);
   // The main thread's run on the backend: the command's CPU and the cost of its own calls.
   const mainMs = counts.cpu + shares.reduce((sum, s) => sum + s.ms, 0) - threaded;
-  const hidden = overlap === null ? 0 : Math.min(Math.max(overlap.ratio * threaded, 0), Math.max(mainMs, 0));
-  if (overlap !== null && (overlap.ratio < 1 || hidden > 0) && counts.thread > 0) {
+  const hidden = overlap === null ? 0 : Math.min(Math.max(overlap.ratio * threaded, 0), (1 - overlap.ratio) * Math.max(mainMs, 0));
+  if (overlap !== null && overlap.ratio < 1 && counts.thread > 0) {
     const ms = -(1 - overlap.ratio) * threaded - hidden;
     shares.push({
       class: 'thread',

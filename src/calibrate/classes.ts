@@ -74,8 +74,8 @@ export const CLASSES: readonly OperationClass[] = [
    * when each was priced at one thread's getppid (docs/calibration.md). Counted: the calls of the
    * command's own process made on its threads other than the first (the tracepoint counter's
    * `-t`); attribution.ts prices them at their classes' costs times this class's cost over
-   * `syscall`'s, a negative share, and takes that rest back too as far as the main thread's own
-   * run lasts (they run beside it). Calls on the threads of the processes it starts are not told
+   * `syscall`'s, a negative share, and takes the rest back as far as the machine serves it beside
+   * the main thread's own run (they run beside it). Calls on the threads of the processes it starts are not told
    * apart, nor anything under strace: they are priced as one thread's. Sizes larger than
    * `syscall`'s: four threads on two cores make a noisier line (±44 % against ±23 % at load 4).
    */

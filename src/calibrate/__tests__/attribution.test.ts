@@ -139,11 +139,15 @@ describe('attribution', () => {
     const threaded = 4_000 * 0.0099 + 1_000 * 0.029 + 500 * 0.058;
     const r = 0.00394 / 0.0099;
     const mainMs = 10 + 20 + 1;
-    // r·T (38.8 ms) outlasts it: only the main thread's 31 ms of it are hidden.
-    expect(r * threaded).toBeGreaterThan(mainMs);
+    // r·T (38.8 ms) outlasts what the machine serves beside it, (1/r − 1) times one thread's
+    // work in its 31 ms: of r·T, (1 − r)·31 ms are hidden.
+    expect(r * threaded).toBeGreaterThan((1 - r) * mainMs);
     const a = attribute(counts, gvisor, none, onThreads);
-    expect(a.shares.find((s) => s.class === 'thread')?.ms).toBeCloseTo(-(1 - r) * threaded - mainMs, 6);
-    expect(a.inCommand.estimate).toBeCloseTo(20 + 1 + r * threaded - mainMs, 6);
+    expect(a.shares.find((s) => s.class === 'thread')?.ms).toBeCloseTo(-(1 - r) * threaded - (1 - r) * mainMs, 6);
+    expect(a.inCommand.estimate).toBeCloseTo(20 + 1 + r * threaded - (1 - r) * mainMs, 6);
+    // Where 4 threads' calls take no less than one thread's (r = 1: a busy machine), nothing is hidden.
+    const busy = calibration('gvisor', { ...GVISOR, thread: 0.0101 }, NONE);
+    expect(attribute(counts, busy, none, onThreads).shares.some((s) => s.class === 'thread')).toBe(false);
   });
 
   test("no overlap share where one thread's call costs nothing more than the baseline's, or the calibration has no `thread`", () => {
