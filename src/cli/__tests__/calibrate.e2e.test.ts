@@ -196,6 +196,42 @@ describeWhen(
       expect(stream.out()).toBe('');
     });
 
+    test('predict says when the calibration predates a class the command uses (its operations priced at 0)', async () => {
+      const older = path.join(path.dirname(db), 'older.db');
+      fs.copyFileSync(db, older);
+      const writer = new Database(older);
+      try {
+        const row = writer.prepare('SELECT id, json FROM sandbox_calibrations ORDER BY id DESC LIMIT 1').get() as {
+          id: number;
+          json: string;
+        };
+        const stored = JSON.parse(row.json) as { fit: { backends: { costs: { class: string }[] }[] } };
+        for (const b of stored.fit.backends) b.costs = b.costs.filter((c) => c.class !== 'protect');
+        writer.prepare('UPDATE sandbox_calibrations SET json = ? WHERE id = ?').run(JSON.stringify(stored), row.id);
+      } finally {
+        writer.close();
+      }
+      const stream = io(dir);
+      await expect(main(['predict', '--sandbox', 'bubblewrap', '--db', older, '--', CALIB_FILE, 'protect', '50'], stream)).resolves.toBe(0);
+      expect(stream.err()).toMatch(
+        /^Warning: calibration \d+ has no cost for memory made writable \(it predates them\): .* priced at 0; run 'sandbox-perf calibrate' again$/m,
+      );
+      // The stored calibration has every class: no warning.
+      const current = io(dir);
+      await expect(main(['predict', '--sandbox', 'bubblewrap', '--db', db, '--', CALIB_FILE, 'protect', '50'], current)).resolves.toBe(0);
+      expect(current.err()).not.toMatch(/predates/);
+    });
+
+    test('predict --timeout kills a profiling run that does not end, and says so', async () => {
+      const stream = io(dir);
+      await expect(
+        main(['predict', '--sandbox', 'bubblewrap', '--timeout', '1000', '--db', db, '--', 'sleep', '30'], stream),
+      ).resolves.toBe(1);
+      expect(stream.err()).toMatch(
+        /^Error: predict: the profiling run took over 1000 ms \(--timeout 1000\): killed it and every process in its group$/m,
+      );
+    });
+
     test('predict --recalibrate needs --check', async () => {
       const stream = io(dir);
       await expect(main(['predict', '--sandbox', 'bubblewrap', '--recalibrate', '--db', db, '--', 'true'], stream)).resolves.toBe(2);

@@ -3,6 +3,7 @@ import { checkPrediction, predict, type Prediction, type PredictionCheck } from 
 import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
 import { fitCalibration, type CalibrationFit } from '../../calibrate/fitCalibration';
 import type { Calibration } from '../../calibrate/calibration';
+import { CLASSES } from '../../calibrate/classes';
 import { compareBackends, type ComparisonResult } from '../../compare/compareBackends';
 import { runHook } from '../../compare/hooks';
 import { machineFingerprint } from '../../machine/fingerprint';
@@ -136,6 +137,12 @@ Examples:
     const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
     const profile = await profileCommand(command, io.cwd, { timeoutMs });
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
+    const unpriced = unpricedClasses(fit, ['none', ...backends], profile.counts);
+    if (unpriced.length > 0) {
+      warn(
+        `calibration ${stored.id} has no cost for ${unpriced.join(', ')} (it predates them): the command's ${unpriced.length === 1 ? 'operations of that class are' : 'operations of those classes are'} priced at 0; run 'sandbox-perf calibrate' again`,
+      );
+    }
     const predictions = predictFrom(fit, backends, profile);
     if (!json) {
       io.stdout.write(`${countsLine(profile.counts)}${exitNote(profile.exitCode)}\n`);
@@ -214,6 +221,12 @@ function exitNote(code: number | null): string {
 }
 
 /** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
+/** The labels of the classes the command made operations of that the calibration has no cost for on some of `backends`. */
+function unpricedClasses(fit: CalibrationFit, backends: readonly string[], counts: Profile['counts']): string[] {
+  const asked = fit.backends.filter((b) => backends.includes(b.backend));
+  return CLASSES.filter((c) => counts[c.name] > 0 && asked.some((b) => !b.costs.some((k) => k.class === c.name))).map((c) => c.label);
+}
+
 function predictFrom(fit: CalibrationFit, backends: readonly string[], profile: Pick<Profile, 'counts' | 'onThreads'>): Prediction[] {
   const base = fit.backends.find((b) => b.backend === fit.baseline);
   return backends.map((name) => {
