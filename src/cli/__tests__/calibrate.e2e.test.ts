@@ -232,6 +232,12 @@ describeWhen(
       );
     });
 
+    test("calibrate --scale above 10 is refused before any run (×100 wrote 8 000 MiB a run, held in gVisor's memory)", async () => {
+      const stream = io(dir);
+      await expect(main(['calibrate', '--sandbox', 'bubblewrap', '--scale', '100', '--db', db], stream)).resolves.toBe(2);
+      expect(stream.err()).toMatch(/--scale expects .*10.*got "100"/);
+    });
+
     test('predict --recalibrate needs --check', async () => {
       const stream = io(dir);
       await expect(main(['predict', '--sandbox', 'bubblewrap', '--recalibrate', '--db', db, '--', 'true'], stream)).resolves.toBe(2);
