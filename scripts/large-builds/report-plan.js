@@ -6,6 +6,8 @@
 
 /** The parts, in the order they run; prepare is not one of them (it always runs: about 2 s). */
 const PARTS = ['calibrate', 'attribution', 'predict', 'scaling', 'per-action'];
+/** The placeholder of the predict part's calibration id in its steps' argv. */
+const CALIBRATION = '{calibration}';
 const BUILDS = ['tsc', 'c', 'npm'];
 
 /**
@@ -141,7 +143,16 @@ function steps(mode, builds, paths) {
     // --recalibrate: also predicted from a calibration taken around the measured rounds, at their load.
     // One check of all three backends: that calibration covers only the backends checked, and predict
     // reads the newest one, so a second check of other backends would find none for them.
-    const argv = predictArgv(name, PREDICT_BACKENDS.join(','), ['--check', '--recalibrate', '--runs', String(m.checkRounds[name])]);
+    // All three from one calibration (the newest when the part starts: the calibrate part's), not
+    // each from the one the previous check's --recalibrate stored (withCalibration fills it in).
+    const argv = predictArgv(name, PREDICT_BACKENDS.join(','), [
+      '--check',
+      '--recalibrate',
+      '--runs',
+      String(m.checkRounds[name]),
+      '--calibration',
+      CALIBRATION,
+    ]);
     list.push({ part: 'predict', id: `predict ${name}`, build: name, argv, cwd });
   }
   for (const name of BUILDS) {
@@ -232,4 +243,25 @@ function spliceSections(document, sections) {
   return text;
 }
 
-module.exports = { PARTS, BUILDS, MODES, parseArgs, steps, placeholderBuilds, prepareArgs, estimate, spliceSections, begin, end };
+/** `argv` with the placeholder replaced by `id`, or without `--calibration` when the history has none (predict then says so). */
+function withCalibration(argv, id) {
+  const at = argv.indexOf(CALIBRATION);
+  if (at < 0) return argv;
+  return id === null ? [...argv.slice(0, at - 1), ...argv.slice(at + 1)] : argv.map((a) => (a === CALIBRATION ? String(id) : a));
+}
+
+module.exports = {
+  PARTS,
+  BUILDS,
+  MODES,
+  CALIBRATION,
+  parseArgs,
+  steps,
+  withCalibration,
+  placeholderBuilds,
+  prepareArgs,
+  estimate,
+  spliceSections,
+  begin,
+  end,
+};

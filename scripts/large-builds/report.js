@@ -110,7 +110,11 @@ function main() {
   for (const part of options.only) {
     const stamp = { started: new Date(), load: load() };
     t = performance.now();
-    const results = all.filter((s) => s.part === part).map((s) => ({ step: s, ...runStep(s) }));
+    const calibration = part === 'predict' ? newestCalibration() : null;
+    const results = all
+      .filter((s) => s.part === part)
+      .map((s) => ({ ...s, argv: plan.withCalibration(s.argv, calibration) }))
+      .map((s) => ({ step: s, ...runStep(s) }));
     run.times[part] = (performance.now() - t) / 1000;
     const stampLine =
       `_${part}: measured ${stamp.started.toISOString().slice(0, 10)} ${clock(stamp.started)}-${clock(new Date())} UTC ` +
@@ -138,6 +142,19 @@ function main() {
 /** An argument as a shell reads it back (for --dry-run's listing). */
 function quote(arg) {
   return /^[\w./,=:+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/** The id of the newest calibration in the run's history, or null. */
+function newestCalibration() {
+  const file = paths().db;
+  if (!fs.existsSync(file)) return null;
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT MAX(id) AS id FROM sandbox_calibrations').get().id ?? null;
+  } finally {
+    db.close();
+  }
 }
 
 function paths() {

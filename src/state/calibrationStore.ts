@@ -85,14 +85,9 @@ export function latestCalibration(
     // One pass, newest first, stopping at the first calibration of this machine state that covers
     // `needs` (usually the newest row); else the newest of any state that covers them; else the
     // newest of this state, else the newest at all (the caller then names what it lacks).
-    type Row = { id: number; json: string; hash: string | null };
     const hash = current === null ? null : fingerprintHash(current);
-    const rows = db
-      .prepare(
-        'SELECT c.id, c.json, f.hash FROM sandbox_calibrations c LEFT JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id ORDER BY c.id DESC',
-      )
-      .iterate() as Iterable<Row>;
-    let found: { row: Row; calibration: Calibration } | undefined;
+    const rows = db.prepare(`${SELECT_CALIBRATIONS} ORDER BY c.id DESC`).iterate() as Iterable<CalibrationRow>;
+    let found: { row: CalibrationRow; calibration: Calibration } | undefined;
     let anyCovering: typeof found;
     let newestSame: typeof found;
     let newest: typeof found;
@@ -109,13 +104,41 @@ export function latestCalibration(
       }
     }
     const chosen = found ?? anyCovering ?? newestSame ?? newest;
-    if (chosen === undefined) return null;
-    const { row, calibration } = chosen;
-    const differences =
-      (hash !== null && row.hash === hash) || current === null || calibration.fingerprint === null
-        ? []
-        : fingerprintDifferences(calibration.fingerprint, current);
-    return { id: row.id, calibration, machineDifferences: differences };
+    return chosen === undefined ? null : storedFrom(chosen.row, chosen.calibration, current);
+  } finally {
+    db.close();
+  }
+}
+
+interface CalibrationRow {
+  id: number;
+  json: string;
+  hash: string | null;
+}
+
+const SELECT_CALIBRATIONS =
+  'SELECT c.id, c.json, f.hash FROM sandbox_calibrations c LEFT JOIN sandbox_fingerprints f ON f.id = c.fingerprint_id';
+
+function storedFrom(row: CalibrationRow, calibration: Calibration, current: MachineFingerprint | null): StoredCalibration {
+  const same = current !== null && row.hash === fingerprintHash(current);
+  const differences =
+    same || current === null || calibration.fingerprint === null ? [] : fingerprintDifferences(calibration.fingerprint, current);
+  return { id: row.id, calibration, machineDifferences: differences };
+}
+
+/**
+ * Calibration `id` of the history at `file` (`predict --calibration ID`: several predictions from
+ * one calibration while others are stored meanwhile), with what differs from `current`; null when
+ * the history holds no such row (or does not exist).
+ */
+export function calibrationById(file: string, id: number, current: MachineFingerprint | null): StoredCalibration | null {
+  const found = assertOwnDatabasePath(file);
+  if (found.kind === 'missing' || found.kind === 'empty') return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
+    const row = db.prepare(`${SELECT_CALIBRATIONS} WHERE c.id = ?`).get(id) as CalibrationRow | undefined;
+    return row === undefined ? null : storedFrom(row, parseCalibrationJson(row.id, row.json), current);
   } finally {
     db.close();
   }

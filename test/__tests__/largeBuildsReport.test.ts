@@ -24,6 +24,8 @@ interface Plan {
   parseArgs(argv: string[], doc: string): { dir: string; quick: boolean; only: string[]; doc: string; dryRun: boolean };
   steps(mode: 'full' | 'quick', builds: unknown, paths: { cli: string; scripts: string; db: string }): Step[];
   placeholderBuilds(mode: 'full' | 'quick'): unknown;
+  CALIBRATION: string;
+  withCalibration(argv: string[], id: number | null): string[];
   estimate(mode: 'full' | 'quick', parts: string[], times: Record<string, number> | null): { per: Record<string, number>; total: number };
   spliceSections(document: string, sections: Record<string, string>): string;
   begin(name: string): string;
@@ -138,6 +140,15 @@ describe('report.js steps', () => {
       '-p',
       'tsconfig.1.json',
     ]);
+    // All three checks predict from one calibration, the newest when the part starts (report.js
+    // fills it in), not each from the one the previous check's --recalibrate stored.
+    for (const s of checks) expect(flag(s.argv, '--calibration')).toBe(plan.CALIBRATION);
+    const filled = plan.withCalibration(tsc.argv, 12);
+    expect(flag(filled, '--calibration')).toBe('12');
+    expect(filled).toHaveLength(tsc.argv.length);
+    const none = plan.withCalibration(tsc.argv, null);
+    expect(none).not.toContain('--calibration');
+    expect(none).toEqual(tsc.argv.filter((a) => a !== '--calibration' && a !== plan.CALIBRATION));
   });
 
   test('--quick: the same steps at smoke-test sizes (two of each, fewer rounds)', () => {
@@ -204,7 +215,7 @@ test('--quick --dry-run prints the prepare command, every step and the estimate,
     expect(lines[0]).toBe(`node scripts/large-builds/prepare.js ${dir} tsc,c,npm --copies 1,2 --npm-sets 2`);
     expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(']') + 1))).toEqual(stepsOf('quick').map((s) => `[${s.part}]`));
     expect(r.stdout).toContain(
-      `predict --sandbox bubblewrap,gvisor,docker --check --recalibrate --runs 2 --db ${dir}/history.db -p 'rm -rf out1'`,
+      `predict --sandbox bubblewrap,gvisor,docker --check --recalibrate --runs 2 --calibration '{calibration}' --db ${dir}/history.db -p 'rm -rf out1'`,
     );
     expect(r.stderr).toMatch(/^report\.js: quick run of calibrate, attribution, predict, scaling, per-action: estimate \d+ min /);
     expect(fs.existsSync(dir)).toBe(false);

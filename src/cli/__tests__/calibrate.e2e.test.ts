@@ -222,6 +222,42 @@ describeWhen(
       expect(current.err()).not.toMatch(/predates/);
     });
 
+    test('predict --calibration ID reads that calibration, not the newest; an unknown ID is refused', async () => {
+      const two = path.join(path.dirname(db), 'two.db');
+      fs.copyFileSync(db, two);
+      const reader = new Database(two);
+      let first = 0;
+      try {
+        const row = reader
+          .prepare('SELECT id, created_at AS at, fingerprint_id AS f, json FROM sandbox_calibrations ORDER BY id DESC LIMIT 1')
+          .get() as {
+          id: number;
+          at: string;
+          f: number | null;
+          json: string;
+        };
+        first = row.id;
+        // A second, newer calibration (what --recalibrate stores): the newest one predict reads by default.
+        reader.prepare('INSERT INTO sandbox_calibrations (created_at, fingerprint_id, json) VALUES (?, ?, ?)').run(row.at, row.f, row.json);
+      } finally {
+        reader.close();
+      }
+      const predictJson = async (extra: string[]) => {
+        const stream = io(dir);
+        const code = await main(['predict', '--sandbox', 'bubblewrap', ...extra, '--json', '--db', two, '--', 'true'], stream);
+        return { code, out: stream.out(), err: stream.err() };
+      };
+      const newest = await predictJson([]);
+      expect((JSON.parse(newest.out) as { calibration: number }).calibration).toBe(first + 1);
+      const chosen = await predictJson(['--calibration', String(first)]);
+      expect((JSON.parse(chosen.out) as { calibration: number }).calibration).toBe(first);
+      const unknown = await predictJson(['--calibration', String(first + 7)]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toMatch(
+        new RegExp(`^Error: predict: --calibration ${first + 7}: no calibration ${first + 7} in .*two\\.db$`, 'm'),
+      );
+    });
+
     test('predict --timeout kills a profiling run that does not end, and says so', async () => {
       const stream = io(dir);
       await expect(

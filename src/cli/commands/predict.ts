@@ -9,7 +9,7 @@ import { runHook } from '../../compare/hooks';
 import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { findExecutable, whyNotExecutable } from '../../runners/host/hostProcess';
-import { latestCalibration, saveCalibration } from '../../state/calibrationStore';
+import { calibrationById, latestCalibration, saveCalibration } from '../../state/calibrationStore';
 import { MAX_TIMEOUT_MS, parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
@@ -28,6 +28,7 @@ const FLAGS = {
   cleanup: { type: 'string', value: 'CMD', short: 'c' },
   json: { type: 'boolean' },
   timeout: { type: 'integer', min: 1, max: MAX_TIMEOUT_MS, value: 'MS' },
+  calibration: { type: 'integer', min: 1, value: 'ID' },
   db: { type: 'string', value: 'FILE' },
 } as const;
 
@@ -41,7 +42,8 @@ export const predictCommand: Command = defineCommand({
   name: 'predict',
   summary: "predict a command's cost of isolation on each backend from its operation counts and the calibration",
   usage: `Usage: sandbox-perf predict --sandbox LIST [--check [--runs N] [--recalibrate]] [--prepare CMD]
-                            [--cleanup CMD] [--timeout MS] [--json] [--db FILE] -- COMMAND [ARGS...]
+                            [--cleanup CMD] [--timeout MS] [--calibration ID] [--json] [--db FILE]
+                            -- COMMAND [ARGS...]
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
 syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
@@ -75,6 +77,9 @@ Options:
                    the profiling run)
   --timeout MS     kill the profiling run (its whole process group) and each --check run
                    after MS ms   [default: ${DEFAULT_PREDICT_TIMEOUT_MS}]
+  --calibration ID predict from this stored calibration, not the newest that covers the
+                   backends (several predictions from one calibration while --recalibrate
+                   stores others)
   --json           predictions (and checks) as JSON
   --db FILE        ${DB_HELP}
   --help           this text
@@ -100,7 +105,11 @@ Examples:
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
     const fingerprint = await machineFingerprint(version, io.env);
-    const stored = latestCalibration(where.file, fingerprint, backends);
+    const wanted = parsed.flags.calibration as number | undefined;
+    const stored =
+      wanted === undefined ? latestCalibration(where.file, fingerprint, backends) : calibrationById(where.file, wanted, fingerprint);
+    if (stored === null && wanted !== undefined)
+      throw new Error(`predict: --calibration ${wanted}: no calibration ${wanted} in ${where.file}`);
     if (stored === null)
       throw new Error(`predict: no calibration in ${where.file}: run 'sandbox-perf calibrate' first (with the same --db)`);
     const { fit } = stored.calibration;
@@ -220,13 +229,13 @@ function exitNote(code: number | null): string {
   return code === null ? ' (the command was killed by a signal)' : ` (the command exited with ${String(code)})`;
 }
 
-/** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
 /** The labels of the classes the command made operations of that the calibration has no cost for on some of `backends`. */
 function unpricedClasses(fit: CalibrationFit, backends: readonly string[], counts: Profile['counts']): string[] {
   const asked = fit.backends.filter((b) => backends.includes(b.backend));
   return CLASSES.filter((c) => counts[c.name] > 0 && asked.some((b) => !b.costs.some((k) => k.class === c.name))).map((c) => c.label);
 }
 
+/** Each backend's prediction from `fit` (which has the baseline and every backend: checked by the caller). */
 function predictFrom(fit: CalibrationFit, backends: readonly string[], profile: Pick<Profile, 'counts' | 'onThreads'>): Prediction[] {
   const base = fit.backends.find((b) => b.backend === fit.baseline);
   return backends.map((name) => {
