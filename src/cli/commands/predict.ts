@@ -146,7 +146,7 @@ Examples:
     const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
     const profile = await profileCommand(command, io.cwd, { timeoutMs });
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
-    const unpriced = unpricedClasses(fit, ['none', ...backends], profile.counts);
+    const unpriced = unpricedClasses(fit, [fit.baseline, ...backends], profile.counts);
     if (unpriced.length > 0) {
       warn(
         `calibration ${stored.id} has no cost for ${unpriced.join(', ')} (it predates them): the command's ${unpriced.length === 1 ? 'operations of that class are' : 'operations of those classes are'} priced at 0; run 'sandbox-perf calibrate' again`,
