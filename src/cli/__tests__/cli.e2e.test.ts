@@ -121,7 +121,12 @@ d('sandbox-perf CLI', () => {
       runs: number;
       baseline: string;
       harness: { timer: string; insideMs: number | null; outsideMs: number | null; runs: number };
-      backends: { backend: string; durationsMs: number[]; summary: { count: number; meanMs: number } }[];
+      backends: {
+        backend: string;
+        durationsMs: number[];
+        summary: { count: number; meanMs: number };
+        isolationMs: { fixed: number; inCommand: number; total: number; low: number; high: number } | null;
+      }[];
     };
     expect(json.runs).toBe(3);
     expect(json.baseline).toBe('none');
@@ -155,6 +160,22 @@ d('sandbox-perf CLI', () => {
       ['unshare: true', 'unshare', '3'],
     ]);
     expect(Number(csv[1]?.[1]) * 1000).toBeCloseTo(json.backends[0]?.summary.meanMs ?? -1, 4);
+    // The whole cost of isolation (issue 26.1): the CSV's columns hold what --export-json holds, empty where it is null.
+    const columns = [
+      'isolation_fixed_ms',
+      'isolation_in_command_ms',
+      'isolation_total_ms',
+      'isolation_total_ci_low_ms',
+      'isolation_total_ci_high_ms',
+    ];
+    expect(csv[0]?.slice(25, 30)).toEqual(columns);
+    json.backends.forEach((b, i) => {
+      const c = b.isolationMs;
+      const expected = c
+        ? [c.fixed, c.inCommand, c.total, c.low, c.high].map((v) => String(Number(v.toPrecision(9))))
+        : ['', '', '', '', ''];
+      expect(csv[i + 1]?.slice(25, 30)).toEqual(expected);
+    });
     const md = fs.readFileSync(path.join(dir, 'out.md'), 'utf8');
     expect(md).toMatch(/^\| `unshare: true` \| [\d.]+ ± [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ ± [\d.]+ \|/m);
 

@@ -29,6 +29,12 @@ const HEADER = [
   'hodges_lehmann_ms',
   'verdict',
   'outliers',
+  // Issue 26.1, appended (scripts read the columns above by position): BackendComparison.isolationMs.
+  'isolation_fixed_ms',
+  'isolation_in_command_ms',
+  'isolation_total_ms',
+  'isolation_total_ci_low_ms',
+  'isolation_total_ci_high_ms',
 ];
 
 function cell(value: string | number | null | undefined): string {
@@ -39,7 +45,9 @@ function cell(value: string | number | null | undefined): string {
 
 /**
  * One row per backend of each comparison (RFC 4180: quoted where needed). A backend with no
- * measured run keeps its row, with its failures, and leaves every time empty: never a 0.
+ * measured run keeps its row, with its failures, and leaves every time empty: never a 0. The
+ * isolation columns (the whole cost against `none`: fixed + in command = total, and total's 95 %
+ * interval) are empty where it was not measured: no `none` compared, or under two paired timed rounds.
  */
 export function comparisonToCsv(comparisons: ComparisonResult | readonly ComparisonResult[]): string {
   const all = comparisonList(comparisons);
@@ -48,6 +56,7 @@ export function comparisonToCsv(comparisons: ComparisonResult | readonly Compari
     result.backends.map((b) => {
       const h = hyperfineResult(result, b);
       const p = b.paired;
+      const cost = b.isolationMs;
       const measured = b.summary.count > 0;
       return [
         `${b.backend}: ${comparisonName(result)}`,
@@ -75,6 +84,11 @@ export function comparisonToCsv(comparisons: ComparisonResult | readonly Compari
         p?.hodgesLehmannMs,
         p?.verdict,
         b.outliers.length,
+        cost?.fixed,
+        cost?.inCommand,
+        cost?.total,
+        cost?.low,
+        cost?.high,
         ...parameters.map((name) => result.parameters?.[name]),
       ]
         .map(cell)
