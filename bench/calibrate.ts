@@ -94,7 +94,7 @@ export async function calibrateBench(): Promise<ScenarioResult> {
         text.trimEnd(),
         '```',
         '',
-        "Where calibrate's time went, per backend (s): its set-up, warm-up and teardown, the runs of every class, the starts (a pool's refill wait included):",
+        "Where calibrate's time went, per backend (s): its set-up, warm-up and teardown, the runs of every class, the starts (a pool's refill wait included), the runs leaving files (`leave`):",
         '',
         spentTable(run.spentMs),
         '',
@@ -113,7 +113,7 @@ export async function calibrateBench(): Promise<ScenarioResult> {
 }
 
 function spentTable(spentMs: Record<string, Record<string, number>>): string {
-  const columns = ['prepare', 'batch', 'start'];
+  const columns = ['prepare', 'batch', 'start', 'leave'];
   const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
   return markdownTable(
     ['backend', ...columns, 'total'],

@@ -7,6 +7,9 @@
  *                                  each in turn, timed inside this process: one line
  *                                  `CLASS N MILLISECONDS` each (CLOCK_MONOTONIC around it; for
  *                                  `cpu`, 4N times its fastest quarter step: cpu_phase())
+ *   sandbox-perf-calib leave N     write N files of 2 KiB in left/ (made by the caller, emptied by it
+ *                                  before and after the run) and exit, leaving them: the time
+ *                                  around the command that a run's written files cost (below)
  *   sandbox-perf-calib count FILE [-n FD] [-t] [-e ID[:FILTER] | -e uprobe:OFFSET:PATH]... PROGRAM [ARGS...]
  *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
  *                                  this architecture has (the numbers its tracepoint filters use)
@@ -32,6 +35,12 @@
  *   map      N fresh private mappings of one page of data.bin (mmap), each read once (its first
  *            fault), as a program's start maps its libraries and malloc its arenas; left mapped as
  *            a process leaves them until it exits, and unmapped after the phase (untimed)
+ *
+ * `leave` is timed around the command, not in it: a Docker container's removal at its end makes
+ * the engine fsync its own files, and that forces an ext4 journal commit, which in data=ordered
+ * mode first writes out every file with dirty data on the file system: the files the command
+ * wrote and left. The container's end grows by ~11 us per such file, not per byte nor per empty
+ * file (docs/calibration.md, "Docker's fixed part and the files a run leaves").
  *
  * Paths are relative to the working directory, the one directory every backend binds into its
  * sandbox; this static program is copied there too, so the same file runs on every backend.
@@ -767,13 +776,30 @@ static int batch(int argc, char **argv, const char *self) {
   return 0;
 }
 
+#define LEFT_FILE_BYTES 2048
+
+static int leave(long n) {
+  char data[LEFT_FILE_BYTES];
+  char name[64];
+  memset(data, 'x', sizeof data);
+  for (long i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "left/f%ld", i);
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(name);
+    if (write(fd, data, sizeof data) != (ssize_t)sizeof data) fail("write left/");
+    close(fd);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc == 3 && strcmp(argv[1], "leave") == 0) return leave(count_arg(argv[2]));
   if (argc == 2 && strcmp(argv[1], "syscalls") == 0) return syscall_numbers();
   if (argc >= 2 && strcmp(argv[1], "batch") == 0) return batch(argc - 2, argv + 2, argv[0]);
   if (argc >= 4 && strcmp(argv[1], "count") == 0) return count(argv[2], argv + 3);
   if (argc != 3) {
-    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|clock|stat|open|create|read|write|spawn|fault|map|protect N\n");
+    fprintf(stderr, "usage: sandbox-perf-calib cpu|syscall|thread|clock|stat|open|create|read|write|spawn|fault|map|protect|leave N\n");
     return 2;
   }
   return run_class(argv[1], count_arg(argv[2]), argv[0]);

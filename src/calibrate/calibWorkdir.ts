@@ -23,8 +23,9 @@ export function assertCalibProgram(file = CALIB_FILE): string {
 
 /**
  * A fresh working directory that every backend binds into its sandbox, holding what the workloads
- * need: the static program, files/f0 … f999 (stat, open), data.bin (1 MiB, read) and scratch/,
- * writable by the sandbox's user (create, write). 0755 so that the sandbox user (65534) may enter.
+ * need: the static program, files/f0 … f999 (stat, open), data.bin (1 MiB, read), and scratch/
+ * (create, write) and left/ (leave), writable by the sandbox's user. 0755 so that the sandbox user
+ * (65534) may enter.
  */
 export function makeCalibWorkdir(program = assertCalibProgram()): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-calibrate-'));
@@ -35,11 +36,18 @@ export function makeCalibWorkdir(program = assertCalibProgram()): string {
   fs.mkdirSync(files, { mode: 0o755 });
   for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(files, `f${i}`), '', { mode: 0o644 });
   fs.writeFileSync(path.join(dir, 'data.bin'), Buffer.alloc(1024 * 1024, 'x'), { mode: 0o644 });
-  const scratch = path.join(dir, 'scratch');
-  fs.mkdirSync(scratch);
-  // mkdir's mode is masked by the umask: set it afterwards.
-  fs.chmodSync(scratch, 0o777);
+  for (const name of ['scratch', 'left']) {
+    fs.mkdirSync(path.join(dir, name));
+    // mkdir's mode is masked by the umask: set it afterwards.
+    fs.chmodSync(path.join(dir, name), 0o777);
+  }
   return dir;
+}
+
+/** Removes what a `leave` run left in left/ (its files, whoever wrote them). */
+export function emptyLeftDir(dir: string): void {
+  const left = path.join(dir, 'left');
+  for (const name of fs.readdirSync(left)) fs.rmSync(path.join(left, name), { recursive: true, force: true });
 }
 
 export function removeCalibWorkdir(dir: string): void {

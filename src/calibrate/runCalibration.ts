@@ -3,7 +3,7 @@ import { timedWindowOf } from '../runners/timedWindow';
 import type { BackendName, SandboxBackend, SandboxOptions } from '../runners/types';
 import { mulberry32, DEFAULT_SEED } from '../stats/prng';
 import { balancedOrder } from '../stats/balancedOrder';
-import { CALIB_PROGRAM, makeCalibWorkdir, removeCalibWorkdir } from './calibWorkdir';
+import { CALIB_PROGRAM, emptyLeftDir, makeCalibWorkdir, removeCalibWorkdir } from './calibWorkdir';
 import { CLASSES, type ClassName } from './classes';
 import type { CalibrationSample } from './fitCalibration';
 
@@ -27,7 +27,7 @@ export interface CalibrationRun {
   elapsedMs: number;
   /**
    * Where the wall time went, per backend: `prepare` (its set-up, warm-up run and teardown),
-   * `batch` (the runs of every class) and `start`, a pool's refill wait included.
+   * `batch` (the runs of every class), `start` (a pool's refill wait included) and `leave`.
    */
   spentMs: Record<string, Record<string, number>>;
 }
@@ -56,10 +56,18 @@ interface Phase {
   n: number;
 }
 
-type Job = { name: 'start' } | { name: 'batch'; phases: Phase[] };
+type Job = { name: 'start' } | { name: 'batch'; phases: Phase[] } | { name: 'leave'; n: number };
 
-/** Runs per backend per round: one run of every class at both sizes (`batch`), and two starts. */
-export const RUNS_PER_ROUND = 3;
+/** Runs per backend per round: one run of every class at both sizes (`batch`), two starts and one `leave`. */
+export const RUNS_PER_ROUND = 4;
+
+/**
+ * Files a `leave` run writes (2 KiB each) and leaves, times --scale. Docker pays ~11 µs a file
+ * around the command (fitCalibration.ts): 2 000 make ~22 ms, against a spread of its time around
+ * the command of 5-15 ms a run here. Writing them takes ~0.6 s on the host (this machine's /tmp),
+ * paid once a round by every backend: 3 s a backend at the default 5 rounds.
+ */
+export const LEAVE_FILES = 2000;
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -71,8 +79,8 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 
 /**
  * One round: every (class, size) as a phase of one run, in a shuffled order, so that drifting load
- * spreads over every class (but those timed at the run's start, first); and two starts, the three
- * runs shuffled too.
+ * spreads over every class (but those timed at the run's start, first); two starts; and one run
+ * that leaves LEAVE_FILES files; the four runs shuffled too.
  */
 export function roundJobs(scale: number, random: () => number): Job[] {
   // A small scale must not merge the two sizes: the i-th is at least i + 1.
@@ -82,11 +90,13 @@ export function roundJobs(scale: number, random: () => number): Job[] {
     );
   // A class timed at the start of a run (`clock`) runs before the shuffled rest.
   const phases = [...phasesOf(true), ...shuffle(phasesOf(false), random)];
-  return shuffle<Job>([{ name: 'batch', phases }, { name: 'start' }, { name: 'start' }], random);
+  const leave = Math.max(1, Math.round(LEAVE_FILES * scale));
+  return shuffle<Job>([{ name: 'batch', phases }, { name: 'start' }, { name: 'start' }, { name: 'leave', n: leave }], random);
 }
 
 function argsOf(job: Job): string[] {
   if (job.name === 'start') return [CALIB_PROGRAM, 'noop'];
+  if (job.name === 'leave') return [CALIB_PROGRAM, 'leave', String(job.n)];
   return [CALIB_PROGRAM, 'batch', ...job.phases.flatMap((p) => [p.name, String(p.n)])];
 }
 
@@ -105,13 +115,25 @@ export function parsePhases(stdout: string, phases: readonly Phase[]): number[] 
   return times;
 }
 
-async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | undefined): Promise<CalibrationSample[]> {
+/** The phases after `command` (docker's `exit` and `client`, bubblewrap's `exit`), null where none follows it. */
+export function afterCommand(phases: Readonly<Record<string, number>>): number | null {
+  const names = Object.keys(phases);
+  const at = names.indexOf('command');
+  if (at === -1 || at === names.length - 1) return null;
+  return names.slice(at + 1).reduce((sum, name) => sum + (phases[name] ?? 0), 0);
+}
+
+async function runOnce(backend: SandboxBackend, cwd: string, job: Job, timeoutMs: number | undefined): Promise<CalibrationSample[]> {
+  // A build's clean hook, untimed: before, and after, so that no other run pays for these files'
+  // dirty data (a Docker run's journal commit would write them out).
+  if (job.name === 'leave') emptyLeftDir(cwd);
   const started = performance.now();
   const result = await backend.run(argsOf(job), {
     maxOutputBytes: 4096,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   const ended = performance.now();
+  if (job.name === 'leave') emptyLeftDir(cwd);
   await settle(backend);
   if (result.outcome !== 'success') {
     throw new CalibrationRunError(
@@ -123,8 +145,10 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
   }
   const window = timedWindowOf(result, started, ended);
   const durationMs = window ? window.endedAt - window.startedAt : ended - started;
-  const whole = { backend: backend.name, commandMs: result.commandMs, durationMs };
+  const after = afterCommand(result.phases);
+  const whole = { backend: backend.name, commandMs: result.commandMs, durationMs, ...(after === null ? {} : { afterMs: after }) };
   if (job.name === 'start') return [{ ...whole, class: 'start', n: 0 }];
+  if (job.name === 'leave') return [{ ...whole, class: 'leave', n: job.n }];
   const times = parsePhases(result.stdout, job.phases);
   return [
     { ...whole, class: 'batch', n: 0 },
@@ -137,7 +161,7 @@ async function runOnce(backend: SandboxBackend, job: Job, timeoutMs: number | un
  * compare uses (each backend right after each other one equally often, so that a container's
  * teardown or a run's files are not always paid by the same backend's start), in a fresh working
  * directory: per round and backend one run doing every (class, size) as a phase timed by the
- * program, and two starts. One run per class
+ * program, two starts and one run leaving files. One run per class
  * and size cost a backend's start 18 times a round: at load 20-27, 483 s on nine backends, 161 s
  * of it gvisor-pool's refills and 91 s Docker's starts. One untimed warm-up per backend first (the
  * files' dentries and pages, the program's first exec).
@@ -171,6 +195,7 @@ export async function runCalibration(options: CalibrationRunOptions): Promise<Ca
       const since = performance.now();
       await runOnce(
         backend,
+        cwd,
         {
           name: 'batch',
           phases: [
@@ -187,7 +212,7 @@ export async function runCalibration(options: CalibrationRunOptions): Promise<Ca
         const backend = backends[b] as SandboxBackend;
         options.signal?.throwIfAborted();
         const since = performance.now();
-        samples.push(...(await runOnce(backend, job, options.timeoutMs)));
+        samples.push(...(await runOnce(backend, cwd, job, options.timeoutMs)));
         spend(backend.name, job.name, since);
         options.onRun?.(backend.name, ++done, total);
       }

@@ -62,6 +62,10 @@ export function parseCalibrationJson(id: number, text: string): Calibration {
     name(backend.backend, `${field}.backend`);
     for (const k of ['startMs', 'fixedMs'] as const) interval(backend[k], `${field}.${k}`);
     if (backend.deltaStartMs !== null) interval(backend.deltaStartMs, `${field}.deltaStartMs`);
+    // Absent from calibrations stored before the per-file cost: no such term then.
+    for (const k of ['fixedPerFileMs', 'deltaFixedPerFileMs'] as const) {
+      if (backend[k] !== undefined && backend[k] !== null) interval(backend[k], `${field}.${k}`);
+    }
     const poorFit = array(backend.poorFit, `${field}.poorFit`);
     if (poorFit.some((p) => typeof p !== 'string')) bad(`${field}.poorFit`, 'an array of strings', poorFit);
     array(backend.costs, `${field}.costs`).forEach((c, k) => {

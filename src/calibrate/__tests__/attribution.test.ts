@@ -4,6 +4,7 @@ import { CLASSES, CLOCK_WINDOW_MS, type ClassName } from '../classes';
 import type { BackendCalibration } from '../fitCalibration';
 import { checkPrediction, predict } from '../prediction';
 import type { OperationCounts } from '../profile';
+import { predictionText } from '../../cli/format/predictionText';
 
 const around = (estimate: number, plusMinus: number): Interval => ({
   estimate,
@@ -171,6 +172,29 @@ describe('attribution', () => {
     expect(check.withinTolerance).toBe(true);
     expect(check.insideMeasuredInterval).toBe(false);
     expect(checkPrediction(p, around(p.total.estimate * 2, 10)).withinTolerance).toBe(false);
+  });
+
+  test("the fixed part adds the per-file cost (less the baseline's) times the files the command creates; a calibration without it adds nothing", () => {
+    const counts = { ...COUNTS, create: 1_915 };
+    // Before the per-file term, npm ci's 1 915 files cost docker nothing around the command.
+    const without = predict(counts, gvisor, none);
+    expect(without.fixed.estimate).toBe(400);
+    expect(without.fixedForFiles.estimate).toBe(0);
+    const perFile = { ...gvisor, fixedPerFileMs: around(0.0117, 0.002) };
+    const base = { ...none, fixedPerFileMs: around(0.0002, 0.0005) };
+    const p = predict(counts, perFile, base);
+    expect(p.files).toBe(1_915);
+    expect(p.fixedForFiles.estimate).toBeCloseTo(0.0115 * 1_915, 9);
+    expect(p.fixed.estimate).toBeCloseTo(400 + 0.0115 * 1_915, 9);
+    expect(p.total.estimate).toBeCloseTo(without.total.estimate + 0.0115 * 1_915, 9);
+    // Half-widths in quadrature: the fixed parts' ±10 each and the files' (±0.002 and ±0.0005 per file).
+    const margin = Math.sqrt(10 ** 2 + 10 ** 2 + (0.002 * 1_915) ** 2 + (0.0005 * 1_915) ** 2);
+    expect(p.fixed.high - p.fixed.estimate).toBeCloseTo(margin, 9);
+    // A calibration stored before the term (the field absent) or one side without it: no term.
+    expect(predict(counts, perFile, none).fixedForFiles.estimate).toBe(0);
+    expect(predict(counts, { ...perFile, fixedPerFileMs: null }, base).fixed.estimate).toBe(400);
+    expect(predictionText([p], 'none')).toMatch(/= fixed \+400\.0 ms \+ 22\.02 ms for 1,915 files written \+ in-command /);
+    expect(predictionText([without], 'none')).toMatch(/= fixed \+400\.0 ms \+ in-command /);
   });
 
   test("clock reads are priced only in gVisor's first second, and never cost more than it", () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describeWhen } from '../../../test/support/e2e';
 import {
   dockerMissing,
@@ -12,7 +13,7 @@ import {
 } from '../../../test/support/runners';
 import type { BackendName } from '../../runners/types';
 import { createBackend } from '../../runners/createBackend';
-import { CALIB_FILE, CALIB_PROGRAM, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
+import { CALIB_FILE, CALIB_PROGRAM, emptyLeftDir, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { CLASS_NAMES } from '../classes';
 import { parsePhases } from '../runCalibration';
 
@@ -60,6 +61,13 @@ for (const { name, missing, install, optional } of CASES) {
             const phases = CLASS_NAMES.map((c) => ({ name: c, n: 3 }));
             const batch = await backend.run([CALIB_PROGRAM, 'batch', ...phases.flatMap((p) => [p.name, '3'])]);
             expect(parsePhases(batch.stdout, phases).every((ms) => ms >= 0)).toBe(true);
+            // The run that leaves files (left/, emptied by the host before and after it).
+            const leave = await backend.run([CALIB_PROGRAM, 'leave', '20']);
+            expect(`${leave.outcome}${leave.stderr.trim()}`).toBe('success');
+            // gvisor (runsc do) writes into a tmpfs overlay of the host's files, discarded at its end.
+            expect(fs.readdirSync(path.join(dir, 'left'))).toHaveLength(name === 'gvisor' ? 0 : 20);
+            emptyLeftDir(dir);
+            expect(fs.readdirSync(path.join(dir, 'left'))).toEqual([]);
           } finally {
             await backend.teardown();
             removeCalibWorkdir(dir);

@@ -135,6 +135,84 @@ describe('fitCalibration', () => {
   });
 });
 
+describe('the fixed cost per file a run leaves (`leave` runs)', () => {
+  /** Per file left, ms: docker pays ~11 µs a file at its container's removal (docs/calibration.md). */
+  const PER_FILE: Record<string, number> = { none: 0, gvisor: 0.011 };
+  const FILES = 2000;
+
+  /**
+   * samples() plus, per round and backend, one `leave FILES` run: its time around the command is
+   * the backend's fixed cost + FILES × its per-file cost, with `noiseMs` before the command and
+   * `afterNoiseMs` after it; `after`: the runs carry the part after the command (afterMs).
+   */
+  function withLeave(noiseMs: number, afterNoiseMs: number, rounds: number, after: boolean, seed = 5): CalibrationSample[] {
+    const random = mulberry32(seed);
+    const noise = (sd: number) => ((random() + random() + random() + random() - 2) * sd) / Math.sqrt(4 / 12);
+    const out = samples(0.05, rounds, seed).filter((s) => s.class !== 'start');
+    for (let r = 0; r < rounds; r++) {
+      for (const [backend, truth] of Object.entries(TRUE_COSTS)) {
+        const perFile = PER_FILE[backend] as number;
+        for (const [kind, n] of [
+          ['start', 0],
+          ['start', 0],
+          ['leave', FILES],
+        ] as const) {
+          const commandMs = truth.start + n * 0.5 + noise(0.05);
+          const afterMs = 40 + perFile * n + noise(afterNoiseMs);
+          const durationMs = commandMs + truth.fixed - 40 + noise(noiseMs) + afterMs;
+          out.push({ backend, class: kind, n, commandMs, durationMs, ...(after ? { afterMs } : {}) });
+        }
+      }
+    }
+    return out;
+  }
+
+  test('recovers a known per-file cost and its difference from none; the fixed cost stays that of the other runs', () => {
+    const fit = fitCalibration(withLeave(0.5, 0.5, 8, false));
+    const gvisor = fit.backends.find((b) => b.backend === 'gvisor');
+    const perFile = gvisor?.fixedPerFileMs;
+    expect(perFile?.estimate).toBeCloseTo(0.011, 3);
+    expect(perFile?.low).toBeLessThan(0.011);
+    expect(perFile?.high).toBeGreaterThan(0.011);
+    expect(gvisor?.deltaFixedPerFileMs?.estimate).toBeCloseTo(0.011, 3);
+    // Before: the leave runs' files (+22 ms each) were part of the fixed cost.
+    expect(gvisor?.fixedMs.estimate).toBeCloseTo(400, 0);
+    // Every whole run counts, the leave runs too: 8 rounds of one run per class and size, 2 starts, 1 leave.
+    expect(gvisor?.runs).toBe(8 * (CLASSES.length * 2 + 3));
+    const none = fit.backends.find((b) => b.backend === 'none');
+    expect(none?.fixedPerFileMs?.estimate).toBeCloseTo(0, 3);
+    expect(none?.deltaFixedPerFileMs).toBeNull();
+    expect(gvisor?.poorFit.join(', ')).not.toMatch(/per file/);
+  });
+
+  test('compares the time after the command where the runs carry it: the noise before the command drops out', () => {
+    // 40 ms of noise before the command (a container's creation and start), 1 ms after it.
+    const whole = fitCalibration(withLeave(40, 1, 5, false)).backends.find((b) => b.backend === 'gvisor');
+    const after = fitCalibration(withLeave(40, 1, 5, true)).backends.find((b) => b.backend === 'gvisor');
+    const width = (i: { low: number; high: number } | null | undefined) => (i ? i.high - i.low : Number.NaN);
+    expect(after?.fixedPerFileMs?.estimate).toBeCloseTo(0.011, 3);
+    expect(width(after?.fixedPerFileMs)).toBeLessThan(width(whole?.fixedPerFileMs) / 5);
+    expect(whole?.poorFit.join(', ')).toMatch(/fixed per file ±\d+ %/);
+    expect(after?.poorFit.join(', ')).not.toMatch(/per file/);
+    // The fixed cost is still the whole time around the command.
+    expect(after?.fixedMs.estimate).toBeCloseTo(whole?.fixedMs.estimate ?? Number.NaN, 6);
+  });
+
+  test('without leave runs (a calibration stored before them) there is no per-file cost', () => {
+    const fit = fitCalibration(samples(0.05, 3));
+    for (const b of fit.backends) {
+      expect(b.fixedPerFileMs).toBeNull();
+      expect(b.deltaFixedPerFileMs).toBeNull();
+    }
+  });
+
+  test('refuses leave runs that left different numbers of files', () => {
+    let leaves = 0;
+    const mixed = withLeave(2, 2, 3, false).map((s) => (s.class === 'leave' && leaves++ === 0 ? { ...s, n: 10 } : s));
+    expect(() => fitCalibration(mixed)).toThrow(/every 'leave' run on \w+ to leave the same number of files/);
+  });
+});
+
 describe("the cpu class: a phase's fastest piece, not its wall time", () => {
   /**
    * A cpu phase of n steps on a loaded machine, as native/calib.c times it: 4n quarter steps,

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../../stats/prng';
 import { CLASSES } from '../classes';
-import { CalibrationRunError, parsePhases, roundJobs } from '../runCalibration';
+import { afterCommand, CalibrationRunError, LEAVE_FILES, parsePhases, roundJobs, RUNS_PER_ROUND } from '../runCalibration';
 
 describe("a batch run's phases", () => {
   const phases = [
@@ -34,5 +34,29 @@ describe("a round's runs", () => {
       orders.add(phases.map((p) => p.name).join(' '));
     }
     expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe('the runs that leave files', () => {
+  test('one a round beside the two starts and the batch, shuffled with them, of LEAVE_FILES times the scale', () => {
+    const random = mulberry32(3);
+    const firsts = new Set<string>();
+    for (let round = 0; round < 20; round++) {
+      const jobs = roundJobs(1, random);
+      expect(jobs).toHaveLength(RUNS_PER_ROUND);
+      expect(jobs.filter((j) => j.name === 'leave')).toEqual([{ name: 'leave', n: LEAVE_FILES }]);
+      expect(jobs.filter((j) => j.name === 'start')).toHaveLength(2);
+      firsts.add(jobs[0]?.name ?? '');
+    }
+    expect(firsts.has('leave')).toBe(true);
+    expect(roundJobs(0.05, random).find((j) => j.name === 'leave')).toEqual({ name: 'leave', n: Math.round(LEAVE_FILES * 0.05) });
+    expect(roundJobs(0.0001, random).find((j) => j.name === 'leave')).toEqual({ name: 'leave', n: 1 });
+  });
+
+  test("the time after the command: the phases after `command`, none where it ends the run's phases or has none", () => {
+    expect(afterCommand({ create: 30, attach: 2, spawn: 1, command: 900, exit: 67.5, client: 4 })).toBeCloseTo(71.5, 9);
+    expect(afterCommand({ spawn: 3, command: 10, exit: 1 })).toBe(1);
+    expect(afterCommand({ sandbox: 190, command: 10 })).toBeNull();
+    expect(afterCommand({})).toBeNull();
   });
 });

@@ -21,9 +21,10 @@ function io(cwd: string): CommandIo & { out: () => string; err: () => string } {
   return { stdout, stderr, env: { PATH: process.env.PATH ?? '' }, cwd, out: () => out, err: () => err };
 }
 
+type Fitted = { backend: string; fixedPerFileMs: { estimate: number } | null; deltaFixedPerFileMs: object | null };
 interface CalibrationJson {
   id: number;
-  fit: { baseline: string; backends: { backend: string; runs: number; costs: { class: string; msPerOp: { estimate: number } }[] }[] };
+  fit: { baseline: string; backends: (Fitted & { runs: number; costs: { class: string; msPerOp: { estimate: number } }[] })[] };
 }
 
 interface PredictionJson {
@@ -74,6 +75,8 @@ describeWhen(
         expect(b.runs).toBe(2 * RUNS_PER_ROUND);
         expect(b.costs.map((c) => c.class)).toEqual([...CLASS_NAMES]);
         for (const c of b.costs) expect(Number.isFinite(c.msPerOp.estimate)).toBe(true);
+        // The files a run leaves, priced from the leave runs; against none but on none.
+        expect([Number.isFinite(b.fixedPerFileMs?.estimate), b.deltaFixedPerFileMs === null]).toEqual([true, b.backend === 'none']);
       }
     });
 

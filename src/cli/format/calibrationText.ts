@@ -30,6 +30,13 @@ export function calibrationText(calibration: Calibration): string {
       `  start of the command   ${msInterval(b.startMs)}${b.deltaStartMs ? `   vs ${fit.baseline} ${b.deltaStartMs.estimate >= 0 ? '+' : ''}${msInterval(b.deltaStartMs)}` : ''}`,
     );
     lines.push(`  fixed (around it)      ${msInterval(b.fixedMs)}`);
+    // Absent from calibrations stored before it; null without `leave` runs.
+    if (b.fixedPerFileMs) {
+      const delta = b.deltaFixedPerFileMs;
+      lines.push(
+        `    per file left        ${usInterval(b.fixedPerFileMs)} µs${delta ? `   vs ${fit.baseline} ${delta.estimate >= 0 ? '+' : ''}${usInterval(delta)} µs` : ''}`,
+      );
+    }
     const rows = b.costs.map((c) => {
       const unit = CLASSES.find((k) => k.name === c.class)?.unit ?? '';
       return [
@@ -53,7 +60,7 @@ export function calibrationText(calibration: Calibration): string {
     lines.push('');
   }
   lines.push(
-    `Calibrated in ${(calibration.elapsedMs / 1000).toFixed(1)} s (${calibration.rounds} rounds per backend of one run of ${CLASSES.length} classes × 2 sizes and 2 starts).`,
+    `Calibrated in ${(calibration.elapsedMs / 1000).toFixed(1)} s (${calibration.rounds} rounds per backend of one run of ${CLASSES.length} classes × 2 sizes, 2 starts and one run leaving files).`,
   );
   return `${lines.join('\n')}\n`;
 }

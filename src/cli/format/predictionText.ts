@@ -16,10 +16,18 @@ export function countsLine(counts: OperationCounts): string {
   );
 }
 
+/** `+249.0 ms + 22.4 ms for 1,915 files written` where the files' term is not 0 (calibration.md), else the fixed part alone. */
+function fixedText(p: Prediction): string {
+  const files = p.fixedForFiles.estimate;
+  if (files === 0) return signed(p.fixed.estimate);
+  const sign = files >= 0 ? '+' : '-';
+  return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} files written`;
+}
+
 export function predictionText(predictions: readonly Prediction[], baseline: string): string {
   const lines = predictions.map(
     (p) =>
-      `${p.backend}: ${span(p.total)} against ${baseline} = fixed ${signed(p.fixed.estimate)} + in-command ${signed(p.inCommand.estimate)}\n` +
+      `${p.backend}: ${span(p.total)} against ${baseline} = fixed ${fixedText(p)} + in-command ${signed(p.inCommand.estimate)}\n` +
       `  ${attributionLine(p.attribution).replace(`${p.backend}: `, 'in-command: ')}`,
   );
   return `${lines.join('\n')}\n`;

@@ -63,13 +63,14 @@ describeWhen('the order of the backends within a round (real runs)', missing, 'a
     'calibrate: its runs go in the same balanced order',
     async () => {
       const sequence: string[] = [];
-      // 2 rounds of 3 runs per backend: 6 jobs, one cycle of the design for 3 backends.
-      const run = await runCalibration({ backends: BACKENDS, rounds: 2, scale: 0.01, onRun: (backend) => sequence.push(backend) });
-      expect(sequence).toHaveLength(18);
+      // 3 rounds of 4 runs per backend: 12 jobs, two cycles of the design for 3 backends.
+      const run = await runCalibration({ backends: BACKENDS, rounds: 3, scale: 0.01, onRun: (backend) => sequence.push(backend) });
+      expect(sequence).toHaveLength(36);
       const after = followers(sequence, BACKENDS.length);
       expect(after.size).toBe(6);
-      expect([...after.values()]).toEqual([2, 2, 2, 2, 2, 2]);
+      expect([...after.values()]).toEqual([4, 4, 4, 4, 4, 4]);
       expect(run.samples.some((s) => s.backend === 'bubblewrap' && s.class === 'start')).toBe(true);
+      expect(run.samples.filter((s) => s.backend === 'bubblewrap' && s.class === 'leave')).toHaveLength(3);
     },
     120_000,
   );

@@ -117,6 +117,13 @@ describe('a calibration row altered in the history', () => {
     expect(latestCalibration(tampered('untouched', 'json'), null, ['bubblewrap'])?.calibration).toEqual(good);
   });
 
+  test('a fixed cost per file reads back; one stored before it (the field absent, as `good`) reads too', () => {
+    const withPerFile = { ...good, fit: { ...good.fit, backends: good.fit.backends.map((b) => ({ ...b, fixedPerFileMs: interval })) } };
+    const file = path.join(dir, 'per-file.db');
+    saveCalibration(file, withPerFile);
+    expect(latestCalibration(file, null, ['bubblewrap'])?.calibration).toEqual(withPerFile);
+  });
+
   // Before: a TypeError from deep inside predict ("Cannot read properties of undefined"), or a
   // prediction of NaN or +6e298 s printed as a result.
   test.each([
@@ -134,6 +141,11 @@ describe('a calibration row altered in the history', () => {
       'a cost of 1e300 ms',
       `json_set(json, '$.fit.backends[1].costs[0].msPerOp.high', 1e300)`,
       /msPerOp.high` to be a finite number .*, got `1e\+300` \(number\)/,
+    ],
+    [
+      'a fixed cost per file that is no number',
+      `json_set(json, '$.fit.backends[1].fixedPerFileMs', json('{"estimate":"x","low":0,"high":1}'))`,
+      /`calibration 1: fit.backends\[1\].fixedPerFileMs.estimate` to be a finite number/,
     ],
     [
       'an interval upside down',
