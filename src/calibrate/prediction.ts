@@ -12,11 +12,12 @@
  * UTC on 2026-12-06 (compare, 8 runs, docker's `exit` phase median, twice each): 0 files 44.8/45.0
  * ms; 1 900 empty files 45.2/43.0; 1 900 files of 2 400 bytes 68.1/66.0; 19 files of 240 000
  * bytes (the same bytes) 48.3/46.7: ~11-12 µs per file with data, not per byte nor per empty file.
- * npm ci (4 packages, 1 915 files) paid 308 ms around the command where the C build (21) and tsc
- * (10) paid 250-265, and was predicted 22 % low from a fixed part without it. The calibration
- * prices a file left (`leave` runs, fitCalibration.ts); a profile does not count files written
- * and left, so the term multiplies its nearest count, `create` (creations, removals, renames,
- * directories: npm ci's 1 915). A calibration stored before the term has no per-file cost: 0.
+ * npm ci (4 packages, 660 files) paid 308 ms around the command where the C build and tsc paid
+ * 250-265, and was predicted 22 % low from a fixed part without it. The calibration prices a file
+ * left (`leave` runs, fitCalibration.ts); a profile does not count the files a command writes, so
+ * the term multiplies its nearest count, `create` (creations, removals, renames, directories): it
+ * overcounts them (npm ci's 1 915 are mostly mkdir calls on directories that exist; C build 21,
+ * tsc 10). A calibration stored before the term has no per-file cost: 0.
  *
  * Intervals: half-widths added in quadrature (independent errors).
  */

@@ -193,7 +193,7 @@ describe('attribution', () => {
     // A calibration stored before the term (the field absent) or one side without it: no term.
     expect(predict(counts, perFile, none).fixedForFiles.estimate).toBe(0);
     expect(predict(counts, { ...perFile, fixedPerFileMs: null }, base).fixed.estimate).toBe(400);
-    expect(predictionText([p], 'none')).toMatch(/= fixed \+400\.0 ms \+ 22\.02 ms for 1,915 files written \+ in-command /);
+    expect(predictionText([p], 'none')).toMatch(/= fixed \+400\.0 ms \+ 22\.02 ms for 1,915 creations\/removals \+ in-command /);
     expect(predictionText([without], 'none')).toMatch(/= fixed \+400\.0 ms \+ in-command /);
   });
 

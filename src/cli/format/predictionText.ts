@@ -16,12 +16,12 @@ export function countsLine(counts: OperationCounts): string {
   );
 }
 
-/** `+249.0 ms + 22.4 ms for 1,915 files written` where the files' term is not 0 (calibration.md), else the fixed part alone. */
+/** `+249.0 ms + 22.4 ms for 1,915 creations/removals` (the count the files' term multiplies) where it is not 0 (calibration.md), else the fixed part alone. */
 function fixedText(p: Prediction): string {
   const files = p.fixedForFiles.estimate;
   if (files === 0) return signed(p.fixed.estimate);
   const sign = files >= 0 ? '+' : '-';
-  return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} files written`;
+  return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} creations/removals`;
 }
 
 export function predictionText(predictions: readonly Prediction[], baseline: string): string {
