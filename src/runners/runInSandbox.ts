@@ -181,14 +181,17 @@ export async function recordRun(
     throw error;
   }
   const ended = performance.now();
-  // A host run's record is the spawner's window (timedWindow.ts); any other run's, the backend call.
+  // A host run's record is the spawner's window (timedWindow.ts); any other run's, the backend call:
+  // from `started`, not from monitor.start's own clock read, so that the phases (with `runner`) tile
+  // the record exactly. A pause between the two (a collection, the history's first open) made a
+  // docker-pool record 1.3 ms longer than its phases in CI (pool.test, 2026-12-06).
   const window = timedWindowOf(result, started, ended);
   result = withRunnerPhase(result, window ? window.endedAt - window.startedAt : ended - started);
   const meta: TimedStopMeta = {
     outcome: result.outcome,
     details: toRunDetails(result, workload, canaryRound),
     [ENDED_AT]: window?.endedAt ?? ended,
-    ...(window ? { [STARTED_AT]: window.startedAt } : {}),
+    [STARTED_AT]: window?.startedAt ?? started,
   };
   const record = monitor.stop(id, meta);
   const commandMs = result.commandMs ?? null;
