@@ -24,7 +24,7 @@
  * at load 2: ±5 ms a run against ±20-35 for the whole time around the command, whose container
  * creation and start vary most).
  */
-import { leastSquares, differenceInterval } from '../stats/leastSquares';
+import { leastSquares, differenceInterval, welchDifference } from '../stats/leastSquares';
 import { mean, stddev } from '../stats/descriptive';
 import { meanInterval, type Interval } from '../stats/intervals';
 import { CLASSES, type ClassName } from './classes';
@@ -136,6 +136,9 @@ function relativeHalfWidth(interval: Interval): number {
   return (interval.high - interval.low) / 2 / Math.abs(interval.estimate);
 }
 
+/** `±37 %`: a relative half-width as a poor fit names it. */
+const widthPhrase = (width: number): string => `±${Number.isFinite(width) ? Math.round(width * 100) : '∞'} %`;
+
 interface BackendEstimates {
   start: Estimate;
   slopes: Map<ClassName, { slope: Estimate; rSquared: number }>;
@@ -163,14 +166,12 @@ function perFileOf(name: string, own: readonly CalibrationSample[]): Estimate | 
   const after = afterOf([...leave, ...noop]);
   const a = meanOf(after.slice(0, leave.length));
   const b = meanOf(after.slice(leave.length));
-  const difference = differenceInterval(a, b);
-  const se = Math.sqrt(a.se ** 2 + b.se ** 2);
-  const df = (a.se ** 2 + b.se ** 2) ** 2 / (a.se ** 4 / a.df + b.se ** 4 / b.df);
+  const { estimate, se, df, interval } = welchDifference(a, b);
   return {
-    estimate: difference.estimate / n,
+    estimate: estimate / n,
     se: se / n,
     df: Number.isFinite(df) && df > 0 ? df : a.df + b.df,
-    interval: { ...difference, estimate: difference.estimate / n, low: difference.low / n, high: difference.high / n },
+    interval: { ...interval, estimate: estimate / n, low: interval.low / n, high: interval.high / n },
   };
 }
 
@@ -223,7 +224,7 @@ export function fitCalibration(samples: readonly CalibrationSample[], baseline =
       const width = relativeHalfWidth(slope.interval);
       const why = [
         ...(rSquared < POOR_R_SQUARED ? [`R² ${rSquared.toFixed(2)}`] : []),
-        ...(width > POOR_RELATIVE_HALF_WIDTH ? [`±${Number.isFinite(width) ? Math.round(width * 100) : '∞'} %`] : []),
+        ...(width > POOR_RELATIVE_HALF_WIDTH ? [widthPhrase(width)] : []),
       ];
       return {
         class: c.name,
@@ -237,7 +238,7 @@ export function fitCalibration(samples: readonly CalibrationSample[], baseline =
     const perFileWidth = perFile === null ? 0 : relativeHalfWidth(perFile);
     const perFilePoor =
       perFile !== null && perFileWidth > POOR_RELATIVE_HALF_WIDTH && (perFile.high - perFile.low) / 2 > POOR_PER_FILE_HALF_WIDTH_MS
-        ? [`fixed per file ±${Number.isFinite(perFileWidth) ? Math.round(perFileWidth * 100) : '∞'} %`]
+        ? [`fixed per file ${widthPhrase(perFileWidth)}`]
         : [];
     return {
       backend: name,

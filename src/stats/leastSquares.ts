@@ -84,19 +84,28 @@ export function leastSquares(x: readonly (readonly number[])[], y: readonly numb
 }
 
 /**
- * The interval of a difference a − b of two independent estimates, from their standard errors and
- * degrees of freedom: Welch-Satterthwaite's degrees of freedom for the t quantile.
+ * The difference a − b of two independent estimates, with its standard error, Welch-Satterthwaite's
+ * degrees of freedom and its interval (the t quantile at those degrees of freedom).
  */
-export function differenceInterval(
+export function welchDifference(
   a: { estimate: number; se: number; df: number },
   b: { estimate: number; se: number; df: number },
   level = DEFAULT_LEVEL,
-): Interval {
+): { estimate: number; se: number; df: number; interval: Interval } {
   const estimate = a.estimate - b.estimate;
   const va = a.se ** 2;
   const vb = b.se ** 2;
   const se = Math.sqrt(va + vb);
   const df = (va + vb) ** 2 / (va ** 2 / a.df + vb ** 2 / b.df);
   const margin = se > 0 && Number.isFinite(df) && df > 0 ? studentTQuantile(1 - (1 - level) / 2, df) * se : 0;
-  return { estimate, low: estimate - margin, high: estimate + margin, level, method: 'welch t' };
+  return { estimate, se, df, interval: { estimate, low: estimate - margin, high: estimate + margin, level, method: 'welch t' } };
+}
+
+/** welchDifference's interval. */
+export function differenceInterval(
+  a: { estimate: number; se: number; df: number },
+  b: { estimate: number; se: number; df: number },
+  level = DEFAULT_LEVEL,
+): Interval {
+  return welchDifference(a, b, level).interval;
 }
