@@ -15,9 +15,12 @@
  * npm ci (4 packages, 660 files) paid 308 ms around the command where the C build and tsc paid
  * 250-265, and was predicted 22 % low from a fixed part without it. The calibration prices a file
  * left (`leave` runs, fitCalibration.ts); a profile does not count the files a command writes, so
- * the term multiplies its nearest count, `create` (creations, removals, renames, directories): it
- * overcounts them (npm ci's 1 915 are mostly mkdir calls on directories that exist; C build 21,
- * tsc 10). A calibration stored before the term has no per-file cost: 0.
+ * the term multiplies its nearest count, `create` (creations, removals, renames, the directories
+ * made): npm ci's 76 against the 660 files it writes (counting opens with O_CREAT needs a
+ * tracepoint of its own, docs/calibration.md), C build 21, tsc 10. Until a failed mkdir was
+ * counted as a lookup (classes.ts `lookupWhenFailed`) npm ci's count was 1 913, its 1 837 mkdirs
+ * of directories that exist included, and the create class's noise on every backend times 1 913
+ * made its prediction ±0.6 s wide. A calibration stored before the term has no per-file cost: 0.
  *
  * Intervals: half-widths added in quadrature (independent errors).
  */

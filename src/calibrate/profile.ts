@@ -98,7 +98,10 @@ function classify(calls: Record<string, { calls: number; errors: number }>): Ope
     if (absorbed.has(name)) continue;
     const owner = CLASSES.find((c) => c.syscalls?.includes(name) || c.libcCalls?.some((f) => libcCallName(f) === name));
     if (owner?.name === 'spawn') counts.spawn += n - errors;
-    else if (owner) counts[owner.name] += n;
+    else if (owner?.lookupWhenFailed?.includes(name)) {
+      counts[owner.name] += n - errors;
+      counts.stat += errors;
+    } else if (owner) counts[owner.name] += n;
     else counts.syscall += n;
   }
   return counts;

@@ -1,8 +1,9 @@
 /*
  * The kernel tracepoints predict's counter opens (native/calib.c `count -e ID[:FILTER]`): every
  * system call (raw_syscalls/sys_enter), each call a class names (the same tracepoint filtered on
- * its number, `id == 257`), and for execs their successes too (raw_syscalls/sys_exit filtered on
- * `id == 59 && ret == 0`: a failed exec of a PATH search is no process start). The kernel counts
+ * its number, `id == 257`), and for execs and `mkdir`s their successes too (raw_syscalls/sys_exit
+ * filtered on `id == 59 && ret == 0`: a failed exec of a PATH search is no process start, a
+ * failed `mkdir` of a directory that exists no creation, classes.ts `lookupWhenFailed`). The kernel counts
  * them as they happen, for the command and every process it starts, without stopping it:
  * strace's ptrace stops it twice a call (2.34x the build workload's own time). Two tracepoints,
  * not one per call (syscalls/sys_enter_NAME): each costs a registration when the first event
@@ -24,6 +25,8 @@ export interface Tracepoint {
 }
 
 export const ALL_CALLS = '(all)';
+/** The calls that start a program: the class `spawn`'s. */
+const EXECS: readonly string[] = CLASSES.find((c) => c.name === 'spawn')?.syscalls ?? [];
 export const succeeded = (name: string) => `${name} (succeeded)`;
 
 /** Where tracefs is mounted (the newer place first). */
@@ -77,7 +80,9 @@ export function syscallTracepoints(
       const nr = numbers.get(name);
       if (nr === undefined) continue;
       points.push({ name, spec: `${enter}:id == ${nr}` });
-      if (c.name === 'spawn') points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
+      if (c.name === 'spawn' || c.lookupWhenFailed?.includes(name)) {
+        points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
+      }
     }
   }
   if (points.length === 1) return null;
@@ -113,7 +118,8 @@ export function callsFromEvents(
     }
     named += calls;
     const ok = count.get(succeeded(p.name));
-    const entered = calls + (ownExec ? 1 : 0);
+    // Only the command's own exec is seen at its exit alone.
+    const entered = calls + (ownExec && EXECS.includes(p.name) ? 1 : 0);
     out[p.name] = ok === undefined ? { calls, errors: 0 } : { calls: entered, errors: Math.max(0, entered - ok) };
   }
   out['(other)'] = { calls: Math.max(0, (count.get(ALL_CALLS) ?? 0) - named), errors: 0 };

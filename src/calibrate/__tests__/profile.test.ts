@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import type { ClassName } from '../classes';
 import { libcCallName } from '../libcProbe';
 import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
+import { parsePhases } from '../runCalibration';
 import { describeWhen } from '../../../test/support/e2e';
 import { processesMatching, toolMissing, uniqueSleep } from '../../../test/support/runners';
 
@@ -54,6 +56,17 @@ describe('counting a command', () => {
       map: 0,
       protect: 0,
     });
+  });
+
+  test('a mkdir that fails (the directory exists) is a lookup, counted in stat; one that succeeds a creation', () => {
+    const calls = {
+      mkdir: { calls: 1900, errors: 1837 },
+      mkdirat: { calls: 4, errors: 1 },
+      statx: { calls: 10, errors: 2 },
+      unlink: { calls: 5, errors: 2 },
+    };
+    // unlink's failures are no lookup rule's: counted as calls, as before.
+    expect(countsFrom(calls, '0 0 0 0 0 0\n')).toMatchObject({ create: 63 + 3 + 5, stat: 1837 + 1 + 10 });
   });
 
   // Five counter events: every call, two named calls, an exec's entries and its successful exits.
@@ -213,6 +226,45 @@ describeWhen(
         expect(many.counts.syscall - few.counts.syscall).toBeLessThan(2_000);
       },
     );
+
+    test("a calibration batch that opens with the clock's phases reads the clock 1 000 times first, untimed; one that does not, not", () => {
+      const batch = (...args: string[]) => execFileSync(CALIB_FILE, ['batch', ...args], { cwd: dir, encoding: 'utf8' });
+      const opens = batch('clock', '10', 'clock', '30');
+      expect(opens.split('\n')[0]).toMatch(/^warmup clock 1000 \d+\.\d+$/);
+      expect(
+        parsePhases(opens, [
+          { name: 'clock', n: 10 },
+          { name: 'clock', n: 30 },
+        ]),
+      ).toHaveLength(2);
+      const later = batch('syscall', '10', 'clock', '30');
+      expect(later).not.toMatch(/warmup/);
+      expect(
+        parsePhases(later, [
+          { name: 'syscall', n: 10 },
+          { name: 'clock', n: 30 },
+        ]),
+      ).toHaveLength(2);
+    });
+
+    test.each(counters)('a mkdir of a directory that exists is counted as a lookup, not a creation (%s)', async (counter) => {
+      const made = path.join(dir, 'mkdirs');
+      fs.rmSync(made, { recursive: true, force: true });
+      // 3 directories made, then 2 of them again (EEXIST), and a third mkdir of a directory that exists.
+      const command = ['sh', '-c', `mkdir ${made} && cd ${made} && mkdir a b c && { mkdir a b 2>/dev/null; mkdir c 2>/dev/null; true; }`];
+      try {
+        const [once, twice] = [
+          await profileCommand(['sh', '-c', `mkdir ${made}-x && rmdir ${made}-x`], dir, { counter }),
+          await profileCommand(command, dir, { counter }),
+        ];
+        expect([once.exitCode, twice.exitCode]).toEqual([0, 0]);
+        // Four directories made (its own, a, b, c), none of the three failed ones.
+        expect(twice.counts.create).toBe(4);
+        expect(once.counts.create).toBe(2);
+      } finally {
+        fs.rmSync(made, { recursive: true, force: true });
+      }
+    });
 
     test('both counters count the same calls of a command that starts processes, and its exit code', async () => {
       // A shell that starts 5 programs, two of them failing execs on PATH, and exits 3.
