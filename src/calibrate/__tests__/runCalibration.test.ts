@@ -39,7 +39,7 @@ describe("a round's runs", () => {
 
 describe("the clock's warm-up line", () => {
   test('a first line `warmup clock N MS` is no phase of the fit; anywhere else it is an error', () => {
-    const phases = [{ name: 'clock', n: 10 }];
+    const phases = [{ name: 'clock' as const, n: 10 }];
     expect(parsePhases('warmup clock 1000 61.5\nclock 10 0.7\n', phases)).toEqual([0.7]);
     expect(() => parsePhases('clock 10 0.7\nwarmup clock 1000 61.5\n', phases)).toThrow(CalibrationRunError);
   });
