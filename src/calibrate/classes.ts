@@ -48,11 +48,14 @@ export interface OperationClass {
   /** Its phases run first in a calibration run, before the others: its cost is the start's (`clock`). */
   readonly atStart?: boolean;
   /**
-   * Of `syscalls`, those counted in this class only when they succeed: a failed one looked a path
-   * up and changed nothing, and is counted in `stat` (npm ci's `mkdir`s of directories that
-   * exist: 1 837 of its 1 900 fail with EEXIST).
+   * Of `syscalls`, those counted in this class only when they succeed (the tracepoint counter
+   * also counts their exits with `ret == 0`, tracepoints.ts; strace gives their errors): a failed
+   * exec of a PATH search starts no program, a failed `mkdir` of a directory that exists makes
+   * none (npm ci: 1 837 of its 1 900 fail with EEXIST).
    */
-  readonly lookupWhenFailed?: readonly string[];
+  readonly succeededOnly?: readonly string[];
+  /** Where the failed calls of `succeededOnly` are counted (a failed `mkdir` looked a path up: `stat`); absent, nowhere. */
+  readonly failedAs?: ClassName;
 }
 
 /**
@@ -136,11 +139,19 @@ export const CLASSES: readonly OperationClass[] = [
       'symlink',
       'symlinkat',
     ],
-    lookupWhenFailed: ['mkdir', 'mkdirat'],
+    succeededOnly: ['mkdir', 'mkdirat'],
+    failedAs: 'stat',
   },
   { name: 'read', label: 'MiB read', unit: 'per MiB read', sizes: [50, 200] },
   { name: 'write', label: 'MiB written', unit: 'per MiB written', sizes: [20, 80] },
-  { name: 'spawn', label: 'process starts', unit: 'per fork+exec+wait', sizes: [10, 40], syscalls: ['execve', 'execveat'] },
+  {
+    name: 'spawn',
+    label: 'process starts',
+    unit: 'per fork+exec+wait',
+    sizes: [10, 40],
+    syscalls: ['execve', 'execveat'],
+    succeededOnly: ['execve', 'execveat'],
+  },
   { name: 'fault', label: 'page faults', unit: 'per page fault', sizes: [2_000, 8_000] },
   /*
    * A fresh mapping, read once: what a dynamically linked program's start does per mmap (its

@@ -18,7 +18,7 @@
  * the term multiplies its nearest count, `create` (creations, removals, renames, the directories
  * made): npm ci's 76 against the 660 files it writes (counting opens with O_CREAT needs a
  * tracepoint of its own, docs/calibration.md), C build 21, tsc 10. Until a failed mkdir was
- * counted as a lookup (classes.ts `lookupWhenFailed`) npm ci's count was 1 913, its 1 837 mkdirs
+ * counted as a lookup (classes.ts `failedAs`) npm ci's count was 1 913, its 1 837 mkdirs
  * of directories that exist included, and the create class's noise on every backend times 1 913
  * made its prediction ±1.1 s wide. A calibration stored before the term has no per-file cost: 0.
  *

@@ -97,10 +97,9 @@ function classify(calls: Record<string, { calls: number; errors: number }>): Ope
   for (const [name, { calls: n, errors }] of Object.entries(calls)) {
     if (absorbed.has(name)) continue;
     const owner = CLASSES.find((c) => c.syscalls?.includes(name) || c.libcCalls?.some((f) => libcCallName(f) === name));
-    if (owner?.name === 'spawn') counts.spawn += n - errors;
-    else if (owner?.lookupWhenFailed?.includes(name)) {
+    if (owner?.succeededOnly?.includes(name)) {
       counts[owner.name] += n - errors;
-      counts.stat += errors;
+      if (owner.failedAs !== undefined) counts[owner.failedAs] += errors;
     } else if (owner) counts[owner.name] += n;
     else counts.syscall += n;
   }

@@ -3,7 +3,7 @@
  * system call (raw_syscalls/sys_enter), each call a class names (the same tracepoint filtered on
  * its number, `id == 257`), and for execs and `mkdir`s their successes too (raw_syscalls/sys_exit
  * filtered on `id == 59 && ret == 0`: a failed exec of a PATH search is no process start, a
- * failed `mkdir` of a directory that exists no creation, classes.ts `lookupWhenFailed`). The kernel counts
+ * failed `mkdir` of a directory that exists no creation, classes.ts `succeededOnly`). The kernel counts
  * them as they happen, for the command and every process it starts, without stopping it:
  * strace's ptrace stops it twice a call (2.34x the build workload's own time). Two tracepoints,
  * not one per call (syscalls/sys_enter_NAME): each costs a registration when the first event
@@ -80,9 +80,7 @@ export function syscallTracepoints(
       const nr = numbers.get(name);
       if (nr === undefined) continue;
       points.push({ name, spec: `${enter}:id == ${nr}` });
-      if (c.name === 'spawn' || c.lookupWhenFailed?.includes(name)) {
-        points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
-      }
+      if (c.succeededOnly?.includes(name)) points.push({ name: succeeded(name), spec: `${exit}:id == ${nr} && ret == 0` });
     }
   }
   if (points.length === 1) return null;
