@@ -255,6 +255,7 @@ module.exports = {
   BUILDS,
   MODES,
   CALIBRATION,
+  PREDICT_BACKENDS,
   parseArgs,
   steps,
   withCalibration,

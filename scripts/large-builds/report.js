@@ -144,17 +144,13 @@ function quote(arg) {
   return /^[\w./,=:+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-/** The id of the newest calibration in the run's history, or null. */
+/**
+ * The id of the calibration the predict part uses: the newest in the run's history that covers
+ * every backend it checks (calibrationStore's own choice, as predict makes it), or null.
+ */
 function newestCalibration() {
-  const file = paths().db;
-  if (!fs.existsSync(file)) return null;
-  const Database = require('better-sqlite3');
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT MAX(id) AS id FROM sandbox_calibrations').get().id ?? null;
-  } finally {
-    db.close();
-  }
+  const { latestCalibration } = require(path.join(ROOT, 'dist/state/calibrationStore.js'));
+  return latestCalibration(paths().db, null, plan.PREDICT_BACKENDS)?.id ?? null;
 }
 
 function paths() {
