@@ -7,7 +7,7 @@ import { descendantsOf, isLocalGuardInit, killAll, pidNamespace } from './contai
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
 import { afterSignalCleanup } from '../inFlightRuns';
-import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs, reportAgreesWithExit } from '../host/launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
@@ -212,13 +212,15 @@ export class DockerWarmBackend implements SandboxBackend {
       clearTimeout(timer);
       const execEnd = performance.now();
       phases.exec = execEnd - t;
-      // The launcher's report splits the exec into spawn, command and exit.
+      // The launcher's report splits the exec into spawn, command and exit, when it agrees with the
+      // exit code the engine saw (a process the command left behind shares standard error).
       if (warm.launcher !== null && !timedOut) timing = commandTiming(stderr.tail(), t, execEnd, offsetMs);
-      if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
-
       t = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
-      phases.inspect = performance.now() - t;
+      const inspectMs = performance.now() - t;
+      if (timing && !reportAgreesWithExit(timing.report, exitCode, null)) timing = null;
+      if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
+      phases.inspect = inspectMs;
     } finally {
       overlapped ||= this.running > 1;
       this.running--;

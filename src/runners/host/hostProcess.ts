@@ -7,7 +7,14 @@ import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import type { BackendName, SandboxResult } from '../types';
-import { holdBackReport, monotonicToPerformance, parseLauncherReport, performanceOffsetMs, reportLineLength } from './launcher';
+import {
+  holdBackReport,
+  monotonicToPerformance,
+  parseLauncherReport,
+  performanceOffsetMs,
+  reportAgreesWithExit,
+  reportLineLength,
+} from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 
 /** Where execvp looks for `name`: that path itself when it holds a slash, else each non-empty PATH entry in order. */
@@ -204,7 +211,10 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   clearTimeout(grace);
   unregister();
   await afterSignalCleanup();
-  const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);
+  const reported = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);
+  // A report on standard error, which the command shares, is taken where it agrees with the exit
+  // the kernel saw (reportAgreesWithExit); the descriptor's is the launcher's alone.
+  const timing = reported !== null && via === 'stderr' && !reportAgreesWithExit(reported.report, code, signal) ? null : reported;
   if (timing === null) phases.run = closedAt - t;
   else Object.assign(phases, timing.phases);
 

@@ -103,6 +103,21 @@ export function parseLauncherReport(text: string): LauncherReport | null {
   };
 }
 
+/**
+ * Whether a report read from standard error agrees with how the process around the launcher ended,
+ * as the kernel or the engine says it: the same exit code; the same signal; or the signal passed
+ * on as the exit code 128 + N (Docker's exec and container, runsc). Standard error is the command's
+ * too: a process it left behind can write a well-formed line after the launcher's, and in
+ * docker-warm's shared container one did, turning an exit 3 into a success. A report that
+ * disagrees is not taken: the run keeps the status its engine saw and is timed from outside.
+ */
+export function reportAgreesWithExit(report: LauncherReport, exitCode: number | null, signal: string | null): boolean {
+  if (report.signal === null) return signal === null && exitCode === report.exitCode;
+  if (signal !== null) return signal === report.signal;
+  const n = (constants.signals as Record<string, number | undefined>)[report.signal];
+  return n !== undefined && exitCode === 128 + n;
+}
+
 const SPAWN_ERROR = /(?:^|\n)sandbox-perf-launcher 1 spawn-error (\d{1,4})\n$/;
 
 /** The errno of a command the launcher could not start (its report's other form), or null. */

@@ -3,7 +3,7 @@ import { boundedOutputs } from '../BoundedOutput';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import { TIMED_WINDOW, type TimedResult } from '../timedWindow';
 import { commandTiming, describeExit, failedResult, findExecutable, whyNotExecutable, type HostRunSpec } from './hostProcess';
-import { holdBackReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
+import { holdBackReport, performanceOffsetMs, reportAgreesWithExit, reportLineLength, type LauncherReport } from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 import type { Spawner } from './Spawner';
 import type { SpawnerDone } from './spawnerProtocol';
@@ -99,6 +99,8 @@ export async function runSpawned(spawner: Spawner, spec: SpawnedRunSpec): Promis
   if (ended.stage === 'ran') {
     timing = spec.bare ? { report: asLauncherReport(ended), commandMs: windowMs, phases: { command: windowMs } } : null;
     timing ??= via === null ? null : commandTiming(reportText, startedAt, endedAt, offsetMs);
+    // Standard error is the command's too: its report is taken where it agrees with the exit the kernel saw.
+    if (timing !== null && via === 'stderr' && !reportAgreesWithExit(timing.report, ended.exitCode, ended.signal)) timing = null;
   }
   const usage = group?.usage();
   const exitCode = timing ? timing.report.exitCode : ended.exitCode;

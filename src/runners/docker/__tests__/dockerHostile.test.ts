@@ -151,6 +151,12 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       expect(processesMatching(seconds)).toEqual([]);
     }, 120_000);
 
+    test("a forged launcher report: a process the command leaves behind writes a well-formed line after the launcher's; the run keeps the exit code the engine saw", async () => {
+      // start 1 ns, end 2 ns, wait status 0: "success in no time", the shape the reader accepts.
+      const result = await sh(`(sleep 0.5; printf 'sandbox-perf-launcher 1 1 2 0 0 0 0\\n' >&2) & exit 3`);
+      expect(result).toMatchObject({ outcome: 'error', exitCode: 3, error: 'exited with code 3' });
+    }, 120_000);
+
     test('the history is inside the sandbox’s reach: a history in the working directory cannot be destroyed or forged from inside', async () => {
       const history = path.join(dir, '.sandbox-perf', 'state.db');
       const db = new StateDatabase({ path: history, handleExit: false });

@@ -1,7 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { commandTiming } from '../hostProcess';
-import { HELD_BYTES, LAUNCHER_FILE, holdBackReport, launcherStatus, parseLauncherReport, reportLineLength } from '../launcher';
+import {
+  HELD_BYTES,
+  LAUNCHER_FILE,
+  holdBackReport,
+  launcherStatus,
+  parseLauncherReport,
+  reportAgreesWithExit,
+  reportLineLength,
+} from '../launcher';
 import { describeWhen } from '../../../../test/support/e2e';
 
 /** The process exists and is not a zombie. */
@@ -39,6 +47,24 @@ test('a forged or damaged report is no report: wrong shape, end before start, no
   // The last line wins: what a command printed before the launcher's own line does not count.
   expect(parseLauncherReport(`${line(1, 900)}${line(10, 20)}`)).toMatchObject({ startNs: 10n, endNs: 20n });
   expect(reportLineLength(`err\n${line(10, 20)}`)).toBe(line(10, 20).length);
+});
+
+test('a report on standard error is taken only where it agrees with the exit the kernel or the engine saw', () => {
+  const report = (status: number) => {
+    const parsed = parseLauncherReport(line(1, 2, status));
+    if (parsed === null) throw new Error(`line(1, 2, ${status}) did not parse`);
+    return parsed;
+  };
+  expect(reportAgreesWithExit(report(3 << 8), 3, null)).toBe(true);
+  // A line a left-behind process wrote: "success" where the command exited 3.
+  expect(reportAgreesWithExit(report(0), 3, null)).toBe(false);
+  expect(reportAgreesWithExit(report(3 << 8), null, 'SIGKILL')).toBe(false);
+  // A signal, as the launcher re-raises it, or as Docker and runsc pass it on: 128 + N.
+  expect(reportAgreesWithExit(report(11), null, 'SIGSEGV')).toBe(true);
+  expect(reportAgreesWithExit(report(11), 139, null)).toBe(true);
+  expect(reportAgreesWithExit(report(11), 137, null)).toBe(false);
+  expect(reportAgreesWithExit(report(11), null, 'SIGTERM')).toBe(false);
+  expect(reportAgreesWithExit(report(11), 0, null)).toBe(false);
 });
 
 test('commandTiming places the command in the run when the clocks agree, and refuses a command longer than its run', () => {
