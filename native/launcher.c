@@ -18,6 +18,13 @@
  * With `stderr` (for sandboxes that pass no other descriptor in, such as gVisor's `runsc do`), the
  * line is the last thing written to standard error, after the command has been reaped.
  *
+ *   sandbox-perf-launcher stderr-key PROGRAM [ARGS...]
+ *
+ * As `stderr`, but first reads one line from standard input: a key of 32 lowercase hex digits the
+ * runner writes there and nowhere else (docker-warm's exec). The command gets /dev/null as its
+ * standard input, and the launcher (not dumpable) ends its report line with the key: a line that
+ * a process the command left behind writes to the standard error they share cannot carry it.
+ *
  * Then it ends the way the command ended: the same exit code, or the same signal.
  *
  * The command gets SIGKILL when the launcher dies (a parent-death signal set between vfork and exec,
@@ -54,6 +61,31 @@ static long long now_ns(void) {
 
 static long long usec(struct timeval tv) { return (long long)tv.tv_sec * 1000000LL + tv.tv_usec; }
 
+/*
+ * The key: 32 lowercase hex digits and a newline, read one byte at a time (nothing past the newline
+ * is consumed), within 10 s; then standard input becomes /dev/null, so the command cannot read what
+ * the runner wrote. `key` gets " " and the digits, for the end of the report line.
+ */
+static int read_key(char key[34]) {
+  key[0] = ' ';
+  for (int i = 0; i < 33; i++) {
+    struct pollfd in = {0, POLLIN, 0};
+    char c;
+    if (poll(&in, 1, 10000) != 1 || read(0, &c, 1) != 1) return -1;
+    if (i == 32) {
+      if (c != '\n') return -1;
+      break;
+    }
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return -1;
+    key[i + 1] = c;
+  }
+  key[33] = '\0';
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) != 0) return -1;
+  close(null);
+  return 0;
+}
+
 static void report(int fd, const char *line, int length) {
   while (length > 0) {
     ssize_t n = write(fd, line, (size_t)length);
@@ -67,19 +99,25 @@ static void report(int fd, const char *line, int length) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: sandbox-perf-launcher FD|stderr PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: sandbox-perf-launcher FD|stderr|stderr-key PROGRAM [ARGS...]\n");
     return 127;
   }
   char *end;
   long fd = 2;
-  if (strcmp(argv[1], "stderr") != 0) {
+  int keyed = strcmp(argv[1], "stderr-key") == 0;
+  if (strcmp(argv[1], "stderr") != 0 && !keyed) {
     fd = strtol(argv[1], &end, 10);
     if (*argv[1] == '\0' || *end != '\0' || fd < 3 || fd > 1023 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) {
-      fprintf(stderr, "sandbox-perf-launcher: expected an open file descriptor >= 3 or `stderr`, got %s\n", argv[1]);
+      fprintf(stderr, "sandbox-perf-launcher: expected an open file descriptor >= 3, `stderr` or `stderr-key`, got %s\n", argv[1]);
       return 127;
     }
   }
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  char key[34] = "";
+  if (keyed && read_key(key) != 0) {
+    fprintf(stderr, "sandbox-perf-launcher: expected a key of 32 hex digits and a newline on standard input\n");
+    return 127;
+  }
   /*
    * As a PID namespace's init (unshare execs the launcher as PID 1), die with the process outside
    * that started the namespace: the parent-death signal util-linux's --kill-child set on the
@@ -100,7 +138,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  char line[160];
+  char line[200];
   pid_t parent = getpid();
   /* Written by the vforked child (it shares this memory until it execs or exits). */
   volatile int error = 0;
@@ -122,7 +160,7 @@ int main(int argc, char **argv) {
       int ignored;
       while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR) continue;
     }
-    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 spawn-error %d\n", error));
+    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 spawn-error %d%s\n", error, key));
     fprintf(stderr, "sandbox-perf-launcher: %s: %s\n", argv[2], strerror(error));
     return 127;
   }
@@ -137,8 +175,8 @@ int main(int argc, char **argv) {
     return 127;
   }
   report((int)fd, line,
-         snprintf(line, sizeof line, "sandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld\n", start, stop, status,
-                  usec(usage.ru_utime), usec(usage.ru_stime), usage.ru_maxrss));
+         snprintf(line, sizeof line, "sandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld%s\n", start, stop, status,
+                  usec(usage.ru_utime), usec(usage.ru_stime), usage.ru_maxrss, key));
 
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) {

@@ -1,5 +1,5 @@
 import { BackendNotPreparedError } from '../errors';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from '../host/cgroupV1';
@@ -175,6 +175,7 @@ export class DockerWarmBackend implements SandboxBackend {
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
     if (warm.launcher !== null) stderr.tailBytes = REPORT_TAIL;
     const offsetMs = warm.launcher === null ? 0 : performanceOffsetMs();
+    const key = warm.launcher === null ? null : randomBytes(16).toString('hex');
     let timing: ReturnType<typeof commandTiming> = null;
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
@@ -186,7 +187,13 @@ export class DockerWarmBackend implements SandboxBackend {
     try {
       t = performance.now();
       // The same environment, directory and user as a fresh container's.
-      const spec = containerSpec(this.options, timedCommand(command, warm.launcher), undefined, '', { launcher: null, guard: this.guard });
+      // The launcher's report goes to the standard error the command shares, and in this shared
+      // container a process the command left behind outlives it there: the report is keyed, its
+      // key written to the launcher's standard input only (native/launcher.c, `stderr-key`).
+      const spec = containerSpec(this.options, timedCommand(command, warm.launcher, key !== null), undefined, '', {
+        launcher: null,
+        guard: this.guard,
+      });
       let exec: Docker.Exec;
       try {
         exec = await warm.container.exec({
@@ -194,6 +201,7 @@ export class DockerWarmBackend implements SandboxBackend {
           Env: spec.Env,
           WorkingDir: spec.WorkingDir,
           User: spec.User,
+          AttachStdin: key !== null,
           AttachStdout: true,
           AttachStderr: true,
         });
@@ -207,7 +215,9 @@ export class DockerWarmBackend implements SandboxBackend {
         timedOut = true;
         discarded = this.discard(warm);
       }, timeoutMs);
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const stream = await exec.start({ hijack: true, stdin: key !== null });
+      // The key, then the end of standard input (the launcher gives the command /dev/null).
+      if (key !== null) stream.end(`${key}\n`);
       await collect(engine.docker, stream, stdout, stderr);
       clearTimeout(timer);
       const execEnd = performance.now();
@@ -218,7 +228,7 @@ export class DockerWarmBackend implements SandboxBackend {
       t = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
       const inspectMs = performance.now() - t;
-      if (timing && !reportAgreesWithExit(timing.report, exitCode, null)) timing = null;
+      if (timing && (timing.report.key !== key || !reportAgreesWithExit(timing.report, exitCode, null))) timing = null;
       if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
       phases.inspect = inspectMs;
     } finally {
@@ -246,7 +256,7 @@ export class DockerWarmBackend implements SandboxBackend {
     }
     const out = stdout.text();
     const errText = stripReport(stderr, warm.launcher);
-    const spawnErrno = warm.launcher === null ? null : launcherSpawnError(stderr.tail());
+    const spawnErrno = warm.launcher === null || exitCode !== 127 ? null : launcherSpawnError(stderr.tail(), key);
     const execFailure =
       spawnErrno !== null
         ? `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`

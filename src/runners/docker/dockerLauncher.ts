@@ -8,9 +8,12 @@ import { LAUNCHER_IN_CONTAINER, reportLineLength } from '../host/launcher';
  */
 export const REPORT_TAIL = 256;
 
-/** The command as the container runs it: behind the launcher when there is one. */
-export function timedCommand(command: readonly string[], launcher: string | null): readonly string[] {
-  return launcher === null ? command : [LAUNCHER_IN_CONTAINER, 'stderr', ...command];
+/**
+ * The command as the container runs it: behind the launcher when there is one; `keyed`: the
+ * launcher first reads a key from standard input and ends its line with it (docker-warm's exec).
+ */
+export function timedCommand(command: readonly string[], launcher: string | null, keyed = false): readonly string[] {
+  return launcher === null ? command : [LAUNCHER_IN_CONTAINER, keyed ? 'stderr-key' : 'stderr', ...command];
 }
 
 /** The bind that makes the launcher visible in a container. */

@@ -24,6 +24,8 @@ export interface LauncherReport {
   userCpuMs: number;
   systemCpuMs: number;
   peakMemoryBytes: number;
+  /** The key the line ends with (`stderr-key` mode), or null. */
+  key: string | null;
 }
 
 export const LAUNCHER_FILE = nativeProgram('sandbox-perf-launcher');
@@ -74,7 +76,7 @@ export function resetLauncherStatus(): void {
   said = false;
 }
 
-const LINE = /(?:^|\n)sandbox-perf-launcher 1 (\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15})\n$/;
+const LINE = /(?:^|\n)sandbox-perf-launcher 1 (\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15})(?: ([0-9a-f]{32}))?\n$/;
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /**
@@ -85,7 +87,16 @@ const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).m
 export function parseLauncherReport(text: string): LauncherReport | null {
   const match = LINE.exec(text);
   if (match === null) return null;
-  const [, start, end, status, user, system, rss] = match as unknown as [string, string, string, string, string, string, string];
+  const [, start, end, status, user, system, rss, key] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   const startNs = BigInt(start);
   const endNs = BigInt(end);
   const wait = Number(status);
@@ -100,6 +111,7 @@ export function parseLauncherReport(text: string): LauncherReport | null {
     userCpuMs: Number(user) / 1000,
     systemCpuMs: Number(system) / 1000,
     peakMemoryBytes: Number(rss) * 1024,
+    key: key ?? null,
   };
 }
 
@@ -118,12 +130,16 @@ export function reportAgreesWithExit(report: LauncherReport, exitCode: number | 
   return n !== undefined && exitCode === 128 + n;
 }
 
-const SPAWN_ERROR = /(?:^|\n)sandbox-perf-launcher 1 spawn-error (\d{1,4})\n$/;
+const SPAWN_ERROR = /(?:^|\n)sandbox-perf-launcher 1 spawn-error (\d{1,4})(?: ([0-9a-f]{32}))?\n$/;
 
-/** The errno of a command the launcher could not start (its report's other form), or null. */
-export function launcherSpawnError(text: string): number | null {
+/**
+ * The errno of a command the launcher could not start (its report's other form), or null; with
+ * `key`, only a line that ends with it (`stderr-key` mode: one the launcher wrote).
+ */
+export function launcherSpawnError(text: string, key: string | null = null): number | null {
   const match = SPAWN_ERROR.exec(text);
-  return match === null ? null : Number(match[1]);
+  if (match === null || (key !== null && match[2] !== key)) return null;
+  return Number(match[1]);
 }
 
 /** Length of the report line at the end of `text` (to cut it off standard error), or 0. */

@@ -138,6 +138,7 @@ function asLauncherReport(ended: SpawnerDone): LauncherReport {
     signal: ended.signal,
     userCpuMs: ended.userCpuMs,
     systemCpuMs: ended.systemCpuMs,
+    key: null,
     peakMemoryBytes: ended.peakMemoryBytes,
   };
 }

@@ -128,6 +128,7 @@ export function parseDone(data: Buffer): SpawnerDone {
     exitCode: exited ? (wait >> 8) & 0xff : null,
     signal: exited ? null : (SIGNAL_NAMES.get(termSignal) ?? `SIG${termSignal}`),
     userCpuMs: Number(user) / 1000,
+    key: null,
     systemCpuMs: Number(system) / 1000,
     peakMemoryBytes: Number(rss) * 1024,
     timedOut: timedOut === '1',

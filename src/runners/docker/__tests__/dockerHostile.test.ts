@@ -155,6 +155,11 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       // start 1 ns, end 2 ns, wait status 0: "success in no time", the shape the reader accepts.
       const result = await sh(`(sleep 0.5; printf 'sandbox-perf-launcher 1 1 2 0 0 0 0\\n' >&2) & exit 3`);
       expect(result).toMatchObject({ outcome: 'error', exitCode: 3, error: 'exited with code 3' });
+      // The same with the status right (768: exit 3): the forged times are not taken either (docker:
+      // the left-behind process dies with the container; docker-warm: the line lacks the run's key).
+      const agreeing = await sh(`(sleep 0.5; printf 'sandbox-perf-launcher 1 1 2 768 0 0 0\\n' >&2) & exit 3`);
+      expect(agreeing).toMatchObject({ outcome: 'error', exitCode: 3 });
+      expect(agreeing.phases.command ?? Number.POSITIVE_INFINITY).toBeGreaterThan(0.01);
     }, 120_000);
 
     test('the history is inside the sandbox’s reach: a history in the working directory cannot be destroyed or forged from inside', async () => {

@@ -5,6 +5,7 @@ import {
   HELD_BYTES,
   LAUNCHER_FILE,
   holdBackReport,
+  launcherSpawnError,
   launcherStatus,
   parseLauncherReport,
   reportAgreesWithExit,
@@ -32,6 +33,7 @@ test('parses the launcher line: times, exit code or signal, CPU time and peak me
     userCpuMs: 1.5,
     systemCpuMs: 0.25,
     peakMemoryBytes: 2048 * 1024,
+    key: null,
   });
   expect(parseLauncherReport(line(1, 2, 3 << 8))).toMatchObject({ exitCode: 3, signal: null });
   expect(parseLauncherReport(line(1, 2, 9))).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
@@ -47,6 +49,16 @@ test('a forged or damaged report is no report: wrong shape, end before start, no
   // The last line wins: what a command printed before the launcher's own line does not count.
   expect(parseLauncherReport(`${line(1, 900)}${line(10, 20)}`)).toMatchObject({ startNs: 10n, endNs: 20n });
   expect(reportLineLength(`err\n${line(10, 20)}`)).toBe(line(10, 20).length);
+});
+
+test('a keyed line (stderr-key): the key is read back; a spawn error counts only with the key asked for', () => {
+  const key = '0123456789abcdef0123456789abcdef';
+  expect(parseLauncherReport(line(1, 2).replace('\n', ` ${key}\n`))).toMatchObject({ startNs: 1n, key });
+  expect(parseLauncherReport(line(1, 2))).toMatchObject({ key: null });
+  expect(parseLauncherReport(line(1, 2).replace('\n', ` ${key.toUpperCase()}\n`))).toBeNull();
+  expect(launcherSpawnError(`sandbox-perf-launcher 1 spawn-error 2 ${key}\n`, key)).toBe(2);
+  expect(launcherSpawnError('sandbox-perf-launcher 1 spawn-error 2\n', key)).toBeNull();
+  expect(launcherSpawnError('sandbox-perf-launcher 1 spawn-error 2\n')).toBe(2);
 });
 
 test('a report on standard error is taken only where it agrees with the exit the kernel or the engine saw', () => {
@@ -112,6 +124,23 @@ describeWhen(
       expect(parseLauncherReport(String(killed.output[3]))).toMatchObject({ signal: 'SIGTERM' });
     });
 
+    test('stderr-key: reads the key from standard input, gives the command /dev/null, ends its line with the key', () => {
+      const key = 'fedcba9876543210fedcba9876543210';
+      const keyed = spawnSync(LAUNCHER_FILE, ['stderr-key', 'sh', '-c', 'cat; echo ran; exit 3'], {
+        encoding: 'utf8',
+        input: `${key}\nmore input the command must not see\n`,
+        timeout: 10_000,
+      });
+      expect(keyed.status).toBe(3);
+      expect(keyed.stdout).toBe('ran\n');
+      expect(parseLauncherReport(keyed.stderr)).toMatchObject({ exitCode: 3, key });
+      for (const input of ['', 'nothex\n', key, `${key.slice(1)}\n`]) {
+        const refused = spawnSync(LAUNCHER_FILE, ['stderr-key', 'true'], { encoding: 'utf8', input, timeout: 20_000 });
+        expect(refused.status).toBe(127);
+        expect(refused.stderr).toMatch(/expected a key of 32 hex digits/);
+      }
+    });
+
     test('the command cannot write to the report descriptor, nor (same user, not root) reopen it through /proc', () => {
       // As nobody, launcher and command alike: only the launcher's non-dumpable flag stands in the way.
       const attack = spawnSync(
@@ -169,7 +198,7 @@ describeWhen(
 
     test('bad arguments and a missing program: exit 127 with a message', () => {
       expect(run(['1', 'true']).status).toBe(127);
-      expect(run(['x', 'true']).stderr).toMatch(/expected an open file descriptor >= 3 or `stderr`, got x/);
+      expect(run(['x', 'true']).stderr).toMatch(/expected an open file descriptor >= 3, `stderr` or `stderr-key`, got x/);
       const missing = run(['3', 'sandbox-perf-no-such-program']);
       expect(missing.status).toBe(127);
       expect(String(missing.output[3])).toBe('sandbox-perf-launcher 1 spawn-error 2\n');

@@ -91,6 +91,7 @@ describe('the spawner protocol', () => {
       userCpuMs: 1.5,
       systemCpuMs: 0.25,
       peakMemoryBytes: 2048 * 1024,
+      key: null,
       timedOut: false,
       stage: 'ran',
       errno: 0,
