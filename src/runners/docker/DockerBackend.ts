@@ -8,7 +8,7 @@ import { EngineClient, type Exchange } from './engineClient';
 import { dockerPhases, type DockerRunTimes } from './dockerPhases';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
-import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs, reportAgreesWithExit } from '../host/launcher';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
 import { REPORT_TAIL, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
@@ -194,12 +194,12 @@ export class DockerBackend implements SandboxBackend {
     if (spawnErrno !== null) failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
     // The launcher's report splits the start's request → the wait's answer into spawn, command and exit, and names the signal.
     const ran = times.start !== null && times.wait !== null && exitCode !== null && !timedOut && failure === undefined;
-    const reported =
+    // Taken only where it agrees with the exit code the engine saw (the command shares standard error).
+    const seen = { exitCode, signal: null, key: null };
+    const timing =
       launcher === null || !ran
         ? null
-        : commandTiming(stderr.tail(), (times.start as Exchange).sent, (times.wait as Exchange).answered, offsetMs);
-    // Taken only where it agrees with the exit code the engine saw (the command shares standard error).
-    const timing = reported !== null && reportAgreesWithExit(reported.report, exitCode, null) ? reported : null;
+        : commandTiming(stderr.tail(), (times.start as Exchange).sent, (times.wait as Exchange).answered, offsetMs, seen);
     const phases = dockerPhases(times, window.endedAt, timing ? timing.phases : null);
     const timed = { untimed: { setupMs: 0, teardownMs: performance.now() - window.endedAt }, [TIMED_WINDOW]: window };
     if (failure !== undefined)

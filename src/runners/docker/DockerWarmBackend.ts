@@ -7,7 +7,7 @@ import { descendantsOf, isLocalGuardInit, killAll, pidNamespace } from './contai
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
 import { afterSignalCleanup } from '../inFlightRuns';
-import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs, reportAgreesWithExit } from '../host/launcher';
+import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
 import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
@@ -210,7 +210,7 @@ export class DockerWarmBackend implements SandboxBackend {
       }
       phases['exec-create'] = performance.now() - t;
 
-      t = performance.now();
+      const execStart = performance.now();
       const timer = setTimeout(() => {
         timedOut = true;
         discarded = this.discard(warm);
@@ -221,14 +221,15 @@ export class DockerWarmBackend implements SandboxBackend {
       await collect(engine.docker, stream, stdout, stderr);
       clearTimeout(timer);
       const execEnd = performance.now();
-      phases.exec = execEnd - t;
-      // The launcher's report splits the exec into spawn, command and exit, when it agrees with the
-      // exit code the engine saw (a process the command left behind shares standard error).
-      if (warm.launcher !== null && !timedOut) timing = commandTiming(stderr.tail(), t, execEnd, offsetMs);
+      phases.exec = execEnd - execStart;
       t = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
       const inspectMs = performance.now() - t;
-      if (timing && (timing.report.key !== key || !reportAgreesWithExit(timing.report, exitCode, null))) timing = null;
+      // The launcher's report splits the exec into spawn, command and exit, when it carries the run's
+      // key and agrees with the exit code the engine saw (a process the command left behind shares
+      // standard error).
+      if (warm.launcher !== null && !timedOut)
+        timing = commandTiming(stderr.tail(), execStart, execEnd, offsetMs, { exitCode, signal: null, key });
       if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
       phases.inspect = inspectMs;
     } finally {

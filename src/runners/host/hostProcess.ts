@@ -211,10 +211,9 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   clearTimeout(grace);
   unregister();
   await afterSignalCleanup();
-  const reported = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs);
-  // A report on standard error, which the command shares, is taken where it agrees with the exit
-  // the kernel saw (reportAgreesWithExit); the descriptor's is the launcher's alone.
-  const timing = reported !== null && via === 'stderr' && !reportAgreesWithExit(reported.report, code, signal) ? null : reported;
+  // The descriptor's report is the launcher's alone; one on standard error must agree with the exit.
+  const seen = via === 'stderr' ? { exitCode: code, signal, key: null } : undefined;
+  const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs, seen);
   if (timing === null) phases.run = closedAt - t;
   else Object.assign(phases, timing.phases);
 
@@ -254,10 +253,22 @@ const REPORT_MAX = 256;
  * `spawn` (runner spawn to command start: fork, sandbox set-up, launcher start), `command` and
  * `exit` (command exit to every pipe closed: sandbox teardown, reap); where it is not (gVisor's
  * clock is its own), into `sandbox` (both ends together) and `command`.
+ *
+ * `seen`: how the run ended as the kernel or the engine says, for a report read from standard
+ * error, which the command shares: the report is taken only where it agrees with that end
+ * (reportAgreesWithExit) and carries the run's key, if it has one (null: none); a line a process
+ * the command left behind wrote after the launcher's gets no say in the run's status or time.
  */
-export function commandTiming(reportText: string, spawnedAt: number, closedAt: number, offsetMs: number): CommandTiming | null {
+export function commandTiming(
+  reportText: string,
+  spawnedAt: number,
+  closedAt: number,
+  offsetMs: number,
+  seen?: { exitCode: number | null; signal: string | null; key: string | null },
+): CommandTiming | null {
   const report = parseLauncherReport(reportText);
   if (report === null) return null;
+  if (seen !== undefined && (report.key !== seen.key || !reportAgreesWithExit(report, seen.exitCode, seen.signal))) return null;
   const commandMs = Number(report.endNs - report.startNs) / 1e6;
   const runMs = closedAt - spawnedAt;
   if (!(commandMs >= 0 && commandMs <= runMs)) return null;

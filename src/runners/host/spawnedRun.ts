@@ -3,7 +3,7 @@ import { boundedOutputs } from '../BoundedOutput';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import { TIMED_WINDOW, type TimedResult } from '../timedWindow';
 import { commandTiming, describeExit, failedResult, findExecutable, whyNotExecutable, type HostRunSpec } from './hostProcess';
-import { holdBackReport, performanceOffsetMs, reportAgreesWithExit, reportLineLength, type LauncherReport } from './launcher';
+import { holdBackReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 import type { Spawner } from './Spawner';
 import type { SpawnerDone } from './spawnerProtocol';
@@ -98,9 +98,9 @@ export async function runSpawned(spawner: Spawner, spec: SpawnedRunSpec): Promis
   let timing: CommandTiming | null = null;
   if (ended.stage === 'ran') {
     timing = spec.bare ? { report: asLauncherReport(ended), commandMs: windowMs, phases: { command: windowMs } } : null;
-    timing ??= via === null ? null : commandTiming(reportText, startedAt, endedAt, offsetMs);
-    // Standard error is the command's too: its report is taken where it agrees with the exit the kernel saw.
-    if (timing !== null && via === 'stderr' && !reportAgreesWithExit(timing.report, ended.exitCode, ended.signal)) timing = null;
+    // The descriptor's report is the launcher's alone; one on standard error must agree with the exit.
+    const seen = via === 'stderr' ? { exitCode: ended.exitCode, signal: ended.signal, key: null } : undefined;
+    timing ??= via === null ? null : commandTiming(reportText, startedAt, endedAt, offsetMs, seen);
   }
   const usage = group?.usage();
   const exitCode = timing ? timing.report.exitCode : ended.exitCode;
@@ -138,8 +138,8 @@ function asLauncherReport(ended: SpawnerDone): LauncherReport {
     signal: ended.signal,
     userCpuMs: ended.userCpuMs,
     systemCpuMs: ended.systemCpuMs,
-    key: null,
     peakMemoryBytes: ended.peakMemoryBytes,
+    key: null,
   };
 }
 

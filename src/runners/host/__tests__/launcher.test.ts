@@ -90,6 +90,18 @@ test('commandTiming places the command in the run when the clocks agree, and ref
   expect(commandTiming(line(0, 300e6), 100, 350, offsetMs)).toBeNull();
 });
 
+test('commandTiming with the end the engine saw: a report on standard error that disagrees with it, or lacks the key, is none', () => {
+  const keyed = (status: number, key: string) => line(110e6, 320e6, status).replace('\n', ` ${key}\n`);
+  const key = 'ab'.repeat(16);
+  const exit3 = { exitCode: 3, signal: null };
+  expect(commandTiming(line(110e6, 320e6, 3 << 8), 100, 350, 0, { ...exit3, key: null })?.commandMs).toBe(210);
+  expect(commandTiming(line(110e6, 320e6, 0), 100, 350, 0, { ...exit3, key: null })).toBeNull();
+  expect(commandTiming(keyed(3 << 8, key), 100, 350, 0, { ...exit3, key })?.commandMs).toBe(210);
+  expect(commandTiming(line(110e6, 320e6, 3 << 8), 100, 350, 0, { ...exit3, key })).toBeNull();
+  expect(commandTiming(keyed(3 << 8, 'cd'.repeat(16)), 100, 350, 0, { ...exit3, key })).toBeNull();
+  expect(commandTiming(keyed(3 << 8, key), 100, 350, 0, { ...exit3, key: null })).toBeNull();
+});
+
 test('streamed standard error never shows the launcher line: the end is held back, then passed on without it', () => {
   const seen: string[] = [];
   const held = holdBackReport((stream, chunk) => seen.push(`${stream}:${chunk.toString()}`));
