@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests drive (Debian packages): Prometheus with promtool for the
+# Mounts tracefs (predict's counter) and installs what the end-to-end tests drive (Debian packages): Prometheus with promtool for the
 # exporter tests, Chromium for the dashboard test, hyperfine and python3 for the compare export
 # tests (--export-hyperfine is checked against real hyperfine output), crun for runc-pool (its
 # containers start with crun when it is installed, at about a third of runc's CPU; runc, from
 # .ci/docker-up.sh, is the fallback). Does nothing when all are present.
 set -euo pipefail
+# predict counts a command's calls with the kernel's syscall tracepoints (and clock reads with a
+# uprobe); without tracefs it falls back to strace, blind to both, and their tests cannot run. A
+# fresh VM of this kind has tracefs in its kernel but not mounted: mount it where it can be.
+if [ "$(id -u)" -eq 0 ] && grep -qw tracefs /proc/filesystems && [ -d /sys/kernel/tracing ] &&
+  [ ! -e /sys/kernel/tracing/events/raw_syscalls ]; then
+  mount -t tracefs nodev /sys/kernel/tracing && echo "e2e-deps: mounted tracefs at /sys/kernel/tracing"
+fi
 need=()
 command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)

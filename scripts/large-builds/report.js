@@ -79,6 +79,22 @@ function runStep(step) {
   return { stdout: r.stdout ?? '', status: r.status, seconds };
 }
 
+/**
+ * predict's counts of every build come from the kernel's tracepoints; with strace instead (no
+ * tracefs mounted: a fresh VM) clock reads and the calls on other threads would count 0, and the
+ * page would hold another model's predictions.
+ */
+function assertTracepoints() {
+  const { CALIB_FILE } = require(path.join(ROOT, 'dist/calibrate/calibWorkdir.js'));
+  const { MOUNT_TRACEFS, syscallNumbers, syscallTracepoints } = require(path.join(ROOT, 'dist/calibrate/tracepoints.js'));
+  if (!fs.existsSync(CALIB_FILE)) fail(`${CALIB_FILE} is missing: run node native/build.js`);
+  if (syscallTracepoints(syscallNumbers(CALIB_FILE)) === null) {
+    fail(
+      `predict would count with strace here (no syscall tracepoints in /sys/kernel/tracing): as root, run '${MOUNT_TRACEFS}' (.ci/e2e-deps.sh does it)`,
+    );
+  }
+}
+
 function main() {
   printEstimate();
   if (options.dryRun) {
@@ -89,6 +105,7 @@ function main() {
     return;
   }
   if (!fs.existsSync(CLI)) fail(`${CLI} is missing: run npm run build first`);
+  if (options.only.some((p) => p !== 'calibrate')) assertTracepoints();
   if (options.only.some((p) => p !== 'attribution' && p !== 'calibrate')) {
     try {
       execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
-import { callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
+import { MOUNT_TRACEFS, callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
 import { registerRun } from '../runners/inFlightRuns';
 
@@ -42,6 +42,20 @@ export interface Profile {
 
 /** `tracepoints`: the kernel's, through perf_event_open; `strace`: strace -f -c. */
 export type Counter = 'tracepoints' | 'strace';
+
+/**
+ * What a profile counted by strace leaves out, or null for the tracepoints': the C library's
+ * clock reads (the host's vDSO answers them, no system call to see) and which thread made each
+ * call. gVisor pays for both: half of tsc's predicted cost there is clock reads.
+ */
+export function counterCaveat(counter: Counter): string | null {
+  if (counter === 'tracepoints') return null;
+  return (
+    "counted with strace: the kernel's syscall tracepoints could not be opened (tracefs is not mounted, or this is not root), " +
+    'so clock reads and the calls on other threads count 0 and gVisor is predicted low where a command makes them; ' +
+    `as root, '${MOUNT_TRACEFS}' lets predict count with the tracepoints`
+  );
+}
 
 /** The exec that starts the wrapper (strace sees it) and the command's own first one: not the command's process starts. */
 const OWN_EXECS: Record<Counter, number> = { strace: 2, tracepoints: 1 };
@@ -218,7 +232,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
   const wanted = options.counter ?? 'auto';
   const points = wanted === 'strace' ? null : syscallTracepoints(syscallNumbers(program));
   if (wanted === 'tracepoints' && points === null) {
-    throw new Error(`predict: this kernel has no syscall tracepoints in tracefs (/sys/kernel/tracing): count with strace`);
+    throw new Error(`predict: no syscall tracepoints in tracefs (/sys/kernel/tracing): as root, '${MOUNT_TRACEFS}', or count with strace`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-profile-'));
   const straceFile = path.join(dir, 'strace.txt');

@@ -31,6 +31,8 @@ export const succeeded = (name: string) => `${name} (succeeded)`;
 
 /** Where tracefs is mounted (the newer place first). */
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+/** What makes the tracepoints readable where the kernel has them but nobody mounted tracefs (a fresh VM). */
+export const MOUNT_TRACEFS = 'mount -t tracefs nodev /sys/kernel/tracing';
 
 function idOf(root: string, event: string): string | null {
   try {

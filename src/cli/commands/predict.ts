@@ -1,4 +1,4 @@
-import { profileCommand, type Profile } from '../../calibrate/profile';
+import { counterCaveat, profileCommand, type Profile } from '../../calibrate/profile';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
 import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
 import { fitCalibration, type CalibrationFit } from '../../calibrate/fitCalibration';
@@ -46,8 +46,9 @@ export const predictCommand: Command = defineCommand({
                             -- COMMAND [ARGS...]
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
-syscall tracepoints, or 'strace -f -c' where they cannot be opened; page faults, user CPU, bytes
-read and written), and predicts what each backend adds to it against 'none': the fixed cost
+syscall tracepoints, or 'strace -f -c' where they cannot be opened, which counts no clock reads
+and no calls on other threads and says so: as root, 'mount -t tracefs nodev /sys/kernel/tracing';
+page faults, user CPU, bytes read and written), and predicts what each backend adds to it against 'none': the fixed cost
 around the command and the in-command cost (each counted operation times what the backend adds
 per operation, from the newest calibration of this machine in the history that covers the
 backends asked for), with a 95 % interval, and where the in-command cost goes ("gvisor: 64 %
@@ -146,6 +147,8 @@ Examples:
     const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
     const profile = await profileCommand(command, io.cwd, { timeoutMs });
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
+    const caveat = counterCaveat(profile.counter);
+    if (caveat !== null) warn(caveat);
     const unpriced = unpricedClasses(fit, [fit.baseline, ...backends], profile.counts);
     if (unpriced.length > 0) {
       warn(
