@@ -69,6 +69,19 @@ describe('sandbox-perf pool --advise (no engine needed)', () => {
 
 describeWhen('sandbox-perf pool --advise on a real docker-pool', dockerMissing(), INSTALL_DOCKER, () => {
   test('measures refills on this machine and sizes from them; leaves no container', async () => {
+    // This process's pool containers: the CLI runs in it, so they carry its pid, as do those of a
+    // test file this jest worker ran before (each checks its own): the CLI's are the ones added.
+    const ours = () =>
+      spawnSync(
+        'docker',
+        ['ps', '-a', '-q', '--filter', `label=sandbox-perf.owner-pid=${process.pid}`, '--filter', 'label=sandbox-perf.pool'],
+        {
+          encoding: 'utf8',
+        },
+      )
+        .stdout.split('\n')
+        .filter((id) => id !== '');
+    const before = new Set(ours());
     const r = await cli(['pool', '--advise', '--rate', '3', '--refills', '3', '--target-miss-rate', '0.01', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -79,13 +92,6 @@ describeWhen('sandbox-perf pool --advise on a real docker-pool', dockerMissing()
     expect(advice.inRefill).toBeCloseTo((3 * advice.refillMs) / 1000, 9);
     expect(advice).toMatchObject(sizeForRate(3, advice.refillMs, 0.01));
     expect(advice.refillConcurrency).toBe(Math.max(2, Math.ceil(advice.inRefill)));
-    const left = spawnSync(
-      'docker',
-      ['ps', '-a', '-q', '--filter', `label=sandbox-perf.owner-pid=${process.pid}`, '--filter', 'label=sandbox-perf.pool'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(left.stdout.trim()).toBe('');
+    expect(ours().filter((id) => !before.has(id))).toEqual([]);
   }, 300_000);
 });
