@@ -5,6 +5,7 @@
  * Pure: the same rounds give the same report (the bootstrap has a fixed seed).
  */
 import type { BackendName } from '../runners/types';
+import { backendEntry } from '../runners/backendNames';
 import { summarize, type SampleSummary } from '../stats/descriptive';
 import { medianInterval, meanInterval, type Interval } from '../stats/intervals';
 import { outlierIndexes } from '../stats/outliers';
@@ -55,6 +56,8 @@ export interface BackendComparison {
   intervals: { mean: Interval | null; median: Interval | null };
   /** Mean user and system CPU per run (ms), null where the backend's processes are not ours to account. */
   cpu: CpuTimes | null;
+  /** Who counted `cpu` where it is not the host's kernel (`gVisor`: its own count of its tasks' time), else null. */
+  cpuCountedBy: string | null;
   /** Indexes into durationsMs flagged by the modified z-score (MAD). */
   outliers: number[];
   phases: PhaseSummary[];
@@ -118,6 +121,7 @@ export function summarizeBackends(all: readonly BackendRounds[], baselineIndex: 
       summary,
       intervals: { mean: meanInterval(d), median: medianInterval(d) },
       cpu: meanCpu(r.cpu),
+      cpuCountedBy: r.cpu.some((c) => c !== null) ? (backendEntry(r.backend).cpuCountedBy ?? null) : null,
       outliers: outlierIndexes(d),
       phases: summarizePhases(r.phases),
       ratio: comparable ? ratioWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs) : null,

@@ -36,6 +36,13 @@ export interface BackendEntry {
    */
   readonly cpu: 'children' | 'cgroup';
   /**
+   * Who counts the CPU a run reports, where it is not the host's kernel: gVisor's runs report what
+   * the launcher's `wait4` gets inside the sandbox, the Sentry's own count of its tasks' time,
+   * which is not the host CPU the sandbox used (tsc: 5.3 s user against 4.0 CPU-seconds the host
+   * saw busy, docs/calibration.md). Absent: the host kernel's count.
+   */
+  readonly cpuCountedBy?: string;
+  /**
    * With `workdir: 'rw'`, what the run writes in the working directory lands in the host's files,
    * those the host executes later included (the guarantee table's row; gVisor's `runsc do` keeps
    * every write in its memory). In `overlay` and `ro` no backend's run changes them.
@@ -166,6 +173,7 @@ export const BACKENDS = [
     mitigates: null,
     canary: true,
     cpu: 'children',
+    cpuCountedBy: 'gVisor',
     rwReachesHost: false,
     root: (options: ResolvedSandboxOptions) => options.gvisorRoot,
     enable: gvisorTool.install,

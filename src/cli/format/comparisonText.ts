@@ -65,7 +65,8 @@ export function comparisonDetails(result: ComparisonResult, c: Colours, time: Ti
         out.push(`  -i/--ignore-failure counts runs that exit non-zero as measurements`);
       continue;
     }
-    const cpu = b.cpu ? `    [User: ${time(b.cpu.userMs)}, System: ${time(b.cpu.systemMs)}]` : '';
+    const countedBy = b.cpuCountedBy ? ` as ${b.cpuCountedBy} counts it` : '';
+    const cpu = b.cpu ? `    [User: ${time(b.cpu.userMs)}, System: ${time(b.cpu.systemMs)}${countedBy}]` : '';
     out.push(
       s.count > 1
         ? `  Time (${c.green('mean')} ± ${c.green('σ')}):   ${c.green(time(s.meanMs))} ± ${c.green(time(s.stddevMs))}${cpu}`

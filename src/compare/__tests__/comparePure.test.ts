@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summaryLines } from '../../cli/format/summaryText';
+import { comparisonText } from '../../cli/format/comparisonText';
 import { colours } from '../../cli/terminal';
 import { mulberry32 } from '../../stats/prng';
 import { isWarm, warmupDone } from '../autoWarmup';
@@ -77,6 +78,16 @@ test('failed rounds drop out of the pairs; intervals need 2 (mean) and 6 (median
   expect(other?.paired?.pairs).toBe(5);
   expect(other?.failures).toBe(1);
   expect(summarizeBackends([rounds('none', [10])], 0)[0]?.intervals.mean).toBeNull();
+});
+
+test("gVisor's CPU is said to be its own count, the host kernel's is not labelled; none where no CPU was read", () => {
+  const withCpu = (r: BackendRounds): BackendRounds => ({ ...r, cpu: r.roundsMs.map(() => ({ userMs: 5, systemMs: 1 })) });
+  const all = [withCpu(rounds('none', [10, 11, 12])), withCpu(rounds('gvisor', [20, 21, 22])), rounds('bubblewrap', [12, 13, 14])];
+  expect(summarizeBackends(all, 0).map((b) => b.cpuCountedBy)).toEqual([null, 'gVisor', null]);
+  const text = comparisonText(result(all), plain);
+  expect(text).toMatch(/\n {2}Time \(mean ± σ\): +[\d.]+ ms ± [\d.]+ ms {4}\[User: 5\.00 ms, System: 1\.00 ms\]\n/);
+  expect(text).toContain('[User: 5.00 ms, System: 1.00 ms as gVisor counts it]');
+  expect(text.match(/\[User:/g)).toHaveLength(2);
 });
 
 test('adaptive stop: precision only after --min-runs; limits say which stopped it', () => {
