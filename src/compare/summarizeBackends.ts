@@ -111,6 +111,7 @@ export function summarizeBackends(all: readonly BackendRounds[], baselineIndex: 
     const isBaseline = b === baselineIndex;
     const comparable = !isBaseline && summary.count > 0 && baselineSummary.count > 0;
     const pairs = base && !isBaseline ? pairedRounds(r.roundsMs, base.roundsMs) : null;
+    const cpu = meanCpu(r.cpu);
     return {
       backend: r.backend,
       durationsMs: d,
@@ -120,8 +121,8 @@ export function summarizeBackends(all: readonly BackendRounds[], baselineIndex: 
       firstError: r.firstError,
       summary,
       intervals: { mean: meanInterval(d), median: medianInterval(d) },
-      cpu: meanCpu(r.cpu),
-      cpuCountedBy: r.cpu.some((c) => c !== null) ? (backendEntry(r.backend).cpuCountedBy ?? null) : null,
+      cpu,
+      cpuCountedBy: cpu === null ? null : (backendEntry(r.backend).cpuCountedBy ?? null),
       outliers: outlierIndexes(d),
       phases: summarizePhases(r.phases),
       ratio: comparable ? ratioWithError(summary.meanMs, summary.stddevMs, baselineSummary.meanMs, baselineSummary.stddevMs) : null,

@@ -1,4 +1,5 @@
 import { counterCaveat, profileCommand, type Profile } from '../../calibrate/profile';
+import { MOUNT_TRACEFS } from '../../calibrate/tracepoints';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
 import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
 import { fitCalibration, type CalibrationFit } from '../../calibrate/fitCalibration';
@@ -47,7 +48,7 @@ export const predictCommand: Command = defineCommand({
 
 Runs COMMAND once on the host, untimed, under a counter (system calls by name from the kernel's
 syscall tracepoints, or 'strace -f -c' where they cannot be opened, which counts no clock reads
-and no calls on other threads and says so: as root, 'mount -t tracefs nodev /sys/kernel/tracing';
+and no calls on other threads and says so: as root, '${MOUNT_TRACEFS}';
 page faults, user CPU, bytes read and written), and predicts what each backend adds to it against 'none': the fixed cost
 around the command and the in-command cost (each counted operation times what the backend adds
 per operation, from the newest calibration of this machine in the history that covers the

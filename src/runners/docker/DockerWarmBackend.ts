@@ -224,14 +224,13 @@ export class DockerWarmBackend implements SandboxBackend {
       phases.exec = execEnd - execStart;
       t = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
-      const inspectMs = performance.now() - t;
-      // The launcher's report splits the exec into spawn, command and exit, when it carries the run's
-      // key and agrees with the exit code the engine saw (a process the command left behind shares
-      // standard error).
+      phases.inspect = performance.now() - t;
+      // The launcher's report splits the exec into spawn, command and exit (in its place, before
+      // inspect), when it carries the run's key and agrees with the exit code the engine saw (a
+      // process the command left behind shares standard error).
       if (warm.launcher !== null && !timedOut)
         timing = commandTiming(stderr.tail(), execStart, execEnd, offsetMs, { exitCode, signal: null, key });
       if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
-      phases.inspect = inspectMs;
     } finally {
       overlapped ||= this.running > 1;
       this.running--;
