@@ -90,6 +90,15 @@ export function syscallTracepoints(
 }
 
 /**
+ * Whether predict's counter can read the kernel's syscall tracepoints here with `program` (the
+ * built sandbox-perf-calib), rather than fall back to strace: false where the program is missing
+ * (safe where it is not built yet: a skipped test file's body still runs).
+ */
+export function tracepointsReadable(program: string): boolean {
+  return fs.existsSync(program) && syscallTracepoints(syscallNumbers(program)) !== null;
+}
+
+/**
  * The counter's second line as calls per name, in strace's shape (calls and errors): each named
  * call, and `(other)` for every call no tracepoint named. The counting starts during the command's
  * own exec, so that exec is seen at its exit only: its entry is added to the exec's calls (not

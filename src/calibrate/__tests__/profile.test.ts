@@ -5,7 +5,15 @@ import path from 'node:path';
 import { countsFrom, parseCountLine, parseStraceSummary, profileCommand, threadCountsFrom, type Counter } from '../profile';
 import type { ClassName } from '../classes';
 import { libcCallName } from '../libcProbe';
-import { ALL_CALLS, callsFromEvents, succeeded, syscallNumbers, syscallTracepoints, type Tracepoint } from '../tracepoints';
+import {
+  ALL_CALLS,
+  callsFromEvents,
+  succeeded,
+  syscallNumbers,
+  syscallTracepoints,
+  tracepointsReadable,
+  type Tracepoint,
+} from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
 import { parsePhases } from '../runCalibration';
 import { describeWhen } from '../../../test/support/e2e';
@@ -162,8 +170,7 @@ describeWhen(
     afterAll(() => {
       removeCalibWorkdir(dir);
     });
-    // Jest collects a skipped describe's body too: without the program, no tracepoint lookup (it runs it).
-    const tracepoints = fs.existsSync(CALIB_FILE) && syscallTracepoints(syscallNumbers(CALIB_FILE)) !== null;
+    const tracepoints = tracepointsReadable(CALIB_FILE);
     const counters: Counter[] = ['strace', ...(tracepoints ? (['tracepoints'] as const) : [])];
     test.each(
       counters.flatMap((counter) =>
@@ -266,7 +273,7 @@ describeWhen(
       ];
       const [traced, counted] = [await profileCommand(command, dir, { counter: 'strace' }), await profileCommand(command, dir)];
       expect([traced.exitCode, counted.exitCode]).toEqual([3, 3]);
-      expect(counted.counter).toBe(syscallTracepoints(syscallNumbers(CALIB_FILE)) === null ? 'strace' : 'tracepoints');
+      expect(counted.counter).toBe(tracepointsReadable(CALIB_FILE) ? 'tracepoints' : 'strace');
       expect(counted.counts.spawn).toBe(3);
       expect(traced.counts.spawn).toBe(3);
       // strace also sees the wrapper's own start (a few dozen calls, 4 stats, 3 opens).

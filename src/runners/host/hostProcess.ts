@@ -211,9 +211,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
   clearTimeout(grace);
   unregister();
   await afterSignalCleanup();
-  // The descriptor's report is the launcher's alone; one on standard error must agree with the exit.
-  const seen = via === 'stderr' ? { exitCode: code, signal, key: null } : undefined;
-  const timing = via === null || spawnError ? null : commandTiming(reportText, t, closedAt, offsetMs, seen);
+  const timing = spawnError ? null : reportedTiming(via, reportText, t, closedAt, offsetMs, code, signal);
   if (timing === null) phases.run = closedAt - t;
   else Object.assign(phases, timing.phases);
 
@@ -241,6 +239,24 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     phases,
     ...measuredFields(usage, timing),
   };
+}
+
+/**
+ * The command's time from the launcher's report, read `via` its descriptor or standard error (null:
+ * the run has no launcher). The descriptor's report is the launcher's alone; one on standard error,
+ * which the command shares, must agree with how the run ended (`exitCode`, `signal`).
+ */
+export function reportedTiming(
+  via: 'fd' | 'stderr' | null,
+  reportText: string,
+  spawnedAt: number,
+  closedAt: number,
+  offsetMs: number,
+  exitCode: number | null,
+  signal: string | null,
+): CommandTiming | null {
+  if (via === null) return null;
+  return commandTiming(reportText, spawnedAt, closedAt, offsetMs, via === 'stderr' ? { exitCode, signal, key: null } : undefined);
 }
 
 /** Longest launcher report kept (the line is under 100 bytes). */

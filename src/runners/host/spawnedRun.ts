@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import { boundedOutputs } from '../BoundedOutput';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import { TIMED_WINDOW, type TimedResult } from '../timedWindow';
-import { commandTiming, describeExit, failedResult, findExecutable, whyNotExecutable, type HostRunSpec } from './hostProcess';
+import { describeExit, failedResult, findExecutable, reportedTiming, whyNotExecutable, type HostRunSpec } from './hostProcess';
 import { holdBackReport, performanceOffsetMs, reportLineLength, type LauncherReport } from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 import type { Spawner } from './Spawner';
@@ -98,9 +98,7 @@ export async function runSpawned(spawner: Spawner, spec: SpawnedRunSpec): Promis
   let timing: CommandTiming | null = null;
   if (ended.stage === 'ran') {
     timing = spec.bare ? { report: asLauncherReport(ended), commandMs: windowMs, phases: { command: windowMs } } : null;
-    // The descriptor's report is the launcher's alone; one on standard error must agree with the exit.
-    const seen = via === 'stderr' ? { exitCode: ended.exitCode, signal: ended.signal, key: null } : undefined;
-    timing ??= via === null ? null : commandTiming(reportText, startedAt, endedAt, offsetMs, seen);
+    timing ??= reportedTiming(via, reportText, startedAt, endedAt, offsetMs, ended.exitCode, ended.signal);
   }
   const usage = group?.usage();
   const exitCode = timing ? timing.report.exitCode : ended.exitCode;
