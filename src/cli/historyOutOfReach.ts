@@ -14,11 +14,13 @@ import type { HistoryPath } from './database';
  * writable (its registry entry's `rwReachesHost`; `none` is no sandbox), unless the run sees the
  * directory read-only (`--workdir ro`) or through its own layer (`overlay`) that no `--keep`
  * copies the history back from. Refused rather than masked: docs/runners.md says why.
+ * `workdirFlag: false` for a command without `--workdir` (predict): the fix offered leaves it out.
  */
 export function assertHistoryOutOfReach(
   where: HistoryPath,
   sandbox: Pick<SandboxOptions, 'workdir' | 'keep'> & { cwd: string },
   backends: readonly BackendName[],
+  { workdirFlag = true }: { workdirFlag?: boolean } = {},
 ): void {
   const { cwd } = sandbox;
   const workdir = sandbox.workdir ?? 'rw';
@@ -32,10 +34,11 @@ export function assertHistoryOutOfReach(
     how = `whose ${JSON.stringify(kept)} --keep copies back from the run's layer`;
   }
   const name = where.source === 'the default history' ? where.source : `\`${where.source}\``;
+  const ro = workdirFlag ? ', or give the run --workdir ro' : '';
   const fix =
     where.source === 'the default history'
-      ? `run from a project directory below ${cwd}, name a history outside it with --db or SANDBOX_PERF_DB, or give the run --workdir ro`
-      : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, run from another directory, or give the run --workdir ro`;
+      ? `run from a project directory below ${cwd}, ${workdirFlag ? '' : 'or '}name a history outside it with --db or SANDBOX_PERF_DB${ro}`
+      : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, ${workdirFlag ? '' : 'or '}run from another directory${ro}`;
   throw new UsageError(
     `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeValue(where.file).replace(/ \(string\)$/, '')}; the run could truncate or forge it, so nothing was run: ${fix}`,
   );

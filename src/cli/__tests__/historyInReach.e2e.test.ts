@@ -176,6 +176,18 @@ describeBuilt('a history the run could reach is refused', () => {
       );
     });
 
+    test('history inside the working directory: predict --check is refused before its prepare hook and its profiling run (on the host, unsandboxed)', async () => {
+      const p = await place();
+      const r = await cli(
+        ['predict', '--db', p.history, '--sandbox', 'bubblewrap', '--check', '-r', '2', '-p', 'touch prepared', '--', ...TRUNCATE],
+        p.dir,
+      );
+      expectRefused(r, p, '`--db`', 'bubblewrap');
+      expect(fs.existsSync(path.join(p.dir, 'prepared'))).toBe(false);
+      // predict has no --workdir: the fix offered does not send the user to it.
+      expect(r.stderr).toMatch(/: choose a history outside .* with --db, or run from another directory\n$/);
+    });
+
     test('history inside the working directory: serve --canary with a backend that binds it is refused at start', async () => {
       const p = await place();
       const r = await cli(['serve', '--port', '0', '--db', p.history, '--canary', '--sandbox', 'unshare', '--', ...TRUNCATE], p.dir, {

@@ -106,6 +106,9 @@ Examples:
     if (parsed.flags.runs !== undefined && parsed.flags.check !== true) throw new UsageError('--runs needs --check');
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
+    // Before anything runs (the prepare hook and the profiling run included): --check's sandboxes bind the working directory.
+    const sandbox = { cwd: io.cwd };
+    if (parsed.flags.check === true) assertHistoryOutOfReach(where, sandbox, ['none', ...backends], { workdirFlag: false });
     const fingerprint = await machineFingerprint(version, io.env);
     const wanted = parsed.flags.calibration as number | undefined;
     const stored =
@@ -165,8 +168,6 @@ Examples:
     let recalibrated: { calibration: number; predictions: Prediction[]; checks: PredictionCheck[] } | null = null;
     let unmeasured = 0;
     if (parsed.flags.check === true) {
-      const sandbox = { cwd: io.cwd };
-      assertHistoryOutOfReach(where, sandbox, ['none', ...backends]);
       const recording = openRecording(where, undefined, io);
       const runs = (parsed.flags.runs as number | undefined) ?? 10;
       const measure = () =>
