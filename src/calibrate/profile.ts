@@ -19,6 +19,7 @@ import { assertCalibProgram } from './calibWorkdir';
 import { MOUNT_TRACEFS, callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
 import { registerRun } from '../runners/inFlightRuns';
+import { printable } from '../printable';
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -267,10 +268,12 @@ export async function profileCommand(command: readonly string[], cwd: string, op
   }
 }
 
+/** The command's own stderr may carry escape sequences for the operator's terminal: its last line is shown escaped. */
 function noCounts(command: readonly string[], ran: Ran): Error {
   const why = ran.stderr.trim().split('\n').pop() ?? '';
+  const ended = ran.exitCode === null ? 'killed by a signal' : `exit ${String(ran.exitCode)}`;
   return new Error(
-    `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (exit ${String(ran.exitCode)}${why === '' ? '' : `: ${why}`})`,
+    `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (${ended}${why === '' ? '' : `: ${printable(why)}`})`,
   );
 }
 

@@ -40,3 +40,23 @@ describeWhen("predict's counter: the kernel's syscall tracepoints", missing, `${
     expect(profile.onThreads.thread).toBeLessThan(2000 + 200);
   });
 });
+
+describe("predict's counter: a run that leaves no counts", () => {
+  let dir = '';
+  beforeAll(() => {
+    if (fs.existsSync(CALIB_FILE)) dir = makeCalibWorkdir();
+  });
+  afterAll(() => {
+    if (dir !== '') removeCalibWorkdir(dir);
+  });
+
+  // Hostile trial 2026-12-07, finding 6: the command's last stderr line reached the terminal raw
+  // (a window title, colours, a carriage return over the line) and the end read "exit null".
+  test("is refused with the command's stderr escaped and its end said in words", async () => {
+    if (dir === '') throw new Error(`${CALIB_FILE} is not built: node native/build.js`);
+    const hostile = String.raw`printf '\033]0;pwned\007\033[31mbubblewrap: +0.00 ms\rX\n' >&2; kill -9 $PPID`;
+    await expect(profileCommand(['sh', '-c', hostile], dir)).rejects.toThrow(
+      /left no counts \(killed by a signal: \\x1b\]0;pwned\\x07\\x1b\[31mbubblewrap: \+0\.00 ms\\x0dX\)$/,
+    );
+  });
+});
