@@ -6,6 +6,7 @@ import { parseCalibrationJson } from './calibrationJson';
 import { storeFingerprint, fingerprintHash } from './fingerprintHistory';
 import { assertOwnDatabasePath } from './ownership';
 import { assertReadableVersion } from './schema';
+import { assertIntactHistory } from './intactHistory';
 import { SqliteStore } from './write/SqliteStore';
 
 /** The schema version that stores calibrations (migration 8). */
@@ -22,6 +23,7 @@ export function saveCalibration(file: string, calibration: Calibration): number 
   store.close();
   const db = new Database(file, { timeout: 5000 });
   try {
+    assertIntactHistory(db, file);
     db.pragma('foreign_keys = ON');
     return db
       .transaction(() => {
@@ -81,6 +83,7 @@ export function latestCalibration(
   if (found.kind === 'missing' || found.kind === 'empty') return null;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
+    assertIntactHistory(db, file);
     if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
     // One pass, newest first, stopping at the first calibration of this machine state that covers
     // `needs` (usually the newest row); else the newest of any state that covers them; else the
@@ -136,6 +139,7 @@ export function calibrationById(file: string, id: number, current: MachineFinger
   if (found.kind === 'missing' || found.kind === 'empty') return null;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
+    assertIntactHistory(db, file);
     if (assertReadableVersion(db, file) < CALIBRATION_VERSION) return null;
     const row = db.prepare(`${SELECT_CALIBRATIONS} WHERE c.id = ?`).get(id) as CalibrationRow | undefined;
     return row === undefined ? null : storedFrom(row, parseCalibrationJson(row.id, row.json), current);
