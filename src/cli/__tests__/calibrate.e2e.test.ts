@@ -176,7 +176,9 @@ describeWhen(
       const code = await main(['predict', '--sandbox', 'bubblewrap', '--db', db, '--', 'sh', '-c', 'kill -9 $$'], stream);
       expect(code).toBe(0);
       // Before: "(the command exited with null)".
-      expect(stream.out()).toMatch(/^Counted .*\(the command was killed by a signal\)$/m);
+      expect(stream.out()).toMatch(
+        /^Counted .*\(the command was killed by a signal\)\nFrom calibration \d+, taken \d{4}-\d\d-\d\d \d\d:\d\d UTC:\n/m,
+      );
     });
 
     // Before: the counter's exit 127 was profiled and predicted from (+15 ms, 100 % start), exit 0.

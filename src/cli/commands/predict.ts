@@ -16,7 +16,7 @@ import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
-import { checkText, countsLine, predictionText } from '../format/predictionText';
+import { calibrationHeading, checkText, countsLine, predictionText } from '../format/predictionText';
 import { version } from '../version';
 import { printable } from '../../printable';
 
@@ -51,9 +51,10 @@ syscall tracepoints, or 'strace -f -c' where they cannot be opened, which counts
 and no calls on other threads and says so: as root, '${MOUNT_TRACEFS}';
 page faults, user CPU, bytes read and written), and predicts what each backend adds to it against 'none': the fixed cost
 around the command and the in-command cost (each counted operation times what the backend adds
-per operation, from the newest calibration of this machine in the history that covers the
-backends asked for), with a 95 % interval, and where the in-command cost goes ("gvisor: 64 %
-file opens, 22 % stats, …"). That run is not sandboxed: COMMAND runs as you, with your files
+per operation, from the newest calibration in the history that covers the backends asked for:
+one of this machine state first, else another's, with a warning naming what differs; the output
+names it), with a 95 % interval, and where the in-command cost goes ("gvisor: 64 % file opens,
+22 % stats, …"). That run is not sandboxed: COMMAND runs as you, with your files
 and network, as it would without sandbox-perf; predict only a command you would run so.
 
 With --check it also measures: N rounds of none and each backend, interleaved as 'compare' runs
@@ -162,6 +163,7 @@ Examples:
     const predictions = predictFrom(fit, backends, profile);
     if (!json) {
       io.stdout.write(`${countsLine(profile.counts)}${exitNote(profile.exitCode)}\n`);
+      io.stdout.write(calibrationHeading(stored.id, stored.calibration.createdAt, stored.machineDifferences.length > 0));
       io.stdout.write(predictionText(predictions, fit.baseline));
     }
     let checks: PredictionCheck[] | null = null;

@@ -3,6 +3,7 @@ import type { PredictionCheck, Prediction } from '../../calibrate/prediction';
 import type { OperationCounts } from '../../calibrate/profile';
 import type { Interval } from '../../stats/intervals';
 import { formatMs } from '../terminal';
+import { printable } from '../../printable';
 
 const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${formatMs(Math.abs(ms))}`;
 const span = (i: Interval) => `${signed(i.estimate)} [${signed(i.low)} … ${signed(i.high)}]`;
@@ -22,6 +23,18 @@ function fixedText(p: Prediction): string {
   if (files === 0) return signed(p.fixed.estimate);
   const sign = files >= 0 ? '+' : '-';
   return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} creations/removals`;
+}
+
+/**
+ * Which stored calibration the predictions below it come from, and when it was taken
+ * ("From calibration 12, taken 2026-12-06 22:46 UTC:"): a history holds several, of different
+ * minutes and machine states (the warning above says how one differs).
+ */
+export function calibrationHeading(id: number, createdAt: string, otherMachine: boolean): string {
+  const at = Number.isNaN(Date.parse(createdAt))
+    ? printable(createdAt)
+    : `${new Date(createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `From calibration ${id}, taken ${at}${otherMachine ? ' on another machine state' : ''}:\n`;
 }
 
 export function predictionText(predictions: readonly Prediction[], baseline: string): string {
