@@ -223,6 +223,10 @@ export function fitCalibration(samples: readonly CalibrationSample[], baseline =
       const baseSlope = (base.slopes.get(c.name) as { slope: Estimate }).slope;
       const width = relativeHalfWidth(slope.interval);
       const why = [
+        // An operation cannot save time: a line falling with the count (calibrate --scale 0.001
+        // timed 1 and 3 clock reads, whatever came first paying for both) is no cost, however
+        // well it fits (hostile trial 2026-12-07, finding 10: -0.055 ms per read, R² 1.000, not flagged).
+        ...(slope.interval.high < 0 ? ['below 0'] : []),
         ...(rSquared < POOR_R_SQUARED ? [`R² ${rSquared.toFixed(2)}`] : []),
         ...(width > POOR_RELATIVE_HALF_WIDTH ? [widthPhrase(width)] : []),
       ];

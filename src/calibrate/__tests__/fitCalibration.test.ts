@@ -103,6 +103,14 @@ describe('fitCalibration', () => {
     expect(clean?.poorFit).toEqual([]);
   });
 
+  test('says when a cost per operation is below 0, however well the line fits', () => {
+    // The larger size timed faster than the smaller one on none: clock reads "saving" 0.05 ms each.
+    const falling = samples(0.001, 2).map((s) => (s.backend === 'none' && s.class === 'clock' ? { ...s, commandMs: 200 - 0.05 * s.n } : s));
+    const none = fitCalibration(falling).backends.find((b) => b.backend === 'none');
+    expect(none?.costs.find((c) => c.class === 'clock')?.rSquared).toBeGreaterThan(0.99);
+    expect(none?.poorFit).toContain('clock below 0');
+  });
+
   test('refuses samples that cannot determine a cost', () => {
     const one = samples(0.5, 2).filter((s) => !(s.class === 'spawn' && s.n === CLASSES.find((c) => c.name === 'spawn')?.sizes[1]));
     expect(() => fitCalibration(one)).toThrow(/two sizes or more of 'spawn' on none and three runs, got 1 sizes in 2 runs/);
