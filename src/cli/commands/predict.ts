@@ -16,7 +16,7 @@ import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
-import { checkText, countsLine, predictionText } from '../format/predictionText';
+import { checkText, countsLine, predictionText, type Unchecked } from '../format/predictionText';
 import { version } from '../version';
 import { printable } from '../../printable';
 
@@ -163,7 +163,7 @@ Examples:
     }
     let checks: PredictionCheck[] | null = null;
     let recalibrated: { calibration: number; predictions: Prediction[]; checks: PredictionCheck[] } | null = null;
-    let unmeasured = 0;
+    let unmeasured: Unchecked[] = [];
     if (parsed.flags.check === true) {
       const sandbox = { cwd: io.cwd };
       assertHistoryOutOfReach(where, sandbox, ['none', ...backends]);
@@ -208,12 +208,12 @@ Examples:
         await recording.finish();
       }
       if (!json) {
-        io.stdout.write(checkText(checks, runs));
+        io.stdout.write(checkText(checks, runs, unmeasured));
         if (recalibrated !== null) {
           io.stdout.write(
             `From calibration ${recalibrated.calibration}, taken around the check (${AROUND_ROUNDS} rounds before it, ${AROUND_ROUNDS} after):\n` +
               predictionText(recalibrated.predictions, fit.baseline) +
-              checkText(recalibrated.checks, runs),
+              checkText(recalibrated.checks, runs, unmeasured),
           );
         }
       }
@@ -223,7 +223,7 @@ Examples:
         `${JSON.stringify({ command, calibration: stored.id, machineDifferences: stored.machineDifferences, profile, predictions, checks, recalibrated }, null, 2)}\n`,
       );
     }
-    return unmeasured > 0 ? 1 : 0;
+    return unmeasured.length > 0 ? 1 : 0;
   },
 });
 
@@ -254,16 +254,19 @@ function checksOf(
   predictions: readonly Prediction[],
   measured: ComparisonResult,
   io: Pick<CommandIo, 'stderr'> | null,
-): { checks: PredictionCheck[]; unmeasured: number } {
-  let unmeasured = 0;
+): { checks: PredictionCheck[]; unmeasured: Unchecked[] } {
+  const unmeasured: Unchecked[] = [];
+  const baseline = measured.backends.find((b) => b.backend === measured.baseline);
   const checks = predictions.flatMap((p) => {
     const backend = measured.backends.find((b) => b.backend === p.backend);
     const difference = backend?.paired?.difference ?? null;
     if (difference === null) {
-      unmeasured++;
-      io?.stderr.write(
-        `predict --check: ${p.backend} has no paired measurement (${printable(backend?.firstError ?? 'fewer than two rounds')})\n`,
+      const why = printable(
+        backend?.firstError ??
+          (baseline?.firstError ? `${measured.baseline}: ${baseline.firstError}` : 'fewer than two rounds where both succeeded'),
       );
+      unmeasured.push({ backend: p.backend, pairs: backend?.paired?.pairs ?? 0, why });
+      io?.stderr.write(`predict --check: ${p.backend} has no paired measurement (${why})\n`);
       return [];
     }
     return [checkPrediction(p, difference)];

@@ -33,13 +33,29 @@ export function predictionText(predictions: readonly Prediction[], baseline: str
   return `${lines.join('\n')}\n`;
 }
 
-export function checkText(checks: readonly PredictionCheck[], runs: number): string {
+/** A backend --check could not check: how many rounds paired (0 or 1: an interval needs two) and why. */
+export interface Unchecked {
+  backend: string;
+  pairs: number;
+  why: string;
+}
+
+/**
+ * The checks under their heading, then each backend that has none and why; no heading over
+ * nothing (every backend unchecked).
+ */
+export function checkText(checks: readonly PredictionCheck[], runs: number, unchecked: readonly Unchecked[] = []): string {
   const lines = checks.map((c) => {
     const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : ''}${(c.relativeError * 100).toFixed(1)} %`;
     return (
-      `${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
+      `  ${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
       `(${c.withinTolerance ? 'within' : 'outside'} ±15 %; ${c.insideMeasuredInterval ? 'inside' : 'outside'} the measured 95 % interval)`
     );
   });
-  return `Checked against ${runs} paired rounds:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+  const heading = lines.length > 0 ? [`Checked against ${runs} paired rounds:`] : [];
+  const missing = unchecked.map(
+    (u) =>
+      `${lines.length > 0 ? '  ' : ''}${u.backend}: not checked, ${u.pairs === 0 ? 'no round' : 'one round'} of ${runs} paired (${u.why})`,
+  );
+  return [...heading, ...lines, ...missing].map((l) => `${l}\n`).join('');
 }
