@@ -3,8 +3,10 @@ import type { PredictionCheck, Prediction } from '../../calibrate/prediction';
 import type { OperationCounts } from '../../calibrate/profile';
 import type { Interval } from '../../stats/intervals';
 import { formatMs } from '../terminal';
+import { signedTime } from './summaryText';
 
-const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${formatMs(Math.abs(ms))}`;
+/** Signed as compare's figures are: '+' or '−' (U+2212), never an ASCII '-' on one line and '−' on the next. */
+const signed = signedTime(formatMs);
 const span = (i: Interval) => `${signed(i.estimate)} [${signed(i.low)} … ${signed(i.high)}]`;
 
 export function countsLine(counts: OperationCounts): string {
@@ -20,7 +22,7 @@ export function countsLine(counts: OperationCounts): string {
 function fixedText(p: Prediction): string {
   const files = p.fixedForFiles.estimate;
   if (files === 0) return signed(p.fixed.estimate);
-  const sign = files >= 0 ? '+' : '-';
+  const sign = files >= 0 ? '+' : '−';
   return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} creations/removals`;
 }
 
@@ -46,7 +48,7 @@ export interface Unchecked {
  */
 export function checkText(checks: readonly PredictionCheck[], runs: number, unchecked: readonly Unchecked[] = []): string {
   const lines = checks.map((c) => {
-    const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : ''}${(c.relativeError * 100).toFixed(1)} %`;
+    const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
     return (
       `  ${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
       `(${c.withinTolerance ? 'within' : 'outside'} ±15 %; ${c.insideMeasuredInterval ? 'inside' : 'outside'} the measured 95 % interval)`
