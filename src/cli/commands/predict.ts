@@ -11,10 +11,10 @@ import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { findExecutable, whyNotExecutable } from '../../runners/host/hostProcess';
 import { calibrationById, latestCalibration, saveCalibration } from '../../state/calibrationStore';
-import { MAX_TIMEOUT_MS, parseArgs } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
-import { historyPathFor, openRecording, DB_HELP } from '../database';
+import { assertUsableHistory, historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { checkText, countsLine, predictionText, type Unchecked } from '../format/predictionText';
 import { version } from '../version';
@@ -93,19 +93,14 @@ Examples:
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'predict');
-    const command = parsed.command;
-    if (command === null || command.length === 0) {
-      throw new UsageError(`'predict' needs a command after '--' (e.g. sandbox-perf predict --sandbox gvisor -- make)`);
-    }
-    if (parsed.positionals.length > 0) {
-      throw new UsageError(`'predict' takes its command after '--', got ${JSON.stringify(parsed.positionals[0])} before it`);
-    }
+    const command = requireCommand(parsed, 'predict', io.cwd);
     if (parsed.flags.sandbox === undefined) throw new UsageError(`'predict' needs --sandbox LIST (e.g. --sandbox bubblewrap,gvisor)`);
     const backends = parseBackends(parsed.flags.sandbox).filter((b) => b !== 'none');
     if (backends.length === 0) throw new UsageError(`--sandbox: predict needs a backend other than 'none', the baseline`);
     if (parsed.flags.runs !== undefined && parsed.flags.check !== true) throw new UsageError('--runs needs --check');
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
+    assertUsableHistory(where);
     const fingerprint = await machineFingerprint(version, io.env);
     const wanted = parsed.flags.calibration as number | undefined;
     const stored =

@@ -4,6 +4,7 @@
  * (compare/scaling.ts). It is a parameter like any other (recorded with each comparison, in the
  * commands, names and hooks as `{size}`), so the scaled comparisons are exactly what `-L` runs.
  */
+import { flagExpectation } from '../../validation';
 import type { ParsedArgs } from '../args';
 import { UsageError } from '../command';
 
@@ -37,17 +38,17 @@ export function scalePlan(parsed: ParsedArgs): { parsed: ParsedArgs; scale: Scal
   }
   const name = (flags['scale-name'] as string | undefined) ?? DEFAULT_SCALE_NAME;
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-    throw new UsageError(`--scale-name expects a name of letters, digits, _ or -, got ${JSON.stringify(name)} (e.g. --scale-name files)`);
+    throw new UsageError(`${flagExpectation('--scale-name', 'a name of letters, digits, _ or -', name)} (e.g. --scale-name files)`);
   }
   const values = sizes.map((text) => {
     const n = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isFinite(n))
-      throw new UsageError(`--scale expects sizes as decimal numbers >= 0, got ${JSON.stringify(text)} (e.g. --scale 1,2,4,8)`);
+      throw new UsageError(`${flagExpectation('--scale', 'sizes as decimal numbers >= 0', text)} (e.g. --scale 1,2,4,8)`);
     return n;
   });
   if (new Set(values).size < 2) {
     throw new UsageError(
-      `--scale expects at least two different sizes to fit a line through, got ${JSON.stringify(sizes.join(','))} (e.g. --scale 1,2,4,8)`,
+      `${flagExpectation('--scale', 'at least two different sizes to fit a line through', sizes.join(','))} (e.g. --scale 1,2,4,8)`,
     );
   }
   return {
