@@ -44,6 +44,14 @@ export function expectation(name: string, what: string, value: unknown): string 
   return `Expected \`${name}\` to be ${what}, got ${describeValue(value)}`;
 }
 
+/**
+ * The shape for a command-line value, always a string: ``Expected `--runs` to be …, got `"0x2"` ``
+ * (quoted, so an empty or padded value shows; no type, it is always a string).
+ */
+export function flagExpectation(flag: string, what: string, raw: unknown): string {
+  return `Expected \`${flag}\` to be ${what}, got ${describeValue(raw).replace(/ \(string\)$/, '')}`;
+}
+
 /** Throws a TypeError for non-numbers and a RangeError for numbers outside [min, max]. */
 export function assertNumberInRange(
   name: string,

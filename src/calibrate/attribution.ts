@@ -150,21 +150,31 @@ export function attribute(
   };
 }
 
+/** `+1.2 ms`, `−0.3 ms`: the minus sign (U+2212) the CLI's other signed figures use. */
+const signedMs = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(1)} ms`;
+
 /**
  * "gvisor: 64 % file opens, 22 % stats, 9 % process starts, 5 % the rest" (shares of the sum; `top`
  * named). Where the sum's interval holds 0, shares of it mean nothing (a sum of -3 ms made +52 ms
- * read "-1733 %"): the parts are given in milliseconds instead.
+ * read "-1733 %"), and of a negative sum every sign flips (-0.18 ms made a +0.04 ms part read
+ * "-21 %"): the parts are given in milliseconds instead.
  */
 export function attributionLine(attribution: Attribution, top = 4): string {
   const total = attribution.inCommand.estimate;
   if (total === 0 || attribution.shares.length === 0) return `${attribution.backend}: nothing to attribute`;
   const { low, high } = attribution.inCommand;
-  if (low <= 0 && high >= 0) {
-    const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(1)} ms`;
-    const parts = attribution.shares.slice(0, top).map((s) => `${signed(s.ms)} ${s.label}`);
-    return `${attribution.backend}: ${signed(total)} [${signed(low)} … ${signed(high)}], not resolved from 0; the largest parts: ${parts.join(', ')}`;
+  const unresolved = low <= 0 && high >= 0;
+  if (unresolved || total < 0) {
+    const parts = attribution.shares.slice(0, top).map((s) => `${signedMs(s.ms)} ${s.label}`);
+    return (
+      `${attribution.backend}: ${signedMs(total)} [${signedMs(low)} … ${signedMs(high)}], ${unresolved ? 'not resolved from 0' : 'below 0'}; ` +
+      `the largest parts: ${parts.join(', ')}`
+    );
   }
-  const percent = (ms: number) => `${Math.round((ms / total) * 100)} %`;
+  const percent = (ms: number) => {
+    const p = Math.round((ms / total) * 100);
+    return `${p < 0 ? '−' : ''}${Math.abs(p)} %`;
+  };
   const named = attribution.shares.slice(0, top).map((s) => `${percent(s.ms)} ${s.label}`);
   const rest = attribution.shares.slice(top).reduce((sum, s) => sum + s.ms, 0);
   return `${attribution.backend}: ${[...named, ...(attribution.shares.length > top ? [`${percent(rest)} the rest`] : [])].join(', ')}`;

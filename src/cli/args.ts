@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './command';
+import { flagExpectation } from '../validation';
 
 export { MAX_TIMEOUT_MS } from '../runners/options';
 
@@ -86,7 +87,7 @@ function parseValue(name: string, spec: FlagSpec, raw: string): string | number 
         const kind = spec.type === 'integer' ? 'a decimal integer' : 'a decimal number';
         // The implicit bound named where a decimal value passes it (--at 1 followed by 30 zeros is not "< 0").
         const range = spec.max === undefined && !(n > max) ? `>= ${min}` : `from ${min} to ${max}`;
-        throw new UsageError(`--${name} expects ${kind} ${range}, got ${JSON.stringify(raw)} (e.g. --${name} ${Math.max(min, 1)})`);
+        throw new UsageError(`${flagExpectation(`--${name}`, `${kind} ${range}`, raw)} (e.g. --${name} ${Math.max(min, 1)})`);
       }
       return n;
     }
@@ -95,20 +96,18 @@ function parseValue(name: string, spec: FlagSpec, raw: string): string | number 
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      if (items.length === 0) throw new UsageError(`--${name} expects a comma-separated list of ${what}, got ${JSON.stringify(raw)}`);
+      if (items.length === 0) throw new UsageError(flagExpectation(`--${name}`, `a comma-separated list of ${what}`, raw));
       return items;
     }
     case 'choice': {
       const choices = spec.choices ?? [];
       if (!choices.includes(raw)) {
-        throw new UsageError(
-          `--${name} expects one of ${choices.join(', ')}, got ${JSON.stringify(raw)} (e.g. --${name} ${choices[0] ?? ''})`,
-        );
+        throw new UsageError(`${flagExpectation(`--${name}`, `one of ${choices.join(', ')}`, raw)} (e.g. --${name} ${choices[0] ?? ''})`);
       }
       return raw;
     }
     default:
-      if (raw === '') throw new UsageError(`--${name} expects ${what}, got an empty value`);
+      if (raw === '') throw new UsageError(`Expected \`--${name}\` to be ${what}, got an empty value`);
       return raw;
   }
 }
@@ -215,15 +214,20 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
 }
 
 /**
- * The sandboxed command after `--`; usage errors for a missing `--`, an empty command, and a
+ * The sandboxed command after `--`; usage errors for a missing `--`, an empty command or program name, and a
  * whole command line quoted as one word (`-- 'node -e 0'`: argv is not parsed by a shell).
  */
 export function requireCommand(parsed: ParsedArgs, commandName: string, cwd = process.cwd()): string[] {
   if (parsed.command === null) {
     throw new UsageError(`'${commandName}' needs the command to run after '--', e.g. sandbox-perf ${commandName} -- node -e 0`);
   }
-  if (parsed.command.length === 0 || parsed.command[0] === '') {
-    throw new UsageError(`the command after '--' is empty; e.g. sandbox-perf ${commandName} -- node -e 0`);
+  const [program] = parsed.command;
+  if (program === undefined) throw new UsageError(`the command after '--' is empty; e.g. sandbox-perf ${commandName} -- node -e 0`);
+  // Spawned, it fails only after the hooks and the profiling run, as "spawn  ENOENT".
+  if (program.trim() === '') {
+    throw new UsageError(
+      `the command after '--' has an empty program name, got ${JSON.stringify(program)}; e.g. sandbox-perf ${commandName} -- node -e 0`,
+    );
   }
   if (parsed.positionals.length > 0) {
     throw new UsageError(`unexpected '${parsed.positionals[0]}' before '--' (put the command after '--')`);

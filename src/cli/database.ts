@@ -30,6 +30,16 @@ export function historyPathFor(flag: unknown, io: CommandIo): HistoryPath {
   }
 }
 
+/**
+ * A usage error unless the path may hold a history: for the commands that read or write one
+ * and are of no use without it (report, predict, calibrate, serve), refused before anything runs.
+ * (`run` and `compare` still run and count the runs not recorded: openRecording.)
+ */
+export function assertUsableHistory(where: HistoryPath): void {
+  const problem = historyPathProblem(where.file);
+  if (problem !== null) throw new UsageError(historyPathMessage(where.source, where.file, problem));
+}
+
 /** How long `run` and `compare` wait for their rows to be written before saying they were lost. */
 const SETTLE_MS = 5000;
 /** Failed writes in a row after which the history counts as unusable (retries run 0.1, 0.2, 0.4 s apart). */

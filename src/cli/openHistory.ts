@@ -2,14 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, errorMessage } from '../log';
 import { HistoryReader } from '../state/read/HistoryReader';
-import { UsageError } from './command';
-import type { HistoryPath } from './database';
-import { historyPathMessage, historyPathProblem } from '../state/historyPath';
+import { assertUsableHistory, type HistoryPath } from './database';
 
 /** The history, read-only; a path that cannot be one is refused before SQLite opens it (a FIFO would block). */
 export function openHistory(where: HistoryPath): HistoryReader {
-  const problem = historyPathProblem(where.file);
-  if (problem !== null) throw new UsageError(historyPathMessage(where.source, where.file, problem));
+  assertUsableHistory(where);
   if (!fs.existsSync(where.file)) {
     throw new Error(
       `no history at ${where.file}: nothing was recorded there yet (record runs with sandbox-perf run or compare, or read another file with --db)`,

@@ -1,3 +1,4 @@
+import { flagExpectation } from '../validation';
 import os from 'node:os';
 import { GVISOR_ROOTS, MAX_PIDS_LIMIT, type GvisorRoot } from '../runners/options';
 import type { SandboxOptions } from '../runners/types';
@@ -46,7 +47,7 @@ export function workdirUsage(column: number): string {
 export function workdirFrom(flags: Readonly<Record<string, FlagValue>>): Pick<SandboxOptions, 'workdir' | 'keep'> {
   const raw = flags.workdir;
   if (raw !== undefined && !(WORKDIR_MODES as readonly unknown[]).includes(raw)) {
-    throw new UsageError(`--workdir expects ${WORKDIR_MODES.join(', ')}, got ${JSON.stringify(raw)} (e.g. --workdir overlay --keep dist)`);
+    throw new UsageError(`${flagExpectation('--workdir', `one of ${WORKDIR_MODES.join(', ')}`, raw)} (e.g. --workdir overlay --keep dist)`);
   }
   const workdir = (raw as WorkdirMode | undefined) ?? 'rw';
   const keep = (flags.keep as string[] | undefined) ?? [];
@@ -58,7 +59,7 @@ export function workdirFrom(flags: Readonly<Record<string, FlagValue>>): Pick<Sa
       resolveKeep([path], workdir);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      throw new UsageError(`--keep expects a path inside the working directory (relative, no '..'), got ${JSON.stringify(path)}`);
+      throw new UsageError(flagExpectation('--keep', `a path inside the working directory (relative, no '..')`, path));
     }
   }
   return { workdir, ...(keep.length > 0 ? { keep } : {}) };
@@ -74,9 +75,7 @@ export function sandboxOptionsFrom(flags: Readonly<Record<string, FlagValue>>, c
   const gvisorRoot = flags['gvisor-root'];
   if (gvisorRoot !== undefined) {
     if (!GVISOR_ROOTS.includes(gvisorRoot as GvisorRoot))
-      throw new UsageError(
-        `--gvisor-root expects ${GVISOR_ROOTS.join(' or ')}, got ${JSON.stringify(gvisorRoot)} (e.g. --gvisor-root image)`,
-      );
+      throw new UsageError(`${flagExpectation('--gvisor-root', GVISOR_ROOTS.join(' or '), gvisorRoot)} (e.g. --gvisor-root image)`);
     sandbox.gvisorRoot = gvisorRoot as GvisorRoot;
   }
   return sandbox;

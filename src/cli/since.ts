@@ -1,3 +1,4 @@
+import { flagExpectation } from '../validation';
 import { UsageError } from './command';
 
 /** Prometheus' duration units, largest first (a year is 365 days there too). */
@@ -40,7 +41,7 @@ export function parseSince(raw: string, now = Date.now()): number {
     // Before 1970 nothing was recorded, and past it Date() gives "Invalid time value".
     if (!(ms <= now)) {
       throw new UsageError(
-        `--since expects a duration that stays after 1970-01-01 (at most ${Math.floor(now / (365 * 86_400_000))}y), got ${JSON.stringify(raw)}, which is out of range`,
+        `${flagExpectation('--since', `a duration that stays after 1970-01-01 (at most ${Math.floor(now / (365 * 86_400_000))}y)`, raw)}, which is out of range`,
       );
     }
     return now - ms;
@@ -49,5 +50,5 @@ export function parseSince(raw: string, now = Date.now()): number {
     const t = Date.parse(text);
     if (Number.isFinite(t)) return t;
   }
-  throw new UsageError(`--since expects ${EXAMPLES}, got ${JSON.stringify(raw)}`);
+  throw new UsageError(flagExpectation('--since', EXAMPLES, raw));
 }

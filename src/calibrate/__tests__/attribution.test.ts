@@ -113,6 +113,28 @@ describe('attribution', () => {
     );
   });
 
+  test('a negative sum resolved from 0 gives its parts in ms: shares of it would flip every sign', () => {
+    // What `predict --sandbox docker -- true` printed: in-command -0.18 ms, then "118 % start, -21 % page faults".
+    const share = (label: string, ms: number) => ({ class: 'stat' as ClassName, label, operations: 1, ms, plusMinusMs: 0.01 });
+    const line = attributionLine({
+      backend: 'docker',
+      inCommand: { estimate: -0.18, low: -0.25, high: -0.11, level: 0.95, method: 'sum of shares' },
+      shares: [share('start', -0.22), share('page faults', 0.04)],
+    });
+    expect(line).toBe('docker: −0.2 ms [−0.3 ms … −0.1 ms], below 0; the largest parts: −0.2 ms start, +0.0 ms page faults');
+    expect(line).not.toMatch(/%/);
+  });
+
+  test('of a positive sum, a negative share is a negative percentage written with the minus sign of the other lines', () => {
+    const share = (label: string, ms: number) => ({ class: 'stat' as ClassName, label, operations: 1, ms, plusMinusMs: 1 });
+    const line = attributionLine({
+      backend: 'gvisor',
+      inCommand: { estimate: 100, low: 90, high: 110, level: 0.95, method: 'sum of shares' },
+      shares: [share('clock reads', 127), share('overlap on other threads', -27)],
+    });
+    expect(line).toBe('gvisor: 127 % clock reads, −27 % overlap on other threads');
+  });
+
   test("calls on other threads overlap one another and, as far as it lasts, the main thread's run: a share of its own", () => {
     // Of COUNTS, 4 000 other calls, 1 000 stats and 500 opens (and their 500 closes) on other threads.
     const onThreads: OperationCounts = { ...ZERO, syscall: 4_000, stat: 1_000, open: 500, thread: 6_000 };

@@ -1,4 +1,5 @@
-import { parseArgs, type FlagSpecs } from '../args';
+import { UsageError } from '../command';
+import { parseArgs, requireCommand, type FlagSpecs } from '../args';
 
 const specs = {
   runs: { type: 'string', short: 'r' },
@@ -55,15 +56,27 @@ test('--shell takes the next word unless it is an option or `--`; -i takes a val
 });
 
 test('a choice names the flag, the bad value and the choices', () => {
-  expect(() => parse(['--style', 'fancy'])).toThrow(/^--style expects one of auto, basic, none, got "fancy" \(e\.g\. --style auto\)$/);
+  expect(() => parse(['--style', 'fancy'])).toThrow(
+    /^Expected `--style` to be one of auto, basic, none, got `"fancy"` \(e\.g\. --style auto\)$/,
+  );
 });
 
 test('a number flag without a bound of its own names the implicit one when a value passes it', () => {
   const numbers = { at: { type: 'number', min: 0, value: 'SIZE' } } as const satisfies FlagSpecs;
   // Before: "--at expects a decimal number >= 0, got "1000…"", which the value is.
   expect(() => parseArgs(['--at', `1${'0'.repeat(30)}`], numbers, 'compare')).toThrow(
-    /^--at expects a decimal number from 0 to 9007199254740991, got "10{30}"/,
+    /^Expected `--at` to be a decimal number from 0 to 9007199254740991, got `"10{30}"`/,
   );
-  expect(() => parseArgs(['--at', 'abc'], numbers, 'compare')).toThrow(/^--at expects a decimal number >= 0, got "abc"/);
+  expect(() => parseArgs(['--at', 'abc'], numbers, 'compare')).toThrow(/^Expected `--at` to be a decimal number >= 0, got `"abc"`/);
   expect(parseArgs(['--at', '100000'], numbers, 'compare').flags).toEqual({ at: 100000 });
+});
+
+test('an empty program name is a usage error before anything runs (before: spawned, "cannot run \\"\\" (spawn  ENOENT)", exit 1)', () => {
+  for (const command of [[''], ['', 'x'], ['  ']]) {
+    const call = () => requireCommand({ flags: {}, positionals: [], command }, 'predict');
+    expect(call).toThrow(UsageError);
+    expect(call).toThrow(/^the command after '--' has an empty program name, got "\s*"; e\.g\. sandbox-perf predict -- node -e 0$/);
+  }
+  expect(() => requireCommand({ flags: {}, positionals: [], command: [] }, 'run')).toThrow(/^the command after '--' is empty/);
+  expect(requireCommand({ flags: {}, positionals: [], command: ['true'] }, 'run')).toEqual(['true']);
 });

@@ -276,7 +276,7 @@ describeWhen(
     test("calibrate --scale above 10 is refused before any run (×100 wrote 8 000 MiB a run, held in gVisor's memory)", async () => {
       const stream = io(dir);
       await expect(main(['calibrate', '--sandbox', 'bubblewrap', '--scale', '100', '--db', db], stream)).resolves.toBe(2);
-      expect(stream.err()).toMatch(/--scale expects .*10.*got "100"/);
+      expect(stream.err()).toMatch(/Expected `--scale` to be .*10.*got `"100"`/);
     });
 
     test('predict --recalibrate needs --check', async () => {

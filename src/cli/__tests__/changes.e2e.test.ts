@@ -128,7 +128,7 @@ d('sandbox-perf changes', () => {
     expect(o.stderr).toMatch(/has no overhead column \(schema version 3/);
     const bad = await cli(['changes', '--db', db(), '--metric', 'cpu']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('Error: --metric expects one of duration, overhead, got "cpu"\n');
+    expect(bad.stderr).toBe('Error: Expected `--metric` to be one of duration, overhead, got `"cpu"`\n');
     const typo = await cli(['changes', '--db', db(), '--sandbox', 'dokcer']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/--sandbox: unknown backend "dokcer"/);

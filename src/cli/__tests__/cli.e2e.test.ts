@@ -246,12 +246,12 @@ d('sandbox-perf CLI', () => {
     [['run', '--'], 2, /the command after '--' is empty/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
     [['compare', '--rnus', '3', '--', 'true'], 2, /unknown option '--rnus' for 'compare' \(did you mean --runs\?\)/],
-    [['compare', '--runs', '0', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000 or 'auto', got "0"/],
-    [['compare', '--runs', 'abc', '--', 'true'], 2, /--runs expects a decimal integer from 1 to 100000 or 'auto', got "abc"/],
+    [['compare', '--runs', '0', '--', 'true'], 2, /Expected `--runs` to be a decimal integer from 1 to 100000 or 'auto', got `"0"`/],
+    [['compare', '--runs', 'abc', '--', 'true'], 2, /Expected `--runs` to be a decimal integer from 1 to 100000 or 'auto', got `"abc"`/],
     [['compare', '--sandbox', 'none,chroot', '--', 'true'], 2, /--sandbox: unknown backend "chroot"; expected one of none, unshare/],
-    [['report', '--since', 'last tuesday'], 2, /--since expects a duration like 30m, 2h30m, 7d/],
+    [['report', '--since', 'last tuesday'], 2, /Expected `--since` to be a duration like 30m, 2h30m, 7d/],
     [['compare', '--export-json', 'no/such/dir/x.json', '--', 'true'], 2, /--export-json: the folder .*no\/such\/dir does not exist/],
-    [['run', '--timeout', '-5', '--', 'true'], 2, /--timeout expects a decimal integer from 1 to 2147483647, got "-5"/],
+    [['run', '--timeout', '-5', '--', 'true'], 2, /Expected `--timeout` to be a decimal integer from 1 to 2147483647, got `"-5"`/],
   ])('bad input %j → exit %i with a clear message, nothing recorded', async (args, code, message) => {
     const r = await cli(args);
     expect(r.code).toBe(code);

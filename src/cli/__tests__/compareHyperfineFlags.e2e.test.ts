@@ -112,7 +112,7 @@ describeBuilt("compare with hyperfine's flags, real runs on none", () => {
     const bad = await cli([...quick, '--time-unit', 'hour', 'true'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      'Error: --time-unit expects one of microsecond, millisecond, second, got "hour" (e.g. --time-unit microsecond)\n',
+      'Error: Expected `--time-unit` to be one of microsecond, millisecond, second, got `"hour"` (e.g. --time-unit microsecond)\n',
     );
   });
 });

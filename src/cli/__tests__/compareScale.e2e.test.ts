@@ -103,11 +103,15 @@ describeWhen('compare --scale usage', built, 'npm run build', () => {
   test.each([
     [['--at', '10'], /--at goes with --scale SIZES/],
     [['--scale-name', 'files'], /--scale-name goes with --scale SIZES/],
-    [['--scale', '1,x'], /--scale expects sizes as decimal numbers >= 0, got "x"/],
-    [['--scale', '2,2'], /--scale expects at least two different sizes to fit a line through, got "2,2"/],
+    [['--scale', '1,x'], /Expected `--scale` to be sizes as decimal numbers >= 0, got `"x"`/],
+    [['--scale', '2,2'], /Expected `--scale` to be at least two different sizes to fit a line through, got `"2,2"`/],
     [['--scale', '1,2', '-L', 'n', '1,2'], /--scale is a parameter list of its own: it cannot be combined with -P or -L/],
-    [['--scale', '1,2', '--scale-name', 'a b'], /--scale-name expects a name of letters, digits, _ or -, got "a b"/],
-    [['--scale', '1,2', '--at', `1${'0'.repeat(30)}`], /--at expects a decimal number from 0 to 9007199254740991, got "10{30}"/],
+    [['--scale', '1,2', '--scale-name', 'a b'], /Expected `--scale-name` to be a name of letters, digits, _ or -, got `"a b"`/],
+    [['--scale', '1,2', '--at', `1${'0'.repeat(30)}`], /Expected `--at` to be a decimal number from 0 to 9007199254740991, got `"10{30}"`/],
+    // Before: accepted (fitted at 1e+23), run as 1,2, and fitted through identical workloads.
+    [['--scale', '0,99999999999999999999999'], /Expected `--scale` to be sizes as decimal numbers from 0 to 9007199254740991/],
+    [['--scale', '1,,2'], /Expected `--scale` to be comma-separated sizes with none empty, got `"1,,2"`/],
+    [['--scale', '1,2'], /--scale sizes replace \{size\} in the command or its hooks, and neither has it/],
   ])('%j is refused before any run', async (flags, message) => {
     const r = await cli(['compare', '--sandbox', 'none', ...flags, '--', 'true'], dir);
     expect(r.code).toBe(2);

@@ -15,7 +15,7 @@ describe("compare's --pool-size", () => {
     '%s is a usage error naming the flag and both forms',
     (value) => {
       expect(() => poolOption(parse(['--pool-size', value]).flags)).toThrow(
-        `--pool-size expects N (a fixed size) or MIN-MAX (a pool that sizes itself), 1 to 64, got ${JSON.stringify(value)} (e.g. --pool-size 2-8)`,
+        `Expected \`--pool-size\` to be N (a fixed size) or MIN-MAX (a pool that sizes itself), 1 to 64, got \`${JSON.stringify(value)}\` (e.g. --pool-size 2-8)`,
       );
     },
   );

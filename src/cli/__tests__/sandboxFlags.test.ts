@@ -14,9 +14,9 @@ describe('--pids-limit and --tmp-size (issue 23, finding 4)', () => {
   });
 
   test.each([
-    [['--pids-limit', '0'], /^--pids-limit expects a decimal integer from 1 to 4194000, got "0"/],
-    [['--pids-limit', '1.5'], /^--pids-limit expects a decimal integer/],
-    [['--tmp-size', 'big'], /^--tmp-size expects a decimal number >= 1, got "big"/],
+    [['--pids-limit', '0'], /^Expected `--pids-limit` to be a decimal integer from 1 to 4194000, got `"0"`/],
+    [['--pids-limit', '1.5'], /^Expected `--pids-limit` to be a decimal integer/],
+    [['--tmp-size', 'big'], /^Expected `--tmp-size` to be a decimal number >= 1, got `"big"`/],
   ])('%j is a usage error naming the flag', (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
   });
@@ -32,7 +32,7 @@ describe('--gvisor-root (issue 25.4: gvisor from the image, as gvisor-pool)', ()
 
   test('another value is a usage error naming the flag and both roots', () => {
     expect(() => sandboxOptionsFrom(parse(['--gvisor-root', 'docker']).flags, '/w')).toThrow(
-      /^--gvisor-root expects host or image, got "docker"/,
+      /^Expected `--gvisor-root` to be host or image, got `"docker"`/,
     );
   });
 });

@@ -26,7 +26,7 @@ describe('--since', () => {
   test('99999999999999999999w is out of range, as a UsageError naming the limit', () => {
     expect(() => parseSince('99999999999999999999w', NOW)).toThrow(UsageError);
     expect(() => parseSince('99999999999999999999w', NOW)).toThrow(
-      /^--since expects a duration that stays after 1970-01-01 \(at most 56y\), got "99999999999999999999w", which is out of range$/,
+      /^Expected `--since` to be a duration that stays after 1970-01-01 \(at most 56y\), got `"99999999999999999999w"`, which is out of range$/,
     );
   });
 

@@ -19,14 +19,14 @@ afterEach(() => {
 
 describeBuilt('--workdir and --keep are checked before anything runs', () => {
   test.each([
-    [['--workdir', 'rx'], /--workdir expects rw, overlay, ro, got "rx"/],
+    [['--workdir', 'rx'], /Expected `--workdir` to be one of rw, overlay, ro, got `"rx"`/],
     [['--keep', 'dist'], /--keep copies back from the run's layer: it needs --workdir overlay \(got --workdir rw\)/],
     [['--workdir', 'ro', '--keep', 'dist'], /needs --workdir overlay \(got --workdir ro\)/],
     [
       ['--workdir', 'overlay', '--keep', '../escape'],
-      /--keep expects a path inside the working directory \(relative, no '..'\), got "..\/escape"/,
+      /Expected `--keep` to be a path inside the working directory \(relative, no '..'\), got `"..\/escape"`/,
     ],
-    [['--workdir', 'overlay', '--keep', '/etc'], /got "\/etc"/],
+    [['--workdir', 'overlay', '--keep', '/etc'], /got `"\/etc"`/],
   ])('run %j is a usage error (exit 2), and nothing runs', async (flags, message) => {
     const result = await cli(['run', ...flags, '--', 'touch', 'ran'], dir);
     expect(result.code).toBe(2);
@@ -35,8 +35,10 @@ describeBuilt('--workdir and --keep are checked before anything runs', () => {
   });
 
   test('compare, demo and serve --canary take the same flags', async () => {
-    expect((await cli(['compare', '--workdir', 'nope', '--', 'true'], dir)).stderr).toMatch(/--workdir expects rw, overlay, ro/);
-    expect((await cli(['demo', '--workdir', 'nope'], dir)).stderr).toMatch(/--workdir expects rw, overlay, ro/);
+    expect((await cli(['compare', '--workdir', 'nope', '--', 'true'], dir)).stderr).toMatch(
+      /Expected `--workdir` to be one of rw, overlay, ro/,
+    );
+    expect((await cli(['demo', '--workdir', 'nope'], dir)).stderr).toMatch(/Expected `--workdir` to be one of rw, overlay, ro/);
     const serve = await cli(['serve', '--workdir', 'ro'], dir);
     expect(serve.code).toBe(2);
     expect(serve.stderr).toMatch(/--workdir is an option of --canary/);

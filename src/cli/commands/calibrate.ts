@@ -11,7 +11,7 @@ import { saveCalibration } from '../../state/calibrationStore';
 import { parseArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command } from '../command';
-import { historyPathFor, DB_HELP } from '../database';
+import { assertUsableHistory, historyPathFor, DB_HELP } from '../database';
 import { calibrationText } from '../format/calibrationText';
 import { progressBar } from '../terminal';
 import { version } from '../version';
@@ -62,6 +62,7 @@ Examples:
     }
     const asked = parsed.flags.sandbox === undefined ? null : parseBackends(parsed.flags.sandbox);
     const where = historyPathFor(parsed.flags.db, io);
+    assertUsableHistory(where);
     let backends = asked === null ? null : ['none' as const, ...asked.filter((b) => b !== 'none')];
     if (backends === null) {
       // Checked in the system's temporary folder, where calibrate makes its working directory.

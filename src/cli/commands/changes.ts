@@ -1,3 +1,4 @@
+import { flagExpectation } from '../../validation';
 import path from 'node:path';
 import type { HistoryReader } from '../../state/read/HistoryReader';
 import { HistoryLacksColumnError, SERIES_METRICS, type SeriesMetric } from '../../state/read/runSeries';
@@ -94,7 +95,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (flags.input !== undefined) return runInput(flags.input as string, flags, io);
   const metric = (flags.metric ?? 'duration') as SeriesMetric;
   if (!SERIES_METRICS.includes(metric)) {
-    throw new UsageError(`--metric expects one of ${SERIES_METRICS.join(', ')}, got ${JSON.stringify(printable(String(flags.metric)))}`);
+    throw new UsageError(flagExpectation('--metric', `one of ${SERIES_METRICS.join(', ')}`, printable(String(flags.metric))));
   }
   const since = flags.since === undefined ? undefined : parseSince(flags.since as string);
   const backend = flags.sandbox as string | undefined;

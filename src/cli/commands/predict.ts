@@ -11,12 +11,12 @@ import { machineFingerprint } from '../../machine/fingerprint';
 import { BACKEND_NAMES } from '../../runners/backendNames';
 import { findExecutable, whyNotExecutable } from '../../runners/host/hostProcess';
 import { calibrationById, latestCalibration, saveCalibration } from '../../state/calibrationStore';
-import { MAX_TIMEOUT_MS, parseArgs } from '../args';
+import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
-import { historyPathFor, openRecording, DB_HELP } from '../database';
+import { assertUsableHistory, historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
-import { calibrationHeading, checkText, countsLine, predictionText } from '../format/predictionText';
+import { calibrationHeading, checkText, countsLine, predictionText, type Unchecked } from '../format/predictionText';
 import { version } from '../version';
 import { printable } from '../../printable';
 
@@ -94,19 +94,14 @@ Examples:
 `,
   async run(argv, io) {
     const parsed = parseArgs(argv, FLAGS, 'predict');
-    const command = parsed.command;
-    if (command === null || command.length === 0) {
-      throw new UsageError(`'predict' needs a command after '--' (e.g. sandbox-perf predict --sandbox gvisor -- make)`);
-    }
-    if (parsed.positionals.length > 0) {
-      throw new UsageError(`'predict' takes its command after '--', got ${JSON.stringify(parsed.positionals[0])} before it`);
-    }
+    const command = requireCommand(parsed, 'predict', io.cwd);
     if (parsed.flags.sandbox === undefined) throw new UsageError(`'predict' needs --sandbox LIST (e.g. --sandbox bubblewrap,gvisor)`);
     const backends = parseBackends(parsed.flags.sandbox).filter((b) => b !== 'none');
     if (backends.length === 0) throw new UsageError(`--sandbox: predict needs a backend other than 'none', the baseline`);
     if (parsed.flags.runs !== undefined && parsed.flags.check !== true) throw new UsageError('--runs needs --check');
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
+    assertUsableHistory(where);
     // Before anything runs (the prepare hook and the profiling run included): --check's sandboxes bind the working directory.
     const sandbox = { cwd: io.cwd };
     if (parsed.flags.check === true) assertHistoryOutOfReach(where, sandbox, ['none', ...backends], { workdirFlag: false });
@@ -168,7 +163,7 @@ Examples:
     }
     let checks: PredictionCheck[] | null = null;
     let recalibrated: { calibration: number; predictions: Prediction[]; checks: PredictionCheck[] } | null = null;
-    let unmeasured = 0;
+    let unmeasured: Unchecked[] = [];
     if (parsed.flags.check === true) {
       const recording = openRecording(where, undefined, io);
       const runs = (parsed.flags.runs as number | undefined) ?? 10;
@@ -211,12 +206,12 @@ Examples:
         await recording.finish();
       }
       if (!json) {
-        io.stdout.write(checkText(checks, runs));
+        io.stdout.write(checkText(checks, runs, unmeasured));
         if (recalibrated !== null) {
           io.stdout.write(
             `From calibration ${recalibrated.calibration}, taken around the check (${AROUND_ROUNDS} rounds before it, ${AROUND_ROUNDS} after):\n` +
               predictionText(recalibrated.predictions, fit.baseline) +
-              checkText(recalibrated.checks, runs),
+              checkText(recalibrated.checks, runs, unmeasured),
           );
         }
       }
@@ -226,7 +221,7 @@ Examples:
         `${JSON.stringify({ command, calibration: stored.id, machineDifferences: stored.machineDifferences, profile, predictions, checks, recalibrated }, null, 2)}\n`,
       );
     }
-    return unmeasured > 0 ? 1 : 0;
+    return unmeasured.length > 0 ? 1 : 0;
   },
 });
 
@@ -257,16 +252,19 @@ function checksOf(
   predictions: readonly Prediction[],
   measured: ComparisonResult,
   io: Pick<CommandIo, 'stderr'> | null,
-): { checks: PredictionCheck[]; unmeasured: number } {
-  let unmeasured = 0;
+): { checks: PredictionCheck[]; unmeasured: Unchecked[] } {
+  const unmeasured: Unchecked[] = [];
+  const baseline = measured.backends.find((b) => b.backend === measured.baseline);
   const checks = predictions.flatMap((p) => {
     const backend = measured.backends.find((b) => b.backend === p.backend);
     const difference = backend?.paired?.difference ?? null;
     if (difference === null) {
-      unmeasured++;
-      io?.stderr.write(
-        `predict --check: ${p.backend} has no paired measurement (${printable(backend?.firstError ?? 'fewer than two rounds')})\n`,
+      const why = printable(
+        backend?.firstError ??
+          (baseline?.firstError ? `${measured.baseline}: ${baseline.firstError}` : 'fewer than two rounds where both succeeded'),
       );
+      unmeasured.push({ backend: p.backend, pairs: backend?.paired?.pairs ?? 0, why });
+      io?.stderr.write(`predict --check: ${p.backend} has no paired measurement (${why})\n`);
       return [];
     }
     return [checkPrediction(p, difference)];

@@ -1,8 +1,8 @@
+import { flagExpectation } from '../../validation';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
-import { historyPathFor, DB_HELP } from '../database';
+import { assertUsableHistory, historyPathFor, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { CANARY_CANDIDATES } from '../../canary/startCanary';
-import { historyPathMessage, historyPathProblem } from '../../state/historyPath';
 import { ValidationError } from '../../validation';
 import { parseArgs } from '../args';
 import { errorCode, errorMessage } from '../../log';
@@ -59,14 +59,13 @@ export function serveArgs(argv: readonly string[], cwd: string): ServeArgs {
   const canary = canaryOptions(parsed, cwd);
   const host = (parsed.flags.host as string | undefined) ?? DEFAULT_SERVE_HOST;
   // A flag taken as the value (`--host --port 1`) or a name with spaces is no host.
-  if (host.startsWith('-') || /\s/.test(host))
-    throw new UsageError(`--host expects a host name or IP address, got ${JSON.stringify(host)}`);
+  if (host.startsWith('-') || /\s/.test(host)) throw new UsageError(flagExpectation('--host', 'a host name or IP address', host));
   if (parsed.positionals.length > 0) {
     throw new UsageError(`'serve' takes no command or arguments, got ${JSON.stringify(parsed.positionals[0])}`);
   }
   const allowHosts = (parsed.flags['allow-host'] as string[] | undefined) ?? [];
   const bad = allowHosts.find((n) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(n));
-  if (bad !== undefined) throw new UsageError(`--allow-host expects comma-separated host names, got ${JSON.stringify(bad)}`);
+  if (bad !== undefined) throw new UsageError(flagExpectation('--allow-host', 'comma-separated host names', bad));
   return {
     port: (parsed.flags.port as number | undefined) ?? DEFAULT_SERVE_PORT,
     host,
@@ -85,8 +84,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const { canary } = args;
   const where = historyPathFor(args.db, io);
   const dbPath = where.file;
-  const problem = historyPathProblem(dbPath);
-  if (problem !== null) throw new UsageError(historyPathMessage(where.source, dbPath, problem));
+  assertUsableHistory(where);
   // The canary's runs bind its working directory: without --sandbox, any of its candidates may run.
   if (canary !== null) assertHistoryOutOfReach(where, { cwd: io.cwd, ...canary.sandbox }, canary.backends ?? CANARY_CANDIDATES);
   let running: RunningServe;

@@ -1,3 +1,4 @@
+import { flagExpectation } from '../../validation';
 import { requireCommand, type FlagSpecs, type ParsedArgs } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { UsageError } from '../command';
@@ -57,7 +58,7 @@ export function canaryOptions(parsed: ParsedArgs, cwd: string): ServeCanaryOptio
     const raw = flags.every as string;
     const everyMs = parseDuration(raw.trim());
     if (everyMs === null || everyMs < MIN_CANARY_EVERY_MS || everyMs > 2 ** 31 - 1) {
-      throw new UsageError(`--every expects a duration from 1s to 24d like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+      throw new UsageError(flagExpectation('--every', 'a duration from 1s to 24d like 30s, 10m or 1h30m', raw));
     }
     options.everyMs = everyMs;
   }

@@ -3,6 +3,7 @@
  * JSON in `baselines/NAME.json` next to the history file. Names are short and path-safe; a file
  * that is not a comparison we wrote is refused, never overwritten or trusted.
  */
+import { flagExpectation } from '../../validation';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ComparisonResult } from '../../compare/compareBackends';
@@ -16,7 +17,7 @@ const MAX_BYTES = 256 * 1024 * 1024;
 export function baselineFile(historyPath: string, flag: string, name: string): string {
   if (!NAME.test(name) || name.includes('..')) {
     throw new UsageError(
-      `--${flag} expects a name of 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${JSON.stringify(name)}`,
+      flagExpectation(`--${flag}`, `a name of 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit)`, name),
     );
   }
   return path.join(path.dirname(historyPath), 'baselines', `${name}.json`);

@@ -3,6 +3,7 @@
  * [SHELL]`), the exit codes to ignore (`-i[=CODES]`), and the workloads, from the commands in
  * hyperfine's form (each one quoted argument) or after `--`, with `-n`, `-P`/`-D`, `-L`.
  */
+import { flagExpectation } from '../../validation';
 import type { Hooks } from '../../compare/hooks';
 import { splitWords } from '../../shellWords';
 import { requireCommand, type ParsedArgs } from '../args';
@@ -27,17 +28,15 @@ export function shellChoice(flags: ParsedArgs['flags']): ShellChoice {
   try {
     split = splitWords(shell);
   } catch (error) {
-    throw new UsageError(
-      `--shell expects a shell's command line, got ${JSON.stringify(shell)}: ${(error as Error).message} (e.g. --shell bash)`,
-    );
+    throw new UsageError(`${flagExpectation('--shell', `a shell's command line`, shell)}: ${(error as Error).message} (e.g. --shell bash)`);
   }
   if (split.words.length === 0 || split.words[0] === '') {
-    throw new UsageError(`--shell expects a shell's command line, got ${JSON.stringify(shell)} (e.g. --shell bash)`);
+    throw new UsageError(`${flagExpectation('--shell', `a shell's command line`, shell)} (e.g. --shell bash)`);
   }
   // `--shell 'a && b' 'c'` takes the first command as the shell (hyperfine does too): no shell's own command line needs shell syntax.
   if (split.shellSyntax !== null) {
     throw new UsageError(
-      `--shell expects a shell's command line, got ${JSON.stringify(shell)}, which reads as a command ('${split.shellSyntax}'): ` +
+      `${flagExpectation('--shell', `a shell's command line`, shell)}, which reads as a command ('${split.shellSyntax}'): ` +
         `name the shell first (--shell bash 'CMD') or write --shell=default 'CMD'`,
     );
   }
@@ -52,7 +51,7 @@ export function ignoredExitCodes(flags: ParsedArgs['flags']): 'all' | number[] |
   const codes = raw.split(',').map((c) => c.trim());
   if (!codes.every((c) => /^-?\d{1,10}$/.test(c))) {
     throw new UsageError(
-      `--ignore-failure expects 'all-non-zero' or comma-separated exit codes, got ${JSON.stringify(raw)} (e.g. --ignore-failure=1,2 or -i)`,
+      `${flagExpectation('--ignore-failure', `'all-non-zero' or comma-separated exit codes`, raw)} (e.g. --ignore-failure=1,2 or -i)`,
     );
   }
   return codes.map(Number);

@@ -4,6 +4,7 @@
  * `--max-time SECONDS`. Usage errors name the flag and show a valid example.
  */
 import type { AdaptiveLimits } from '../../compare/precision';
+import { flagExpectation } from '../../validation';
 import { UsageError } from '../command';
 
 /** Largest --runs: a comparison of this size already takes hours; a typo must not run forever. */
@@ -17,7 +18,7 @@ function countOrAuto(flag: string, raw: string, min: number, max: number): numbe
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(n >= min && n <= max)) {
     throw new UsageError(
-      `--${flag} expects a decimal integer from ${min} to ${max} or 'auto', got ${JSON.stringify(raw)} (e.g. --${flag} ${Math.max(min, 1) * 10} or --${flag} auto)`,
+      `${flagExpectation(`--${flag}`, `a decimal integer from ${min} to ${max} or 'auto'`, raw)} (e.g. --${flag} ${Math.max(min, 1) * 10} or --${flag} auto)`,
     );
   }
   return n;
@@ -28,7 +29,7 @@ export function parsePrecision(raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw);
   const percent = m ? Number(m[1]) : Number.NaN;
   if (!(percent > 0 && percent < 100)) {
-    throw new UsageError(`--precision expects a percentage > 0 and < 100, got ${JSON.stringify(raw)} (e.g. --precision 5%)`);
+    throw new UsageError(`${flagExpectation('--precision', 'a percentage > 0 and < 100', raw)} (e.g. --precision 5%)`);
   }
   return percent / 100;
 }

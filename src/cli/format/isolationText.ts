@@ -1,6 +1,8 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
 import { byTotalCost, type IsolationCost } from '../../stats/isolationCost';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
+import { BASELINE_BACKEND } from '../../sandbox/types';
+import { pairCounts } from './pairCounts';
 import { signedTime } from './summaryText';
 
 /** `total +2.10 s [+2.00 s … +2.20 s] = fixed +432 ms + in command +1.67 s`: the parts and total's interval. */
@@ -20,12 +22,17 @@ export function isolationCell(cost: IsolationCost, time: TimeFormat = formatMs):
 export function isolationLines(result: ComparisonResult, c: Colours, time: TimeFormat = formatMs): string[] {
   const costed = byTotalCost(result.backends).filter((b) => b.isolationMs !== null);
   if (costed.length === 0) return [];
-  const rounds = Math.max(...costed.map((b) => b.isolationMs?.runs ?? 0));
+  // none's rounds are paired with themselves: they count only when no other backend has a cost.
+  const sandboxed = costed.filter((b) => b.backend !== BASELINE_BACKEND);
+  const counts = pairCounts((sandboxed.length > 0 ? sandboxed : costed).map((b) => b.isolationMs?.runs ?? 0));
+  const own = (b: (typeof costed)[number]): string =>
+    b.backend === BASELINE_BACKEND && sandboxed.length > 0 ? '' : counts.own(b.isolationMs?.runs ?? 0);
   const out = [
     '',
-    `${c.bold('Isolation cost')} (per run, against the command's time on none; 95 % interval of the total from up to ${rounds} paired round(s); most costly first)`,
+    `${c.bold('Isolation cost')} (per run, against the command's time on none; 95 % interval of the total from ${counts.rounds}; most costly first)`,
   ];
   const width = Math.max(...costed.map((b) => b.backend.length));
-  for (const b of costed) if (b.isolationMs) out.push(`  ${c.cyan(b.backend.padEnd(width))}  ${isolationCell(b.isolationMs, time)}`);
+  for (const b of costed)
+    if (b.isolationMs) out.push(`  ${c.cyan(b.backend.padEnd(width))}  ${isolationCell(b.isolationMs, time)}${own(b)}`);
   return out;
 }

@@ -4,8 +4,10 @@ import type { OperationCounts } from '../../calibrate/profile';
 import type { Interval } from '../../stats/intervals';
 import { formatMs } from '../terminal';
 import { printable } from '../../printable';
+import { signedTime } from './summaryText';
 
-const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${formatMs(Math.abs(ms))}`;
+/** Signed as compare's figures are: '+' or '−' (U+2212), never an ASCII '-' on one line and '−' on the next. */
+const signed = signedTime(formatMs);
 const span = (i: Interval) => `${signed(i.estimate)} [${signed(i.low)} … ${signed(i.high)}]`;
 
 export function countsLine(counts: OperationCounts): string {
@@ -21,7 +23,7 @@ export function countsLine(counts: OperationCounts): string {
 function fixedText(p: Prediction): string {
   const files = p.fixedForFiles.estimate;
   if (files === 0) return signed(p.fixed.estimate);
-  const sign = files >= 0 ? '+' : '-';
+  const sign = files >= 0 ? '+' : '−';
   return `${signed(p.fixed.estimate - files)} ${sign} ${formatMs(Math.abs(files))} for ${Math.round(p.files).toLocaleString('en-US')} creations/removals`;
 }
 
@@ -46,13 +48,29 @@ export function predictionText(predictions: readonly Prediction[], baseline: str
   return `${lines.join('\n')}\n`;
 }
 
-export function checkText(checks: readonly PredictionCheck[], runs: number): string {
+/** A backend --check could not check: how many rounds paired (0 or 1: an interval needs two) and why. */
+export interface Unchecked {
+  backend: string;
+  pairs: number;
+  why: string;
+}
+
+/**
+ * The checks under their heading, then each backend that has none and why; no heading over
+ * nothing (every backend unchecked).
+ */
+export function checkText(checks: readonly PredictionCheck[], runs: number, unchecked: readonly Unchecked[] = []): string {
   const lines = checks.map((c) => {
-    const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : ''}${(c.relativeError * 100).toFixed(1)} %`;
+    const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
     return (
-      `${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
+      `  ${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
       `(${c.withinTolerance ? 'within' : 'outside'} ±15 %; ${c.insideMeasuredInterval ? 'inside' : 'outside'} the measured 95 % interval)`
     );
   });
-  return `Checked against ${runs} paired rounds:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+  const heading = lines.length > 0 ? [`Checked against ${runs} paired rounds:`] : [];
+  const missing = unchecked.map(
+    (u) =>
+      `${lines.length > 0 ? '  ' : ''}${u.backend}: not checked, ${u.pairs === 0 ? 'no round' : 'one round'} of ${runs} paired (${u.why})`,
+  );
+  return [...heading, ...lines, ...missing].map((l) => `${l}\n`).join('');
 }

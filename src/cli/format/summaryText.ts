@@ -1,6 +1,7 @@
 import type { BackendComparison, ComparisonResult } from '../../compare/compareBackends';
 import type { Interval } from '../../stats/intervals';
 import { formatMs, type Colours, type TimeFormat } from '../terminal';
+import { pairCounts } from './pairCounts';
 
 /** `+12.3 ms`, `−4.5 ms`: a difference, its sign always written. */
 export const signedTime =
@@ -36,8 +37,9 @@ export function summaryLines(result: ComparisonResult, c: Colours, time: TimeFor
   const signed = signedTime(time);
   const others = result.backends.filter((b) => b.backend !== result.baseline && b.summary.count > 0);
   if (others.length === 0) return [];
-  const pairs = others[0]?.paired?.pairs ?? 0;
-  const out = ['', `${c.bold('Summary')} (against ${c.cyan(result.baseline)}; 95 % intervals from ${pairs} paired round(s))`];
+  const counts = pairCounts(others.map((b) => b.paired?.pairs ?? 0));
+  const header = counts.most === 0 ? 'no paired round, so no interval' : `95 % intervals from ${counts.rounds}`;
+  const out = ['', `${c.bold('Summary')} (against ${c.cyan(result.baseline)}; ${header})`];
   const width = Math.max(...others.map((b) => b.backend.length));
   const pad = ' '.repeat(width + 4);
   for (const b of others) {
@@ -45,14 +47,15 @@ export function summaryLines(result: ComparisonResult, c: Colours, time: TimeFor
     const p = b.paired;
     const hf = hyperfineRatio(b);
     if (!p || !p.difference) {
+      const why = p ? 'one paired run' : 'no paired round, no round where both succeeded';
       out.push(
         hf
-          ? `${name}${c.bold(hf.times)} times ${hf.word} than ${result.baseline} (one paired run: no interval, no test)`
+          ? `${name}${c.bold(hf.times)} times ${hf.word} than ${result.baseline} (${why}: no interval, no test)`
           : `${name}no comparison (the baseline has no successful run)`,
       );
       continue;
     }
-    const diff = `${signed(p.difference.estimate)} per run ${range(p.difference, signed)}`;
+    const diff = `${signed(p.difference.estimate)} per run ${range(p.difference, signed)}${counts.own(p.pairs)}`;
     const test = p.test ? `Wilcoxon ${formatP(p.test.pValue)}` : 'no non-zero difference to test';
     const hl = p.hodgesLehmannMs === null ? '' : `, Hodges-Lehmann ${signed(p.hodgesLehmannMs)}`;
     if (p.verdict === 'no significant difference') {

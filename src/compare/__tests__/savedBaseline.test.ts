@@ -68,7 +68,7 @@ test('baselines live beside the history; names are path-safe; a foreign file is 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
   try {
     const history = path.join(dir, 'state.db');
-    expect(() => baselineFile(history, 'baseline', '../etc/passwd')).toThrow(/^--baseline expects a name of 1 to 64 letters/);
+    expect(() => baselineFile(history, 'baseline', '../etc/passwd')).toThrow(/^Expected `--baseline` to be a name of 1 to 64 letters/);
     const file = baselineFile(history, 'save-baseline', 'main');
     expect(file).toBe(path.join(dir, 'baselines', 'main.json'));
     expect(() => loadBaseline(file, 'main')).toThrow(/no saved baseline "main" \(none saved yet; save one with --save-baseline NAME\)/);

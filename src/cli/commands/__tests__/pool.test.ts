@@ -31,14 +31,14 @@ describe('sandbox-perf pool --advise (no engine needed)', () => {
   test.each([
     [['pool', '--rate', '2'], /'pool' needs --advise/],
     [['pool', '--advise'], /--advise needs --rate RUNS\/S/],
-    [['pool', '--advise', '--rate', '0'], /--rate expects a decimal number from 0.001 to 1000000, got "0"/],
+    [['pool', '--advise', '--rate', '0'], /Expected `--rate` to be a decimal number from 0.001 to 1000000, got `"0"`/],
     [
       ['pool', '--advise', '--rate', '2', '--sandbox', 'docker'],
-      new RegExp(`--sandbox expects one of ${POOL_BACKENDS.join(', ')}, got "docker"`),
+      new RegExp(`Expected \`--sandbox\` to be one of ${POOL_BACKENDS.join(', ')}, got \`"docker"\``),
     ],
     [
       ['pool', '--advise', '--rate', '2', '--target-miss-rate', '2'],
-      /--target-miss-rate expects a decimal number from 0.0001 to 1, got "2"/,
+      /Expected `--target-miss-rate` to be a decimal number from 0.0001 to 1, got `"2"`/,
     ],
     [['pool', '--advise', '--rate', '2', 'extra'], /'pool' takes no command or arguments, got "extra"/],
   ])('%j is a usage error', async (argv, message) => {

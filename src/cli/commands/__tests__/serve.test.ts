@@ -48,14 +48,14 @@ async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
 
 describe('arguments', () => {
   test.each([
-    [['--port', 'abc'], /^--port expects a decimal integer from 0 to 65535, got "abc"/],
-    [['--port=70000'], /^--port expects a decimal integer from 0 to 65535, got "70000"/],
+    [['--port', 'abc'], /^Expected `--port` to be a decimal integer from 0 to 65535, got `"abc"`/],
+    [['--port=70000'], /^Expected `--port` to be a decimal integer from 0 to 65535, got `"70000"`/],
     [['--port'], /^--port needs a value \(N\)$/],
-    [['--host', '--port', '1'], /^--host expects a host name or IP address, got "--port"/],
+    [['--host', '--port', '1'], /^Expected `--host` to be a host name or IP address, got `"--port"`/],
     [['--verbose'], /^unknown option '--verbose' for 'serve' \(see: sandbox-perf serve --help\)/],
     [['--prot', '1'], /^unknown option '--prot' for 'serve' \(did you mean --port\?\)/],
-    [['--db='], /^--db expects PATH, got an empty value/],
-    [['--allow-host', 'a b'], /^--allow-host expects comma-separated host names, got "a b"/],
+    [['--db='], /^Expected `--db` to be PATH, got an empty value/],
+    [['--allow-host', 'a b'], /^Expected `--allow-host` to be comma-separated host names, got `"a b"`/],
     [['stray'], /^'serve' takes no command or arguments, got "stray"/],
   ])('%j is a usage error', async (argv, message) => {
     const p = serveCommand.run(argv, io());

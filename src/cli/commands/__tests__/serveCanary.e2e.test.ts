@@ -37,11 +37,14 @@ describe('serve --canary arguments', () => {
     [['--port', '0', '--runs', '3', '--every', '5m'], /^--runs is an option of --canary/],
     [['--', 'true'], /^a command after '--' needs --canary, e\.g\. sandbox-perf serve --canary -- true$/],
     [['--canary'], /^--canary needs the command to run after '--'/],
-    [['--canary', '--every', '500ms', '--', 'true'], /^--every expects a duration from 1s to 24d like 30s, 10m or 1h30m, got "500ms"$/],
-    [['--canary', '--every', 'soon', '--', 'true'], /^--every expects a duration/],
+    [
+      ['--canary', '--every', '500ms', '--', 'true'],
+      /^Expected `--every` to be a duration from 1s to 24d like 30s, 10m or 1h30m, got `"500ms"`$/,
+    ],
+    [['--canary', '--every', 'soon', '--', 'true'], /^Expected `--every` to be a duration/],
     [['--canary', '--sandbox', 'none', '--', 'true'], /^--sandbox: name at least one backend besides none/],
     [['--canary', '--sandbox', 'chroot', '--', 'true'], /^--sandbox: unknown backend "chroot"/],
-    [['--canary', '--runs', '0', '--', 'true'], /^--runs expects a decimal integer from 1 to 1000, got "0"/],
+    [['--canary', '--runs', '0', '--', 'true'], /^Expected `--runs` to be a decimal integer from 1 to 1000, got `"0"`/],
     [['--canary', '--', 'node -e 0'], /is one word with spaces/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => serveArgs(argv, os.tmpdir())).toThrow(UsageError);

@@ -27,10 +27,12 @@ test('-N and --shell=none: no shell, said explicitly; --shell [SHELL]: that shel
   expect(() => shellChoice(parse(['-N', '--shell', 'bash', 'x']).flags)).toThrow(
     /^-N \(--shell=none\) and --shell "bash" contradict each other; keep one$/,
   );
-  expect(() => shellChoice(parse(['--shell', "bash 'x", 'y']).flags)).toThrow(/^--shell expects a shell's command line, got "bash 'x"/);
+  expect(() => shellChoice(parse(['--shell', "bash 'x", 'y']).flags)).toThrow(
+    /^Expected `--shell` to be a shell's command line, got `"bash 'x"`/,
+  );
   // hyperfine's --shell takes the next word: a command there is a mistake, refused before it runs as a shell.
   expect(() => shellChoice(parse(['--shell', 'sleep 0.1 && true', 'false']).flags)).toThrow(
-    /^--shell expects a shell's command line, got "sleep 0\.1 && true", which reads as a command \('&'\): name the shell first/,
+    /^Expected `--shell` to be a shell's command line, got `"sleep 0\.1 && true"`, which reads as a command \('&'\): name the shell first/,
   );
 });
 
@@ -40,7 +42,7 @@ test('-i / --ignore-failure: every code, or the codes listed after =', () => {
   expect(ignoredExitCodes(parse(['--ignore-failure=all-non-zero', 'x']).flags)).toBe('all');
   expect(ignoredExitCodes(parse(['-i=1, 2', 'x']).flags)).toEqual([1, 2]);
   expect(() => ignoredExitCodes(parse(['--ignore-failure=yes', 'x']).flags)).toThrow(
-    /^--ignore-failure expects 'all-non-zero' or comma-separated exit codes, got "yes" \(e\.g\. --ignore-failure=1,2 or -i\)$/,
+    /^Expected `--ignore-failure` to be 'all-non-zero' or comma-separated exit codes, got `"yes"` \(e\.g\. --ignore-failure=1,2 or -i\)$/,
   );
 });
 
@@ -68,10 +70,10 @@ test('commands in hyperfine form or after --, -n, -P with -D, -L; several means 
 
 test('bad values and combinations are refused before any run, naming the flag', async () => {
   expect(await refused(['--style', 'fancy', 'true'])).toMatch(
-    /^--style expects one of auto, basic, full, nocolor, color, none, got "fancy" \(e\.g\. --style auto\)$/,
+    /^Expected `--style` to be one of auto, basic, full, nocolor, color, none, got `"fancy"` \(e\.g\. --style auto\)$/,
   );
   expect(await refused(['-u', 'minute', 'true'])).toMatch(
-    /^--time-unit expects one of microsecond, millisecond, second, got "minute" \(e\.g\. --time-unit microsecond\)$/,
+    /^Expected `--time-unit` to be one of microsecond, millisecond, second, got `"minute"` \(e\.g\. --time-unit microsecond\)$/,
   );
   expect(await refused(['-D', '0.5', 'true'])).toMatch(/^-D \(--parameter-step-size\) steps a scan: it needs -P VAR MIN MAX/);
   expect(await refused(['-P', 'n', '1', '2', '-L', 'm', 'a', 'true'])).toMatch(

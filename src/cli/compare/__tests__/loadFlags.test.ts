@@ -29,10 +29,10 @@ function io(): CommandIo & { out: () => string } {
 
 describe('compare --concurrency, --rate, --load-runs', () => {
   test.each([
-    [['--concurrency', '0'], /^--concurrency expects a decimal integer from 1 to 256, got "0"/],
-    [['--concurrency', '2.5'], /^--concurrency expects a decimal integer/],
-    [['--rate', '0'], /^--rate expects a decimal number from 0\.001 to 10000, got "0"/],
-    [['--rate', 'fast'], /^--rate expects a decimal number/],
+    [['--concurrency', '0'], /^Expected `--concurrency` to be a decimal integer from 1 to 256, got `"0"`/],
+    [['--concurrency', '2.5'], /^Expected `--concurrency` to be a decimal integer/],
+    [['--rate', '0'], /^Expected `--rate` to be a decimal number from 0\.001 to 10000, got `"0"`/],
+    [['--rate', 'fast'], /^Expected `--rate` to be a decimal number/],
     [['--load-runs', '5'], /^--load-runs applies to --concurrency or --rate; add one/],
   ])('%j is refused before any run', async (flags, message) => {
     await expect(compareCommand.run([...flags, '--sandbox', 'none', '--', 'true'], io())).rejects.toThrow(message);

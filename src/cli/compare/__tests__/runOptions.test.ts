@@ -12,17 +12,17 @@ test('runs: a count, auto, or auto implied by an adaptive flag; errors name the 
     warmup: 1,
   });
   expect(() => runPlan({ runs: '0' })).toThrow(
-    /^--runs expects a decimal integer from 1 to 100000 or 'auto', got "0" \(e\.g\. --runs 10 or --runs auto\)$/,
+    /^Expected `--runs` to be a decimal integer from 1 to 100000 or 'auto', got `"0"` \(e\.g\. --runs 10 or --runs auto\)$/,
   );
-  expect(() => runPlan({ warmup: '-1' })).toThrow(/^--warmup expects a decimal integer from 0 to 10000 or 'auto', got "-1"/);
-  expect(() => runPlan({ runs: '100001' })).toThrow(/from 1 to 100000 or 'auto', got "100001"/);
-  expect(() => runPlan({ runs: '1e3' })).toThrow(/got "1e3"/);
+  expect(() => runPlan({ warmup: '-1' })).toThrow(/^Expected `--warmup` to be a decimal integer from 0 to 10000 or 'auto', got `"-1"`/);
+  expect(() => runPlan({ runs: '100001' })).toThrow(/from 1 to 100000 or 'auto', got `"100001"`/);
+  expect(() => runPlan({ runs: '1e3' })).toThrow(/got `"1e3"`/);
   expect(() => runPlan({ runs: '5', 'max-runs': 9 })).toThrow(/^--max-runs applies to adaptive runs/);
   expect(() => runPlan({ 'min-runs': 30, 'max-runs': 20 })).toThrow(/^--min-runs \(30\) is above --max-runs \(20\)/);
   expect(parsePrecision('5%')).toBeCloseTo(0.05, 12);
   expect(parsePrecision('0.5')).toBeCloseTo(0.005, 12);
-  expect(() => parsePrecision('100%')).toThrow(/^--precision expects a percentage > 0 and < 100, got "100%"/);
-  expect(() => parsePrecision('five')).toThrow(/got "five"/);
+  expect(() => parsePrecision('100%')).toThrow(/^Expected `--precision` to be a percentage > 0 and < 100, got `"100%"`/);
+  expect(() => parsePrecision('five')).toThrow(/got `"five"`/);
 });
 
 test('short flags -r5, -r 5, -w auto; unknown short flags still rejected', () => {
