@@ -9,8 +9,6 @@
  * C library's clock_gettime calls, which the host's vDSO answers without a system call (`clock`);
  * strace cannot see them: its profiles count no clock reads.
  */
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +16,9 @@ import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
 import { MOUNT_TRACEFS, callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
-import { registerRun } from '../runners/inFlightRuns';
+import { registerTempDir } from '../runners/inFlightRuns';
 import { printable } from '../printable';
+import { runProfiled, type Ran } from './profileRun';
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -145,87 +144,6 @@ export interface ProfileOptions {
 /** The counter exits with this before the command runs when it cannot open its events. */
 const NO_EVENTS = 125;
 
-interface Ran {
-  exitCode: number | null;
-  /** The end of what it wrote on stderr (the command's too). */
-  stderr: string;
-}
-
-/**
- * Runs `file` in a process group of its own; with `notified`, its descriptor 3 is a pipe on which
- * the counter says how the command ended once its counts are written (`exit CODE` or `signal N`),
- * and the run is over then: the counter's own exit, which unregisters the tracepoints, goes on
- * without us. At `timeoutMs`, on SIGINT/SIGTERM/SIGHUP, the whole group is killed (a command that
- * never ends, or a child of it holding stderr open, would otherwise keep predict waiting for ever).
- */
-function run(file: string, args: readonly string[], cwd: string, timeoutMs: number, notified = false): Promise<Ran> {
-  return new Promise<Ran>((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd,
-      stdio: ['ignore', 'ignore', 'pipe', ...(notified ? (['pipe'] as const) : [])],
-      detached: true,
-    });
-    const killGroup = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is gone already.
-      }
-    };
-    const unregister = registerRun(`predict's profiling run (pid ${String(child.pid)})`, killGroup);
-    const timer = setTimeout(() => {
-      killGroup();
-      finish(() => {
-        reject(
-          new Error(
-            `predict: the profiling run took over ${timeoutMs} ms (--timeout ${timeoutMs}): killed it and every process in its group`,
-          ),
-        );
-      });
-    }, timeoutMs);
-    let settled = false;
-    const finish = (settle: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      unregister();
-      settle();
-    };
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4096);
-    });
-    child.on('error', (error) => {
-      finish(() => {
-        reject(new Error(`predict: cannot start ${file} (${error.message})${file === 'strace' ? ': apt-get install strace' : ''}`));
-      });
-    });
-    child.on('close', (code) => {
-      finish(() => {
-        resolve({ exitCode: code, stderr });
-      });
-    });
-    const notify = child.stdio[3] as Readable | null | undefined;
-    if (notified && notify) {
-      let said = '';
-      notify.setEncoding('utf8');
-      notify.on('data', (chunk: string) => {
-        said += chunk;
-      });
-      notify.on('end', () => {
-        const m = /^(exit|signal) (\d+)\n$/.exec(said);
-        if (m === null) return;
-        finish(() => {
-          resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
-        });
-        // Nothing more to read: nothing of it keeps the caller alive.
-        child.stderr?.destroy();
-        child.unref();
-      });
-    }
-  });
-}
-
 /** Runs `command` once on the host in `cwd`, its output discarded, and counts its operations. */
 export async function profileCommand(command: readonly string[], cwd: string, options: ProfileOptions = {}): Promise<Profile> {
   const program = assertCalibProgram();
@@ -236,20 +154,22 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     throw new Error(`predict: no syscall tracepoints in tracefs (/sys/kernel/tracing): as root, '${MOUNT_TRACEFS}', or count with strace`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-profile-'));
+  // A signal ends the process without the `finally` below: the signal's cleanup removes it then.
+  const removeDir = registerTempDir(dir);
   const straceFile = path.join(dir, 'strace.txt');
   const countFile = path.join(dir, 'counts.txt');
   try {
     if (points !== null) {
       const t0 = performance.now();
       const events = points.flatMap((p) => ['-e', p.spec]);
-      const ran = await run(program, ['count', countFile, '-n', '3', '-t', ...events, ...command], cwd, timeoutMs, true);
+      const ran = await runProfiled(program, ['count', countFile, '-n', '3', '-t', ...events, ...command], cwd, timeoutMs, true);
       const elapsedMs = performance.now() - t0;
       const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';
       if (!(ran.exitCode === NO_EVENTS && written === '')) return fromEvents(command, points, written, ran, elapsedMs);
       if (wanted === 'tracepoints') throw new Error(`predict: the counter cannot open the tracepoints: ${ran.stderr.trim()}`);
     }
     const t0 = performance.now();
-    const ran = await run(
+    const ran = await runProfiled(
       'strace',
       ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, ...command],
       cwd,
@@ -264,7 +184,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     const onThreads = zeroCounts();
     return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
 import type { BackendName } from '../runners/types';
 
 /**
@@ -7,7 +8,8 @@ import type { BackendName } from '../runners/types';
  * timed: --setup once before a backend's first run (warm-up included), --prepare before each of
  * its runs, --cleanup once after its last. SANDBOX_PERF_BACKEND names the backend, so one hook
  * can treat backends differently. A hook that fails stops the comparison, naming the hook, the
- * backend and the end of its stderr.
+ * backend and the end of its stderr. A hook runs in a process group of its own: at the timeout, and
+ * on SIGINT/SIGTERM/SIGHUP of this process, that whole group is killed.
  */
 export type HookName = 'setup' | 'prepare' | 'cleanup';
 
@@ -31,17 +33,33 @@ export function runHook(
 ): Promise<void> {
   if (script === undefined) return Promise.resolve();
   return new Promise((resolve, reject) => {
+    // A process group of its own: the timeout and a signal kill the shell and all it started
+    // (a child holding stderr open would otherwise keep 'close' waiting past the timeout).
     const child = spawn('/bin/sh', ['-c', script], {
       cwd: options.cwd,
       env: { ...process.env, SANDBOX_PERF_BACKEND: backend },
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    };
+    // Its own group no longer gets the terminal's Ctrl-C: the signal's cleanup kills it instead.
+    const unregister = registerRun(`--${hook} hook (pid ${String(child.pid)})`, killGroup);
     let tail = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-STDERR_TAIL);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, options.timeoutMs);
     const fail = (why: string): void => {
       const last = tail.trimEnd().split('\n').pop()?.trim() ?? '';
       reject(
@@ -52,15 +70,18 @@ export function runHook(
     };
     child.on('error', (error) => {
       clearTimeout(timer);
+      unregister();
       fail(error.message);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve();
-      else
-        fail(
-          signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${options.timeoutMs} ms?)` : ''}` : `exited with code ${code}`,
-        );
+      unregister();
+      // Killed by a signal's cleanup: not reported as a hook that failed.
+      void afterSignalCleanup().then(() => {
+        if (timedOut) fail(`killed at its timeout (${options.timeoutMs} ms), with every process in its process group`);
+        else if (code === 0) resolve();
+        else fail(signal ? `killed by ${signal}` : `exited with code ${code}`);
+      });
     });
   });
 }

@@ -15,7 +15,12 @@
  * the process is stopping is cleaned at once. A second signal during the cleanup
  * exits at once when nobody else handles it. A run that ended awaits `afterSignalCleanup()` before
  * reporting, so that a run the signal killed is not reported as an ordinary failure.
+ *
+ * A temporary directory a run writes in (predict's profile, calibrate's workdir) is registered
+ * with `registerTempDir`: the re-raised signal ends the process without its `finally`, so the
+ * signal removes it, after every run's cleanup (a run killed meanwhile may still be writing in it).
  */
+import fs from 'node:fs';
 import { log, logOnce } from '../log';
 import { dieOfSignal } from '../signalDeath';
 
@@ -25,6 +30,8 @@ interface InFlightRun {
   what: string;
   cleanup: RunCleanup;
   cleaned: boolean;
+  /** Cleaned once every other run's cleanup is over (a temporary directory). */
+  last: boolean;
 }
 
 /** How long one cleanup may take on a signal before the process exits anyway. */
@@ -68,9 +75,11 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   stopping = signal;
   if (process.stderr.isTTY) log(`sandbox-perf: ${signal}: stopping ${runs.size} run(s) in flight`);
-  round = Promise.all([...runs].map((run) => runCleanup(run, signal))).then(async () => {
+  const first = [...runs].filter((run) => !run.last);
+  round = Promise.all(first.map((run) => runCleanup(run, signal))).then(async () => {
     // Runs registered while stopping (a container whose creation was already asked for) are cleaned too before exit.
     while (late.size > 0) await Promise.all([...late]);
+    await Promise.all([...runs].filter((run) => run.last).map((run) => runCleanup(run, signal)));
     runs.clear();
     uninstall();
     stopping = null;
@@ -103,7 +112,23 @@ function uninstall(): void {
  * function that unregisters it once the run ended.
  */
 export function registerRun(what: string, cleanup: RunCleanup): () => void {
-  const run: InFlightRun = { what, cleanup, cleaned: false };
+  return register({ what, cleanup, cleaned: false, last: false });
+}
+
+/**
+ * Registers a temporary directory that SIGINT, SIGTERM or SIGHUP removes, after the runs' cleanups.
+ * Returns the function that removes it now and unregisters it, for where its owner is done with it.
+ */
+export function registerTempDir(dir: string): () => void {
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  const done = register({ what: `temporary directory ${dir}`, cleanup: remove, cleaned: false, last: true });
+  return () => {
+    done();
+    remove();
+  };
+}
+
+function register(run: InFlightRun): () => void {
   if (stopping !== null) {
     const cleaning = runCleanup(run, stopping).finally(() => late.delete(cleaning));
     late.add(cleaning);

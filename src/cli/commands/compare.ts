@@ -143,7 +143,8 @@ Options:
                             --concurrency at least 4 × N]. Not recorded in the history
   --pool-size N|MIN-MAX     docker-pool and gvisor-pool: N sandboxes kept ready, or MIN-MAX for a
                             pool that sizes itself from its arrival rate and refill time [default: 2]
-  --timeout MS              per-run timeout, up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
+  --timeout MS              per-run and per-hook timeout (a hook is killed with its whole
+                            process group), up to ${MAX_TIMEOUT_MS} [default: ${DEFAULT_TIMEOUT_MS}]
   --memory MB, --cpus N     limits (Docker, or cgroup v1 on the host)
   --pids-limit N            processes and threads a run may hold (unshare, bubblewrap: up to
                             N+299; see docs/runners.md) [default: 512]

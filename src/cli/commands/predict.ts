@@ -33,11 +33,8 @@ const FLAGS = {
   db: { type: 'string', value: 'FILE' },
 } as const;
 
-/** The profiling run's and each --check run's timeout: a large build takes minutes. */
+/** The profiling run's, each --check run's and each hook's timeout (as compare's): a large build takes minutes. */
 const DEFAULT_PREDICT_TIMEOUT_MS = 600_000;
-
-/** A hook that takes longer is stuck (compare's own hook timeout is its run timeout). */
-const HOOK_TIMEOUT_MS = 600_000;
 
 export const predictCommand: Command = defineCommand({
   name: 'predict',
@@ -78,8 +75,9 @@ Options:
   -c, --cleanup CMD  shell command on the host after the profiling run and after each
                    backend's last --check run (hooks see SANDBOX_PERF_BACKEND: 'none' for
                    the profiling run)
-  --timeout MS     kill the profiling run (its whole process group) and each --check run
-                   after MS ms   [default: ${DEFAULT_PREDICT_TIMEOUT_MS}]
+  --timeout MS     kill the profiling run (every process it started), each --check run and
+                   each hook (its whole process group) after MS ms
+                   [default: ${DEFAULT_PREDICT_TIMEOUT_MS}]
   --calibration ID predict from this stored calibration, not the newest that covers the
                    backends (several predictions from one calibration while --recalibrate
                    stores others)
@@ -134,7 +132,8 @@ Examples:
     // A build that leaves its output (node_modules made by root on the host) would fail or do
     // less on the next run: the hooks run around the profiling run as around each measured one.
     const hooks = { prepare: parsed.flags.prepare as string | undefined, cleanup: parsed.flags.cleanup as string | undefined };
-    const hookOptions = { cwd: io.cwd, timeoutMs: HOOK_TIMEOUT_MS };
+    const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
+    const hookOptions = { cwd: io.cwd, timeoutMs };
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
     // (After the prepare hook, which may build the program.) The counter would run nothing, exit
     // 127, and its counts would still be predicted from.
@@ -144,7 +143,6 @@ Examples:
         `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, io.env.PATH ?? '', io.cwd)}): nothing to count`,
       );
     }
-    const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
     const profile = await profileCommand(command, io.cwd, { timeoutMs });
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const caveat = counterCaveat(profile.counter);

@@ -110,10 +110,14 @@ export function markUsage(v1: CgroupV1, relative: string): number | null {
   return readNumber(path.join(v1.cpuacct, relative, 'cpuacct.usage'));
 }
 
-export function killMembers(dir: string): number {
+/** SIGKILLs every member of the group but `spare` (a process that must finish its own work first); how many. */
+export function killMembers(dir: string, spare?: number): number {
   let pids: string[];
   try {
-    pids = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+    pids = fs
+      .readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
+      .split('\n')
+      .filter((pid) => pid !== '' && Number(pid) !== spare);
   } catch {
     return 0;
   }

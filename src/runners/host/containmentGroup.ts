@@ -61,8 +61,8 @@ function writeState(dir: string, state: 'FROZEN' | 'THAWED'): boolean {
   }
 }
 
-/** Freezes the group, SIGKILLs every member, thaws it so the kills land; repeats until it is empty. */
-export function killGroup(dir: string): void {
+/** Freezes the group, SIGKILLs every member (but `spare`), thaws it so the kills land; repeats until it is empty. */
+export function killGroup(dir: string, spare?: number): void {
   for (let round = 0; round < 100; round++) {
     const frozen = writeState(dir, 'FROZEN');
     if (frozen) {
@@ -75,7 +75,7 @@ export function killGroup(dir: string): void {
         }
       }
     }
-    const killed = killMembers(dir);
+    const killed = killMembers(dir, spare);
     if (frozen) writeState(dir, 'THAWED');
     if (killed === 0) return;
   }
@@ -108,9 +108,10 @@ export class ContainmentGroup {
     this.freezerDir = freezer === null ? null : this.dir;
   }
 
-  killAll(): void {
-    killGroup(this.dir);
-    for (const dir of this.dirs.slice(1)) killGroup(dir);
+  /** Kills every member; `spare`, a process that must end by itself (predict's counter, unregistering its events), is left. */
+  killAll(spare?: number): void {
+    killGroup(this.dir, spare);
+    for (const dir of this.dirs.slice(1)) killGroup(dir, spare);
   }
 
   async remove(): Promise<void> {

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { profileCommand } from '../profile';
+import { CALIB_FILE } from '../calibWorkdir';
+import { tracepointsReadable } from '../tracepoints';
+import { probeFreezer } from '../../runners/host/containmentGroup';
+import { describeWhen } from '../../../test/support/e2e';
+import { tempDir } from '../../../test/support/tempDir';
+import { processesMatching, uniqueSleep } from '../../../test/support/runners';
+
+/**
+ * predict's profiling run (on the host, unsandboxed by design) leaves nothing running once it is
+ * over: the command's background processes, in its process group or setsid'ed out of it, and the
+ * counter itself. Before: `sh -c 'sleep 301 >/dev/null 2>&1 & echo started'` left the sleep running
+ * (parent 1), a setsid'ed one too, and a timeout ("killed it and every process in its group")
+ * missed the setsid'ed one. `compare --sandbox none` already left nothing: the same containment
+ * group (containmentGroup.ts) holds the profiling run now.
+ */
+
+/** The processes whose command line holds `marker`, once gone or after 5 s (a SIGKILLed one takes a moment). */
+async function survivorsOf(marker: string): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  while (processesMatching(marker).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  return processesMatching(marker);
+}
+
+const freezer = probeFreezer();
+
+describeWhen(
+  "the profiling run's processes end with it",
+  (!fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`) ||
+    (!tracepointsReadable(CALIB_FILE) && "the kernel's syscall tracepoints cannot be opened (not root, or tracefs not mounted)") ||
+    (freezer.root === null && freezer.reason),
+  'node native/build.js; run as root with tracefs and the cgroup v1 freezer mounted',
+  () => {
+    const dir = tempDir('profile-leftovers');
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test('a background process, in the command’s process group or setsid’ed, is killed when the command ends; the counting works', async () => {
+      const [inGroup, setsid] = [uniqueSleep(), uniqueSleep()];
+      const script = `/bin/true; sleep ${inGroup} >/dev/null 2>&1 & setsid sleep ${setsid} >/dev/null 2>&1 & echo started`;
+      const profile = await profileCommand(['sh', '-c', script], dir, { counter: 'tracepoints', timeoutMs: 60_000 });
+      expect(profile.counter).toBe('tracepoints');
+      expect(profile.exitCode).toBe(0);
+      // /bin/true's exec, which sh waits for: the command's descendants are still counted.
+      expect(profile.counts.spawn).toBeGreaterThanOrEqual(1);
+      // The counter's and the shell's command lines hold the marker too: they are gone as well.
+      expect(await survivorsOf(`sleep ${inGroup}`)).toEqual([]);
+      expect(await survivorsOf(`sleep ${setsid}`)).toEqual([]);
+    }, 60_000);
+
+    test('at the timeout, a setsid’ed process dies with the rest', async () => {
+      const [inGroup, setsid] = [uniqueSleep(), uniqueSleep()];
+      const script = `setsid sleep ${setsid} >/dev/null 2>&1 & sleep ${inGroup}`;
+      await expect(profileCommand(['sh', '-c', script], dir, { counter: 'tracepoints', timeoutMs: 1000 })).rejects.toThrow(
+        /^predict: the profiling run took over 1000 ms \(--timeout 1000\): killed it and every process in its group$/,
+      );
+      expect(await survivorsOf(`sleep ${inGroup}`)).toEqual([]);
+      expect(await survivorsOf(`sleep ${setsid}`)).toEqual([]);
+    }, 60_000);
+  },
+);

@@ -1,0 +1,139 @@
+/*
+ * The profiling run's process: unsandboxed by design, but it must end when it ends. It runs in a
+ * process group of its own and, where cgroup v1's freezer is writable (root), in a containment
+ * group of its own (containmentGroup.ts, the one `none` uses to contain a run alone): every process
+ * the command starts is in it, a setsid or double-forked one included. When the command ended,
+ * at the timeout and on SIGINT/SIGTERM/SIGHUP (inFlightRuns), everything it started is killed and
+ * the group removed; a runner that died of SIGKILL leaves a group the host backends' sweep removes.
+ * The counter itself is spared once it said how the command ended: it still unregisters its
+ * events; it is reaped when it exits (the process waits for it), and what is left is killed then.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { logOnce } from '../log';
+import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
+import { JOIN_SCRIPT } from '../runners/host/cgroupV1';
+import { ContainmentGroup, probeFreezer } from '../runners/host/containmentGroup';
+import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
+
+export interface Ran {
+  exitCode: number | null;
+  /** The end of what it wrote on stderr (the command's too). */
+  stderr: string;
+}
+
+/** A group of its own, or null where none can be made (not root, no v1 freezer): the process group alone is then killed. */
+function containment(): ContainmentGroup | null {
+  const freezer = probeFreezer().root;
+  if (freezer === null) return null;
+  try {
+    return new ContainmentGroup({ freezer, pids: null });
+  } catch (error) {
+    logOnce(error, 'predict: no containment group for the profiling run; a process that leaves its process group may outlive it');
+    return null;
+  }
+}
+
+/**
+ * Runs `file` as described above; with `notified`, its descriptor 3 is a pipe on which the counter
+ * says how the command ended once its counts are written (`exit CODE` or `signal N`), and the run
+ * is over then. At `timeoutMs` it is killed, everything it started with it, and the promise rejects.
+ */
+export function runProfiled(file: string, args: readonly string[], cwd: string, timeoutMs: number, notified = false): Promise<Ran> {
+  // Found here, not by spawn: the join script's exec of a missing program would exit 127 unexplained.
+  const program = findExecutable(file, process.env.PATH ?? '', cwd);
+  if (program === null) {
+    const why = whyNotExecutable(file, process.env.PATH ?? '', cwd);
+    return Promise.reject(new Error(`predict: cannot start ${file} (${why})${file === 'strace' ? ': apt-get install strace' : ''}`));
+  }
+  const group = containment();
+  const argv =
+    group === null
+      ? [program, ...args]
+      : ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, program, ...args];
+  return new Promise<Ran>((resolve, reject) => {
+    // The join script execs the program: its pid is the child's, the counter's or strace's.
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe', ...(notified ? (['pipe'] as const) : [])],
+      detached: true,
+    });
+    const killEverything = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+      group?.killAll();
+    };
+    const closed = new Promise<void>((done) => {
+      child.once('close', () => done());
+      child.once('error', () => done());
+    });
+    const gone = closed.then(async () => {
+      // What it left in its process group or its containment group: nothing outlives the run.
+      killEverything();
+      await group?.remove();
+    });
+    const unregister = registerRun(`predict's profiling run (pid ${String(child.pid)})`, async () => {
+      killEverything();
+      await gone;
+    });
+    void gone.finally(unregister);
+    const timer = setTimeout(() => {
+      killEverything();
+      finish(() => {
+        reject(
+          new Error(
+            `predict: the profiling run took over ${timeoutMs} ms (--timeout ${timeoutMs}): killed it and every process in its group`,
+          ),
+        );
+      });
+    }, timeoutMs);
+    let settled = false;
+    const finish = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      settle();
+    };
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4096);
+    });
+    child.on('error', (error) => {
+      finish(() => {
+        reject(new Error(`predict: cannot start ${file} (${error.message})`));
+      });
+    });
+    // A process it left holding stderr open would keep 'close' from coming: it dies with the run.
+    child.on('exit', killEverything);
+    child.on('close', (code) => {
+      // Killed by a signal's cleanup: not reported as a run that left no counts.
+      void afterSignalCleanup().then(() => {
+        finish(() => {
+          resolve({ exitCode: code, stderr });
+        });
+      });
+    });
+    const notify = child.stdio[3] as Readable | null | undefined;
+    if (notified && notify) {
+      let said = '';
+      notify.setEncoding('utf8');
+      notify.on('data', (chunk: string) => {
+        said += chunk;
+      });
+      notify.on('end', () => {
+        const m = /^(exit|signal) (\d+)\n$/.exec(said);
+        if (m === null) return;
+        // The command ended: what it left goes now, not once the counter is done (a --check would measure beside it).
+        if (child.pid !== undefined) group?.killAll(child.pid);
+        finish(() => {
+          resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
+        });
+        // Nothing more to read.
+        child.stderr?.destroy();
+      });
+    }
+  });
+}

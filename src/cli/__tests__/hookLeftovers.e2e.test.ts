@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../../../test/support/tempDir';
+import { uniqueSleep } from '../../../test/support/runners';
+import { cli, describeBuilt } from './support/cli';
+import { signalCli, sleeping, storeFixtureCalibration, survivorsOf } from './support/leftovers';
+
+/**
+ * A `-p` hook ends with its timeout or the signal that stops sandbox-perf, every process it started
+ * with it. Before: runHook killed /bin/sh alone, so a `sleep` it started held stderr open and
+ * `compare --timeout 1000` waited the whole sleep; predict gave its hooks 600 000 ms whatever
+ * --timeout said; SIGINT left the hook's sleep running, its parent gone.
+ */
+describeBuilt('hooks leave nothing behind', () => {
+  const dir = tempDir('hook-leftovers');
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  const db = path.join(dir, 'history.db');
+  storeFixtureCalibration(db);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const commands = {
+    compare: ['compare', '--db', db, '--sandbox', 'none', '-r', '1'],
+    predict: ['predict', '--db', db, '--sandbox', 'bubblewrap'],
+  };
+
+  test.each(['compare', 'predict'] as const)(
+    '%s --timeout kills a -p hook and what it started at the timeout, and says so',
+    async (name) => {
+      const sleep = uniqueSleep();
+      const ended = await cli([...commands[name], '--timeout', '1000', '-p', `sleep ${sleep}; true`, '--', 'true'], dir, {
+        timeoutMs: 30_000,
+      });
+      expect(ended.code).toBe(1);
+      expect(ended.stderr).toMatch(
+        /--prepare command "sleep [\d.]+; true" failed for backend none: killed at its timeout \(1000 ms\), with every process in its process group/,
+      );
+      expect(await survivorsOf(`sleep ${sleep}`)).toEqual([]);
+    },
+    60_000,
+  );
+
+  test.each(['compare', 'predict'] as const)(
+    'SIGINT of %s during a -p hook kills the hook and what it started, then dies of SIGINT',
+    async (name) => {
+      const sleep = uniqueSleep();
+      const ended = await signalCli([...commands[name], '-p', `sleep ${sleep}; true`, '--', 'true'], {
+        cwd: dir,
+        tmp,
+        signal: 'SIGINT',
+        until: () => sleeping(sleep).length > 0,
+      });
+      expect(ended.signal).toBe('SIGINT');
+      expect(await survivorsOf(`sleep ${sleep}`)).toEqual([]);
+      // Killed by the signal's cleanup: not reported as a hook that failed.
+      expect(ended.stderr).not.toMatch(/--prepare command/);
+    },
+    90_000,
+  );
+});
