@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Calibration } from '../../calibrate/calibration';
 import { tempDir } from '../../../test/support/tempDir';
+import { calibrationOf } from '../../../test/support/calibrationFixture';
 import { calibrationById, latestCalibration, saveCalibration } from '../calibrationStore';
 
 /*
@@ -12,27 +12,7 @@ import { calibrationById, latestCalibration, saveCalibration } from '../calibrat
  * damage still there). Each real SQLite file here has one page of its calibrations' table
  * overwritten; reading and writing calibrations refuse it, and the file is left as it was.
  */
-const interval = { estimate: 1, low: 0.5, high: 1.5, level: 0.95, method: 'fixture' };
-const calibration: Calibration = {
-  createdAt: new Date(0).toISOString(),
-  elapsedMs: 1,
-  rounds: 1,
-  scale: 1,
-  fingerprint: null,
-  fit: {
-    baseline: 'none',
-    backends: ['none', 'bubblewrap'].map((backend) => ({
-      backend,
-      runs: 1,
-      startMs: interval,
-      deltaStartMs: backend === 'none' ? null : interval,
-      fixedMs: interval,
-      rSquared: 1,
-      costs: [],
-      poorFit: [],
-    })),
-  },
-};
+const calibration = calibrationOf(['bubblewrap']);
 
 const dir = tempDir('calibration-damaged');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

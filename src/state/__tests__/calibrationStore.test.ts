@@ -1,35 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Calibration } from '../../calibrate/calibration';
-import type { BackendCalibration } from '../../calibrate/fitCalibration';
 import type { MachineFingerprint } from '../../machine/fingerprint';
 import { tempDir } from '../../../test/support/tempDir';
+import { calibrationOf, FIXTURE_INTERVAL } from '../../../test/support/calibrationFixture';
 import { latestCalibration, saveCalibration } from '../calibrationStore';
 
-const interval = { estimate: 1, low: 0.5, high: 1.5, level: 0.95, method: 'fixture' };
-
-/** A calibration of `backends` (none the baseline), with no fingerprint: what the store keeps of it is all that matters here. */
-function calibrationOf(backends: readonly string[], fingerprint: MachineFingerprint | null = null): Calibration {
-  const fitOf = (backend: string): BackendCalibration => ({
-    backend,
-    runs: 1,
-    startMs: interval,
-    deltaStartMs: backend === 'none' ? null : interval,
-    fixedMs: interval,
-    rSquared: 1,
-    costs: [],
-    poorFit: [],
-  });
-  return {
-    createdAt: new Date(0).toISOString(),
-    elapsedMs: 1,
-    rounds: 1,
-    scale: 1,
-    fingerprint,
-    fit: { baseline: 'none', backends: ['none', ...backends].map(fitOf) },
-  };
-}
+const interval = FIXTURE_INTERVAL;
 
 describe('latestCalibration', () => {
   const dir = tempDir('calibration-store');
@@ -72,9 +49,9 @@ describe('latestCalibration across machine states', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'history.db');
   const here = machine('6.1');
-  const thisState = saveCalibration(file, calibrationOf(['gvisor', 'docker'], here));
-  const otherNewer = saveCalibration(file, calibrationOf(['gvisor', 'docker'], machine('6.2')));
-  const otherPartial = saveCalibration(file, calibrationOf(['gvisor'], machine('6.2')));
+  const thisState = saveCalibration(file, calibrationOf(['gvisor', 'docker'], { fingerprint: here }));
+  const otherNewer = saveCalibration(file, calibrationOf(['gvisor', 'docker'], { fingerprint: machine('6.2') }));
+  const otherPartial = saveCalibration(file, calibrationOf(['gvisor'], { fingerprint: machine('6.2') }));
 
   test("this machine state's covering calibration before a newer one of another state, with no differences", () => {
     expect(latestCalibration(file, here, ['docker'])).toMatchObject({ id: thisState, machineDifferences: [] });

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { Calibration } from '../../../calibrate/calibration';
-import type { BackendCalibration } from '../../../calibrate/fitCalibration';
 import { saveCalibration } from '../../../state/calibrationStore';
 import { processesMatching } from '../../../../test/support/runners';
+import { calibrationOf } from '../../../../test/support/calibrationFixture';
 import { CLI, stateHomeOf } from './cli';
 
 /**
@@ -12,29 +11,9 @@ import { CLI, stateHomeOf } from './cli';
  * signalled once it got somewhere, and bounded waits for what must be gone.
  */
 
-const interval = { estimate: 1, low: 0.5, high: 1.5, level: 0.95, method: 'fixture' };
-
 /** Stores a calibration of none and bubblewrap in `db`. */
 export function storeFixtureCalibration(db: string): void {
-  const fitOf = (backend: string): BackendCalibration => ({
-    backend,
-    runs: 1,
-    startMs: interval,
-    deltaStartMs: backend === 'none' ? null : interval,
-    fixedMs: interval,
-    rSquared: 1,
-    costs: [],
-    poorFit: [],
-  });
-  const calibration: Calibration = {
-    createdAt: new Date().toISOString(),
-    elapsedMs: 1,
-    rounds: 1,
-    scale: 1,
-    fingerprint: null,
-    fit: { baseline: 'none', backends: ['none', 'bubblewrap'].map(fitOf) },
-  };
-  saveCalibration(db, calibration);
+  saveCalibration(db, calibrationOf(['bubblewrap'], { createdAt: new Date().toISOString() }));
 }
 
 /** Polls `ready` every 25 ms for up to `timeoutMs`; whether it came true. */
