@@ -38,13 +38,16 @@ export interface CommandResolution {
  * sha256sum and wc -c over the program) or, in a sandbox without them, `stream` and the program's
  * bytes: both as the sandbox sees them. Hashing in the sandbox spares streaming the program out
  * (node is 99 MB: 34 s through docker's attach stream, 21 s through a gvisor pool). Not ls for the
- * size: GNU ls's statx fails under gVisor.
+ * size: GNU ls's statx fails under gVisor. The path is found as the command's exec finds it (a
+ * name with a slash as it is, else the first executable file of that name in PATH, an empty entry
+ * the working directory), not by `command -v`: that names the shell's builtin for `true` or `echo`,
+ * which read as `$PWD/true` (hostile trial 2026-12-07: "the sandbox could not read true").
  */
 const RESOLVE_SCRIPT = [
-  'p=$(command -v -- "$1") || exit 127',
+  'set -f',
+  'case "$1" in */*) p=$1 ;; *) p=; IFS=:; for d in $PATH; do [ -n "$d" ] || d=.; if [ -f "$d/$1" ] && [ -x "$d/$1" ]; then p=$d/$1; break; fi; done; unset IFS; [ -n "$p" ] || exit 127 ;; esac',
   'case "$p" in /*) ;; *) p="$PWD/$p" ;; esac',
   'printf "%s\\n" "$p"',
-  'set -f',
   'if command -v sha256sum >/dev/null && h=$(sha256sum < "$p") && s=$(wc -c < "$p"); then set -- $h $s; printf "sha256 %s %s\\n" "$1" "$3"; exit 0; fi',
   'printf "stream\\n"',
   'exec cat -- "$p"',

@@ -70,3 +70,26 @@ test('a sha256sum that prints something else is an error naming what it printed,
     error: `the sandbox's sha256sum printed "sha256 not-a-hash ${program.length}" for prog, expected "sha256 <64 hex digits> <size>"`,
   });
 });
+
+test('a name that is also a shell builtin resolves to the program its exec runs, not to the working directory', async () => {
+  // `command -v true` answers the builtin `true`, which read as $PWD/true: a file of that name there was hashed instead.
+  const { cwd, bin } = pathWith(['sha256sum', 'wc']);
+  // The program, not `command -v true` (the builtin's name): the bug under test.
+  const hostTrue = ['/usr/bin/true', '/bin/true'].find((p) => fs.existsSync(p)) as string;
+  fs.symlinkSync(hostTrue, path.join(bin, 'true'));
+  fs.writeFileSync(path.join(cwd, 'true'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const options = { cwd, env: { PATH: bin } };
+  const backend = createBackend('none', options);
+  await backend.prepare();
+  try {
+    const truth = fs.readFileSync(hostTrue);
+    expect(await resolveCommand(backend, 'true', options)).toMatchObject({
+      program: path.join(bin, 'true'),
+      sha256: createHash('sha256').update(truth).digest('hex'),
+      bytes: truth.length,
+      error: null,
+    });
+  } finally {
+    await backend.teardown();
+  }
+});
