@@ -44,6 +44,39 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
     expect(r.stderr).toMatch(/^sandbox-perf: none-\S+ success in /m);
   });
 
+  // Hostile trial 2026-12-07: Node queued what a slow reader had not taken (400 MB of output: 655
+  // MB resident). Blocking on the pipe, a late reader holds the command back instead.
+  test('run passes its output in full to a reader that takes it late, without holding it in memory', async () => {
+    const bytes = 150_000_000;
+    const child = spawn(process.execPath, [CLI, 'run', '--db', path.join(dir, 'late.db'), '--', 'sh', '-c', `head -c ${bytes} /dev/zero`], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+    });
+    child.stderr.resume();
+    let peakBytes = 0;
+    const sample = setInterval(() => {
+      try {
+        const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+        if (kb !== undefined) peakBytes = Math.max(peakBytes, Number(kb) * 1024);
+      } catch {
+        // Exited between two samples: the last sample stands.
+      }
+    }, 20);
+    // The reader takes nothing for 3 s, then everything.
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    let received = 0;
+    child.stdout.on('data', (chunk: Buffer) => (received += chunk.length));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(sample);
+    expect(code).toBe(0);
+    expect(received).toBe(bytes);
+    // Queued, the output alone is 150 MB; the runner's own peak is about 60-80 MB here.
+    expect(peakBytes).toBeGreaterThan(0);
+    expect(peakBytes).toBeLessThan(bytes);
+  });
+
   test('run passes stderr through as well, in full', async () => {
     const r = await cli(['run', '--db', path.join(dir, 'run.db'), '--', 'sh', '-c', 'head -c 3000000 /dev/zero >&2'], dir);
     expect(r.code).toBe(0);

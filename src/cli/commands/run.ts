@@ -18,6 +18,7 @@ import { runToJson } from '../format/runJson';
 import { runLine } from '../format/runText';
 import { keptText } from '../format/keptText';
 import { warnHostCodeInWorkdir } from '../workdirWarning';
+import { blockOnPipes } from '../blockingOutput';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -83,6 +84,7 @@ Options:
     assertHistoryOutOfReach(where, { cwd: io.cwd, ...sandbox }, [backend ?? 'none']);
     const recording = openRecording(where, parsed.flags.threshold as number | undefined, io);
     const { monitor } = recording;
+    if (io.stdout === process.stdout) blockOnPipes();
     try {
       // Prepared here rather than by runInSandbox, so that the command line it ran can be told.
       const sandboxBackend = createBackend(name, sandbox);
@@ -95,8 +97,8 @@ Options:
         run = await runInSandbox(sandboxBackend, command, {
           monitor,
           ...(parsed.flags.timeout === undefined ? {} : { timeoutMs: parsed.flags.timeout as number }),
-          // Passed through as it comes, without a cap; nothing is kept. Writes to a file, a pipe or a
-          // terminal are synchronous on Linux, so a slow reader slows the copy rather than filling memory.
+          // Passed through as it comes, without a cap; nothing is kept. Writes block on a pipe
+          // (blockOnPipes, above), so a slow reader slows the copy rather than filling memory.
           maxOutputBytes: 0,
           onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
           ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
