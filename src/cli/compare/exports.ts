@@ -6,10 +6,11 @@
 import type { ComparisonResult } from '../../compare/compareBackends';
 import type { ScalingResult } from '../../compare/scaling';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown, hyperfineResults } from '../../export/comparison';
+import type { ExportFormat } from '../../export/comparison/recognise';
 import type { TimeUnit } from '../../export/comparison/timeUnit';
 import { printable } from '../../printable';
 import type { CommandIo } from '../command';
-import { assertExportTarget, writeExport } from '../exportFile';
+import { assertExportTarget, writeExport, type CheckedExport } from '../exportFile';
 
 const EXPORTERS = {
   'export-json': comparisonToJson,
@@ -20,16 +21,23 @@ const EXPORTERS = {
 
 type ExportFlag = keyof typeof EXPORTERS;
 
-export interface ExportTarget {
+/** What an existing file must already be for each flag's export to replace it (foreignTarget.ts). */
+const FORMATS: Record<ExportFlag, ExportFormat> = {
+  'export-json': 'JSON',
+  'export-hyperfine': 'JSON',
+  'export-csv': 'CSV',
+  'export-markdown': 'Markdown',
+};
+
+export interface ExportTarget extends CheckedExport {
   flag: ExportFlag;
-  file: string;
 }
 
 /** The files asked for, each checked before any run (exportFile.ts): a typo must not cost a whole comparison. */
 export function exportTargets(flags: Readonly<Record<string, unknown>>, cwd: string, history: string): ExportTarget[] {
   return (Object.keys(EXPORTERS) as ExportFlag[])
     .filter((flag) => flags[flag] !== undefined)
-    .map((flag) => ({ flag, file: assertExportTarget(flag, flags[flag] as string, cwd, history) }));
+    .map((flag) => ({ ...assertExportTarget(flag, FORMATS[flag], flags[flag] as string, cwd, history), flag }));
 }
 
 export function writeExports(
@@ -40,14 +48,15 @@ export function writeExports(
   io: CommandIo,
   scaling?: ScalingResult,
 ): void {
-  for (const { flag, file } of targets) {
+  for (const target of targets) {
+    const { flag } = target;
     const text =
       flag === 'export-markdown'
         ? comparisonToMarkdown(comparisons, timeUnit === undefined ? {} : { timeUnit })
         : flag === 'export-json'
           ? comparisonToJson(comparisons, scaling)
           : EXPORTERS[flag](comparisons);
-    writeExport(flag, file, history, text);
+    writeExport(target, history, text);
     if (flag !== 'export-hyperfine') continue;
     // The reason may end with the command's stderr: escaped before it reaches the terminal.
     for (const { command, reason } of hyperfineResults(comparisons).leftOut) {
