@@ -7,8 +7,9 @@ import { tempDir } from '../../../test/support/tempDir';
 import { cli, describeBuilt } from './support/cli';
 
 /*
- * Hostile trial (s37), findings 2-3: an export overwrote any file that was not SQLite (a copy of
- * /etc/passwd, a loop device written raw), and hung for ever on a FIFO without a reader. A file that is not ours is never touched: only a
+ * Hostile trial (s37), findings 2-4: an export overwrote any file that was not SQLite (a copy of
+ * /etc/passwd, a loop device written raw), hung for ever on a FIFO without a reader, and two
+ * exports naming one file overwrote each other. A file that is not ours is never touched: only a
  * new file, an empty one or an earlier export of the same format is replaced (through a temporary
  * file renamed over it); the rest is refused, exit 2, before any run when it is there at the start.
  */
@@ -80,6 +81,29 @@ describeBuilt('exports never touch a file that is not ours', () => {
     expect(r.stderr).toMatch(/\(a FIFO \(named pipe\)\); it was left untouched \(the path changed during the runs\)\n$/);
     expect(fs.lstatSync(path.join(dir, 'late.json')).isFIFO()).toBe(true);
     expect(leftovers()).toEqual([]);
+  });
+
+  test.each([
+    ['the same name', 'same.out', 'same.out'],
+    ['two spellings', 'same.out', './sub/../same.out'],
+  ])('exports naming one file: --export-json and --export-csv with %s is a usage error, nothing run', async (_, a, b) => {
+    const r = await compare(['--export-json', a, '--export-csv', b]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^Error: Expected `--export-csv` to be a file no other export names, got `".+same\.out"` \(--export-json names it too: one would overwrite the other\); nothing was run\n$/,
+    );
+    expect([fs.existsSync(path.join(dir, 'same.out')), fs.existsSync(marker)]).toEqual([false, false]);
+  });
+
+  test('exports naming one file: a hard link to another export is the same file, refused', async () => {
+    const md = path.join(dir, 'a.md');
+    fs.writeFileSync(md, '');
+    fs.linkSync(md, path.join(dir, 'b.md'));
+    const r = await compare(['--export-markdown', 'a.md', '--export-hyperfine', 'b.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^Error: Expected `--export-markdown` to be a file no other export names, got `".+a\.md"` \(--export-hyperfine names it too/,
+    );
   });
 
   test('an empty file and an earlier export are replaced by a new file (renamed over them): another link to the old one keeps its text', async () => {

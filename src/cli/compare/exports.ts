@@ -3,13 +3,17 @@
  * (one, or a list when the call had several commands or parameters). `--export-hyperfine` writes
  * only what hyperfine's scripts can read, and stderr says which backends it left out and why.
  */
+import fs from 'node:fs';
 import type { ComparisonResult } from '../../compare/compareBackends';
 import type { ScalingResult } from '../../compare/scaling';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown, hyperfineResults } from '../../export/comparison';
 import type { ExportFormat } from '../../export/comparison/recognise';
 import type { TimeUnit } from '../../export/comparison/timeUnit';
 import { printable } from '../../printable';
+import { flagExpectation } from '../../validation';
 import type { CommandIo } from '../command';
+import { canonicalPath } from '../../state/outputTarget';
+import { UsageError } from '../command';
 import { assertExportTarget, writeExport, type CheckedExport } from '../exportFile';
 
 const EXPORTERS = {
@@ -33,11 +37,29 @@ export interface ExportTarget extends CheckedExport {
   flag: ExportFlag;
 }
 
+/** Two exports naming one file (by any spelling, or a hard link): one would silently overwrite the other. */
+function assertDistinct(targets: readonly ExportTarget[]): void {
+  const seen = new Map<string, ExportTarget>();
+  for (const target of targets) {
+    const stat = fs.statSync(target.file, { throwIfNoEntry: false });
+    const keys = [canonicalPath(target.file), ...(stat ? [`${stat.dev}:${stat.ino}`] : [])];
+    const earlier = keys.map((key) => seen.get(key)).find((t) => t !== undefined);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `${flagExpectation(`--${target.flag}`, 'a file no other export names', target.file)} (--${earlier.flag} names it too: one would overwrite the other); nothing was run`,
+      );
+    }
+    for (const key of keys) seen.set(key, target);
+  }
+}
+
 /** The files asked for, each checked before any run (exportFile.ts): a typo must not cost a whole comparison. */
 export function exportTargets(flags: Readonly<Record<string, unknown>>, cwd: string, history: string): ExportTarget[] {
-  return (Object.keys(EXPORTERS) as ExportFlag[])
+  const targets = (Object.keys(EXPORTERS) as ExportFlag[])
     .filter((flag) => flags[flag] !== undefined)
     .map((flag) => ({ ...assertExportTarget(flag, FORMATS[flag], flags[flag] as string, cwd, history), flag }));
+  assertDistinct(targets);
+  return targets;
 }
 
 export function writeExports(
