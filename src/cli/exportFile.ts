@@ -1,24 +1,42 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openOutput, outputTargetProblem } from '../state/outputTarget';
+import type { ExportFormat } from '../export/comparison/recognise';
+import { outputTargetProblem } from '../state/outputTarget';
+import { pinFolder, replaceFile, type PinnedFolder } from '../state/replaceFile';
 import { describeValue } from '../validation';
 import { UsageError } from './command';
+import { foreignTargetProblem } from './foreignTarget';
 
 /*
  * Export files of `compare` (--export-json, -csv, -markdown, -hyperfine): checked before any run,
  * so a typo does not cost a whole comparison and a path that is the history (or any SQLite
- * database) is refused with nothing run and nothing written; checked again on the descriptor the
- * write opens, since the runs in between may have replaced the path.
+ * database), or any file that is not ours (foreignTarget.ts), is refused with nothing run and
+ * nothing written; checked again when written, since the runs in between (a sandboxed command in
+ * its working directory) may have replaced the path or a folder above it (replaceFile.ts).
  */
 
-function refusal(flag: string, file: string, problem: string, when: string): UsageError {
+/** An export's path as checked before the runs, with the folder it must still be written into. */
+export interface CheckedExport {
+  flag: string;
+  file: string;
+  format: ExportFormat;
+  folder: PinnedFolder;
+}
+
+const NOT_HISTORY = 'a file that is not the history, one of its -wal, -shm or -journal files, or any SQLite database';
+
+function refusal(flag: string, what: string, file: string, problem: string, when: string): UsageError {
   return new UsageError(
-    `Expected \`--${flag}\` to be a file that is not the history, one of its -wal, -shm or -journal files, or any SQLite database, got ${describeValue(file).replace(/ \(string\)$/, '')} (${problem}); it was left untouched${when}`,
+    `Expected \`--${flag}\` to be ${what}, got ${describeValue(file).replace(/ \(string\)$/, '')} (${problem}); it was left untouched${when}`,
   );
 }
 
-/** The export's absolute path; a UsageError when its folder is missing or it may not be written next to `history`. */
-export function assertExportTarget(flag: string, file: string, cwd: string, history: string): string {
+function notOurs(format: ExportFormat): string {
+  return `a new file, an empty file or an earlier ${format} export (sandbox-perf's or hyperfine's)`;
+}
+
+/** The export, checked; a UsageError when its folder is missing or the path may not be written. */
+export function assertExportTarget(flag: string, format: ExportFormat, file: string, cwd: string, history: string): CheckedExport {
   const full = path.resolve(cwd, file);
   const dir = path.dirname(full);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -28,19 +46,24 @@ export function assertExportTarget(flag: string, file: string, cwd: string, hist
     throw new UsageError(`--${flag}: ${full} is a directory; give a file name`);
   }
   const problem = outputTargetProblem(full, history);
-  if (problem !== null) throw refusal(flag, full, problem, ' and nothing was run');
-  return full;
+  if (problem !== null) throw refusal(flag, NOT_HISTORY, full, problem, ' and nothing was run');
+  const foreign = foreignTargetProblem(full, format);
+  if (foreign !== null) throw refusal(flag, notOurs(format), full, foreign, ' and nothing was run');
+  return { flag, file: full, format, folder: pinFolder(dir) };
 }
 
-/** Writes an export whose path passed assertExportTarget, refusing whatever the path has become meanwhile. */
-export function writeExport(flag: string, file: string, history: string, text: string): void {
-  const opened = openOutput(file, history);
-  if ('problem' in opened) throw refusal(flag, file, opened.problem, ' (the path changed during the runs)');
-  try {
-    if (opened.regular) fs.ftruncateSync(opened.fd, 0);
-    const bytes = Buffer.from(text, 'utf8');
-    for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(opened.fd, bytes, offset, bytes.length - offset, null);
-  } finally {
-    fs.closeSync(opened.fd);
-  }
+/** Writes an export that passed assertExportTarget, refusing whatever the path has become meanwhile. */
+export function writeExport(target: CheckedExport, history: string, text: string): void {
+  const { flag, file, format } = target;
+  let what = 'a file in the folder it was in at the start';
+  const problem = replaceFile(target.folder, path.basename(file), text, (at) => {
+    const ofHistory = outputTargetProblem(at, history);
+    if (ofHistory !== null) {
+      what = NOT_HISTORY;
+      return ofHistory;
+    }
+    what = notOurs(format);
+    return foreignTargetProblem(at, format);
+  });
+  if (problem !== null) throw refusal(flag, what, file, problem, ' (the path changed during the runs)');
 }

@@ -67,7 +67,8 @@ function headerOf(file: string): Buffer {
   const header = Buffer.alloc(100);
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO (a `-wal` name's database part may be one) must not hang the check.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch {
     return Buffer.alloc(0);
   }
@@ -107,7 +108,7 @@ function fileProblem(stat: fs.Stats, header: Buffer, history: string): string | 
 
 /**
  * Why an output must not be written at `target` next to the history `history`, or null. Checked
- * before anything runs; `openOutput` checks again what the write actually opens.
+ * before anything runs, and again just before the write (cli/exportFile.ts).
  */
 export function outputTargetProblem(target: string, history: string): string | null {
   const canonical = canonicalPath(target);
@@ -115,62 +116,4 @@ export function outputTargetProblem(target: string, history: string): string | n
   if (byName !== null) return byName;
   const stat = statOf(target);
   return stat === undefined ? null : fileProblem(stat, stat.isFile() ? headerOf(target) : Buffer.alloc(0), history);
-}
-
-/** An output file opened for writing, not yet truncated. */
-export interface OpenedOutput {
-  fd: number;
-  /** Whether the descriptor is a regular file (truncated before the write) or a pipe, terminal, device. */
-  regular: boolean;
-}
-
-/**
- * Opens `target` for writing without truncating it, then checks what was opened: whatever the
- * path became since `outputTargetProblem` (the run itself may have replaced it by a link to the
- * history), the descriptor's own inode and first bytes decide. Returns the problem instead of a
- * descriptor when the file must be left untouched.
- */
-export function openOutput(target: string, history: string): OpenedOutput | { problem: string } {
-  const { O_RDWR, O_WRONLY, O_CREAT, O_NOCTTY } = fs.constants;
-  let fd: number;
-  try {
-    fd = fs.openSync(target, O_RDWR | O_CREAT | O_NOCTTY, 0o644);
-  } catch {
-    // A write-only file (or device) the caller may still write: opened so, and the header then not read.
-    fd = fs.openSync(target, O_WRONLY | O_CREAT | O_NOCTTY, 0o644);
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    const header = Buffer.alloc(100);
-    const read = stat.isFile() ? readHeader(fd, header) : 0;
-    const opened = openedPath(fd);
-    const problem =
-      (opened === undefined ? null : nameProblem(opened, canonicalPath(history))) ?? fileProblem(stat, header.subarray(0, read), history);
-    if (problem !== null) {
-      fs.closeSync(fd);
-      return { problem };
-    }
-    return { fd, regular: stat.isFile() };
-  } catch (error) {
-    fs.closeSync(fd);
-    throw error;
-  }
-}
-
-function readHeader(fd: number, header: Buffer): number {
-  try {
-    return fs.readSync(fd, header, 0, header.length, 0);
-  } catch {
-    return 0;
-  }
-}
-
-/** The path the kernel holds for an open descriptor (Linux), or undefined for pipes, sockets, deleted files. */
-function openedPath(fd: number): string | undefined {
-  try {
-    const link = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    return link.startsWith('/') && !link.endsWith(' (deleted)') ? link : undefined;
-  } catch {
-    return undefined;
-  }
 }

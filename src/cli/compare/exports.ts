@@ -3,13 +3,18 @@
  * (one, or a list when the call had several commands or parameters). `--export-hyperfine` writes
  * only what hyperfine's scripts can read, and stderr says which backends it left out and why.
  */
+import fs from 'node:fs';
 import type { ComparisonResult } from '../../compare/compareBackends';
 import type { ScalingResult } from '../../compare/scaling';
 import { comparisonToCsv, comparisonToHyperfine, comparisonToJson, comparisonToMarkdown, hyperfineResults } from '../../export/comparison';
+import type { ExportFormat } from '../../export/comparison/recognise';
 import type { TimeUnit } from '../../export/comparison/timeUnit';
 import { printable } from '../../printable';
+import { flagExpectation } from '../../validation';
 import type { CommandIo } from '../command';
-import { assertExportTarget, writeExport } from '../exportFile';
+import { canonicalPath } from '../../state/outputTarget';
+import { UsageError } from '../command';
+import { assertExportTarget, writeExport, type CheckedExport } from '../exportFile';
 
 const EXPORTERS = {
   'export-json': comparisonToJson,
@@ -20,16 +25,41 @@ const EXPORTERS = {
 
 type ExportFlag = keyof typeof EXPORTERS;
 
-export interface ExportTarget {
+/** What an existing file must already be for each flag's export to replace it (foreignTarget.ts). */
+const FORMATS: Record<ExportFlag, ExportFormat> = {
+  'export-json': 'JSON',
+  'export-hyperfine': 'JSON',
+  'export-csv': 'CSV',
+  'export-markdown': 'Markdown',
+};
+
+export interface ExportTarget extends CheckedExport {
   flag: ExportFlag;
-  file: string;
+}
+
+/** Two exports naming one file (by any spelling, or a hard link): one would silently overwrite the other. */
+function assertDistinct(targets: readonly ExportTarget[]): void {
+  const seen = new Map<string, ExportTarget>();
+  for (const target of targets) {
+    const stat = fs.statSync(target.file, { throwIfNoEntry: false });
+    const keys = [canonicalPath(target.file), ...(stat ? [`${stat.dev}:${stat.ino}`] : [])];
+    const earlier = keys.map((key) => seen.get(key)).find((t) => t !== undefined);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `${flagExpectation(`--${target.flag}`, 'a file no other export names', target.file)} (--${earlier.flag} names it too: one would overwrite the other); nothing was run`,
+      );
+    }
+    for (const key of keys) seen.set(key, target);
+  }
 }
 
 /** The files asked for, each checked before any run (exportFile.ts): a typo must not cost a whole comparison. */
 export function exportTargets(flags: Readonly<Record<string, unknown>>, cwd: string, history: string): ExportTarget[] {
-  return (Object.keys(EXPORTERS) as ExportFlag[])
+  const targets = (Object.keys(EXPORTERS) as ExportFlag[])
     .filter((flag) => flags[flag] !== undefined)
-    .map((flag) => ({ flag, file: assertExportTarget(flag, flags[flag] as string, cwd, history) }));
+    .map((flag) => ({ ...assertExportTarget(flag, FORMATS[flag], flags[flag] as string, cwd, history), flag }));
+  assertDistinct(targets);
+  return targets;
 }
 
 export function writeExports(
@@ -40,14 +70,15 @@ export function writeExports(
   io: CommandIo,
   scaling?: ScalingResult,
 ): void {
-  for (const { flag, file } of targets) {
+  for (const target of targets) {
+    const { flag } = target;
     const text =
       flag === 'export-markdown'
         ? comparisonToMarkdown(comparisons, timeUnit === undefined ? {} : { timeUnit })
         : flag === 'export-json'
           ? comparisonToJson(comparisons, scaling)
           : EXPORTERS[flag](comparisons);
-    writeExport(flag, file, history, text);
+    writeExport(target, history, text);
     if (flag !== 'export-hyperfine') continue;
     // The reason may end with the command's stderr: escaped before it reaches the terminal.
     for (const { command, reason } of hyperfineResults(comparisons).leftOut) {
