@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { backendEntry } from '../runners/backendNames';
 import type { BackendName, SandboxOptions } from '../runners/types';
-import { historyInside } from '../state/historyReach';
+import { historyInside, historyOtherNames } from '../state/historyReach';
 import { describeValue } from '../validation';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
@@ -24,16 +24,20 @@ export function assertHistoryOutOfReach(
 ): void {
   const { cwd } = sandbox;
   const workdir = sandbox.workdir ?? 'rw';
-  if (workdir === 'ro' || !historyInside(where.file, cwd)) return;
+  if (workdir === 'ro') return;
   const reaching = backends.filter((b) => b !== 'none' && backendEntry(b).rwReachesHost);
   if (reaching.length === 0) return;
+  const name = where.source === 'the default history' ? where.source : `\`${where.source}\``;
+  if (!historyInside(where.file, cwd)) {
+    if (workdir === 'rw') assertOneName(where, name, cwd, reaching, workdirFlag);
+    return;
+  }
   let how = `which ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} writable into the sandbox`;
   if (workdir === 'overlay') {
     const kept = (sandbox.keep ?? []).find((p) => historyInside(where.file, path.join(cwd, p)));
     if (kept === undefined) return;
     how = `whose ${JSON.stringify(kept)} --keep copies back from the run's layer`;
   }
-  const name = where.source === 'the default history' ? where.source : `\`${where.source}\``;
   const ro = workdirFlag ? ', or give the run --workdir ro' : '';
   const fix =
     where.source === 'the default history'
@@ -41,5 +45,27 @@ export function assertHistoryOutOfReach(
       : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, ${workdirFlag ? '' : 'or '}run from another directory${ro}`;
   throw new UsageError(
     `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeValue(where.file).replace(/ \(string\)$/, '')}; the run could truncate or forge it, so nothing was run: ${fix}`,
+  );
+}
+
+/**
+ * A history with another name (a hard link, to it or to its -wal, -shm or -journal) is refused
+ * like one inside the working directory (issue 23's hostile trial: `ln $DB hist.db` in the working
+ * directory, then a run truncated hist.db and the history dropped from 3 runs to 1). The other name
+ * could be anywhere on the history's file system, and only walking all of it, or all of the working
+ * directory and what is mounted below it, would tell where: unbounded, and a run's files can be
+ * many. So a link count above 1 counts as reachable whenever a backend binds the working directory
+ * writable (`rw`): the rare history with a second name costs its owner one `rm` or one `--db`.
+ * `overlay` is not refused: the run writes the lower file's copy in its layer, and `--keep` renames
+ * a fresh file over the name, which leaves the history's inode alone.
+ */
+function assertOneName(where: HistoryPath, name: string, cwd: string, reaching: readonly BackendName[], workdirFlag: boolean): void {
+  const other = historyOtherNames(where.file);
+  if (other === null) return;
+  const db =
+    where.source === 'SANDBOX_PERF_DB' ? 'in SANDBOX_PERF_DB' : where.source === '--db' ? 'with --db' : 'with --db or SANDBOX_PERF_DB';
+  const ro = workdirFlag ? ', or give the run --workdir ro' : '';
+  throw new UsageError(
+    `Expected ${name} to have one name while ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} the working directory ${cwd} writable into the sandbox, got ${describeValue(other.file).replace(/ \(string\)$/, '')} with ${other.links} names (hard links); one could lie in the working directory, where the run could truncate or forge it, so nothing was run: remove the other names (\`find / -samefile ${other.file}\` lists them), or name another history ${db}${ro}`,
   );
 }

@@ -19,6 +19,9 @@
  * A temporary directory a run writes in (predict's profile, calibrate's workdir) is registered
  * with `registerTempDir`: the re-raised signal ends the process without its `finally`, so the
  * signal removes it, after every run's cleanup (a run killed meanwhile may still be writing in it).
+ * Anything else a run set up on the host and undoes after it (a layer, a mount on it, a cgroup) is
+ * registered with `registerTeardown`: undone after every run's cleanup too, one at a time, newest
+ * first, as nested `finally` blocks would (a mount made on a layer is detached before the layer goes).
  */
 import fs from 'node:fs';
 import { log, logOnce } from '../log';
@@ -30,7 +33,7 @@ interface InFlightRun {
   what: string;
   cleanup: RunCleanup;
   cleaned: boolean;
-  /** Cleaned once every other run's cleanup is over (a temporary directory). */
+  /** A teardown (registerTeardown): undone once every run's cleanup is over, newest first. */
   last: boolean;
 }
 
@@ -79,7 +82,10 @@ function onSignal(signal: NodeJS.Signals): void {
   round = Promise.all(first.map((run) => runCleanup(run, signal))).then(async () => {
     // Runs registered while stopping (a container whose creation was already asked for) are cleaned too before exit.
     while (late.size > 0) await Promise.all([...late]);
-    await Promise.all([...runs].filter((run) => run.last).map((run) => runCleanup(run, signal)));
+    for (let run = newestTeardown(); run !== undefined; run = newestTeardown()) {
+      runs.delete(run);
+      await runCleanup(run, signal);
+    }
     runs.clear();
     uninstall();
     stopping = null;
@@ -87,6 +93,11 @@ function onSignal(signal: NodeJS.Signals): void {
     // Only re-raise when nobody else handles the signal: their handler decides how to exit.
     reraise(signal);
   });
+}
+
+/** The teardown registered last and still registered (a Set iterates in insertion order). */
+function newestTeardown(): InFlightRun | undefined {
+  return [...runs].filter((run) => run.last).at(-1);
 }
 
 function reraise(signal: NodeJS.Signals): void {
@@ -121,11 +132,21 @@ export function registerRun(what: string, cleanup: RunCleanup): () => void {
  */
 export function registerTempDir(dir: string): () => void {
   const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
-  const done = register({ what: `temporary directory ${dir}`, cleanup: remove, cleaned: false, last: true });
+  const done = registerTeardown(`temporary directory ${dir}`, remove);
   return () => {
     done();
     remove();
   };
+}
+
+/**
+ * Registers what undoes a piece of a run's set-up on the host (removing a layer, detaching a mount,
+ * removing a cgroup): SIGINT, SIGTERM or SIGHUP run it after every run's cleanup (the run's
+ * processes are gone), one teardown at a time, newest first. Returns the function that unregisters
+ * it, for where its owner undid it itself.
+ */
+export function registerTeardown(what: string, teardown: RunCleanup): () => void {
+  return register({ what, cleanup: teardown, cleaned: false, last: true });
 }
 
 function register(run: InFlightRun): () => void {

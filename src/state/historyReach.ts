@@ -37,3 +37,25 @@ export function historyInside(file: string, dir: string): boolean {
     if (folder === path.dirname(folder)) return false;
   }
 }
+
+/** The files SQLite keeps beside a history while it is open (or after a crash). */
+const COMPANIONS = ['', '-wal', '-shm', '-journal'];
+
+/**
+ * The first of the history `file` and its -wal, -shm and -journal that has another name (a hard
+ * link: a link count above 1), with that count; null when each that exists has one name. Another
+ * name can be anywhere on the file's file system, and finding it means walking every directory
+ * there (`find -samefile`), which is unbounded: callers treat such a history as reachable.
+ */
+export function historyOtherNames(file: string): { file: string; links: number } | null {
+  for (const suffix of COMPANIONS) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(`${file}${suffix}`);
+    } catch {
+      continue;
+    }
+    if (stat.isFile() && stat.nlink > 1) return { file: `${file}${suffix}`, links: stat.nlink };
+  }
+  return null;
+}

@@ -126,6 +126,35 @@ describeBuilt('a history the run could reach is refused', () => {
       }
     });
 
+    test('history inside the working directory by another name: a hard link there to the history, or to its -wal, is refused (by link count); overlay runs', async () => {
+      const p = await place();
+      const work = sandboxDir('reach-hardlink');
+      places.push(work);
+      const link = path.join(work, 'hist.db');
+      fs.linkSync(p.history, link);
+      const truncate = ['sh', '-c', ': > hist.db; : > hist.db-wal; touch ran'];
+      const refusedFor = (file: string, backend: string): RegExp =>
+        new RegExp(
+          `^Error: Expected \`--db\` to have one name while ${backend} binds the working directory ${work} writable into the sandbox, got \`"${file}"\` with 2 names \\(hard links\\); one could lie in the working directory, where the run could truncate or forge it, so nothing was run: remove the other names \\(.+\\), or name another history with --db, or give the run --workdir ro\n$`,
+        );
+      const r = await cli(['run', '--db', p.history, '--sandbox', 'bubblewrap', '--', ...truncate], work);
+      // On the old code the run went ahead and the history lost its rows through hist.db.
+      expect([rowCount(p.history), fs.existsSync(path.join(work, 'ran'))]).toEqual([p.rows, false]);
+      expect(r.stderr).toMatch(refusedFor(p.history, 'bubblewrap'));
+      expect(r.code).toBe(2);
+      // overlay: the run truncates its layer's copy, and the history keeps its rows (plus this run's).
+      const overlay = await cli(['run', '--workdir', 'overlay', '--db', p.history, '--sandbox', 'bubblewrap', '--', ...truncate], work);
+      expect([overlay.code, fs.existsSync(path.join(work, 'ran')), rowCount(p.history)]).toEqual([0, false, p.rows + 1]);
+      fs.rmSync(link);
+      fs.rmSync(`${p.history}-wal`, { force: true });
+      fs.writeFileSync(`${p.history}-wal`, '');
+      fs.linkSync(`${p.history}-wal`, path.join(work, 'hist.db-wal'));
+      const wal = await cli(['run', '--db', p.history, '--sandbox', 'unshare', '--', ...truncate], work);
+      expect([rowCount(p.history), fs.existsSync(path.join(work, 'ran'))]).toEqual([p.rows + 1, false]);
+      expect(wal.stderr).toMatch(refusedFor(`${p.history}-wal`, 'unshare'));
+      expect(wal.code).toBe(2);
+    });
+
     test('a history outside the working directory, and one inside it with no sandbox (none), are used as before', async () => {
       const p = await place();
       const outside = path.join(`${p.dir}-state.db`);

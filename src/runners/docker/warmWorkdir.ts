@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { registerTeardown } from '../inFlightRuns';
 import { mountTool, unmountAll } from '../workdir/mounts';
 import { layerParent, WorkdirLayer } from '../workdir/WorkdirLayer';
 
@@ -11,8 +12,11 @@ import { layerParent, WorkdirLayer } from '../workdir/WorkdirLayer';
  * directory's path), and unmounts it once the run's processes are gone. Between runs the container
  * sees the host's directory read-only. Runs take turns: the container has one working directory.
  *
- * These mounts are the host's: a runner SIGKILLed leaves them, and the next sweep of orphan layers
- * (a Docker backend's start, `sandbox-perf gc`) detaches them before it removes the directory.
+ * These mounts are the host's. On SIGINT, SIGTERM or SIGHUP they are undone in the reverse order
+ * of their making (registerTeardown, after the container is removed): the run's overlayfs, its
+ * layer, then the read-only bind and its directory. A runner SIGKILLed leaves them, and the next
+ * sweep of orphan layers (a Docker backend's start, `sandbox-perf gc`) detaches them before it
+ * removes the directory.
  */
 /** One run's turn at the warm container's working directory. */
 export interface WarmLease {
@@ -55,9 +59,15 @@ export class WarmWorkdir {
     this.turn = new Promise<void>((resolve) => (next = resolve));
     await previous;
     let layer: WorkdirLayer | undefined;
+    let unregister: () => void;
+    // Once only: a second umount at the point would detach the read-only bind under the overlay.
+    let detached: Promise<void> | undefined;
+    const detach = (): Promise<void> => (detached ??= mountTool('umount', ['--lazy', this.mountPoint]).catch(() => undefined));
     try {
       layer = WorkdirLayer.create(cwd);
       await mountTool('mount', ['-t', 'overlay', '-o', layer.mountOptions, 'overlay', this.mountPoint]);
+      // Registered after the layer, so a signal detaches it first (the top mount at the point is this one).
+      unregister = registerTeardown(`docker-warm's overlay at ${this.mountPoint}`, detach);
     } catch (error) {
       await layer?.remove().catch(() => undefined);
       next();
@@ -65,7 +75,8 @@ export class WarmWorkdir {
     }
     const mounted = layer;
     const release = async (): Promise<void> => {
-      await mountTool('umount', ['--lazy', this.mountPoint]).catch(() => undefined);
+      unregister();
+      await detach();
       await mounted.remove().catch(() => undefined);
       next();
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { registerTeardown } from '../inFlightRuns';
 import { ownerTag } from '../owner';
 
 /**
@@ -179,6 +180,8 @@ export class RunCgroup {
   readonly dirs: string[];
   private cpuBefore = 0;
   private oomBefore = 0;
+  /** Unregisters the signal's removal of the group (registerTeardown), once remove() did it. */
+  private readonly unregister: () => void;
 
   constructor(
     private readonly v1: CgroupV1,
@@ -186,6 +189,8 @@ export class RunCgroup {
   ) {
     this.relative = path.join(CGROUP_PARENT, `run-${ownerTag()}-${MODULE_NONCE}${++sequence}`);
     this.dirs = [...new Set([v1.memory, v1.cpu, v1.cpuacct])].map((root) => path.join(root, this.relative));
+    // Kept between runs and removed at teardown, which SIGINT/SIGTERM/SIGHUP skip: the signal removes it then.
+    this.unregister = registerTeardown(`cgroup ${this.relative}`, () => this.remove());
     for (const dir of this.dirs) fs.mkdirSync(dir);
     const memoryDir = path.join(v1.memory, this.relative);
     if (limits.memoryBytes !== undefined) {
@@ -224,7 +229,7 @@ export class RunCgroup {
   }
 
   async remove(): Promise<void> {
-    await removeGroup([this.v1.memory, this.v1.cpu, this.v1.cpuacct], this.relative);
+    if (await removeGroup([this.v1.memory, this.v1.cpu, this.v1.cpuacct], this.relative)) this.unregister();
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CGROUP_PARENT, killMembers, parseMounts, removeGroup } from './cgroupV1';
+import { registerTeardown } from '../inFlightRuns';
 import { ownerTag } from '../owner';
 
 /**
@@ -97,11 +98,15 @@ export class ContainmentGroup {
   readonly freezerDir: string | null;
   private readonly roots: string[];
   private readonly relative: string;
+  /** Unregisters the signal's removal of the group (registerTeardown), once remove() did it. */
+  private readonly unregister: () => void;
 
   constructor({ freezer, pids }: ContainmentHierarchies) {
     this.relative = path.join(CGROUP_PARENT, `run-${ownerTag()}-c${MODULE_NONCE}${++sequence}`);
     this.roots = [freezer, pids?.root].filter((root): root is string => root !== null && root !== undefined);
     this.dirs = this.roots.map((root) => path.join(root, this.relative));
+    // Kept between runs and removed at teardown, which SIGINT/SIGTERM/SIGHUP skip: the signal removes it then.
+    this.unregister = registerTeardown(`cgroup ${this.relative}`, () => this.remove());
     for (const dir of this.dirs) fs.mkdirSync(dir);
     if (pids) fs.writeFileSync(path.join(pids.root, this.relative, 'pids.max'), String(pids.max));
     this.dir = this.dirs[0] ?? '';
@@ -115,6 +120,6 @@ export class ContainmentGroup {
   }
 
   async remove(): Promise<void> {
-    await removeGroup(this.roots, this.relative);
+    if (await removeGroup(this.roots, this.relative)) this.unregister();
   }
 }

@@ -2,6 +2,7 @@ import { BackendNotPreparedError } from '../errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registerTeardown } from '../inFlightRuns';
 import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
 import { writable } from '../../writable';
 
@@ -130,6 +131,9 @@ export class SandboxRoot {
   /** The host's system directories, as this skeleton mirrors them. */
   readonly systemDirs: readonly SystemDir[] = systemDirs();
 
+  /** Unregisters the signal's removal of the skeleton (registerTeardown), once it is removed or kept. */
+  private unregister: () => void = () => undefined;
+
   private constructor(readonly dir: string) {
     this.rootfs = path.join(dir, 'root');
   }
@@ -144,6 +148,8 @@ export class SandboxRoot {
     removeStale(parent);
     const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${ownerTag()}-`));
     const root = new SandboxRoot(dir);
+    // Built at prepare and removed at teardown, which SIGINT/SIGTERM/SIGHUP skip: the signal removes it then.
+    root.unregister = registerTeardown(`sandbox root ${dir}`, () => root.remove());
     const rootfs = root.rootfs;
     const etc = root.etc;
     fs.mkdirSync(etc, { recursive: true, mode: 0o755 });
@@ -174,6 +180,7 @@ export class SandboxRoot {
 
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
+    this.unregister();
   }
 
   /**
@@ -184,6 +191,7 @@ export class SandboxRoot {
   keep(): SandboxRoot {
     const kept = path.join(path.dirname(this.dir), path.basename(this.dir).replace(PREFIX, KEPT_PREFIX));
     fs.renameSync(this.dir, kept);
+    this.unregister();
     return new SandboxRoot(kept);
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { errorMessage, logOnce } from '../../log';
 import { ownerLabels, ownerState, readOwnerFile } from '../docker/containerOwner';
 import { isUnder } from '../host/sandboxRoot';
+import { registerTeardown } from '../inFlightRuns';
 import { copyTree } from './copyTree';
 import { keepOutputs, type KeepReport } from './keepOutputs';
 import { mountsUnder, unmountAll } from './mounts';
@@ -50,6 +51,9 @@ export function layerParent(cwd: string): string {
  * the host for docker-warm); `remove()` deletes it once nothing is mounted under it.
  */
 export class WorkdirLayer {
+  /** Unregisters the signal's removal of this layer (registerTeardown), once remove() did it. */
+  private unregister: () => void = () => undefined;
+
   private constructor(
     readonly dir: string,
     /** `overlay`: upper/work/lower for overlayfs; `copy`: a whole copy of the working directory in `copy/`. */
@@ -58,8 +62,12 @@ export class WorkdirLayer {
 
   private static make(kind: 'overlay' | 'copy', parent: string): WorkdirLayer {
     const dir = fs.mkdtempSync(path.join(parent, LAYER_PREFIX));
+    const layer = new WorkdirLayer(dir, kind);
+    // SIGINT/SIGTERM/SIGHUP end the process without the run's finally: the layer goes (after its
+    // runs are killed, and after whatever was mounted on it later is detached), not to the next sweep.
+    layer.unregister = registerTeardown(`layer ${dir}`, () => layer.remove());
     fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(ownerLabels()), { mode: 0o600, flag: 'wx' });
-    return new WorkdirLayer(dir, kind);
+    return layer;
   }
 
   /** An empty overlayfs layer above `cwd`. */
@@ -120,6 +128,7 @@ export class WorkdirLayer {
   async remove(): Promise<void> {
     if (!(await unmountAll(this.dir))) throw new Error(`${this.dir} is still mounted: left in place`);
     await fs.promises.rm(this.dir, { recursive: true, force: true });
+    this.unregister();
   }
 }
 

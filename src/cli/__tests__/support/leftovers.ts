@@ -47,12 +47,12 @@ export function entriesOf(dir: string): string[] {
 
 /**
  * Runs the CLI in `cwd` with TMPDIR `tmp`, sends `signal` once `until()` holds (within 60 s), and
- * resolves with how it ended (within 30 s of the signal).
+ * resolves with how it ended (within 30 s of the signal) and its PID (which names its cgroups).
  */
 export function signalCli(
   args: readonly string[],
   options: { cwd: string; tmp: string; signal: NodeJS.Signals; until: () => boolean },
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; pid: number }> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: stateHomeOf(options.cwd), NO_COLOR: '1', TMPDIR: options.tmp },
@@ -73,6 +73,17 @@ export function signalCli(
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const end = await ended;
     clearTimeout(timer);
-    return { ...end, stderr };
+    return { ...end, stderr, pid: child.pid ?? 0 };
   })();
+}
+
+/** The cgroups the runner `pid` made (named by its owner tag, `run-PID.…`), in every v1 hierarchy. */
+export function cgroupsOf(pid: number): string[] {
+  const groups: string[] = [];
+  for (const hierarchy of fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup') : []) {
+    const parent = `/sys/fs/cgroup/${hierarchy}/sandbox-perf`;
+    if (!fs.existsSync(parent)) continue;
+    for (const name of fs.readdirSync(parent)) if (name.startsWith(`run-${pid}.`)) groups.push(`${parent}/${name}`);
+  }
+  return groups;
 }
