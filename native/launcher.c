@@ -16,7 +16,10 @@
  * cannot see when a sandbox tool sits in between.
  *
  * With `stderr` (for sandboxes that pass no other descriptor in, such as gVisor's `runsc do`), the
- * line is the last thing written to standard error, after the command has been reaped.
+ * line is the last thing written to standard error, after the command has been reaped, and a newline
+ * goes before it: the command's standard error need not end in one (a progress bar, `printf`), and
+ * the report must start a line of its own to be found. The reader strips that newline with the line,
+ * so the command's own output is passed on byte for byte.
  *
  *   sandbox-perf-launcher stderr-key PROGRAM [ARGS...]
  *
@@ -139,6 +142,8 @@ int main(int argc, char **argv) {
   }
 
   char line[200];
+  /* On standard error, which the command shares, the report starts on a line of its own. */
+  const char *before = fd == 2 ? "\n" : "";
   pid_t parent = getpid();
   /* Written by the vforked child (it shares this memory until it execs or exits). */
   volatile int error = 0;
@@ -160,7 +165,7 @@ int main(int argc, char **argv) {
       int ignored;
       while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR) continue;
     }
-    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 spawn-error %d%s\n", error, key));
+    report((int)fd, line, snprintf(line, sizeof line, "%ssandbox-perf-launcher 1 spawn-error %d%s\n", before, error, key));
     fprintf(stderr, "sandbox-perf-launcher: %s: %s\n", argv[2], strerror(error));
     return 127;
   }
@@ -171,11 +176,11 @@ int main(int argc, char **argv) {
   while (reaped < 0 && errno == EINTR);
   long long stop = now_ns();
   if (reaped != pid) {
-    report((int)fd, line, snprintf(line, sizeof line, "sandbox-perf-launcher 1 wait-error %d\n", errno));
+    report((int)fd, line, snprintf(line, sizeof line, "%ssandbox-perf-launcher 1 wait-error %d\n", before, errno));
     return 127;
   }
   report((int)fd, line,
-         snprintf(line, sizeof line, "sandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld%s\n", start, stop, status,
+         snprintf(line, sizeof line, "%ssandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld%s\n", before, start, stop, status,
                   usec(usage.ru_utime), usec(usage.ru_stime), usage.ru_maxrss, key));
 
   if (WIFEXITED(status)) return WEXITSTATUS(status);

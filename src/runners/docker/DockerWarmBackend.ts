@@ -3,12 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, markUsage, readUsage, removeGroup } from '../host/cgroupV1';
-import { descendantsOf, isLocalGuardInit, killAll, pidNamespace } from './containerProcesses';
+import { isLocalGuardInit, killDescendants } from './containerProcesses';
 import { collect, connectEngine, containerSpec, createInFlight, engineMessage, settleWithin, type Engine } from './dockerEngine';
 import { commandTiming, describeExit, failedResult } from '../host/hostProcess';
 import { afterSignalCleanup } from '../inFlightRuns';
 import { holdBackReport, launcherForRun, launcherSpawnError, performanceOffsetMs } from '../host/launcher';
-import { REPORT_TAIL, replacePhases, stripReport, timedCommand } from './dockerLauncher';
+import { REPORT_TAIL, stripReport, timedCommand, watchReport } from './dockerLauncher';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import { measuredFields } from '../host/runMeasures';
@@ -118,23 +118,11 @@ export class DockerWarmBackend implements SandboxBackend {
 
   /**
    * Kills every process the runs left in the container (background jobs, setsid or double-fork
-   * escapes: all reparented to the init) and waits until the init reaped them, so the next run
-   * starts in the state the first one did. A process forked between listing and killing is in the
-   * next listing (its parent, killed, forks no more). Only processes still in the container's PID
-   * namespace are signalled (PIDs are allocated cyclically, so one listed here is not another
-   * process's by the time it is killed). Where the processes cannot be seen (a remote engine), or
-   * they do not go within REAP_TIMEOUT_MS, the container is replaced instead.
+   * escapes: all reparented to the init), so the next run starts in the state the first one did;
+   * where they cannot be seen (a remote engine), or do not go in time, the container is replaced.
    */
   private async killLeftovers(warm: Warm): Promise<void> {
-    const { init } = warm;
-    if (!init) return this.discard(warm);
-    const namespace = pidNamespace(init.pid);
-    const deadline = performance.now() + REAP_TIMEOUT_MS;
-    for (let left = descendantsOf(init.pid); left.length > 0; left = descendantsOf(init.pid)) {
-      if (performance.now() > deadline || namespace === null) return this.discard(warm);
-      killAll(left.filter((pid) => pidNamespace(pid) === namespace));
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    if (!warm.init || !(await killDescendants(warm.init.pid, REAP_TIMEOUT_MS))) return this.discard(warm);
   }
 
   async run(command: readonly string[], options: RunOptions = {}): Promise<SandboxResult> {
@@ -161,7 +149,7 @@ export class DockerWarmBackend implements SandboxBackend {
     const { timeoutMs, maxOutputBytes, onOutput } = resolveRunOptions(options);
     const engine = this.engine;
     if (!engine) throw new BackendNotPreparedError(this.name);
-    let phases: Record<string, number> = {};
+    const phases: Record<string, number> = {};
     let t = performance.now();
     // A run starts in a container its predecessors' leftovers are gone from.
     if (this.cleaning) await this.cleaning;
@@ -172,10 +160,13 @@ export class DockerWarmBackend implements SandboxBackend {
     const warm = this.warm;
     const cgroup = engine.cgroup && warm.cgroupParent ? { v1: engine.cgroup, path: warm.cgroupParent } : undefined;
     const held = warm.launcher === null ? null : holdBackReport(onOutput);
-    const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
+    const key = warm.launcher === null ? null : randomBytes(16).toString('hex');
+    const listener = held ? held.listener : onOutput;
+    // The launcher's keyed line, seen as it arrives, is the command's end (the launcher reaped it).
+    const report = key === null ? null : watchReport(listener, key, () => stderr.tail());
+    const { stdout, stderr } = boundedOutputs(maxOutputBytes, report ? report.listener : listener);
     if (warm.launcher !== null) stderr.tailBytes = REPORT_TAIL;
     const offsetMs = warm.launcher === null ? 0 : performanceOffsetMs();
-    const key = warm.launcher === null ? null : randomBytes(16).toString('hex');
     let timing: ReturnType<typeof commandTiming> = null;
     this.running++;
     const cpuBefore = cgroup && this.running === 1 ? markUsage(cgroup.v1, cgroup.path) : null;
@@ -218,19 +209,34 @@ export class DockerWarmBackend implements SandboxBackend {
       const stream = await exec.start({ hijack: true, stdin: key !== null });
       // The key, then the end of standard input (the launcher gives the command /dev/null).
       if (key !== null) stream.end(`${key}\n`);
-      await collect(engine.docker, stream, stdout, stderr);
+      const output = collect(engine.docker, stream, stdout, stderr);
+      await Promise.race([output, report?.seen]);
+      // A process the command left holding its output keeps the exec's stream open: the engine waits
+      // up to 2 s for it before it ends the exec (and answers inspect). As docker's container ends
+      // with its PID 1, what the command left is killed once the launcher reports (when the run is
+      // alone in the container: else it may be another run's), and the stream closes.
+      const reportedAt = report?.at() ?? null;
+      let execEnd = reportedAt ?? performance.now();
+      if (reportedAt !== null) {
+        if (this.running === 1 && warm.init !== null && this.warm === warm) {
+          this.cleaning = killDescendants(warm.init.pid, REAP_TIMEOUT_MS).then(() => (this.cleaning = undefined));
+          await this.cleaning;
+        }
+        await output;
+      }
       clearTimeout(timer);
-      const execEnd = performance.now();
-      phases.exec = execEnd - execStart;
-      t = performance.now();
+      const closedAt = performance.now();
       if (!timedOut) exitCode = (await exec.inspect()).ExitCode;
-      phases.inspect = performance.now() - t;
-      // The launcher's report splits the exec into spawn, command and exit (in its place, before
-      // inspect), when it carries the run's key and agrees with the exit code the engine saw (a
-      // process the command left behind shares standard error).
+      const inspectMs = performance.now() - closedAt;
+      // The launcher's report splits the exec into spawn, command and exit, when it carries the run's
+      // key and agrees with the exit code the engine saw; else (output after it, say) the exec runs
+      // to its stream's end. Then what the run left killed and its output closed, and inspect.
       if (warm.launcher !== null && !timedOut)
         timing = commandTiming(stderr.tail(), execStart, execEnd, offsetMs, { exitCode, signal: null, key });
-      if (timing) phases = replacePhases(phases, ['exec'], timing.phases);
+      if (timing === null) execEnd = closedAt;
+      Object.assign(phases, timing ? timing.phases : { exec: execEnd - execStart });
+      if (closedAt > execEnd) phases.cleanup = closedAt - execEnd;
+      phases.inspect = inspectMs;
     } finally {
       overlapped ||= this.running > 1;
       this.running--;
@@ -244,7 +250,7 @@ export class DockerWarmBackend implements SandboxBackend {
       t = performance.now();
       this.cleaning = this.killLeftovers(warm).finally(() => (this.cleaning = undefined));
       await this.cleaning;
-      phases.cleanup = performance.now() - t;
+      phases.cleanup = (phases.cleanup ?? 0) + performance.now() - t;
     }
 
     let cpuMs: number | null = null;

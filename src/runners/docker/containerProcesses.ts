@@ -76,3 +76,21 @@ export function killAll(pids: readonly number[]): void {
     }
   }
 }
+
+/**
+ * Kills every process below `init` (a container's init, host PID) and waits until the init reaped
+ * them; false when they could not be seen or did not go within `timeoutMs`. A process forked
+ * between listing and killing is in the next listing (its parent, killed, forks no more). Only
+ * processes still in the init's PID namespace are signalled (PIDs are allocated cyclically, so one
+ * listed here may be another process's by the time it is killed).
+ */
+export async function killDescendants(init: number, timeoutMs: number): Promise<boolean> {
+  const namespace = pidNamespace(init);
+  const deadline = performance.now() + timeoutMs;
+  for (let left = descendantsOf(init); left.length > 0; left = descendantsOf(init)) {
+    if (performance.now() > deadline || namespace === null) return false;
+    killAll(left.filter((pid) => pidNamespace(pid) === namespace));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return true;
+}

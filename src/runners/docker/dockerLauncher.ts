@@ -1,5 +1,5 @@
-import type { BoundedOutput } from '../BoundedOutput';
-import { LAUNCHER_IN_CONTAINER, reportLineLength } from '../host/launcher';
+import type { BoundedOutput, OutputListener } from '../BoundedOutput';
+import { LAUNCHER_IN_CONTAINER, parseLauncherReport, reportLineLength } from '../host/launcher';
 
 /**
  * The launcher in Docker containers: the static binary is bound read-only at
@@ -27,20 +27,29 @@ export function stripReport(stderr: BoundedOutput, launcher: string | null): str
   return launcher === null || stderr.truncated ? text : text.slice(0, text.length - reportLineLength(text));
 }
 
-/** The phases with those named in `covered` replaced by `split`, at the place of the first; the others keep their order. */
-export function replacePhases(
-  phases: Readonly<Record<string, number>>,
-  covered: readonly string[],
-  split: Readonly<Record<string, number>>,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  let placed = false;
-  for (const [phase, ms] of Object.entries(phases)) {
-    if (!covered.includes(phase)) out[phase] = ms;
-    else if (!placed) {
-      Object.assign(out, split);
-      placed = true;
-    }
-  }
-  return out;
+/**
+ * Watches standard error (its tail, from `tail()`) for the launcher's line with `key` as the chunks
+ * arrive, each passed on to `listener` first: `at()` is when it came (null until then), and `seen`
+ * resolves then. The launcher writes it once it reaped the command: the command has ended, whatever
+ * it left behind still holds the output open.
+ */
+export function watchReport(
+  listener: OutputListener | undefined,
+  key: string,
+  tail: () => string,
+): { listener: OutputListener; seen: Promise<void>; at(): number | null } {
+  let at: number | null = null;
+  let reported = (): void => undefined;
+  const seen = new Promise<void>((resolve) => (reported = resolve));
+  return {
+    listener(stream, chunk) {
+      listener?.(stream, chunk);
+      if (stream === 'stderr' && at === null && parseLauncherReport(tail(), 'stderr')?.key === key) {
+        at = performance.now();
+        reported();
+      }
+    },
+    seen,
+    at: () => at,
+  };
 }

@@ -282,7 +282,7 @@ export function commandTiming(
   offsetMs: number,
   seen?: { exitCode: number | null; signal: string | null; key: string | null },
 ): CommandTiming | null {
-  const report = parseLauncherReport(reportText);
+  const report = parseLauncherReport(reportText, seen === undefined ? 'fd' : 'stderr');
   if (report === null) return null;
   if (seen !== undefined && (report.key !== seen.key || !reportAgreesWithExit(report, seen.exitCode, seen.signal))) return null;
   const commandMs = Number(report.endNs - report.startNs) / 1e6;

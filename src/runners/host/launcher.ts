@@ -79,13 +79,26 @@ export function resetLauncherStatus(): void {
 const LINE = /(?:^|\n)sandbox-perf-launcher 1 (\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15})(?: ([0-9a-f]{32}))?\n$/;
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
+/** Where a report was read: the launcher's own descriptor, or the end of the standard error it shares with the command. */
+export type ReportVia = 'fd' | 'stderr';
+
+/**
+ * The report line at the end of `text`. On standard error the launcher writes a newline before its
+ * line (the command's output need not end in one), so there the match must start with it: the
+ * newline is the launcher's, and is cut off with the line.
+ */
+function lastLine(text: string, via: ReportVia): RegExpExecArray | null {
+  const match = LINE.exec(text);
+  return match === null || (via === 'stderr' && !match[0].startsWith('\n')) ? null : match;
+}
+
 /**
  * Reads the launcher's report from the end of `text` (its descriptor's content, or the tail of
- * standard error); null when there is none or it is not well formed. Untrusted input: strict
- * digits, bounded lengths, end not before start.
+ * standard error `via` 'stderr'); null when there is none or it is not well formed. Untrusted
+ * input: strict digits, bounded lengths, end not before start.
  */
-export function parseLauncherReport(text: string): LauncherReport | null {
-  const match = LINE.exec(text);
+export function parseLauncherReport(text: string, via: ReportVia = 'fd'): LauncherReport | null {
+  const match = lastLine(text, via);
   if (match === null) return null;
   const [, start, end, status, user, system, rss, key] = match as unknown as [
     string,
@@ -142,10 +155,12 @@ export function launcherSpawnError(text: string, key: string | null = null): num
   return Number(match[1]);
 }
 
-/** Length of the report line at the end of `text` (to cut it off standard error), or 0. */
+/**
+ * Length of what the launcher added at the end of standard error `text`: its report line and the
+ * newline it wrote before it (to cut both off, leaving the command's output as it wrote it), or 0.
+ */
 export function reportLineLength(text: string): number {
-  const match = LINE.exec(text);
-  return match === null ? 0 : match[0].length - (match[0].startsWith('\n') ? 1 : 0);
+  return lastLine(text, 'stderr')?.[0].length ?? 0;
 }
 
 /**

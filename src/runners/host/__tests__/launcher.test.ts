@@ -48,7 +48,21 @@ test('a forged or damaged report is no report: wrong shape, end before start, no
   expect(parseLauncherReport(`junk${line(1, 2)}`)).toBeNull();
   // The last line wins: what a command printed before the launcher's own line does not count.
   expect(parseLauncherReport(`${line(1, 900)}${line(10, 20)}`)).toMatchObject({ startNs: 10n, endNs: 20n });
-  expect(reportLineLength(`err\n${line(10, 20)}`)).toBe(line(10, 20).length);
+  // On standard error the launcher writes a newline before its line: both are its, both are cut.
+  expect(reportLineLength(`err\n\n${line(10, 20)}`)).toBe(line(10, 20).length + 1);
+});
+
+test('standard error not ending in a newline (a progress bar): the report on a line of its own is read, and only what the launcher added is cut', () => {
+  const report = `\n${line(10, 20)}`;
+  for (const own of ['partial', 'err\n', '', 'a\n\n', `${line(1, 2)}partial`]) {
+    const text = `${own}${report}`;
+    expect(parseLauncherReport(text, 'stderr')).toMatchObject({ startNs: 10n, endNs: 20n });
+    expect(text.slice(0, text.length - reportLineLength(text))).toBe(own);
+  }
+  // Without the launcher's newline in front it is not the launcher's line.
+  expect(parseLauncherReport(line(10, 20), 'stderr')).toBeNull();
+  expect(reportLineLength(line(10, 20))).toBe(0);
+  expect(parseLauncherReport(line(10, 20))).toMatchObject({ startNs: 10n });
 });
 
 test('a keyed line (stderr-key): the key is read back; a spawn error counts only with the key asked for', () => {
@@ -91,13 +105,15 @@ test('commandTiming places the command in the run when the clocks agree, and ref
 });
 
 test('commandTiming with the end the engine saw: a report on standard error that disagrees with it, or lacks the key, is none', () => {
-  const keyed = (status: number, key: string) => line(110e6, 320e6, status).replace('\n', ` ${key}\n`);
+  const keyed = (status: number, key: string) => `\n${line(110e6, 320e6, status).replace('\n', ` ${key}\n`)}`;
   const key = 'ab'.repeat(16);
   const exit3 = { exitCode: 3, signal: null };
-  expect(commandTiming(line(110e6, 320e6, 3 << 8), 100, 350, 0, { ...exit3, key: null })?.commandMs).toBe(210);
-  expect(commandTiming(line(110e6, 320e6, 0), 100, 350, 0, { ...exit3, key: null })).toBeNull();
+  const stderrLine = (status: number) => `\n${line(110e6, 320e6, status)}`;
+  expect(commandTiming(stderrLine(3 << 8), 100, 350, 0, { ...exit3, key: null })?.commandMs).toBe(210);
+  expect(commandTiming(`partial${stderrLine(3 << 8)}`, 100, 350, 0, { ...exit3, key: null })?.commandMs).toBe(210);
+  expect(commandTiming(stderrLine(0), 100, 350, 0, { ...exit3, key: null })).toBeNull();
   expect(commandTiming(keyed(3 << 8, key), 100, 350, 0, { ...exit3, key })?.commandMs).toBe(210);
-  expect(commandTiming(line(110e6, 320e6, 3 << 8), 100, 350, 0, { ...exit3, key })).toBeNull();
+  expect(commandTiming(stderrLine(3 << 8), 100, 350, 0, { ...exit3, key })).toBeNull();
   expect(commandTiming(keyed(3 << 8, 'cd'.repeat(16)), 100, 350, 0, { ...exit3, key })).toBeNull();
   expect(commandTiming(keyed(3 << 8, key), 100, 350, 0, { ...exit3, key: null })).toBeNull();
 });
@@ -108,7 +124,7 @@ test('streamed standard error never shows the launcher line: the end is held bac
   const noise = 'e'.repeat(HELD_BYTES + 10);
   held.listener?.('stdout', Buffer.from('out'));
   held.listener?.('stderr', Buffer.from(noise));
-  held.listener?.('stderr', Buffer.from(`last words\n${line(1, 2)}`));
+  held.listener?.('stderr', Buffer.from(`last words\n\n${line(1, 2)}`));
   held.finish();
   const err = seen
     .filter((s) => s.startsWith('stderr:'))
@@ -117,6 +133,22 @@ test('streamed standard error never shows the launcher line: the end is held bac
   expect(seen[0]).toBe('stdout:out');
   expect(err).toBe(`${noise}last words\n`);
   expect(holdBackReport(undefined).listener).toBeUndefined();
+});
+
+test('streamed standard error is passed on byte for byte, with or without a trailing newline, empty, in chunks of any size', () => {
+  const report = `\n${line(1, 2).replace('\n', ` ${'ab'.repeat(16)}\n`)}`;
+  const noise = 'e'.repeat(HELD_BYTES + 10);
+  for (const own of ['', 'partial', 'err\n', `${noise}partial`, `${noise}\n`]) {
+    for (const size of [1, 7, 300]) {
+      const seen: Buffer[] = [];
+      const held = holdBackReport((_stream, chunk) => seen.push(chunk));
+      const all = Buffer.from(`${own}${report}`);
+      for (let at = 0; at < all.length; at += size) held.listener?.('stderr', all.subarray(at, at + size));
+      held.finish();
+      expect(Buffer.concat(seen).toString()).toBe(own);
+      if (own === '') expect(seen).toEqual([]);
+    }
+  }
 });
 
 describeWhen(
@@ -145,12 +177,26 @@ describeWhen(
       });
       expect(keyed.status).toBe(3);
       expect(keyed.stdout).toBe('ran\n');
-      expect(parseLauncherReport(keyed.stderr)).toMatchObject({ exitCode: 3, key });
+      expect(parseLauncherReport(keyed.stderr, 'stderr')).toMatchObject({ exitCode: 3, key });
       for (const input of ['', 'nothex\n', key, `${key.slice(1)}\n`]) {
         const refused = spawnSync(LAUNCHER_FILE, ['stderr-key', 'true'], { encoding: 'utf8', input, timeout: 20_000 });
         expect(refused.status).toBe(127);
         expect(refused.stderr).toMatch(/expected a key of 32 hex digits/);
       }
+    });
+
+    test('stderr: the report starts on a line of its own after output without a newline; cutting it leaves that output', () => {
+      for (const own of ['partial', 'err\n', '']) {
+        const ran = spawnSync(LAUNCHER_FILE, ['stderr', 'sh', '-c', `printf '${own.replace('\n', '\\n')}' >&2; exit 4`], {
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
+        expect(ran.status).toBe(4);
+        expect(parseLauncherReport(ran.stderr, 'stderr')).toMatchObject({ exitCode: 4 });
+        expect(ran.stderr.slice(0, ran.stderr.length - reportLineLength(ran.stderr))).toBe(own);
+      }
+      // Its descriptor is its own: no newline there.
+      expect(String(run(['3', 'true']).output[3])).toMatch(/^sandbox-perf-launcher 1 /);
     });
 
     test('the command cannot write to the report descriptor, nor (same user, not root) reopen it through /proc', () => {
