@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { SandboxPerfMonitor } from '../../src/sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../../src/state/StateDatabase';
 import { DEFAULT_DOCKER_IMAGE, defaultDockerSocket } from '../../src/runners/options';
+import { createBackend } from '../../src/runners/createBackend';
+import type { BackendName, SandboxBackend, SandboxOptions } from '../../src/runners/types';
 
 /**
  * Synchronous probes for describeWhen (it decides while the file loads): the reason a part is
@@ -143,4 +145,22 @@ export const EXIT_3_COMMAND: readonly string[] = ['sh', '-c', 'echo out; echo er
 /** What every backend must report for EXIT_3_COMMAND: both streams, the code, no signal, the error line. */
 export function exit3Result(backend: string): Record<string, unknown> {
   return { backend, outcome: 'error', exitCode: 3, signal: null, stdout: 'out\n', stderr: 'err\n', error: 'exited with code 3' };
+}
+
+/**
+ * A backend prepared before the enclosing describe block's tests and torn down after them (a
+ * Docker backend's start and teardown take minutes on a loaded machine): call it in the block's
+ * body, and `backend()` in its tests.
+ */
+export function preparedBackend(name: BackendName, options: SandboxOptions): () => SandboxBackend {
+  let backend: SandboxBackend | undefined;
+  beforeAll(async () => {
+    backend = createBackend(name, options);
+    await backend.prepare();
+  }, 120_000);
+  afterAll(() => backend?.teardown(), 60_000);
+  return () => {
+    if (backend === undefined) throw new Error(`${name} was not prepared`);
+    return backend;
+  };
 }

@@ -13,26 +13,32 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI and samples its peak resident set (VmHWM, a high-water mark) until it exits. */
+/** Samples process `pid`'s peak resident set (VmHWM, a high-water mark) every 20 ms; the returned function stops and gives it. */
+function highWaterMark(pid: number): () => number {
+  let peakBytes = 0;
+  const sample = setInterval(() => {
+    try {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (kb !== undefined) peakBytes = Math.max(peakBytes, Number(kb) * 1024);
+    } catch {
+      // Exited between two samples: the last sample stands.
+    }
+  }, 20);
+  return () => {
+    clearInterval(sample);
+    return peakBytes;
+  };
+}
+
+/** Runs the CLI and samples its peak resident set until it exits. */
 function peakRss(args: readonly string[]): Promise<{ code: number | null; peakBytes: number; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, NO_COLOR: '1' } });
-    let peakBytes = 0;
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.resume();
-    const sample = setInterval(() => {
-      try {
-        const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
-        if (kb !== undefined) peakBytes = Math.max(peakBytes, Number(kb) * 1024);
-      } catch {
-        // Exited between two samples: the last sample stands.
-      }
-    }, 20);
-    child.on('close', (code) => {
-      clearInterval(sample);
-      resolve({ code, peakBytes, stdout });
-    });
+    const peak = highWaterMark(child.pid as number);
+    child.on('close', (code) => resolve({ code, peakBytes: peak(), stdout }));
   });
 }
 
@@ -53,15 +59,7 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
       env: { PATH: process.env.PATH, NO_COLOR: '1' },
     });
     child.stderr.resume();
-    let peakBytes = 0;
-    const sample = setInterval(() => {
-      try {
-        const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
-        if (kb !== undefined) peakBytes = Math.max(peakBytes, Number(kb) * 1024);
-      } catch {
-        // Exited between two samples: the last sample stands.
-      }
-    }, 20);
+    const peak = highWaterMark(child.pid as number);
     // The reader takes nothing for 3 s, then everything.
     child.stdout.pause();
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -69,7 +67,7 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
     child.stdout.on('data', (chunk: Buffer) => (received += chunk.length));
     child.stdout.resume();
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearInterval(sample);
+    const peakBytes = peak();
     expect(code).toBe(0);
     expect(received).toBe(bytes);
     // Queued, the output alone is 150 MB; the runner's own peak is about 60-80 MB here.

@@ -7,11 +7,10 @@
  */
 import fs from 'node:fs';
 import { describeWhen } from '../../../test/support/e2e';
-import { dockerMissing, gvisorMissing, INSTALL_DOCKER } from '../../../test/support/runners';
+import { dockerMissing, gvisorMissing, INSTALL_DOCKER, preparedBackend } from '../../../test/support/runners';
 import { sandboxDir } from '../../../test/support/tempDir';
-import { createBackend } from '../createBackend';
 import { launcherStatus } from '../host/launcher';
-import type { BackendName, SandboxBackend } from '../types';
+import type { BackendName } from '../types';
 
 const dir = sandboxDir('stderr-no-newline');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -30,12 +29,7 @@ for (const { name, missing, install, optional } of cases) {
     missing,
     install,
     () => {
-      let backend: SandboxBackend;
-      beforeAll(async () => {
-        backend = createBackend(name, { cwd: dir });
-        await backend.prepare();
-      }, 120_000);
-      afterAll(() => backend.teardown(), 60_000);
+      const backend = preparedBackend(name, { cwd: dir });
 
       test.each([
         ['partial', 'partial'],
@@ -46,7 +40,7 @@ for (const { name, missing, install, optional } of cases) {
         'with %s on standard error: the command is timed, and its output is passed on byte for byte, streamed and kept',
         async (_what, own) => {
           const streamed: Buffer[] = [];
-          const result = await backend.run(['sh', '-c', 'printf "%s" "$1" >&2; exit 3', 'sh', own], {
+          const result = await backend().run(['sh', '-c', 'printf "%s" "$1" >&2; exit 3', 'sh', own], {
             timeoutMs: 60_000,
             onOutput: (stream, chunk) => {
               if (stream === 'stderr') streamed.push(chunk);

@@ -13,8 +13,8 @@ import { StateDatabase } from '../../../state/StateDatabase';
 import { createBackend } from '../../createBackend';
 import { DEFAULT_PIDS_LIMIT as CONTAINER_PIDS_LIMIT } from '../../options';
 import { runInSandbox } from '../../runInSandbox';
-import type { BackendName, RunOptions, SandboxBackend, SandboxResult } from '../../types';
-import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';
+import type { BackendName, RunOptions, SandboxResult } from '../../types';
+import { dockerMissing, INSTALL_DOCKER, preparedBackend, processesMatching, uniqueSleep } from '../../../../test/support/runners';
 
 const monitor = new SandboxPerfMonitor({ sink: false });
 // A root-owned working directory open to everyone, as a shared build checkout would be.
@@ -56,14 +56,9 @@ const CONNECT_INTERNET = `require('net').connect(53, '1.1.1.1').on('connect', ()
 const missing = dockerMissing();
 for (const name of ['docker', 'docker-warm'] as BackendName[]) {
   describeWhen(`${name} holds against hostile code`, missing, INSTALL_DOCKER, () => {
-    let backend: SandboxBackend;
-    beforeAll(async () => {
-      backend = createBackend(name, { cwd: dir });
-      await backend.prepare();
-    }, 120_000);
-    afterAll(() => backend.teardown(), 60_000);
+    const backend = preparedBackend(name, { cwd: dir });
     const sh = async (script: string, options: RunOptions = {}): Promise<SandboxResult> =>
-      (await runInSandbox(backend, ['sh', '-c', script], { monitor, timeoutMs: 60_000, ...options })).result;
+      (await runInSandbox(backend(), ['sh', '-c', script], { monitor, timeoutMs: 60_000, ...options })).result;
 
     test('root inside, host secrets readable: the command runs as nobody (uid and gid not 0) in a root-owned directory', async () => {
       const result = await sh('id -u; id -g; id -G');
@@ -90,7 +85,7 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       // The host socket answers the host: the test can fail.
       const fromHost = await new Promise((resolve) => net.connect(hostSocket).on('data', (d) => resolve(d.toString())));
       expect(fromHost).toBe('host socket answered\n');
-      const { result } = await runInSandbox(backend, ['node', '-e', connectEach([...DOCKER_SOCKETS, hostSocket])], { monitor });
+      const { result } = await runInSandbox(backend(), ['node', '-e', connectEach([...DOCKER_SOCKETS, hostSocket])], { monitor });
       // The socket guard refuses to make any Unix socket (EACCES) before the path is even looked up.
       expect(result.stdout).toBe([...DOCKER_SOCKETS, hostSocket].map((p) => `${p} EACCES\n`).join(''));
     }, 120_000);
@@ -115,7 +110,7 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 
     test('the network is unreachable unless asked: only lo, a connect gets ENETUNREACH', async () => {
       const { result } = await runInSandbox(
-        backend,
+        backend(),
         ['node', '-e', `console.log(Object.keys(require('os').networkInterfaces()).join(',')); ${CONNECT_INTERNET}`],
         { monitor },
       );
@@ -126,7 +121,7 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       const seconds = uniqueSleep();
       // A static C bomb (fixtures/forkBomb.c): it forks until refused and goes on, then counts every
       // task (threads included, as the limit does) in the container.
-      const { result } = await runInSandbox(backend, ['./fork-bomb', String(CONTAINER_PIDS_LIMIT + 100), seconds], {
+      const { result } = await runInSandbox(backend(), ['./fork-bomb', String(CONTAINER_PIDS_LIMIT + 100), seconds], {
         monitor,
         timeoutMs: 90_000,
       });
@@ -166,7 +161,7 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       const history = path.join(dir, '.sandbox-perf', 'state.db');
       const db = new StateDatabase({ path: history, handleExit: false });
       const recorded = new SandboxPerfMonitor({ sink: db });
-      await runInSandbox(backend, ['true'], { monitor: recorded, sandboxId: `${name}-before-attack` });
+      await runInSandbox(backend(), ['true'], { monitor: recorded, sandboxId: `${name}-before-attack` });
       await db.flush();
       const before = fs.readFileSync(history);
       const attack =
@@ -181,12 +176,7 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
 }
 
 describeWhen('docker-warm: state between runs', missing, INSTALL_DOCKER, () => {
-  let backend: SandboxBackend;
-  beforeAll(async () => {
-    backend = createBackend('docker-warm', { cwd: dir });
-    await backend.prepare();
-  }, 120_000);
-  afterAll(() => backend.teardown(), 60_000);
+  const backend = preparedBackend('docker-warm', { cwd: dir });
 
   test("state leaks between runs in docker-warm: compare --runs 5 -- sh -c '<count the processes in /proc>; sleep 1000 &' sees the same count every run", async () => {
     const seconds = uniqueSleep();
@@ -195,7 +185,7 @@ describeWhen('docker-warm: state between runs', missing, INSTALL_DOCKER, () => {
     // so ls sees grep or not): the shell counts /proc's entries with a glob instead, forking nothing.
     const count = 'n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; echo $n';
     for (let run = 0; run < 5; run++) {
-      const result = await backend.run(['sh', '-c', `${count}; sleep ${seconds} &`]);
+      const result = await backend().run(['sh', '-c', `${count}; sleep ${seconds} &`]);
       expect(result.outcome).toBe('success');
       expect(Object.keys(result.phases)).toContain('cleanup');
       counts.push(result.stdout.trim());
@@ -206,8 +196,8 @@ describeWhen('docker-warm: state between runs', missing, INSTALL_DOCKER, () => {
 
   test('what the docs say persists does: a file in /tmp is there for the next run (the pools give a fresh /tmp)', async () => {
     const marker = `left-${process.pid}`;
-    await backend.run(['sh', '-c', `echo k > /tmp/${marker}`]);
-    const next = await backend.run(['sh', '-c', `cat /tmp/${marker}`]);
+    await backend().run(['sh', '-c', `echo k > /tmp/${marker}`]);
+    const next = await backend().run(['sh', '-c', `cat /tmp/${marker}`]);
     expect(next.stdout).toBe('k\n');
   }, 120_000);
 });

@@ -7,13 +7,11 @@
  */
 import fs from 'node:fs';
 import { describeWhen } from '../../../../test/support/e2e';
-import { dockerMissing, INSTALL_DOCKER, processesMatching, uniqueSleep } from '../../../../test/support/runners';
+import { dockerMissing, INSTALL_DOCKER, preparedBackend, processesMatching, uniqueSleep } from '../../../../test/support/runners';
 import { sandboxDir } from '../../../../test/support/tempDir';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
-import { createBackend } from '../../createBackend';
 import { launcherStatus } from '../../host/launcher';
 import { runInSandbox } from '../../runInSandbox';
-import type { SandboxBackend } from '../../types';
 
 const dir = sandboxDir('warm-left-output');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -23,12 +21,7 @@ const ENGINE_WAIT_MS = 2000;
 
 const missing = (launcherStatus().path === null && 'the launcher is not built (node native/build.js)') || dockerMissing();
 describeWhen('docker-warm: a background process holding the output', missing, INSTALL_DOCKER, () => {
-  let backend: SandboxBackend;
-  beforeAll(async () => {
-    backend = createBackend('docker-warm', { cwd: dir });
-    await backend.prepare();
-  }, 120_000);
-  afterAll(() => backend.teardown(), 60_000);
+  const backend = preparedBackend('docker-warm', { cwd: dir });
 
   test.each([
     ['stdout and stderr', ''],
@@ -38,7 +31,7 @@ describeWhen('docker-warm: a background process holding the output', missing, IN
     'holding %s: the run ends with the command (no 2 s wait in exit or cleanup), its output kept, what it left killed',
     async (_what, redirect) => {
       const seconds = uniqueSleep();
-      const { result, record, commandMs } = await runInSandbox(backend, ['sh', '-c', `(sleep ${seconds}${redirect} &); echo done`], {
+      const { result, record, commandMs } = await runInSandbox(backend(), ['sh', '-c', `(sleep ${seconds}${redirect} &); echo done`], {
         monitor,
         timeoutMs: 60_000,
       });
@@ -56,7 +49,7 @@ describeWhen('docker-warm: a background process holding the output', missing, IN
   test('a process left writing after the report: it is killed before it writes, the run keeps its status and time', async () => {
     const seconds = uniqueSleep();
     const { result } = await runInSandbox(
-      backend,
+      backend(),
       ['sh', '-c', `(sleep 0.5; echo late; echo late >&2) & (sleep ${seconds} &); echo done; exit 3`],
       { monitor, timeoutMs: 60_000 },
     );
