@@ -43,6 +43,12 @@ describeBuilt('bad inputs get a clear error', () => {
       /^Error: --sandbox: unknown backend "nope"; expected one of none, unshare/,
     ],
     [
+      'run --workload with a tab (hostile trial 2026-12-07: exit 1, naming `workload`)',
+      () => ['run', '--db', history, '--workload', 'a\tb', '--', 'true'],
+      2,
+      /^Error: Expected `--workload` to be a non-empty string of at most 200 characters without control characters, got /,
+    ],
+    [
       'report --db /tmp',
       () => ['report', '--db', '/tmp'],
       2,

@@ -19,6 +19,7 @@ import { runLine } from '../format/runText';
 import { keptText } from '../format/keptText';
 import { warnHostCodeInWorkdir } from '../workdirWarning';
 import { blockOnPipes } from '../blockingOutput';
+import { assertWorkloadName } from '../../runners/workload';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -73,6 +74,14 @@ Options:
     const sandbox = sandboxOptionsFrom(parsed.flags, io.cwd);
     const json = parsed.flags.json === true;
     const name = backend ?? 'none';
+    // A flag's bad value is a usage error naming the flag, before anything runs (it named `workload`, exit 1).
+    if (parsed.flags.workload !== undefined) {
+      try {
+        assertWorkloadName(parsed.flags.workload, '--workload');
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     if (parsed.flags['print-command'] === true) {
       // An overlay's layer is made for each run: there is no one line to print for it.
       if (sandbox.workdir === 'overlay')
@@ -101,7 +110,7 @@ Options:
           // (blockOnPipes, above), so a slow reader slows the copy rather than filling memory.
           maxOutputBytes: 0,
           onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
-          ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload as string }),
+          ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload }),
         });
       } finally {
         t = performance.now();
