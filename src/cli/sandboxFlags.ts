@@ -29,8 +29,10 @@ export const SANDBOX_FLAGS = {
  * command's other options); the first line goes after the caller's two-space indent.
  */
 export function workdirUsage(column: number): string {
+  // A flag as long as the column or longer gets its description on the next line (serve's column: `--workdir MODEhow …`).
+  const first = (flag: string) => (flag.length < column - 2 ? flag.padEnd(column - 2) : `${flag}\n${' '.repeat(column)}`);
   const item = (flag: string, lines: string[]) =>
-    lines.map((line, i) => (i === 0 ? `${flag.padEnd(column - 2)}${line}` : `${' '.repeat(column)}${line}`)).join('\n');
+    lines.map((line, i) => (i === 0 ? `${first(flag)}${line}` : `${' '.repeat(column)}${line}`)).join('\n');
   return [
     item('--workdir MODE', [
       'how the run sees the working directory: rw (writable: its writes land',

@@ -27,6 +27,22 @@ describe.each(COMMANDS.map((c) => [c.name, c] as const))('%s', (name, command) =
     await expect(command.run(['--no-such-flag', '--', 'node', '--help'], stream)).rejects.toThrow(/unknown option '--no-such-flag'/);
   });
 
+  test('every option is apart from its description (serve read "--workdir MODEhow the run sees")', () => {
+    // Up to its first gap of two spaces, an option's line holds the option and its placeholder only.
+    const heads = command.usage
+      .split('\n')
+      .filter((line) => /^ {2}(?:-\w, )?--\w/.test(line))
+      .map((line) => line.trim().split(/ {2,}/)[0] ?? '');
+    // Each word there is an option (-r, --runs, --flag[=X]) or a placeholder (N, MB, N|auto, host|image), not prose.
+    const prose = heads.flatMap((head) =>
+      head
+        .split(' ')
+        .filter((word) => !/^-|^[^a-z]+,?$|\|/.test(word))
+        .map((word) => `${head}: ${word}`),
+    );
+    expect(prose).toEqual([]);
+  });
+
   test('names the history the one way every command does', () => {
     if (command.usage.includes('--db')) expect(command.usage).toContain(DB_HELP);
   });

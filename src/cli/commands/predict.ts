@@ -78,7 +78,8 @@ Options:
   --timeout MS     kill the profiling run (every process it started), each --check run and
                    each hook (its whole process group) after MS ms
                    [default: ${DEFAULT_PREDICT_TIMEOUT_MS}]
-  --calibration ID predict from this stored calibration, not the newest that covers the
+  --calibration ID
+                   predict from this stored calibration, not the newest that covers the
                    backends (several predictions from one calibration while --recalibrate
                    stores others)
   --json           predictions (and checks) as JSON
