@@ -92,11 +92,11 @@ function parseValue(name: string, spec: FlagSpec, raw: string): string | number 
       return n;
     }
     case 'list': {
-      const items = raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (items.length === 0) throw new UsageError(flagExpectation(`--${name}`, `a comma-separated list of ${what}`, raw));
+      const items = raw.split(',').map((s) => s.trim());
+      // An empty item is a typo (`none,,unshare`, a trailing comma), not nothing: refused, as --scale's are.
+      if (items.some((item) => item === '')) {
+        throw new UsageError(flagExpectation(`--${name}`, `a comma-separated list of ${what} without empty items`, raw));
+      }
       return items;
     }
     case 'choice': {

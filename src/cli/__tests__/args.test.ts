@@ -80,3 +80,14 @@ test('an empty program name is a usage error before anything runs (before: spawn
   expect(() => requireCommand({ flags: {}, positionals: [], command: [] }, 'run')).toThrow(/^the command after '--' is empty/);
   expect(requireCommand({ flags: {}, positionals: [], command: ['true'] }, 'run')).toEqual(['true']);
 });
+
+test('a list flag refuses an empty item (none,,unshare or a trailing comma: a typo, not nothing)', () => {
+  const lists = { sandbox: { type: 'list', value: 'BACKENDS' } } as const satisfies FlagSpecs;
+  expect(parseArgs(['--sandbox', 'none, unshare'], lists, 'run').flags.sandbox).toEqual(['none', 'unshare']);
+  for (const raw of ['none,,unshare', 'none,', ',', '']) {
+    expect(() => parseArgs(['--sandbox', raw], lists, 'run')).toThrow(UsageError);
+  }
+  expect(() => parseArgs(['--sandbox', 'none,,unshare'], lists, 'run')).toThrow(
+    /^Expected `--sandbox` to be a comma-separated list of BACKENDS without empty items, got /,
+  );
+});
