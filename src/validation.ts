@@ -16,12 +16,17 @@ export class ValidationError extends TypeError {
 
 const MAX_SHOWN = 60;
 
+/** A string as an error message quotes it: JSON-quoted (controls escaped), cut after MAX_SHOWN characters. */
+export function quotedForMessage(value: string): string {
+  return JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
+}
+
 /** Renders a value for an error message: `-1` (number), `"a…"` (string), `null` (null). */
 export function describeValue(value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   let shown: string;
   if (typeof value === 'string') {
-    shown = JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
+    shown = quotedForMessage(value);
   } else if (typeof value === 'bigint') {
     shown = `${value}n`;
   } else if (typeof value === 'function' || typeof value === 'symbol') {

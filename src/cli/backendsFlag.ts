@@ -1,12 +1,13 @@
 import type { BackendName } from '../runners/backends';
 import { BACKEND_NAMES } from '../runners/backendNames';
 import { UsageError } from './command';
+import { quotedForMessage } from '../validation';
 
 export function parseBackends(value: unknown, flag = 'sandbox'): BackendName[] {
   const list = Array.isArray(value) ? (value as string[]) : [String(value)];
   for (const name of list) {
     if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new UsageError(`--${flag}: unknown backend ${JSON.stringify(name)}; expected one of ${BACKEND_NAMES.join(', ')}`);
+      throw new UsageError(`--${flag}: unknown backend ${quotedForMessage(name)}; expected one of ${BACKEND_NAMES.join(', ')}`);
     }
   }
   const unique = [...new Set(list)] as BackendName[];

@@ -1,5 +1,6 @@
 import { parseArgs } from '../args';
 import { SANDBOX_FLAGS, sandboxOptionsFrom } from '../sandboxFlags';
+import { parseBackends } from '../backendsFlag';
 
 describe('--pids-limit and --tmp-size (issue 23, finding 4)', () => {
   const parse = (argv: string[]) => parseArgs([...argv, '--', 'true'], SANDBOX_FLAGS, 'run');
@@ -35,4 +36,9 @@ describe('--gvisor-root (issue 25.4: gvisor from the image, as gvisor-pool)', ()
       /^Expected `--gvisor-root` to be host or image, got `"docker"`/,
     );
   });
+});
+
+test('an unknown backend is quoted cut short: a 100 000-character one was repeated in full (hostile trial 2026-12-07)', () => {
+  const long = 'a'.repeat(100_000);
+  expect(() => parseBackends(long)).toThrow(/^--sandbox: unknown backend "a{60}…"; expected one of none, /);
 });
