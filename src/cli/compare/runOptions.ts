@@ -45,6 +45,8 @@ export function runPlan(flags: Record<string, unknown>): RunPlan {
   const runs = flags.runs === undefined ? undefined : countOrAuto('runs', flags.runs as string, 1, MAX_RUNS);
   const warmup = flags.warmup === undefined ? 1 : countOrAuto('warmup', flags.warmup as string, 0, MAX_WARMUP);
   const adaptiveFlags = ['precision', 'min-runs', 'max-runs', 'max-time'].filter((f) => flags[f] !== undefined);
+  // A bad value is named first: `-r 2 --precision abc` said only that --precision needs adaptive runs.
+  const precision = flags.precision === undefined ? ADAPTIVE_DEFAULTS.precision : parsePrecision(flags.precision as string);
   if (typeof runs === 'number') {
     if (adaptiveFlags.length > 0) {
       throw new UsageError(`--${adaptiveFlags[0]} applies to adaptive runs; drop --runs ${runs} or write --runs auto`);
@@ -53,7 +55,7 @@ export function runPlan(flags: Record<string, unknown>): RunPlan {
   }
   if (runs === undefined && adaptiveFlags.length === 0) return { runs: 10, warmup };
   const limits: AdaptiveLimits = {
-    precision: flags.precision === undefined ? ADAPTIVE_DEFAULTS.precision : parsePrecision(flags.precision as string),
+    precision,
     minRuns: (flags['min-runs'] as number | undefined) ?? ADAPTIVE_DEFAULTS.minRuns,
     maxRuns: (flags['max-runs'] as number | undefined) ?? ADAPTIVE_DEFAULTS.maxRuns,
     maxTimeMs: flags['max-time'] === undefined ? ADAPTIVE_DEFAULTS.maxTimeMs : (flags['max-time'] as number) * 1000,

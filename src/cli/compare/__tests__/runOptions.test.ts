@@ -18,6 +18,8 @@ test('runs: a count, auto, or auto implied by an adaptive flag; errors name the 
   expect(() => runPlan({ runs: '100001' })).toThrow(/from 1 to 100000 or 'auto', got `"100001"`/);
   expect(() => runPlan({ runs: '1e3' })).toThrow(/got `"1e3"`/);
   expect(() => runPlan({ runs: '5', 'max-runs': 9 })).toThrow(/^--max-runs applies to adaptive runs/);
+  // The bad value first, then the conflict (hostile trial 2026-12-07: only the conflict was said).
+  expect(() => runPlan({ runs: '2', precision: 'abc' })).toThrow(/^Expected `--precision` to be a percentage > 0 and < 100, got `"abc"`/);
   expect(() => runPlan({ 'min-runs': 30, 'max-runs': 20 })).toThrow(/^--min-runs \(30\) is above --max-runs \(20\)/);
   expect(parsePrecision('5%')).toBeCloseTo(0.05, 12);
   expect(parsePrecision('0.5')).toBeCloseTo(0.005, 12);
