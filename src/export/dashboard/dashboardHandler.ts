@@ -75,7 +75,8 @@ export function createDashboardHandler(
       return true;
     }
     const sinceParam = url.searchParams.get('since');
-    const sinceMs = sinceParam === null ? undefined : Number(sinceParam);
+    // Decimal digits only: Number() also took `0x10` (16), `1e3`, ` 5` and the empty string (0).
+    const sinceMs = sinceParam === null ? undefined : /^-?\d{1,16}$/.test(sinceParam) ? Number(sinceParam) : Number.NaN;
     if (sinceMs !== undefined && !Number.isSafeInteger(sinceMs)) {
       sendJson(res, 400, { error: `Expected \`since\` to be an integer (epoch milliseconds), got ${JSON.stringify(sinceParam)}` });
       return true;

@@ -68,6 +68,20 @@ describe('Host header check (DNS rebinding)', () => {
   });
 });
 
+test('since is epoch milliseconds in decimal digits: 0x10, 1e3, a space or nothing get 400 (0x10 was read as 16)', async () => {
+  const server = await startServe({ port: 0, dbPath: file });
+  try {
+    expect((await get(server, '/api/summary?since=1700000000000', 'localhost')).status).toBe(200);
+    for (const since of ['0x10', '1e3', '%205', '', '1.5']) {
+      const r = await get(server, `/api/summary?since=${since}`, 'localhost');
+      expect([since, r.status]).toEqual([since, 400]);
+      expect(r.body).toContain('Expected `since` to be an integer (epoch milliseconds)');
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test('no Host header at all: 400 from the HTTP/1.1 parser, never the history', async () => {
   const server = await startServe({ port: 0, dbPath: file });
   try {
