@@ -132,3 +132,26 @@ describe('keepOutputs copies what the run wrote under the kept paths, nothing el
     expect(fs.readdirSync(path.join(cwd, 'd'))).toEqual(['b.txt']);
   });
 });
+
+// Hostile trial 2026-12-07: `truncate -s 2G out/sparse` in the run took no space in its layer and
+// 2 GiB of the host's disk once kept; `-s 1P` would fill it.
+describe('sparse files', () => {
+  test('mostly holes: not copied, reported; small holes stay holes and the bytes stay the same', () => {
+    fs.mkdirSync(path.join(layer, 'out'));
+    execFileSync('truncate', ['-s', '2G', path.join(layer, 'out', 'huge')]);
+    const small = path.join(layer, 'out', 'small');
+    const fd = fs.openSync(small, 'w');
+    fs.writeSync(fd, 'head', 0);
+    fs.writeSync(fd, 'tail', 8 * 1024 * 1024);
+    fs.closeSync(fd);
+    const report = keep('out');
+    expect(report.skipped).toEqual([
+      { path: 'out/huge', reason: 'a sparse file (2147483648 bytes, 0 of them stored): its holes would be written out on the host' },
+    ]);
+    expect(fs.existsSync(path.join(cwd, 'out', 'huge'))).toBe(false);
+    const kept = path.join(cwd, 'out', 'small');
+    expect(fs.readFileSync(kept).equals(fs.readFileSync(small))).toBe(true);
+    // 8 MiB of zeros between the two words: the copy stores about what the source does, not 8 MiB.
+    expect(fs.statSync(kept).blocks * 512).toBeLessThan(2 * 1024 * 1024);
+  });
+});
