@@ -87,3 +87,20 @@ test('baselines live beside the history; names are path-safe; a foreign file is 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('saving writes through no link planted at the old temporary name (FILE.PID.tmp), and leaves no temporary file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baselines-'));
+  try {
+    const file = baselineFile(path.join(dir, 'state.db'), 'save-baseline', 'main');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const victim = path.join(dir, 'victim');
+    fs.writeFileSync(victim, 'not yours\n');
+    fs.symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    saveBaseline(file, comparison(1, 40, 10));
+    expect(fs.readFileSync(victim, 'utf8')).toBe('not yours\n');
+    expect(loadBaseline(file, 'main').backends).toHaveLength(2);
+    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['main.json', `main.json.${process.pid}.tmp`]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
