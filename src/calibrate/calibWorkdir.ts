@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { nativeProgram } from '../nativeProgram';
-import { registerTempDir } from '../runners/inFlightRuns';
+import { makeTempDir } from '../runners/inFlightRuns';
 
 export const CALIB_FILE = nativeProgram('sandbox-perf-calib');
 
@@ -32,8 +31,8 @@ export function assertCalibProgram(file = CALIB_FILE): string {
  * (65534) may enter. Removed by removeCalibWorkdir, or by the signal that stops the process.
  */
 export function makeCalibWorkdir(program = assertCalibProgram()): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-calibrate-'));
-  removers.set(dir, registerTempDir(dir));
+  const { dir, remove } = makeTempDir('sandbox-perf-calibrate-');
+  removers.set(dir, remove);
   fs.chmodSync(dir, 0o755);
   fs.copyFileSync(program, path.join(dir, CALIB_PROGRAM));
   fs.chmodSync(path.join(dir, CALIB_PROGRAM), 0o755);

@@ -10,13 +10,12 @@
  * strace cannot see them: its profiles count no clock reads.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CLASSES, type ClassName } from './classes';
 import { assertCalibProgram } from './calibWorkdir';
 import { MOUNT_TRACEFS, callsFromEvents, isLibcCall, syscallNumbers, syscallTracepoints, type Tracepoint } from './tracepoints';
 import { libcCallName } from './libcProbe';
-import { registerTempDir } from '../runners/inFlightRuns';
+import { makeTempDir } from '../runners/inFlightRuns';
 import { printable } from '../printable';
 import { runProfiled, type Ran } from './profileRun';
 
@@ -153,9 +152,8 @@ export async function profileCommand(command: readonly string[], cwd: string, op
   if (wanted === 'tracepoints' && points === null) {
     throw new Error(`predict: no syscall tracepoints in tracefs (/sys/kernel/tracing): as root, '${MOUNT_TRACEFS}', or count with strace`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-profile-'));
   // A signal ends the process without the `finally` below: the signal's cleanup removes it then.
-  const removeDir = registerTempDir(dir);
+  const { dir, remove: removeDir } = makeTempDir('sandbox-perf-profile-');
   const straceFile = path.join(dir, 'strace.txt');
   const countFile = path.join(dir, 'counts.txt');
   try {

@@ -17,13 +17,15 @@
  * reporting, so that a run the signal killed is not reported as an ordinary failure.
  *
  * A temporary directory a run writes in (predict's profile, calibrate's workdir) is registered
- * with `registerTempDir`: the re-raised signal ends the process without its `finally`, so the
+ * with `makeTempDir`: the re-raised signal ends the process without its `finally`, so the
  * signal removes it, after every run's cleanup (a run killed meanwhile may still be writing in it).
  * Anything else a run set up on the host and undoes after it (a layer, a mount on it, a cgroup) is
  * registered with `registerTeardown`: undone after every run's cleanup too, one at a time, newest
  * first, as nested `finally` blocks would (a mount made on a layer is detached before the layer goes).
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { log, logOnce } from '../log';
 import { dieOfSignal } from '../signalDeath';
 
@@ -127,15 +129,47 @@ export function registerRun(what: string, cleanup: RunCleanup): () => void {
 }
 
 /**
- * Registers a temporary directory that SIGINT, SIGTERM or SIGHUP removes, after the runs' cleanups.
- * Returns the function that removes it now and unregisters it, for where its owner is done with it.
+ * Makes something on the host with `make` (a temporary directory, a layer) with its `teardown`
+ * registered first: before the first registration the process has no handler for SIGINT, SIGTERM
+ * or SIGHUP, and a signal between the making and the registering killed it with the default
+ * action, what it made left behind (2 of 12 SIGTERMs sent to calibrate as its working directory
+ * appeared, 2026-12-07). Returns what was made and the function that unregisters its teardown.
  */
-export function registerTempDir(dir: string): () => void {
-  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
-  const done = registerTeardown(`temporary directory ${dir}`, remove);
-  return () => {
-    done();
-    remove();
+export function madeWithTeardown<T>(
+  what: string,
+  make: () => T,
+  teardown: (made: T) => void | Promise<void>,
+): { made: T; unregister: () => void } {
+  let made: { value: T } | null = null;
+  const unregister = registerTeardown(what, async () => {
+    if (made !== null) await teardown(made.value);
+  });
+  try {
+    made = { value: make() };
+  } catch (error) {
+    unregister();
+    throw error;
+  }
+  return { made: made.value, unregister };
+}
+
+/**
+ * A fresh temporary directory (mkdtemp of `parent`/`prefix`) that SIGINT, SIGTERM or SIGHUP
+ * removes, after the runs' cleanups; `remove` removes it now and unregisters it.
+ */
+export function makeTempDir(prefix: string, parent = os.tmpdir()): { dir: string; remove: () => void } {
+  const removeDir = (dir: string): void => fs.rmSync(dir, { recursive: true, force: true });
+  const { made: dir, unregister } = madeWithTeardown(
+    `temporary directory ${path.join(parent, prefix)}*`,
+    () => fs.mkdtempSync(path.join(parent, prefix)),
+    removeDir,
+  );
+  return {
+    dir,
+    remove: () => {
+      unregister();
+      removeDir(dir);
+    },
   };
 }
 

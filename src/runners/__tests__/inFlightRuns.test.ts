@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { processesMatching, uniqueSleep } from '../../../test/support/runners';
+import { madeWithTeardown, makeTempDir } from '../inFlightRuns';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-inflight-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -83,4 +84,34 @@ describe('inFlightRuns', () => {
       reader.close();
     }
   }, 60_000);
+});
+
+describe('made with its teardown registered first', () => {
+  // 2026-12-07: a SIGTERM between calibrate's mkdtemp and its registration found no handler and
+  // killed the process with the default action, its working directory left (2 of 12 tries).
+  test('the handlers are installed while `make` runs; a failed make leaves none; `remove` removes and unregisters', () => {
+    const before = process.listenerCount('SIGTERM');
+    const { made, unregister } = madeWithTeardown(
+      'probe',
+      () => process.listenerCount('SIGTERM'),
+      () => undefined,
+    );
+    expect(made).toBe(before + 1);
+    unregister();
+    expect(() =>
+      madeWithTeardown(
+        'failing',
+        () => {
+          throw new Error('no space');
+        },
+        () => undefined,
+      ),
+    ).toThrow('no space');
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    const { dir, remove } = makeTempDir('sandbox-perf-made-test-');
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
+    remove();
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
 });

@@ -2,7 +2,7 @@ import { BackendNotPreparedError } from '../errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { registerTeardown } from '../inFlightRuns';
+import { madeWithTeardown } from '../inFlightRuns';
 import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
 import { writable } from '../../writable';
 
@@ -146,10 +146,13 @@ export class SandboxRoot {
       throw new Error(`the working directory ${cwd} holds every place the sandbox root can be built (${os.tmpdir()}, /dev/shm, /var/tmp)`);
     }
     removeStale(parent);
-    const dir = fs.mkdtempSync(path.join(parent, `${PREFIX}${ownerTag()}-`));
-    const root = new SandboxRoot(dir);
     // Built at prepare and removed at teardown, which SIGINT/SIGTERM/SIGHUP skip: the signal removes it then.
-    root.unregister = registerTeardown(`sandbox root ${dir}`, () => root.remove());
+    const { made: root, unregister } = madeWithTeardown(
+      `sandbox root in ${parent}`,
+      () => new SandboxRoot(fs.mkdtempSync(path.join(parent, `${PREFIX}${ownerTag()}-`))),
+      (made) => made.remove(),
+    );
+    root.unregister = unregister;
     const rootfs = root.rootfs;
     const etc = root.etc;
     fs.mkdirSync(etc, { recursive: true, mode: 0o755 });

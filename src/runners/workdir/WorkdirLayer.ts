@@ -4,7 +4,7 @@ import path from 'node:path';
 import { errorMessage, logOnce } from '../../log';
 import { ownerLabels, ownerState, readOwnerFile } from '../docker/containerOwner';
 import { isUnder } from '../host/sandboxRoot';
-import { registerTeardown } from '../inFlightRuns';
+import { madeWithTeardown } from '../inFlightRuns';
 import { copyTree } from './copyTree';
 import { keepOutputs, type KeepReport } from './keepOutputs';
 import { mountsUnder, unmountAll } from './mounts';
@@ -61,11 +61,15 @@ export class WorkdirLayer {
   ) {}
 
   private static make(kind: 'overlay' | 'copy', parent: string): WorkdirLayer {
-    const dir = fs.mkdtempSync(path.join(parent, LAYER_PREFIX));
-    const layer = new WorkdirLayer(dir, kind);
     // SIGINT/SIGTERM/SIGHUP end the process without the run's finally: the layer goes (after its
     // runs are killed, and after whatever was mounted on it later is detached), not to the next sweep.
-    layer.unregister = registerTeardown(`layer ${dir}`, () => layer.remove());
+    const { made: layer, unregister } = madeWithTeardown(
+      `layer in ${parent}`,
+      () => new WorkdirLayer(fs.mkdtempSync(path.join(parent, LAYER_PREFIX)), kind),
+      (made) => made.remove(),
+    );
+    layer.unregister = unregister;
+    const { dir } = layer;
     fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(ownerLabels()), { mode: 0o600, flag: 'wx' });
     return layer;
   }
