@@ -191,7 +191,7 @@ function noCounts(command: readonly string[], ran: Ran): Error {
   const why = ran.stderr.trim().split('\n').pop() ?? '';
   const ended = ran.exitCode === null ? 'killed by a signal' : `exit ${String(ran.exitCode)}`;
   return new Error(
-    `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (${ended}${why === '' ? '' : `: ${printable(why)}`})`,
+    `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (${ended}${why === '' ? '' : `; its stderr ends with: ${printable(why)}`})`,
   );
 }
 

@@ -75,6 +75,12 @@ describeBuilt('output: streamed by run, bounded in compare', () => {
     expect(peakBytes).toBeLessThan(bytes);
   });
 
+  test("run's own line starts on a line of its own after standard error that ended mid-line", async () => {
+    const r = await cli(['run', '--db', path.join(dir, 'run.db'), '--', 'sh', '-c', 'printf partial >&2'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^partial\nsandbox-perf: none-\S+ success in /);
+  });
+
   test('run passes stderr through as well, in full', async () => {
     const r = await cli(['run', '--db', path.join(dir, 'run.db'), '--', 'sh', '-c', 'head -c 3000000 /dev/zero >&2'], dir);
     expect(r.code).toBe(0);

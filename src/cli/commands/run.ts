@@ -102,6 +102,8 @@ Options:
       const prepareMs = performance.now() - t;
       const line = sandboxBackend instanceof HostBackend ? sandboxBackend.commandLine(command) : null;
       let run;
+      // Whether the command's standard error ended mid-line (a progress bar, `printf partial >&2`): this line then starts on a new one.
+      const stderrEnd = { midLine: false };
       try {
         run = await runInSandbox(sandboxBackend, command, {
           monitor,
@@ -109,7 +111,11 @@ Options:
           // Passed through as it comes, without a cap; nothing is kept. Writes block on a pipe
           // (blockOnPipes, above), so a slow reader slows the copy rather than filling memory.
           maxOutputBytes: 0,
-          onOutput: (stream, chunk) => (stream === 'stdout' && !json ? io.stdout : io.stderr).write(chunk),
+          onOutput: (stream, chunk) => {
+            const to = stream === 'stdout' && !json ? io.stdout : io.stderr;
+            if (to === io.stderr && chunk.length > 0) stderrEnd.midLine = chunk[chunk.length - 1] !== 10;
+            to.write(chunk);
+          },
           ...(parsed.flags.workload === undefined ? {} : { workload: parsed.flags.workload }),
         });
       } finally {
@@ -119,7 +125,7 @@ Options:
       run.setup = { prepareMs, teardownMs: performance.now() - t };
       if (json) io.stdout.write(`${JSON.stringify(runToJson(run, line))}\n`);
       const c = colours(io.stderr, io.env);
-      io.stderr.write(`${runLine(run, monitor.thresholdMs, c)}\n`);
+      io.stderr.write(`${stderrEnd.midLine ? '\n' : ''}${runLine(run, monitor.thresholdMs, c)}\n`);
       const { result } = run;
       if (result.kept) io.stderr.write(`${c.bold('sandbox-perf:')} ${keptText(result.kept)}\n`);
       if (result.outcome === 'timeout') return 124;
