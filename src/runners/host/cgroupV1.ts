@@ -112,16 +112,23 @@ export function markUsage(v1: CgroupV1, relative: string): number | null {
 }
 
 /** SIGKILLs every member of the group but `spare` (a process that must finish its own work first); how many. */
-export function killMembers(dir: string, spare?: number): number {
-  let pids: string[];
+/** The processes of the group at `dir` but `spare` (none when the group is gone). */
+function othersIn(dir: string, spare?: number): string[] {
   try {
-    pids = fs
+    return fs
       .readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
       .split('\n')
       .filter((pid) => pid !== '' && Number(pid) !== spare);
   } catch {
-    return 0;
+    return [];
   }
+}
+
+/** How many processes of the group at `dir` are not `spare` (0 when the group is gone). */
+export const membersBut = (dir: string, spare: number): number => othersIn(dir, spare).length;
+
+export function killMembers(dir: string, spare?: number): number {
+  const pids = othersIn(dir, spare);
   for (const pid of pids) {
     try {
       process.kill(Number(pid), 'SIGKILL');

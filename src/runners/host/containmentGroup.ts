@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CGROUP_PARENT, killMembers, parseMounts, removeGroup } from './cgroupV1';
+import { CGROUP_PARENT, killMembers, membersBut, parseMounts, removeGroup } from './cgroupV1';
 import { registerTeardown } from '../inFlightRuns';
 import { ownerTag } from '../owner';
 
@@ -64,6 +64,9 @@ function writeState(dir: string, state: 'FROZEN' | 'THAWED'): boolean {
 
 /** Freezes the group, SIGKILLs every member (but `spare`), thaws it so the kills land; repeats until it is empty. */
 export function killGroup(dir: string, spare?: number): void {
+  // Nothing but the spared process (predict's counter, unregistering its tracepoints in the kernel):
+  // nothing to kill, and no freeze, which would wait for it there.
+  if (spare !== undefined && membersBut(dir, spare) === 0) return;
   for (let round = 0; round < 100; round++) {
     const frozen = writeState(dir, 'FROZEN');
     if (frozen) {
