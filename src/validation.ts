@@ -49,12 +49,17 @@ export function expectation(name: string, what: string, value: unknown): string 
   return `Expected \`${name}\` to be ${what}, got ${describeValue(value)}`;
 }
 
+/** A command-line value (a flag's, a path) as a message shows it: `` `"0x2"` ``, its type left out (it is a string). */
+export function describeArgument(raw: unknown): string {
+  return describeValue(raw).replace(/ \(string\)$/, '');
+}
+
 /**
  * The shape for a command-line value, always a string: ``Expected `--runs` to be …, got `"0x2"` ``
  * (quoted, so an empty or padded value shows; no type, it is always a string).
  */
 export function flagExpectation(flag: string, what: string, raw: unknown): string {
-  return `Expected \`${flag}\` to be ${what}, got ${describeValue(raw).replace(/ \(string\)$/, '')}`;
+  return `Expected \`${flag}\` to be ${what}, got ${describeArgument(raw)}`;
 }
 
 /** Throws a TypeError for non-numbers and a RangeError for numbers outside [min, max]. */

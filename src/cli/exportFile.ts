@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ExportFormat } from '../export/comparison/recognise';
 import { outputTargetProblem } from '../state/outputTarget';
 import { pinFolder, replaceFile, type PinnedFolder } from '../state/replaceFile';
-import { describeValue } from '../validation';
+import { flagExpectation } from '../validation';
 import { UsageError } from './command';
 import { foreignTargetProblem } from './foreignTarget';
 
@@ -26,9 +26,7 @@ export interface CheckedExport {
 const NOT_HISTORY = 'a file that is not the history, one of its -wal, -shm or -journal files, or any SQLite database';
 
 function refusal(flag: string, what: string, file: string, problem: string, when: string): UsageError {
-  return new UsageError(
-    `Expected \`--${flag}\` to be ${what}, got ${describeValue(file).replace(/ \(string\)$/, '')} (${problem}); it was left untouched${when}`,
-  );
+  return new UsageError(`${flagExpectation(`--${flag}`, what, file)} (${problem}); it was left untouched${when}`);
 }
 
 function notOurs(format: ExportFormat): string {

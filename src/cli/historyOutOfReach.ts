@@ -2,7 +2,7 @@ import path from 'node:path';
 import { backendEntry } from '../runners/backendNames';
 import type { BackendName, SandboxOptions } from '../runners/types';
 import { historyInside, historyOtherNames } from '../state/historyReach';
-import { describeValue } from '../validation';
+import { describeArgument } from '../validation';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
 
@@ -44,7 +44,7 @@ export function assertHistoryOutOfReach(
       ? `run from a project directory below ${cwd}, ${workdirFlag ? '' : 'or '}name a history outside it with --db or SANDBOX_PERF_DB${ro}`
       : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, ${workdirFlag ? '' : 'or '}run from another directory${ro}`;
   throw new UsageError(
-    `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeValue(where.file).replace(/ \(string\)$/, '')}; the run could truncate or forge it, so nothing was run: ${fix}`,
+    `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeArgument(where.file)}; the run could truncate or forge it, so nothing was run: ${fix}`,
   );
 }
 
@@ -66,6 +66,6 @@ function assertOneName(where: HistoryPath, name: string, cwd: string, reaching: 
     where.source === 'SANDBOX_PERF_DB' ? 'in SANDBOX_PERF_DB' : where.source === '--db' ? 'with --db' : 'with --db or SANDBOX_PERF_DB';
   const ro = workdirFlag ? ', or give the run --workdir ro' : '';
   throw new UsageError(
-    `Expected ${name} to have one name while ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} the working directory ${cwd} writable into the sandbox, got ${describeValue(other.file).replace(/ \(string\)$/, '')} with ${other.links} names (hard links); one could lie in the working directory, where the run could truncate or forge it, so nothing was run: remove the other names (\`find / -samefile ${other.file}\` lists them), or name another history ${db}${ro}`,
+    `Expected ${name} to have one name while ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} the working directory ${cwd} writable into the sandbox, got ${describeArgument(other.file)} with ${other.links} names (hard links); one could lie in the working directory, where the run could truncate or forge it, so nothing was run: remove the other names (\`find / -samefile ${other.file}\` lists them), or name another history ${db}${ro}`,
   );
 }

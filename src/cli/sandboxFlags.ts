@@ -1,9 +1,8 @@
-import { flagExpectation } from '../validation';
 import os from 'node:os';
 import { GVISOR_ROOTS, MAX_PIDS_LIMIT, type GvisorRoot } from '../runners/options';
 import type { SandboxOptions } from '../runners/types';
 import { resolveKeep, WORKDIR_MODES, type WorkdirMode } from '../runners/workdir/workdirOptions';
-import { ValidationError } from '../validation';
+import { flagExpectation, ValidationError } from '../validation';
 import type { FlagValue } from './args';
 import { UsageError } from './command';
 

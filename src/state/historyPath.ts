@@ -1,5 +1,5 @@
 import { inspectDatabaseFile } from './ownership';
-import { describeValue } from '../validation';
+import { describeArgument } from '../validation';
 
 /** Where the history path came from, named in messages. */
 export type HistorySource = '--db' | 'SANDBOX_PERF_DB' | 'the default history';
@@ -17,5 +17,5 @@ export function historyPathProblem(file: string): string | null {
 /** The one message shape for a history path that cannot be used. */
 export function historyPathMessage(source: HistorySource, file: string, problem: string): string {
   const name = source === 'the default history' ? source : `\`${source}\``;
-  return `Expected ${name} to be a sandbox-perf history file or a path where one can be created, got ${describeValue(file).replace(/ \(string\)$/, '')} (${problem}); it was left untouched`;
+  return `Expected ${name} to be a sandbox-perf history file or a path where one can be created, got ${describeArgument(file)} (${problem}); it was left untouched`;
 }

@@ -49,9 +49,16 @@ function removeQuietly(file: string): void {
 /**
  * Replaces `name` in `folder` with `text`, unless `check` (given the target's path through the
  * pinned folder, just before the rename) or the folder itself finds a problem: then that problem
- * is returned and nothing is left behind. The temporary file is removed whatever fails.
+ * is returned and nothing is left behind. The temporary file is removed whatever fails. The file
+ * gets `mode` (before the umask).
  */
-export function replaceFile(folder: PinnedFolder, name: string, text: string, check: (target: string) => string | null): string | null {
+export function replaceFile(
+  folder: PinnedFolder,
+  name: string,
+  text: string,
+  check: (target: string) => string | null,
+  mode = 0o644,
+): string | null {
   const opened = openPinned(folder);
   if ('problem' in opened) return opened.problem;
   const base = `/proc/self/fd/${opened.fd}`;
@@ -59,7 +66,7 @@ export function replaceFile(folder: PinnedFolder, name: string, text: string, ch
   let created = false;
   try {
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-    const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+    const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     created = true;
     try {
       const bytes = Buffer.from(text, 'utf8');

@@ -20,6 +20,7 @@ import { keptText } from '../format/keptText';
 import { warnHostCodeInWorkdir } from '../workdirWarning';
 import { blockOnPipes } from '../blockingOutput';
 import { assertWorkloadName } from '../../runners/workload';
+import { ValidationError } from '../../validation';
 
 const FLAGS = {
   sandbox: { type: 'string', value: 'BACKEND' },
@@ -79,7 +80,8 @@ Options:
       try {
         assertWorkloadName(parsed.flags.workload, '--workload');
       } catch (error) {
-        throw new UsageError((error as Error).message);
+        if (!(error instanceof ValidationError)) throw error;
+        throw new UsageError(error.message);
       }
     }
     if (parsed.flags['print-command'] === true) {

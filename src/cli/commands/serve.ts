@@ -1,9 +1,8 @@
-import { flagExpectation } from '../../validation';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
 import { assertUsableHistory, historyPathFor, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { CANARY_CANDIDATES } from '../../canary/startCanary';
-import { ValidationError } from '../../validation';
+import { flagExpectation, ValidationError } from '../../validation';
 import { parseArgs } from '../args';
 import { errorCode, errorMessage } from '../../log';
 import { startServe, DEFAULT_SERVE_HOST, DEFAULT_SERVE_PORT, type RunningServe, type ServeCanaryOptions } from '../../export/server';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ComparisonResult } from '../../compare/compareBackends';
 import { comparisonToJson } from '../../export/comparison';
 import { UsageError } from '../command';
-import { randomBytes } from 'node:crypto';
+import { pinFolder, replaceFile } from '../../state/replaceFile';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A saved comparison of 100 000 rounds of six backends is a few tens of MB; more is not ours. */
@@ -89,25 +89,13 @@ export function assertSavable(file: string): void {
 }
 
 /**
- * Writes the comparison atomically: a temporary file of a random name, created exclusively and
- * without following a link (a predictable `FILE.PID.tmp` written with writeFileSync followed one),
- * renamed over the old one, and removed if anything fails.
+ * Writes the comparison atomically, through replaceFile: a temporary file of a random name, created
+ * exclusively without following a link (a predictable `FILE.PID.tmp` written with writeFileSync
+ * followed one), renamed over the old one, and removed if anything fails.
  */
 export function saveBaseline(file: string, result: ComparisonResult): void {
   assertSavable(file);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-  try {
-    const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-    try {
-      fs.writeFileSync(fd, comparisonToJson(result));
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
+  const problem = replaceFile(pinFolder(path.dirname(file)), path.basename(file), comparisonToJson(result), () => null, 0o600);
+  if (problem !== null) throw new Error(`--save-baseline: ${file} was not written: ${problem}`);
 }

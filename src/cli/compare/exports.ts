@@ -11,9 +11,8 @@ import type { ExportFormat } from '../../export/comparison/recognise';
 import type { TimeUnit } from '../../export/comparison/timeUnit';
 import { printable } from '../../printable';
 import { flagExpectation } from '../../validation';
-import type { CommandIo } from '../command';
 import { canonicalPath } from '../../state/outputTarget';
-import { UsageError } from '../command';
+import { UsageError, type CommandIo } from '../command';
 import { assertExportTarget, writeExport, type CheckedExport } from '../exportFile';
 
 const EXPORTERS = {

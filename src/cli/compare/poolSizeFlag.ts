@@ -1,7 +1,6 @@
 /** compare's `--pool-size N|MIN-MAX`: the pools' `size`, fixed or self-sizing, read into SandboxOptions' `pool`. */
-import { flagExpectation } from '../../validation';
 import { resolvePoolOptions, type PoolOptions } from '../../runners/pool/poolOptions';
-import { ValidationError } from '../../validation';
+import { flagExpectation, ValidationError } from '../../validation';
 import { UsageError } from '../command';
 
 export function poolOption(flags: Record<string, unknown>): { pool?: PoolOptions } {

@@ -9,7 +9,7 @@ import type { ParsedArgs } from '../args';
 import { UsageError } from '../command';
 
 export const SCALE_FLAGS = {
-  // A string, split here: the list type drops empty items, and `1,,2` is a typo to name.
+  // A string, split here: its errors name sizes and give an example (`--scale 1,2,4,8`), as the list type's do not.
   scale: { type: 'string', value: 'SIZES' },
   'scale-name': { type: 'string', value: 'NAME' },
   at: { type: 'number', min: 0, value: 'SIZE' },

@@ -5,6 +5,7 @@ import type { Interval } from '../../stats/intervals';
 import { formatMs } from '../terminal';
 import { printable } from '../../printable';
 import { signedTime } from './summaryText';
+import { formatChangeTime } from '../../state/read/changeMarks';
 
 /** Signed as compare's figures are: '+' or '−' (U+2212), never an ASCII '-' on one line and '−' on the next. */
 const signed = signedTime(formatMs);
@@ -33,9 +34,8 @@ function fixedText(p: Prediction): string {
  * minutes and machine states (the warning above says how one differs).
  */
 export function calibrationHeading(id: number, createdAt: string, otherMachine: boolean): string {
-  const at = Number.isNaN(Date.parse(createdAt))
-    ? printable(createdAt)
-    : `${new Date(createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const epochMs = Date.parse(createdAt);
+  const at = Number.isNaN(epochMs) ? printable(createdAt) : formatChangeTime(epochMs);
   return `From calibration ${id}, taken ${at}${otherMachine ? ' on another machine state' : ''}:\n`;
 }
 

@@ -111,7 +111,6 @@ export function markUsage(v1: CgroupV1, relative: string): number | null {
   return readNumber(path.join(v1.cpuacct, relative, 'cpuacct.usage'));
 }
 
-/** SIGKILLs every member of the group but `spare` (a process that must finish its own work first); how many. */
 /** The processes of the group at `dir` but `spare` (none when the group is gone). */
 function othersIn(dir: string, spare?: number): string[] {
   try {
@@ -127,6 +126,7 @@ function othersIn(dir: string, spare?: number): string[] {
 /** How many processes of the group at `dir` are not `spare` (0 when the group is gone). */
 export const membersBut = (dir: string, spare: number): number => othersIn(dir, spare).length;
 
+/** SIGKILLs every member of the group but `spare` (a process that must finish its own work first); how many. */
 export function killMembers(dir: string, spare?: number): number {
   const pids = othersIn(dir, spare);
   for (const pid of pids) {

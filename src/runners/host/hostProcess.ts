@@ -14,6 +14,7 @@ import {
   performanceOffsetMs,
   reportAgreesWithExit,
   reportLineLength,
+  type ReportVia,
 } from './launcher';
 import { measuredFields, type CommandTiming } from './runMeasures';
 
@@ -247,7 +248,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
  * which the command shares, must agree with how the run ended (`exitCode`, `signal`).
  */
 export function reportedTiming(
-  via: 'fd' | 'stderr' | null,
+  via: ReportVia | null,
   reportText: string,
   spawnedAt: number,
   closedAt: number,
