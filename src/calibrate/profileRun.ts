@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { logOnce } from '../log';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
+import { killProcessGroup } from '../runners/processGroup';
 import { JOIN_SCRIPT } from '../runners/host/cgroupV1';
 import { ContainmentGroup, probeFreezer } from '../runners/host/containmentGroup';
 import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
@@ -59,11 +60,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       detached: true,
     });
     const killEverything = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is gone already.
-      }
+      killProcessGroup(child.pid);
       group?.killAll();
     };
     const closed = new Promise<void>((done) => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
+import { killProcessGroup } from '../runners/processGroup';
 import type { BackendName } from '../runners/types';
 
 /**
@@ -41,13 +42,7 @@ export function runHook(
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
-    const killGroup = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is gone already.
-      }
-    };
+    const killGroup = (): void => killProcessGroup(child.pid);
     // Its own group no longer gets the terminal's Ctrl-C: the signal's cleanup kills it instead.
     const unregister = registerRun(`--${hook} hook (pid ${String(child.pid)})`, killGroup);
     let tail = '';

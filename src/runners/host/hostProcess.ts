@@ -6,6 +6,7 @@ import { boundedOutputs, type OutputListener } from '../BoundedOutput';
 import { JOIN_SCRIPT, type RunCgroup } from './cgroupV1';
 import type { ContainmentGroup } from './containmentGroup';
 import { afterSignalCleanup, registerRun } from '../inFlightRuns';
+import { killProcessGroup } from '../processGroup';
 import type { BackendName, SandboxResult } from '../types';
 import {
   holdBackReport,
@@ -168,13 +169,7 @@ export async function runHostProcess(spec: HostRunSpec): Promise<SandboxResult> 
     });
   }
   const killEverything = (): void => {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is already empty.
-      }
-    }
+    killProcessGroup(child.pid);
     spec.containment?.killAll();
     group?.killAll();
   };
