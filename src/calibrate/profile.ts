@@ -18,6 +18,7 @@ import { libcCallName } from './libcProbe';
 import { makeTempDir } from '../runners/inFlightRuns';
 import { printable } from '../printable';
 import { runProfiled, type Ran } from './profileRun';
+import { sandboxEnv } from '../runners/environment';
 
 export type OperationCounts = Record<ClassName, number>;
 
@@ -138,6 +139,13 @@ export interface ProfileOptions {
   /** `auto`: the tracepoints where the kernel lets the counter open them, else strace. @default 'auto' */
   counter?: Counter | 'auto';
   timeoutMs?: number;
+  /**
+   * The command's environment: the one every backend gives it (environment.ts), so that what is
+   * counted is what the measured runs do. The caller's would not be: with NODE_EXTRA_CA_CERTS set
+   * (this machine's), each Node start reads and parses the CA bundle, 35-45 ms of CPU and an open
+   * the measured runs never make. @default sandboxEnv(cwd)
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The counter exits with this before the command runs when it cannot open its events. */
@@ -147,6 +155,7 @@ const NO_EVENTS = 125;
 export async function profileCommand(command: readonly string[], cwd: string, options: ProfileOptions = {}): Promise<Profile> {
   const program = assertCalibProgram();
   const timeoutMs = options.timeoutMs ?? 600_000;
+  const env = options.env ?? sandboxEnv(path.resolve(cwd));
   const wanted = options.counter ?? 'auto';
   const points = wanted === 'strace' ? null : syscallTracepoints(syscallNumbers(program));
   if (wanted === 'tracepoints' && points === null) {
@@ -160,7 +169,11 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     if (points !== null) {
       const t0 = performance.now();
       const events = points.flatMap((p) => ['-e', p.spec]);
-      const ran = await runProfiled(program, ['count', countFile, '-n', '3', '-t', ...events, ...command], cwd, timeoutMs, true);
+      const ran = await runProfiled(program, ['count', countFile, '-n', '3', '-t', ...events, ...command], cwd, {
+        env,
+        timeoutMs,
+        counter: true,
+      });
       const elapsedMs = performance.now() - t0;
       const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';
       if (!(ran.exitCode === NO_EVENTS && written === '')) return fromEvents(command, points, written, ran, elapsedMs);
@@ -171,7 +184,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
       'strace',
       ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, ...command],
       cwd,
-      timeoutMs,
+      { env, timeoutMs },
     );
     const elapsedMs = performance.now() - t0;
     const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';

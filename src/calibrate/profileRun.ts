@@ -35,28 +35,47 @@ function containment(): ContainmentGroup | null {
   }
 }
 
+export interface ProfiledRunOptions {
+  /** The environment of the run, the command's (the one every backend gives it: environment.ts). */
+  env: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  /**
+   * The counter's (`sandbox-perf-calib count`): its descriptor 3 is a pipe on which it says how
+   * the command ended once its counts are written (`exit CODE` or `signal N`), and the run is
+   * over then; and the command joins the containment group itself (`-g DIR`, given first among
+   * `args`), while the counter opens its events. The kernel makes each wait a grace period (a
+   * cgroup migration, a uprobe's registration): side by side they cost one, 12-15 ms less than
+   * the join script's migration before the counter starts (docs/benchmarks.md).
+   */
+  counter?: boolean;
+}
+
 /**
- * Runs `file` as described above; with `notified`, its descriptor 3 is a pipe on which the counter
- * says how the command ended once its counts are written (`exit CODE` or `signal N`), and the run
- * is over then. At `timeoutMs` it is killed, everything it started with it, and the promise rejects.
+ * Runs `file` as described above. At `timeoutMs` it is killed, everything it started with it, and
+ * the promise rejects.
  */
-export function runProfiled(file: string, args: readonly string[], cwd: string, timeoutMs: number, notified = false): Promise<Ran> {
+export function runProfiled(file: string, args: readonly string[], cwd: string, options: ProfiledRunOptions): Promise<Ran> {
+  const { env, timeoutMs, counter = false } = options;
   // Found here, not by spawn: the join script's exec of a missing program would exit 127 unexplained.
-  const program = findExecutable(file, process.env.PATH ?? '', cwd);
+  const program = findExecutable(file, env.PATH ?? '', cwd);
   if (program === null) {
-    const why = whyNotExecutable(file, process.env.PATH ?? '', cwd);
+    const why = whyNotExecutable(file, env.PATH ?? '', cwd);
     return Promise.reject(new Error(`predict: cannot start ${file} (${why})${file === 'strace' ? ': apt-get install strace' : ''}`));
   }
   const group = containment();
   const argv =
     group === null
       ? [program, ...args]
-      : ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, program, ...args];
+      : counter
+        ? // `count FILE`, then its options: the groups among them.
+          [program, ...args.slice(0, 2), ...group.dirs.flatMap((dir) => ['-g', dir]), ...args.slice(2)]
+        : ['/bin/sh', '-c', JOIN_SCRIPT, 'sandbox-perf-join', String(group.dirs.length), ...group.dirs, program, ...args];
   return new Promise<Ran>((resolve, reject) => {
     // The join script execs the program: its pid is the child's, the counter's or strace's.
     const child = spawn(argv[0] as string, argv.slice(1), {
       cwd,
-      stdio: ['ignore', 'ignore', 'pipe', ...(notified ? (['pipe'] as const) : [])],
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', ...(counter ? (['pipe'] as const) : [])],
       detached: true,
     });
     const killEverything = (): void => {
@@ -114,7 +133,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       });
     });
     const notify = child.stdio[3] as Readable | null | undefined;
-    if (notified && notify) {
+    if (counter && notify) {
       let said = '';
       notify.setEncoding('utf8');
       notify.on('data', (chunk: string) => {

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { counterCaveat, profileCommand } from '../profile';
 import { MOUNT_TRACEFS, tracepointsReadable } from '../tracepoints';
 import { CALIB_FILE, makeCalibWorkdir, removeCalibWorkdir } from '../calibWorkdir';
@@ -58,5 +61,22 @@ describe("predict's counter: a run that leaves no counts", () => {
     await expect(profileCommand(['sh', '-c', hostile], dir)).rejects.toThrow(
       /left no counts \(killed by a signal; its stderr ends with: \\x1b\]0;pwned\\x07\\x1b\[31mbubblewrap: \+0\.00 ms\\x0dX\)$/,
     );
+  });
+});
+
+describe("predict's counter: the groups the command joins (-g)", () => {
+  test('a group it cannot join: said on stderr, exit 125, the program never runs', () => {
+    if (!fs.existsSync(CALIB_FILE)) throw new Error(`${CALIB_FILE} is not built: node native/build.js`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-counter-'));
+    try {
+      const missingGroup = path.join(dir, 'no-such-group');
+      const ran = path.join(dir, 'ran');
+      const r = spawnSync(CALIB_FILE, ['count', path.join(dir, 'counts'), '-g', missingGroup, 'touch', ran], { encoding: 'utf8' });
+      expect(r.status).toBe(125);
+      expect(r.stderr).toBe(`sandbox-perf-calib: -g ${missingGroup}: No such file or directory\n`);
+      expect(fs.existsSync(ran)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

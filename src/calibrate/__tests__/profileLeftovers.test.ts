@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { profileCommand } from '../profile';
 import { CALIB_FILE } from '../calibWorkdir';
 import { tracepointsReadable } from '../tracepoints';
 import { probeFreezer } from '../../runners/host/containmentGroup';
+import { CGROUP_PARENT } from '../../runners/host/cgroupV1';
+import { sandboxEnv } from '../../runners/environment';
 import { describeWhen } from '../../../test/support/e2e';
 import { tempDir } from '../../../test/support/tempDir';
 import { processesMatching, uniqueSleep } from '../../../test/support/runners';
@@ -46,6 +49,33 @@ describeWhen(
       // The counter's and the shell's command lines hold the marker too: they are gone as well.
       expect(await survivorsOf(`sleep ${inGroup}`)).toEqual([]);
       expect(await survivorsOf(`sleep ${setsid}`)).toEqual([]);
+    }, 60_000);
+
+    test('the command runs in the environment every backend gives it, inside its containment group', async () => {
+      // The caller's variables (this machine's NODE_EXTRA_CA_CERTS made each Node start 35-45 ms longer) stay out.
+      process.env.SANDBOX_PERF_CALLER_ONLY = 'caller';
+      try {
+        const script = 'env > env.txt; cat /proc/self/cgroup > cgroup.txt';
+        const profile = await profileCommand(['sh', '-c', script], dir, { counter: 'tracepoints', timeoutMs: 60_000 });
+        expect(profile.exitCode).toBe(0);
+      } finally {
+        delete process.env.SANDBOX_PERF_CALLER_ONLY;
+      }
+      const env = new Map(
+        fs
+          .readFileSync(path.join(dir, 'env.txt'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      for (const [key, value] of Object.entries(sandboxEnv(dir))) expect(env.get(key)).toBe(value);
+      expect(env.has('SANDBOX_PERF_CALLER_ONLY')).toBe(false);
+      // Joined by the command's process itself (the counter's -g), before its exec.
+      const freezerLine = fs
+        .readFileSync(path.join(dir, 'cgroup.txt'), 'utf8')
+        .split('\n')
+        .find((line) => /:freezer:/.test(line));
+      expect(freezerLine).toMatch(new RegExp(`:freezer:/${CGROUP_PARENT}/`));
     }, 60_000);
 
     test('at the timeout, a setsid’ed process dies with the rest', async () => {

@@ -19,6 +19,7 @@ import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { calibrationHeading, checkText, countsLine, predictionText, type Unchecked } from '../format/predictionText';
 import { version } from '../version';
 import { printable } from '../../printable';
+import { SANDBOX_PATH } from '../../runners/environment';
 
 const FLAGS = {
   sandbox: { type: 'list', value: 'BACKENDS' },
@@ -138,10 +139,11 @@ Examples:
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
     // (After the prepare hook, which may build the program.) The counter would run nothing, exit
     // 127, and its counts would still be predicted from.
+    // Looked up on the PATH every backend gives the command (environment.ts), as the profiling run does.
     const [program = ''] = command;
-    if (findExecutable(program, io.env.PATH ?? '', io.cwd) === null) {
+    if (findExecutable(program, SANDBOX_PATH, io.cwd) === null) {
       throw new Error(
-        `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, io.env.PATH ?? '', io.cwd)}): nothing to count`,
+        `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, SANDBOX_PATH, io.cwd)}): nothing to count`,
       );
     }
     const profile = await profileCommand(command, io.cwd, { timeoutMs });
