@@ -121,6 +121,12 @@ npx --no-install sandbox-perf report
 step "(e) the README: every runnable block, every output block against a real run"
 # The launcher (native/launcher.c) is built by the package's install script, which the reuse mode skipped.
 npm rebuild sandbox-perf >/dev/null
+# Each native program is built from the tarball's own sources: one missing from package.json's
+# "files" (a header included by another) leaves its program unbuilt, and the install still succeeds.
+for program in launcher guard agent crunv1 spawner calib; do
+  [ -x "$project/node_modules/sandbox-perf/native/bin/sandbox-perf-$program" ] ||
+    fail "native/bin/sandbox-perf-$program was not built from the tarball (a source missing from package.json's files?)"
+done
 node "$repo/scripts/readme-check.mjs" "$repo/README.md" "$project"
 
 echo

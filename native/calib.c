@@ -10,7 +10,7 @@
  *   sandbox-perf-calib leave N     write N files of 2 KiB in left/ (made by the caller, emptied by it
  *                                  before and after the run) and exit, leaving them: the time
  *                                  around the command that a run's written files cost (below)
- *   sandbox-perf-calib count FILE [-n FD] [-t] [-g DIR]... [-e ID[:FILTER] | -e uprobe:OFFSET:PATH]... PROGRAM [ARGS...]
+ *   sandbox-perf-calib count FILE [-n FD] [-t] [-P] [-g DIR]... [-e ID[:FILTER] | -e uprobe:OFFSET:PATH]... PROGRAM [ARGS...]
  *   sandbox-perf-calib syscalls    `NAME NUMBER` of each system call predict counts by name that
  *                                  this architecture has (the numbers its tracepoint filters use)
  *
@@ -75,6 +75,12 @@
  * period, and a uprobe's registration another; side by side they cost one (the profiling run of
  * `true` 34 -> 25 ms, predict's containment group joined by a shell before the wrapper started).
  * When a group cannot be joined, the wrapper says why on stderr and exits 125 before PROGRAM runs.
+ *
+ * As root, the system calls are counted by BPF programs (syscallCounter.h: one program a call
+ * instead of one perf event per counted call and scope), where every `-e` but the uprobes is one
+ * it answers (`ID`, `ID:id == N`, `ID:id == N && ret == 0` on raw_syscalls); `-P` (perf events
+ * only) and any other kernel or spec count by perf events. The counts are the same. With
+ * SANDBOX_PERF_COUNT_VERBOSE set, the wrapper says on stderr which it used.
  * The options come in any order.
  */
 #define _GNU_SOURCE
@@ -95,6 +101,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "syscallCounter.h"
 
 #define FILES 1000
 #define MIB (1024 * 1024)
@@ -450,12 +458,7 @@ static int open_event(const char *spec, pid_t pid, enum scope scope) {
       return -1;
     }
   }
-  struct perf_event_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.type = PERF_TYPE_TRACEPOINT;
-  attr.size = sizeof attr;
-  attr.config = id;
-  attr.disabled = 1;
+  struct perf_event_attr attr = sc_tracepoint_attr(id);
   attr.inherit = scope != FIRST_THREAD;
   attr.inherit_thread = scope == OWN_THREADS;
   attr.enable_on_exec = 1;
@@ -470,6 +473,87 @@ static int open_event(const char *spec, pid_t pid, enum scope scope) {
     return -1;
   }
   return fd;
+}
+
+static void close_events(const int *fds, int (*own)[2], int events, int on_threads) {
+  for (int i = 0; i < events; i++) {
+    if (fds[i] >= 0) close(fds[i]);
+  }
+  for (int i = 0; on_threads && i < events; i++) {
+    if (own[i][0] >= 0) close(own[i][0]);
+    if (own[i][1] >= 0) close(own[i][1]);
+  }
+}
+
+/*
+ * Opens each spec whose skip[i] is negative (all of them when skip is NULL) on `pid`, and with
+ * *on_threads in its two thread scopes too (where the kernel cannot count those, it says so and
+ * clears *on_threads); -1 when a spec cannot be opened (said on stderr).
+ */
+static int open_perf_events(const char **specs, int events, const int *skip, pid_t pid, int *on_threads, int *fds, int (*own)[2]) {
+  for (int i = 0; i < events; i++) {
+    if (skip != NULL && skip[i] >= 0) continue;
+    fds[i] = open_event(specs[i], pid, ALL_TASKS);
+    if (fds[i] < 0) return -1;
+    if (!*on_threads) continue;
+    own[i][0] = open_event(specs[i], pid, OWN_THREADS);
+    own[i][1] = own[i][0] < 0 ? -1 : open_event(specs[i], pid, FIRST_THREAD);
+    if (own[i][1] < 0) {
+      fprintf(stderr, "sandbox-perf-calib: the calls on other threads are not counted\n");
+      for (int j = 0; j <= i; j++) {
+        if (own[j][0] >= 0) close(own[j][0]);
+        if (own[j][1] >= 0) close(own[j][1]);
+        own[j][0] = own[j][1] = -1;
+      }
+      *on_threads = 0;
+    }
+  }
+  return 0;
+}
+
+/* The slot of the other threads' calls beside a slot of all the command's (syscallCounter.h). */
+static int other_threads_slot(int slot) {
+  if (slot >= SC_TOTALS) return slot + 1;
+  return slot + SC_NR;
+}
+
+/*
+ * Whether every tracepoint spec is one the BPF counter answers, and it started: `ID` (every call:
+ * raw_syscalls:sys_enter), `ID:id == N` (that call), `ID:id == N && ret == 0` (its successes, on
+ * sys_exit). slots[i] is the spec's slot in the counter's array, -1 for a uprobe (a perf event).
+ */
+static int bpf_slots(const char **specs, int events, int *slots, unsigned long long *enter_id, unsigned long long *exit_id) {
+  unsigned long long enter = 0, exit = 0;
+  for (int i = 0; i < events; i++) {
+    slots[i] = -1;
+    if (strncmp(specs[i], "uprobe:", 7) == 0) continue;
+    char *end;
+    unsigned long long id = strtoull(specs[i], &end, 10);
+    long nr = -1;
+    int consumed = -1, is_exit = 0;
+    if (end == specs[i]) return 0;
+    if (*end == ':' && sscanf(end + 1, "id == %ld%n", &nr, &consumed) == 1 && consumed > 0) {
+      const char *rest = end + 1 + consumed;
+      if (strcmp(rest, " && ret == 0") == 0) is_exit = 1;
+      else if (*rest != '\0') return 0;
+    } else if (*end != '\0') {
+      return 0;
+    }
+    if (nr >= SC_NR || (is_exit ? (exit != 0 && exit != id) : (enter != 0 && enter != id))) return 0;
+    if (is_exit) exit = id;
+    else enter = id;
+    slots[i] = nr < 0 ? SC_TOTAL_ENTER : (is_exit ? SC_EXIT : SC_ENTER) + (int)nr;
+  }
+  *enter_id = enter;
+  *exit_id = exit;
+  return enter != 0;
+}
+
+static int start_bpf(struct syscall_counter *c, pid_t pid, unsigned long long enter, unsigned long long exit) {
+  for (size_t i = 0; i < sizeof TRACEFS / sizeof TRACEFS[0]; i++) {
+    if (syscall_counter_start(c, TRACEFS[i], pid, enter, exit) == 0) return 1;
+  }
+  return 0;
 }
 
 /* The cgroup v1 directories `-g` names, joined by the calling process (its cgroup.procs), in order; -1 after saying why. */
@@ -492,13 +576,14 @@ static int join_groups(const char **dirs, int n) {
 static int count(const char *file, char **argv) {
   const char *specs[MAX_EVENTS];
   int events = 0;
-  int notify = -1, on_threads = 0;
+  int notify = -1, on_threads = 0, perf_only = 0;
   const char *groups[MAX_GROUPS];
   int ngroups = 0;
   // The options, in any order, before PROGRAM.
   for (; argv[0] != NULL && argv[0][0] == '-'; argv++) {
-    if (strcmp(argv[0], "-t") == 0) {
-      on_threads = 1;
+    if (strcmp(argv[0], "-t") == 0 || strcmp(argv[0], "-P") == 0) {
+      if (argv[0][1] == 't') on_threads = 1;
+      else perf_only = 1;
       continue;
     }
     if (argv[1] == NULL) break;
@@ -544,38 +629,43 @@ static int count(const char *file, char **argv) {
   }
   close(go[0]);
   close(joined[1]);
-  int fds[MAX_EVENTS];
-  for (int i = 0; i < events; i++) {
-    fds[i] = open_event(specs[i], pid, ALL_TASKS);
-    if (fds[i] < 0) {
-      // The child reads end of file and exits without running the program.
-      close(go[1]);
-      waitpid(pid, NULL, 0);
-      for (int j = 0; j < i; j++) close(fds[j]);
-      remove_uprobes();
-      return NO_EVENTS;
-    }
+  /*
+   * The calls by BPF where it can count them all (syscallCounter.h), the rest (a uprobe) by perf
+   * events, opened first. The BPF part costs about 2 ms to set up; a uprobe's registration waits
+   * for a grace period either way (13-32 ms here).
+   */
+  struct syscall_counter calls;
+  int slots[MAX_EVENTS];
+  unsigned long long enter_id = 0, exit_id = 0;
+  int by_bpf = !perf_only && bpf_slots(specs, events, slots, &enter_id, &exit_id);
+  int fds[MAX_EVENTS], own[MAX_EVENTS][2];
+  for (int i = 0; i < events; i++) fds[i] = own[i][0] = own[i][1] = -1;
+  // The uprobe's first (or all of them, without BPF), then the calls by BPF, else by perf events too.
+  int opened = open_perf_events(specs, events, by_bpf ? slots : NULL, pid, &on_threads, fds, own) == 0;
+  if (opened && by_bpf && !start_bpf(&calls, pid, enter_id, exit_id)) {
+    // Those open already (the uprobe's) skipped, the calls opened now.
+    for (int i = 0; i < events; i++) slots[i] = slots[i] < 0 ? 0 : -1;
+    by_bpf = 0;
+    opened = open_perf_events(specs, events, slots, pid, &on_threads, fds, own) == 0;
   }
-  // Per event: on the process's threads, on its first thread (their difference: the other threads).
-  int own[MAX_EVENTS][2];
-  int opened = 0;
-  for (; on_threads && opened < events; opened++) {
-    own[opened][0] = open_event(specs[opened], pid, OWN_THREADS);
-    own[opened][1] = own[opened][0] < 0 ? -1 : open_event(specs[opened], pid, FIRST_THREAD);
-    if (own[opened][1] < 0) {
-      if (own[opened][0] >= 0) close(own[opened][0]);
-      fprintf(stderr, "sandbox-perf-calib: the calls on other threads are not counted\n");
-      for (int i = 0; i < opened; i++) close(own[i][0]), close(own[i][1]);
-      on_threads = 0;
-    }
+  if (getenv("SANDBOX_PERF_COUNT_VERBOSE") != NULL) {
+    fprintf(stderr, "sandbox-perf-calib: calls counted by %s\n", by_bpf ? "BPF" : "perf events");
+  }
+  if (!opened) {
+    // The child reads end of file and exits without running the program.
+    close(go[1]);
+    waitpid(pid, NULL, 0);
+    close_events(fds, own, events, on_threads);
+    remove_uprobes();
+    return NO_EVENTS;
   }
   char said = 'f';
   if (read(joined[0], &said, 1) != 1 || said != 'j') {
     // The child said why on stderr and exits without running the program.
     close(go[1]);
     waitpid(pid, NULL, 0);
-    for (int i = 0; i < events; i++) close(fds[i]);
-    for (int i = 0; on_threads && i < events; i++) close(own[i][0]), close(own[i][1]);
+    close_events(fds, own, events, on_threads);
+    if (by_bpf) syscall_counter_close(&calls);
     remove_uprobes();
     return NO_EVENTS;
   }
@@ -592,13 +682,16 @@ static int count(const char *file, char **argv) {
   fprintf(out, "%ld %ld %lld %lld %lld %lld\n", ru.ru_minflt, ru.ru_majflt, usec(ru.ru_utime), usec(ru.ru_stime), r1 - r0, w1 - w0);
   for (int i = 0; i < events; i++) {
     unsigned long long value = 0;
-    if (read(fds[i], &value, sizeof value) != (ssize_t)sizeof value) fail("read of a perf event");
+    if (by_bpf && slots[i] >= 0) value = syscall_counter_read(&calls, slots[i]);
+    else if (read(fds[i], &value, sizeof value) != (ssize_t)sizeof value) fail("read of a perf event");
     fprintf(out, i == 0 ? "%llu" : " %llu", value);
   }
   if (events > 0) fputc('\n', out);
   for (int i = 0; on_threads && i < events; i++) {
     unsigned long long all = 0, first = 0;
-    if (read(own[i][0], &all, sizeof all) != (ssize_t)sizeof all || read(own[i][1], &first, sizeof first) != (ssize_t)sizeof first) {
+    if (by_bpf && slots[i] >= 0) {
+      all = syscall_counter_read(&calls, other_threads_slot(slots[i]));
+    } else if (read(own[i][0], &all, sizeof all) != (ssize_t)sizeof all || read(own[i][1], &first, sizeof first) != (ssize_t)sizeof first) {
       fail("read of a perf event");
     }
     fprintf(out, i == 0 ? "%llu" : " %llu", all > first ? all - first : 0);
@@ -609,8 +702,10 @@ static int count(const char *file, char **argv) {
     dprintf(notify, WIFSIGNALED(status) ? "signal %d\n" : "exit %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     close(notify);
   }
-  for (int i = 0; i < events; i++) close(fds[i]);
-  for (int i = 0; on_threads && i < events; i++) close(own[i][0]), close(own[i][1]);
+  unsigned long long lost = by_bpf ? syscall_counter_read(&calls, SC_LOST_TASKS) : 0;
+  if (lost > 0) fprintf(stderr, "sandbox-perf-calib: %llu processes or threads were not counted (over %d at once)\n", lost, SC_TASKS);
+  close_events(fds, own, events, on_threads);
+  if (by_bpf) syscall_counter_close(&calls);
   remove_uprobes();
   if (WIFSIGNALED(status)) {
     signal(WTERMSIG(status), SIG_DFL);
