@@ -1,4 +1,5 @@
 import { counterCaveat, profileCommand, type Profile } from '../../calibrate/profile';
+import { threadsCaveat } from '../../calibrate/threadsCaveat';
 import { MOUNT_TRACEFS } from '../../calibrate/tracepoints';
 import { checkPrediction, predict, type Prediction, type PredictionCheck } from '../../calibrate/prediction';
 import { AROUND_ROUNDS, calibrateAround } from '../../calibrate/calibrateAround';
@@ -150,6 +151,8 @@ Examples:
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const caveat = counterCaveat(profile.counter);
     if (caveat !== null) warn(caveat);
+    const threaded = threadsCaveat(backends, profile.counts);
+    if (threaded !== null) warn(threaded);
     const unpriced = unpricedClasses(fit, [fit.baseline, ...backends], profile.counts);
     if (unpriced.length > 0) {
       warn(
