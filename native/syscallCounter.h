@@ -20,6 +20,11 @@
 #include <linux/bpf.h>
 #include <pthread.h>
 
+/* Kernel headers before 5.12 call it BPF_XADD (the same code); the programs run on 4.x kernels too. */
+#ifndef BPF_ATOMIC
+#define BPF_ATOMIC 0xc0
+#endif
+
 /* Call numbers counted: x86-64's and arm64's are below 512. */
 #define SC_NR 1024
 /* The array: calls entered [0, NR), entered on other threads [NR, 2NR), exits with 0 [2NR, 3NR), on other threads [3NR, 4NR); then totals. */
