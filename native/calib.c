@@ -539,7 +539,7 @@ static int bpf_slots(const char **specs, int events, int *slots, unsigned long l
     } else if (*end != '\0') {
       return 0;
     }
-    if (nr >= SC_NR || (is_exit ? (exit != 0 && exit != id) : (enter != 0 && enter != id))) return 0;
+    if (nr >= SC_NR || (consumed > 0 && nr < 0) || (is_exit ? (exit != 0 && exit != id) : (enter != 0 && enter != id))) return 0;
     if (is_exit) exit = id;
     else enter = id;
     slots[i] = nr < 0 ? SC_TOTAL_ENTER : (is_exit ? SC_EXIT : SC_ENTER) + (int)nr;
