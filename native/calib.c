@@ -422,11 +422,9 @@ static unsigned long long make_uprobe(const char *spec) {
     return 0;
   }
   uprobes_made++;
-  snprintf(path, sizeof path, "%s/events/sandbox_perf_%d/u%d/id", uprobe_root, (int)getpid(), index);
-  FILE *f = fopen(path, "re");
-  unsigned long long id = 0;
-  if (f == NULL || fscanf(f, "%llu", &id) != 1) fprintf(stderr, "sandbox-perf-calib: %s: %s\n", path, strerror(errno));
-  if (f != NULL) fclose(f);
+  snprintf(path, sizeof path, "sandbox_perf_%d/u%d", (int)getpid(), index);
+  unsigned long long id = sc_event_id(uprobe_root, path);
+  if (id == 0) fprintf(stderr, "sandbox-perf-calib: %s/events/%s/id: %s\n", uprobe_root, path, strerror(errno));
   uprobe_specs[index] = spec;
   uprobe_ids[index] = id;
   return id;
@@ -486,13 +484,14 @@ static void close_events(const int *fds, int (*own)[2], int events, int on_threa
 }
 
 /*
- * Opens each spec whose skip[i] is negative (all of them when skip is NULL) on `pid`, and with
- * *on_threads in its two thread scopes too (where the kernel cannot count those, it says so and
- * clears *on_threads); -1 when a spec cannot be opened (said on stderr).
+ * Opens each spec not open yet (fds[i] < 0), but for those with a BPF slot (bpf_slots >= 0) when
+ * `slots` is given, on `pid`, and with *on_threads in its two thread scopes too (where the kernel
+ * cannot count those, it says so and clears *on_threads); -1 when a spec cannot be opened (said on
+ * stderr).
  */
-static int open_perf_events(const char **specs, int events, const int *skip, pid_t pid, int *on_threads, int *fds, int (*own)[2]) {
+static int open_perf_events(const char **specs, int events, const int *slots, pid_t pid, int *on_threads, int *fds, int (*own)[2]) {
   for (int i = 0; i < events; i++) {
-    if (skip != NULL && skip[i] >= 0) continue;
+    if (fds[i] >= 0 || (slots != NULL && slots[i] >= 0)) continue;
     fds[i] = open_event(specs[i], pid, ALL_TASKS);
     if (fds[i] < 0) return -1;
     if (!*on_threads) continue;
@@ -581,26 +580,29 @@ static int count(const char *file, char **argv) {
   int ngroups = 0;
   // The options, in any order, before PROGRAM.
   for (; argv[0] != NULL && argv[0][0] == '-'; argv++) {
-    if (strcmp(argv[0], "-t") == 0 || strcmp(argv[0], "-P") == 0) {
-      if (argv[0][1] == 't') on_threads = 1;
-      else perf_only = 1;
-      continue;
-    }
-    if (argv[1] == NULL) break;
-    if (strcmp(argv[0], "-n") == 0) {
-      notify = atoi(argv[1]);
+    const char *option = argv[0], *value = argv[1];
+    if (strcmp(option, "-t") == 0) {
+      on_threads = 1;
+    } else if (strcmp(option, "-P") == 0) {
+      perf_only = 1;
+    } else if (value == NULL) {
+      break;
+    } else if (strcmp(option, "-n") == 0) {
+      notify = atoi(value);
       if (fcntl(notify, F_SETFD, FD_CLOEXEC) != 0) fail("-n FD");
-    } else if (strcmp(argv[0], "-g") == 0 && ngroups < MAX_GROUPS) {
-      groups[ngroups++] = argv[1];
-    } else if (strcmp(argv[0], "-e") == 0 && events < MAX_EVENTS) {
-      specs[events++] = argv[1];
-    } else if (strcmp(argv[0], "-g") == 0 || strcmp(argv[0], "-e") == 0) {
-      fprintf(stderr, "sandbox-perf-calib: at most %d %s\n", argv[0][1] == 'g' ? MAX_GROUPS : MAX_EVENTS, argv[0][1] == 'g' ? "groups" : "events");
-      return 2;
+      argv++;
+    } else if (strcmp(option, "-g") == 0 || strcmp(option, "-e") == 0) {
+      int is_group = option[1] == 'g';
+      if ((is_group ? ngroups : events) == (is_group ? MAX_GROUPS : MAX_EVENTS)) {
+        fprintf(stderr, "sandbox-perf-calib: at most %d %s\n", is_group ? MAX_GROUPS : MAX_EVENTS, is_group ? "groups" : "events");
+        return 2;
+      }
+      if (is_group) groups[ngroups++] = value;
+      else specs[events++] = value;
+      argv++;
     } else {
       break;
     }
-    argv++;
   }
   if (argv[0] == NULL) {
     fprintf(stderr, "sandbox-perf-calib: count needs a program\n");
@@ -637,31 +639,19 @@ static int count(const char *file, char **argv) {
   struct syscall_counter calls;
   int slots[MAX_EVENTS];
   unsigned long long enter_id = 0, exit_id = 0;
-  int by_bpf = !perf_only && bpf_slots(specs, events, slots, &enter_id, &exit_id);
+  int bpf_wanted = !perf_only && bpf_slots(specs, events, slots, &enter_id, &exit_id);
   int fds[MAX_EVENTS], own[MAX_EVENTS][2];
   for (int i = 0; i < events; i++) fds[i] = own[i][0] = own[i][1] = -1;
   // The uprobe's first (or all of them, without BPF), then the calls by BPF, else by perf events too.
-  int opened = open_perf_events(specs, events, by_bpf ? slots : NULL, pid, &on_threads, fds, own) == 0;
-  if (opened && by_bpf && !start_bpf(&calls, pid, enter_id, exit_id)) {
-    // Those open already (the uprobe's) skipped, the calls opened now.
-    for (int i = 0; i < events; i++) slots[i] = slots[i] < 0 ? 0 : -1;
-    by_bpf = 0;
-    opened = open_perf_events(specs, events, slots, pid, &on_threads, fds, own) == 0;
-  }
+  int opened = open_perf_events(specs, events, bpf_wanted ? slots : NULL, pid, &on_threads, fds, own) == 0;
+  int by_bpf = opened && bpf_wanted && start_bpf(&calls, pid, enter_id, exit_id);
+  if (opened && bpf_wanted && !by_bpf) opened = open_perf_events(specs, events, NULL, pid, &on_threads, fds, own) == 0;
   if (getenv("SANDBOX_PERF_COUNT_VERBOSE") != NULL) {
     fprintf(stderr, "sandbox-perf-calib: calls counted by %s\n", by_bpf ? "BPF" : "perf events");
   }
-  if (!opened) {
-    // The child reads end of file and exits without running the program.
-    close(go[1]);
-    waitpid(pid, NULL, 0);
-    close_events(fds, own, events, on_threads);
-    remove_uprobes();
-    return NO_EVENTS;
-  }
   char said = 'f';
-  if (read(joined[0], &said, 1) != 1 || said != 'j') {
-    // The child said why on stderr and exits without running the program.
+  if (!opened || read(joined[0], &said, 1) != 1 || said != 'j') {
+    // The child reads end of file (or said why it could not join on stderr) and exits without running the program.
     close(go[1]);
     waitpid(pid, NULL, 0);
     close_events(fds, own, events, on_threads);

@@ -231,14 +231,13 @@ static int sc_attach(struct syscall_counter *c, struct sc_program *p, unsigned l
   attr.insns = (unsigned long)p->insns;
   attr.insn_cnt = (unsigned)p->n;
   attr.license = (unsigned long)"Dual MIT/GPL";
+  // With SANDBOX_PERF_BPF_LOG set, the verifier's reasons for a program it refuses go to stderr.
   static char log[16384];
-  attr.log_buf = (unsigned long)log;
-  attr.log_size = sizeof log;
-  attr.log_level = getenv("SANDBOX_PERF_BPF_LOG") != NULL ? 1 : 0;
-  if (attr.log_level == 0) attr.log_buf = 0, attr.log_size = 0;
+  const int logging = getenv("SANDBOX_PERF_BPF_LOG") != NULL;
+  if (logging) attr.log_buf = (unsigned long)log, attr.log_size = sizeof log, attr.log_level = 1;
   int program = (int)sc_bpf(BPF_PROG_LOAD, &attr);
   if (program < 0) {
-    if (getenv("SANDBOX_PERF_BPF_LOG") != NULL) fprintf(stderr, "sandbox-perf-calib: BPF program: %s\n%s\n", strerror(errno), log);
+    if (logging) fprintf(stderr, "sandbox-perf-calib: BPF program: %s\n%s\n", strerror(errno), log);
     return -1;
   }
   struct perf_event_attr pe = sc_tracepoint_attr(id);
