@@ -8,15 +8,15 @@
  * prediction stayed at +1.33 s (docs/large-projects.md, 2026-12-07).
  */
 import type { OperationCounts } from './profile';
+import { backendEntry } from '../runners/backendNames';
+import type { BackendName } from '../runners/backends';
 
 /** Calls on other threads from which the caveat is said: node -e 0 makes 71, tsc without its pool 597, tsc 2 180+. */
 export const THREADED_CALLS = 1000;
 
-const GVISOR = /^gvisor/;
-
-/** The caveat for the gVisor backends among `backends`, or null (no gVisor, or too few calls on other threads). */
-export function threadsCaveat(backends: readonly string[], counts: Pick<OperationCounts, 'thread'>): string | null {
-  const gvisor = backends.filter((b) => GVISOR.test(b));
+/** The caveat for the gVisor backends among `backends` (the registry's `kernel`), or null (none, or too few calls on other threads). */
+export function threadsCaveat(backends: readonly BackendName[], counts: Pick<OperationCounts, 'thread'>): string | null {
+  const gvisor = backends.filter((b) => backendEntry(b).kernel === 'gVisor');
   if (gvisor.length === 0 || counts.thread < THREADED_CALLS) return null;
   return (
     `the command made ${counts.thread.toLocaleString('en-US')} calls on threads other than its first: on gVisor's ptrace platform, ` +

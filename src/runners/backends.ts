@@ -43,6 +43,12 @@ export interface BackendEntry {
    */
   readonly cpuCountedBy?: string;
   /**
+   * The kernel the command's system calls go to, where it is not the host's: gVisor's Sentry, on
+   * its ptrace platform here. predict warns that its prediction for such a backend is a lower
+   * bound for a threaded command (calibrate/threadsCaveat.ts). Absent: the host's kernel.
+   */
+  readonly kernel?: 'gVisor';
+  /**
    * With `workdir: 'rw'`, what the run writes in the working directory lands in the host's files,
    * those the host executes later included (the guarantee table's row; gVisor's `runsc do` keeps
    * every write in its memory). In `overlay` and `ro` no backend's run changes them.
@@ -174,6 +180,7 @@ export const BACKENDS = [
     canary: true,
     cpu: 'children',
     cpuCountedBy: 'gVisor',
+    kernel: 'gVisor',
     rwReachesHost: false,
     root: (options: ResolvedSandboxOptions) => options.gvisorRoot,
     enable: gvisorTool.install,
@@ -186,6 +193,7 @@ export const BACKENDS = [
     mitigates: 'gvisor',
     canary: false,
     cpu: 'cgroup',
+    kernel: 'gVisor',
     rwReachesHost: true,
     root: 'image',
     enable: ENABLE_RUNSC,
