@@ -6,6 +6,7 @@
  * too: `"parameters": { "size": "4" }`), so a scaling fit reads the same values the commands ran with.
  */
 import { UsageError } from '../command';
+import { describeArgument, flagExpectation } from '../../validation';
 
 export interface Parameter {
   name: string;
@@ -35,14 +36,20 @@ export function splitValues(list: string): string[] {
 }
 
 function parameterName(flag: string, example: string, name: string): string {
-  if (name === '') throw new UsageError(`${flag} expects a parameter name first, got an empty value (e.g. ${example})`);
+  if (name === '') throw new UsageError(`${flagExpectation(flag, 'a parameter name first (VAR)', name)} (e.g. ${example})`);
   return name;
 }
 
 /** `-L VAR VALUES`. */
 export function parameterList([name = '', list = '']: readonly string[]): Parameter {
   const example = '-L compiler gcc,clang';
-  return { name: parameterName('-L (--parameter-list)', example, name), values: splitValues(list) };
+  const checked = parameterName('--parameter-list', example, name);
+  // An empty VALUES is most often an unset shell variable (-L x "$LIST"), not one empty value.
+  if (list === '')
+    throw new UsageError(
+      `${flagExpectation('--parameter-list', 'VAR and a comma-separated list of VALUES', list)} for ${checked} (e.g. ${example})`,
+    );
+  return { name: checked, values: splitValues(list) };
 }
 
 interface Decimal {
@@ -75,7 +82,7 @@ function show(units: bigint, scale: number): string {
  */
 export function parameterScan([name = '', min = '', max = '']: readonly string[], step: string | undefined): Parameter {
   const example = '-P threads 1 8';
-  parameterName('-P (--parameter-scan)', example, name);
+  parameterName('--parameter-scan', example, name);
   const low = decimal(min);
   const high = decimal(max);
   for (const [what, text, value] of [
@@ -83,12 +90,14 @@ export function parameterScan([name = '', min = '', max = '']: readonly string[]
     ['MAX', max, high],
   ] as const) {
     if (value === null) {
-      throw new UsageError(`-P (--parameter-scan) expects ${what} to be a decimal number, got ${JSON.stringify(text)} (e.g. ${example})`);
+      throw new UsageError(
+        `Expected \`--parameter-scan\`'s ${what} to be a decimal number, got ${describeArgument(text)} (e.g. ${example})`,
+      );
     }
   }
   const by = step === undefined ? decimal('1') : decimal(step);
   if (by === null || by.units <= 0n) {
-    throw new UsageError(`-D (--parameter-step-size) expects a decimal number > 0, got ${JSON.stringify(step)} (e.g. -D 0.2)`);
+    throw new UsageError(`${flagExpectation('--parameter-step-size', 'a decimal number > 0', step)} (e.g. -D 0.2)`);
   }
   const from = low as Decimal;
   const to = high as Decimal;
@@ -99,11 +108,12 @@ export function parameterScan([name = '', min = '', max = '']: readonly string[]
   }
   const scale = Math.max(from.scale, to.scale, by.scale);
   const [start, end, delta] = [rescale(from, scale), rescale(to, scale), rescale(by, scale)];
-  if (end < start) throw new UsageError(`-P (--parameter-scan) expects MIN <= MAX, got ${min} > ${max} (an empty range; e.g. ${example})`);
+  if (end < start)
+    throw new UsageError(`Expected \`--parameter-scan\`'s MIN to be <= MAX, got ${min} > ${max} (an empty range; e.g. ${example})`);
   const count = (end - start) / delta + 1n;
   if (count > BigInt(MAX_SCAN_VALUES)) {
     throw new UsageError(
-      `-P (--parameter-scan) expects at most ${MAX_SCAN_VALUES} values, got ${count} from ${min} to ${max} in steps of ${step ?? '1'} (each value is a whole comparison)`,
+      `Expected \`--parameter-scan\` to give at most ${MAX_SCAN_VALUES} values, got ${count} from ${min} to ${max} in steps of ${step ?? '1'} (each value is a whole comparison)`,
     );
   }
   // As hyperfine's decimals: the first value keeps MIN's own decimals, the sums those of MIN and STEP.

@@ -8,6 +8,7 @@
 import type { Hooks } from '../../compare/hooks';
 import { splitWords } from '../../shellWords';
 import { UsageError } from '../command';
+import { describeArgument } from '../../validation';
 import { substitute, type Parameter } from './parameters';
 
 /** How a command is run: through a shell (its argv, `-c` and the line follow), or as words (`-N`). */
@@ -86,7 +87,8 @@ export function expandWorkloads(input: WorkloadInput): WorkloadPlan[] {
   const { lines, argv, shell, names, scan, lists } = input;
   const seen = new Set<string>();
   for (const p of [...(scan ? [scan] : []), ...lists]) {
-    if (seen.has(p.name)) throw new UsageError(`-L (--parameter-list) expects each parameter once, got ${JSON.stringify(p.name)} twice`);
+    if (seen.has(p.name))
+      throw new UsageError(`Expected \`--parameter-list\` to name each parameter once, got ${describeArgument(p.name)} twice`);
     seen.add(p.name);
   }
   const commands = lines ?? [argv];
@@ -96,11 +98,11 @@ export function expandWorkloads(input: WorkloadInput): WorkloadPlan[] {
     : combinations(lists).flatMap((values) => commands.map((_, command) => ({ command, values })));
   const parametrized = scan !== null || lists.length > 0;
   if (!parametrized && names.length > commands.length) {
-    throw new UsageError(`-n (--command-name) expects at most one name per command (${commands.length}), got ${names.length} names`);
+    throw new UsageError(`Expected \`--command-name\` at most once per command (${commands.length}), got ${names.length} names`);
   }
   if (parametrized && names.length > 1 && names.length !== order.length) {
     throw new UsageError(
-      `-n (--command-name) expects one name for all or exactly one per benchmark (${order.length}), got ${names.length} names`,
+      `Expected \`--command-name\` once for all or exactly once per benchmark (${order.length}), got ${names.length} names`,
     );
   }
   return order.map(({ command, values }, i) => {

@@ -79,9 +79,9 @@ test('bad values and combinations are refused before any run, naming the flag', 
   expect(await refused(['-P', 'n', '1', '2', '-L', 'm', 'a', 'true'])).toMatch(
     /^-P \(--parameter-scan\) and -L \(--parameter-list\) cannot be combined/,
   );
-  expect(await refused(['-P', 'n', '1', 'x', 'true'])).toMatch(/^-P \(--parameter-scan\) expects MAX to be a decimal number, got "x"/);
+  expect(await refused(['-P', 'n', '1', 'x', 'true'])).toMatch(/^Expected `--parameter-scan`'s MAX to be a decimal number, got `"x"`/);
   expect(await refused(['-L', 'n'])).toMatch(/^-L \(--parameter-list\) needs 2 values \(VAR VALUES\)$/);
-  expect(await refused(['-n', 'a', '-n', 'b', 'true'])).toMatch(/^-n \(--command-name\) expects at most one name per command \(1\)/);
+  expect(await refused(['-n', 'a', '-n', 'b', 'true'])).toMatch(/^Expected `--command-name` at most once per command \(1\)/);
   expect(await refused(['true', '--', 'false'])).toMatch(/^give the commands either as quoted arguments .* or one after '--', not both/);
   expect(await refused([])).toMatch(/^'compare' needs the commands to run: each as one quoted argument/);
   expect(await refused(['sleep 1 | cat'])).toMatch(/uses shell syntax \('\|'\).*add --shell/);

@@ -15,13 +15,17 @@ test('-P and -D: bad values are refused naming the flag, the value and an exampl
   expect(() => parameterScan(['x', '0.1', '0.3'], undefined)).toThrow(
     /^-P \(--parameter-scan\) with decimal bounds needs a step: add -D\/--parameter-step-size, got 0\.1 … 0\.3 \(e\.g\. -P delay 0\.3 0\.7 -D 0\.2\)$/,
   );
-  expect(() => parameterScan(['x', '5', '1'], undefined)).toThrow(/^-P \(--parameter-scan\) expects MIN <= MAX, got 5 > 1/);
-  expect(() => parameterScan(['x', 'a', '1'], undefined)).toThrow(/^-P \(--parameter-scan\) expects MIN to be a decimal number, got "a"/);
-  expect(() => parameterScan(['x', '1', '1e3'], undefined)).toThrow(/expects MAX to be a decimal number, got "1e3"/);
-  expect(() => parameterScan(['', '1', '2'], undefined)).toThrow(/^-P \(--parameter-scan\) expects a parameter name first/);
-  expect(() => parameterScan(['x', '1', '2'], '0')).toThrow(/^-D \(--parameter-step-size\) expects a decimal number > 0, got "0"/);
-  expect(() => parameterScan(['x', '1', '2'], '-1')).toThrow(/got "-1"/);
-  expect(() => parameterScan(['x', '1', String(MAX_SCAN_VALUES + 1)], undefined)).toThrow(/expects at most 100000 values, got 100001/);
+  expect(() => parameterScan(['x', '5', '1'], undefined)).toThrow(/^Expected `--parameter-scan`'s MIN to be <= MAX, got 5 > 1/);
+  expect(() => parameterScan(['x', 'a', '1'], undefined)).toThrow(/^Expected `--parameter-scan`'s MIN to be a decimal number, got `"a"`/);
+  expect(() => parameterScan(['x', '1', '1e3'], undefined)).toThrow(/MAX to be a decimal number, got `"1e3"`/);
+  expect(() => parameterScan(['', '1', '2'], undefined)).toThrow(
+    /^Expected `--parameter-scan` to be a parameter name first \(VAR\), got `""`/,
+  );
+  expect(() => parameterScan(['x', '1', '2'], '0')).toThrow(/^Expected `--parameter-step-size` to be a decimal number > 0, got `"0"`/);
+  expect(() => parameterScan(['x', '1', '2'], '-1')).toThrow(/got `"-1"`/);
+  expect(() => parameterScan(['x', '1', String(MAX_SCAN_VALUES + 1)], undefined)).toThrow(
+    /^Expected `--parameter-scan` to give at most 100000 values, got 100001/,
+  );
 });
 
 test('-L: values split at commas, a backslash escapes a comma or itself (hyperfine tokenize)', () => {
@@ -30,7 +34,12 @@ test('-L: values split at commas, a backslash escapes a comma or itself (hyperfi
   expect(splitValues('a\\\\,b\\n')).toEqual(['a\\', 'b\\n']);
   expect(splitValues('')).toEqual(['']);
   expect(splitValues(',')).toEqual(['', '']);
-  expect(() => parameterList(['', 'a'])).toThrow(/^-L \(--parameter-list\) expects a parameter name first/);
+  expect(() => parameterList(['', 'a'])).toThrow(/^Expected `--parameter-list` to be a parameter name first \(VAR\), got `""`/);
+  // An empty VALUES (an unset shell variable) is refused; one empty value among others stays.
+  expect(() => parameterList(['x', ''])).toThrow(
+    /^Expected `--parameter-list` to be VAR and a comma-separated list of VALUES, got `""` for x/,
+  );
+  expect(parameterList(['x', ',-O2'])).toEqual({ name: 'x', values: ['', '-O2'] });
 });
 
 test('substitution: every {VAR}, left to right, a substituted value never read again', () => {

@@ -19,7 +19,7 @@ test('several commands in hyperfine form: each split into words, each its own wo
   ]);
   expect(plans({ lines: ['a', 'b'], names: ['first'] }).map((p) => p.name)).toEqual(['first', 'b']);
   expect(() => plans({ lines: ['a'], names: ['x', 'y'] })).toThrow(
-    /^-n \(--command-name\) expects at most one name per command \(1\), got 2 names$/,
+    /^Expected `--command-name` at most once per command \(1\), got 2 names$/,
   );
 });
 
@@ -52,7 +52,7 @@ test('-L: the command changes fastest, then the first list (hyperfine 1.15 ran t
     hooks: { prepare: 'make 2', cleanup: 'rm -f out' },
   });
   expect(() => plans({ lines: ['x'], lists: [parameterList(['a', '1']), parameterList(['a', '2'])] })).toThrow(
-    /^-L \(--parameter-list\) expects each parameter once, got "a" twice$/,
+    /^Expected `--parameter-list` to name each parameter once, got `"a"` twice$/,
   );
 });
 
@@ -68,7 +68,7 @@ test('-P: the value changes slowest; the `--` form substitutes each word; -n onc
   expect(plans({ argv: ['true'], scan })[0]?.name).toBeNull();
   expect(plans({ lines: ['a {n}', 'b {n}'], scan }).map((w) => w.name)).toEqual(['a 1', 'b 1', 'a 2', 'b 2', 'a 3', 'b 3']);
   expect(() => plans({ argv: ['true'], scan, names: ['a', 'b'] })).toThrow(
-    /^-n \(--command-name\) expects one name for all or exactly one per benchmark \(3\), got 2 names$/,
+    /^Expected `--command-name` once for all or exactly once per benchmark \(3\), got 2 names$/,
   );
   expect(plans({ argv: ['x', '{n}'], scan, shell: { argv: ['/bin/sh'], explicit: true } })[1]?.command).toEqual(['/bin/sh', '-c', 'x 2']);
 });
