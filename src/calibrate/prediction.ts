@@ -89,9 +89,11 @@ export interface PredictionCheck {
   withinTolerance: boolean;
   /** The prediction lies in the measured 95 % interval. */
   insideMeasuredInterval: boolean;
+  /** The rounds the measurement paired (both runs succeeded), when known: fewer than asked where runs failed. */
+  pairs?: number;
 }
 
-export function checkPrediction(prediction: Prediction, measured: Interval): PredictionCheck {
+export function checkPrediction(prediction: Prediction, measured: Interval, pairs?: number): PredictionCheck {
   const predictedMs = prediction.total.estimate;
   const relativeError = measured.estimate === 0 ? null : (predictedMs - measured.estimate) / Math.abs(measured.estimate);
   return {
@@ -101,5 +103,6 @@ export function checkPrediction(prediction: Prediction, measured: Interval): Pre
     relativeError,
     withinTolerance: relativeError !== null && Math.abs(relativeError) <= TOLERANCE,
     insideMeasuredInterval: measured.low <= predictedMs && predictedMs <= measured.high,
+    ...(pairs === undefined ? {} : { pairs }),
   };
 }

@@ -271,7 +271,7 @@ function checksOf(
       io?.stderr.write(`predict --check: ${p.backend} has no paired measurement (${why})\n`);
       return [];
     }
-    return [checkPrediction(p, difference)];
+    return [checkPrediction(p, difference, backend?.paired?.pairs)];
   });
   return { checks, unmeasured };
 }

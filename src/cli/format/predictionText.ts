@@ -62,12 +62,16 @@ export interface Unchecked {
 export function checkText(checks: readonly PredictionCheck[], runs: number, unchecked: readonly Unchecked[] = []): string {
   const lines = checks.map((c) => {
     const error = c.relativeError === null ? 'n/a' : `${c.relativeError >= 0 ? '+' : '−'}${Math.abs(c.relativeError * 100).toFixed(1)} %`;
+    const fewer = c.pairs !== undefined && c.pairs !== runs ? ` from ${c.pairs} paired` : '';
     return (
-      `  ${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}: error ${error} ` +
+      `  ${c.backend}: predicted ${signed(c.predictedMs)}, measured ${span(c.measured)}${fewer}: error ${error} ` +
       `(${c.withinTolerance ? 'within' : 'outside'} ±15 %; ${c.insideMeasuredInterval ? 'inside' : 'outside'} the measured 95 % interval)`
     );
   });
-  const heading = lines.length > 0 ? [`Checked against ${runs} paired rounds:`] : [];
+  // The rounds asked for; a backend whose runs failed in some of them says how many paired.
+  const all = checks.every((c) => c.pairs === undefined || c.pairs === runs);
+  const heading =
+    lines.length > 0 ? [all ? `Checked against ${runs} paired rounds:` : `Checked against paired rounds (${runs} asked):`] : [];
   const missing = unchecked.map(
     (u) =>
       `${lines.length > 0 ? '  ' : ''}${u.backend}: not checked, ${u.pairs === 0 ? 'no round' : 'one round'} of ${runs} paired (${u.why})`,

@@ -26,6 +26,19 @@ describe('predict --check: checkText', () => {
       '',
     ]);
   });
+
+  test('a backend whose runs failed in some rounds: the heading says the rounds asked, its line the rounds paired', () => {
+    const text = checkText([check, { ...check, backend: 'docker', pairs: 4 }, { ...check, backend: 'bubblewrap', pairs: 3 }], 4);
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      'Checked against paired rounds (4 asked):',
+      expect.stringMatching(/^ {2}gvisor: predicted \+12\.00 ms, measured \+10\.00 ms \[\+8\.00 ms … \+13\.00 ms\]: error/),
+      expect.stringMatching(/^ {2}docker: predicted \+12\.00 ms, measured \+10\.00 ms \[\+8\.00 ms … \+13\.00 ms\]: error/),
+      expect.stringMatching(
+        /^ {2}bubblewrap: predicted \+12\.00 ms, measured \+10\.00 ms \[\+8\.00 ms … \+13\.00 ms\] from 3 paired: error/,
+      ),
+    ]);
+    expect(checkText([{ ...check, pairs: 4 }], 4)).toMatch(/^Checked against 4 paired rounds:\n/);
+  });
 });
 
 describe('predictionText: one minus sign', () => {
