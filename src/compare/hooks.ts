@@ -30,7 +30,11 @@ export function runHook(
   hook: HookName,
   script: string | undefined,
   backend: BackendName,
-  options: { cwd: string; timeoutMs: number },
+  options: {
+    cwd: string;
+    timeoutMs: number;
+    /** What the hook runs around, for its messages: `backend ${backend}` unless said. */ around?: string;
+  },
 ): Promise<void> {
   if (script === undefined) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -59,7 +63,7 @@ export function runHook(
       const last = tail.trimEnd().split('\n').pop()?.trim() ?? '';
       reject(
         new HookError(
-          `--${hook} command ${JSON.stringify(script)} failed for backend ${backend}: ${why}${last ? `; its stderr ends with: ${last}` : ''}`,
+          `--${hook} command ${JSON.stringify(script)} failed for ${options.around ?? `backend ${backend}`}: ${why}${last ? `; its stderr ends with: ${last}` : ''}`,
         ),
       );
     };

@@ -136,7 +136,8 @@ Examples:
     // less on the next run: the hooks run around the profiling run as around each measured one.
     const hooks = { prepare: parsed.flags.prepare as string | undefined, cleanup: parsed.flags.cleanup as string | undefined };
     const timeoutMs = (parsed.flags.timeout as number | undefined) ?? DEFAULT_PREDICT_TIMEOUT_MS;
-    const hookOptions = { cwd: io.cwd, timeoutMs };
+    // Its hooks see SANDBOX_PERF_BACKEND=none (documented), but their messages name the profiling run, on the host.
+    const hookOptions = { cwd: io.cwd, timeoutMs, around: 'the profiling run (on the host)' };
     await runHook('prepare', hooks.prepare, 'none', hookOptions);
     // (After the prepare hook, which may build the program.) The counter would run nothing, exit
     // 127, and its counts would still be predicted from.
