@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { backendEntry } from '../runners/backendNames';
 import type { BackendName, SandboxOptions } from '../runners/types';
-import { historyInside, historyOtherNames } from '../state/historyReach';
+import { historyInside, historyMountedInside, historyOtherNames } from '../state/historyReach';
 import { describeArgument } from '../validation';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
@@ -43,8 +43,11 @@ export function assertHistoryOutOfReach(
     where.source === 'the default history'
       ? `run from a project directory below ${cwd}, ${workdirFlag ? '' : 'or '}name a history outside it with --db or SANDBOX_PERF_DB${ro}`
       : `choose a history outside ${cwd}${where.source === '--db' ? ' with --db' : ' in SANDBOX_PERF_DB'}, ${workdirFlag ? '' : 'or '}run from another directory${ro}`;
+  // A mount in the working directory that shows it (its folder bound there, or the file bound alone) is named.
+  const mounted = historyMountedInside(where.file, cwd);
+  const at = mounted === null ? '' : ` (a mount shows it there as ${mounted})`;
   throw new UsageError(
-    `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeArgument(where.file)}; the run could truncate or forge it, so nothing was run: ${fix}`,
+    `Expected ${name} to be outside the working directory ${cwd}, ${how}, got ${describeArgument(where.file)}${at}; the run could truncate or forge it, so nothing was run: ${fix}`,
   );
 }
 
