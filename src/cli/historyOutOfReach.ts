@@ -38,7 +38,7 @@ export function assertHistoryOutOfReach(
     if (kept === undefined) return;
     how = `whose ${JSON.stringify(kept)} --keep copies back from the run's layer`;
   }
-  const ro = workdirFlag ? ', or give the run --workdir ro' : '';
+  const ro = roFix(workdirFlag);
   const fix =
     where.source === 'the default history'
       ? `run from a project directory below ${cwd}, ${workdirFlag ? '' : 'or '}name a history outside it with --db or SANDBOX_PERF_DB${ro}`
@@ -67,8 +67,11 @@ function assertOneName(where: HistoryPath, name: string, cwd: string, reaching: 
   if (other === null) return;
   const db =
     where.source === 'SANDBOX_PERF_DB' ? 'in SANDBOX_PERF_DB' : where.source === '--db' ? 'with --db' : 'with --db or SANDBOX_PERF_DB';
-  const ro = workdirFlag ? ', or give the run --workdir ro' : '';
+  const ro = roFix(workdirFlag);
   throw new UsageError(
     `Expected ${name} to have one name while ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} the working directory ${cwd} writable into the sandbox, got ${describeArgument(other.file)} with ${other.links} names (hard links); one could lie in the working directory, where the run could truncate or forge it, so nothing was run: remove the other names (\`find / -samefile ${other.file}\` lists them), or name another history ${db}${ro}`,
   );
 }
+
+/** The last fix each refusal offers, for a command that has `--workdir`. */
+const roFix = (workdirFlag: boolean): string => (workdirFlag ? ', or give the run --workdir ro' : '');
