@@ -182,9 +182,9 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     const t0 = performance.now();
     const ran = await runProfiled(
       'strace',
-      ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, ...command],
+      ['-f', '-c', '-U', 'calls,errors,name', '-o', straceFile, '--', program, 'count', countFile, '-n', '3', ...command],
       cwd,
-      { env, timeoutMs },
+      { env, timeoutMs, traced: true },
     );
     const elapsedMs = performance.now() - t0;
     const written = fs.existsSync(countFile) ? fs.readFileSync(countFile, 'utf8') : '';

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { logOnce } from '../log';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
-import { killProcessGroup } from '../runners/processGroup';
+import { groupMembers, killProcessGroup } from '../runners/processGroup';
 import { JOIN_SCRIPT } from '../runners/host/cgroupV1';
 import { ContainmentGroup, probeFreezer } from '../runners/host/containmentGroup';
 import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
@@ -48,6 +48,14 @@ export interface ProfiledRunOptions {
    * join script's migration before the counter starts (native/calib.c: `true` 34 -> 25 ms).
    */
   counter?: boolean;
+  /**
+   * The counter runs under a tracer (`strace -f … -- sandbox-perf-calib count -n 3 …`), which
+   * holds descriptor 3 open too and writes its summary only when its last tracee is gone: when the
+   * counter says how the command ended, everything the run started but the tracer is killed (a
+   * background process would otherwise keep the tracer, and the run, waiting until the timeout),
+   * and the run is over when the tracer ends.
+   */
+  traced?: boolean;
 }
 
 /**
@@ -55,7 +63,7 @@ export interface ProfiledRunOptions {
  * the promise rejects.
  */
 export function runProfiled(file: string, args: readonly string[], cwd: string, options: ProfiledRunOptions): Promise<Ran> {
-  const { env, timeoutMs, counter = false } = options;
+  const { env, timeoutMs, counter = false, traced = false } = options;
   // Found here, not by spawn: the join script's exec of a missing program would exit 127 unexplained.
   const program = findExecutable(file, env.PATH ?? '', cwd);
   if (program === null) {
@@ -75,7 +83,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
     const child = spawn(argv[0] as string, argv.slice(1), {
       cwd,
       env,
-      stdio: ['ignore', 'ignore', 'pipe', ...(counter ? (['pipe'] as const) : [])],
+      stdio: ['ignore', 'ignore', 'pipe', ...(counter || traced ? (['pipe'] as const) : [])],
       detached: true,
     });
     const killEverything = (): void => {
@@ -133,6 +141,18 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       });
     });
     const notify = child.stdio[3] as Readable | null | undefined;
+    if (traced && notify && child.pid !== undefined) {
+      const tracer = child.pid;
+      let said = '';
+      notify.setEncoding('utf8');
+      // A line, not the end: the tracer holds the pipe open until it exits.
+      notify.on('data', (chunk: string) => {
+        said += chunk;
+        if (!/^(exit|signal) \d+\n/.test(said)) return;
+        notify.removeAllListeners('data');
+        void killLeftBehind(tracer, group);
+      });
+    }
     if (counter && notify) {
       let said = '';
       notify.setEncoding('utf8');
@@ -152,4 +172,28 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       });
     }
   });
+}
+
+/**
+ * Once the counter under a tracer said how the command ended: waits for the counter (the tracer's
+ * child) to exit, up to 5 s, so that the tracer sees it end as it did, then kills what else the run
+ * left, in its process group and its containment group, but the tracer, which then writes its
+ * summary and exits.
+ */
+async function killLeftBehind(tracer: number, group: ContainmentGroup | null): Promise<void> {
+  const counters = groupMembers(tracer).filter((m) => m.ppid === tracer && !m.zombie);
+  for (let wait = 0; wait < 500; wait++) {
+    const alive = new Set(groupMembers(tracer).flatMap((m) => (m.zombie ? [] : [m.pid])));
+    if (!counters.some((c) => alive.has(c.pid))) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  group?.killAll(tracer);
+  for (const m of groupMembers(tracer)) {
+    if (m.pid === tracer) continue;
+    try {
+      process.kill(m.pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }

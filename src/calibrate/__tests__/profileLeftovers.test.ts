@@ -8,7 +8,7 @@ import { CGROUP_PARENT } from '../../runners/host/cgroupV1';
 import { sandboxEnv } from '../../runners/environment';
 import { describeWhen } from '../../../test/support/e2e';
 import { tempDir } from '../../../test/support/tempDir';
-import { processesMatching, uniqueSleep } from '../../../test/support/runners';
+import { processesMatching, toolMissing, uniqueSleep } from '../../../test/support/runners';
 
 /**
  * predict's profiling run (on the host, unsandboxed by design) leaves nothing running once it is
@@ -87,5 +87,27 @@ describeWhen(
       expect(await survivorsOf(`sleep ${inGroup}`)).toEqual([]);
       expect(await survivorsOf(`sleep ${setsid}`)).toEqual([]);
     }, 60_000);
+  },
+);
+
+describeWhen(
+  'counted with strace, a background process does not hold the run',
+  toolMissing('strace') || (!fs.existsSync(CALIB_FILE) && `${CALIB_FILE} is not built`),
+  'apt-get install strace; node native/build.js',
+  () => {
+    const dir = tempDir('profile-strace-leftovers');
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    // Before: `strace -f` waits for every tracee, so the run went on until --timeout and failed with
+    // "took over … ms" (a non-root predict of `sh -c 'sleep 300 & echo started'`: 10 minutes).
+    test('the counter says the command ended: what it left is killed, strace writes its summary, the run is over', async () => {
+      const sleep = uniqueSleep();
+      const script = `sleep ${sleep} >/dev/null 2>&1 & echo started; exit 3`;
+      const profile = await profileCommand(['sh', '-c', script], dir, { counter: 'strace', timeoutMs: 120_000 });
+      expect(profile.counter).toBe('strace');
+      expect(profile.exitCode).toBe(3);
+      expect(profile.syscalls.write).toBeGreaterThanOrEqual(1);
+      expect(await survivorsOf(`sleep ${sleep}`)).toEqual([]);
+    }, 150_000);
   },
 );
