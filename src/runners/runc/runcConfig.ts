@@ -48,8 +48,16 @@ function bind(source: string, destination: string, mode: 'rw' | 'ro'): object {
   return { destination, type: 'bind', source, options: ['rbind', 'rprivate', 'nosuid', 'nodev', mode] };
 }
 
-/** The working directory at its own path, by mode: the host's directory (rw, ro) or the sandbox's overlay layer. */
+/**
+ * The working directory at its own path, by mode: the host's directory (rw, ro) or the sandbox's
+ * overlay layer. Read-only, it is read-only all the way down (`rro`: mount_setattr's recursive
+ * read-only, Linux 5.12; runc 1.1, crun 1.4): an rbind's `ro` makes only its top read-only, so a
+ * file system mounted below the working directory stayed writable in `ro` (as Docker's `:ro`).
+ */
 function workdirMount(options: ResolvedSandboxOptions, layer: WorkdirLayer | null): object {
+  if (options.workdir === 'ro') {
+    return { destination: options.cwd, type: 'bind', source: options.cwd, options: ['rbind', 'rprivate', 'nosuid', 'nodev', 'ro', 'rro'] };
+  }
   if (options.workdir !== 'overlay') return bind(options.cwd, options.cwd, options.workdir);
   if (layer === null) throw new Error('sandbox-perf: a runc-pool overlay sandbox was configured without its layer');
   return { destination: options.cwd, type: 'overlay', source: 'overlay', options: layer.mountOptions.split(',') };

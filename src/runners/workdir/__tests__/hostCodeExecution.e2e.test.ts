@@ -4,6 +4,7 @@
  * mode plays the attacker: the cells of the row "can the run change files the host executes later"
  * of the guarantee table in docs/runners.md.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,22 +60,29 @@ const attack = (secret: string) => `
     fs.symlinkSync('../node_modules/x/dist/cli', 'out/cli');
     fs.symlinkSync('node_modules/x/dist', 'dist');
   } catch (e) { seen.out = e.code; }
+  try { fs.writeFileSync('mnt/planted', 'x'); seen.mnt = 'written'; } catch (e) { seen.mnt = e.code; }
   console.log(JSON.stringify(seen));`;
 
 /** A fresh checkout (and a host secret beside it) per test, so that the tests can run side by side. */
 interface Checkout {
   cwd: string;
   secret: string;
+  /** With `submount`: the directory outside the checkout that is bound at its `mnt`. */
+  outside?: string;
 }
 const checkouts: Checkout[] = [];
 afterAll(() => {
-  for (const { cwd, secret } of checkouts) {
+  for (const { cwd, secret, outside } of checkouts) {
+    if (outside !== undefined) {
+      execFileSync('umount', [path.join(cwd, 'mnt')]);
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
     fs.rmSync(cwd, { recursive: true, force: true });
     fs.rmSync(secret, { force: true });
   }
 });
 
-function checkout(): Checkout {
+function checkout(submount = false): Checkout {
   // A root-owned checkout open to everyone (as tempRecording's), so that every backend's user
   // could write these files in rw mode: the door is the mode, not a permission.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-hostcode-'));
@@ -89,23 +97,33 @@ function checkout(): Checkout {
   fs.rmSync(path.join(cwd, HOST_CODE[1] as string));
   const secret = path.join(os.tmpdir(), `sandbox-perf-hostcode-secret-${process.pid}-${checkouts.length}`);
   fs.writeFileSync(secret, 'host secret\n', { mode: 0o644 });
-  checkouts.push({ cwd, secret });
-  return { cwd, secret };
+  if (!submount) {
+    checkouts.push({ cwd, secret });
+    return { cwd, secret };
+  }
+  // A file system mounted below the working directory (as root, which these tests are where a mount is needed).
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-hostcode-outside-'));
+  fs.chmodSync(outside, 0o777);
+  fs.mkdirSync(path.join(cwd, 'mnt'));
+  execFileSync('mount', ['--bind', outside, path.join(cwd, 'mnt')]);
+  checkouts.push({ cwd, secret, outside });
+  return { cwd, secret, outside };
 }
 
 async function attackIn(
   name: BackendName,
   workdir: WorkdirMode,
   keep?: string[],
-): Promise<{ result: SandboxResult; seen: Record<string, string>; cwd: string }> {
-  const { cwd, secret } = checkout();
+  submount = false,
+): Promise<{ result: SandboxResult; seen: Record<string, string>; cwd: string; outside?: string }> {
+  const { cwd, secret, outside } = checkout(submount);
   const options: SandboxOptions = { cwd, workdir, ...(keep ? { keep } : {}), ...(name.endsWith('-pool') ? { pool: { size: 1 } } : {}) };
   const backend = createBackend(name, options);
   await backend.prepare();
   try {
     const result = await backend.run(['node', '-e', attack(secret)], { timeoutMs: 120_000 });
     const last = result.stdout.trim().split('\n').pop() ?? '';
-    return { result, seen: (last.startsWith('{') ? JSON.parse(last) : {}) as Record<string, string>, cwd };
+    return { result, seen: (last.startsWith('{') ? JSON.parse(last) : {}) as Record<string, string>, cwd, ...(outside ? { outside } : {}) };
   } finally {
     await backend.teardown();
   }
@@ -152,13 +170,22 @@ for (const { name, missing, install, optional } of BACKENDS) {
         },
       );
 
-      test.concurrent(`host code execution through files in the working directory: ro on ${name} leaves them unchanged`, async () => {
-        const { result, seen, cwd } = await attackIn(name, 'ro');
-        expect(result.outcome).toBe('success');
-        // gVisor's memory overlay takes the writes (and discards them); elsewhere they are refused.
-        if (name !== 'gvisor') for (const file of HOST_CODE) expect(seen[file]).toBe('EROFS');
-        untouched(cwd);
-      });
+      test.concurrent(
+        `host code execution through files in the working directory: ro on ${name} leaves them unchanged, and a file system mounted below it too`,
+        async () => {
+          const { result, seen, cwd, outside } = await attackIn(name, 'ro', undefined, process.getuid?.() === 0);
+          expect(result.outcome).toBe('success');
+          // gVisor's memory overlay takes the writes (and discards them); elsewhere they are refused.
+          if (name !== 'gvisor') for (const file of HOST_CODE) expect(seen[file]).toBe('EROFS');
+          untouched(cwd);
+          // Before: Docker's `:ro` bind and runc's rbind made only the top read-only; a write below a mount in it landed.
+          if (outside !== undefined) {
+            // gVisor's pool sees the mount point's own (root's) directory without what is mounted on it: EACCES.
+            if (name !== 'gvisor') expect(['EROFS', 'EACCES']).toContain(seen.mnt);
+            expect(fs.readdirSync(outside)).toEqual([]);
+          }
+        },
+      );
 
       if (name === 'gvisor') {
         test.concurrent('host code execution through files in the working directory: keep on gvisor is refused, naming why', async () => {
