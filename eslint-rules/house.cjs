@@ -38,6 +38,7 @@ const LAYERS = [
     'nativeProgram.ts',
     'writable.ts',
     'signalDeath.ts',
+    'pathReach.ts',
   ],
 ];
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { backendEntry } from '../runners/backendNames';
 import type { BackendName, SandboxOptions } from '../runners/types';
-import { historyInside, historyMountedInside, historyOtherNames } from '../state/historyReach';
+import { historyHeldBy, historyInside, historyMountedInside, historyOtherNames } from '../state/historyReach';
 import { describeArgument } from '../validation';
 import { UsageError } from './command';
 import type { HistoryPath } from './database';
@@ -34,7 +34,7 @@ export function assertHistoryOutOfReach(
   }
   let how = `which ${reaching.join(', ')} ${reaching.length === 1 ? 'binds' : 'bind'} writable into the sandbox`;
   if (workdir === 'overlay') {
-    const kept = (sandbox.keep ?? []).find((p) => historyInside(where.file, path.join(cwd, p)));
+    const kept = (sandbox.keep ?? []).find((p) => historyHeldBy(where.file, path.join(cwd, p)));
     if (kept === undefined) return;
     how = `whose ${JSON.stringify(kept)} --keep copies back from the run's layer`;
   }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { canonicalPath } from '../pathReach';
 import { APPLICATION_ID } from './ownership';
+
+export { canonicalPath };
 
 /*
  * Output files (compare's exports) must never land on a history (issue 23, finding 5: an export
@@ -12,8 +14,6 @@ import { APPLICATION_ID } from './ownership';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const SIDECARS = ['-wal', '-shm', '-journal'] as const;
-/** Symbolic links followed before a path counts as a loop (the kernel's own limit). */
-const MAX_LINKS = 40;
 
 /** The history and the files SQLite keeps beside it, with their names for messages. */
 function historyFiles(history: string): { file: string; what: string }[] {
@@ -21,28 +21,6 @@ function historyFiles(history: string): { file: string; what: string }[] {
     { file: history, what: 'the history file' },
     ...SIDECARS.map((s) => ({ file: `${history}${s}`, what: `the history's ${s} file` })),
   ];
-}
-
-/**
- * The absolute path `file` names once every symbolic link is followed, also when it (or a
- * directory above it) does not exist yet: a dangling link points where a write would create it.
- */
-export function canonicalPath(file: string, hops = 0): string {
-  const full = path.resolve(file);
-  try {
-    return fs.realpathSync(full);
-  } catch {
-    // Missing, or under a dangling link: resolved below, component by component.
-  }
-  let link: string | undefined;
-  try {
-    link = fs.lstatSync(full).isSymbolicLink() ? fs.readlinkSync(full) : undefined;
-  } catch {
-    link = undefined;
-  }
-  if (link !== undefined && hops < MAX_LINKS) return canonicalPath(path.resolve(path.dirname(full), link), hops + 1);
-  const parent = path.dirname(full);
-  return parent === full ? full : path.join(canonicalPath(parent, hops), path.basename(full));
 }
 
 function statOf(file: string): fs.Stats | undefined {

@@ -88,5 +88,41 @@ describeBuilt('a history a mount shows inside the working directory is refused',
       expect(ro.code).toBe(0);
       expect(rowCount(history)).toBe(rows + 1);
     });
+
+    // The same trial: --keep naming the history's file (through a bind of its folder) replaced it,
+    // and --keep .sandbox-perf/state.db-wal forged every row through the WAL.
+    test("overlay --keep that would write the history's file or a companion, by any name, is refused; another path is kept", async () => {
+      const { history, rows, work } = await setUp();
+      const alias = path.join(work, 'out');
+      fs.mkdirSync(alias);
+      if (!bind(path.dirname(history), alias)) return;
+      const forge = ['sh', '-c', 'echo FORGED > out/state.db; echo FORGED > out/state.db-wal; echo kept > out/other'];
+      for (const keep of ['out/state.db', 'out/state.db-wal']) {
+        const r = await cli(
+          ['run', '--db', history, '--sandbox', 'bubblewrap', '--workdir', 'overlay', '--keep', keep, '--', ...forge],
+          work,
+        );
+        expect(r.stderr).toContain(`whose ${JSON.stringify(keep)} --keep copies back from the run's layer`);
+        expect(r.code).toBe(2);
+      }
+      expect(rowCount(history)).toBe(rows);
+      const other = await cli(
+        ['run', '--db', history, '--sandbox', 'bubblewrap', '--workdir', 'overlay', '--keep', 'out/other', '--', ...forge],
+        work,
+      );
+      expect(other.code).toBe(0);
+      expect(fs.readFileSync(path.join(path.dirname(history), 'other'), 'utf8')).toBe('kept\n');
+      expect(rowCount(history)).toBe(rows + 1);
+      // In the working directory itself: its -wal named alone.
+      const inside = path.join(work, '.sp');
+      fs.mkdirSync(inside);
+      fs.copyFileSync(history, path.join(inside, 'state.db'));
+      const wal = await cli(
+        ['run', '--db', '.sp/state.db', '--sandbox', 'bubblewrap', '--workdir', 'overlay', '--keep', '.sp/state.db-wal', '--', 'true'],
+        work,
+      );
+      expect(wal.stderr).toContain(`whose ".sp/state.db-wal" --keep copies back from the run's layer`);
+      expect(wal.code).toBe(2);
+    });
   });
 });

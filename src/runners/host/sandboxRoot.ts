@@ -5,6 +5,7 @@ import path from 'node:path';
 import { madeWithTeardown } from '../inFlightRuns';
 import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
 import { writable } from '../../writable';
+import { insideByAnyName } from '../../pathReach';
 
 /** The user and group a strict host sandbox runs its command as (`nobody`/`nogroup` on Debian). */
 export const SANDBOX_UID = 65534;
@@ -140,8 +141,10 @@ export class SandboxRoot {
 
   /** `cwd` gets a mount point too, unless it lies under /tmp (a tmpfs in the sandbox). */
   static create(cwd: string): SandboxRoot {
-    // Bound writable, a directory holding the skeleton would let one run rewrite the next run's /etc.
-    const parent = [os.tmpdir(), '/dev/shm', '/var/tmp'].find((dir) => !isUnder(dir, cwd) && writable(dir));
+    // Bound writable, a directory holding the skeleton would let one run rewrite the next run's /etc
+    // (and unshare's fstab, which the host mounts as root): by any name, not only its spelling (a
+    // TMPDIR that is the working directory through a bind mount or a symbolic link was used before).
+    const parent = [os.tmpdir(), '/dev/shm', '/var/tmp'].find((dir) => !insideByAnyName(dir, cwd) && writable(dir));
     if (parent === undefined) {
       throw new Error(`the working directory ${cwd} holds every place the sandbox root can be built (${os.tmpdir()}, /dev/shm, /var/tmp)`);
     }

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorMessage, logOnce } from '../../log';
 import { ownerLabels, ownerState, readOwnerFile } from '../docker/containerOwner';
-import { isUnder } from '../host/sandboxRoot';
 import { madeWithTeardown } from '../inFlightRuns';
 import { copyTree } from './copyTree';
 import { keepOutputs, type KeepReport } from './keepOutputs';
 import { mountsUnder, unmountAll } from './mounts';
 import type { KeptPath } from './workdirOptions';
+import { insideByAnyName } from '../../pathReach';
 
 export const LAYER_PREFIX = 'sandbox-perf-layer-';
 const NAME = /^sandbox-perf-layer-[A-Za-z0-9]{6}$/;
@@ -32,7 +32,8 @@ export function layerParents(): string[] {
 /** Where layers go: the host's temp directory, else /var/tmp or /dev/shm; never inside the working directory. */
 export function layerParent(cwd: string): string {
   const candidates = layerParents();
-  const parent = candidates.find((dir) => OPTION_SAFE.test(dir) && !isUnder(dir, cwd) && fs.existsSync(dir));
+  // By any name (pathReach.ts): a place the working directory reaches through a mount or a link would let a run write the layers.
+  const parent = candidates.find((dir) => OPTION_SAFE.test(dir) && !insideByAnyName(dir, cwd) && fs.existsSync(dir));
   if (parent === undefined) {
     throw new Error(
       `workdir 'overlay': no place for the run's layer outside the working directory ${cwd} (tried ${candidates.join(', ')}; a path without , : \\ or spaces)`,

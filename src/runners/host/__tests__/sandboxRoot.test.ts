@@ -38,6 +38,38 @@ describe('SandboxRoot', () => {
     }
   });
 
+  // A hostile trial of 2026-12-07: with TMPDIR reaching the working directory by another name, the
+  // skeleton (unshare's fstab in it, which the host mounts as root) was built where a run could
+  // rewrite it, and the next run bound a root-only host directory writable.
+  test('never under the working directory by another name: TMPDIR a symbolic link into it, or the directory it is bound at', () => {
+    const work = fs.mkdtempSync(path.join(dir, 'work-'));
+    fs.mkdirSync(path.join(work, 'sub'));
+    const link = path.join(dir, `tmp-link-${process.pid}`);
+    fs.symlinkSync(path.join(work, 'sub'), link);
+    const saved = process.env.TMPDIR;
+    const builtIn = (tmpdir: string, cwd: string): string => {
+      process.env.TMPDIR = tmpdir;
+      const root = SandboxRoot.create(cwd);
+      root.remove();
+      return root.dir;
+    };
+    try {
+      expect(fs.realpathSync(path.dirname(builtIn(link, work)))).not.toBe(fs.realpathSync(path.join(work, 'sub')));
+      const bound = fs.mkdtempSync(path.join(dir, 'bound-'));
+      if (process.getuid?.() !== 0) return;
+      spawnSync('mount', ['--bind', work, bound]);
+      try {
+        // The working directory is `bound`; TMPDIR is `work`, the same directory by device and inode.
+        expect(path.dirname(builtIn(work, bound))).not.toBe(work);
+      } finally {
+        spawnSync('umount', [bound]);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   test("a skeleton left by a dead process is removed by the next one, a live process's is not, nor one named by a PID alone", () => {
     const dead = spawnSync('true').pid;
     const left = path.join(os.tmpdir(), `sandbox-perf-root-${ownerTag({ ...currentOwner(), pid: dead })}-stale1`);
