@@ -81,8 +81,23 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+/** The working directory, or null (with the error said) when it no longer exists: removed under a shell still in it. */
+function workingDirectory(): string | null {
+  try {
+    return process.cwd();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    process.stderr.write(
+      `Error: Expected the working directory to exist, got ${code} (it was removed while a shell was still in it): cd to an existing directory and run again\n`,
+    );
+    return null;
+  }
+}
+
+const cwd = require.main === module ? workingDirectory() : null;
+if (require.main === module && cwd === null) process.exitCode = 2;
+if (require.main === module && cwd !== null) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd }).then(
     (code) => {
       process.exitCode = code;
       // The exit code is the command's even if something left behind (a writer thread stuck on a

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedDatabase } from '../../../test/support/historyFixture';
-import { cli, defaultHistoryOf, describeBuilt, rowCount } from './support/cli';
+import { CLI, cli, defaultHistoryOf, describeBuilt, rowCount } from './support/cli';
 
 /*
  * Issue 13, "smaller bad inputs": each gets a clear `Error: …` in the one shape and the right exit
@@ -178,5 +178,23 @@ describeBuilt('bad inputs get a clear error', () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/ENOENT/);
+  });
+
+  // A hostile trial of 2026-12-07: from a removed directory, an uncaught stack (process.cwd()'s uv_cwd).
+  test('a working directory removed under the shell: one clear error, exit 2', () => {
+    const gone = fs.mkdtempSync(path.join(dir, 'gone-'));
+    const script = 'cd "$1" && rmdir "$1" && exec node "$2" predict --sandbox unshare -- true';
+    let stderr = '';
+    let code = 0;
+    try {
+      execFileSync('sh', ['-c', script, 'sh', gone, CLI], { stdio: 'pipe', timeout: 20_000 });
+    } catch (error) {
+      ({ status: code } = error as { status: number });
+      stderr = String((error as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toBe(
+      'Error: Expected the working directory to exist, got ENOENT (it was removed while a shell was still in it): cd to an existing directory and run again\n',
+    );
+    expect(code).toBe(2);
   });
 });
