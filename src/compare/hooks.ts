@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { printable } from '../printable';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
 import { killProcessGroup } from '../runners/processGroup';
 import type { BackendName } from '../runners/types';
@@ -25,6 +27,8 @@ export class HookError extends Error {
 }
 
 const STDERR_TAIL = 2000;
+/** How long the end of a hook's stderr is waited for after its shell exited, when a process it left holds the pipe open. */
+const STDERR_GRACE_MS = 100;
 
 export function runHook(
   hook: HookName,
@@ -38,8 +42,7 @@ export function runHook(
 ): Promise<void> {
   if (script === undefined) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    // A process group of its own: the timeout and a signal kill the shell and all it started
-    // (a child holding stderr open would otherwise keep 'close' waiting past the timeout).
+    // A process group of its own: the timeout and a signal kill the shell and all it started.
     const child = spawn('/bin/sh', ['-c', script], {
       cwd: options.cwd,
       env: { ...process.env, SANDBOX_PERF_BACKEND: backend },
@@ -60,7 +63,8 @@ export function runHook(
       killGroup();
     }, options.timeoutMs);
     const fail = (why: string): void => {
-      const last = tail.trimEnd().split('\n').pop()?.trim() ?? '';
+      // Escaped: a hook's stderr is not ours to send to the terminal (a title, a clear screen).
+      const last = printable(tail.trimEnd().split('\n').pop()?.trim() ?? '');
       reject(
         new HookError(
           `--${hook} command ${JSON.stringify(script)} failed for ${options.around ?? `backend ${backend}`}: ${why}${last ? `; its stderr ends with: ${last}` : ''}`,
@@ -70,13 +74,25 @@ export function runHook(
     child.on('error', (error) => {
       clearTimeout(timer);
       unregister();
-      fail(error.message);
+      // spawn's ENOENT names the shell when it is the directory that is gone.
+      fail(fs.existsSync(options.cwd) ? error.message : `the working directory ${options.cwd} no longer exists`);
     });
-    child.on('close', (code, signal) => {
+    // Its shell's end, not its pipe's: a process it left in the background (`sleep 300 &`) holds
+    // stderr open, and waiting for that kept predict and compare until --timeout, then called the
+    // hook failed. What it left is its own (a --setup that starts a daemon keeps it).
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
       unregister();
+      // What the shell wrote before it ended is read (its end of file, or a moment when a process it left holds the pipe).
+      const drained = new Promise<void>((done) => {
+        const grace = setTimeout(done, STDERR_GRACE_MS);
+        child.stderr.once('close', () => {
+          clearTimeout(grace);
+          done();
+        });
+      }).then(() => child.stderr.destroy());
       // Killed by a signal's cleanup: not reported as a hook that failed.
-      void afterSignalCleanup().then(() => {
+      void Promise.all([drained, afterSignalCleanup()]).then(() => {
         if (timedOut) fail(`killed at its timeout (${options.timeoutMs} ms), with every process in its process group`);
         else if (code === 0) resolve();
         else fail(signal ? `killed by ${signal}` : `exited with code ${code}`);

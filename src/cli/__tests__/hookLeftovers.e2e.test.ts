@@ -44,6 +44,25 @@ describeBuilt('hooks leave nothing behind', () => {
     60_000,
   );
 
+  // A hostile trial of 2026-12-07: runHook waited for the hook's stderr to close, which a process
+  // it left in the background holds, so `-p 'sleep 300 &'` kept the command until --timeout and
+  // then called the hook failed; and the end of a failing hook's stderr reached the terminal raw.
+  test.each(['compare', 'predict'] as const)(
+    '%s: a -p hook that leaves a process in the background ends with its shell; a failing one shows its stderr escaped',
+    async (name) => {
+      const sleep = uniqueSleep();
+      const left = await cli([...commands[name], '--timeout', '60000', '-p', `sleep ${sleep} &`, '--', 'true'], dir, { timeoutMs: 90_000 });
+      for (const line of sleeping(sleep)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+      expect(left.stderr).not.toMatch(/--prepare command/);
+      expect(left.code).toBe(0);
+      const loud = await cli([...commands[name], '-p', 'printf "\\033]0;PWNED\\007red" >&2; exit 1', '--', 'true'], dir);
+      expect(loud.stderr).toContain('its stderr ends with: \\x1b]0;PWNED\\x07red\n');
+      expect(loud.stderr).not.toContain('\x1b');
+      expect(loud.code).toBe(1);
+    },
+    120_000,
+  );
+
   test.each(['compare', 'predict'] as const)(
     'SIGINT of %s during a -p hook kills the hook and what it started, then dies of SIGINT',
     async (name) => {
