@@ -34,6 +34,8 @@ export interface Profile {
    */
   onThreads: OperationCounts;
   exitCode: number | null;
+  /** The signal that killed the command (`SIGSEGV`) when one did (exitCode null); null otherwise. */
+  exitSignal: string | null;
   /** The profiling run's wall time (the counter's slowdown included). */
   elapsedMs: number;
   /** What counted the system calls. */
@@ -193,7 +195,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
     const counts = countsFrom(strace, written, 'strace');
     const syscalls = Object.fromEntries(Object.entries(strace).map(([name, v]) => [name, v.calls]));
     const onThreads = zeroCounts();
-    return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'strace' };
+    return { counts, syscalls, onThreads, exitCode: ran.exitCode, exitSignal: ran.signal, elapsedMs, counter: 'strace' };
   } finally {
     removeDir();
   }
@@ -202,7 +204,7 @@ export async function profileCommand(command: readonly string[], cwd: string, op
 /** The command's own stderr may carry escape sequences for the operator's terminal: its last line is shown escaped. */
 function noCounts(command: readonly string[], ran: Ran): Error {
   const why = ran.stderr.trim().split('\n').pop() ?? '';
-  const ended = ran.exitCode === null ? 'killed by a signal' : `exit ${String(ran.exitCode)}`;
+  const ended = ran.exitCode === null ? `killed by ${ran.signal ?? 'a signal'}` : `exit ${String(ran.exitCode)}`;
   return new Error(
     `predict: the profiling run of ${JSON.stringify(command.join(' '))} left no counts (${ended}${why === '' ? '' : `; its stderr ends with: ${printable(why)}`})`,
   );
@@ -216,5 +218,5 @@ function fromEvents(command: readonly string[], points: readonly Tracepoint[], w
   const onThreads = threadCountsFrom(points, onOtherThreads);
   counts.thread = onThreads.thread;
   const syscalls = Object.fromEntries(Object.entries(calls).map(([name, v]) => [name, v.calls]));
-  return { counts, syscalls, onThreads, exitCode: ran.exitCode, elapsedMs, counter: 'tracepoints' };
+  return { counts, syscalls, onThreads, exitCode: ran.exitCode, exitSignal: ran.signal, elapsedMs, counter: 'tracepoints' };
 }

@@ -9,6 +9,7 @@
  * events; it is reaped when it exits (the process waits for it), and what is left is killed then.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { logOnce } from '../log';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
@@ -19,6 +20,8 @@ import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
 
 export interface Ran {
   exitCode: number | null;
+  /** The signal that killed the command (`SIGSEGV`), when one did: then exitCode is null. */
+  signal: string | null;
   /** The end of what it wrote on stderr (the command's too). */
   stderr: string;
 }
@@ -132,11 +135,11 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
     });
     // A process it left holding stderr open would keep 'close' from coming: it dies with the run.
     child.on('exit', killEverything);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       // Killed by a signal's cleanup: not reported as a run that left no counts.
       void afterSignalCleanup().then(() => {
         finish(() => {
-          resolve({ exitCode: code, stderr });
+          resolve({ exitCode: code, signal: code === null ? signal : null, stderr });
         });
       });
     });
@@ -165,7 +168,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
         // The command ended: what it left goes now, not once the counter is done (a --check would measure beside it).
         if (child.pid !== undefined) group?.killAll(child.pid);
         finish(() => {
-          resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, stderr });
+          resolve({ exitCode: m[1] === 'exit' ? Number(m[2]) : null, signal: m[1] === 'signal' ? signalName(Number(m[2])) : null, stderr });
         });
         // Nothing more to read.
         child.stderr?.destroy();
@@ -196,4 +199,10 @@ async function killLeftBehind(tracer: number, group: ContainmentGroup | null): P
       // Gone meanwhile.
     }
   }
+}
+
+/** A signal's name from its number (`11` → `SIGSEGV`), or `signal N` for one this system does not name. */
+function signalName(number: number): string {
+  const found = Object.entries(os.constants.signals).find(([, n]) => n === number);
+  return found === undefined ? `signal ${String(number)}` : found[0];
 }

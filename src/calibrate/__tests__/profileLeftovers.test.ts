@@ -78,6 +78,12 @@ describeWhen(
       expect(freezerLine).toMatch(new RegExp(`:freezer:/${CGROUP_PARENT}/`));
     }, 60_000);
 
+    // A hostile trial of 2026-12-07: the counter said `signal 11`, and the profile kept only "null".
+    test('a command killed by a signal: the profile names the signal', async () => {
+      const profile = await profileCommand(['sh', '-c', 'kill -SEGV $$'], dir, { counter: 'tracepoints', timeoutMs: 60_000 });
+      expect([profile.exitCode, profile.exitSignal]).toEqual([null, 'SIGSEGV']);
+    }, 60_000);
+
     test('at the timeout, a setsid’ed process dies with the rest', async () => {
       const [inGroup, setsid] = [uniqueSleep(), uniqueSleep()];
       const script = `setsid sleep ${setsid} >/dev/null 2>&1 & sleep ${inGroup}`;
@@ -105,8 +111,10 @@ describeWhen(
       const script = `sleep ${sleep} >/dev/null 2>&1 & echo started; exit 3`;
       const profile = await profileCommand(['sh', '-c', script], dir, { counter: 'strace', timeoutMs: 120_000 });
       expect(profile.counter).toBe('strace');
-      expect(profile.exitCode).toBe(3);
+      expect([profile.exitCode, profile.exitSignal]).toEqual([3, null]);
       expect(profile.syscalls.write).toBeGreaterThanOrEqual(1);
+      const killed = await profileCommand(['sh', '-c', 'kill -TERM $$'], dir, { counter: 'strace', timeoutMs: 120_000 });
+      expect([killed.exitCode, killed.exitSignal]).toEqual([null, 'SIGTERM']);
       expect(await survivorsOf(`sleep ${sleep}`)).toEqual([]);
     }, 150_000);
   },

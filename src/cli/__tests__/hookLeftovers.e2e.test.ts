@@ -63,6 +63,15 @@ describeBuilt('hooks leave nothing behind', () => {
     120_000,
   );
 
+  // The same trial: predict ran -c only after a profiling run that succeeded.
+  test("predict's -c runs after a profiling run that failed (its timeout) too", async () => {
+    const mark = path.join(dir, `cleaned-${process.pid}`);
+    const r = await cli([...commands.predict, '--timeout', '1000', '-c', `touch ${mark}`, '--', 'sleep', '30'], dir, { timeoutMs: 30_000 });
+    expect(r.stderr).toMatch(/the profiling run took over 1000 ms/);
+    expect(r.code).toBe(1);
+    expect(fs.existsSync(mark)).toBe(true);
+  }, 60_000);
+
   test.each(['compare', 'predict'] as const)(
     'SIGINT of %s during a -p hook kills the hook and what it started, then dies of SIGINT',
     async (name) => {

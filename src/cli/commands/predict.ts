@@ -148,7 +148,16 @@ Examples:
         `predict: cannot run ${JSON.stringify(program)} (${whyNotExecutable(program, SANDBOX_PATH, io.cwd)}): nothing to count`,
       );
     }
-    const profile = await profileCommand(command, io.cwd, { timeoutMs });
+    let profile: Profile;
+    try {
+      profile = await profileCommand(command, io.cwd, { timeoutMs });
+    } catch (error) {
+      // A run that failed (its timeout, no counts) still leaves what the build made: cleaned as after a run that did not.
+      await runHook('cleanup', hooks.cleanup, 'none', hookOptions).catch((hookError: unknown) => {
+        warn(hookError instanceof Error ? hookError.message : String(hookError));
+      });
+      throw error;
+    }
     await runHook('cleanup', hooks.cleanup, 'none', hookOptions);
     const caveat = counterCaveat(profile.counter);
     if (caveat !== null) warn(caveat);
@@ -162,7 +171,7 @@ Examples:
     }
     const predictions = predictFrom(fit, backends, profile);
     if (!json) {
-      io.stdout.write(`${countsLine(profile.counts)}${exitNote(profile.exitCode)}\n`);
+      io.stdout.write(`${countsLine(profile.counts)}${exitNote(profile.exitCode, profile.exitSignal)}\n`);
       io.stdout.write(calibrationHeading(stored.id, stored.calibration.createdAt, stored.machineDifferences.length > 0));
       io.stdout.write(predictionText(predictions, fit.baseline));
     }
@@ -231,9 +240,9 @@ Examples:
 });
 
 /** How the profiled command ended, when not with 0: its counts are those of a run that failed. */
-function exitNote(code: number | null): string {
+function exitNote(code: number | null, signal: string | null): string {
   if (code === 0) return '';
-  return code === null ? ' (the command was killed by a signal)' : ` (the command exited with ${String(code)})`;
+  return code === null ? ` (the command was killed by ${signal ?? 'a signal'})` : ` (the command exited with ${String(code)})`;
 }
 
 /** The labels of the classes the command made operations of that the calibration has no cost for on some of `backends`. */
