@@ -1,17 +1,18 @@
 import type { BackendName } from '../runners/backends';
 import { BACKEND_NAMES } from '../runners/backendNames';
 import { UsageError } from './command';
-import { quotedForMessage } from '../validation';
+import { describeArgument, flagExpectation } from '../validation';
 
 export function parseBackends(value: unknown, flag = 'sandbox'): BackendName[] {
   const list = Array.isArray(value) ? (value as string[]) : [String(value)];
   for (const name of list) {
     if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new UsageError(`--${flag}: unknown backend ${quotedForMessage(name)}; expected one of ${BACKEND_NAMES.join(', ')}`);
+      throw new UsageError(flagExpectation(`--${flag}`, `backends among ${BACKEND_NAMES.join(', ')}`, name));
     }
   }
   const unique = [...new Set(list)] as BackendName[];
-  if (unique.length !== list.length) throw new UsageError(`--${flag}: a backend is listed twice (${list.join(',')})`);
+  if (unique.length !== list.length)
+    throw new UsageError(`Expected \`--${flag}\` to name each backend once, got ${describeArgument(list.join(','))}`);
   return unique;
 }
 

@@ -40,7 +40,7 @@ describeBuilt('bad inputs get a clear error', () => {
       'report --sandbox nope',
       () => ['report', '--db', history, '--sandbox', 'nope'],
       2,
-      /^Error: --sandbox: unknown backend "nope"; expected one of none, unshare/,
+      /^Error: Expected `--sandbox` to be one of none, unshare, .*, got `"nope"`$/m,
     ],
     [
       'run --workload with a tab (hostile trial 2026-12-07: exit 1, naming `workload`)',
@@ -178,6 +178,23 @@ describeBuilt('bad inputs get a clear error', () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/ENOENT/);
+  });
+
+  // The same trial: a calibration id not stored exited 1, and these were not in the one shape.
+  test.each([
+    [
+      ['--sandbox', 'bubblewrap', '--calibration', '999'],
+      /^Error: Expected `--calibration` to be the id of a calibration stored in .*, got `"999"`\n$/,
+    ],
+    [
+      ['--sandbox', 'none'],
+      /^Error: Expected `--sandbox` to be a backend other than 'none' \(the baseline every prediction is against\), got `"none"`/,
+    ],
+    [['--sandbox', 'bubblewrap,bubblewrap'], /^Error: Expected `--sandbox` to name each backend once, got `"bubblewrap,bubblewrap"`\n$/],
+  ])('predict %j: refused in the one shape, exit 2', async (flags, message) => {
+    const r = await cli(['predict', ...flags, '--db', path.join(dir, 'predict-flags.db'), '--', 'true'], dir, { timeoutMs: 20_000 });
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
   });
 
   // A hostile trial of 2026-12-07: from a removed directory, an uncaught stack (process.cwd()'s uv_cwd).

@@ -177,7 +177,7 @@ describeWhen(
       expect(code).toBe(0);
       // Before: "(the command exited with null)".
       expect(stream.out()).toMatch(
-        /^Counted .*\(the command was killed by a signal\)\nFrom calibration \d+, taken \d{4}-\d\d-\d\d \d\d:\d\d UTC:\n/m,
+        /^Counted .*\(the command was killed by SIGKILL\)\nFrom calibration \d+, taken \d{4}-\d\d-\d\d \d\d:\d\d UTC:\n/m,
       );
     });
 
@@ -257,9 +257,9 @@ describeWhen(
       const chosen = await predictJson(['--calibration', String(first)]);
       expect((JSON.parse(chosen.out) as { calibration: number }).calibration).toBe(first);
       const unknown = await predictJson(['--calibration', String(first + 7)]);
-      expect(unknown.code).toBe(1);
+      expect(unknown.code).toBe(2);
       expect(unknown.err).toMatch(
-        new RegExp(`^Error: predict: --calibration ${first + 7}: no calibration ${first + 7} in .*two\\.db$`, 'm'),
+        new RegExp(`^Error: Expected \`--calibration\` to be the id of a calibration stored in .*two\\.db, got \`"${first + 7}"\`$`, 'm'),
       );
     });
 

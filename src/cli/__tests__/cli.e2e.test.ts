@@ -248,7 +248,11 @@ d('sandbox-perf CLI', () => {
     [['compare', '--rnus', '3', '--', 'true'], 2, /unknown option '--rnus' for 'compare' \(did you mean --runs\?\)/],
     [['compare', '--runs', '0', '--', 'true'], 2, /Expected `--runs` to be a decimal integer from 1 to 100000 or 'auto', got `"0"`/],
     [['compare', '--runs', 'abc', '--', 'true'], 2, /Expected `--runs` to be a decimal integer from 1 to 100000 or 'auto', got `"abc"`/],
-    [['compare', '--sandbox', 'none,chroot', '--', 'true'], 2, /--sandbox: unknown backend "chroot"; expected one of none, unshare/],
+    [
+      ['compare', '--sandbox', 'none,chroot', '--', 'true'],
+      2,
+      /Expected `--sandbox` to be backends among none, unshare, .*, got `"chroot"`/,
+    ],
     [['report', '--since', 'last tuesday'], 2, /Expected `--since` to be a duration like 30m, 2h30m, 7d/],
     [['compare', '--export-json', 'no/such/dir/x.json', '--', 'true'], 2, /--export-json: the folder .*no\/such\/dir does not exist/],
     [['run', '--timeout', '-5', '--', 'true'], 2, /Expected `--timeout` to be a decimal integer from 1 to 2147483647, got `"-5"`/],

@@ -1,10 +1,9 @@
 import { flagExpectation } from '../../validation';
 import path from 'node:path';
-import type { HistoryReader } from '../../state/read/HistoryReader';
 import { HistoryLacksColumnError, SERIES_METRICS, type SeriesMetric } from '../../state/read/runSeries';
 import { detectChangePoints } from '../../stats/changePoints';
 import type { ChangePointOptions } from '../../stats/changePointOptions';
-import { BACKEND_NAMES } from '../../runners/backendNames';
+import { assertKnownBackend } from '../knownBackend';
 import { printable, printableDeep } from '../../printable';
 import { parseArgs, type ParsedArgs } from '../args';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
@@ -77,15 +76,6 @@ function runInput(file: string, flags: ParsedArgs['flags'], io: CommandIo): numb
   return 0;
 }
 
-/** A built-in backend, or one the history has runs of. */
-function assertKnownBackend(backend: string, reader: HistoryReader): void {
-  if ((BACKEND_NAMES as readonly string[]).includes(backend) || backend === 'unknown') return;
-  const recorded = reader.byBackend().map((b) => b.backend);
-  if (recorded.includes(backend)) return;
-  const known = [...new Set([...BACKEND_NAMES, ...recorded])].map((name) => printable(name));
-  throw new UsageError(`--sandbox: unknown backend ${JSON.stringify(printable(backend))}; expected one of ${known.join(', ')}`);
-}
-
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseArgs(argv, FLAGS, 'changes');
   const flags = parsed.flags;
@@ -103,7 +93,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const where = historyPathFor(flags.db, io);
   const reader = openHistory(where);
   try {
-    if (backend !== undefined) assertKnownBackend(backend, reader);
+    if (backend !== undefined) assertKnownBackend(backend, reader, ['unknown']);
     const series = reader.changes({ since, backend, workload, metric, detector: detectorOptions(flags) });
     if (workload !== undefined && series.length === 0) {
       throw new UsageError(

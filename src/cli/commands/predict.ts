@@ -15,6 +15,7 @@ import { calibrationById, latestCalibration, saveCalibration } from '../../state
 import { MAX_TIMEOUT_MS, parseArgs, requireCommand } from '../args';
 import { backendList, parseBackends } from '../backendsFlag';
 import { defineCommand, UsageError, type Command, type CommandIo } from '../command';
+import { flagExpectation } from '../../validation';
 import { assertUsableHistory, historyPathFor, openRecording, DB_HELP } from '../database';
 import { assertHistoryOutOfReach } from '../historyOutOfReach';
 import { calibrationHeading, checkText, countsLine, predictionText, type Unchecked } from '../format/predictionText';
@@ -98,7 +99,11 @@ Examples:
     const command = requireCommand(parsed, 'predict', io.cwd);
     if (parsed.flags.sandbox === undefined) throw new UsageError(`'predict' needs --sandbox LIST (e.g. --sandbox bubblewrap,gvisor)`);
     const backends = parseBackends(parsed.flags.sandbox).filter((b) => b !== 'none');
-    if (backends.length === 0) throw new UsageError(`--sandbox: predict needs a backend other than 'none', the baseline`);
+    if (backends.length === 0) {
+      throw new UsageError(
+        `${flagExpectation('--sandbox', "a backend other than 'none' (the baseline every prediction is against)", [parsed.flags.sandbox].flat().join(','))} (e.g. --sandbox bubblewrap,gvisor)`,
+      );
+    }
     if (parsed.flags.runs !== undefined && parsed.flags.check !== true) throw new UsageError('--runs needs --check');
     if (parsed.flags.recalibrate === true && parsed.flags.check !== true) throw new UsageError('--recalibrate needs --check');
     const where = historyPathFor(parsed.flags.db, io);
@@ -110,8 +115,9 @@ Examples:
     const wanted = parsed.flags.calibration as number | undefined;
     const stored =
       wanted === undefined ? latestCalibration(where.file, fingerprint, backends) : calibrationById(where.file, wanted, fingerprint);
-    if (stored === null && wanted !== undefined)
-      throw new Error(`predict: --calibration ${wanted}: no calibration ${wanted} in ${where.file}`);
+    if (stored === null && wanted !== undefined) {
+      throw new UsageError(flagExpectation('--calibration', `the id of a calibration stored in ${where.file}`, String(wanted)));
+    }
     if (stored === null)
       throw new Error(`predict: no calibration in ${where.file}: run 'sandbox-perf calibrate' first (with the same --db)`);
     const { fit } = stored.calibration;

@@ -1,14 +1,12 @@
-import { HistoryReader } from '../../state/read/HistoryReader';
 import { parseArgs } from '../args';
 import { defineCommand, UsageError, type Command } from '../command';
 import { historyPathFor, DB_HELP } from '../database';
 import { openHistory, readFailure } from '../openHistory';
-import { BACKEND_NAMES } from '../../runners/backendNames';
+import { assertKnownBackend } from '../knownBackend';
 import { reportText } from '../format/reportText';
 import { buildHistoryView } from '../historyView';
 import { parseSince } from '../since';
 import { colours } from '../terminal';
-import { printable } from '../../printable';
 
 const FLAGS = {
   since: { type: 'string', value: '1h|7d|ISO-DATE' },
@@ -17,15 +15,6 @@ const FLAGS = {
   buckets: { type: 'integer', min: 1, max: 1000, value: 'N' },
   db: { type: 'string', value: 'FILE' },
 } as const;
-
-/** A built-in backend, or one the history has runs of (library callers name their own). */
-function assertKnownBackend(backend: string, reader: HistoryReader): void {
-  if ((BACKEND_NAMES as readonly string[]).includes(backend)) return;
-  const recorded = reader.byBackend().map((b) => b.backend);
-  if (recorded.includes(backend)) return;
-  const known = [...new Set([...BACKEND_NAMES, ...recorded])].map((name) => printable(name));
-  throw new UsageError(`--sandbox: unknown backend ${JSON.stringify(printable(backend))}; expected one of ${known.join(', ')}`);
-}
 
 export const reportCommand: Command = defineCommand({
   name: 'report',

@@ -43,7 +43,7 @@ describe('serve --canary arguments', () => {
     ],
     [['--canary', '--every', 'soon', '--', 'true'], /^Expected `--every` to be a duration/],
     [['--canary', '--sandbox', 'none', '--', 'true'], /^--sandbox: name at least one backend besides none/],
-    [['--canary', '--sandbox', 'chroot', '--', 'true'], /^--sandbox: unknown backend "chroot"/],
+    [['--canary', '--sandbox', 'chroot', '--', 'true'], /^Expected `--sandbox` to be backends among .*, got `"chroot"`/],
     [['--canary', '--runs', '0', '--', 'true'], /^Expected `--runs` to be a decimal integer from 1 to 1000, got `"0"`/],
     [['--canary', '--', 'node -e 0'], /is one word with spaces/],
   ])('%j is a usage error', (argv, message) => {
