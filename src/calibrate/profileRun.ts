@@ -9,6 +9,7 @@
  * events; it is reaped when it exits (the process waits for it), and what is left is killed then.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { logOnce } from '../log';
@@ -129,8 +130,10 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       stderr = (stderr + chunk).slice(-4096);
     });
     child.on('error', (error) => {
+      // spawn's ENOENT names the program when it is the working directory that is gone (a -p hook removed it).
+      const why = fs.existsSync(cwd) ? error.message : `the working directory ${cwd} no longer exists`;
       finish(() => {
-        reject(new Error(`predict: cannot start ${file} (${error.message})`));
+        reject(new Error(`predict: cannot start ${file} (${why})`));
       });
     });
     // A process it left holding stderr open would keep 'close' from coming: it dies with the run.

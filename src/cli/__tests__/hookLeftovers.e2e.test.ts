@@ -72,6 +72,13 @@ describeBuilt('hooks leave nothing behind', () => {
     expect(fs.existsSync(mark)).toBe(true);
   }, 60_000);
 
+  test('a -p hook that removes the working directory: predict says the directory is gone, not that its counter is', async () => {
+    const doomed = fs.mkdtempSync(path.join(dir, 'doomed-'));
+    const r = await cli([...commands.predict, '-p', `rm -rf ${doomed}`, '--', 'true'], doomed, { timeoutMs: 30_000 });
+    expect(r.stderr).toContain(`(the working directory ${doomed} no longer exists)`);
+    expect(r.code).toBe(1);
+  }, 60_000);
+
   test.each(['compare', 'predict'] as const)(
     'SIGINT of %s during a -p hook kills the hook and what it started, then dies of SIGINT',
     async (name) => {
