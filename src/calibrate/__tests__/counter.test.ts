@@ -59,7 +59,7 @@ describe("predict's counter: a run that leaves no counts", () => {
     if (dir === '') throw new Error(`${CALIB_FILE} is not built: node native/build.js`);
     const hostile = String.raw`printf '\033]0;pwned\007\033[31mbubblewrap: +0.00 ms\rX\n' >&2; kill -9 $PPID`;
     await expect(profileCommand(['sh', '-c', hostile], dir)).rejects.toThrow(
-      /left no counts \(killed by a signal; its stderr ends with: \\x1b\]0;pwned\\x07\\x1b\[31mbubblewrap: \+0\.00 ms\\x0dX\)$/,
+      /left no counts \(killed by SIGKILL; its stderr ends with: \\x1b\]0;pwned\\x07\\x1b\[31mbubblewrap: \+0\.00 ms\\x0dX\)$/,
     );
   });
 });
