@@ -104,9 +104,11 @@ for (const { name, missing, install, optional, exact, tmpfs } of CASES) {
       // nothing behind by its own end (the bomb's children are looked for before any teardown).
       let defaults: SandboxBackend;
       let limited: SandboxBackend;
+      // gvisor-pool's runsc is registered with --ignore-cgroups: it refuses a memory limit (below).
+      const memory = name === 'gvisor-pool' ? {} : { memoryBytes: MEMORY };
       beforeAll(async () => {
-        defaults = createBackend(name, { cwd, memoryBytes: MEMORY });
-        limited = createBackend(name, LIMITS);
+        defaults = createBackend(name, { cwd, ...memory });
+        limited = createBackend(name, { ...LIMITS, memoryBytes: undefined, ...memory });
         await Promise.all([defaults.prepare(), limited.prepare()]);
       }, 240_000);
       afterAll(() => Promise.all([defaults.teardown(), limited.teardown()]), 120_000);
@@ -140,3 +142,20 @@ for (const { name, missing, install, optional, exact, tmpfs } of CASES) {
     { optional },
   );
 }
+
+// A hostile trial of 2026-12-07: gvisor-pool took --memory 64 and --cpus 0.25 and applied neither
+// (a run allocated 400 MB; a CPU loop ran at full speed), since Docker's runsc runtime runs with
+// --ignore-cgroups here. Refused now, naming why, as a host backend without cgroup v1 refuses.
+describeWhen('limits gvisor-pool cannot apply', runscRuntimeMissing(), INSTALL_DOCKER, () => {
+  test.each([{ memoryBytes: MEMORY }, { cpus: 0.5 }])(
+    '%j is refused at prepare, naming --ignore-cgroups',
+    async (limit) => {
+      const backend = createBackend('gvisor-pool', { cwd, ...limit, pool: { size: 1 } });
+      await expect(backend.prepare()).rejects.toThrow(
+        /^gvisor-pool: cannot enforce `(memoryBytes|cpus)`: the engine's 'runsc' runtime is registered with --ignore-cgroups, so runsc applies no cgroup limit$/,
+      );
+      await backend.teardown();
+    },
+    120_000,
+  );
+});
