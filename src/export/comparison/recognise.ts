@@ -36,8 +36,19 @@ function isJsonExport(text: string): boolean {
     return false;
   }
   if (!isObject(value)) return false;
-  if (isComparison(value) || isHyperfine(value)) return true;
-  return Array.isArray(value.workloads) && value.workloads.every(isComparison);
+  if (isComparison(value)) return true;
+  // Nothing but the keys our writers put there: `{"results": [], "apiKeyNotes": …}` (an empty list
+  // passes every check of its entries) is someone else's file, and was overwritten (hostile trial 2026-12-07).
+  if (isHyperfine(value)) return onlyKeys(value, HYPERFINE_KEYS);
+  return Array.isArray(value.workloads) && value.workloads.every(isComparison) && onlyKeys(value, WORKLOADS_KEYS);
+}
+
+/** toHyperfine.ts's keys (hyperfine's own file has `results` alone), and toJson.ts's for several workloads. */
+const HYPERFINE_KEYS = ['results', 'leftOut'];
+const WORKLOADS_KEYS = ['workloads', 'scaling'];
+
+function onlyKeys(value: Record<string, unknown>, allowed: readonly string[]): boolean {
+  return Object.keys(value).every((key) => allowed.includes(key));
 }
 
 /** Why `text` is not an export in `format`, or null when it is one. */

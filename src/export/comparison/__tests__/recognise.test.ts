@@ -39,6 +39,9 @@ test('exports overwrite files that are not ours: other content, and the other fo
   expect(notAnExport('JSON', comparisonToCsv(ok))).toMatch(/^not a comparison/);
   expect(notAnExport('JSON', '{"name": "my-app", "version": "1.0.0"}')).toMatch(/^not a comparison/);
   expect(notAnExport('JSON', '[1, 2]')).toMatch(/^not a comparison/);
+  // A hostile trial of 2026-12-07: an empty list passes every check of its entries, and these were overwritten.
+  expect(notAnExport('JSON', '{"results": [], "apiKeyNotes": "precious", "users": [1, 2, 3]}')).toMatch(/^not a comparison/);
+  expect(notAnExport('JSON', '{"workloads": [], "name": "my CI config", "steps": ["build"]}')).toMatch(/^not a comparison/);
   expect(notAnExport('CSV', comparisonToMarkdown(ok))).toMatch(/^its first line is not a CSV export's header/);
   expect(notAnExport('CSV', 'name,mean\nx,1\n')).toMatch(/^its first line/);
   expect(notAnExport('Markdown', comparisonToJson(ok))).toMatch(/^it does not start with a Markdown export's table/);
