@@ -35,8 +35,18 @@ export function splitValues(list: string): string[] {
   return values;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * VAR: letters, digits, `_` and `-` (as --scale-name). It becomes a CSV column (`parameter_VAR`)
+ * and a JSON key: `-L 'a,b' 1` shifted every CSV column after it, and a newline split the header.
+ */
 function parameterName(flag: string, example: string, name: string): string {
   if (name === '') throw new UsageError(`${flagExpectation(flag, 'a parameter name first (VAR)', name)} (e.g. ${example})`);
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+    throw new UsageError(`${flagExpectation(flag, 'a parameter name of letters, digits, _ or - (VAR)', name)} (e.g. ${example})`);
+  }
   return name;
 }
 
@@ -49,7 +59,11 @@ export function parameterList([name = '', list = '']: readonly string[]): Parame
     throw new UsageError(
       `${flagExpectation('--parameter-list', 'VAR and a comma-separated list of VALUES', list)} for ${checked} (e.g. ${example})`,
     );
-  return { name: checked, values: splitValues(list) };
+  const values = splitValues(list);
+  // A value lands in every export (a Markdown table's cell, a CSV field): a newline or an escape sequence is refused.
+  const bad = values.find((value) => CONTROL_CHARS.test(value));
+  if (bad !== undefined) throw new UsageError(flagExpectation('--parameter-list', `VALUES without control characters for ${checked}`, bad));
+  return { name: checked, values };
 }
 
 interface Decimal {

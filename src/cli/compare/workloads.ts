@@ -8,8 +8,8 @@
 import type { Hooks } from '../../compare/hooks';
 import { splitWords } from '../../shellWords';
 import { UsageError } from '../command';
-import { describeArgument } from '../../validation';
-import { substitute, type Parameter } from './parameters';
+import { describeArgument, flagExpectation } from '../../validation';
+import { CONTROL_CHARS, substitute, type Parameter } from './parameters';
 
 /** How a command is run: through a shell (its argv, `-c` and the line follow), or as words (`-N`). */
 export interface ShellChoice {
@@ -91,6 +91,9 @@ export function expandWorkloads(input: WorkloadInput): WorkloadPlan[] {
       throw new UsageError(`Expected \`--parameter-list\` to name each parameter once, got ${describeArgument(p.name)} twice`);
     seen.add(p.name);
   }
+  // A name lands in every export and in the history: as `run --workload`, no control characters.
+  const bad = names.find((name) => CONTROL_CHARS.test(name));
+  if (bad !== undefined) throw new UsageError(flagExpectation('--command-name', 'a name without control characters', bad));
   const commands = lines ?? [argv];
   // Parameter values, in the order the benchmarks run: -P's value outermost, -L's with the command innermost.
   const order: { command: number; values: Values }[] = scan

@@ -40,6 +40,14 @@ test('-L: values split at commas, a backslash escapes a comma or itself (hyperfi
     /^Expected `--parameter-list` to be VAR and a comma-separated list of VALUES, got `""` for x/,
   );
   expect(parameterList(['x', ',-O2'])).toEqual({ name: 'x', values: ['', '-O2'] });
+  // The same trial: a VAR with a comma shifted every CSV column; a value with a newline split the Markdown row.
+  expect(() => parameterList(['a,b', '1'])).toThrow(
+    /^Expected `--parameter-list` to be a parameter name of letters, digits, _ or - \(VAR\), got `"a,b"`/,
+  );
+  expect(() => parameterScan(['v\nx', '1', '2'], undefined)).toThrow(/^Expected `--parameter-scan` to be a parameter name of letters/);
+  expect(() => parameterList(['v', 'a,b\u001b]0;T\u0007'])).toThrow(
+    /^Expected `--parameter-list` to be VALUES without control characters for v, got `"b\\u001b\]0;T\\u0007"`$/,
+  );
 });
 
 test('substitution: every {VAR}, left to right, a substituted value never read again', () => {

@@ -72,3 +72,13 @@ test('-P: the value changes slowest; the `--` form substitutes each word; -n onc
   );
   expect(plans({ argv: ['x', '{n}'], scan, shell: { argv: ['/bin/sh'], explicit: true } })[1]?.command).toEqual(['/bin/sh', '-c', 'x 2']);
 });
+
+// A hostile trial of 2026-12-07: `-n $'x\n<img …>\033]0;OWNED\007'` split the Markdown export's row
+// and wrote the escape into the Markdown and CSV files, which `cat` then played to the terminal.
+test('-n: a name with a control character is refused, as run --workload refuses one', () => {
+  expect(() => plans({ lines: ['true'], names: ['x\n| injected | row |'] })).toThrow(
+    /^Expected `--command-name` to be a name without control characters, got `"x\\n\| injected \| row \|"`$/,
+  );
+  expect(() => plans({ lines: ['true'], names: ['x\u001b]0;OWNED\u0007'] })).toThrow(/without control characters/);
+  expect(plans({ lines: ['true'], names: ['<b>fine</b> {v}'] }).map((p) => p.name)).toEqual(['<b>fine</b> {v}']);
+});
