@@ -94,7 +94,23 @@ function workingDirectory(): string | null {
   }
 }
 
+/**
+ * A reader that closes its end (`| head -1`) is not an error of the command: its output is
+ * dropped from then on, and the work goes on (compare's exports are written, serve keeps serving).
+ * Before, an unhandled EPIPE ended compare, changes and serve with a Node stack trace.
+ */
+function ignoreClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
 const cwd = require.main === module ? workingDirectory() : null;
+if (require.main === module) {
+  ignoreClosedReader(process.stdout);
+  ignoreClosedReader(process.stderr);
+}
 if (require.main === module && cwd === null) process.exitCode = 2;
 if (require.main === module && cwd !== null) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd }).then(

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -195,6 +195,18 @@ describeBuilt('bad inputs get a clear error', () => {
     const r = await cli(['predict', ...flags, '--db', path.join(dir, 'predict-flags.db'), '--', 'true'], dir, { timeoutMs: 20_000 });
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
+  });
+
+  // The same trial: `compare … | head -1` ended compare (and changes, serve) with an unhandled EPIPE's stack trace.
+  test('a reader that closes its end: compare ends as it would have, its export written, no stack trace', () => {
+    const exported = path.join(dir, 'piped.json');
+    // 150 workloads: 180 KB of text, more than a pipe holds, so that writes come after the reader is gone.
+    const values = Array.from({ length: 150 }, (_, i) => String(i)).join(',');
+    const script = `set -o pipefail; node "$1" compare --db "$2" --sandbox none -r 2 -w 0 --style basic --export-json "$3" -L v ${values} -- echo '{v}' | head -c 10 >/dev/null`;
+    const r = spawnSync('bash', ['-c', script, 'bash', CLI, path.join(dir, 'piped.db'), exported], { encoding: 'utf8', timeout: 50_000 });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(exported)).toBe(true);
   });
 
   // A hostile trial of 2026-12-07: from a removed directory, an uncaught stack (process.cwd()'s uv_cwd).
