@@ -10,6 +10,7 @@ import { predictCommand } from './commands/predict';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { UsageError, type Command, type CommandIo } from './command';
+import { printable } from '../printable';
 import { version } from './version';
 
 /** How long the process may linger after the command is done before it exits anyway. */
@@ -75,7 +76,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     }
     return await command.run(rest, io);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // Escaped line by line: a message may quote what the user typed (a path, an option, a host), and
+    // an escape sequence in it retitled or cleared the terminal (hostile trial 2026-12-07).
+    const message = (error instanceof Error ? error.message : String(error)).split('\n').map(printable).join('\n');
     io.stderr.write(`Error: ${message}\n`);
     return error instanceof UsageError ? 2 : 1;
   }

@@ -209,6 +209,16 @@ describeBuilt('bad inputs get a clear error', () => {
     expect(fs.existsSync(exported)).toBe(true);
   });
 
+  // The same trial: errors that quote what was typed sent its escape sequences to the terminal.
+  test.each([
+    [['re\u001b[2Jport'], /^Error: unknown command 're\\x1b\[2Jport'/],
+    [['report', '--db', 'e\u001b]0;T\u0007.db'], /^Error: no history at .*e\\x1b\]0;T\\x07\.db: /],
+  ])('an error quoting %j is escaped', async (args, message) => {
+    const r = await cli(args, dir, { timeoutMs: 20_000 });
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('\u001b');
+  });
+
   // A hostile trial of 2026-12-07: from a removed directory, an uncaught stack (process.cwd()'s uv_cwd).
   test('a working directory removed under the shell: one clear error, exit 2', () => {
     const gone = fs.mkdtempSync(path.join(dir, 'gone-'));
