@@ -42,7 +42,7 @@ export function bucketCounts(
     edges = [...buckets];
     if ((edges.at(-1) as number) < maxMs) edges.push(maxMs);
     // The number of upper bounds at or below the duration; the maximum itself stays in the last bucket.
-    bucketOf = `min(${edges.map(() => '(r.duration_ms >= ?)').join(' + ')}, ${edges.length - 1})`;
+    bucketOf = `min(${balancedSum(edges.map(() => '(r.duration_ms >= ?)'))}, ${edges.length - 1})`;
     bucketParams = edges;
   } else {
     const n = buckets;
@@ -62,4 +62,14 @@ export function bucketCounts(
     upperMs,
     count: counts[i] as number,
   }));
+}
+
+/**
+ * `a + b + …` as a balanced tree of parentheses: SQLite refuses an expression deeper than 1000, and
+ * a flat sum of 998 terms or more is that deep (`report --buckets 1000` failed; hostile trial 2026-12-07).
+ */
+function balancedSum(terms: readonly string[]): string {
+  if (terms.length <= 2) return terms.join(' + ');
+  const half = Math.ceil(terms.length / 2);
+  return `(${balancedSum(terms.slice(0, half))}) + (${balancedSum(terms.slice(half))})`;
 }

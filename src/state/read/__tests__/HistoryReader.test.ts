@@ -124,6 +124,13 @@ test('byBackend, phases and histogram over the fixture', async () => {
   ]);
   expect(reader.histogram({ backend: 'docker' }, 1)).toEqual([{ lowerMs: 1, upperMs: 19, count: 10 }]);
   expect(reader.histogram({ since: T0 + 60_000 }, 4)).toEqual([]);
+  // 1 000 upper bounds (report --buckets 1000): SQLite refused a flat sum that deep (hostile trial 2026-12-07).
+  const many = reader.histogram(
+    {},
+    Array.from({ length: 1000 }, (_, i) => 1 + i * 0.019),
+  );
+  expect(many.reduce((sum, b) => sum + b.count, 0)).toBe(20);
+  expect(many.at(-1)?.count).toBe(reader.histogram({}, [19.981]).at(-1)?.count);
   reader.close();
 });
 
