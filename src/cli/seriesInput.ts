@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { errorCode, errorMessage } from '../log';
 import { printable } from '../printable';
 import { UsageError } from './command';
+import { calendarTime } from './since';
 
 /*
  * `sandbox-perf changes --input FILE`: a series from elsewhere. Either CSV with a header that
@@ -214,13 +215,15 @@ function valueLines(fd: number, name: string, indexes: readonly number[]): Map<n
   return found;
 }
 
+/** The largest epoch milliseconds a Date holds (±100 000 000 days): past it, "Invalid time value" (hostile trial 2026-12-07). */
+const MAX_TIME_MS = 8.64e15;
+
 function parseTime(cell: string): number | undefined {
-  if (/^-?\d+(\.\d+)?$/.test(cell)) return Number(cell);
-  if (/^\d{4}-\d{2}-\d{2}/.test(cell)) {
-    const t = Date.parse(cell);
-    if (Number.isFinite(t)) return t;
+  if (/^-?\d+(\.\d+)?$/.test(cell)) {
+    const t = Number(cell);
+    return Math.abs(t) <= MAX_TIME_MS ? t : undefined;
   }
-  return undefined;
+  return calendarTime(cell) ?? undefined;
 }
 
 function shown(text: string): string {

@@ -46,9 +46,23 @@ export function parseSince(raw: string, now = Date.now()): number {
     }
     return now - ms;
   }
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const t = Date.parse(text);
-    if (Number.isFinite(t)) return t;
-  }
+  const t = calendarTime(text);
+  if (t !== null) return t;
   throw new UsageError(flagExpectation('--since', EXAMPLES, raw));
+}
+
+/**
+ * A date (`2026-02-01`, `2026-02-01T10:00Z`, …) as epoch milliseconds, or null. The day must exist:
+ * Date.parse rolls `2026-02-30` over to 2 March, and `--since 2026-02-30` read from then
+ * (hostile trial 2026-12-07).
+ */
+export function calendarTime(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (m === null) return null;
+  const t = Date.parse(text);
+  if (!Number.isFinite(t)) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const exists = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+  return exists ? t : null;
 }

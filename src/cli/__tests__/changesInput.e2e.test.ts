@@ -64,6 +64,18 @@ describeBuilt('changes --input: decimal numbers, no overflow, bounded memory', (
     );
   });
 
+  // A hostile trial of 2026-12-07: a time past a Date's range gave "Error: Invalid time value", exit 1,
+  // and 2026-02-30 was read as 2 March.
+  test.each([['9000000000000000'], ['-9000000000000000'], ['2026-02-30']])(
+    'changes --input: a time %s is refused with its line, exit 2',
+    async (time) => {
+      write('times.csv', `value,time\n1,1700000000000\n2,${time}\n`);
+      const r = await cli(['changes', '--input', 'times.csv'], dir);
+      expect(r.stderr).toMatch(new RegExp(`^Error: --input: line 3 of .*times\\.csv: expected a time .*, got "${time}"\n$`));
+      expect(r.code).toBe(2);
+    },
+  );
+
   test('changes --input: a decimal beyond the largest double is out of range; -1.5e3, 5., .5 and 007 are read', async () => {
     write('huge.txt', '1\n1e400\n');
     const r = await cli(['changes', '--input', 'huge.txt'], dir);

@@ -47,3 +47,12 @@ describe('SANDBOX_PERF_DB= (empty) means unset', () => {
     expect(resolveDbPath()).toBe(defaultDbPath());
   });
 });
+
+// A hostile trial of 2026-12-07: Date.parse rolled impossible days over (2026-02-30 read as 2 March).
+test('a date that does not exist is refused; a leap day that does is read', () => {
+  for (const text of ['2026-02-30', '2026-04-31', '2026-02-31T10:00:00Z', '2025-02-29']) {
+    expect(() => parseSince(text, NOW)).toThrow(/^Expected `--since` to be a duration like/);
+  }
+  expect(parseSince('2024-02-29', NOW)).toBe(Date.UTC(2024, 1, 29));
+  expect(parseSince('2026-11-30T12:00:00Z', NOW)).toBe(Date.UTC(2026, 10, 30, 12));
+});
