@@ -43,6 +43,15 @@ export function assertExportTarget(flag: string, format: ExportFormat, file: str
   if (fs.statSync(full, { throwIfNoEntry: false })?.isDirectory() === true) {
     throw new UsageError(`--${flag}: ${full} is a directory; give a file name`);
   }
+  // The export is a new file beside the old one, renamed over it: the folder must take it. A
+  // read-only one was found only after every run, the measurement lost (hostile trial 2026-12-07).
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `--${flag}: the folder ${dir} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)}), so nothing was run: choose another path`,
+    );
+  }
   const problem = outputTargetProblem(full, history);
   if (problem !== null) throw refusal(flag, NOT_HISTORY, full, problem, ' and nothing was run');
   const foreign = foreignTargetProblem(full, format);
@@ -54,14 +63,21 @@ export function assertExportTarget(flag: string, format: ExportFormat, file: str
 export function writeExport(target: CheckedExport, history: string, text: string): void {
   const { flag, file, format } = target;
   let what = 'a file in the folder it was in at the start';
-  const problem = replaceFile(target.folder, path.basename(file), text, (at) => {
-    const ofHistory = outputTargetProblem(at, history);
-    if (ofHistory !== null) {
-      what = NOT_HISTORY;
-      return ofHistory;
-    }
-    what = notOurs(format);
-    return foreignTargetProblem(at, format);
-  });
+  let problem: string | null;
+  try {
+    problem = replaceFile(target.folder, path.basename(file), text, (at) => {
+      const ofHistory = outputTargetProblem(at, history);
+      if (ofHistory !== null) {
+        what = NOT_HISTORY;
+        return ofHistory;
+      }
+      what = notOurs(format);
+      return foreignTargetProblem(at, format);
+    });
+  } catch (error) {
+    // Named by the path given, not by the pinned folder's /proc/self/fd/N (ENOSPC, EIO, a folder made read-only meanwhile).
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new Error(`--${flag}: writing ${file} failed (${code})`, { cause: error });
+  }
   if (problem !== null) throw refusal(flag, what, file, problem, ' (the path changed during the runs)');
 }

@@ -186,4 +186,35 @@ describeBuilt('exports never touch the history', () => {
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^\| Command \|/m);
     expect(fs.readFileSync(out, 'utf8')).not.toContain('xxx');
   });
+
+  // A hostile trial of 2026-12-07: a read-only folder was found after every run ("EROFS … open
+  // '/proc/self/fd/28/.sandbox-perf-….tmp'"), a full one named no path at all.
+  test('a folder that cannot be written is refused before any run; a write that fails names the flag and the path', async () => {
+    if (process.getuid?.() !== 0) {
+      if (e2eRequired) throw new Error('mounting a tmpfs needs root');
+      return;
+    }
+    const place = fs.mkdtempSync(path.join(dir, 'place-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k,ro', 'tmpfs', place]);
+    try {
+      fs.rmSync(marker, { force: true });
+      const ro = await compare('--export-json', path.join(place, 'x.json'));
+      expect(ro.stderr).toBe(
+        `Error: --export-json: the folder ${place} cannot be written (EROFS), so nothing was run: choose another path\n`,
+      );
+      expect(ro.code).toBe(2);
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      execFileSync('umount', [place]);
+    }
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', place]);
+    try {
+      fs.writeFileSync(path.join(place, 'fill'), Buffer.alloc(4096));
+      const full = await compare('--export-json', path.join(place, 'x.json'));
+      expect(full.stderr).toContain(`Error: --export-json: writing ${path.join(place, 'x.json')} failed (ENOSPC)`);
+      expect(full.code).toBe(1);
+    } finally {
+      execFileSync('umount', [place]);
+    }
+  });
 });
