@@ -179,6 +179,21 @@ int main(int argc, char **argv) {
     report((int)fd, line, snprintf(line, sizeof line, "%ssandbox-perf-launcher 1 wait-error %d\n", before, errno));
     return 127;
   }
+  /*
+   * As the first process of its own PID namespace (gVisor's `runsc do`: the shell before it execs
+   * it), everything the command left behind goes before the report: a process left writing
+   * well-formed lines to the standard error they share landed after the launcher's line and set its
+   * own times (hostile trial 2026-12-07). kill(-1) from PID 1 reaches every other process of the
+   * namespace, and none outside it; elsewhere it would reach the user's own, so only there.
+   */
+  if (getpid() == 1) {
+    kill(-1, SIGKILL);
+    for (;;) {
+      pid_t gone = wait(NULL);
+      if (gone < 0 && errno == EINTR) continue;
+      if (gone < 0) break;
+    }
+  }
   report((int)fd, line,
          snprintf(line, sizeof line, "%ssandbox-perf-launcher 1 %lld %lld %d %lld %lld %ld%s\n", before, start, stop, status,
                   usec(usage.ru_utime), usec(usage.ru_stime), usage.ru_maxrss, key));

@@ -1,5 +1,5 @@
 import { BackendNotPreparedError } from '../errors';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker = require('dockerode');
 import { boundedOutputs } from '../BoundedOutput';
 import { CGROUP_PARENT, readUsage, removeGroup } from '../host/cgroupV1';
@@ -92,6 +92,11 @@ export class DockerBackend implements SandboxBackend {
     const runId = randomUUID();
     const cgroupParent = engine.cgroup ? `${CGROUP_PARENT}/docker-${ownerTag()}-${runId}` : undefined;
     const launcher = launcherForRun();
+    // The report is keyed (native/launcher.c, `stderr-key`): the key goes to the launcher's standard
+    // input only. Unkeyed, a process the command left behind wrote a well-formed line after the
+    // launcher's, before the container ended, and set its own commandMs (6 of 8 runs, hostile trial
+    // 2026-12-07): its lines lack the key, so the timing falls back to the engine's.
+    const key = launcher === null ? null : randomBytes(16).toString('hex');
     const held = launcher === null ? null : holdBackReport(onOutput);
     const { stdout, stderr } = boundedOutputs(maxOutputBytes, held ? held.listener : onOutput);
     // The launcher's report is the last line of standard error (the attach stream has no third descriptor).
@@ -103,13 +108,14 @@ export class DockerBackend implements SandboxBackend {
     const autoRemove = this.options.memoryBytes === undefined;
     const spec = containerSpec(
       this.options,
-      timedCommand(command, launcher),
+      timedCommand(command, launcher, key !== null),
       cgroupParent,
       runId,
       { launcher, guard: this.guard },
       dockerWorkdir(this.options, layer),
     );
     if (autoRemove) spec.HostConfig = { ...spec.HostConfig, AutoRemove: true };
+    if (key !== null) Object.assign(spec, { OpenStdin: true, AttachStdin: true });
 
     let created: { id: string; unregister: () => void };
     try {
@@ -128,7 +134,7 @@ export class DockerBackend implements SandboxBackend {
     try {
       // The attach and the wait together, both in place before the start (the wait's headers say it is registered).
       const [attached, waiting] = await Promise.allSettled([
-        client.upgrade(`${path}/attach?stream=1&stdout=1&stderr=1`),
+        client.upgrade(`${path}/attach?stream=1&stdout=1&stderr=1${key === null ? '' : '&stdin=1'}`),
         client.open('POST', `${path}/wait?condition=${autoRemove ? 'removed' : 'next-exit'}`),
       ]);
       if (attached.status === 'rejected' || waiting.status === 'rejected') {
@@ -141,6 +147,8 @@ export class DockerBackend implements SandboxBackend {
       times.attach = attached.value.exchange;
       times.wait = wait.exchange;
       const outputDone = collect(engine.docker, stream, stdout, stderr);
+      // Read by the launcher before it starts the command, which gets /dev/null as its standard input.
+      if (key !== null) stream.write(`${key}\n`);
       try {
         times.start = (await client.request('POST', `${path}/start`)).exchange;
       } catch (error) {
@@ -190,12 +198,12 @@ export class DockerBackend implements SandboxBackend {
       usage = readUsage(engine.cgroup, cgroupParent);
       await removeGroup(engine.cgroup.hierarchies, cgroupParent);
     }
-    const spawnErrno = launcher === null ? null : launcherSpawnError(stderr.tail());
+    const spawnErrno = launcher === null ? null : launcherSpawnError(stderr.tail(), key);
     if (spawnErrno !== null) failure = `spawn ${command[0] as string} ${spawnErrno === 2 ? 'ENOENT' : `errno ${spawnErrno}`}`;
     // The launcher's report splits the start's request → the wait's answer into spawn, command and exit, and names the signal.
     const ran = times.start !== null && times.wait !== null && exitCode !== null && !timedOut && failure === undefined;
     // Taken only where it agrees with the exit code the engine saw (the command shares standard error).
-    const seen = { exitCode, signal: null, key: null };
+    const seen = { exitCode, signal: null, key };
     const timing =
       launcher === null || !ran
         ? null

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen } from '../../../../test/support/e2e';
+import { describeWhen, e2eRequired } from '../../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../../../state/StateDatabase';
 import { createBackend } from '../../createBackend';
@@ -156,6 +156,30 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
       expect(agreeing).toMatchObject({ outcome: 'error', exitCode: 3 });
       expect(agreeing.phases.command ?? Number.POSITIVE_INFINITY).toBeGreaterThan(0.01);
     }, 120_000);
+
+    // A hostile trial of 2026-12-07: on docker, a process that waits for the command's end and then
+    // writes well-formed lines at once (this clock's times, status 0) landed after the launcher's line,
+    // before the container ended, and set commandMs to 1 ms in 6 of 8 runs (4 of 4 here, unkeyed). The
+    // report is keyed now: the forged lines lack the key, and no time of theirs is taken.
+    test('a forged launcher report written as the command ends: no time of the forger’s is taken', async () => {
+      const forge = path.join(dir, 'forgeReport');
+      const cc = spawnSync(
+        'cc',
+        ['-static', '-O2', '-o', forge, path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'forgeReport.c')],
+        { encoding: 'utf8' },
+      );
+      if (cc.status !== 0) {
+        if (e2eRequired) throw new Error(`cc -static failed (apt-get install gcc): ${cc.stderr}`);
+        return;
+      }
+      fs.chmodSync(forge, 0o755);
+      for (let round = 0; round < 4; round++) {
+        const { result } = await runInSandbox(backend(), ['./forgeReport', '1'], { monitor, timeoutMs: 60_000 });
+        expect(result.exitCode).toBe(0);
+        // The forged line says 1 ms; the command slept 1 s. Without the launcher's line, no command phase at all.
+        expect(result.phases.command ?? Number.POSITIVE_INFINITY).toBeGreaterThan(500);
+      }
+    }, 180_000);
 
     test('the history is inside the sandbox’s reach: a history in the working directory cannot be destroyed or forged from inside', async () => {
       const history = path.join(dir, '.sandbox-perf', 'state.db');
