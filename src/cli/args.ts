@@ -205,6 +205,14 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
         const needs = arity > 1 ? `${arity} values` : 'a value';
         throw new UsageError(`${shown} needs ${needs} (${spec.value ?? 'VALUE'})`);
       }
+      // `run --db --sandbox=docker -- …` took `--sandbox=docker` as the history's file name and ran
+      // the command unsandboxed (hostile trial 2026-12-07): an option of this command is no value.
+      const option = /^--([A-Za-z][\w-]*)(=|$)/.exec(next)?.[1];
+      if (option !== undefined && option in specs) {
+        throw new UsageError(
+          `Expected \`${shown}\` to be ${spec.value ?? 'VALUE'}, got the option ${JSON.stringify(next)} (a value that starts with -- is written ${shown.replace(/^-\w \(|\)$/g, '')}=VALUE)`,
+        );
+      }
       words.push(next);
       i++;
     }

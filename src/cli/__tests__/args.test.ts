@@ -91,3 +91,15 @@ test('a list flag refuses an empty item (none,,unshare or a trailing comma: a ty
     /^Expected `--sandbox` to be a comma-separated list of BACKENDS without empty items, got /,
   );
 });
+
+// A hostile trial of 2026-12-07: `run --db --sandbox=docker-pool -- …` named the history
+// `--sandbox=docker-pool` and ran the command unsandboxed, as root.
+test("a flag's value that is one of the command's options is refused; written with = it is a value", () => {
+  const run = { db: { type: 'string', value: 'FILE' }, sandbox: { type: 'string', value: 'LIST' } } as const satisfies FlagSpecs;
+  expect(() => parseArgs(['--db', '--sandbox=docker-pool', '--', 'true'], run, 'run')).toThrow(
+    /^Expected `--db` to be FILE, got the option "--sandbox=docker-pool" \(a value that starts with -- is written --db=VALUE\)$/,
+  );
+  expect(() => parseArgs(['--db', '--sandbox', 'docker', '--', 'true'], run, 'run')).toThrow(/got the option "--sandbox"/);
+  expect(parseArgs(['--db=--sandbox', '--', 'true'], run, 'run').flags.db).toBe('--sandbox');
+  expect(parseArgs(['--db', '--not-an-option', '--', 'true'], run, 'run').flags.db).toBe('--not-an-option');
+});

@@ -51,7 +51,10 @@ describe('arguments', () => {
     [['--port', 'abc'], /^Expected `--port` to be a decimal integer from 0 to 65535, got `"abc"`/],
     [['--port=70000'], /^Expected `--port` to be a decimal integer from 0 to 65535, got `"70000"`/],
     [['--port'], /^--port needs a value \(N\)$/],
-    [['--host', '--port', '1'], /^Expected `--host` to be a host name or IP address, got `"--port"`/],
+    [
+      ['--host', '--port', '1'],
+      /^Expected `--host` to be H, got the option "--port" \(a value that starts with -- is written --host=VALUE\)$/,
+    ],
     [['--verbose'], /^unknown option '--verbose' for 'serve' \(see: sandbox-perf serve --help\)/],
     [['--prot', '1'], /^unknown option '--prot' for 'serve' \(did you mean --port\?\)/],
     [['--db='], /^Expected `--db` to be PATH, got an empty value/],
