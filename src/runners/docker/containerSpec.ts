@@ -92,6 +92,10 @@ export function containerSpec(
     AttachStderr: true,
     Tty: false,
     HostConfig: {
+      // The output is read through the attach stream only. Docker's json-file log kept a second,
+      // unbounded copy of it on the host's disk (a 200 MiB run: a 201 MB log; hostile trial
+      // 2026-12-07), and dockerd's write of it was in the measured time.
+      LogConfig: { Type: 'none', Config: {} },
       NetworkMode: options.network ? 'bridge' : 'none',
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
