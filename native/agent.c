@@ -629,7 +629,7 @@ static void run(struct request *r, uid_t uid, gid_t gid, const char *launcher, i
   int fds[3] = {out[0], err[0], rep[0]};
   static char chunk[CHUNK];
   for (;;) {
-    struct pollfd polls[4];
+    struct pollfd polls[5];
     int count = 0, open_pipes = 0;
     for (int i = 0; i < 3; i++)
       if (fds[i] >= 0) {
@@ -639,6 +639,13 @@ static void run(struct request *r, uid_t uid, gid_t gid, const char *launcher, i
     /* Output still in the pipes arrives before their close; a background process holding them
      * open does not hold the report back for longer than the grace after the exit. */
     if (exited && (open_pipes == 0 || now_ns() >= drain_deadline)) break;
+    /*
+     * The channel's hang-up, not its data (a next request waits): the runner is gone (SIGKILLed),
+     * and the run with it. Before, the command ran on to its end or its timeout, writing to the
+     * working directory after its runner had died (runc-pool, hostile trial 2026-12-07).
+     */
+    int hangup_slot = count;
+    polls[count++] = (struct pollfd){in_fd, POLLRDHUP, 0};
     polls[count++] = (struct pollfd){chld, POLLIN, 0};
     long long wake = exited ? drain_deadline : report.timed_out ? -1 : deadline;
     int timeout = wake < 0 ? -1 : (int)((wake - now_ns() + 999999) / 1000000);
@@ -648,7 +655,12 @@ static void run(struct request *r, uid_t uid, gid_t gid, const char *launcher, i
       report.timed_out = 1;
       kill(-pid, SIGKILL);
     }
-    for (int i = 0; i < count - 1; i++) {
+    if (polls[hangup_slot].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+      if (getpid() == 1) kill(-1, SIGKILL);
+      else if (pid > 0) kill(-pid, SIGKILL);
+      _exit(5);
+    }
+    for (int i = 0; i < hangup_slot; i++) {
       if (polls[i].revents == 0) continue;
       int which = polls[i].fd == fds[0] ? 0 : polls[i].fd == fds[1] ? 1 : 2;
       ssize_t n = read(polls[i].fd, chunk, sizeof chunk);

@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeWhen } from '../../../../test/support/e2e';
-import { INSTALL_RUNC, runcMissing } from '../../../../test/support/runners';
+import { INSTALL_RUNC, processesMatching, runcMissing, uniqueSleep } from '../../../../test/support/runners';
+import { CLI } from '../../../cli/__tests__/support/cli';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { collectGarbage } from '../../gc';
 import { createPool, type Pool } from '../../pool/createPool';
@@ -110,6 +111,36 @@ describeWhen('runc-pool when its runner dies', runcMissing(), INSTALL_RUNC, () =
     expect(idsOf(process.pid)).toEqual(mineBefore);
     const { result } = await mine.run(['true']);
     expect(result.outcome).toBe('success');
+  }, 120_000);
+
+  // A hostile trial of 2026-12-07: the runner SIGKILLed during a run, the command ran on (its agent
+  // read its channel only between runs) and wrote to the working directory 10 s later.
+  test('SIGKILL during a run: the command dies with its runner, and writes nothing after', async () => {
+    const dir = workdir();
+    const sleep = uniqueSleep();
+    const runner = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--sandbox',
+        'runc-pool',
+        '--db',
+        path.join(dir, '..', `${path.basename(dir)}.db`),
+        '--',
+        'sh',
+        '-c',
+        `sleep ${sleep}; echo late > after.txt`,
+      ],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+      },
+    );
+    expect(await eventually(() => processesMatching(`sleep ${sleep}`).some((line) => /^\s*\d+ sleep /.test(line)), 30_000)).toBe(true);
+    runner.kill('SIGKILL');
+    expect(await eventually(() => processesMatching(`sleep ${sleep}`).length === 0, 10_000)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'after.txt'))).toBe(false);
   }, 120_000);
 
   test('SIGKILL: the next runc-pool start removes what it left', async () => {
