@@ -640,12 +640,14 @@ static void run(struct request *r, uid_t uid, gid_t gid, const char *launcher, i
      * open does not hold the report back for longer than the grace after the exit. */
     if (exited && (open_pipes == 0 || now_ns() >= drain_deadline)) break;
     /*
-     * The channel's hang-up, not its data (a next request waits): the runner is gone (SIGKILLed),
-     * and the run with it. Before, the command ran on to its end or its timeout, writing to the
-     * working directory after its runner had died (runc-pool, hostile trial 2026-12-07).
+     * The runner's end of the channel gone (it was SIGKILLed), and the run with it: a socket's
+     * peer closed both ways (POLLHUP; a half-close after the request is no sign), or a pipe's
+     * reader gone (POLLERR on the output pipe; the input pipe's end is no sign either).
+     * Before, the command ran on to its end or its timeout, writing to the working directory after
+     * its runner had died (runc-pool, hostile trial 2026-12-07).
      */
     int hangup_slot = count;
-    polls[count++] = (struct pollfd){in_fd, POLLRDHUP, 0};
+    polls[count++] = (struct pollfd){out_fd, 0, 0};
     polls[count++] = (struct pollfd){chld, POLLIN, 0};
     long long wake = exited ? drain_deadline : report.timed_out ? -1 : deadline;
     int timeout = wake < 0 ? -1 : (int)((wake - now_ns() + 999999) / 1000000);
@@ -655,7 +657,7 @@ static void run(struct request *r, uid_t uid, gid_t gid, const char *launcher, i
       report.timed_out = 1;
       kill(-pid, SIGKILL);
     }
-    if (polls[hangup_slot].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+    if (polls[hangup_slot].revents & (in_fd == out_fd ? (POLLHUP | POLLERR) : POLLERR)) {
       if (getpid() == 1) kill(-1, SIGKILL);
       else if (pid > 0) kill(-pid, SIGKILL);
       _exit(5);
