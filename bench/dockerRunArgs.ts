@@ -58,6 +58,9 @@ function hostFlags(host: NonNullable<Spec['HostConfig']>): string[] {
       case 'NanoCpus':
         flags.push('--cpus', String((value as number) / 1e9));
         break;
+      case 'LogConfig':
+        flags.push('--log-driver', (value as { Type: string }).Type);
+        break;
       case 'CgroupParent':
         flags.push('--cgroup-parent', String(value));
         break;

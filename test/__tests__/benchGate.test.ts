@@ -41,6 +41,7 @@ describe('the docker run line of the docker scenario', () => {
     expect(args.slice(-2)).toEqual([spec.Image, 'true']);
     const pairs = (flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1] as string] : []));
     expect(pairs('--network')).toEqual(['none']);
+    expect(pairs('--log-driver')).toEqual(['none']);
     expect(pairs('--cap-drop')).toEqual(['ALL']);
     expect(pairs('--security-opt')).toEqual(['no-new-privileges']);
     expect(args).toContain('--read-only');
