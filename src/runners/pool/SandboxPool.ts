@@ -1,6 +1,6 @@
 import { BackendNotPreparedError } from '../errors';
 import { failedResult } from '../host/hostProcess';
-import { registerRun } from '../inFlightRuns';
+import { afterSignalCleanup, registerRun } from '../inFlightRuns';
 import { assertCommand, resolveRunOptions, resolveSandboxOptions, type ResolvedSandboxOptions } from '../options';
 import type { RunOptions, SandboxBackend, SandboxOptions, SandboxResult } from '../types';
 import type { PooledSandbox, HandOff } from './PooledSandbox';
@@ -250,6 +250,9 @@ export class SandboxPool implements SandboxBackend {
     }
     if (handOff.kind === 'refused') return failedResult(this.name, `every pooled sandbox tried was dead: ${handOff.reason}`, phases);
     const done = used as PooledSandbox; // set by every hand-off that ran
+    // A run the signal's cleanup ended (close() removed its sandbox) is not reported as a run whose
+    // agent died: `run` exited 127 on SIGINT (hostile trial 2026-12-07), not by the signal.
+    await afterSignalCleanup();
     const result = poolRunResult(this.name, handOff, command, phases, { timeoutMs, memoryBytes: this.options.memoryBytes });
     // `overlay` with `keep`: copied back before the container goes (keepFromSandbox never rejects).
     const kept = await keepFromSandbox(done, result, this.options);
