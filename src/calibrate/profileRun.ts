@@ -10,11 +10,11 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { logOnce } from '../log';
 import { afterSignalCleanup, registerRun } from '../runners/inFlightRuns';
 import { groupMembers, killProcessGroup } from '../runners/processGroup';
+import { signalName } from '../runners/signalName';
 import { JOIN_SCRIPT } from '../runners/host/cgroupV1';
 import { ContainmentGroup, probeFreezer } from '../runners/host/containmentGroup';
 import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
@@ -202,10 +202,4 @@ async function killLeftBehind(tracer: number, group: ContainmentGroup | null): P
       // Gone meanwhile.
     }
   }
-}
-
-/** A signal's name from its number (`11` → `SIGSEGV`), or `signal N` for one this system does not name. */
-function signalName(number: number): string {
-  const found = Object.entries(os.constants.signals).find(([, n]) => n === number);
-  return found === undefined ? `signal ${String(number)}` : found[0];
 }

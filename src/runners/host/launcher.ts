@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
+import { signalName } from '../signalName';
 import { log } from '../../log';
 import type { OutputListener } from '../BoundedOutput';
 import { nativeProgram } from '../../nativeProgram';
@@ -77,7 +78,6 @@ export function resetLauncherStatus(): void {
 }
 
 const LINE = /(?:^|\n)sandbox-perf-launcher 1 (\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15})(?: ([0-9a-f]{32}))?\n$/;
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /** Where a report was read: the launcher's own descriptor, or the end of the standard error it shares with the command. */
 export type ReportVia = 'fd' | 'stderr';
@@ -120,7 +120,7 @@ export function parseLauncherReport(text: string, via: ReportVia = 'fd'): Launch
     startNs,
     endNs,
     exitCode: exited ? (wait >> 8) & 0xff : null,
-    signal: exited ? null : (SIGNAL_NAMES.get(termSignal) ?? `SIG${termSignal}`),
+    signal: exited ? null : signalName(termSignal),
     userCpuMs: Number(user) / 1000,
     systemCpuMs: Number(system) / 1000,
     peakMemoryBytes: Number(rss) * 1024,

@@ -1,4 +1,4 @@
-import { constants } from 'node:os';
+import { signalName } from '../signalName';
 import type { LauncherReport } from './launcher';
 
 /**
@@ -111,7 +111,6 @@ export class FrameReader {
 }
 
 const DONE = /^(\d{1,20}) (\d{1,20}) (\d{1,10}) (\d{1,15}) (\d{1,15}) (\d{1,15}) ([01]) (-|setup|exec) (\d{1,5})\n/;
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 /** The `D` frame's payload; throws on anything else (the spawner is ours: a bad line is a bug). */
 export function parseDone(data: Buffer): SpawnerDone {
@@ -126,7 +125,7 @@ export function parseDone(data: Buffer): SpawnerDone {
     startNs: BigInt(start as string),
     endNs: BigInt(end as string),
     exitCode: exited ? (wait >> 8) & 0xff : null,
-    signal: exited ? null : (SIGNAL_NAMES.get(termSignal) ?? `SIG${termSignal}`),
+    signal: exited ? null : signalName(termSignal),
     userCpuMs: Number(user) / 1000,
     key: null,
     systemCpuMs: Number(system) / 1000,
