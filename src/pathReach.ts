@@ -128,10 +128,11 @@ export function mountedInside(target: string, dir: string, table: readonly Mount
  * Whether `target` lies in the directory `dir` or below it by any name: as written, after
  * following symbolic links (also for a path not created yet), through another mount of the same
  * directory (`target` or a folder above it is `dir` by device and inode: `dir` is a bind mount of
- * one of them), or through a mount inside `dir` that shows it (mountedInside). Pure apart from
- * reading the file system; nothing is created.
+ * one of them), or through a mount inside `dir` that shows it (mountedInside; `table`, read once
+ * by a caller that asks about several paths). Pure apart from reading the file system; nothing is
+ * created.
  */
-export function insideByAnyName(target: string, dir: string): boolean {
+export function insideByAnyName(target: string, dir: string, table?: readonly MountEntry[]): boolean {
   const written = path.resolve(target);
   const real = canonicalPath(dir);
   if (isInside(written, path.resolve(dir)) || isInside(written, real) || isInside(canonicalPath(written), real)) return true;
@@ -142,7 +143,7 @@ export function insideByAnyName(target: string, dir: string): boolean {
     if (stat !== undefined && stat.dev === home.dev && stat.ino === home.ino) return true;
     if (folder === path.dirname(folder)) break;
   }
-  return mountedInside(target, dir) !== null;
+  return mountedInside(target, dir, table ?? mountTable()) !== null;
 }
 
 /** The deepest existing folder or file of `file` (symbolic links followed) and the components below it that do not exist yet. */

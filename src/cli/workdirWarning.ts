@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isUnder } from '../runners/host/sandboxRoot';
+import { isInside } from '../pathReach';
 import type { BackendName } from '../runners/types';
 import { backendEntry } from '../runners/backendNames';
 import type { WorkdirMode } from '../runners/workdir/workdirOptions';
@@ -14,7 +14,7 @@ const HOST_CODE = ['node_modules/.bin', '.git/hooks', 'package.json', 'Makefile'
 /** The entries of `cwd` that hold code the host executes later (relative paths), this package's own folder first. */
 export function hostCodeIn(cwd: string, ownPackage: string = OWN_PACKAGE): string[] {
   const found: string[] = [];
-  if (isUnder(ownPackage, cwd)) found.push(path.relative(cwd, ownPackage) || '.');
+  if (isInside(ownPackage, cwd)) found.push(path.relative(cwd, ownPackage) || '.');
   for (const entry of HOST_CODE) if (fs.existsSync(path.join(cwd, entry))) found.push(entry);
   return found;
 }

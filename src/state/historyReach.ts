@@ -11,7 +11,8 @@ const COMPANIONS = ['', '-wal', '-shm', '-journal'];
  * that shows the history's folder, the file, or a companion bound alone).
  */
 export function historyInside(file: string, dir: string): boolean {
-  return COMPANIONS.some((suffix) => insideByAnyName(`${file}${suffix}`, dir));
+  const table = mountTable();
+  return COMPANIONS.some((suffix) => insideByAnyName(`${file}${suffix}`, dir, table));
 }
 
 /**

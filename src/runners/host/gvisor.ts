@@ -3,7 +3,8 @@ import path from 'node:path';
 import { HostBackend, type HostTool } from './HostBackend';
 import { hostProgram, privateMountNamespace } from './hostPrograms';
 import { assertSandboxUserCanEnter } from '../cwdAccess';
-import { isUnder, SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
+import { isInside } from '../../pathReach';
+import { SANDBOX_GID, SANDBOX_UID } from './sandboxRoot';
 import { gvisorImageRoot } from './gvisorImageRoot';
 import type { ResolvedSandboxOptions } from '../options';
 import type { SandboxOptions } from '../types';
@@ -107,7 +108,7 @@ export const gvisorTool: HostTool = {
       'sandbox-perf-limits',
       String(options.pidsLimit),
       String(options.tmpSizeBytes),
-      isUnder(options.cwd, '/tmp') ? '0' : '1',
+      isInside(options.cwd, '/tmp') ? '0' : '1',
       // Inside gVisor, which shows the host's files: the same absolute paths.
       hostProgram('mount'),
       hostProgram('setpriv'),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { madeWithTeardown } from '../inFlightRuns';
 import { ownerTag, parseOwnerTag, probeOwner } from '../owner';
 import { writable } from '../../writable';
-import { insideByAnyName } from '../../pathReach';
+import { insideByAnyName, isInside } from '../../pathReach';
 
 /** The user and group a strict host sandbox runs its command as (`nobody`/`nogroup` on Debian). */
 export const SANDBOX_UID = 65534;
@@ -176,7 +176,7 @@ export class SandboxRoot {
       ['stderr', '/proc/self/fd/2'],
     ];
     for (const [name, target] of links) fs.symlinkSync(target, path.join(rootfs, 'dev', name));
-    if (!isUnder(cwd, '/tmp')) fs.mkdirSync(path.join(rootfs, cwd), { recursive: true });
+    if (!isInside(cwd, '/tmp')) fs.mkdirSync(path.join(rootfs, cwd), { recursive: true });
     return root;
   }
 
@@ -200,11 +200,6 @@ export class SandboxRoot {
     this.unregister();
     return new SandboxRoot(kept);
   }
-}
-
-export function isUnder(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** The root a strict tool's `wrap` needs; `prepare` builds it before any run. */

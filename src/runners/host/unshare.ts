@@ -6,7 +6,8 @@ import { namespacePidMax, pidMaxPerNamespace } from './processLimit';
 import { SANDBOX_PATH } from '../environment';
 import { launcherStatus } from './launcher';
 import { requireGuard, wrapGuard } from './guard';
-import { DEVICES, isUnder, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
+import { isInside } from '../../pathReach';
+import { DEVICES, requireRoot, SANDBOX_GID, SANDBOX_UID, type SandboxRoot } from './sandboxRoot';
 import type { ResolvedSandboxOptions } from '../options';
 import type { SandboxOptions } from '../types';
 
@@ -46,7 +47,7 @@ export function sandboxFstab(root: SandboxRoot, options: ResolvedSandboxOptions,
 
 /** The fstab line that binds a program (the guard, the launcher) read-only at its own path in the root `r`. */
 function programMount(program: string, r: string, cwd: string): string[] {
-  if (isUnder(program, '/tmp') && !isUnder(program, cwd)) {
+  if (isInside(program, '/tmp') && !isInside(program, cwd)) {
     const dir = path.dirname(program);
     return [dir, path.join(r, dir), 'none', 'bind,ro,X-mount.mkdir'];
   }
@@ -87,7 +88,7 @@ export const unshareTool: HostTool = {
     // Each program's mount point: a file in the read-only skeleton, unless the working directory's
     // bind or the tmpfs /tmp provides it (see programMount).
     for (const program of programs) {
-      if (isUnder(program, '/tmp') || isUnder(program, options.cwd)) continue;
+      if (isInside(program, '/tmp') || isInside(program, options.cwd)) continue;
       fs.mkdirSync(path.join(root.rootfs, path.dirname(program)), { recursive: true });
       fs.writeFileSync(path.join(root.rootfs, program), '');
     }

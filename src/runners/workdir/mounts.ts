@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { unescapeMountField } from '../../pathReach';
-import { isUnder } from '../host/sandboxRoot';
+import { isInside, unescapeMountField } from '../../pathReach';
 
 const execFileAsync = promisify(execFile);
 
@@ -19,7 +18,7 @@ export function mountsUnder(dir: string): string[] {
     .map((line) => line.split(' ')[4])
     .filter((field): field is string => field !== undefined)
     .map(unescapeMountField)
-    .filter((point) => isUnder(point, dir));
+    .filter((point) => isInside(point, dir));
   return found.sort((a, b) => b.length - a.length);
 }
 
