@@ -109,13 +109,15 @@ function ignoreClosedReader(stream: NodeJS.WriteStream): void {
   });
 }
 
-const cwd = require.main === module ? workingDirectory() : null;
-if (require.main === module) {
+/** The command line's entry: the working directory checked first, a reader's closed end allowed. */
+function start(): void {
   ignoreClosedReader(process.stdout);
   ignoreClosedReader(process.stderr);
-}
-if (require.main === module && cwd === null) process.exitCode = 2;
-if (require.main === module && cwd !== null) {
+  const cwd = workingDirectory();
+  if (cwd === null) {
+    process.exitCode = 2;
+    return;
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd }).then(
     (code) => {
       process.exitCode = code;
@@ -129,3 +131,5 @@ if (require.main === module && cwd !== null) {
     },
   );
 }
+
+if (require.main === module) start();

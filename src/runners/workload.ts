@@ -13,7 +13,7 @@ export const MAX_WORKLOAD_LENGTH = 200;
 /** Characters of a derived label; longer command lines end with `…`. */
 const LABEL_LENGTH = 40;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex -- derived labels replace them instead
 const CONTROL_CHARS_GLOBAL = /[\u0000-\u001f\u007f]/g;
 

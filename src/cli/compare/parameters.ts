@@ -6,6 +6,7 @@
  * too: `"parameters": { "size": "4" }`), so a scaling fit reads the same values the commands ran with.
  */
 import { UsageError } from '../command';
+import { CONTROL_CHARS } from '../../runners/workload';
 import { describeArgument, flagExpectation } from '../../validation';
 
 export interface Parameter {
@@ -34,9 +35,6 @@ export function splitValues(list: string): string[] {
   values.push(value);
   return values;
 }
-
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
-export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**
  * VAR: letters, digits, `_` and `-` (as --scale-name). It becomes a CSV column (`parameter_VAR`)

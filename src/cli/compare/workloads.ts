@@ -9,7 +9,8 @@ import type { Hooks } from '../../compare/hooks';
 import { splitWords } from '../../shellWords';
 import { UsageError } from '../command';
 import { describeArgument, flagExpectation } from '../../validation';
-import { CONTROL_CHARS, substitute, type Parameter } from './parameters';
+import { CONTROL_CHARS } from '../../runners/workload';
+import { substitute, type Parameter } from './parameters';
 
 /** How a command is run: through a shell (its argv, `-c` and the line follow), or as words (`-N`). */
 export interface ShellChoice {
