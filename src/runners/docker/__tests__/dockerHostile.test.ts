@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen, e2eRequired } from '../../../../test/support/e2e';
+import { describeWhen } from '../../../../test/support/e2e';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { StateDatabase } from '../../../state/StateDatabase';
 import { createBackend } from '../../createBackend';
@@ -22,6 +22,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-hostile-'));
 fs.chmodSync(dir, 0o777);
 const secret = `/root/sandbox-perf-secret-${process.pid}`;
 const hostSocket = path.join(os.tmpdir(), `sandbox-perf-host-${process.pid}.sock`);
+/** A command that forges the launcher's report (shared with the gvisor test). */
+const FORGE_REPORT_C = path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'forgeReport.c');
 const server = net.createServer((socket) => socket.end('host socket answered\n'));
 beforeAll(async () => {
   // Static, so that it runs in the image whatever its C library (as native/build.js builds the launcher).
@@ -29,6 +31,8 @@ beforeAll(async () => {
     encoding: 'utf8',
   });
   if (cc.status !== 0) throw new Error(`cc could not build the fork bomb: ${cc.error?.message ?? cc.stderr}`);
+  const forge = spawnSync('cc', ['-static', '-O2', '-o', path.join(dir, 'forgeReport'), FORGE_REPORT_C], { encoding: 'utf8' });
+  if (forge.status !== 0) throw new Error(`cc could not build the report forger: ${forge.error?.message ?? forge.stderr}`);
   fs.writeFileSync(secret, 'TOP-SECRET\n', { mode: 0o600 });
   await new Promise<void>((resolve) => server.listen(hostSocket, resolve));
 });
@@ -162,17 +166,6 @@ for (const name of ['docker', 'docker-warm'] as BackendName[]) {
     // before the container ended, and set commandMs to 1 ms in 6 of 8 runs (4 of 4 here, unkeyed). The
     // report is keyed now: the forged lines lack the key, and no time of theirs is taken.
     test('a forged launcher report written as the command ends: no time of the forger’s is taken', async () => {
-      const forge = path.join(dir, 'forgeReport');
-      const cc = spawnSync(
-        'cc',
-        ['-static', '-O2', '-o', forge, path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'forgeReport.c')],
-        { encoding: 'utf8' },
-      );
-      if (cc.status !== 0) {
-        if (e2eRequired) throw new Error(`cc -static failed (apt-get install gcc): ${cc.stderr}`);
-        return;
-      }
-      fs.chmodSync(forge, 0o755);
       for (let round = 0; round < 4; round++) {
         const { result } = await runInSandbox(backend(), ['./forgeReport', '1'], { monitor, timeoutMs: 60_000 });
         expect(result.exitCode).toBe(0);

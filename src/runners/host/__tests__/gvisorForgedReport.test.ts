@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeWhen, e2eRequired } from '../../../../test/support/e2e';
+import { describeWhen } from '../../../../test/support/e2e';
 import { gvisorMissing } from '../../../../test/support/runners';
 import { SandboxPerfMonitor } from '../../../sandbox/SandboxPerfMonitor';
 import { createBackend } from '../../createBackend';
@@ -24,21 +24,14 @@ describeWhen(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-perf-gvisor-forge-'));
     fs.chmodSync(dir, 0o755);
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    beforeAll(() => {
+      // Static, so that it runs on gVisor's kernel whatever the host's C library (as the limits probe).
+      const source = path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'forgeReport.c');
+      const cc = spawnSync('cc', ['-static', '-O2', '-o', path.join(dir, 'forgeReport'), source], { encoding: 'utf8' });
+      if (cc.status !== 0) throw new Error(`cc could not build the report forger: ${cc.error?.message ?? cc.stderr}`);
+    });
 
     test('written by a process the command left, as the command ends: no time of the forger’s is taken', async () => {
-      const forge = path.join(dir, 'forgeReport');
-      const cc = spawnSync(
-        'cc',
-        ['-static', '-O2', '-o', forge, path.join(__dirname, '..', '..', '__tests__', 'fixtures', 'forgeReport.c')],
-        {
-          encoding: 'utf8',
-        },
-      );
-      if (cc.status !== 0) {
-        if (e2eRequired) throw new Error(`cc -static failed (apt-get install gcc): ${cc.stderr}`);
-        return;
-      }
-      fs.chmodSync(forge, 0o755);
       const backend = createBackend('gvisor', { cwd: dir });
       await backend.prepare();
       try {
