@@ -44,8 +44,8 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-function bind(source: string, destination: string, mode: 'rw' | 'ro'): object {
-  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', 'nosuid', 'nodev', mode] };
+function bind(source: string, destination: string, mode: 'rw' | 'ro', extra: readonly string[] = []): object {
+  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', 'nosuid', 'nodev', mode, ...extra] };
 }
 
 /**
@@ -55,10 +55,8 @@ function bind(source: string, destination: string, mode: 'rw' | 'ro'): object {
  * file system mounted below the working directory stayed writable in `ro` (as Docker's `:ro`).
  */
 function workdirMount(options: ResolvedSandboxOptions, layer: WorkdirLayer | null): object {
-  if (options.workdir === 'ro') {
-    return { destination: options.cwd, type: 'bind', source: options.cwd, options: ['rbind', 'rprivate', 'nosuid', 'nodev', 'ro', 'rro'] };
-  }
-  if (options.workdir !== 'overlay') return bind(options.cwd, options.cwd, options.workdir);
+  // `rro` on the working directory only: crun refuses it on a file bind ("open mount target … Not a directory").
+  if (options.workdir !== 'overlay') return bind(options.cwd, options.cwd, options.workdir, options.workdir === 'ro' ? ['rro'] : []);
   if (layer === null) throw new Error('sandbox-perf: a runc-pool overlay sandbox was configured without its layer');
   return { destination: options.cwd, type: 'overlay', source: 'overlay', options: layer.mountOptions.split(',') };
 }
