@@ -19,6 +19,9 @@ import { JOIN_SCRIPT } from '../runners/host/cgroupV1';
 import { ContainmentGroup, probeFreezer } from '../runners/host/containmentGroup';
 import { findExecutable, whyNotExecutable } from '../runners/host/hostProcess';
 
+/** What the counter says on its descriptor 3 once its counts are written: how the command ended. */
+const ENDED = /^(exit|signal) (\d+)\n$/;
+
 export interface Ran {
   exitCode: number | null;
   /** The signal that killed the command (`SIGSEGV`), when one did: then exitCode is null. */
@@ -154,7 +157,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
       // A line, not the end: the tracer holds the pipe open until it exits.
       notify.on('data', (chunk: string) => {
         said += chunk;
-        if (!/^(exit|signal) \d+\n/.test(said)) return;
+        if (!ENDED.test(said)) return;
         notify.removeAllListeners('data');
         void killLeftBehind(tracer, group);
       });
@@ -166,7 +169,7 @@ export function runProfiled(file: string, args: readonly string[], cwd: string, 
         said += chunk;
       });
       notify.on('end', () => {
-        const m = /^(exit|signal) (\d+)\n$/.exec(said);
+        const m = ENDED.exec(said);
         if (m === null) return;
         // The command ended: what it left goes now, not once the counter is done (a --check would measure beside it).
         if (child.pid !== undefined) group?.killAll(child.pid);
